@@ -1,0 +1,1 @@
+"""citystat pipelines: load city extracts into DuckDB, validate them, compute Stat metrics."""
