@@ -71,6 +71,8 @@ def _read_one_file(
     con: duckdb.DuckDBPyConnection, mapping: SourceMapping, path: Path, run_id: str
 ) -> FileCount:
     opts = mapping.csv
+    # DuckDB appends every scan's rejects to the same temp tables; start each file afresh.
+    con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
     try:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _file_rows AS SELECT * FROM read_csv(?, header = true, "
@@ -96,12 +98,14 @@ def _read_one_file(
             f"{path}: required column(s) {', '.join(missing)} not in the file's header; "
             f"fix the extract or the columns section of pipelines/sources/{mapping.source}.yml"
         )
+    # reject_errors has a row per error and a line may have several: one row per line here.
     # Physical line of each accepted record: header is line 1 and every rejected line before a
     # record pushes it down by one (records with embedded newlines count as one line).
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _rejects AS SELECT line, "
-        "row_number() OVER (ORDER BY line) - 1 AS j, error_type, column_name, error_message "
-        "FROM reject_errors"
+        "row_number() OVER (ORDER BY line) - 1 AS j, "
+        "string_agg(DISTINCT error_message, '; ') AS error_message "
+        "FROM reject_errors GROUP BY line"
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _numbered AS SELECT f.*, ? AS _file, "
@@ -123,15 +127,13 @@ def _read_one_file(
 def _quarantine_rejects(
     con: duckdb.DuckDBPyConnection, mapping: SourceMapping, path: Path, run_id: str
 ) -> int:
-    # One reject_errors row per error; a record may have several, so count distinct lines.
     con.execute(
-        "INSERT INTO quarantine SELECT ?, ?, ?, line, NULL, 'csv_reader_rejected', "
-        "any_value(column_name), 'line ' || line || ' could not be read: ' || "
-        "any_value(error_message) || '; repair the line (quoting, delimiter, column count) "
-        "or re-export the file' FROM _rejects GROUP BY line",
+        "INSERT INTO quarantine SELECT ?, ?, ?, line, NULL, 'csv_reader_rejected', NULL, "
+        "'line ' || line || ' could not be read: ' || error_message || '; repair the line "
+        "(quoting, delimiter, column count) or re-export the file' FROM _rejects",
         [run_id, mapping.source, path.name],
     )
-    (n,) = con.execute("SELECT count(DISTINCT line) FROM _rejects").fetchone() or (0,)
+    (n,) = con.execute("SELECT count(*) FROM _rejects").fetchone() or (0,)
     return int(n)
 
 

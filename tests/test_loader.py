@@ -1,0 +1,184 @@
+"""Loader: reading extracts as text, typing them, and accounting for every row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines import loader
+from pipelines.source_config import SourceMapping
+from pipelines.warehouse import create_schema
+
+HEADER = "id,opened,closed,state,zipcode,lat,lon,district\n"
+
+
+def _mapping(**overrides: object) -> SourceMapping:
+    spec: dict[str, object] = {
+        "source": "testcity",
+        "title": "Test city",
+        "city": "Testville",
+        "files": {"pattern": "unused.csv"},
+        "timezone": "America/New_York",
+        "timestamps": {"formats": ["%Y-%m-%d %H:%M:%S", "%m/%d/%Y %I:%M %p"]},
+        "columns": {
+            "request_id": "id",
+            "opened_at": "opened",
+            "closed_at": "closed",
+            "status": "state",
+            "zip": "zipcode",
+            "latitude": "lat",
+            "longitude": "lon",
+            "council_district": "district",
+        },
+        "constants": {"channel": "Phone"},
+        "statuses": {"Open": "open", "CLOSED": "closed", "Cancelled": "cancelled"},
+        "bounds": {"lat_min": 39, "lat_max": 41, "lon_min": -76, "lon_max": -74},
+    }
+    spec.update(overrides)
+    return SourceMapping.model_validate(spec)
+
+
+def _load(tmp_path: Path, body: str, mapping: SourceMapping | None = None):
+    path = tmp_path / "extract.csv"
+    path.write_text(HEADER + body, encoding="utf-8")
+    con = duckdb.connect()
+    create_schema(con)
+    m = mapping or _mapping()
+    counts = loader.read_raw(con, m, [path], "run1")
+    staged = loader.stage(con, m, "run1")
+    return con, counts, staged
+
+
+def test_types_and_normalises_values(tmp_path: Path) -> None:
+    con, counts, staged = _load(
+        tmp_path,
+        "A1,2024-03-01 08:00:00,03/02/2024 09:30 AM,closed,2128.0,40.1,-75.1,3.0\n"
+        "A2,2024-03-01 09:00:00,,Open,19103-1234,,,\n",
+    )
+    assert counts == [loader.FileCount("extract.csv", rows_read=2, rows_rejected=0)]
+    assert staged == 2
+    rows = con.execute(
+        'SELECT request_id, status, status_raw, closed_at, zip, council_district, channel, '
+        'source, source_row FROM "stg_testcity" ORDER BY request_id'
+    ).fetchall()
+    a1, a2 = rows
+    # Lower-case "closed" matches the mapping's "CLOSED"; 12-hour time parses with the 2nd format.
+    assert a1[1:3] == ("closed", "closed")
+    assert str(a1[3]) == "2024-03-02 09:30:00"
+    assert a1[4] == "02128"  # float zip with its New England leading zero restored
+    assert a1[5] == "3"
+    assert a1[6:9] == ("Phone", "testcity", 2)
+    assert a2[4] == "19103"  # ZIP+4 cut to five digits
+    assert a2[8] == 3
+
+
+def test_unparseable_values_and_unknown_statuses_are_quarantined_with_reasons(
+    tmp_path: Path,
+) -> None:
+    con, counts, staged = _load(
+        tmp_path,
+        "B1,2024-03-01 08:00:00,,Open,19103,40,-75,1\n"
+        "B2,yesterday,,Open,19103,40,-75,1\n"
+        "B3,2024-03-01 08:00:00,,Referred,19103,40,-75,1\n"
+        "B4,2024-03-01 08:00:00,,Open,19103,north,-75,1\n",
+    )
+    assert counts[0].rows_read == 4 and staged == 1
+    got = con.execute(
+        "SELECT source_row, record_id, rule, column_name, reason FROM quarantine ORDER BY 1"
+    ).fetchall()
+    assert [g[:4] for g in got] == [
+        (3, "B2", "value_parses", "opened_at"),
+        (4, "B3", "status_mapped", "status"),
+        (5, "B4", "value_parses", "latitude"),
+    ]
+    assert got[0][4] == (
+        "opened_at (raw column opened) value 'yesterday' does not parse; "
+        "add its format to timestamps.formats in the mapping"
+    )
+    assert "status value 'Referred' is not in the statuses of pipelines/sources/testcity.yml" in (
+        got[1][4]
+    )
+
+
+def test_malformed_lines_are_rejected_with_their_line_numbers(tmp_path: Path) -> None:
+    con, counts, staged = _load(
+        tmp_path,
+        "C1,2024-03-01 08:00:00,,Open,19103,40,-75,1\n"
+        "C2,2024-03-01 08:00:00,,Open\n"
+        "C3,2024-03-01 08:00:00,,Open,19103,40,-75,1\n"
+        "C4,2024-03-01 08:00:00,,Open,19103,40,-75,1,extra,fields\n"
+        "C5,2024-03-01 08:00:00,,Open,19103,40,-75,1\n",
+    )
+    assert counts == [loader.FileCount("extract.csv", rows_read=5, rows_rejected=2)]
+    assert staged == 3
+    lines = con.execute(
+        'SELECT request_id, source_row FROM "stg_testcity" ORDER BY request_id'
+    ).fetchall()
+    assert lines == [("C1", 2), ("C3", 4), ("C5", 6)]
+    rejects = con.execute(
+        "SELECT source_row, rule, reason FROM quarantine ORDER BY source_row"
+    ).fetchall()
+    assert [(r[0], r[1]) for r in rejects] == [
+        (3, "csv_reader_rejected"),
+        (5, "csv_reader_rejected"),
+    ]
+    assert rejects[0][2].startswith("line 3 could not be read: ")
+
+
+def test_utc_sources_are_converted_to_city_local_time(tmp_path: Path) -> None:
+    mapping = _mapping(timestamps={"formats": ["%Y-%m-%d %H:%M:%S"], "utc": True})
+    con, _, _ = _load(tmp_path, "D1,2024-07-01 12:00:00,,Open,19103,40,-75,1\n", mapping)
+    (opened,) = con.execute('SELECT opened_at FROM "stg_testcity"').fetchone()
+    assert str(opened) == "2024-07-01 08:00:00"  # EDT is UTC-4 in July
+
+
+def test_missing_required_column_names_the_file_and_the_fix(tmp_path: Path) -> None:
+    mapping = _mapping(columns={"request_id": "id", "opened_at": "created", "status": "state"})
+    with pytest.raises(loader.LoadError, match=r"extract\.csv: required column\(s\) created"):
+        _load(tmp_path, "E1,2024-03-01 08:00:00,,Open,19103,40,-75,1\n", mapping)
+
+
+def test_district_comes_from_the_zip_crosswalk_when_the_extract_has_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crosswalk = tmp_path / "xwalk.csv"
+    crosswalk.write_text("zip,council_district\n19103,5\n", encoding="utf-8")
+    monkeypatch.setattr("pipelines.source_config.SOURCES_DIR", tmp_path)
+    mapping = _mapping(district_from_zip={"file": "xwalk.csv"})
+    con, _, _ = _load(
+        tmp_path,
+        "F1,2024-03-01 08:00:00,,Open,19103,40,-75,\nF2,2024-03-01 08:00:00,,Open,19104,40,-75,\n",
+        mapping,
+    )
+    loader.apply_district_lookup(con, mapping)
+    got = con.execute(
+        'SELECT request_id, council_district FROM "stg_testcity" ORDER BY 1'
+    ).fetchall()
+    assert got == [("F1", "5"), ("F2", None)]
+
+
+def test_missing_files_say_how_to_get_them() -> None:
+    mapping = _mapping(files={"pattern": "nowhere/*.csv"})
+    with pytest.raises(loader.LoadError, match="no file matches .*nowhere"):
+        loader.resolve_files(mapping)
+
+
+def test_several_files_form_one_extract_with_their_own_accounting(tmp_path: Path) -> None:
+    first, second = tmp_path / "day1.csv", tmp_path / "day2.csv"
+    first.write_text(HEADER + "G1,2024-03-01 08:00:00,,Open\n", encoding="utf-8")
+    second.write_text(
+        HEADER + "G2,2024-03-02 08:00:00,,Open,19103,40,-75,1\n"
+        "G3,2024-03-02 08:00:00,,Open,19103,40,-75,1\n",
+        encoding="utf-8",
+    )
+    con = duckdb.connect()
+    create_schema(con)
+    counts = loader.read_raw(con, _mapping(), [first, second], "run1")
+    assert counts == [
+        loader.FileCount("day1.csv", rows_read=1, rows_rejected=1),
+        loader.FileCount("day2.csv", rows_read=2, rows_rejected=0),
+    ]
+    rows = con.execute('SELECT id, _file, _line FROM raw."testcity" ORDER BY id').fetchall()
+    assert rows == [("G2", "day2.csv", 2), ("G3", "day2.csv", 3)]
