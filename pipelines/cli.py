@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -136,26 +137,20 @@ def _register_metrics_group() -> None:
     main.add_command(metrics)
 
 
-class _clean_errors:
+@contextmanager
+def _clean_errors(ctx: click.Context) -> Iterator[None]:
     """Turn the pipeline's own errors into one clean line (tracebacks only with --debug)."""
+    from pipelines.loader import LoadError
+    from pipelines.metrics import MetricsFileError
+    from pipelines.run import RunError
+    from pipelines.source_config import MappingError
 
-    def __init__(self, ctx: click.Context) -> None:
-        self.debug = bool(ctx.obj and ctx.obj.get("debug"))
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> bool:
-        from pipelines.loader import LoadError
-        from pipelines.metrics import MetricsFileError
-        from pipelines.run import RunError
-        from pipelines.source_config import MappingError
-
-        if exc is None or self.debug:
-            return False
-        if isinstance(exc, LoadError | MetricsFileError | RunError | MappingError):
-            raise click.ClickException(str(exc)) from exc
-        return False
+    try:
+        yield
+    except (LoadError, MetricsFileError, RunError, MappingError) as exc:
+        if ctx.obj and ctx.obj.get("debug"):
+            raise
+        raise click.ClickException(str(exc)) from exc
 
 
 _register_metrics_group()
