@@ -1,0 +1,16 @@
+"""Validation of staged 311 batches: GE 1.x in bounded batches, then SQL quarantine.
+
+Importing this package does not import Great Expectations; that happens when a validation runs.
+"""
+
+from pipelines.validation.report import ExpectationOutcome, ValidationReport
+from pipelines.validation.run import DEFAULT_SUITE, validate_and_quarantine
+from pipelines.validation.suite import ValidationConfigError
+
+__all__ = [
+    "DEFAULT_SUITE",
+    "ExpectationOutcome",
+    "ValidationConfigError",
+    "ValidationReport",
+    "validate_and_quarantine",
+]
