@@ -1,0 +1,26 @@
+"""The Issue record every stage of metrics.yml checking returns, and the error that carries them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Issue:
+    """One problem in metrics.yml: where it is, what is wrong and what to change."""
+
+    file: str
+    line: int
+    message: str
+    hint: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}; {self.hint}"
+
+
+class MetricsFileError(Exception):
+    """metrics.yml could not be loaded; ``issues`` lists every problem found."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = sorted(issues)
+        super().__init__("\n".join(str(issue) for issue in self.issues))

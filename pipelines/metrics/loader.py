@@ -1,0 +1,224 @@
+"""Load metrics.yml in three stages: line-aware YAML, typed models, semantic rules."""
+
+from __future__ import annotations
+
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from pipelines.metrics.issues import Issue, MetricsFileError
+from pipelines.metrics.model import Metric, MetricsConfig, MetricsFile
+from pipelines.metrics.rules import Locator, check_across_metrics, check_defaults, check_metric
+from pipelines.metrics.rules import did_you_mean as _did_you_mean
+from pipelines.metrics.yaml_lines import Loc, YamlSyntaxError, parse_yaml, to_plain
+
+_TYPE_HINTS = {
+    "int": "write a whole number without quotes",
+    "float": "write a number such as 0.8",
+    "bool": "write true or false",
+    "date": "write a date as YYYY-MM-DD",
+    "string": "write text (quote it if YAML reads it as something else)",
+    "list": "write a YAML list, for example [a, b]",
+    "dict": "write a mapping of key: value lines",
+    "model": "write a mapping of key: value lines",
+    "literal": "use one of the values listed",
+    "greater_than": "use a larger number",
+    "less_than": "use a smaller number",
+}
+
+
+def load_metrics(path: Path) -> MetricsConfig:
+    """Load and check metrics.yml; raise MetricsFileError listing every issue."""
+    config, issues = _load(path)
+    if issues or config is None:
+        raise MetricsFileError(issues)
+    return config
+
+
+def check_metrics_file(path: Path) -> list[Issue]:
+    """Every issue in metrics.yml (an empty list when it is clean)."""
+    return sorted(_load(path)[1])
+
+
+def load_metrics_text(text: str, file_label: str = "metrics.yml") -> MetricsConfig:
+    """Load metrics.yml content from a string (used by tests and previews)."""
+    config, issues = _load_text(text, file_label)
+    if issues or config is None:
+        raise MetricsFileError(issues)
+    return config
+
+
+def _load(path: Path) -> tuple[MetricsConfig | None, list[Issue]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return None, [Issue(path.name, 0, f"cannot read {path}: {reason}", "check the path")]
+    return _load_text(text, path.name)
+
+
+def _load_text(text: str, file_label: str) -> tuple[MetricsConfig | None, list[Issue]]:
+    try:
+        root = parse_yaml(text, file_label)
+    except YamlSyntaxError as exc:
+        return None, [exc.issue]
+    at = Locator(file_label, root)
+    if not isinstance(root, dict):
+        return None, [
+            Issue(
+                file_label,
+                1,
+                "metrics.yml must be a mapping with 'city', 'defaults' and 'metrics'",
+                "start the file with 'city:' and 'metrics:' sections",
+            )
+        ]
+    plain = to_plain(root)
+    try:
+        top = MetricsFile.model_validate(plain)
+    except ValidationError as exc:
+        # Keep going with the metrics so one bad section does not hide the rest.
+        issues = pydantic_issues(exc, MetricsFile, (), at, "the file")
+        metric_issues, _ = _validate_metrics(plain.get("metrics"), at, None)
+        return None, issues + metric_issues
+    issues = check_defaults(top.defaults, at)
+    metric_issues, metrics = _validate_metrics(top.metrics, at, top)
+    issues += metric_issues
+    if issues:
+        return None, issues
+    resolved = [
+        m.model_copy(
+            update={
+                "grains": m.grains if m.grains is not None else list(top.defaults.grains),
+                "dimensions": m.dimensions
+                if m.dimensions is not None
+                else list(top.defaults.dimensions),
+                "min_count": m.min_count if m.min_count is not None else top.defaults.min_count,
+            }
+        )
+        for _, m in metrics
+    ]
+    config = MetricsConfig(
+        city=top.city, defaults=top.defaults, metrics=resolved, file_label=file_label
+    )
+    return config, []
+
+
+def _validate_metrics(
+    raw_metrics: Any, at: Locator, top: MetricsFile | None
+) -> tuple[list[Issue], list[tuple[Loc, Metric]]]:
+    if not isinstance(raw_metrics, list):
+        return [], []
+    issues: list[Issue] = []
+    metrics: list[tuple[Loc, Metric]] = []
+    for index, raw in enumerate(raw_metrics):
+        loc: Loc = ("metrics", index)
+        label = _metric_label(raw, index)
+        try:
+            metric = Metric.model_validate(raw)
+        except ValidationError as exc:
+            issues += pydantic_issues(exc, Metric, loc, at, label)
+            continue
+        metrics.append((loc, metric))
+        if top is not None:
+            issues += check_metric(metric, loc, top.defaults, at)
+    if top is not None:
+        issues += check_across_metrics(metrics, at)
+    return issues, metrics
+
+
+def _metric_label(raw: Any, index: int) -> str:
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        return f"metric '{raw['id']}'"
+    return f"metrics[{index}]"
+
+
+def pydantic_issues(
+    exc: ValidationError, model: type[BaseModel], prefix: Loc, at: Locator, label: str
+) -> list[Issue]:
+    """Translate pydantic errors into located issues with a fix hint."""
+    issues = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        where = _dotted(loc)
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            key = str(loc[-1])
+            allowed = _keys_of(_model_at(model, loc[:-1]))
+            context = f"{label} ({_dotted(loc[:-1])})" if loc[:-1] else label
+            issues.append(
+                at.issue(
+                    (*prefix, *loc),
+                    f"unknown key '{key}' in {context}",
+                    _did_you_mean(key, allowed),
+                )
+            )
+        elif kind == "missing":
+            context = f"{label} ({_dotted(loc[:-1])})" if loc[:-1] else label
+            issues.append(
+                at.issue(
+                    (*prefix, *loc[:-1]),
+                    f"missing required field '{loc[-1]}' in {context}",
+                    f"add '{loc[-1]}:' here",
+                )
+            )
+        else:
+            got = error.get("input")
+            issues.append(
+                at.issue(
+                    (*prefix, *loc),
+                    f"{label}: {f'{where!r} ' if where else ''}{_short(error['msg'])}, got {got!r}",
+                    _hint_for(kind),
+                )
+            )
+    return issues
+
+
+def _short(message: str) -> str:
+    return message.removeprefix("Input ").removeprefix("Value ")
+
+
+def _hint_for(kind: str) -> str:
+    for prefix, hint in _TYPE_HINTS.items():
+        if kind.startswith(prefix):
+            return hint
+    return "change the value to the expected type"
+
+
+def _dotted(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _keys_of(model: type[BaseModel] | None) -> list[str]:
+    if model is None:
+        return []
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The model class that validates the mapping at ``loc`` (walking lists transparently)."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        field = next(
+            (f for name, f in current.model_fields.items() if part in (name, f.alias)), None
+        )
+        current = _inner_model(field.annotation) if field is not None else None
+    return current
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is not None:
+        for arg in typing.get_args(annotation):
+            found = _inner_model(arg)
+            if found is not None:
+                return found
+    return None

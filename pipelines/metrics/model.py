@@ -1,0 +1,141 @@
+"""Typed models of metrics.yml; unknown keys are errors (``extra="forbid"``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+GRAINS = ("week", "month", "quarter", "fiscal_year")
+DIMENSIONS = ("council_district", "zip", "department", "service_name", "channel")
+KINDS = ("count", "share", "duration_percentile", "backlog", "ratio")
+OPS = ("=", "!=", "<", "<=", ">", ">=", "in", "not_in", "is_null", "is_not_null")
+CONDITION_KEYS = frozenset({"column", "op", "value", "column_ref", "any"})
+AS_OF = "as_of"  # the special condition value meaning "the data's as-of timestamp"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class Condition(_Strict):
+    """``{column, op, value}``, ``{column, op, column_ref}`` or ``{any: [conditions]}``."""
+
+    column: str | None = None
+    op: str | None = None
+    value: Any = None
+    column_ref: str | None = None
+    any_of: list[Condition] | None = Field(default=None, alias="any")
+
+
+def _as_condition_list(raw: Any) -> Any:
+    """Accept one condition mapping, a list of them, or the ``{column: [values]}`` shorthand."""
+    if raw is None or isinstance(raw, list):
+        return raw
+    if isinstance(raw, dict):
+        if raw and set(raw) <= CONDITION_KEYS:
+            return [raw]
+        return [
+            {"column": column, "op": "in" if isinstance(value, list) else "=", "value": value}
+            for column, value in raw.items()
+        ]
+    return raw
+
+
+class Target(_Strict):
+    """A target value that applies from a date on (optionally to one grain only)."""
+
+    from_: date = Field(alias="from")
+    value: float
+    grain: str | None = None
+
+
+class City(_Strict):
+    """The city the metrics describe."""
+
+    name: str
+    fiscal_year_start_month: int = Field(default=7, ge=1, le=12)
+    sources: list[str] = Field(default_factory=list)
+
+
+class Defaults(_Strict):
+    """Values every metric inherits unless it sets its own."""
+
+    min_count: int = Field(default=30, ge=0)
+    grains: list[str] = Field(default_factory=lambda: list(GRAINS))
+    dimensions: list[str] = Field(default_factory=lambda: ["council_district", "zip"])
+
+
+class Metric(_Strict):
+    """One metric definition as written in metrics.yml."""
+
+    id: str
+    label: str
+    description: str
+    methodology: str
+    department: str
+    owner: str
+    cohort_service: str | None = None
+    unit: Literal["requests", "percent", "days", "ratio"]
+    direction: Literal["higher_is_better", "lower_is_better"] | None = None
+    kind: str
+    filter: list[Condition] = Field(default_factory=list)
+    numerator: list[Condition] | None = None
+    denominator: list[Condition] | None = None
+    date: str | None = None
+    start: str | None = None
+    end: str | None = None
+    percentile: float | None = None
+    overdue: bool | None = None
+    numerator_metric: str | None = None
+    denominator_metric: str | None = None
+    targets: list[Target] = Field(default_factory=list)
+    watch_band: float = Field(default=0.0, ge=0)
+    min_count: int | None = Field(default=None, ge=0)
+    grains: list[str] | None = None
+    dimensions: list[str] | None = None
+
+    _conditions = field_validator("filter", "numerator", "denominator", mode="before")(
+        _as_condition_list
+    )
+
+
+class MetricsFile(_Strict):
+    """The top level of metrics.yml; each metric is validated on its own afterwards."""
+
+    city: City
+    defaults: Defaults = Field(default_factory=Defaults)
+    metrics: list[Any]
+
+
+class MetricsConfig(BaseModel):
+    """A checked metrics.yml: city, defaults and metrics with defaults filled in."""
+
+    model_config = ConfigDict(frozen=True)
+
+    city: City
+    defaults: Defaults
+    metrics: list[Metric]
+    file_label: str = "metrics.yml"
+
+    def metric(self, metric_id: str) -> Metric:
+        """The metric with this id (KeyError naming the known ids otherwise)."""
+        for metric in self.metrics:
+            if metric.id == metric_id:
+                return metric
+        known = ", ".join(m.id for m in self.metrics)
+        raise KeyError(f"no metric '{metric_id}' in {self.file_label}; known metrics: {known}")
+
+    def grains(self, metric: Metric) -> list[str]:
+        """The metric's grains, or the defaults."""
+        return list(metric.grains if metric.grains is not None else self.defaults.grains)
+
+    def dimensions(self, metric: Metric) -> list[str]:
+        """The metric's breakdown dimensions, or the defaults."""
+        dims = metric.dimensions if metric.dimensions is not None else self.defaults.dimensions
+        return list(dims)
+
+    def min_count(self, metric: Metric) -> int:
+        """The metric's minimum observation count, or the default."""
+        return metric.min_count if metric.min_count is not None else self.defaults.min_count

@@ -1,0 +1,124 @@
+"""The `metrics` click group: check, explain and preview."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+from click.testing import CliRunner
+
+from pipelines.metrics.cli import metrics
+from pipelines.warehouse import create_schema
+from tests.metrics_support import config_text, metric_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COUNT = metric_yaml("opened", "unit: requests\nkind: count\n")
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "metrics.yml"
+    path.write_text(text)
+    return path
+
+
+def test_check_real_file_is_clean() -> None:
+    result = CliRunner().invoke(metrics, ["check", "--file", str(ROOT / "metrics.yml")])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("metrics.yml: ") and "no problems found" in result.output
+
+
+def test_check_prints_one_line_per_issue_and_fails(tmp_path: Path) -> None:
+    bad = config_text(
+        metric_yaml("a", "unit: requests\nkind: cont\n"),
+        metric_yaml("b", "unit: requests\nkind: count\ngrains: [dayly]\n"),
+    )
+    result = CliRunner().invoke(metrics, ["check", "--file", str(write(tmp_path, bad))])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "metrics.yml:11: metric 'a': unknown kind 'cont'; did you mean 'count'?",
+        "metrics.yml:20: unknown grain 'dayly'; use one of: week, month, quarter, fiscal_year",
+        "2 problems found",
+    ]
+    assert "Traceback" not in result.output
+
+
+def test_explain_prints_sql_and_parameters() -> None:
+    result = CliRunner().invoke(
+        metrics, ["explain", "street_defect_on_time", "--file", str(ROOT / "metrics.yml")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "GROUPING SETS" in result.output
+    assert "$as_of = <the data's as-of timestamp" in result.output
+    assert "'Street Defect'" in result.output
+
+
+def test_explain_unknown_metric_is_one_clean_line(tmp_path: Path) -> None:
+    path = write(tmp_path, config_text(COUNT))
+    result = CliRunner().invoke(metrics, ["explain", "opend", "--file", str(path)])
+    assert result.exit_code == 1
+    assert result.output == "metrics.yml: no metric 'opend'; known metrics: opened\n"
+
+
+def test_explain_with_broken_file_lists_issues(tmp_path: Path) -> None:
+    path = write(tmp_path, "city: [\n")
+    result = CliRunner().invoke(metrics, ["explain", "opened", "--file", str(path)])
+    assert result.exit_code == 1
+    assert result.output.startswith("metrics.yml:2: invalid YAML:")
+    assert len(result.output.splitlines()) == 1
+
+
+def _warehouse(tmp_path: Path) -> Path:
+    path = tmp_path / "citystat.duckdb"
+    with duckdb.connect(str(path)) as con:
+        create_schema(con)
+        for day, district in [("2024-01-10", "1"), ("2024-02-10", "1"), ("2024-02-11", "2")]:
+            con.execute(
+                "INSERT INTO service_requests (request_id, opened_at, council_district) "
+                "VALUES (?, ?, ?)",
+                [day, datetime.fromisoformat(day), district],
+            )
+    return path
+
+
+def test_preview_prints_latest_periods_without_writing(tmp_path: Path) -> None:
+    wh = _warehouse(tmp_path)
+    path = write(tmp_path, config_text(COUNT))
+    args = ["preview", "opened", "--file", str(path), "--warehouse", str(wh), "--periods", "1"]
+    result = CliRunner().invoke(metrics, args)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    # Header plus February: citywide 2, district 1 -> 1, district 2 -> 1.
+    assert len(lines) == 4
+    assert "2024-02" in lines[1] and "Citywide" in lines[1] and "2.0" in lines[1]
+    with duckdb.connect(str(wh), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM metric_values").fetchone() == (0,)
+
+
+def test_preview_rejects_a_grain_the_metric_lacks(tmp_path: Path) -> None:
+    wh = _warehouse(tmp_path)
+    monthly = metric_yaml("opened", "unit: requests\nkind: count\ngrains: [month]\n")
+    path = write(tmp_path, config_text(monthly))
+    args = ["preview", "opened", "--grain", "week", "--file", str(path), "--warehouse", str(wh)]
+    result = CliRunner().invoke(metrics, args)
+    assert result.exit_code == 1
+    assert result.output == (f"{wh}: metric 'opened' has no grain 'week'; use one of: month\n")
+
+
+def test_preview_without_warehouse(tmp_path: Path) -> None:
+    path = write(tmp_path, config_text(COUNT))
+    missing = tmp_path / "none.duckdb"
+    args = ["preview", "opened", "--file", str(path), "--warehouse", str(missing)]
+    result = CliRunner().invoke(metrics, args)
+    assert result.exit_code == 1
+    assert (
+        result.output
+        == f"{missing}: no warehouse here; run `citystat run` first or pass --warehouse\n"
+    )
+
+
+def test_every_command_has_help() -> None:
+    for command in ("check", "explain", "preview"):
+        result = CliRunner().invoke(metrics, [command, "--help"])
+        assert result.exit_code == 0
+        assert "--file" in result.output
