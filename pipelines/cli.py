@@ -14,7 +14,7 @@ from rich.console import Console
 
 from pipelines.warehouse import DEMO_DIR, METRICS_FILE
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _progress_printer() -> Callable[[str], None]:

@@ -122,6 +122,8 @@ def test_counts_per_expectation_on_the_full_staged_batch(defect_run) -> None:
         (BETWEEN, "latitude"): (300, 1, True),
         (BETWEEN, "longitude"): (300, 1, True),
         (REGEX, "zip"): (300, 1, True),
+        # reported only: a missing ZIP keeps the row and shows as Unknown in breakdowns
+        (NOT_NULL, "zip"): (300, 0, True),
     }
     assert report.passed
     assert report.failures_summary() == ""
@@ -231,6 +233,7 @@ def test_stored_validation_results(defect_run) -> None:
         (NOT_NULL, "opened_at", True, True, 300, 1),
         (NOT_NULL, "request_id", True, True, 300, 0),
         (NOT_NULL, "status", True, True, 300, 0),
+        (NOT_NULL, "zip", False, True, 300, 0),
         (COLUMNS, None, True, True, 18, 0),
         (ROW_COUNT, None, True, True, 300, 0),
     ]
@@ -348,7 +351,7 @@ def test_suite_file_loads_in_ge_and_parameters_resolve() -> None:
     raw = json.loads(DEFAULT_SUITE.read_text(encoding="utf-8"))
     suite = gx.ExpectationSuite(**raw)
     assert suite.name == "service_requests"
-    assert len(suite.expectations) == 12
+    assert len(suite.expectations) == 13
     for expectation in suite.expectations:
         assert expectation.meta["on_failure"] in {"quarantine", "clear_value", "report"}
     context = gx.get_context(mode="ephemeral")
