@@ -1,0 +1,66 @@
+"""citystat dashboard entry point: page config, navigation, warehouse checks, demo notice.
+
+Run with `streamlit run dashboard/app.py`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import streamlit as st
+
+from dashboard import data
+
+_PAGES_DIR = Path(__file__).resolve().parent / "views"
+
+DEMO_NOTICE = "Demo data: generated Philadelphia-style extract, not real city records."
+
+
+def _missing_warehouse_message() -> str:
+    return (
+        f"No published warehouse at `{data.expected_warehouse_path()}`. "
+        "Run `citystat run` to load your extracts (or `make demo` for generated demo data), "
+        "or point the environment variable CITYSTAT_WAREHOUSE at an existing warehouse file."
+    )
+
+
+def main() -> None:
+    """Configure the app, check the warehouse, show the demo notice and run the chosen page."""
+    st.set_page_config(page_title="citystat", layout="wide")
+    page = st.navigation(
+        [
+            st.Page(_PAGES_DIR / "scorecard.py", title="Scorecard", default=True),
+            st.Page(_PAGES_DIR / "metric.py", title="Metric", url_path="metric"),
+            st.Page(
+                _PAGES_DIR / "data_quality.py",
+                title="Data quality & freshness",
+                url_path="data-quality",
+            ),
+        ]
+    )
+    warehouse = data.current_warehouse()
+    if warehouse is None:
+        st.error(_missing_warehouse_message())
+        # Still run the page (it stops itself without a warehouse): a run that never reaches
+        # page.run() makes the browser report the requested page as not found.
+        page.run()
+        return
+    try:
+        run = data.published_run(warehouse)
+        if run is None:
+            st.warning(
+                f"The warehouse `{warehouse.path}` has no published run yet. "
+                "Run `citystat run` (or `make demo`) to publish one."
+            )
+        elif run["is_demo"]:
+            st.info(DEMO_NOTICE, icon="ℹ️")
+        page.run()
+    except duckdb.Error as exc:
+        st.error(
+            f"Could not read the warehouse `{warehouse.path}`: {exc}. "
+            "Re-run `citystat run` (or `make demo`) to publish a complete warehouse."
+        )
+
+
+main()

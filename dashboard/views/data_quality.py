@@ -1,0 +1,107 @@
+"""Data quality & freshness: last run, per-file row accounting, validation, quarantine."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data
+from dashboard.presentation import (
+    MISSING,
+    accounting_problems,
+    check_mark,
+    file_accounting_table,
+    format_count,
+    format_timestamp,
+    validation_table,
+)
+
+st.title("Data quality & freshness")
+warehouse = data.current_warehouse()
+if warehouse is None:
+    st.stop()
+
+run = data.published_run(warehouse)
+runs = data.recent_runs(warehouse)
+if run is None:
+    st.warning("No run has been published yet. Run `citystat run` (or `make demo`).")
+    st.stop()
+
+st.subheader("Last published run")
+facts = {
+    "Finished": format_timestamp(run["finished_at"]),
+    "Data as of": format_timestamp(run["data_as_of"]),
+    "Status": str(run["status"]).capitalize(),
+    "Validation": check_mark(run["validation_passed"]),
+}
+for column, (name, value) in zip(st.columns(len(facts)), facts.items(), strict=True):
+    column.caption(name)
+    column.markdown(f"**{value}**")
+st.caption(f"Run `{run['run_id']}`" + (f": {run['message']}" if run["message"] else ""))
+
+newer = runs[(runs["run_id"] != run["run_id"]) & (runs["finished_at"] > run["finished_at"])]
+if not newer.empty:
+    latest = newer.iloc[0]
+    st.warning(
+        f"A later run `{latest['run_id']}` ({format_timestamp(latest['finished_at'])}) "
+        f"ended with status “{latest['status']}”: {latest['message'] or MISSING}. "
+        "The dashboard still shows the last published run."
+    )
+
+st.subheader("Rows per file")
+files = data.file_accounting(warehouse, str(run["run_id"]))
+if files.empty:
+    st.info("This run recorded no loaded files.")
+else:
+    problems = accounting_problems(files)
+    if problems:
+        st.error(
+            "Row accounting does not add up for "
+            + "; ".join(problems)
+            + ". Re-run `citystat run` and check the loader's log for the missing rows."
+        )
+    else:
+        st.success(
+            f"Every row read is accounted for: {format_count(files['rows_read'].sum())} read = "
+            f"{format_count(files['rows_staged'].sum())} staged + "
+            f"{format_count(files['rows_quarantined'].sum())} quarantined + "
+            f"{format_count(files['rows_rejected'].sum())} rejected."
+        )
+    st.dataframe(file_accounting_table(files), hide_index=True, width="stretch")
+
+st.subheader("Validation results")
+results = data.validation_results(warehouse, str(run["run_id"]))
+if results.empty:
+    st.info("This run recorded no validation results.")
+else:
+    failed = results[~results["success"].fillna(False).astype(bool)]
+    critical_failed = failed[failed["critical"].fillna(False).astype(bool)]
+    st.caption(
+        f"{len(results)} expectations checked; {len(failed)} failed, "
+        f"{len(critical_failed)} of them critical."
+    )
+    st.dataframe(validation_table(results), hide_index=True, width="stretch")
+
+st.subheader("Quarantined rows by rule")
+quarantine = data.quarantine_counts(warehouse, str(run["run_id"]))
+if quarantine.empty:
+    st.info("No rows were quarantined in this run.")
+else:
+    st.caption(
+        f"{format_count(quarantine['rows_quarantined'].sum())} rows held back from the "
+        "warehouse; counts only, records stay in the quarantine table for analysts."
+    )
+    st.dataframe(
+        quarantine.rename(
+            columns={
+                "source": "Source",
+                "rule": "Rule",
+                "column_name": "Column",
+                "rows_quarantined": "Rows",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+with st.expander("Recent runs"):
+    st.dataframe(runs, hide_index=True, width="stretch")

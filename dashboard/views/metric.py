@@ -1,0 +1,219 @@
+"""Metric page: trend against target, districts against citywide, methodology, freshness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, data
+from dashboard.presentation import (
+    MISSING,
+    default_grain,
+    delta_colour,
+    describe_change,
+    describe_targets,
+    direction_text,
+    district_table,
+    format_count,
+    format_timestamp,
+    format_value,
+    grain_label,
+    order_grains,
+    status_markdown,
+    style_status_column,
+)
+
+METRIC_KEY = "metric_page_metric"
+GRAIN_KEY = "metric_page_grain"
+
+
+def _remember_in_url(widget_key: str, param: str) -> None:
+    """Write a widget's new value to the URL so the page can be shared as it is."""
+    st.query_params[param] = st.session_state[widget_key]
+
+
+def _choose(param: str, widget_key: str, valid: list[str], fallback: str, what: str) -> None:
+    """Seed a widget from the URL; unknown values are ignored with a warning."""
+    requested = st.query_params.get(param)
+    if requested is not None and requested not in valid:
+        shown = ", ".join(valid)
+        st.warning(f"Ignored {what} “{requested}” from the link: it is not one of {shown}.")
+        requested = None
+    if requested is not None:
+        st.session_state[widget_key] = requested
+    elif st.session_state.get(widget_key) not in valid:
+        st.session_state[widget_key] = fallback
+
+
+def _headline(complete: pd.DataFrame, unit: str | None, direction: str | None) -> None:
+    """Latest complete value, target, status and change as tiles."""
+    latest = complete.iloc[-1]
+    prior = complete.iloc[-2] if len(complete) > 1 else None
+    change = describe_change(
+        latest["value"], None if prior is None else prior["value"], unit, direction
+    )
+    tiles = st.columns(4)
+    tiles[0].metric(
+        f"Latest complete ({latest['period_label']})",
+        format_value(latest["value"], unit),
+        delta=change.delta_text or None,
+        delta_color=delta_colour(direction),
+        help=None if prior is None else f"Change compared with {prior['period_label']}",
+    )
+    tiles[1].metric("Target", format_value(latest["target"], unit))
+    with tiles[2]:
+        st.markdown("Status")
+        st.markdown(f"#### {status_markdown(latest['status'])}")
+    tiles[3].metric("Observations", format_count(latest["count"]))
+
+
+def _districts(
+    warehouse: data.Warehouse, metric_id: str, grain: str, unit: str | None, period: str
+) -> None:
+    """Each council district against the citywide value: bar chart and table."""
+    comparison = data.district_comparison(warehouse, metric_id, grain)
+    citywide = comparison[comparison["dimension"] == "citywide"]
+    districts = comparison[comparison["dimension"] == "council_district"]
+    st.subheader(f"Council districts, {period}")
+    if districts.empty:
+        st.info("This metric is not broken down by council district.")
+        return
+    chart_col, table_col = st.columns([3, 2])
+    with chart_col:
+        st.plotly_chart(
+            charts.district_figure(
+                districts,
+                citywide["value"].iloc[0] if not citywide.empty else None,
+                unit,
+                "Each district against the citywide value",
+            ),
+            key="district_chart",
+        )
+    table_col.dataframe(
+        style_status_column(district_table(comparison, unit), comparison["status"]),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _definition(
+    warehouse: data.Warehouse, definition: dict[str, Any], metric_id: str, grain: str
+) -> None:
+    """Description, methodology and the metric's attributes from metric_definitions."""
+    unit = definition["unit"]
+    st.subheader("Definition and methodology")
+    st.markdown(str(definition["description"] or ""))
+    st.markdown(f"**How it is computed.** {definition['methodology'] or MISSING}")
+    targets = describe_targets(data.target_history(warehouse, metric_id, grain), unit)
+    st.markdown(
+        "\n".join(
+            [
+                f"- **Department:** {definition['department']}",
+                f"- **Owner:** {definition['owner']}",
+                f"- **Cohort service:** {definition['cohort_service']}",
+                f"- **Unit:** {unit}",
+                f"- **Direction:** {direction_text(definition['direction'])}",
+                f"- **Targets ({grain_label(grain).lower()}):** {targets}",
+                f"- **Metric id:** `{metric_id}`",
+            ]
+        )
+    )
+
+
+def _freshness(warehouse: data.Warehouse) -> None:
+    """When the data was loaded, how recent it is, and whether it passed validation."""
+    st.subheader("Data freshness")
+    run = data.published_run(warehouse)
+    if run is None:
+        st.warning("No published run: these values have not been validated.")
+        return
+    passed = "✔ passed validation" if run["validation_passed"] else "✖ did not pass validation"
+    st.markdown(
+        f"Last loaded **{format_timestamp(run['finished_at'])}** · data as of "
+        f"**{format_timestamp(run['data_as_of'])}** · {passed} (run `{run['run_id']}`)"
+    )
+
+
+warehouse = data.current_warehouse()
+if warehouse is None:
+    st.stop()
+catalog = data.metric_catalog(warehouse).set_index("metric_id", drop=False)
+metric_ids = [str(metric_id) for metric_id in catalog["metric_id"]]
+if not metric_ids:
+    st.warning("The warehouse holds no metric definitions. Run `citystat run` to compute them.")
+    st.stop()
+
+_choose("metric", METRIC_KEY, metric_ids, metric_ids[0], "metric")
+pick_col, grain_col = st.columns([3, 2])
+
+
+def _metric_name(key: str) -> str:
+    """Label and department shown in the metric picker."""
+    return f"{catalog.at[key, 'label']!s} · {catalog.at[key, 'department']!s}"
+
+
+metric_id = pick_col.selectbox(
+    "Metric",
+    metric_ids,
+    key=METRIC_KEY,
+    format_func=_metric_name,
+    on_change=_remember_in_url,
+    args=(METRIC_KEY, "metric"),
+)
+grains = order_grains(data.available_grains(warehouse, metric_id))
+if not grains:
+    st.warning("This metric has no computed values yet. Run `citystat run` to compute them.")
+    st.stop()
+_choose("grain", GRAIN_KEY, grains, default_grain(grains) or grains[0], "grain")
+grain = grain_col.radio(
+    "Period",
+    grains,
+    key=GRAIN_KEY,
+    format_func=grain_label,
+    horizontal=True,
+    on_change=_remember_in_url,
+    args=(GRAIN_KEY, "grain"),
+)
+st.query_params["metric"] = metric_id
+st.query_params["grain"] = grain
+
+definition = data.metric_definition(warehouse, metric_id) or {}
+unit: str | None = definition.get("unit")
+st.title(str(definition["label"]))
+st.caption(
+    f"{definition['department']} · {definition['cohort_service']} · owner: {definition['owner']}"
+)
+
+series = data.metric_series(warehouse, metric_id, grain)
+complete = series[series["is_complete"]]
+if complete.empty:
+    st.info(f"No complete {grain_label(grain).lower()} yet for this metric.")
+else:
+    _headline(complete, unit, str(definition["direction"] or "") or None)
+    in_progress = series[~series["is_complete"]]
+    if not in_progress.empty:
+        current = in_progress.iloc[-1]
+        st.caption(
+            f"{current['period_label']} is still in progress "
+            f"({format_value(current['value'], unit)} so far) and is left out of the chart."
+        )
+    st.plotly_chart(
+        charts.trend_figure(
+            complete, unit, f"{definition['label']} by {grain_label(grain).lower()}, citywide"
+        ),
+        key="trend_chart",
+    )
+    _districts(warehouse, metric_id, grain, unit, str(complete.iloc[-1]["period_label"]))
+
+_definition(warehouse, definition, metric_id, grain)
+_freshness(warehouse)
+st.download_button(
+    "Download this series (CSV)",
+    data=complete.to_csv(index=False).encode("utf-8"),
+    file_name=f"{metric_id}_{grain}.csv",
+    mime="text/csv",
+    on_click="ignore",
+)
+st.caption("Share this page: its address holds the metric and period you are looking at.")

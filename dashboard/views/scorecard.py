@@ -1,0 +1,85 @@
+"""Scorecard: every cohort service's metrics with latest value, target, status and trend."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data
+from dashboard.presentation import (
+    default_grain,
+    format_timestamp,
+    grain_label,
+    order_grains,
+    scorecard_table,
+    status_counts,
+    status_label,
+    style_status_column,
+)
+
+ALL_DEPARTMENTS = "All departments"
+
+st.title("Scorecard")
+warehouse = data.current_warehouse()
+if warehouse is None:
+    st.stop()
+
+grains = order_grains(data.available_grains(warehouse))
+if not grains:
+    st.warning("The warehouse holds no metric values yet. Run `citystat run` to compute them.")
+    st.stop()
+
+filter_col, grain_col = st.columns([2, 3])
+department = filter_col.selectbox(
+    "Department", [ALL_DEPARTMENTS, *data.departments(warehouse)], key="scorecard_department"
+)
+grain = grain_col.radio(
+    "Period",
+    grains,
+    index=grains.index(default_grain(grains) or grains[0]),
+    format_func=grain_label,
+    horizontal=True,
+    key="scorecard_grain",
+)
+board = data.scorecard(warehouse, grain, None if department == ALL_DEPARTMENTS else department)
+if board.empty:
+    st.info(f"No metrics for {department} at the {grain_label(grain).lower()} grain.")
+    st.stop()
+
+counts = status_counts(board["status"])
+summary = st.columns(4)
+summary[0].metric(status_label("on_track"), counts["on_track"])
+summary[1].metric(status_label("watch"), counts["watch"])
+summary[2].metric(status_label("off_track"), counts["off_track"])
+summary[3].metric(
+    "○ No target / … too little data", counts["no_target"] + counts["too_little_data"]
+)
+run = data.published_run(warehouse)
+if run is not None:
+    passed = "✔ passed validation" if run["validation_passed"] else "✖ did not pass validation"
+    st.caption(
+        f"Data as of {format_timestamp(run['data_as_of'])} · last loaded "
+        f"{format_timestamp(run['finished_at'])} · {passed}"
+    )
+st.caption(
+    f"Citywide value for each metric's latest complete {grain_label(grain).lower()}; "
+    "change compares it with the period before. Trend shows up to the last 12 complete periods. "
+    "Open a metric for its districts, methodology and data freshness."
+)
+
+table = scorecard_table(board, grain)
+column_config = {
+    "Trend": st.column_config.LineChartColumn("Trend", width="small"),
+    "Details": st.column_config.LinkColumn("Details", display_text="Open metric →"),
+}
+for cohort, rows in table.groupby(board["cohort_service"].fillna("Other"), sort=False):
+    departments_in_cohort = ", ".join(
+        sorted(board.loc[rows.index, "department"].dropna().astype(str).unique())
+    )
+    st.subheader(str(cohort))
+    st.caption(departments_in_cohort)
+    st.dataframe(
+        style_status_column(rows, board.loc[rows.index, "status"]),
+        hide_index=True,
+        column_config=column_config,
+        width="stretch",
+    )
