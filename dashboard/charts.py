@@ -71,7 +71,8 @@ def trend_figure(series: pd.DataFrame, unit: str | None, title: str) -> go.Figur
         title={"text": title},
         xaxis={"type": "category", "title": None},
         yaxis={"title": None, **_axis_format(unit)},
-        legend={"orientation": "h", "y": -0.15},
+        # Above the plot: below it, the legend hides the rotated period labels.
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         height=380,
     )

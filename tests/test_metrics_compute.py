@@ -422,3 +422,47 @@ def test_compute_metrics_inside_the_callers_transaction() -> None:
     assert compute_metrics(con, config(COUNT), T("2024-01-20"), own_transaction=False) > 0
     con.execute("ROLLBACK")  # the caller decides: nothing was committed on its behalf
     assert con.execute("SELECT count(*) FROM metric_values").fetchone() == (0,)
+
+
+def test_count_targets_are_citywide_and_rate_targets_apply_to_every_district() -> None:
+    # A count target of 2 is a citywide total: district 5's 2 requests are not "on track"
+    # against it. An on-time target of 0.5 is a rate every district can be held to.
+    rows = [
+        {"opened_at": T("2024-01-02"), "council_district": "5"},
+        {"opened_at": T("2024-01-03"), "council_district": "5"},
+        {"opened_at": T("2024-01-04"), "council_district": "6"},
+    ]
+    con = warehouse(rows)
+    counted = config(
+        metric_yaml(
+            "opened",
+            "unit: requests\ndirection: higher_is_better\nkind: count\n"
+            "targets: [{from: 2024-01-01, value: 2}]\n",
+        )
+    )
+    by_district = values(con, counted, "opened", T("2024-01-31"), "month", "council_district")
+    assert column(by_district, "dimension_value", "target", "status") == [
+        ("5", None, "no_target"),
+        ("6", None, "no_target"),
+    ]
+    citywide = values(con, counted, "opened", T("2024-01-31"), "month")
+    assert column(citywide, "value", "target", "status") == [(3.0, 2.0, "on_track")]
+
+    closed = [
+        {**row, "status": "closed", "due_at": T("2024-01-10"), "closed_at": T(day)}
+        for row, day in zip(rows, ["2024-01-05", "2024-01-20", "2024-01-06"], strict=True)
+    ]
+    con = warehouse(closed)
+    rate = config(
+        ON_TIME.replace(
+            "kind: share",
+            "kind: share\n    min_count: 1\n    targets: [{from: 2024-01-01, value: 0.5}]",
+            1,
+        )
+    )
+    by_district = values(con, rate, "on_time", T("2024-01-31"), "month", "council_district")
+    # District 5: one of two on time = 0.5, meets 0.5; district 6: 1 of 1.
+    assert column(by_district, "dimension_value", "value", "target", "status") == [
+        ("5", 0.5, 0.5, "on_track"),
+        ("6", 1.0, 0.5, "on_track"),
+    ]

@@ -403,13 +403,18 @@ def _target_ctes(metric: Metric, params: _Params) -> list[tuple[str, str]]:
     targets = "SELECT * FROM (VALUES\n" + indent(",\n".join(rows), "    ")
     targets += "\n) AS t(target_from, target_value, target_grain)"
     # The target in force is the latest one that started on or before the period start;
-    # a target restricted to a grain wins a tie with a general one.
+    # a target restricted to a grain wins a tie with a general one. A count or backlog target
+    # is a citywide total, so it says nothing about one district's share of the work.
+    citywide_only = (
+        "    AND c.dimension = 'citywide'\n" if metric.kind in ("count", "backlog") else ""
+    )
     with_target = (
         "SELECT c.*, t.target_value AS target\n"
         "FROM metric_core AS c\n"
         "LEFT JOIN targets AS t\n"
         "    ON t.target_from <= c.period_start\n"
         "    AND (t.target_grain IS NULL OR t.target_grain = c.grain)\n"
+        f"{citywide_only}"
         "QUALIFY row_number() OVER (\n"
         "    PARTITION BY c.grain, c.period_start, c.dimension, c.dimension_value\n"
         "    ORDER BY t.target_from DESC NULLS LAST, t.target_grain NULLS LAST\n"

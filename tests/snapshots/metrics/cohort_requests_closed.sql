@@ -106,6 +106,7 @@ with_target AS (
     LEFT JOIN targets AS t
         ON t.target_from <= c.period_start
         AND (t.target_grain IS NULL OR t.target_grain = c.grain)
+        AND c.dimension = 'citywide'
     QUALIFY row_number() OVER (
         PARTITION BY c.grain, c.period_start, c.dimension, c.dimension_value
         ORDER BY t.target_from DESC NULLS LAST, t.target_grain NULLS LAST

@@ -109,6 +109,24 @@ WITH metric_core AS (
         LEFT JOIN grouped AS g USING (grain, period_start, dimension, dimension_value)
     ) AS backlog
 ),
+targets AS (
+    SELECT * FROM (VALUES
+        (CAST($target_1_from AS DATE), CAST($target_1_value AS DOUBLE), CAST(NULL AS VARCHAR)),
+        (CAST($target_2_from AS DATE), CAST($target_2_value AS DOUBLE), CAST(NULL AS VARCHAR))
+    ) AS t(target_from, target_value, target_grain)
+),
+with_target AS (
+    SELECT c.*, t.target_value AS target
+    FROM metric_core AS c
+    LEFT JOIN targets AS t
+        ON t.target_from <= c.period_start
+        AND (t.target_grain IS NULL OR t.target_grain = c.grain)
+        AND c.dimension = 'citywide'
+    QUALIFY row_number() OVER (
+        PARTITION BY c.grain, c.period_start, c.dimension, c.dimension_value
+        ORDER BY t.target_from DESC NULLS LAST, t.target_grain NULLS LAST
+    ) = 1
+),
 labelled AS (
     SELECT *,
         CASE grain
@@ -123,7 +141,7 @@ labelled AS (
             WHEN 'quarter' THEN (strftime(period_start, '%Y') || '-Q' || CAST(quarter(period_start) AS VARCHAR))
             WHEN 'fiscal_year' THEN ('FY' || CAST(year(period_start) + 1 AS VARCHAR))
         END AS period_label
-    FROM metric_core
+    FROM with_target
 )
 SELECT
     $metric_id AS metric_id,
@@ -138,12 +156,23 @@ SELECT
     numerator,
     denominator,
     CAST(count AS BIGINT) AS count,
-    CAST(NULL AS DOUBLE) AS target,
-    'no_target' AS status
+    target,
+    CASE
+            WHEN target IS NULL THEN 'no_target'
+            WHEN value IS NULL THEN 'too_little_data'
+            WHEN value <= target THEN 'on_track'
+            WHEN value <= target + abs(target) * $watch_band THEN 'watch'
+            ELSE 'off_track'
+        END AS status
 FROM labelled
 ORDER BY grain, period_start, dimension, dimension_value
 
 -- parameters:
 --   $as_of = <the data's as-of timestamp, supplied at run time>
 --   $value_1 = 'Illegal Dumping'
+--   $target_1_from = datetime.date(2023, 7, 1)
+--   $target_1_value = 300.0
+--   $target_2_from = datetime.date(2025, 7, 1)
+--   $target_2_value = 200.0
 --   $metric_id = 'illegal_dumping_overdue_backlog'
+--   $watch_band = 0.15
