@@ -60,7 +60,7 @@ def test_types_and_normalises_values(tmp_path: Path) -> None:
     assert counts == [loader.FileCount("extract.csv", rows_read=2, rows_rejected=0)]
     assert staged == 2
     rows = con.execute(
-        'SELECT request_id, status, status_raw, closed_at, zip, council_district, channel, '
+        "SELECT request_id, status, status_raw, closed_at, zip, council_district, channel, "
         'source, source_row FROM "stg_testcity" ORDER BY request_id'
     ).fetchall()
     a1, a2 = rows
@@ -97,8 +97,9 @@ def test_unparseable_values_and_unknown_statuses_are_quarantined_with_reasons(
         "opened_at (raw column opened) value 'yesterday' does not parse; "
         "add its format to timestamps.formats in the mapping"
     )
-    assert "status value 'Referred' is not in the statuses of pipelines/sources/testcity.yml" in (
-        got[1][4]
+    assert (
+        "status value 'Referred' is not in the statuses of pipelines/sources/testcity.yml"
+        in (got[1][4])
     )
 
 
@@ -161,7 +162,7 @@ def test_district_comes_from_the_zip_crosswalk_when_the_extract_has_none(
 
 def test_missing_files_say_how_to_get_them() -> None:
     mapping = _mapping(files={"pattern": "nowhere/*.csv"})
-    with pytest.raises(loader.LoadError, match="no file matches .*nowhere"):
+    with pytest.raises(loader.LoadError, match=r"no file matches .*nowhere"):
         loader.resolve_files(mapping)
 
 
