@@ -103,15 +103,13 @@ def run_pipeline(
             message = "validation failed; nothing published:\n" + "\n".join(
                 f"{r.source}: {r.report.failures_summary()}" for r in results if not r.report.passed
             )
-            _record_run(con, run_id, started, "failed", is_demo, as_of, False, message)
+            _record_run(con, _Run(run_id, started, is_demo, as_of, False, message), "failed")
             con.close()
             os.replace(target, failed_path(published))
             return RunResult(run_id, False, published, message, results)
-        progress("computing metrics")
-        metric_rows = compute_metrics(con, config, as_of, progress=progress)
         message = f"published {sum(r.rows_staged for r in results):,} requests"
-        _record_run(con, run_id, started, "published", is_demo, as_of, True, message)
-        con.execute("CHECKPOINT")
+        run = _Run(run_id, started, is_demo, as_of, True, message)
+        metric_rows = _compute_and_record(con, config, run, progress)
     finally:
         con.close()
     os.replace(target, published)
@@ -142,11 +140,9 @@ def recompute_metrics(
         if last is None:
             raise RunError(f"{published}: holds no published run; run `citystat run`")
         is_demo, as_of, validated = last
-        progress("computing metrics")
-        metric_rows = compute_metrics(con, config, as_of, progress=progress)
         message = "metrics recomputed from metrics.yml; extracts not reloaded"
-        _record_run(con, run_id, started, "published", is_demo, as_of, validated, message)
-        con.execute("CHECKPOINT")
+        run = _Run(run_id, started, is_demo, as_of, validated, message)
+        metric_rows = _compute_and_record(con, config, run, progress)
     finally:
         con.close()
     os.replace(target, published)
@@ -241,19 +237,43 @@ def _data_as_of(con: duckdb.DuckDBPyConnection) -> datetime:
     return value
 
 
-def _record_run(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
-    started: datetime,
-    status: str,
-    is_demo: bool,
-    as_of: datetime | None,
-    validated: bool,
-    message: str,
-) -> None:
+@dataclass(frozen=True)
+class _Run:
+    """What the runs table records about a run besides its outcome."""
+
+    run_id: str
+    started: datetime
+    is_demo: bool
+    as_of: datetime | None
+    validated: bool
+    message: str
+
+
+def _compute_and_record(
+    con: duckdb.DuckDBPyConnection, config: MetricsConfig, run: _Run, progress: Progress
+) -> int:
+    """Compute every metric into the build, record the run as published, and checkpoint."""
+    assert run.as_of is not None
+    progress("computing metrics")
+    rows = compute_metrics(con, config, run.as_of, progress=progress)
+    _record_run(con, run, "published")
+    con.execute("CHECKPOINT")
+    return rows
+
+
+def _record_run(con: duckdb.DuckDBPyConnection, run: _Run, status: str) -> None:
     con.execute(
         "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, started, _now(), status, is_demo, as_of, validated, message],
+        [
+            run.run_id,
+            run.started,
+            _now(),
+            status,
+            run.is_demo,
+            run.as_of,
+            run.validated,
+            run.message,
+        ],
     )
 
 
