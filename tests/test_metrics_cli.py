@@ -88,11 +88,22 @@ def test_preview_prints_latest_periods_without_writing(tmp_path: Path) -> None:
     result = CliRunner().invoke(metrics, args)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    # Header plus February: citywide 2, district 1 -> 1, district 2 -> 1.
-    assert len(lines) == 4
+    # Header plus February, citywide by default: 2 requests.
+    assert len(lines) == 2
     assert "2024-02" in lines[1] and "Citywide" in lines[1] and "2.0" in lines[1]
     with duckdb.connect(str(wh), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM metric_values").fetchone() == (0,)
+
+    by_district = CliRunner().invoke(metrics, [*args, "--dimension", "council_district"])
+    # February by district: district 1 -> 1, district 2 -> 1.
+    rows = [line.split() for line in by_district.output.splitlines()[1:]]
+    assert [(r[1], r[3], r[4]) for r in rows] == [("2024-02", "1", "1.0"), ("2024-02", "2", "1.0")]
+
+    unknown = CliRunner().invoke(metrics, [*args, "--dimension", "ward"])
+    assert unknown.exit_code == 1
+    assert unknown.output == (
+        "opened: no 'ward' breakdown; choose one of citywide, council_district\n"
+    )
 
 
 def test_preview_rejects_a_grain_the_metric_lacks(tmp_path: Path) -> None:

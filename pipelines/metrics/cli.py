@@ -91,6 +91,12 @@ def explain(metric_id: str, metrics_file: Path | None) -> None:
     show_default=True,
     help="How many of the latest periods to show.",
 )
+@click.option(
+    "--dimension",
+    default="citywide",
+    show_default=True,
+    help="Breakdown to show: citywide, or one of the metric's dimensions (council_district...).",
+)
 @FILE_OPTION
 @click.option(
     "--warehouse",
@@ -103,6 +109,7 @@ def preview(
     metric_id: str,
     grain: str,
     periods: int,
+    dimension: str,
     metrics_file: Path | None,
     warehouse_file: Path | None,
 ) -> None:
@@ -123,5 +130,9 @@ def preview(
     if frame.empty:
         click.echo(f"{metric_id}: no values at grain {grain} (no matching requests)")
         return
-    shown = frame.drop(columns=["metric_id", "period_end", "period_start"])
+    shown = frame[frame["dimension"] == dimension]
+    if shown.empty:
+        known = ", ".join(sorted(frame["dimension"].unique()))
+        _fail([f"{metric_id}: no '{dimension}' breakdown; choose one of {known}"])
+    shown = shown.drop(columns=["metric_id", "period_end", "period_start", "dimension"])
     click.echo(shown.to_string(index=False))
