@@ -205,7 +205,8 @@ def _account(
                 f"quarantined and {count.rows_rejected} rejected; rows were lost, report this bug"
             )
         con.execute(
-            "INSERT INTO load_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO load_files (run_id, source, file, rows_read, rows_staged, "
+            "rows_quarantined, rows_rejected) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 mapping.source,

@@ -9,6 +9,7 @@ weeks, months and fiscal years are cut where the city cuts them.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -26,6 +27,14 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("CITYSTAT_WAREHOUSE", DATA_DIR / "citystat.duckdb"))
 
 
+_LOCATION_COLUMNS: dict[str, str] = {
+    "zip": "VARCHAR",
+    "council_district": "VARCHAR",
+    "latitude": "DOUBLE",
+    "longitude": "DOUBLE",
+}
+_LINEAGE_COLUMNS: dict[str, str] = {"source_file": "VARCHAR", "source_row": "BIGINT"}
+
 SERVICE_REQUESTS_COLUMNS: dict[str, str] = {
     "request_id": "VARCHAR",
     "source": "VARCHAR",
@@ -39,20 +48,105 @@ SERVICE_REQUESTS_COLUMNS: dict[str, str] = {
     "due_at": "TIMESTAMP",
     "updated_at": "TIMESTAMP",
     "channel": "VARCHAR",
-    "zip": "VARCHAR",
-    "council_district": "VARCHAR",
-    "latitude": "DOUBLE",
-    "longitude": "DOUBLE",
-    "source_file": "VARCHAR",
-    "source_row": "BIGINT",
+    **_LOCATION_COLUMNS,
+    **_LINEAGE_COLUMNS,
 }
 
-STATUSES = ("open", "closed", "cancelled")
+PERMITS_COLUMNS: dict[str, str] = {
+    "permit_id": "VARCHAR",
+    "source": "VARCHAR",
+    "permit_type": "VARCHAR",
+    "work_type": "VARCHAR",
+    "use_class": "VARCHAR",  # residential | commercial | NULL when the extract does not say
+    "status": "VARCHAR",  # in_review | issued | completed | expired | cancelled
+    "status_raw": "VARCHAR",
+    "applied_at": "TIMESTAMP",
+    "issued_at": "TIMESTAMP",
+    "completed_at": "TIMESTAMP",
+    "updated_at": "TIMESTAMP",
+    "fee": "DOUBLE",
+    **_LOCATION_COLUMNS,
+    **_LINEAGE_COLUMNS,
+}
 
-DDL = f"""
-CREATE TABLE IF NOT EXISTS service_requests (
-    {", ".join(f"{name} {kind}" for name, kind in SERVICE_REQUESTS_COLUMNS.items())}
-);
+INSPECTIONS_COLUMNS: dict[str, str] = {
+    "case_id": "VARCHAR",
+    "source": "VARCHAR",
+    "case_type": "VARCHAR",  # what was complained about / why the case exists
+    "inspection_type": "VARCHAR",
+    "priority": "VARCHAR",
+    "status": "VARCHAR",  # open | closed
+    "status_raw": "VARCHAR",
+    "outcome": "VARCHAR",
+    "received_at": "TIMESTAMP",  # complaint received / case created
+    "due_at": "TIMESTAMP",  # first inspection due
+    "first_inspected_at": "TIMESTAMP",
+    "closed_at": "TIMESTAMP",
+    "corrected_at": "TIMESTAMP",  # violation corrected, where the source records it
+    "updated_at": "TIMESTAMP",
+    **_LOCATION_COLUMNS,
+    **_LINEAGE_COLUMNS,
+}
+
+
+@dataclass(frozen=True)
+class CanonicalTable:
+    """One canonical table: its columns, record id, status vocabulary and required columns."""
+
+    name: str
+    id_column: str
+    columns: dict[str, str]
+    statuses: tuple[str, ...]
+    required: tuple[str, ...]
+    # The timestamps whose latest value dates a version of a record, most telling first; a
+    # daily extract's newer version of a record wins the merge by this.
+    version_columns: tuple[str, ...]
+
+
+CANONICAL_TABLES: dict[str, CanonicalTable] = {
+    "service_requests": CanonicalTable(
+        name="service_requests",
+        id_column="request_id",
+        columns=SERVICE_REQUESTS_COLUMNS,
+        statuses=("open", "closed", "cancelled"),
+        required=("request_id", "opened_at", "status"),
+        version_columns=("updated_at", "closed_at", "opened_at"),
+    ),
+    "permits": CanonicalTable(
+        name="permits",
+        id_column="permit_id",
+        columns=PERMITS_COLUMNS,
+        statuses=("in_review", "issued", "completed", "expired", "cancelled"),
+        required=("permit_id", "status"),
+        version_columns=("updated_at", "completed_at", "issued_at", "applied_at"),
+    ),
+    "inspections": CanonicalTable(
+        name="inspections",
+        id_column="case_id",
+        columns=INSPECTIONS_COLUMNS,
+        statuses=("open", "closed"),
+        required=("case_id", "received_at", "status"),
+        version_columns=("updated_at", "closed_at", "first_inspected_at", "received_at"),
+    ),
+}
+
+STATUSES = CANONICAL_TABLES["service_requests"].statuses
+
+
+def _table_ddl(table: CanonicalTable) -> str:
+    """The canonical table (current version of each record) and its version history."""
+    columns = ", ".join(f"{name} {kind}" for name, kind in table.columns.items())
+    return (
+        f"CREATE TABLE IF NOT EXISTS {table.name} ({columns});\n"
+        # Every distinct version of a record ever loaded, so status on a past date is known.
+        f"CREATE TABLE IF NOT EXISTS {table.name}_versions "
+        f"({columns}, version_at TIMESTAMP, run_id VARCHAR);\n"
+    )
+
+
+DDL = (
+    "".join(_table_ddl(t) for t in CANONICAL_TABLES.values())
+    + """
 CREATE TABLE IF NOT EXISTS runs (
     run_id VARCHAR PRIMARY KEY,
     started_at TIMESTAMP,
@@ -68,9 +162,29 @@ CREATE TABLE IF NOT EXISTS load_files (
     source VARCHAR,
     file VARCHAR,
     rows_read BIGINT,
-    rows_staged BIGINT,
+    rows_staged BIGINT,          -- valid rows of this file (read - quarantined - rejected)
     rows_quarantined BIGINT,
-    rows_rejected BIGINT
+    rows_rejected BIGINT,
+    canonical_table VARCHAR,
+    file_sha256 VARCHAR,
+    file_bytes BIGINT,
+    rows_inserted BIGINT,        -- records new to the warehouse
+    rows_updated BIGINT,         -- records whose newer version replaced the warehouse's
+    rows_unchanged BIGINT        -- same or older versions than the warehouse has: no change
+);
+CREATE TABLE IF NOT EXISTS run_steps (
+    run_id VARCHAR,
+    source VARCHAR,              -- NULL for steps of the whole run (metrics, publish)
+    step VARCHAR,                -- read | stage | validate | merge | metrics | publish
+    started_at TIMESTAMP,        -- UTC, like runs.started_at
+    seconds DOUBLE
+);
+CREATE TABLE IF NOT EXISTS source_columns (
+    source VARCHAR,
+    canonical_table VARCHAR,
+    column_name VARCHAR,
+    mapped BOOLEAN               -- false: the extract has no such field (metrics needing it
+                                 -- say "not available for this source")
 );
 CREATE TABLE IF NOT EXISTS quarantine (
     run_id VARCHAR,
@@ -125,8 +239,10 @@ CREATE TABLE IF NOT EXISTS metric_values (
     count BIGINT,
     target DOUBLE,
     status VARCHAR               -- on_track | watch | off_track | no_target | too_little_data
+                                 -- | not_available (a column the metric needs is not in the source)
 );
 """
+)
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -207,7 +207,11 @@ def build_fixture_warehouse(path: Path) -> None:
                 ),
             ],
         )
-        con.executemany("INSERT INTO load_files VALUES (?, ?, ?, ?, ?, ?, ?)", LOAD_FILES)
+        con.executemany(
+            "INSERT INTO load_files (run_id, source, file, rows_read, rows_staged, "
+            "rows_quarantined, rows_rejected) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            LOAD_FILES,
+        )
         con.executemany(
             "INSERT INTO validation_results VALUES "
             "(?, 'philadelphia_311_demo', 'service_requests', ?, ?, ?, ?, ?, ?, NULL)",
