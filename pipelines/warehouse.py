@@ -63,6 +63,7 @@ PERMITS_COLUMNS: dict[str, str] = {
     "applied_at": "TIMESTAMP",
     "issued_at": "TIMESTAMP",
     "completed_at": "TIMESTAMP",
+    "review_due_at": "TIMESTAMP",  # applied_at + the city's target review days for the type
     "updated_at": "TIMESTAMP",
     "fee": "DOUBLE",
     **_LOCATION_COLUMNS,
