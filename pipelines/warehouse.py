@@ -223,7 +223,10 @@ CREATE TABLE IF NOT EXISTS metric_definitions (
     grains VARCHAR[],
     dimensions VARCHAR[],
     min_count INTEGER,
-    sql VARCHAR
+    sql VARCHAR,
+    canonical_table VARCHAR,     -- service_requests | permits | inspections
+    availability VARCHAR         -- NULL when computable; else why not, e.g. "not available for
+                                 -- this source: philadelphia_permits has no applied_at"
 );
 CREATE TABLE IF NOT EXISTS metric_values (
     metric_id VARCHAR,

@@ -45,7 +45,9 @@ def compute_metrics(
             rows = _count_rows(con) - before
             written += rows
             con.execute(
-                "INSERT INTO metric_definitions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO metric_definitions (metric_id, label, description, methodology, "
+                "department, owner, cohort_service, unit, direction, kind, grains, dimensions, "
+                "min_count, sql) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     metric.id,
                     metric.label,
