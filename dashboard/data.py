@@ -92,7 +92,7 @@ def recent_runs(wh: Warehouse, limit: int = 10) -> pd.DataFrame:
 
 _CATALOG_SQL = """
 SELECT metric_id, label, description, methodology, department, owner, cohort_service,
-       unit, direction, kind, grains, dimensions, min_count
+       unit, direction, kind, grains, dimensions, min_count, canonical_table, availability
 FROM metric_definitions
 ORDER BY rowid
 """

@@ -16,7 +16,14 @@ import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-STATUS_ORDER = ("on_track", "watch", "off_track", "no_target", "too_little_data")
+STATUS_ORDER = (
+    "on_track",
+    "watch",
+    "off_track",
+    "no_target",
+    "too_little_data",
+    "not_available",
+)
 
 # Icon AND word AND colour, so status never depends on colour vision alone.
 _STATUS_STYLES: dict[str, tuple[str, str, str]] = {
@@ -25,6 +32,8 @@ _STATUS_STYLES: dict[str, tuple[str, str, str]] = {
     "off_track": ("■", "Off track", "#c62828"),
     "no_target": ("○", "No target", "#6b7280"),
     "too_little_data": ("…", "Too little data", "#6b7280"),
+    # The source lacks a field the metric needs: no number rather than a wrong one.
+    "not_available": ("⊘", "Not available for this source", "#6b7280"),
 }
 _NO_DATA_STYLE = ("–", "No data", "#9ca3af")
 

@@ -58,6 +58,12 @@ def test_format_value_by_unit(value: float | None, unit: str, expected: str) -> 
         ("off_track", "■ Off track", "Off track", "#c62828"),
         ("no_target", "○ No target", "No target", "#6b7280"),
         ("too_little_data", "… Too little data", "Too little data", "#6b7280"),
+        (
+            "not_available",
+            "⊘ Not available for this source",
+            "Not available for this source",
+            "#6b7280",
+        ),
         (None, "– No data", "No data", "#9ca3af"),
         ("bogus", "– No data", "No data", "#9ca3af"),
     ],
@@ -129,13 +135,16 @@ def test_metric_link_encodes_query_parameters() -> None:
 
 
 def test_status_counts_counts_every_status() -> None:
-    counts = status_counts(["on_track", "watch", "on_track", None, "too_little_data"])
+    counts = status_counts(
+        ["on_track", "watch", "on_track", None, "too_little_data", "not_available"]
+    )
     assert counts == {
         "on_track": 2,
         "watch": 1,
         "off_track": 0,
         "no_target": 0,
         "too_little_data": 1,
+        "not_available": 1,
     }
 
 

@@ -186,6 +186,10 @@ st.caption(
     f"{definition['department']} · {definition['cohort_service']} · owner: {definition['owner']}"
 )
 
+if definition.get("availability"):
+    # Say plainly why there is no number, rather than show a wrong one.
+    st.warning(str(definition["availability"]))
+
 series = data.metric_series(warehouse, metric_id, grain)
 complete = series[series["is_complete"]]
 if complete.empty:

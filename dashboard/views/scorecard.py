@@ -51,7 +51,8 @@ summary[0].metric(status_label("on_track"), counts["on_track"])
 summary[1].metric(status_label("watch"), counts["watch"])
 summary[2].metric(status_label("off_track"), counts["off_track"])
 summary[3].metric(
-    "○ No target / … too little data", counts["no_target"] + counts["too_little_data"]
+    "○ No target / … too little data / ⊘ not available",
+    counts["no_target"] + counts["too_little_data"] + counts["not_available"],
 )
 run = data.published_run(warehouse)
 if run is not None:
