@@ -413,3 +413,147 @@ def test_accepts_the_loaders_quoted_name_after_a_partly_read_result() -> None:
         validate_and_quarantine(
             con, "stg; DROP TABLE quarantine", run_id="r", source="s", parameters=PARAMETERS
         )
+
+
+# Permits and inspections: the same machinery, driven by each kind's suite.
+PERMITS_SUITE = PROJECT_ROOT / "expectations" / "permits.json"
+INSPECTIONS_SUITE = PROJECT_ROOT / "expectations" / "inspections.json"
+
+
+def _stage_kind(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
+    """stg_<table> with the canonical columns of that table and the given rows."""
+    create_schema(con)
+    con.execute(f"CREATE TABLE stg_{table} AS SELECT * FROM {table} LIMIT 0")
+    for i, row in enumerate(rows, 1):
+        values = {"source": "testcity", "source_file": "extract.csv", "source_row": i, **row}
+        names = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        con.execute(f"INSERT INTO stg_{table} ({names}) VALUES ({marks})", list(values.values()))
+
+
+def test_permits_suite_quarantines_timeline_breaks_and_clears_fees_and_places() -> None:
+    con = duckdb.connect()
+    ok = {"status": "issued", "applied_at": "2024-01-02 09:00", "issued_at": "2024-01-05 09:00"}
+    _stage_kind(
+        con,
+        "permits",
+        [
+            {"permit_id": "P1", **ok, "fee": 25.0, "zip": "19103"},  # clean
+            {"permit_id": "P2", **ok, "issued_at": "2024-01-01 09:00"},  # issued < applied
+            {"permit_id": "P3", **ok, "completed_at": "2024-01-04 00:00"},  # completed < issued
+            {"permit_id": "P4", **ok, "fee": -5.0},  # negative fee: cleared, row kept
+            {"permit_id": "P5", **ok, "latitude": 0.0, "longitude": 0.0},  # 0,0: cleared
+            {"permit_id": "P6", **ok, "status": "open"},  # a 311 word, not a permits status
+            {"permit_id": None, **ok},  # no id
+            {"permit_id": "P8", **ok, "zip": "1910"},  # malformed zip: cleared
+            {"permit_id": "P9", **ok, "issued_at": None},  # no issue date: pair not judged
+        ],
+    )
+    report = validate_and_quarantine(
+        con,
+        "stg_permits",
+        run_id="run-1",
+        source="testcity",
+        parameters=PARAMETERS,
+        suite_path=PERMITS_SUITE,
+    )
+    # One NULL id in 9 rows is 11%, more than the 1% mostly=0.99 tolerates: the critical
+    # not-null rule stops publication (and the row is quarantined all the same).
+    assert not report.passed
+    assert [o.column for o in report.critical_failures] == ["permit_id"]
+    quarantined = con.execute(
+        "SELECT source_row, record_id, rule, column_name FROM quarantine ORDER BY source_row"
+    ).fetchall()
+    assert quarantined == [
+        (2, "P2", PAIR, "issued_at"),
+        (3, "P3", PAIR, "completed_at"),
+        (6, "P6", IN_SET, "status"),
+        (7, None, NOT_NULL, "permit_id"),
+    ]
+    kept = con.execute(
+        "SELECT permit_id, fee, latitude, zip FROM stg_permits ORDER BY permit_id"
+    ).fetchall()
+    assert kept == [
+        ("P1", 25.0, None, "19103"),
+        ("P4", None, None, None),
+        ("P5", None, None, None),
+        ("P8", None, None, None),
+        ("P9", None, None, None),
+    ]
+    (reason,) = con.execute("SELECT reason FROM quarantine WHERE record_id = 'P2'").fetchall()[0]
+    assert reason == (
+        "issued_at 2024-01-01 09:00 is before applied_at 2024-01-02 09:00; fix the source "
+        "system's timestamps or correct the extract"
+    )
+    (reason,) = con.execute("SELECT reason FROM quarantine WHERE source_row = 7").fetchall()[0]
+    assert reason.startswith("permit_id is empty but every permit needs it")
+
+
+def test_inspections_suite_keeps_the_inspection_but_clears_an_early_correction() -> None:
+    con = duckdb.connect()
+    ok = {
+        "status": "closed",
+        "received_at": "2024-01-02 09:00",
+        "first_inspected_at": "2024-01-03 09:00",
+    }
+    _stage_kind(
+        con,
+        "inspections",
+        [
+            {"case_id": "C1", **ok, "corrected_at": "2024-01-10 00:00"},  # clean
+            {"case_id": "C2", **ok, "corrected_at": "2024-01-01 00:00"},  # corrected < inspected
+            {"case_id": "C3", **ok, "first_inspected_at": "2024-01-01 09:00"},  # before received
+            {"case_id": "C4", **ok, "received_at": None},  # no received date
+            {"case_id": "C1", **ok, "updated_at": "2024-02-01 00:00"},  # newer version of C1
+        ],
+    )
+    report = validate_and_quarantine(
+        con,
+        "stg_inspections",
+        run_id="run-1",
+        source="testcity",
+        parameters=PARAMETERS,
+        suite_path=INSPECTIONS_SUITE,
+    )
+    quarantined = con.execute(
+        "SELECT source_row, record_id, rule, column_name FROM quarantine ORDER BY source_row"
+    ).fetchall()
+    # C1 row 1 loses to row 5 (the most recently updated version); C3 and C4 break rules.
+    assert quarantined == [
+        (1, "C1", UNIQUE, "case_id"),
+        (3, "C3", PAIR, "first_inspected_at"),
+        (4, "C4", NOT_NULL, "received_at"),
+    ]
+    kept = con.execute(
+        "SELECT case_id, source_row, corrected_at FROM stg_inspections ORDER BY case_id"
+    ).fetchall()
+    assert kept == [("C1", 5, None), ("C2", 2, None)]  # C2's early correction date cleared
+    counts = _outcome_counts(report)
+    assert counts[(PAIR, "corrected_at")] == (5, 1, False)
+    # 1 NULL received_at in 5 rows exceeds mostly=0.99: the run must not publish.
+    assert [o.column for o in report.critical_failures] == ["received_at"]
+
+
+def test_a_suite_for_an_unknown_table_is_refused(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    _stage(con, [], clean_padding=1)
+    raw = json.loads(PERMITS_SUITE.read_text(encoding="utf-8"))
+    raw["name"] = "licenses"
+    del raw["meta"]["canonical_table"]
+    odd = tmp_path / "licenses.json"
+    odd.write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(ValidationConfigError, match=r"set meta\.canonical_table to one of"):
+        _validate(con, suite_path=odd)
+
+
+def test_a_permits_suite_naming_a_311_column_is_refused(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    _stage(con, [], clean_padding=1)
+    raw = json.loads(PERMITS_SUITE.read_text(encoding="utf-8"))
+    raw["expectations"][2]["kwargs"]["column"] = "request_id"
+    odd = tmp_path / "permits.json"
+    odd.write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(
+        ValidationConfigError, match=r"#3: column 'request_id' is not a canonical permits column"
+    ):
+        _validate(con, suite_path=odd)

@@ -1,4 +1,5 @@
-"""Validation of staged 311 batches: GE 1.x in bounded batches, then SQL quarantine.
+"""Validation of staged batches of every canonical table: GE 1.x in bounded batches, then SQL
+quarantine. The suite (expectations/<table>.json) says which table it checks.
 
 Importing this package does not import Great Expectations; that happens when a validation runs.
 """

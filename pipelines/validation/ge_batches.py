@@ -103,7 +103,7 @@ class GeRunner:
                 message = result.exception_info.get("exception_message")
                 raise GreatExpectationsError(
                     f"Great Expectations could not evaluate {result.expectation_config.type}: "
-                    f"{message}; check that expectation in expectations/service_requests.json"
+                    f"{message}; check that expectation in its suite (expectations/)"
                 )
         return list(outcome.results)
 
@@ -127,8 +127,8 @@ def validate_table_level(
     rules = [r for r in suite.rules if r.is_table_level]
     if not rules:
         return []
-    schema_frame = con.execute(f"SELECT * FROM {table_sql} LIMIT 0").df()  # noqa: S608 — quoted, checked name
-    (row_count,) = one_row(con, f"SELECT count(*) FROM {table_sql}")  # noqa: S608
+    schema_frame = con.execute(f"SELECT * FROM {table_sql} LIMIT 0").df()
+    (row_count,) = one_row(con, f"SELECT count(*) FROM {table_sql}")
     outcomes = []
     for rule in rules:
         frame = (
@@ -137,22 +137,26 @@ def validate_table_level(
             else pd.DataFrame(index=pd.RangeIndex(row_count))
         )
         (result,) = runner.validate(frame, runner.suite(suite, [rule]), parameters)
-        outcomes.append(_table_outcome(rule, result, row_count, parameters))
+        outcomes.append(_table_outcome(rule, result, row_count, parameters, suite.table.name))
     return outcomes
 
 
 def _table_outcome(
-    rule: Rule, result: Any, row_count: int, parameters: Mapping[str, float | int]
+    rule: Rule,
+    result: Any,
+    row_count: int,
+    parameters: Mapping[str, float | int],
+    table_name: str,
 ) -> ExpectationOutcome:
     observed = result.result.get("observed_value")
     if rule.expectation_type == TABLE_COLUMNS:
         mismatch = result.result.get("details", {}).get("mismatched", {})
         details = (
-            "the staged table has exactly the canonical service_requests columns"
+            f"the staged table has exactly the canonical {table_name} columns"
             if result.success
             else f"missing columns {mismatch.get('missing', [])}, unexpected columns "
             f"{mismatch.get('unexpected', [])}; the staging step must produce exactly the "
-            "canonical service_requests columns (pipelines/warehouse.py)"
+            f"canonical {table_name} columns (pipelines/warehouse.py)"
         )
         unexpected = sum(len(names) for names in mismatch.values())
         element_count = len(observed or [])
@@ -191,12 +195,13 @@ def validate_rows_in_batches(
     if not rules:
         return []
     ge_suite = runner.suite(suite, rules)
-    columns = sorted({c for r in rules for c in (r.column, r.column_b) if c} | {"request_id"})
-    # Only the columns the rules read are fetched; ordering by request_id keeps a value's
+    id_column = suite.table.id_column
+    columns = sorted({c for r in rules for c in (r.column, r.column_b) if c} | {id_column})
+    # Only the columns the rules read are fetched; ordering by the record id keeps a value's
     # duplicates in neighbouring batches and makes the batches reproducible.
     query = (
-        f"SELECT {', '.join(quote_identifier(c) for c in columns)} FROM {table_sql} "  # noqa: S608
-        "ORDER BY request_id, source_file, source_row"
+        f"SELECT {', '.join(quote_identifier(c) for c in columns)} FROM {table_sql} "
+        f"ORDER BY {quote_identifier(id_column)}, source_file, source_row"
     )
     tallies: dict[_RULE_KEY, _Tally] = {rule.key: _Tally() for rule in rules}
     batches = 0

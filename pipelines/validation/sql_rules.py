@@ -28,7 +28,11 @@ from pipelines.validation.suite import (
     Suite,
     resolved,
 )
-from pipelines.warehouse import SERVICE_REQUESTS_COLUMNS
+from pipelines.warehouse import CANONICAL_TABLES, CanonicalTable
+
+_SERVICE_REQUESTS = CANONICAL_TABLES["service_requests"]
+# How a reason names one record of each table.
+_NOUNS = {"service_requests": "request", "permits": "permit", "inspections": "inspection"}
 
 # A table name part, bare or already double-quoted (the loader passes '"stg_<source>"').
 _NAME_PART = re.compile(r'^(?P<quote>"?)(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P=quote)$')
@@ -101,9 +105,9 @@ def _between_predicate(column: str, rule: Rule, parameters: Mapping[str, float |
     return Sql(f"{column} IS NOT NULL AND ({' OR '.join(outside)})", bounds)
 
 
-def _display(expression: str, column: str) -> str:
+def _display(expression: str, column: str, table: CanonicalTable = _SERVICE_REQUESTS) -> str:
     """SQL rendering a value of ``column`` for a human sentence."""
-    kind = SERVICE_REQUESTS_COLUMNS[column]
+    kind = table.columns[column]
     if kind == "TIMESTAMP":
         return f"strftime({expression}, '{_TIMESTAMP_DISPLAY}')"
     if kind == "VARCHAR":
@@ -118,15 +122,18 @@ def _sentence(parts: Sequence[str | Sql]) -> Sql:
     return Sql(f"concat({', '.join(pieces)})", params)
 
 
-def reason_expression(rule: Rule, parameters: Mapping[str, float | int]) -> Sql:
+def reason_expression(
+    rule: Rule, parameters: Mapping[str, float | int], table: CanonicalTable = _SERVICE_REQUESTS
+) -> Sql:
     """SQL building the quarantine reason: what is wrong with the value and what to do."""
     column = str(rule.column)
-    value = Sql(_display(quote_identifier(column), column))
+    value = Sql(_display(quote_identifier(column), column, table))
     kind, kwargs = rule.expectation_type, rule.kwargs
     if kind == NOT_NULL:
         return _sentence(
             [
-                f"{column} is empty but every request needs it; fill it in the source system "
+                f"{column} is empty but every {_NOUNS.get(table.name, 'record')} needs it; "
+                "fill it in the source system "
                 "or map it in the city's source mapping"
             ]
         )
@@ -156,7 +163,7 @@ def reason_expression(rule: Rule, parameters: Mapping[str, float | int]) -> Sql:
             [f"{column} ", value, f" is outside {low} to {high}; correct it in the source system"]
         )
     other = str(rule.column_b)
-    other_value = Sql(_display(quote_identifier(other), other))
+    other_value = Sql(_display(quote_identifier(other), other, table))
     return _sentence(
         [
             f"{column} ",
@@ -188,9 +195,13 @@ def enforce(
     ordered += [r for r in quarantine if r.expectation_type == UNIQUE]
     for rule in ordered:
         if rule.expectation_type == UNIQUE:
-            moved = _quarantine_duplicates(con, table_sql, rule, run_id=run_id, source=source)
+            moved = _quarantine_duplicates(
+                con, table_sql, rule, run_id=run_id, source=source, table=suite.table
+            )
         else:
-            moved = _quarantine(con, table_sql, rule, parameters, run_id=run_id, source=source)
+            moved = _quarantine(
+                con, table_sql, rule, parameters, run_id=run_id, source=source, table=suite.table
+            )
         result.rows_quarantined += moved
         result.notes[rule.key] = f"{moved} row(s) quarantined"
     for rule in suite.rules:
@@ -212,27 +223,36 @@ def _quarantine(
     *,
     run_id: str,
     source: str,
+    table: CanonicalTable,
 ) -> int:
     where = failing_predicate(rule, parameters)
-    reason = reason_expression(rule, parameters)
+    reason = reason_expression(rule, parameters, table)
+    record_id = quote_identifier(table.id_column)
     con.execute(
-        "INSERT INTO quarantine (run_id, source, source_file, source_row, record_id, rule, "  # noqa: S608 — quoted suite identifiers only
-        f"column_name, reason) SELECT ?, ?, source_file, source_row, request_id, ?, ?, "
+        "INSERT INTO quarantine (run_id, source, source_file, source_row, record_id, rule, "
+        f"column_name, reason) SELECT ?, ?, source_file, source_row, {record_id}, ?, ?, "
         f"{reason.text} FROM {table_sql} WHERE {where.text}",
         [run_id, source, rule.expectation_type, rule.column, *reason.params, *where.params],
     )
-    (deleted,) = one_row(con, f"DELETE FROM {table_sql} WHERE {where.text}", where.params)  # noqa: S608
+    (deleted,) = one_row(con, f"DELETE FROM {table_sql} WHERE {where.text}", where.params)
     return int(deleted)
 
 
 def _quarantine_duplicates(
-    con: duckdb.DuckDBPyConnection, table_sql: str, rule: Rule, *, run_id: str, source: str
+    con: duckdb.DuckDBPyConnection,
+    table_sql: str,
+    rule: Rule,
+    *,
+    run_id: str,
+    source: str,
+    table: CanonicalTable,
 ) -> int:
     column = str(rule.column)
     quoted = quote_identifier(column)
+    record_id = quote_identifier(table.id_column)
     ranked = (
-        f"SELECT rowid AS staged_rowid, {quoted} AS value, updated_at, source_file, source_row, "  # noqa: S608 — quoted suite identifiers only
-        f"request_id, row_number() OVER newest AS version_rank, "
+        f"SELECT rowid AS staged_rowid, {quoted} AS value, updated_at, source_file, source_row, "
+        f"{record_id} AS record_id, row_number() OVER newest AS version_rank, "
         f"count(*) OVER (PARTITION BY {quoted}) AS versions, "
         "first_value(source_file) OVER newest AS kept_file, "
         "first_value(source_row) OVER newest AS kept_row, "
@@ -244,7 +264,7 @@ def _quarantine_duplicates(
     reason = _sentence(
         [
             f"{column} ",
-            Sql(_display("value", column)),
+            Sql(_display("value", column, table)),
             " appears ",
             Sql("CAST(versions AS VARCHAR)"),
             " times; kept the most recently updated version at ",
@@ -255,18 +275,19 @@ def _quarantine_duplicates(
             Sql(updated.format("kept_updated_at")),
             ") and set this one aside (updated_at ",
             Sql(updated.format("updated_at")),
-            "); no action needed unless the extract should hold one row per request",
+            "); no action needed unless the extract should hold one row per "
+            f"{_NOUNS.get(table.name, 'record')}",
         ]
     )
     con.execute(
-        "INSERT INTO quarantine (run_id, source, source_file, source_row, record_id, rule, "  # noqa: S608
-        f"column_name, reason) SELECT ?, ?, source_file, source_row, request_id, ?, ?, "
+        "INSERT INTO quarantine (run_id, source, source_file, source_row, record_id, rule, "
+        f"column_name, reason) SELECT ?, ?, source_file, source_row, record_id, ?, ?, "
         f"{reason.text} FROM ({ranked}) WHERE version_rank > 1",
         [run_id, source, rule.expectation_type, column, *reason.params],
     )
     (deleted,) = one_row(
         con,
-        f"DELETE FROM {table_sql} WHERE rowid IN "  # noqa: S608
+        f"DELETE FROM {table_sql} WHERE rowid IN "
         f"(SELECT staged_rowid FROM ({ranked}) WHERE version_rank > 1)",
     )
     return int(deleted)
@@ -283,11 +304,11 @@ def _clear(
     present = " + ".join(f"CAST({c} IS NOT NULL AS INTEGER)" for c in columns)
     (values,) = one_row(
         con,
-        f"SELECT coalesce(sum({present}), 0) FROM {table_sql} WHERE {where.text}",  # noqa: S608
+        f"SELECT coalesce(sum({present}), 0) FROM {table_sql} WHERE {where.text}",
         where.params,
     )
     assignments = ", ".join(f"{c} = NULL" for c in columns)
-    update = f"UPDATE {table_sql} SET {assignments} WHERE {where.text}"  # noqa: S608
+    update = f"UPDATE {table_sql} SET {assignments} WHERE {where.text}"
     (rows,) = one_row(con, update, where.params)
     return int(values), int(rows)
 
@@ -309,7 +330,7 @@ def duplicate_rows(con: duckdb.DuckDBPyConnection, table_sql: str, column: str) 
     quoted = quote_identifier(column)
     rows, values = one_row(
         con,
-        f"SELECT coalesce(sum(n), 0), count(*) FROM (SELECT count(*) AS n FROM {table_sql} "  # noqa: S608
+        f"SELECT coalesce(sum(n), 0), count(*) FROM (SELECT count(*) AS n FROM {table_sql} "
         f"WHERE {quoted} IS NOT NULL GROUP BY {quoted} HAVING count(*) > 1)",
     )
     return int(rows), int(values)

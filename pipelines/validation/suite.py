@@ -1,4 +1,8 @@
-"""The validation suite: load expectations/service_requests.json, check it, resolve parameters.
+"""The validation suite: load a suite from expectations/, check it, resolve parameters.
+
+One suite per canonical table (expectations/service_requests.json, permits.json,
+inspections.json). The table a suite checks is ``meta.canonical_table``, or the suite's
+``name`` when that names a canonical table; its columns are the ones expectations may name.
 
 The suite file is Great Expectations 1.x's own suite JSON (``name``, ``expectations`` with
 ``type``, ``kwargs``, ``meta``). Each expectation's ``meta`` adds what citystat does with it:
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipelines.warehouse import SERVICE_REQUESTS_COLUMNS
+from pipelines.warehouse import CANONICAL_TABLES, CanonicalTable
 
 TABLE_COLUMNS = "expect_table_columns_to_match_set"
 TABLE_ROW_COUNT = "expect_table_row_count_to_be_between"
@@ -92,6 +96,7 @@ class Suite:
     name: str
     raw: Mapping[str, Any]
     rules: tuple[Rule, ...]
+    table: CanonicalTable = CANONICAL_TABLES["service_requests"]
 
     @property
     def parameter_names(self) -> frozenset[str]:
@@ -116,7 +121,7 @@ def load_suite(path: Path) -> Suite:
     except OSError as error:
         raise ValidationConfigError(
             f"{path}: cannot read the expectation suite ({error.strerror}); "
-            "restore expectations/service_requests.json from the repository"
+            "restore it from the repository (expectations/<canonical table>.json)"
         ) from None
     try:
         raw = json.loads(text)
@@ -127,11 +132,12 @@ def load_suite(path: Path) -> Suite:
         ) from None
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
         raise ValidationConfigError(f"{path}: the suite must be a JSON object with a 'name'")
+    table = _suite_table(path, raw)
     expectations = raw.get("expectations")
     if not isinstance(expectations, list) or not expectations:
         raise ValidationConfigError(f"{path}: 'expectations' must be a non-empty list")
     rules = tuple(
-        _parse_rule(path, position, item) for position, item in enumerate(expectations, 1)
+        _parse_rule(path, position, item, table) for position, item in enumerate(expectations, 1)
     )
     seen: set[tuple[str, str | None, str | None]] = set()
     for rule in rules:
@@ -141,10 +147,22 @@ def load_suite(path: Path) -> Suite:
                 "columns; merge the two"
             )
         seen.add(rule.key)
-    return Suite(path=path, name=raw["name"], raw=raw, rules=rules)
+    return Suite(path=path, name=raw["name"], raw=raw, rules=rules, table=table)
 
 
-def _parse_rule(path: Path, position: int, item: object) -> Rule:
+def _suite_table(path: Path, raw: Mapping[str, Any]) -> CanonicalTable:
+    """The canonical table the suite checks: meta.canonical_table, else the suite's name."""
+    meta = raw.get("meta") if isinstance(raw.get("meta"), dict) else {}
+    name = (meta or {}).get("canonical_table", raw["name"])
+    if name not in CANONICAL_TABLES:
+        raise ValidationConfigError(
+            f"{path}: set meta.canonical_table to one of {', '.join(CANONICAL_TABLES)} "
+            f"(the suite's name {raw['name']!r} is not a canonical table)"
+        )
+    return CANONICAL_TABLES[name]
+
+
+def _parse_rule(path: Path, position: int, item: object, table: CanonicalTable) -> Rule:
     where = f"{path}, expectation #{position}"
     if not isinstance(item, dict) or not isinstance(item.get("kwargs"), dict):
         raise ValidationConfigError(f"{where}: needs 'type', 'kwargs' and 'meta' objects")
@@ -171,12 +189,12 @@ def _parse_rule(path: Path, position: int, item: object) -> Rule:
         )
     clear_columns = tuple(meta.get("clear_columns", [kwargs.get("column")]))
     rule = Rule(position, kind, kwargs, meta["critical"], on_failure, clear_columns)
-    _check_columns(where, rule)
+    _check_columns(where, rule, table)
     _check_kind_specific(where, rule)
     return rule
 
 
-def _check_columns(where: str, rule: Rule) -> None:
+def _check_columns(where: str, rule: Rule, table: CanonicalTable) -> None:
     named = [
         rule.kwargs.get(key) for key in ("column", "column_A", "column_B") if key in rule.kwargs
     ]
@@ -185,9 +203,9 @@ def _check_columns(where: str, rule: Rule) -> None:
     if rule.expectation_type == TABLE_COLUMNS:
         named.extend(rule.kwargs.get("column_set") or [])
     for column in named:
-        if column not in SERVICE_REQUESTS_COLUMNS:
+        if column not in table.columns:
             raise ValidationConfigError(
-                f"{where}: column {column!r} is not a canonical service_requests column "
+                f"{where}: column {column!r} is not a canonical {table.name} column "
                 f"(see pipelines/warehouse.py); correct the name"
             )
 

@@ -1,0 +1,66 @@
+"""Names, errors and small SQL helpers shared by the loader's modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from pipelines.source_config import SourceMapping
+
+# Noun for one record of each canonical table, for messages ("932 violations match no
+# inspection").
+RECORD_NOUNS = {"service_requests": "request", "permits": "permit", "inspections": "inspection"}
+
+
+class LoadError(Exception):
+    """An extract that cannot be loaded; the message says which file and what to do."""
+
+
+@dataclass(frozen=True)
+class FileCount:
+    """Rows of one input file: read from disk, and rejected by the CSV reader."""
+
+    file: str
+    rows_read: int
+    rows_rejected: int
+
+
+def quote(name: str) -> str:
+    """Quote one SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def raw_table(mapping: SourceMapping) -> str:
+    """Quoted name of the raw table of a source."""
+    return f"raw.{quote(mapping.source)}"
+
+
+def join_table(mapping: SourceMapping, join_name: str) -> str:
+    """Quoted name of the raw table holding one row per key of a joined file."""
+    return f"raw.{quote(f'{mapping.source}__{join_name}')}"
+
+
+def staged_table(mapping: SourceMapping) -> str:
+    """Quoted name of the staged (canonical, typed) table of a source."""
+    return quote(f"stg_{mapping.source}")
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    """True when schema.name exists."""
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> int:
+    """The single integer a query returns (0 for NULL)."""
+    row = con.execute(sql, params).fetchone() if params is not None else con.execute(sql).fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def mapping_file(mapping: SourceMapping) -> str:
+    """How messages name the mapping file of a source."""
+    return f"pipelines/sources/{mapping.source}.yml"
