@@ -106,16 +106,24 @@ def test_philadelphia_epoch_dates_become_philadelphia_time(
     record = first["d"]["results"][0]
     assert record["issued_datetime"] == "/Date(1365754380000)/"
     assert record["locations"]["zip"] == "19128-5018"
-    # 1365754380 s = 15807 days (to 2013-04-12) + 29580 s = 08:13:00 UTC; EDT = UTC-4 -> 04:13.
+    # 1365754380 s = 15807 days (to 2013-04-12) + 29580 s = 08:13:00 on the city's clock: the
+    # service wrote wall-clock time as if it were UTC (see the mapping's comment).
     assert 1365754380 == 15807 * 86400 + 8 * 3600 + 13 * 60
     permit = _by_id(philadelphia, "philadelphia_permits")[record["permit_number"]]
-    assert permit["issued_at"] == datetime(2013, 4, 12, 4, 13)
+    assert permit["issued_at"] == datetime(2013, 4, 12, 8, 13)
     assert (permit["zip"], permit["council_district"], permit["status"]) == (
         "19128",
         "4",  # "04" in the file
         "completed",
     )
     assert permit["applied_at"] is None  # the extract has no application date
+
+
+def test_philadelphia_permits_are_issued_in_office_hours(philadelphia: Loaded) -> None:
+    # The evidence for reading /Date(ms)/ as wall-clock time: L&I issues permits by day.
+    hours = [p["issued_at"].hour for p in _by_id(philadelphia, "philadelphia_permits").values()]
+    in_office_hours = sum(7 <= hour < 18 for hour in hours)
+    assert in_office_hours / len(hours) > 0.95
 
 
 def test_chicago_permits_reconcile_with_money_fees(real_data: Path) -> None:
