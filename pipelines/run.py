@@ -1,13 +1,23 @@
-"""One pipeline run: load every source, validate, compute metrics, publish the warehouse.
+"""One pipeline run: merge new extract files into the warehouse, compute metrics, publish.
 
-The new warehouse is built in a file beside the published one and moved over it only when
-every step succeeded, so a failed run leaves the last good warehouse in place. A build that
-failed validation is kept as ``<name>.failed.duckdb`` for the analyst to inspect.
+A run starts from a copy of the published warehouse (or, with ``rebuild`` or when nothing is
+published yet, from an empty one) and loads each source's files in name order, one file at a
+time: read, stage, validate with the suite of the source's kind, then merge by record id into
+the kind's canonical table (pipelines.merge: the newest version wins, every version is kept in
+``<table>_versions``). A file whose sha256 was already merged for its source is skipped, so
+loading the same extract twice changes nothing. Every file's accounting and every step's time
+go into ``load_files`` and ``run_steps`` (pipelines.provenance).
+
+The build is a file beside the published one, moved over it only when every step succeeded,
+so a failed run leaves the last good warehouse in place. A build that failed validation is
+kept as ``<name>.failed.duckdb`` for the analyst to inspect.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,12 +27,23 @@ from pathlib import Path
 import duckdb
 
 from pipelines import loader
+from pipelines.merge import MergeCounts, MergeError, merge_staged, quote
 from pipelines.metrics import MetricsConfig, compute_metrics, load_metrics
+from pipelines.provenance import (
+    FileLoad,
+    StepClock,
+    StepTime,
+    file_sha256,
+    loaded_files,
+    record_file,
+    record_source_columns,
+)
 from pipelines.source_config import SourceMapping, load_source
 from pipelines.validation import ValidationReport, validate_and_quarantine
 from pipelines.warehouse import (
+    CANONICAL_TABLES,
+    EXPECTATIONS_DIR,
     METRICS_FILE,
-    SERVICE_REQUESTS_COLUMNS,
     create_schema,
     warehouse_path,
 )
@@ -36,20 +57,61 @@ class RunError(Exception):
 
 @dataclass
 class SourceResult:
-    """What one source contributed to a run."""
+    """What one source contributed to a run, file by file."""
 
     source: str
-    files: list[loader.FileCount]
-    rows_read: int
-    rows_staged: int
-    rows_quarantined: int
-    rows_rejected: int
-    report: ValidationReport
+    canonical_table: str
+    files: list[FileLoad] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # same bytes already merged
+    not_loaded: list[str] = field(default_factory=list)  # after a file failed validation
+    reports: list[tuple[str, ValidationReport]] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """True when every loaded file passed its critical expectations."""
+        return all(report.passed for _, report in self.reports)
+
+    def failures(self) -> list[str]:
+        """One line per file that failed validation, saying why."""
+        return [
+            f"{self.source} ({name}): {report.failures_summary()}"
+            for name, report in self.reports
+            if not report.passed
+        ]
+
+    @property
+    def rows_read(self) -> int:
+        """Rows read from the files loaded in this run."""
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_staged(self) -> int:
+        """Rows that passed staging and validation."""
+        return sum(f.rows_staged for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        """Rows quarantined with a reason."""
+        return sum(f.rows_quarantined for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        """Rows the reader could not split into the header's columns."""
+        return sum(f.rows_rejected for f in self.files)
+
+    @property
+    def merged(self) -> MergeCounts:
+        """Inserted, updated and unchanged records over the files merged."""
+        return MergeCounts(
+            sum(f.rows_inserted or 0 for f in self.files),
+            sum(f.rows_updated or 0 for f in self.files),
+            sum(f.rows_unchanged or 0 for f in self.files),
+        )
 
 
 @dataclass
 class RunResult:
-    """Outcome of a run: whether it published, where, and each source's accounting."""
+    """Outcome of a run: whether it published, where, each source's accounting, step times."""
 
     run_id: str
     published: bool
@@ -57,6 +119,8 @@ class RunResult:
     message: str
     sources: list[SourceResult] = field(default_factory=list)
     metric_rows: int = 0
+    steps: list[StepTime] = field(default_factory=list)
+    rebuild: bool = False
 
 
 def _quiet(_: str) -> None:
@@ -64,8 +128,8 @@ def _quiet(_: str) -> None:
 
 
 def new_run_id() -> str:
-    """A sortable, unique id for a run."""
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+    """A unique id for a run that sorts by start time (to the microsecond)."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ-") + uuid.uuid4().hex[:6]
 
 
 def build_path(published: Path) -> Path:
@@ -78,43 +142,63 @@ def failed_path(published: Path) -> Path:
     return published.with_name(published.stem + ".failed.duckdb")
 
 
+def suite_path(mapping: SourceMapping) -> Path:
+    """The Great Expectations suite that validates a source's kind."""
+    return EXPECTATIONS_DIR / f"{mapping.kind}.json"
+
+
 def run_pipeline(
     metrics_file: Path = METRICS_FILE,
     warehouse: Path | None = None,
     progress: Progress = _quiet,
+    *,
+    rebuild: bool = False,
 ) -> RunResult:
-    """Load the sources metrics.yml names, validate, compute metrics and publish atomically."""
+    """Merge the new files of the sources metrics.yml names, compute metrics, publish atomically.
+
+    With ``rebuild`` (or when nothing is published yet) every file is loaded, in name order,
+    into an empty warehouse instead of merging new files into a copy of the published one.
+    """
     config = load_metrics(metrics_file)
     published = warehouse or warehouse_path()
     mappings = [load_source(name) for name in config.city.sources]
-    for mapping in mappings:
-        loader.resolve_files(mapping)  # fail before building anything if an extract is missing
+    # Fail before building anything if an extract is missing.
+    files = {m.source: loader.resolve_files(m) for m in mappings}
     run_id = new_run_id()
-    target = _fresh_build_file(published)
+    clock = StepClock()
     started = _now()
+    rebuild = rebuild or not published.exists()
+    target = _start_build(published, rebuild, clock, progress)
     con = duckdb.connect(str(target))
     try:
+        if not rebuild:
+            _check_published(con, published, [m.source for m in mappings])
         create_schema(con)
-        results = [_load_source(con, mapping, run_id, progress) for mapping in mappings]
-        passed = all(r.report.passed for r in results)
-        as_of = _data_as_of(con)
+        results = [
+            _load_source(con, m, files[m.source], _Ctx(run_id, clock, progress)) for m in mappings
+        ]
         is_demo = any(m.demo for m in mappings)
-        if not passed:
+        if not all(r.passed for r in results):
             message = "validation failed; nothing published:\n" + "\n".join(
-                f"{r.source}: {r.report.failures_summary()}" for r in results if not r.report.passed
+                line for r in results for line in r.failures()
             )
-            _record_run(con, _Run(run_id, started, is_demo, as_of, False, message), "failed")
+            run = _Run(run_id, started, is_demo, _data_as_of(con), False, message)
+            clock.write(con, run_id)
+            _record_run(con, run, "failed")
             con.close()
             os.replace(target, failed_path(published))
-            return RunResult(run_id, False, published, message, results)
-        message = f"published {sum(r.rows_staged for r in results):,} requests"
+            return RunResult(run_id, False, published, message, results, 0, clock.steps, rebuild)
+        as_of = _data_as_of(con)
+        if as_of is None:
+            raise RunError("no record with a usable timestamp was loaded; nothing to publish")
+        message = _summary(results)
         run = _Run(run_id, started, is_demo, as_of, True, message)
-        metric_rows = _compute_and_record(con, config, run, progress)
+        metric_rows = _compute_and_record(con, config, run, clock, progress)
     finally:
         con.close()
     os.replace(target, published)
     progress(f"published {published}")
-    return RunResult(run_id, True, published, message, results, metric_rows)
+    return RunResult(run_id, True, published, message, results, metric_rows, clock.steps, rebuild)
 
 
 def recompute_metrics(
@@ -122,17 +206,18 @@ def recompute_metrics(
     warehouse: Path | None = None,
     progress: Progress = _quiet,
 ) -> RunResult:
-    """Recompute metric tables from the published warehouse's requests without reloading."""
+    """Recompute metric tables from the published warehouse's records without reloading."""
     config = load_metrics(metrics_file)
     published = warehouse or warehouse_path()
     if not published.exists():
         raise RunError(f"{published}: no published warehouse yet; run `citystat run` first")
     run_id = new_run_id()
-    target = _fresh_build_file(published)
+    clock = StepClock()
     started = _now()
-    target.write_bytes(published.read_bytes())
+    target = _start_build(published, False, clock, progress)
     con = duckdb.connect(str(target))
     try:
+        create_schema(con)  # a warehouse from an older citystat may lack run_steps
         last = con.execute(
             "SELECT is_demo, data_as_of, validation_passed FROM runs "
             "WHERE status = 'published' ORDER BY finished_at DESC LIMIT 1"
@@ -142,100 +227,253 @@ def recompute_metrics(
         is_demo, as_of, validated = last
         message = "metrics recomputed from metrics.yml; extracts not reloaded"
         run = _Run(run_id, started, is_demo, as_of, validated, message)
-        metric_rows = _compute_and_record(con, config, run, progress)
+        metric_rows = _compute_and_record(con, config, run, clock, progress)
     finally:
         con.close()
     os.replace(target, published)
-    return RunResult(run_id, True, published, message, [], metric_rows)
+    return RunResult(run_id, True, published, message, [], metric_rows, clock.steps)
 
 
-def _fresh_build_file(published: Path) -> Path:
+def _start_build(published: Path, empty: bool, clock: StepClock, progress: Progress) -> Path:
+    """The build file: a copy of the published warehouse, or nothing yet when ``empty``."""
     published.parent.mkdir(parents=True, exist_ok=True)
     target = build_path(published)
     # A killed run leaves its half-built file behind; it is never published, so drop it.
     for leftover in (target, target.with_name(target.name + ".wal")):
         leftover.unlink(missing_ok=True)
+    if empty:
+        progress("building from every file into an empty warehouse")
+        return target
+    with clock.step(None, "copy"):
+        shutil.copyfile(published, target)
+    progress(f"merging new files into a copy of {published}")
     return target
 
 
+def _check_published(con: duckdb.DuckDBPyConnection, published: Path, sources: list[str]) -> None:
+    """Refuse to merge into a warehouse whose layout or sources this run cannot continue."""
+    rebuild = "; run `citystat run --rebuild` once to build it afresh from the extracts"
+    for table in CANONICAL_TABLES.values():
+        columns = [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+                [table.name],
+            ).fetchall()
+        ]
+        if columns and columns != list(table.columns):
+            raise RunError(f"{published}: table {table.name} has an older layout{rebuild}")
+    (has_hashes,) = con.execute(
+        "SELECT count(*) FROM information_schema.columns "
+        "WHERE table_name = 'load_files' AND column_name = 'file_sha256'"
+    ).fetchone() or (0,)
+    if not has_hashes:
+        raise RunError(f"{published}: was built before incremental loads (no file hashes){rebuild}")
+    unions = " UNION ".join(
+        f"SELECT DISTINCT source FROM {quote(t.name)}" for t in CANONICAL_TABLES.values()
+    )
+    stale = [
+        str(s)
+        for (s,) in con.execute(
+            f"SELECT source FROM ({unions}) WHERE NOT list_contains($listed, source) ORDER BY 1",
+            {"listed": sources},
+        ).fetchall()
+    ]
+    if stale:
+        raise RunError(
+            f"{published}: holds records of {', '.join(stale)}, which city.sources in "
+            f"metrics.yml no longer lists{rebuild} without them"
+        )
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """What every file load of a run needs besides the connection."""
+
+    run_id: str
+    clock: StepClock
+    progress: Progress
+
+
 def _load_source(
-    con: duckdb.DuckDBPyConnection, mapping: SourceMapping, run_id: str, progress: Progress
+    con: duckdb.DuckDBPyConnection, mapping: SourceMapping, files: list[Path], ctx: _Ctx
 ) -> SourceResult:
-    files = loader.resolve_files(mapping)
-    progress(f"{mapping.source}: reading {len(files)} file(s)")
-    counts = loader.read_raw(con, mapping, files, run_id)
-    progress(f"{mapping.source}: staging {sum(c.rows_read for c in counts):,} rows")
-    loader.stage(con, mapping, run_id)
-    progress(f"{mapping.source}: validating with Great Expectations")
-    report = validate_and_quarantine(
-        con,
-        loader.staged_table(mapping),
-        run_id=run_id,
-        source=mapping.source,
-        parameters=mapping.validation_parameters(),
-    )
-    loader.apply_district_lookup(con, mapping)
-    columns = ", ".join(SERVICE_REQUESTS_COLUMNS)
-    con.execute(
-        f"INSERT INTO service_requests ({columns}) "
-        f"SELECT {columns} FROM {loader.staged_table(mapping)}"
-    )
-    con.execute(f"DROP TABLE {loader.staged_table(mapping)}")
-    return _account(con, mapping, run_id, counts, report)
+    """Load a source's files not merged before, in name order, stopping at a failed one."""
+    table = CANONICAL_TABLES[mapping.kind]
+    result = SourceResult(mapping.source, table.name)
+    record_source_columns(con, mapping)
+    already = loaded_files(con, mapping.source)
+    for position, path in enumerate(files):
+        with ctx.clock.step(mapping.source, "hash"):
+            sha = file_sha256(path)
+        if sha in already:
+            name, run = already[sha]
+            ctx.clock.note(mapping.source, "skip")
+            ctx.progress(
+                f"{mapping.source}: {path.name} skipped: the same bytes as {name}, "
+                f"already loaded by run {run}"
+            )
+            result.skipped.append(path.name)
+            continue
+        load, report = _load_file(con, mapping, path, sha, ctx)
+        already[sha] = (path.name, ctx.run_id)
+        result.files.append(load)
+        result.reports.append((path.name, report))
+        if not report.passed:
+            # Later files would be merged over a batch that was not: leave them for a rerun.
+            result.not_loaded = [p.name for p in files[position + 1 :]]
+            if result.not_loaded:
+                ctx.progress(
+                    f"{mapping.source}: {path.name} failed validation; "
+                    f"not loading {', '.join(result.not_loaded)}"
+                )
+            break
+    # Joined files (e.g. violations joined to inspections) report rows matching no record.
+    for message in getattr(loader, "join_messages", lambda *_: [])(con, ctx.run_id, mapping.source):
+        ctx.progress(f"{mapping.source}: {message}")
+    return result
+
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection, mapping: SourceMapping, path: Path, sha: str, ctx: _Ctx
+) -> tuple[FileLoad, ValidationReport]:
+    """Read, stage, validate and merge one file; its accounting must add up."""
+    source, staged = mapping.source, loader.staged_table(mapping)
+    with ctx.clock.step(source, "read"):
+        ctx.progress(f"{source}: reading {path.name}")
+        counts = loader.read_raw(con, mapping, [path], ctx.run_id)
+    with ctx.clock.step(source, "stage"):
+        loader.stage(con, mapping, ctx.run_id)
+    with ctx.clock.step(source, "validate"):
+        ctx.progress(f"{source}: validating {path.name} with Great Expectations")
+        report = validate_and_quarantine(
+            con,
+            staged,
+            run_id=ctx.run_id,
+            source=source,
+            parameters=mapping.validation_parameters(),
+            suite_path=suite_path(mapping),
+        )
+    with ctx.clock.step(source, "stage"):
+        loader.apply_district_lookup(con, mapping)
+    load = _account(con, mapping, path, sha, counts, ctx.run_id)
+    if report.passed:
+        with ctx.clock.step(source, "merge"):
+            load = _merge(con, mapping, load, ctx.run_id)
+        ctx.progress(
+            f"{source}: {path.name}: {load.rows_inserted:,} new, {load.rows_updated:,} updated, "
+            f"{load.rows_unchanged:,} unchanged"
+        )
+    # A failed file's raw and staged tables stay in the failed build for inspection.
+    record_file(con, ctx.run_id, load)
+    return load, report
 
 
 def _account(
     con: duckdb.DuckDBPyConnection,
     mapping: SourceMapping,
-    run_id: str,
+    path: Path,
+    sha: str,
     counts: list[loader.FileCount],
-    report: ValidationReport,
-) -> SourceResult:
-    """Write per-file accounting and check that read = staged + quarantined + rejected."""
-    for count in counts:
-        staged, quarantined = con.execute(
-            "SELECT (SELECT count(*) FROM service_requests WHERE source = $s AND source_file = $f),"
-            " (SELECT count(DISTINCT source_row) FROM quarantine WHERE run_id = $r AND source = $s"
-            "  AND source_file = $f AND rule <> 'csv_reader_rejected')",
-            {"s": mapping.source, "f": count.file, "r": run_id},
-        ).fetchone() or (0, 0)
-        if count.rows_read != staged + quarantined + count.rows_rejected:
-            raise RunError(
-                f"{count.file}: {count.rows_read} rows read but {staged} staged, {quarantined} "
-                f"quarantined and {count.rows_rejected} rejected; rows were lost, report this bug"
-            )
-        con.execute(
-            "INSERT INTO load_files (run_id, source, file, rows_read, rows_staged, "
-            "rows_quarantined, rows_rejected) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                run_id,
-                mapping.source,
-                count.file,
-                count.rows_read,
-                staged,
-                quarantined,
-                count.rows_rejected,
-            ],
+    run_id: str,
+) -> FileLoad:
+    """One file's rows: read must equal staged + quarantined + rejected."""
+    read = sum(c.rows_read for c in counts)
+    rejected = sum(c.rows_rejected for c in counts)
+    staged, quarantined = con.execute(
+        f"SELECT (SELECT count(*) FROM {loader.staged_table(mapping)}), "
+        "(SELECT count(DISTINCT source_row) FROM quarantine WHERE run_id = $r AND source = $s "
+        " AND source_file = $f AND rule <> 'csv_reader_rejected')",
+        {"s": mapping.source, "f": path.name, "r": run_id},
+    ).fetchone() or (0, 0)
+    if read != staged + quarantined + rejected:
+        raise RunError(
+            f"{path}: {read} rows read but {staged} staged, {quarantined} quarantined and "
+            f"{rejected} rejected; rows were lost, report this bug"
         )
-    totals = con.execute(
-        "SELECT sum(rows_read), sum(rows_staged), sum(rows_quarantined), sum(rows_rejected) "
-        "FROM load_files WHERE run_id = ? AND source = ?",
-        [run_id, mapping.source],
-    ).fetchone() or (0, 0, 0, 0)
-    read, staged, quarantined, rejected = (int(v or 0) for v in totals)
-    return SourceResult(mapping.source, counts, read, staged, quarantined, rejected, report)
+    return FileLoad(
+        source=mapping.source,
+        file=path.name,
+        canonical_table=CANONICAL_TABLES[mapping.kind].name,
+        sha256=sha,
+        size=path.stat().st_size,
+        rows_read=read,
+        rows_staged=int(staged),
+        rows_quarantined=int(quarantined),
+        rows_rejected=rejected,
+    )
 
 
-def _data_as_of(con: duckdb.DuckDBPyConnection) -> datetime:
-    """Latest moment the data speaks of, ignoring timestamps in the future."""
-    row = con.execute(
-        "SELECT max(ts) FROM (SELECT unnest([opened_at, closed_at, updated_at]) AS ts "
-        "FROM service_requests) WHERE ts <= localtimestamp"
-    ).fetchone()
-    if row is None or row[0] is None:
-        raise RunError("no request with a usable timestamp was staged; nothing to publish")
-    value: datetime = row[0]
-    return value
+def _merge(
+    con: duckdb.DuckDBPyConnection, mapping: SourceMapping, load: FileLoad, run_id: str
+) -> FileLoad:
+    """Merge the file's staged rows by record id and drop its working tables."""
+    staged = loader.staged_table(mapping)
+    try:
+        by_file = merge_staged(
+            con, CANONICAL_TABLES[mapping.kind], staged, source=mapping.source, run_id=run_id
+        )
+    except MergeError as exc:
+        raise RunError(str(exc)) from exc
+    counts = sum(by_file.values(), MergeCounts())
+    if counts.staged != load.rows_staged:
+        raise RunError(
+            f"{load.file}: {load.rows_staged} rows staged but {counts.staged} merged; "
+            "report this bug"
+        )
+    con.execute(f"DROP TABLE {staged}")
+    _drop_raw_tables(con, mapping)
+    return dataclasses.replace(
+        load,
+        rows_inserted=counts.inserted,
+        rows_updated=counts.updated,
+        rows_unchanged=counts.unchanged,
+    )
+
+
+def _drop_raw_tables(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> None:
+    """Drop raw.<source> and its joined files' raw.<source>__<join> once merged.
+
+    They are working copies of files on disk; keeping them would grow the published warehouse
+    (and the copy every run starts from) by a full extract.
+    """
+    names = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' "
+        "AND (table_name = $s OR starts_with(table_name, $s || '__'))",
+        {"s": mapping.source},
+    ).fetchall()
+    for (name,) in names:
+        con.execute(f"DROP TABLE raw.{quote(str(name))}")
+
+
+def _summary(results: list[SourceResult]) -> str:
+    """One line for the runs table: what the run merged into which table."""
+    per_table: dict[str, MergeCounts] = {}
+    for r in results:
+        per_table[r.canonical_table] = per_table.get(r.canonical_table, MergeCounts()) + r.merged
+    loaded = sum(len(r.files) for r in results)
+    skipped = sum(len(r.skipped) for r in results)
+    parts = [
+        f"{name} {c.inserted:,} new, {c.updated:,} updated, {c.unchanged:,} unchanged"
+        for name, c in per_table.items()
+    ]
+    return (
+        f"merged {loaded} file(s) ({skipped} already loaded, skipped): " + "; ".join(parts)
+        if parts
+        else "no sources"
+    )
+
+
+def _data_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """Latest moment any canonical table speaks of, ignoring timestamps in the future."""
+    parts = " UNION ALL ".join(
+        f"SELECT unnest([{', '.join(quote(c) for c in t.version_columns)}]) AS ts "
+        f"FROM {quote(t.name)}"
+        for t in CANONICAL_TABLES.values()
+    )
+    row = con.execute(f"SELECT max(ts) FROM ({parts}) WHERE ts <= localtimestamp").fetchone()
+    return None if row is None else row[0]
 
 
 @dataclass(frozen=True)
@@ -251,14 +489,22 @@ class _Run:
 
 
 def _compute_and_record(
-    con: duckdb.DuckDBPyConnection, config: MetricsConfig, run: _Run, progress: Progress
+    con: duckdb.DuckDBPyConnection,
+    config: MetricsConfig,
+    run: _Run,
+    clock: StepClock,
+    progress: Progress,
 ) -> int:
-    """Compute every metric into the build, record the run as published, and checkpoint."""
+    """Compute every metric into the build, record the run and its steps, and checkpoint."""
     assert run.as_of is not None
     progress("computing metrics")
-    rows = compute_metrics(con, config, run.as_of, progress=progress)
-    _record_run(con, run, "published")
-    con.execute("CHECKPOINT")
+    with clock.step(None, "metrics"):
+        rows = compute_metrics(con, config, run.as_of, progress=progress)
+    with clock.step(None, "publish"):
+        _record_run(con, run, "published")
+        con.execute("CHECKPOINT")
+    # Written after the timed publish step so it is included; the close checkpoints them.
+    clock.write(con, run.run_id)
     return rows
 
 
@@ -282,4 +528,11 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-__all__ = ["MetricsConfig", "RunError", "RunResult", "recompute_metrics", "run_pipeline"]
+__all__ = [
+    "MetricsConfig",
+    "RunError",
+    "RunResult",
+    "SourceResult",
+    "recompute_metrics",
+    "run_pipeline",
+]

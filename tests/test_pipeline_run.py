@@ -23,11 +23,17 @@ DEMO_ROWS = 20_000
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
-    """A small demo extract loaded with the real metrics.yml; yields (extract, warehouse)."""
+    """The small demo extracts loaded with the real metrics.yml; yields (311 extract, warehouse)."""
+    from pipelines.demo.inspections import generate_inspections
+    from pipelines.demo.permits import generate_permits
+
     data_dir = tmp_path_factory.mktemp("data")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("pipelines.source_config.DATA_DIR", data_dir)
         extract = demo_data.generate_311(data_dir / "demo", rows=DEMO_ROWS, seed=7)
+        # metrics.yml also lists the L&I demo sources; small extracts keep the run quick.
+        generate_permits(data_dir / "demo", rows=3_000, seed=7)
+        generate_inspections(data_dir / "demo", rows=3_000, seed=7)
         warehouse = data_dir / "citystat.duckdb"
         result = run_pipeline(METRICS_FILE, warehouse)
         assert result.published, result.message
@@ -39,7 +45,12 @@ def _staged_frame(extract: Path, warehouse: Path) -> pd.DataFrame:
     frame = pd.read_csv(extract, dtype=str, keep_default_na=False)
     frame["line"] = frame.index + 2  # header is line 1
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        dropped = {r for (r,) in con.execute("SELECT source_row FROM quarantine").fetchall()}
+        dropped = {
+            r
+            for (r,) in con.execute(
+                "SELECT source_row FROM quarantine WHERE source = 'philadelphia_311_demo'"
+            ).fetchall()
+        }
     frame = frame[~frame["line"].isin(dropped)].copy()
     for column in ("requested_datetime", "closed_datetime", "expected_datetime"):
         frame[column] = pd.to_datetime(frame[column].replace("", None))
@@ -60,9 +71,15 @@ def test_every_row_of_the_demo_extract_is_accounted_for(demo_run: tuple[Path, Pa
     extract, warehouse = demo_run
     with duckdb.connect(str(warehouse), read_only=True) as con:
         read, staged, quarantined, rejected = con.execute(
-            "SELECT rows_read, rows_staged, rows_quarantined, rows_rejected FROM load_files"
+            "SELECT rows_read, rows_staged, rows_quarantined, rows_rejected FROM load_files "
+            "WHERE source = 'philadelphia_311_demo'"
         ).fetchone()
-        rules = dict(con.execute("SELECT rule, count(*) FROM quarantine GROUP BY rule").fetchall())
+        rules = dict(
+            con.execute(
+                "SELECT rule, count(*) FROM quarantine WHERE source = 'philadelphia_311_demo' "
+                "GROUP BY rule"
+            ).fetchall()
+        )
         (is_demo,) = con.execute("SELECT is_demo FROM runs").fetchone()
     assert read == DEMO_ROWS == staged + quarantined + rejected
     assert is_demo
@@ -188,9 +205,18 @@ def test_a_failed_critical_expectation_keeps_the_last_good_warehouse(
     assert "The last good warehouse is unchanged" in result.output
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
     with duckdb.connect(str(failed_path(warehouse)), read_only=True) as con:
-        (status,) = con.execute("SELECT status FROM runs").fetchone()
+        # The failed build started from a copy of the published one, so it holds both runs.
+        statuses = con.execute("SELECT status FROM runs ORDER BY finished_at").fetchall()
         (quarantined,) = con.execute("SELECT count(*) FROM quarantine").fetchone()
-    assert status == "failed" and quarantined == 20
+        # The failing file was staged but not merged: its 20 good rows are not counted as
+        # merged and the published 20 requests are all the failed build holds.
+        merged = con.execute(
+            "SELECT rows_staged, rows_quarantined, rows_inserted FROM load_files "
+            "WHERE run_id = (SELECT run_id FROM runs WHERE status = 'failed')"
+        ).fetchone()
+        (requests,) = con.execute("SELECT count(*) FROM service_requests").fetchone()
+    assert statuses == [("published",), ("failed",)] and quarantined == 20
+    assert merged == (20, 20, None) and requests == 20
 
 
 def test_metrics_only_recomputes_without_reading_the_extracts(
