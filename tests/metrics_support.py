@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 
 from pipelines.metrics import MetricsConfig, compile_metric, load_metrics_text
-from pipelines.warehouse import create_schema
+from pipelines.warehouse import CANONICAL_TABLES, create_schema
 
 HEADER = (
     "city: {{name: Testville, fiscal_year_start_month: {fy}}}\n"
@@ -44,21 +44,45 @@ def config(*metrics: str, fy: int = 7, min_count: int = 1) -> MetricsConfig:
 
 
 COLUMNS = ("request_id", "service_name", "status", "opened_at", "closed_at", "due_at")
+# A new record's status unless the fixture says otherwise: the table's "still open" word.
+OPEN_STATUS = {"service_requests": "open", "permits": "in_review", "inspections": "open"}
 
 
-def warehouse(rows: Sequence[dict[str, Any]]) -> duckdb.DuckDBPyConnection:
-    """An in-memory warehouse whose service_requests holds ``rows``."""
-    con = duckdb.connect()
-    create_schema(con)
+def insert(
+    con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]
+) -> duckdb.DuckDBPyConnection:
+    """Insert fixture rows into ``table`` (ids 0, 1, ... and the open status by default)."""
+    base = table.removesuffix("_versions")
+    id_column = CANONICAL_TABLES[base].id_column
     for index, row in enumerate(rows):
-        values = {"request_id": str(index), "status": "open", **row}
+        values = {id_column: str(index), "status": OPEN_STATUS[base], **row}
         names = list(values)
         placeholders = ", ".join("?" for _ in names)
         con.execute(
-            f"INSERT INTO service_requests ({', '.join(names)}) VALUES ({placeholders})",
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({placeholders})",
             list(values.values()),
         )
     return con
+
+
+def warehouse(
+    rows: Sequence[dict[str, Any]], table: str = "service_requests"
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse whose ``table`` holds ``rows``."""
+    con = duckdb.connect()
+    create_schema(con)
+    return insert(con, table, rows)
+
+
+def cover(
+    con: duckdb.DuckDBPyConnection, table: str, source: str, missing: Sequence[str] = ()
+) -> None:
+    """Record in source_columns that ``source`` loads ``table`` and lacks ``missing``."""
+    for column in CANONICAL_TABLES[table].columns:
+        con.execute(
+            "INSERT INTO source_columns VALUES (?, ?, ?, ?)",
+            [source, table, column, column not in missing],
+        )
 
 
 def values(

@@ -133,3 +133,31 @@ def test_every_command_has_help() -> None:
         result = CliRunner().invoke(metrics, [command, "--help"])
         assert result.exit_code == 0
         assert "--file" in result.output
+
+
+def test_preview_says_why_a_metric_is_not_available(tmp_path: Path) -> None:
+    wh = tmp_path / "wh.duckdb"
+    with duckdb.connect(str(wh)) as con:
+        create_schema(con)
+        con.execute(
+            "INSERT INTO inspections (case_id, source, status, received_at) "
+            "VALUES ('c1', 'town_cases', 'open', TIMESTAMP '2024-03-05')"
+        )
+        con.execute(
+            "INSERT INTO source_columns VALUES ('town_cases', 'inspections', 'corrected_at', false)"
+        )
+    body = (
+        "unit: days\nkind: duration_percentile\ntable: inspections\n"
+        "start: first_inspected_at\nend: corrected_at\npercentile: 0.5\n"
+    )
+    path = write(tmp_path, config_text(metric_yaml("days_to_correct", body)))
+    args = ["preview", "days_to_correct", "--file", str(path), "--warehouse", str(wh)]
+    result = CliRunner().invoke(metrics, args)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == (
+        "days_to_correct: not available for this source: town_cases has no corrected_at"
+    )
+    # As of 5 March 2024: February (complete) and March, citywide, no value.
+    assert [line.split()[1] for line in lines[2:]] == ["2024-02", "2024-03"]
+    assert all(line.endswith("not_available") for line in lines[2:])

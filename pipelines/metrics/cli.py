@@ -9,6 +9,7 @@ import click
 import duckdb
 
 from pipelines import warehouse
+from pipelines.metrics.availability import metric_availability
 from pipelines.metrics.compiler import explain as explain_sql
 from pipelines.metrics.compute import preview as preview_values
 from pipelines.metrics.issues import MetricsFileError
@@ -125,8 +126,11 @@ def preview(
     try:
         with duckdb.connect(str(path), read_only=True) as con:
             frame = preview_values(con, config, metric_id, grain=grain, periods=periods)
+            note = metric_availability(con, config, config.metric(metric_id)).note
     except (ValueError, duckdb.Error) as exc:
         _fail([f"{path}: {str(exc).splitlines()[0]}"])
+    if note:
+        click.echo(f"{metric_id}: {note}")
     if frame.empty:
         click.echo(f"{metric_id}: no values at grain {grain} (no matching requests)")
         return

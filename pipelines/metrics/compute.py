@@ -8,8 +8,10 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from pipelines.metrics.compiler import compile_metric
-from pipelines.metrics.model import MetricsConfig
+from pipelines.metrics.availability import Availability, metric_availability
+from pipelines.metrics.compiler import CompiledQuery, compile_metric, compile_unavailable
+from pipelines.metrics.model import Metric, MetricsConfig
+from pipelines.warehouse import CANONICAL_TABLES
 
 VALUE_COLUMNS = (
     "metric_id, grain, period_start, period_end, period_label, is_complete, dimension, "
@@ -30,6 +32,7 @@ def compute_metrics(
     The replacement runs in its own transaction so readers never see half of it; pass
     ``own_transaction=False`` when the caller already holds a transaction on ``con``.
     """
+    # Compile everything first: a metric that does not compile must not leave half the tables.
     compiled = [compile_metric(config, metric.id) for metric in config.metrics]
     written = 0
     if own_transaction:
@@ -37,34 +40,18 @@ def compute_metrics(
     try:
         con.execute("DELETE FROM metric_values")
         con.execute("DELETE FROM metric_definitions")
+        has_baseline = _has_column(con, "metric_definitions", "baseline_period")
         for metric, query in zip(config.metrics, compiled, strict=True):
+            availability = metric_availability(con, config, metric)
+            if not availability.computable:
+                query = compile_unavailable(config, metric.id)
             before = _count_rows(con)
             # query.sql is compiled from checked configuration; every value in it is bound.
             insert = f"INSERT INTO metric_values ({VALUE_COLUMNS})\n{query.sql}"
             con.execute(insert, query.bind(as_of))
             rows = _count_rows(con) - before
             written += rows
-            con.execute(
-                "INSERT INTO metric_definitions (metric_id, label, description, methodology, "
-                "department, owner, cohort_service, unit, direction, kind, grains, dimensions, "
-                "min_count, sql) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    metric.id,
-                    metric.label,
-                    metric.description,
-                    metric.methodology,
-                    metric.department,
-                    metric.owner,
-                    metric.cohort_service,
-                    metric.unit,
-                    metric.direction,
-                    metric.kind,
-                    config.grains(metric),
-                    config.dimensions(metric),
-                    config.min_count(metric),
-                    query.sql,
-                ],
-            )
+            _record_definition(con, config, metric, query, availability, has_baseline)
             if progress is not None:
                 progress(f"{metric.id}: {rows} rows")
         if own_transaction:
@@ -74,6 +61,58 @@ def compute_metrics(
             con.execute("ROLLBACK")
         raise
     return written
+
+
+def _record_definition(
+    con: duckdb.DuckDBPyConnection,
+    config: MetricsConfig,
+    metric: Metric,
+    query: CompiledQuery,
+    availability: Availability,
+    has_baseline: bool,
+) -> None:
+    """One metric_definitions row: the definition as written, its SQL and availability."""
+    values = {
+        "metric_id": metric.id,
+        "label": metric.label,
+        "description": metric.description,
+        "methodology": metric.methodology,
+        "department": metric.department,
+        "owner": metric.owner,
+        "cohort_service": metric.cohort_service,
+        "unit": metric.unit,
+        "direction": metric.direction,
+        "kind": metric.kind,
+        "grains": config.grains(metric),
+        "dimensions": config.dimensions(metric),
+        "min_count": config.min_count(metric),
+        "sql": query.sql,
+        "canonical_table": canonical_table(config, metric),
+        "availability": availability.note,
+    }
+    if has_baseline:  # a warehouse whose metric_definitions can say what to compare with
+        values["baseline_period"] = metric.baseline.period if metric.baseline else None
+    names = ", ".join(values)
+    placeholders = ", ".join("?" for _ in values)
+    con.execute(
+        f"INSERT INTO metric_definitions ({names}) VALUES ({placeholders})",
+        list(values.values()),
+    )
+
+
+def canonical_table(config: MetricsConfig, metric: Metric) -> str:
+    """The table a metric reads; a ratio reads its numerator's."""
+    while metric.kind == "ratio":
+        metric = config.metric(metric.numerator_metric or "")
+    return metric.table
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+        [table, column],
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _count_rows(con: duckdb.DuckDBPyConnection) -> int:
@@ -90,9 +129,13 @@ def data_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
         row = con.execute("SELECT max(data_as_of) FROM runs WHERE status = 'published'").fetchone()
         if row and row[0] is not None:
             return row[0]
-    row = con.execute(
-        "SELECT greatest(max(opened_at), max(closed_at), max(updated_at)) FROM service_requests"
-    ).fetchone()
+    # Every canonical table's latest timestamp, ignoring none: the newest event of any.
+    latest = " UNION ALL ".join(
+        f"SELECT max(ts) AS ts FROM (SELECT unnest([{', '.join(table.version_columns)}]) AS ts "
+        f"FROM {table.name})"
+        for table in CANONICAL_TABLES.values()
+    )
+    row = con.execute(f"SELECT max(ts) FROM ({latest})").fetchone()
     return row[0] if row else None
 
 
@@ -111,8 +154,11 @@ def preview(
         raise ValueError(f"metric '{metric_id}' has no grain '{grain}'; use one of: {allowed}")
     when = as_of if as_of is not None else data_as_of(con)
     if when is None:
-        raise ValueError("service_requests is empty; load data with `citystat run` first")
-    query = compile_metric(config, metric_id, grains=[grain])
+        raise ValueError("the warehouse holds no records; load data with `citystat run` first")
+    if metric_availability(con, config, metric).computable:
+        query = compile_metric(config, metric_id, grains=[grain])
+    else:
+        query = compile_unavailable(config, metric_id, grains=[grain])
     sql = (
         f"WITH preview_values AS (\n{query.sql}\n)\n"  # compiled SQL; values are bound
         "SELECT * FROM preview_values\n"

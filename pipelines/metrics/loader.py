@@ -125,7 +125,7 @@ def _validate_metrics(
         if top is not None:
             issues += check_metric(metric, loc, top.defaults, at)
     if top is not None:
-        issues += check_across_metrics(metrics, at)
+        issues += check_across_metrics(metrics, at, top.defaults)
     return issues, metrics
 
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 GRAINS = ("week", "month", "quarter", "fiscal_year")
+# Breakdowns of service_requests; every table's own list is in pipelines.metrics.tables.
 DIMENSIONS = ("council_district", "zip", "department", "service_name", "channel")
 KINDS = ("count", "share", "duration_percentile", "backlog", "ratio")
 OPS = ("=", "!=", "<", "<=", ">", ">=", "in", "not_in", "is_null", "is_not_null")
@@ -51,6 +52,12 @@ class Target(_Strict):
     grain: str | None = None
 
 
+class Baseline(_Strict):
+    """The period a stat program measures change against, e.g. ``{period: FY2024}``."""
+
+    period: str
+
+
 class City(_Strict):
     """The city the metrics describe."""
 
@@ -77,9 +84,10 @@ class Metric(_Strict):
     department: str
     owner: str
     cohort_service: str | None = None
-    unit: Literal["requests", "percent", "days", "ratio"]
+    unit: Literal["requests", "permits", "cases", "percent", "days", "ratio"]
     direction: Literal["higher_is_better", "lower_is_better"] | None = None
     kind: str
+    table: str = "service_requests"
     filter: list[Condition] = Field(default_factory=list)
     numerator: list[Condition] | None = None
     denominator: list[Condition] | None = None
@@ -88,6 +96,8 @@ class Metric(_Strict):
     end: str | None = None
     percentile: float | None = None
     overdue: bool | None = None
+    due: str | None = None
+    age_buckets: list[int] | None = None
     numerator_metric: str | None = None
     denominator_metric: str | None = None
     targets: list[Target] = Field(default_factory=list)
@@ -95,6 +105,7 @@ class Metric(_Strict):
     min_count: int | None = Field(default=None, ge=0)
     grains: list[str] | None = None
     dimensions: list[str] | None = None
+    baseline: Baseline | None = None
 
     _conditions = field_validator("filter", "numerator", "denominator", mode="before")(
         _as_condition_list

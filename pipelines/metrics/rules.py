@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
+from pipelines.metrics.hints import Locator, did_you_mean
 from pipelines.metrics.issues import Issue
 from pipelines.metrics.model import (
     AS_OF,
-    DIMENSIONS,
     GRAINS,
     KINDS,
     OPS,
@@ -19,55 +16,44 @@ from pipelines.metrics.model import (
     Defaults,
     Metric,
 )
+from pipelines.metrics.table_rules import check_dimensions, check_table_fields
+from pipelines.metrics.tables import ALL_DIMENSIONS, METRIC_TABLES, MetricTable
 from pipelines.metrics.yaml_lines import Loc, line_of
-from pipelines.warehouse import SERVICE_REQUESTS_COLUMNS
+
+__all__ = [
+    "Locator",
+    "check_across_metrics",
+    "check_condition",
+    "check_defaults",
+    "check_metric",
+    "did_you_mean",
+]
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-TIMESTAMP_COLUMNS = tuple(
-    name for name, kind in SERVICE_REQUESTS_COLUMNS.items() if kind == "TIMESTAMP"
-)
 LIST_OPS = ("in", "not_in")
 NULL_OPS = ("is_null", "is_not_null")
 # Fields that only make sense for some kinds: set on another kind they would be silently ignored.
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "numerator": ("share",),
     "denominator": ("share",),
+    "table": ("count", "share", "duration_percentile", "backlog"),
     "date": ("count", "share"),
-    "start": ("duration_percentile",),
-    "end": ("duration_percentile",),
+    "start": ("duration_percentile", "backlog"),
+    "end": ("duration_percentile", "backlog"),
     "percentile": ("duration_percentile",),
     "overdue": ("backlog",),
+    "due": ("backlog",),
+    "age_buckets": ("backlog",),
     "numerator_metric": ("ratio",),
     "denominator_metric": ("ratio",),
 }
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """A 'did you mean ...?' hint, or the list of valid choices when nothing is close."""
-    options = list(choices)
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    if close:
-        return f"did you mean '{close[0]}'?"
-    return "use one of: " + ", ".join(options)
-
-
-@dataclass(frozen=True)
-class Locator:
-    """Turns a key path in the YAML tree into an Issue with the right line."""
-
-    file_label: str
-    root: Any
-
-    def issue(self, loc: Loc, message: str, hint: str) -> Issue:
-        """An issue located at ``loc`` (or the nearest existing parent)."""
-        return Issue(self.file_label, line_of(self.root, loc), message, hint)
 
 
 def check_defaults(defaults: Defaults, at: Locator) -> list[Issue]:
     """Grains and dimensions named in ``defaults`` must exist."""
     issues = _check_names(defaults.grains, GRAINS, "grain", ("defaults", "grains"), at)
     issues += _check_names(
-        defaults.dimensions, DIMENSIONS, "dimension", ("defaults", "dimensions"), at
+        defaults.dimensions, ALL_DIMENSIONS, "dimension", ("defaults", "dimensions"), at
     )
     return issues
 
@@ -97,15 +83,22 @@ def check_metric(metric: Metric, loc: Loc, defaults: Defaults, at: Locator) -> l
         issues += _check_kind_fields(metric, where, name, at)
     grains = metric.grains if metric.grains is not None else defaults.grains
     issues += _check_names(metric.grains or [], GRAINS, "grain", (*where, "grains"), at)
-    issues += _check_names(
-        metric.dimensions or [], DIMENSIONS, "dimension", (*where, "dimensions"), at
-    )
     issues += _check_targets(metric, where, name, grains, at)
-    issues += _check_columns(metric, where, name, at)
+    table = METRIC_TABLES.get(metric.table)
+    if table is None:
+        return [
+            *issues,
+            at.issue(
+                (*where, "table"),
+                f"{name}: unknown table '{metric.table}'",
+                did_you_mean(metric.table, METRIC_TABLES),
+            ),
+        ]
+    issues += check_table_fields(metric, where, name, table, defaults, at)
     for field in ("filter", "numerator", "denominator"):
         conditions: list[Condition] | None = getattr(metric, field)
         for index, condition in enumerate(conditions or []):
-            issues += check_condition(condition, (*where, field, index), name, at)
+            issues += check_condition(condition, (*where, field, index), name, at, table)
     return issues
 
 
@@ -199,26 +192,12 @@ def _check_targets(
     return issues
 
 
-def _check_columns(metric: Metric, where: Loc, name: str, at: Locator) -> list[Issue]:
-    issues: list[Issue] = []
-    for field in ("date", "start", "end"):
-        column = getattr(metric, field)
-        if column is not None and column not in TIMESTAMP_COLUMNS:
-            issues.append(
-                at.issue(
-                    (*where, field),
-                    f"{name}: '{field}' must be a timestamp column of service_requests, "
-                    f"not '{column}'",
-                    did_you_mean(column, TIMESTAMP_COLUMNS),
-                )
-            )
-    return issues
-
-
-def check_condition(condition: Condition, loc: Loc, name: str, at: Locator) -> list[Issue]:
+def check_condition(
+    condition: Condition, loc: Loc, name: str, at: Locator, table: MetricTable
+) -> list[Issue]:
     """Structure, column names, ops and values of one condition (recursing into ``any``)."""
     if condition.any_of is not None:
-        return _check_any(condition, loc, name, at)
+        return _check_any(condition, loc, name, at, table)
     issues: list[Issue] = []
     if condition.column is None:
         issues.append(
@@ -228,8 +207,8 @@ def check_condition(condition: Condition, loc: Loc, name: str, at: Locator) -> l
                 "write {column: ..., op: ..., value: ...} or {any: [...]}",
             )
         )
-    elif condition.column not in SERVICE_REQUESTS_COLUMNS:
-        issues.append(_unknown_column(condition.column, (*loc, "column"), name, at))
+    elif condition.column not in table.columns:
+        issues.append(_unknown_column(condition.column, (*loc, "column"), name, at, table))
     if condition.op is None:
         issues.append(
             at.issue(loc, f"{name}: condition has no 'op'", "add 'op:', one of " + ", ".join(OPS))
@@ -243,11 +222,13 @@ def check_condition(condition: Condition, loc: Loc, name: str, at: Locator) -> l
             )
         )
     else:
-        issues += _check_operands(condition, loc, name, at)
+        issues += _check_operands(condition, loc, name, at, table)
     return issues
 
 
-def _check_any(condition: Condition, loc: Loc, name: str, at: Locator) -> list[Issue]:
+def _check_any(
+    condition: Condition, loc: Loc, name: str, at: Locator, table: MetricTable
+) -> list[Issue]:
     issues: list[Issue] = []
     extra = sorted(condition.model_fields_set - {"any_of"})
     if extra:
@@ -267,19 +248,22 @@ def _check_any(condition: Condition, loc: Loc, name: str, at: Locator) -> list[I
             )
         )
     for index, child in enumerate(condition.any_of or []):
-        issues += check_condition(child, (*loc, "any", index), name, at)
+        issues += check_condition(child, (*loc, "any", index), name, at, table)
     return issues
 
 
-def _unknown_column(column: str, loc: Loc, name: str, at: Locator) -> Issue:
+def _unknown_column(column: str, loc: Loc, name: str, at: Locator, table: MetricTable) -> Issue:
+    where = "" if table.name == "service_requests" else f" of {table.name}"
     return at.issue(
         loc,
-        f"{name}: unknown column '{column}'",
-        did_you_mean(column, SERVICE_REQUESTS_COLUMNS),
+        f"{name}: unknown column '{column}'{where}",
+        did_you_mean(column, table.columns),
     )
 
 
-def _check_operands(condition: Condition, loc: Loc, name: str, at: Locator) -> list[Issue]:
+def _check_operands(
+    condition: Condition, loc: Loc, name: str, at: Locator, table: MetricTable
+) -> list[Issue]:
     op = condition.op or ""
     has_value = "value" in condition.model_fields_set
     has_ref = condition.column_ref is not None
@@ -307,15 +291,15 @@ def _check_operands(condition: Condition, loc: Loc, name: str, at: Locator) -> l
         ]
     if has_ref:
         ref = condition.column_ref or ""
-        if ref not in SERVICE_REQUESTS_COLUMNS:
-            return [_unknown_column(ref, (*loc, "column_ref"), name, at)]
+        if ref not in table.columns:
+            return [_unknown_column(ref, (*loc, "column_ref"), name, at, table)]
         return []
-    if condition.value == AS_OF and condition.column not in TIMESTAMP_COLUMNS:
+    if condition.value == AS_OF and condition.column not in table.timestamp_columns:
         return [
             at.issue(
                 (*loc, "value"),
                 f"{name}: 'as_of' can only be compared with a timestamp column",
-                "use it with " + ", ".join(TIMESTAMP_COLUMNS),
+                "use it with " + ", ".join(table.timestamp_columns),
             )
         ]
     if condition.value is None or isinstance(condition.value, list | dict):
@@ -339,8 +323,10 @@ def _check_names(
     ]
 
 
-def check_across_metrics(metrics: Sequence[tuple[Loc, Metric]], at: Locator) -> list[Issue]:
-    """Rules that need every metric: duplicate ids, ratio references and ratio cycles."""
+def check_across_metrics(
+    metrics: Sequence[tuple[Loc, Metric]], at: Locator, defaults: Defaults | None = None
+) -> list[Issue]:
+    """Rules that need every metric: duplicate ids, ratio references, cycles and breakdowns."""
     issues: list[Issue] = []
     first_line: dict[str, int] = {}
     for loc, metric in metrics:
@@ -367,8 +353,42 @@ def check_across_metrics(metrics: Sequence[tuple[Loc, Metric]], at: Locator) -> 
                         did_you_mean(ref, known),
                     )
                 )
-    issues += _check_cycles(metrics, known, at)
+    cycles = _check_cycles(metrics, known, at)
+    if defaults is not None and not cycles:
+        issues += _check_ratio_dimensions(metrics, known, defaults, at)
+    return issues + cycles
+
+
+def _check_ratio_dimensions(
+    metrics: Sequence[tuple[Loc, Metric]], known: dict[str, Metric], defaults: Defaults, at: Locator
+) -> list[Issue]:
+    """A ratio's breakdowns must exist in the table of every metric it divides."""
+    issues: list[Issue] = []
+    for loc, metric in metrics:
+        if metric.kind != "ratio":
+            continue
+        checked: set[str] = set()
+        for leaf in _ratio_leaves(metric, known):
+            table = METRIC_TABLES.get(leaf.table)
+            if table is None or table.name in checked:
+                continue
+            checked.add(table.name)
+            role = f" (read by metric '{leaf.id}')"
+            issues += check_dimensions(
+                metric, loc, f"metric '{metric.id}'", table, defaults, at, role
+            )
     return issues
+
+
+def _ratio_leaves(metric: Metric, known: dict[str, Metric]) -> list[Metric]:
+    """The non-ratio metrics a ratio divides, following ratios of ratios (cycle-free)."""
+    leaves: list[Metric] = []
+    for ref in _ratio_refs(metric):
+        part = known.get(ref)
+        if part is None:
+            continue
+        leaves += _ratio_leaves(part, known) if part.kind == "ratio" else [part]
+    return leaves
 
 
 def _ratio_refs(metric: Metric) -> list[str]:

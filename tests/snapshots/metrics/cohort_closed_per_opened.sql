@@ -1,13 +1,24 @@
 -- metric: cohort_closed_per_opened
 WITH metric_core AS (
     WITH numerator_values AS (
-        WITH source_rows AS (
+        WITH missing_columns AS (
+            SELECT DISTINCT source, column_name FROM source_columns
+            WHERE canonical_table = $table_1 AND NOT mapped AND source IS NOT NULL
+        ),
+        left_out_sources AS (
+            SELECT DISTINCT source FROM missing_columns
+            WHERE column_name IN ($needed_2, $needed_3, $needed_4)
+        ),
+        source_rows AS (
             SELECT
                 "closed_at" AS ts,
-                COALESCE(CAST("council_district" AS VARCHAR), 'Unknown') AS "d_council_district",
-                COALESCE(CAST("zip" AS VARCHAR), 'Unknown') AS "d_zip"
-            FROM service_requests
-            WHERE ("service_name" IN ($value_1, $value_2, $value_3, $value_4, $value_5, $value_6) AND "status" = $value_7)
+                CASE WHEN source IN (SELECT source FROM missing_columns WHERE column_name = $dimension_council_district) THEN NULL
+                    ELSE COALESCE(CAST("council_district" AS VARCHAR), 'Unknown') END AS "d_council_district",
+                CASE WHEN source IN (SELECT source FROM missing_columns WHERE column_name = $dimension_zip) THEN NULL
+                    ELSE COALESCE(CAST("zip" AS VARCHAR), 'Unknown') END AS "d_zip"
+            FROM "service_requests" AS r
+            WHERE ("service_name" IN ($value_5, $value_6, $value_7, $value_8, $value_9, $value_10) AND "status" = $value_11)
+              AND (NOT EXISTS (SELECT 1 FROM left_out_sources AS l WHERE l.source = r.source))
               AND ("closed_at" IS NOT NULL)
               AND ("closed_at" <= $as_of)
         ),
@@ -33,7 +44,11 @@ WITH metric_core AS (
                     WHEN GROUPING("d_zip") = 0 THEN 'zip'
                     ELSE 'citywide'
                 END AS dimension,
-                COALESCE("d_council_district", "d_zip", 'Citywide') AS dimension_value,
+                CASE
+                    WHEN GROUPING("d_council_district") = 0 THEN "d_council_district"
+                    WHEN GROUPING("d_zip") = 0 THEN "d_zip"
+                    ELSE 'Citywide'
+                END AS dimension_value,
                 CAST(count(*) AS DOUBLE) AS value,
                 CAST(NULL AS DOUBLE) AS numerator,
                 CAST(NULL AS DOUBLE) AS denominator,
@@ -53,6 +68,7 @@ WITH metric_core AS (
                 ("p_fiscal_year", "d_council_district"),
                 ("p_fiscal_year", "d_zip")
             )
+            HAVING NOT ((GROUPING("d_council_district") = 0 AND "d_council_district" IS NULL) OR (GROUPING("d_zip") = 0 AND "d_zip" IS NULL))
         ),
         spine AS (
             SELECT 'week' AS grain, CAST(unnest(generate_series(
@@ -96,13 +112,24 @@ WITH metric_core AS (
         LEFT JOIN grouped AS g USING (grain, period_start, dimension, dimension_value)
     ),
     denominator_values AS (
-        WITH source_rows AS (
+        WITH missing_columns AS (
+            SELECT DISTINCT source, column_name FROM source_columns
+            WHERE canonical_table = $table_14 AND NOT mapped AND source IS NOT NULL
+        ),
+        left_out_sources AS (
+            SELECT DISTINCT source FROM missing_columns
+            WHERE column_name IN ($needed_15, $needed_16)
+        ),
+        source_rows AS (
             SELECT
                 "opened_at" AS ts,
-                COALESCE(CAST("council_district" AS VARCHAR), 'Unknown') AS "d_council_district",
-                COALESCE(CAST("zip" AS VARCHAR), 'Unknown') AS "d_zip"
-            FROM service_requests
-            WHERE ("service_name" IN ($value_8, $value_9, $value_10, $value_11, $value_12, $value_13))
+                CASE WHEN source IN (SELECT source FROM missing_columns WHERE column_name = $dimension_council_district) THEN NULL
+                    ELSE COALESCE(CAST("council_district" AS VARCHAR), 'Unknown') END AS "d_council_district",
+                CASE WHEN source IN (SELECT source FROM missing_columns WHERE column_name = $dimension_zip) THEN NULL
+                    ELSE COALESCE(CAST("zip" AS VARCHAR), 'Unknown') END AS "d_zip"
+            FROM "service_requests" AS r
+            WHERE ("service_name" IN ($value_17, $value_18, $value_19, $value_20, $value_21, $value_22))
+              AND (NOT EXISTS (SELECT 1 FROM left_out_sources AS l WHERE l.source = r.source))
               AND ("opened_at" IS NOT NULL)
               AND ("opened_at" <= $as_of)
         ),
@@ -128,7 +155,11 @@ WITH metric_core AS (
                     WHEN GROUPING("d_zip") = 0 THEN 'zip'
                     ELSE 'citywide'
                 END AS dimension,
-                COALESCE("d_council_district", "d_zip", 'Citywide') AS dimension_value,
+                CASE
+                    WHEN GROUPING("d_council_district") = 0 THEN "d_council_district"
+                    WHEN GROUPING("d_zip") = 0 THEN "d_zip"
+                    ELSE 'Citywide'
+                END AS dimension_value,
                 CAST(count(*) AS DOUBLE) AS value,
                 CAST(NULL AS DOUBLE) AS numerator,
                 CAST(NULL AS DOUBLE) AS denominator,
@@ -148,6 +179,7 @@ WITH metric_core AS (
                 ("p_fiscal_year", "d_council_district"),
                 ("p_fiscal_year", "d_zip")
             )
+            HAVING NOT ((GROUPING("d_council_district") = 0 AND "d_council_district" IS NULL) OR (GROUPING("d_zip") = 0 AND "d_zip" IS NULL))
         ),
         spine AS (
             SELECT 'week' AS grain, CAST(unnest(generate_series(
@@ -256,19 +288,28 @@ ORDER BY grain, period_start, dimension, dimension_value
 
 -- parameters:
 --   $as_of = <the data's as-of timestamp, supplied at run time>
---   $value_1 = 'Street Defect'
---   $value_2 = 'Illegal Dumping'
---   $value_3 = 'Abandoned Vehicle'
---   $value_4 = 'Street Light Outage'
---   $value_5 = 'Rubbish/Recyclable Material Collection'
---   $value_6 = 'Maintenance Complaint'
---   $value_7 = 'closed'
---   $value_8 = 'Street Defect'
---   $value_9 = 'Illegal Dumping'
---   $value_10 = 'Abandoned Vehicle'
---   $value_11 = 'Street Light Outage'
---   $value_12 = 'Rubbish/Recyclable Material Collection'
---   $value_13 = 'Maintenance Complaint'
+--   $table_1 = 'service_requests'
+--   $needed_2 = 'closed_at'
+--   $needed_3 = 'service_name'
+--   $needed_4 = 'status'
+--   $value_5 = 'Street Defect'
+--   $value_6 = 'Illegal Dumping'
+--   $value_7 = 'Abandoned Vehicle'
+--   $value_8 = 'Street Light Outage'
+--   $value_9 = 'Rubbish/Recyclable Material Collection'
+--   $value_10 = 'Maintenance Complaint'
+--   $value_11 = 'closed'
+--   $dimension_council_district = 'council_district'
+--   $dimension_zip = 'zip'
+--   $table_14 = 'service_requests'
+--   $needed_15 = 'opened_at'
+--   $needed_16 = 'service_name'
+--   $value_17 = 'Street Defect'
+--   $value_18 = 'Illegal Dumping'
+--   $value_19 = 'Abandoned Vehicle'
+--   $value_20 = 'Street Light Outage'
+--   $value_21 = 'Rubbish/Recyclable Material Collection'
+--   $value_22 = 'Maintenance Complaint'
 --   $target_1_from = datetime.date(2023, 7, 1)
 --   $target_1_value = 1.0
 --   $metric_id = 'cohort_closed_per_opened'

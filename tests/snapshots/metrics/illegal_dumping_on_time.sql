@@ -1,14 +1,25 @@
 -- metric: illegal_dumping_on_time
 WITH metric_core AS (
-    WITH source_rows AS (
+    WITH missing_columns AS (
+        SELECT DISTINCT source, column_name FROM source_columns
+        WHERE canonical_table = $table_1 AND NOT mapped AND source IS NOT NULL
+    ),
+    left_out_sources AS (
+        SELECT DISTINCT source FROM missing_columns
+        WHERE column_name IN ($needed_2, $needed_3, $needed_4, $needed_5, $needed_6)
+    ),
+    source_rows AS (
         SELECT
             "opened_at" AS ts,
-            COALESCE(CAST("council_district" AS VARCHAR), 'Unknown') AS "d_council_district",
-            COALESCE(CAST("zip" AS VARCHAR), 'Unknown') AS "d_zip",
+            CASE WHEN source IN (SELECT source FROM missing_columns WHERE column_name = $dimension_council_district) THEN NULL
+                ELSE COALESCE(CAST("council_district" AS VARCHAR), 'Unknown') END AS "d_council_district",
+            CASE WHEN source IN (SELECT source FROM missing_columns WHERE column_name = $dimension_zip) THEN NULL
+                ELSE COALESCE(CAST("zip" AS VARCHAR), 'Unknown') END AS "d_zip",
             COALESCE("closed_at" <= "due_at", FALSE) AS is_success
-        FROM service_requests
-        WHERE ("service_name" IN ($value_1))
-          AND ("due_at" IS NOT NULL AND "status" <> $value_2 AND ("closed_at" IS NOT NULL OR "due_at" < $as_of))
+        FROM "service_requests" AS r
+        WHERE ("service_name" IN ($value_7))
+          AND (NOT EXISTS (SELECT 1 FROM left_out_sources AS l WHERE l.source = r.source))
+          AND ("due_at" IS NOT NULL AND "status" <> $value_10 AND ("closed_at" IS NOT NULL OR "due_at" < $as_of))
           AND ("opened_at" IS NOT NULL)
           AND ("opened_at" <= $as_of)
     ),
@@ -34,7 +45,11 @@ WITH metric_core AS (
                 WHEN GROUPING("d_zip") = 0 THEN 'zip'
                 ELSE 'citywide'
             END AS dimension,
-            COALESCE("d_council_district", "d_zip", 'Citywide') AS dimension_value,
+            CASE
+                WHEN GROUPING("d_council_district") = 0 THEN "d_council_district"
+                WHEN GROUPING("d_zip") = 0 THEN "d_zip"
+                ELSE 'Citywide'
+            END AS dimension_value,
             count(*) FILTER (WHERE is_success) / count(*) AS value,
             CAST(count(*) FILTER (WHERE is_success) AS DOUBLE) AS numerator,
             CAST(count(*) AS DOUBLE) AS denominator,
@@ -54,6 +69,7 @@ WITH metric_core AS (
             ("p_fiscal_year", "d_council_district"),
             ("p_fiscal_year", "d_zip")
         )
+        HAVING NOT ((GROUPING("d_council_district") = 0 AND "d_council_district" IS NULL) OR (GROUPING("d_zip") = 0 AND "d_zip" IS NULL))
     )
     SELECT * FROM grouped
 ),
@@ -117,8 +133,16 @@ ORDER BY grain, period_start, dimension, dimension_value
 
 -- parameters:
 --   $as_of = <the data's as-of timestamp, supplied at run time>
---   $value_1 = 'Illegal Dumping'
---   $value_2 = 'cancelled'
+--   $table_1 = 'service_requests'
+--   $needed_2 = 'opened_at'
+--   $needed_3 = 'service_name'
+--   $needed_4 = 'closed_at'
+--   $needed_5 = 'due_at'
+--   $needed_6 = 'status'
+--   $value_7 = 'Illegal Dumping'
+--   $dimension_council_district = 'council_district'
+--   $dimension_zip = 'zip'
+--   $value_10 = 'cancelled'
 --   $target_1_from = datetime.date(2023, 7, 1)
 --   $target_1_value = 0.75
 --   $target_2_from = datetime.date(2025, 7, 1)

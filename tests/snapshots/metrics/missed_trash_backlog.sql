@@ -1,21 +1,50 @@
 -- metric: missed_trash_backlog
 WITH metric_core AS (
-    WITH backlog_rows AS (
+    WITH missing_columns AS (
+        SELECT DISTINCT source, column_name FROM source_columns
+        WHERE canonical_table = $table_1 AND NOT mapped AND source IS NOT NULL
+    ),
+    left_out_sources AS (
+        SELECT DISTINCT source FROM missing_columns
+        WHERE column_name IN ($needed_2, $needed_3, $needed_4)
+    ),
+    record_versions AS (
+        SELECT *,
+            CASE WHEN row_number() OVER w = 1 THEN NULL ELSE version_at END AS valid_from,
+            lead(version_at) OVER w AS valid_to
+        FROM "service_requests_versions"
+        WINDOW w AS (PARTITION BY source, "request_id" ORDER BY version_at NULLS FIRST, run_id)
+        UNION ALL BY NAME
+        SELECT *, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to
+        FROM "service_requests" AS c
+        WHERE NOT EXISTS (SELECT 1 FROM "service_requests_versions" AS v
+            WHERE v.source IS NOT DISTINCT FROM c.source AND v."request_id" = c."request_id")
+    ),
+    backlog_rows AS (
         SELECT
-            opened_at AS entered_at,
-            closed_at,
-            COALESCE(CAST("council_district" AS VARCHAR), 'Unknown') AS "d_council_district",
-            COALESCE(CAST("zip" AS VARCHAR), 'Unknown') AS "d_zip"
-        FROM service_requests
-        WHERE ("service_name" IN ($value_1))
-          AND (opened_at IS NOT NULL)
-          AND (status IS DISTINCT FROM 'cancelled')
+            greatest("opened_at", valid_from - INTERVAL 1 MICROSECOND) AS entered_at,
+            least(CASE WHEN status IN ($waiting_7) THEN NULL ELSE "closed_at" END, valid_to - INTERVAL 1 MICROSECOND) AS left_at,
+            "opened_at" AS started_at,
+            CASE WHEN source IN (SELECT source FROM missing_columns WHERE column_name = $dimension_council_district) THEN NULL
+                ELSE COALESCE(CAST("council_district" AS VARCHAR), 'Unknown') END AS "d_council_district",
+            CASE WHEN source IN (SELECT source FROM missing_columns WHERE column_name = $dimension_zip) THEN NULL
+                ELSE COALESCE(CAST("zip" AS VARCHAR), 'Unknown') END AS "d_zip"
+        FROM record_versions AS r
+        WHERE ("service_name" IN ($value_5))
+          AND ("opened_at" IS NOT NULL)
+          AND (NOT EXISTS (SELECT 1 FROM left_out_sources AS l WHERE l.source = r.source))
+          AND (status IS NULL OR status NOT IN ($withdrawn_6))
+          AND (status IN ($waiting_7) OR "closed_at" IS NOT NULL)
+    ),
+    stints AS (
+        SELECT * FROM backlog_rows
+        WHERE left_at IS NULL OR left_at > entered_at
     ),
     events AS (
-        SELECT entered_at AS ts, 1 AS delta, "d_council_district", "d_zip" FROM backlog_rows
+        SELECT entered_at AS ts, 1 AS delta, "d_council_district", "d_zip" FROM stints
         UNION ALL
-        SELECT greatest(entered_at, closed_at) AS ts, -1 AS delta, "d_council_district", "d_zip" FROM backlog_rows
-        WHERE closed_at IS NOT NULL
+        SELECT left_at AS ts, -1 AS delta, "d_council_district", "d_zip" FROM stints
+        WHERE left_at IS NOT NULL
     ),
     source_rows AS (
         SELECT * FROM events WHERE ts <= $as_of
@@ -42,7 +71,11 @@ WITH metric_core AS (
                 WHEN GROUPING("d_zip") = 0 THEN 'zip'
                 ELSE 'citywide'
             END AS dimension,
-            COALESCE("d_council_district", "d_zip", 'Citywide') AS dimension_value,
+            CASE
+                WHEN GROUPING("d_council_district") = 0 THEN "d_council_district"
+                WHEN GROUPING("d_zip") = 0 THEN "d_zip"
+                ELSE 'Citywide'
+            END AS dimension_value,
             sum(delta) AS change
         FROM periods
         GROUP BY GROUPING SETS (
@@ -59,6 +92,7 @@ WITH metric_core AS (
             ("p_fiscal_year", "d_council_district"),
             ("p_fiscal_year", "d_zip")
         )
+        HAVING NOT ((GROUPING("d_council_district") = 0 AND "d_council_district" IS NULL) OR (GROUPING("d_zip") = 0 AND "d_zip" IS NULL))
     ),
     spine AS (
         SELECT 'week' AS grain, CAST(unnest(generate_series(
@@ -144,5 +178,13 @@ ORDER BY grain, period_start, dimension, dimension_value
 
 -- parameters:
 --   $as_of = <the data's as-of timestamp, supplied at run time>
---   $value_1 = 'Rubbish/Recyclable Material Collection'
+--   $table_1 = 'service_requests'
+--   $needed_2 = 'opened_at'
+--   $needed_3 = 'closed_at'
+--   $needed_4 = 'service_name'
+--   $value_5 = 'Rubbish/Recyclable Material Collection'
+--   $withdrawn_6 = 'cancelled'
+--   $waiting_7 = 'open'
+--   $dimension_council_district = 'council_district'
+--   $dimension_zip = 'zip'
 --   $metric_id = 'missed_trash_backlog'

@@ -1,0 +1,32 @@
+"""Locating an issue in metrics.yml and suggesting the nearest valid word."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pipelines.metrics.issues import Issue
+from pipelines.metrics.yaml_lines import Loc, line_of
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A 'did you mean ...?' hint, or the list of valid choices when nothing is close."""
+    options = list(choices)
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "use one of: " + ", ".join(options)
+
+
+@dataclass(frozen=True)
+class Locator:
+    """Turns a key path in the YAML tree into an Issue with the right line."""
+
+    file_label: str
+    root: Any
+
+    def issue(self, loc: Loc, message: str, hint: str) -> Issue:
+        """An issue located at ``loc`` (or the nearest existing parent)."""
+        return Issue(self.file_label, line_of(self.root, loc), message, hint)

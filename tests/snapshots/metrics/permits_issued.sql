@@ -1,0 +1,188 @@
+-- metric: permits_issued
+WITH metric_core AS (
+    WITH missing_columns AS (
+        SELECT DISTINCT source, column_name FROM source_columns
+        WHERE canonical_table = $table_1 AND NOT mapped AND source IS NOT NULL
+    ),
+    left_out_sources AS (
+        SELECT DISTINCT source FROM missing_columns
+        WHERE column_name IN ($needed_2)
+    ),
+    source_rows AS (
+        SELECT
+            "issued_at" AS ts,
+            CASE WHEN source IN (SELECT source FROM missing_columns WHERE column_name = $dimension_permit_type) THEN NULL
+                ELSE COALESCE(CAST("permit_type" AS VARCHAR), 'Unknown') END AS "d_permit_type",
+            CASE WHEN source IN (SELECT source FROM missing_columns WHERE column_name = $dimension_council_district) THEN NULL
+                ELSE COALESCE(CAST("council_district" AS VARCHAR), 'Unknown') END AS "d_council_district",
+            CASE WHEN source IN (SELECT source FROM missing_columns WHERE column_name = $dimension_zip) THEN NULL
+                ELSE COALESCE(CAST("zip" AS VARCHAR), 'Unknown') END AS "d_zip"
+        FROM "permits" AS r
+        WHERE (NOT EXISTS (SELECT 1 FROM left_out_sources AS l WHERE l.source = r.source))
+          AND ("issued_at" IS NOT NULL)
+          AND ("issued_at" <= $as_of)
+    ),
+    periods AS (
+        SELECT *,
+            date_trunc('week', ts) AS "p_week",
+            date_trunc('month', ts) AS "p_month",
+            date_trunc('quarter', ts) AS "p_quarter",
+            (date_trunc('year', ts - INTERVAL 6 MONTH) + INTERVAL 6 MONTH) AS "p_fiscal_year"
+        FROM source_rows
+    ),
+    grouped AS (
+        SELECT
+            CASE
+                WHEN GROUPING("p_week") = 0 THEN 'week'
+                WHEN GROUPING("p_month") = 0 THEN 'month'
+                WHEN GROUPING("p_quarter") = 0 THEN 'quarter'
+                WHEN GROUPING("p_fiscal_year") = 0 THEN 'fiscal_year'
+            END AS grain,
+            CAST(COALESCE("p_week", "p_month", "p_quarter", "p_fiscal_year") AS DATE) AS period_start,
+            CASE
+                WHEN GROUPING("d_permit_type") = 0 THEN 'permit_type'
+                WHEN GROUPING("d_council_district") = 0 THEN 'council_district'
+                WHEN GROUPING("d_zip") = 0 THEN 'zip'
+                ELSE 'citywide'
+            END AS dimension,
+            CASE
+                WHEN GROUPING("d_permit_type") = 0 THEN "d_permit_type"
+                WHEN GROUPING("d_council_district") = 0 THEN "d_council_district"
+                WHEN GROUPING("d_zip") = 0 THEN "d_zip"
+                ELSE 'Citywide'
+            END AS dimension_value,
+            CAST(count(*) AS DOUBLE) AS value,
+            CAST(NULL AS DOUBLE) AS numerator,
+            CAST(NULL AS DOUBLE) AS denominator,
+            count(*) AS count
+        FROM periods
+        GROUP BY GROUPING SETS (
+            ("p_week"),
+            ("p_week", "d_permit_type"),
+            ("p_week", "d_council_district"),
+            ("p_week", "d_zip"),
+            ("p_month"),
+            ("p_month", "d_permit_type"),
+            ("p_month", "d_council_district"),
+            ("p_month", "d_zip"),
+            ("p_quarter"),
+            ("p_quarter", "d_permit_type"),
+            ("p_quarter", "d_council_district"),
+            ("p_quarter", "d_zip"),
+            ("p_fiscal_year"),
+            ("p_fiscal_year", "d_permit_type"),
+            ("p_fiscal_year", "d_council_district"),
+            ("p_fiscal_year", "d_zip")
+        )
+        HAVING NOT ((GROUPING("d_permit_type") = 0 AND "d_permit_type" IS NULL) OR (GROUPING("d_council_district") = 0 AND "d_council_district" IS NULL) OR (GROUPING("d_zip") = 0 AND "d_zip" IS NULL))
+    ),
+    spine AS (
+        SELECT 'week' AS grain, CAST(unnest(generate_series(
+            date_trunc('week', first_ts),
+            date_trunc('week', CAST($as_of AS TIMESTAMP)),
+            INTERVAL 7 DAY
+        )) AS DATE) AS period_start
+        FROM (SELECT min(ts) AS first_ts FROM source_rows)
+        UNION ALL
+        SELECT 'month' AS grain, CAST(unnest(generate_series(
+            date_trunc('month', first_ts),
+            date_trunc('month', CAST($as_of AS TIMESTAMP)),
+            INTERVAL 1 MONTH
+        )) AS DATE) AS period_start
+        FROM (SELECT min(ts) AS first_ts FROM source_rows)
+        UNION ALL
+        SELECT 'quarter' AS grain, CAST(unnest(generate_series(
+            date_trunc('quarter', first_ts),
+            date_trunc('quarter', CAST($as_of AS TIMESTAMP)),
+            INTERVAL 3 MONTH
+        )) AS DATE) AS period_start
+        FROM (SELECT min(ts) AS first_ts FROM source_rows)
+        UNION ALL
+        SELECT 'fiscal_year' AS grain, CAST(unnest(generate_series(
+            (date_trunc('year', first_ts - INTERVAL 6 MONTH) + INTERVAL 6 MONTH),
+            (date_trunc('year', CAST($as_of AS TIMESTAMP) - INTERVAL 6 MONTH) + INTERVAL 6 MONTH),
+            INTERVAL 1 YEAR
+        )) AS DATE) AS period_start
+        FROM (SELECT min(ts) AS first_ts FROM source_rows)
+    ),
+    members AS (
+        SELECT DISTINCT dimension, dimension_value FROM grouped
+        UNION
+        SELECT 'citywide', 'Citywide'
+    )
+    SELECT s.grain, s.period_start, m.dimension, m.dimension_value,
+        COALESCE(g.value, 0) AS value, g.numerator, g.denominator,
+        COALESCE(g.count, 0) AS count
+    FROM spine AS s
+    CROSS JOIN members AS m
+    LEFT JOIN grouped AS g USING (grain, period_start, dimension, dimension_value)
+),
+targets AS (
+    SELECT * FROM (VALUES
+        (CAST($target_1_from AS DATE), CAST($target_1_value AS DOUBLE), CAST($target_1_grain AS VARCHAR))
+    ) AS t(target_from, target_value, target_grain)
+),
+with_target AS (
+    SELECT c.*, t.target_value AS target
+    FROM metric_core AS c
+    LEFT JOIN targets AS t
+        ON t.target_from <= c.period_start
+        AND (t.target_grain IS NULL OR t.target_grain = c.grain)
+        AND c.dimension = 'citywide'
+    QUALIFY row_number() OVER (
+        PARTITION BY c.grain, c.period_start, c.dimension, c.dimension_value
+        ORDER BY t.target_from DESC NULLS LAST, t.target_grain NULLS LAST
+    ) = 1
+),
+labelled AS (
+    SELECT *,
+        CASE grain
+            WHEN 'week' THEN CAST(period_start + INTERVAL 7 DAY AS DATE)
+            WHEN 'month' THEN CAST(period_start + INTERVAL 1 MONTH AS DATE)
+            WHEN 'quarter' THEN CAST(period_start + INTERVAL 3 MONTH AS DATE)
+            WHEN 'fiscal_year' THEN CAST(period_start + INTERVAL 1 YEAR AS DATE)
+        END AS period_end,
+        CASE grain
+            WHEN 'week' THEN strftime(period_start, '%G-W%V')
+            WHEN 'month' THEN strftime(period_start, '%Y-%m')
+            WHEN 'quarter' THEN (strftime(period_start, '%Y') || '-Q' || CAST(quarter(period_start) AS VARCHAR))
+            WHEN 'fiscal_year' THEN ('FY' || CAST(year(period_start) + 1 AS VARCHAR))
+        END AS period_label
+    FROM with_target
+)
+SELECT
+    $metric_id AS metric_id,
+    grain,
+    period_start,
+    period_end,
+    period_label,
+    period_end <= CAST($as_of AS DATE) AS is_complete,
+    dimension,
+    dimension_value,
+    CAST(value AS DOUBLE) AS value,
+    numerator,
+    denominator,
+    CAST(count AS BIGINT) AS count,
+    target,
+    CASE
+            WHEN target IS NULL THEN 'no_target'
+            WHEN value IS NULL THEN 'too_little_data'
+            WHEN value >= target THEN 'on_track'
+            WHEN value >= target - abs(target) * $watch_band THEN 'watch'
+            ELSE 'off_track'
+        END AS status
+FROM labelled
+ORDER BY grain, period_start, dimension, dimension_value
+
+-- parameters:
+--   $as_of = <the data's as-of timestamp, supplied at run time>
+--   $table_1 = 'permits'
+--   $needed_2 = 'issued_at'
+--   $dimension_permit_type = 'permit_type'
+--   $dimension_council_district = 'council_district'
+--   $dimension_zip = 'zip'
+--   $target_1_from = datetime.date(2023, 7, 1)
+--   $target_1_value = 1300.0
+--   $target_1_grain = 'month'
+--   $metric_id = 'permits_issued'
+--   $watch_band = 0.1

@@ -1,0 +1,301 @@
+-- metric: uninspected_complaints
+WITH metric_core AS (
+    WITH missing_columns AS (
+        SELECT DISTINCT source, column_name FROM source_columns
+        WHERE canonical_table = $table_1 AND NOT mapped AND source IS NOT NULL
+    ),
+    left_out_sources AS (
+        SELECT DISTINCT source FROM missing_columns
+        WHERE column_name IN ($needed_2, $needed_3)
+    ),
+    record_versions AS (
+        SELECT *,
+            CASE WHEN row_number() OVER w = 1 THEN NULL ELSE version_at END AS valid_from,
+            lead(version_at) OVER w AS valid_to
+        FROM "inspections_versions"
+        WINDOW w AS (PARTITION BY source, "case_id" ORDER BY version_at NULLS FIRST, run_id)
+        UNION ALL BY NAME
+        SELECT *, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to
+        FROM "inspections" AS c
+        WHERE NOT EXISTS (SELECT 1 FROM "inspections_versions" AS v
+            WHERE v.source IS NOT DISTINCT FROM c.source AND v."case_id" = c."case_id")
+    ),
+    backlog_rows AS (
+        SELECT
+            greatest("received_at", valid_from - INTERVAL 1 MICROSECOND) AS entered_at,
+            least(CASE WHEN "first_inspected_at" IS NOT NULL THEN "first_inspected_at" WHEN status IN ($waiting_4) THEN NULL ELSE "closed_at" END, valid_to - INTERVAL 1 MICROSECOND) AS left_at,
+            "received_at" AS started_at,
+            CASE WHEN source IN (SELECT source FROM missing_columns WHERE column_name = $dimension_priority) THEN NULL
+                ELSE COALESCE(CAST("priority" AS VARCHAR), 'Unknown') END AS "d_priority",
+            CASE WHEN source IN (SELECT source FROM missing_columns WHERE column_name = $dimension_council_district) THEN NULL
+                ELSE COALESCE(CAST("council_district" AS VARCHAR), 'Unknown') END AS "d_council_district",
+            CASE WHEN source IN (SELECT source FROM missing_columns WHERE column_name = $dimension_zip) THEN NULL
+                ELSE COALESCE(CAST("zip" AS VARCHAR), 'Unknown') END AS "d_zip"
+        FROM record_versions AS r
+        WHERE ("received_at" IS NOT NULL)
+          AND (NOT EXISTS (SELECT 1 FROM left_out_sources AS l WHERE l.source = r.source))
+          AND (status IN ($waiting_4) OR COALESCE("first_inspected_at", "closed_at") IS NOT NULL)
+    ),
+    stints AS (
+        SELECT * FROM backlog_rows
+        WHERE left_at IS NULL OR left_at > entered_at
+    ),
+    events AS (
+        SELECT entered_at AS ts, 1 AS delta, "d_priority", "d_council_district", "d_zip" FROM stints
+        UNION ALL
+        SELECT left_at AS ts, -1 AS delta, "d_priority", "d_council_district", "d_zip" FROM stints
+        WHERE left_at IS NOT NULL
+    ),
+    source_rows AS (
+        SELECT * FROM events WHERE ts <= $as_of
+    ),
+    periods AS (
+        SELECT *,
+            date_trunc('week', ts) AS "p_week",
+            date_trunc('month', ts) AS "p_month",
+            date_trunc('quarter', ts) AS "p_quarter",
+            (date_trunc('year', ts - INTERVAL 6 MONTH) + INTERVAL 6 MONTH) AS "p_fiscal_year"
+        FROM source_rows
+    ),
+    grouped AS (
+        SELECT
+            CASE
+                WHEN GROUPING("p_week") = 0 THEN 'week'
+                WHEN GROUPING("p_month") = 0 THEN 'month'
+                WHEN GROUPING("p_quarter") = 0 THEN 'quarter'
+                WHEN GROUPING("p_fiscal_year") = 0 THEN 'fiscal_year'
+            END AS grain,
+            CAST(COALESCE("p_week", "p_month", "p_quarter", "p_fiscal_year") AS DATE) AS period_start,
+            CASE
+                WHEN GROUPING("d_priority") = 0 THEN 'priority'
+                WHEN GROUPING("d_council_district") = 0 THEN 'council_district'
+                WHEN GROUPING("d_zip") = 0 THEN 'zip'
+                ELSE 'citywide'
+            END AS dimension,
+            CASE
+                WHEN GROUPING("d_priority") = 0 THEN "d_priority"
+                WHEN GROUPING("d_council_district") = 0 THEN "d_council_district"
+                WHEN GROUPING("d_zip") = 0 THEN "d_zip"
+                ELSE 'Citywide'
+            END AS dimension_value,
+            sum(delta) AS change
+        FROM periods
+        GROUP BY GROUPING SETS (
+            ("p_week"),
+            ("p_week", "d_priority"),
+            ("p_week", "d_council_district"),
+            ("p_week", "d_zip"),
+            ("p_month"),
+            ("p_month", "d_priority"),
+            ("p_month", "d_council_district"),
+            ("p_month", "d_zip"),
+            ("p_quarter"),
+            ("p_quarter", "d_priority"),
+            ("p_quarter", "d_council_district"),
+            ("p_quarter", "d_zip"),
+            ("p_fiscal_year"),
+            ("p_fiscal_year", "d_priority"),
+            ("p_fiscal_year", "d_council_district"),
+            ("p_fiscal_year", "d_zip")
+        )
+        HAVING NOT ((GROUPING("d_priority") = 0 AND "d_priority" IS NULL) OR (GROUPING("d_council_district") = 0 AND "d_council_district" IS NULL) OR (GROUPING("d_zip") = 0 AND "d_zip" IS NULL))
+    ),
+    age_buckets AS (
+        SELECT * FROM (VALUES
+            (CAST($age_label_8 AS VARCHAR), CAST($age_from_9 AS INTEGER), CAST($age_to_10 AS INTEGER)),
+            (CAST($age_label_11 AS VARCHAR), CAST($age_from_12 AS INTEGER), CAST($age_to_13 AS INTEGER)),
+            (CAST($age_label_14 AS VARCHAR), CAST($age_from_15 AS INTEGER), CAST($age_to_16 AS INTEGER)),
+            (CAST($age_label_17 AS VARCHAR), CAST($age_from_18 AS INTEGER), CAST(NULL AS INTEGER))
+        ) AS b(label, from_days, to_days)
+    ),
+    age_stints AS (
+        SELECT * FROM (
+            SELECT
+                greatest(s.entered_at, s.started_at + to_days(b.from_days) - INTERVAL 1 MICROSECOND) AS entered_at,
+                least(s.left_at, s.started_at + to_days(b.to_days) - INTERVAL 1 MICROSECOND) AS left_at,
+                b.label AS "d_age"
+            FROM stints AS s CROSS JOIN age_buckets AS b
+        )
+        WHERE left_at IS NULL OR left_at > entered_at
+    ),
+    age_rows AS (
+        SELECT * FROM (SELECT entered_at AS ts, 1 AS delta, "d_age" FROM age_stints
+        UNION ALL
+        SELECT left_at AS ts, -1 AS delta, "d_age" FROM age_stints
+        WHERE left_at IS NOT NULL)
+        WHERE ts <= $as_of
+    ),
+    age_periods AS (
+        SELECT *,
+            date_trunc('week', ts) AS "p_week",
+            date_trunc('month', ts) AS "p_month",
+            date_trunc('quarter', ts) AS "p_quarter",
+            (date_trunc('year', ts - INTERVAL 6 MONTH) + INTERVAL 6 MONTH) AS "p_fiscal_year"
+        FROM age_rows
+    ),
+    age_grouped AS (
+        SELECT
+            CASE
+                WHEN GROUPING("p_week") = 0 THEN 'week'
+                WHEN GROUPING("p_month") = 0 THEN 'month'
+                WHEN GROUPING("p_quarter") = 0 THEN 'quarter'
+                WHEN GROUPING("p_fiscal_year") = 0 THEN 'fiscal_year'
+            END AS grain,
+            CAST(COALESCE("p_week", "p_month", "p_quarter", "p_fiscal_year") AS DATE) AS period_start,
+            CASE
+                WHEN GROUPING("d_age") = 0 THEN 'age'
+                ELSE 'citywide'
+            END AS dimension,
+            CASE
+                WHEN GROUPING("d_age") = 0 THEN "d_age"
+                ELSE 'Citywide'
+            END AS dimension_value,
+            sum(delta) AS change
+        FROM age_periods
+        GROUP BY GROUPING SETS (
+            ("p_week", "d_age"),
+            ("p_month", "d_age"),
+            ("p_quarter", "d_age"),
+            ("p_fiscal_year", "d_age")
+        )
+        HAVING NOT ((GROUPING("d_age") = 0 AND "d_age" IS NULL))
+    ),
+    all_grouped AS (
+        SELECT * FROM grouped
+        UNION ALL
+        SELECT * FROM age_grouped
+    ),
+    spine AS (
+        SELECT 'week' AS grain, CAST(unnest(generate_series(
+            date_trunc('week', first_ts),
+            date_trunc('week', CAST($as_of AS TIMESTAMP)),
+            INTERVAL 7 DAY
+        )) AS DATE) AS period_start
+        FROM (SELECT min(ts) AS first_ts FROM source_rows)
+        UNION ALL
+        SELECT 'month' AS grain, CAST(unnest(generate_series(
+            date_trunc('month', first_ts),
+            date_trunc('month', CAST($as_of AS TIMESTAMP)),
+            INTERVAL 1 MONTH
+        )) AS DATE) AS period_start
+        FROM (SELECT min(ts) AS first_ts FROM source_rows)
+        UNION ALL
+        SELECT 'quarter' AS grain, CAST(unnest(generate_series(
+            date_trunc('quarter', first_ts),
+            date_trunc('quarter', CAST($as_of AS TIMESTAMP)),
+            INTERVAL 3 MONTH
+        )) AS DATE) AS period_start
+        FROM (SELECT min(ts) AS first_ts FROM source_rows)
+        UNION ALL
+        SELECT 'fiscal_year' AS grain, CAST(unnest(generate_series(
+            (date_trunc('year', first_ts - INTERVAL 6 MONTH) + INTERVAL 6 MONTH),
+            (date_trunc('year', CAST($as_of AS TIMESTAMP) - INTERVAL 6 MONTH) + INTERVAL 6 MONTH),
+            INTERVAL 1 YEAR
+        )) AS DATE) AS period_start
+        FROM (SELECT min(ts) AS first_ts FROM source_rows)
+    ),
+    members AS (
+        SELECT DISTINCT dimension, dimension_value FROM all_grouped
+        UNION
+        SELECT 'citywide', 'Citywide'
+        UNION
+        SELECT 'age', label FROM age_buckets
+    )
+    SELECT grain, period_start, dimension, dimension_value,
+        CAST(running AS DOUBLE) AS value, CAST(NULL AS DOUBLE) AS numerator,
+        CAST(NULL AS DOUBLE) AS denominator, CAST(running AS BIGINT) AS count
+    FROM (
+        SELECT s.grain, s.period_start, m.dimension, m.dimension_value,
+            sum(COALESCE(g.change, 0)) OVER (
+                PARTITION BY s.grain, m.dimension, m.dimension_value
+                ORDER BY s.period_start ROWS UNBOUNDED PRECEDING
+            ) AS running
+        FROM spine AS s
+        CROSS JOIN members AS m
+        LEFT JOIN all_grouped AS g USING (grain, period_start, dimension, dimension_value)
+    ) AS backlog
+),
+targets AS (
+    SELECT * FROM (VALUES
+        (CAST($target_1_from AS DATE), CAST($target_1_value AS DOUBLE), CAST(NULL AS VARCHAR)),
+        (CAST($target_2_from AS DATE), CAST($target_2_value AS DOUBLE), CAST(NULL AS VARCHAR))
+    ) AS t(target_from, target_value, target_grain)
+),
+with_target AS (
+    SELECT c.*, t.target_value AS target
+    FROM metric_core AS c
+    LEFT JOIN targets AS t
+        ON t.target_from <= c.period_start
+        AND (t.target_grain IS NULL OR t.target_grain = c.grain)
+        AND c.dimension = 'citywide'
+    QUALIFY row_number() OVER (
+        PARTITION BY c.grain, c.period_start, c.dimension, c.dimension_value
+        ORDER BY t.target_from DESC NULLS LAST, t.target_grain NULLS LAST
+    ) = 1
+),
+labelled AS (
+    SELECT *,
+        CASE grain
+            WHEN 'week' THEN CAST(period_start + INTERVAL 7 DAY AS DATE)
+            WHEN 'month' THEN CAST(period_start + INTERVAL 1 MONTH AS DATE)
+            WHEN 'quarter' THEN CAST(period_start + INTERVAL 3 MONTH AS DATE)
+            WHEN 'fiscal_year' THEN CAST(period_start + INTERVAL 1 YEAR AS DATE)
+        END AS period_end,
+        CASE grain
+            WHEN 'week' THEN strftime(period_start, '%G-W%V')
+            WHEN 'month' THEN strftime(period_start, '%Y-%m')
+            WHEN 'quarter' THEN (strftime(period_start, '%Y') || '-Q' || CAST(quarter(period_start) AS VARCHAR))
+            WHEN 'fiscal_year' THEN ('FY' || CAST(year(period_start) + 1 AS VARCHAR))
+        END AS period_label
+    FROM with_target
+)
+SELECT
+    $metric_id AS metric_id,
+    grain,
+    period_start,
+    period_end,
+    period_label,
+    period_end <= CAST($as_of AS DATE) AS is_complete,
+    dimension,
+    dimension_value,
+    CAST(value AS DOUBLE) AS value,
+    numerator,
+    denominator,
+    CAST(count AS BIGINT) AS count,
+    target,
+    CASE
+            WHEN target IS NULL THEN 'no_target'
+            WHEN value IS NULL THEN 'too_little_data'
+            WHEN value <= target THEN 'on_track'
+            WHEN value <= target + abs(target) * $watch_band THEN 'watch'
+            ELSE 'off_track'
+        END AS status
+FROM labelled
+ORDER BY grain, period_start, dimension, dimension_value
+
+-- parameters:
+--   $as_of = <the data's as-of timestamp, supplied at run time>
+--   $table_1 = 'inspections'
+--   $needed_2 = 'received_at'
+--   $needed_3 = 'first_inspected_at'
+--   $waiting_4 = 'open'
+--   $dimension_priority = 'priority'
+--   $dimension_council_district = 'council_district'
+--   $dimension_zip = 'zip'
+--   $age_label_8 = '0-29 days'
+--   $age_from_9 = 0
+--   $age_to_10 = 30
+--   $age_label_11 = '30-59 days'
+--   $age_from_12 = 30
+--   $age_to_13 = 60
+--   $age_label_14 = '60-89 days'
+--   $age_from_15 = 60
+--   $age_to_16 = 90
+--   $age_label_17 = '90+ days'
+--   $age_from_18 = 90
+--   $target_1_from = datetime.date(2023, 7, 1)
+--   $target_1_value = 2000.0
+--   $target_2_from = datetime.date(2024, 7, 1)
+--   $target_2_value = 800.0
+--   $metric_id = 'uninspected_complaints'
+--   $watch_band = 0.15
