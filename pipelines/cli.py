@@ -8,11 +8,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 
 from pipelines.warehouse import DEMO_DIR, METRICS_FILE
+
+if TYPE_CHECKING:
+    from pipelines.run import RunResult
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -41,33 +45,37 @@ def main(ctx: click.Context, debug: bool) -> None:
     type=click.IntRange(min=1000),
     default=None,
     show_default="300,000",
-    help="Number of 311 requests to generate (10000000 for benchmarks).",
+    help="Number of 311 requests to generate (10000000 for benchmarks); permits and complaint "
+    "cases are generated in proportion.",
 )
-@click.option("--seed", type=int, default=None, help="Random seed; same seed, same file.")
+@click.option("--seed", type=int, default=None, help="Random seed; same seed, same files.")
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
     default=DEMO_DIR,
     show_default=True,
-    help="Folder to write the extract into.",
+    help="Folder to write the extracts into.",
 )
-@click.option("--force", is_flag=True, help="Overwrite an extract that is already there.")
+@click.option("--force", is_flag=True, help="Overwrite extracts that are already there.")
 def demo_data(rows: int | None, seed: int | None, out: Path, force: bool) -> None:
-    """Write the generated Philadelphia-style 311 extract (public_cases_fc layout)."""
+    """Write the generated Philadelphia-style extracts: 311 requests, permits, complaint cases."""
     from pipelines import demo_data as demo
+    from pipelines.demo.city import demo_extracts, write_demo_city
 
-    target = out / "philadelphia_311" / "public_cases_fc.csv"
-    if target.exists() and not force:
-        console.print(f"{target} already exists; use --force to write it again")
-        return
-    show = _progress_printer()
-    path = demo.generate_311(
+    written = write_demo_city(
         out,
         rows=rows or demo.DEFAULT_ROWS,
         seed=demo.DEFAULT_SEED if seed is None else seed,
-        progress=show,
+        force=force,
+        progress=_progress_printer(),
     )
-    console.print(f"wrote {path}")
+    for name, path in demo_extracts(out).items():
+        if written[name] is None:
+            console.print(f"{name}: {path} already exists; use --force to write it again")
+        else:
+            console.print(f"{name}: wrote {path}")
+    if force and any(written.values()):
+        console.print("Extracts rewritten: rebuild the warehouse with `citystat run --rebuild`.")
 
 
 @main.command("run")
@@ -90,25 +98,65 @@ def demo_data(rows: int | None, seed: int | None, out: Path, force: bool) -> Non
     is_flag=True,
     help="Recompute metrics from the published warehouse without reloading extracts.",
 )
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Start from an empty warehouse and load every file in name order (after changing a "
+    "source mapping, or to drop a source); without it only files not loaded before are merged.",
+)
 @click.pass_context
-def run(ctx: click.Context, metrics_file: Path, warehouse: Path | None, metrics_only: bool) -> None:
-    """Load, validate, compute metrics and publish the warehouse (all or nothing)."""
+def run(
+    ctx: click.Context,
+    metrics_file: Path,
+    warehouse: Path | None,
+    metrics_only: bool,
+    rebuild: bool,
+) -> None:
+    """Merge new extract files, validate, compute metrics and publish (all or nothing)."""
     from pipelines.run import recompute_metrics, run_pipeline
 
+    if metrics_only and rebuild:
+        raise click.UsageError(
+            "--metrics-only reloads nothing; it cannot be combined with --rebuild"
+        )
     show = _progress_printer()
     with _clean_errors(ctx):
-        step = recompute_metrics if metrics_only else run_pipeline
-        result = step(metrics_file, warehouse, progress=show)
-    for src in result.sources:
-        console.print(
-            f"{src.source}: {src.rows_read:,} read = {src.rows_staged:,} staged + "
-            f"{src.rows_quarantined:,} quarantined + {src.rows_rejected:,} rejected"
-        )
+        if metrics_only:
+            result = recompute_metrics(metrics_file, warehouse, progress=show)
+        else:
+            result = run_pipeline(metrics_file, warehouse, progress=show, rebuild=rebuild)
+    for line in run_summary_lines(result):
+        console.print(line)
     if not result.published:
         console.print(f"[red]{result.message}[/red]")
         console.print("The last good warehouse is unchanged; the failed build is kept beside it.")
         sys.exit(1)
     console.print(f"{result.message}; {result.metric_rows:,} metric values -> {result.warehouse}")
+
+
+def run_summary_lines(result: RunResult) -> list[str]:
+    """Per source: files, row accounting and merge counts; then where the time went."""
+    from pipelines.provenance import StepClock
+
+    clock = StepClock(result.steps)
+    lines = []
+    for src in result.sources:
+        merged = src.merged
+        skipped = f", {len(src.skipped)} skipped (already loaded)" if src.skipped else ""
+        not_loaded = f", {len(src.not_loaded)} not loaded" if src.not_loaded else ""
+        lines.append(
+            f"{src.source}: {len(src.files)} file(s) loaded{skipped}{not_loaded}; "
+            f"{src.rows_read:,} read = {src.rows_staged:,} staged + "
+            f"{src.rows_quarantined:,} quarantined + {src.rows_rejected:,} rejected; "
+            f"{src.canonical_table}: {merged.inserted:,} new, {merged.updated:,} updated, "
+            f"{merged.unchanged:,} unchanged"
+        )
+    for source in [*(s.source for s in result.sources), None]:
+        totals = clock.totals(source)
+        if totals:
+            spent = ", ".join(f"{step} {seconds:.1f}s" for step, seconds in totals.items())
+            lines.append(f"time, {source or 'whole run'}: {spent}")
+    return lines
 
 
 @main.group("sources")
@@ -129,6 +177,33 @@ def sources_list() -> None:
         except LoadError:
             found = "files not found"
         click.echo(f"{name:24} {found:16} {mapping.title}")
+
+
+@sources.command("check")
+@click.argument("mappings", nargs=-1)
+def sources_check(mappings: tuple[str, ...]) -> None:
+    """Check mappings against their files: every problem, with the line to fix.
+
+    MAPPINGS are source names (pipelines/sources/NAME.yml) or paths to mapping files;
+    without any, every shipped mapping is checked.
+    """
+    from pipelines.source_check import check_mapping_file
+    from pipelines.source_config import available_sources, mapping_path
+
+    paths = [
+        Path(m) if m.endswith((".yml", ".yaml")) else mapping_path(m)
+        for m in mappings or available_sources()
+    ]
+    found = 0
+    for path in paths:
+        problems = check_mapping_file(path)
+        found += len(problems)
+        for problem in problems:
+            click.echo(problem)
+        if not problems:
+            click.echo(f"{path.stem}: no problems found")
+    if found:
+        raise SystemExit(1)
 
 
 def _register_metrics_group() -> None:

@@ -227,7 +227,7 @@ def generate_311(
         raise ValueError(f"rows must be at least 1, got {rows}")
     if end < start:
         raise ValueError(f"end date {end} is before start date {start}; swap them")
-    report = progress or _silent
+    report = progress or silent
     folder = Path(out_dir) / EXTRACT_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / EXTRACT_FILE
@@ -243,7 +243,7 @@ def generate_311(
         ):
             _register_lookups(con, model.texts)
             counters = _Counters(next_objectid=1, next_request_id=FIRST_REQUEST_ID)
-            for number, (first, last) in enumerate(_chunk_days(counts.sum(axis=1))):
+            for number, (first, last) in enumerate(chunk_days(counts.sum(axis=1))):
                 chunk_rng = np.random.default_rng([seed, number + 1])
                 frame = _chunk_frame(chunk_rng, counts[first:last], first, model, counters)
                 part = Path(scratch) / f"part{number}.csv"
@@ -263,7 +263,7 @@ def generate_311(
     return target
 
 
-def _silent(_message: str) -> None:
+def silent(_message: str) -> None:
     """Progress sink used when the caller passes none."""
 
 
@@ -361,7 +361,7 @@ def _day_service_counts(
     return counts.reshape(days, len(SERVICES))
 
 
-def _chunk_days(rows_per_day: np.ndarray) -> Iterator[tuple[int, int]]:
+def chunk_days(rows_per_day: np.ndarray) -> Iterator[tuple[int, int]]:
     """Split the day range into runs of whole days holding about CHUNK_ROWS rows each."""
     first = 0
     total = 0

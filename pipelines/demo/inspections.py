@@ -74,7 +74,6 @@ from pipelines.demo.li_common import (
     Window,
     build_places,
     categorical,
-    chunk_ranges,
     day_kind_counts,
     draw_places,
     epoch_seconds,
@@ -88,7 +87,7 @@ from pipelines.demo.li_common import (
     write_chunked_csv,
     year_sequence,
 )
-from pipelines.demo_data import DEFAULT_END, DEFAULT_SEED, DEFAULT_START, _silent
+from pipelines.demo_data import DEFAULT_END, DEFAULT_SEED, DEFAULT_START, chunk_days, silent
 
 DEFAULT_CASE_ROWS = 40_000
 EXTRACT_FOLDER = "philadelphia_inspections"
@@ -185,7 +184,7 @@ def generate_inspections(
     """Write out_dir/philadelphia_inspections/case_investigations.csv and return its path."""
     if rows < 1:
         raise ValueError(f"rows must be at least 1, got {rows}")
-    report = progress or _silent
+    report = progress or silent
     improvement_at = epoch_seconds(IMPROVEMENT_START)
     model = _Model(
         window=Window.of(start, end),
@@ -229,7 +228,7 @@ def _code_table() -> pd.DataFrame:
 def _chunks(seed: int, counts: np.ndarray, model: _Model) -> Iterator[pd.DataFrame]:
     """Frames of whole days, each from its own random stream so chunking never shifts draws."""
     counters = _Counters(next_objectid=1, next_investigation_id=FIRST_INVESTIGATION_ID, per_year={})
-    for number, (first, last) in enumerate(chunk_ranges(counts.sum(axis=1))):
+    for number, (first, last) in enumerate(chunk_days(counts.sum(axis=1))):
         rng = np.random.default_rng([seed, STREAM, number + 1])
         yield _chunk_frame(rng, counts[first:last], model.window.start_day + first, model, counters)
 

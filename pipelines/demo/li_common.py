@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.demo.catalog import LAT_MAX, LAT_MIN, LON_MAX, LON_MIN, STREETS, ZIP_AREAS
-from pipelines.demo_data import CROSSWALK_FILE, _chunk_days, load_zip_districts
+from pipelines.demo_data import CROSSWALK_FILE, load_zip_districts
 
 DAY = 86_400
 LOCAL_TIMEZONE = "America/New_York"
@@ -275,8 +275,3 @@ def write_chunked_csv(
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
-
-
-def chunk_ranges(rows_per_day: np.ndarray) -> Iterator[tuple[int, int]]:
-    """Runs of whole days holding about 100,000 records each (the 311 generator's chunking)."""
-    return _chunk_days(rows_per_day)

@@ -72,7 +72,6 @@ from pipelines.demo.li_common import (
     Window,
     build_places,
     categorical,
-    chunk_ranges,
     day_kind_counts,
     draw_places,
     epoch_seconds,
@@ -86,7 +85,7 @@ from pipelines.demo.li_common import (
     write_chunked_csv,
     year_sequence,
 )
-from pipelines.demo_data import DEFAULT_END, DEFAULT_SEED, DEFAULT_START, _silent
+from pipelines.demo_data import DEFAULT_END, DEFAULT_SEED, DEFAULT_START, chunk_days, silent
 
 DEFAULT_PERMIT_ROWS = 60_000
 EXTRACT_FOLDER = "philadelphia_permits"
@@ -192,7 +191,7 @@ def generate_permits(
     """Write out_dir/philadelphia_permits/permits.csv and return its path."""
     if rows < 1:
         raise ValueError(f"rows must be at least 1, got {rows}")
-    report = progress or _silent
+    report = progress or silent
     model = _build_model(Window.of(start, end))
     target = Path(out_dir) / EXTRACT_FOLDER / EXTRACT_FILE
     report(f"Generating {rows:,} demo L&I permits from {start} to {end} (seed {seed})")
@@ -252,7 +251,7 @@ def _type_table() -> pd.DataFrame:
 def _chunks(seed: int, counts: np.ndarray, model: _Model) -> Iterator[pd.DataFrame]:
     """Frames of whole days, each from its own random stream so chunking never shifts draws."""
     counters = _Counters(next_objectid=1, per_year={})
-    for number, (first, last) in enumerate(chunk_ranges(counts.sum(axis=1))):
+    for number, (first, last) in enumerate(chunk_days(counts.sum(axis=1))):
         rng = np.random.default_rng([seed, STREAM, number + 1])
         yield _chunk_frame(rng, counts[first:last], model.window.start_day + first, model, counters)
 
