@@ -105,6 +105,16 @@ metrics:
     kind: count
     grains: [month]
     dimensions: []
+  - id: backlog
+    label: Open requests
+    description: Requests open at the end of the period.
+    methodology: Open at each period end, from each request's version history.
+    department: Public Works
+    owner: Director
+    unit: requests
+    kind: backlog
+    grains: [month]
+    dimensions: []
 """,
         encoding="utf-8",
     )
@@ -210,6 +220,15 @@ def test_three_daily_extracts_merge_by_id_keep_history_and_skip_a_repeated_file(
         ).fetchone()
     assert as_of == _ts("2024-03-02 16:00")  # A6's close, the latest moment in the data
     assert open_then == ["A1", "A3"]
+    # The backlog metric agrees. At the end of February (1 March, 00:00) A1 (closed only on
+    # 2 March) and A3 were open; A2 was closed then (29 February, 15:00) though it is open
+    # again today, so today's status alone would wrongly give 3.
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (february,) = con.execute(
+            "SELECT value FROM metric_values WHERE metric_id = 'backlog' "
+            "AND period_label = '2024-02' AND dimension = 'citywide'"
+        ).fetchone()
+    assert february == 2
 
     # Day 3: the city republished day 2's file unchanged: skipped, nothing changes.
     (folder / "town_2024-03-03.csv").write_bytes((folder / "town_2024-03-02.csv").read_bytes())
