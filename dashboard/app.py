@@ -32,11 +32,16 @@ def main() -> None:
         [
             st.Page(_PAGES_DIR / "scorecard.py", title="Scorecard", default=True),
             st.Page(_PAGES_DIR / "metric.py", title="Metric", url_path="metric"),
+            st.Page(_PAGES_DIR / "leadership.py", title="Leadership", url_path="leadership"),
+            st.Page(_PAGES_DIR / "department.py", title="Department", url_path="department"),
+            st.Page(_PAGES_DIR / "equity.py", title="Equity", url_path="equity"),
+            st.Page(_PAGES_DIR / "services.py", title="Services", url_path="services"),
             st.Page(
                 _PAGES_DIR / "data_quality.py",
                 title="Data quality & freshness",
                 url_path="data-quality",
             ),
+            st.Page(_PAGES_DIR / "freshness.py", title="Data freshness", url_path="freshness"),
         ]
     )
     warehouse = data.current_warehouse()

@@ -285,3 +285,211 @@ ORDER BY rows_quarantined DESC, source, rule, column_name
 def quarantine_counts(wh: Warehouse, run_id: str) -> pd.DataFrame:
     """Quarantined rows counted by source, rule and column (never the records themselves)."""
     return _run(wh, _QUARANTINE_SQL, run_id=run_id)
+
+
+# ---------------------------------------------------------------- service catalog and index
+# The tables below are written by pipelines/services (compute_service_tables) after the
+# metrics; a warehouse published before that step has none of them.
+
+_TABLES_SQL = """
+SELECT table_name FROM information_schema.tables WHERE list_contains($names, table_name)
+"""
+
+
+def missing_tables(wh: Warehouse, names: list[str]) -> list[str]:
+    """Which of these tables the warehouse lacks (a warehouse from an older run)."""
+    present = set(_run(wh, _TABLES_SQL, names=names)["table_name"].astype(str))
+    return [name for name in names if name not in present]
+
+
+_SERVICE_CATALOG_SQL = """
+SELECT s.service, s.department, s.description, s.channels, s.channel_labels, s.mechanism,
+       s.fees, s.costs, s.resident_must, s.application, s.documents, s.cohort_service,
+       p.rank, p.cohort, p.cohort_label
+FROM services s LEFT JOIN service_priorities p USING (service)
+ORDER BY s.position
+"""
+
+
+def service_catalog(wh: Warehouse) -> pd.DataFrame:
+    """Every service in services.yml order, with its rank and quarterly cohort."""
+    frame = _run(wh, _SERVICE_CATALOG_SQL)
+    for column in ("channels", "channel_labels", "documents"):
+        frame[column] = [[] if v is None else [str(x) for x in v] for v in frame[column]]
+    return frame
+
+
+_RANKING_SQL = """
+SELECT rank, service, department, score, people_served, people_served_basis, cohort,
+       cohort_label, cohort_start, cohort_end, reason
+FROM service_priorities
+ORDER BY rank
+"""
+
+
+def service_ranking(wh: Warehouse) -> pd.DataFrame:
+    """Services by priority rank, with score, cohort and the reason in words."""
+    return _run(wh, _RANKING_SQL)
+
+
+_FACTORS_SQL = """
+SELECT f.service, f.factor, f.factor_label, f.factor_order, f.weight, f.score,
+       f.contribution, f.basis, f.detail
+FROM service_priority_factors f JOIN service_priorities p USING (service)
+ORDER BY p.rank, f.factor_order
+"""
+
+
+def service_factors(wh: Warehouse) -> pd.DataFrame:
+    """Each service's six factor scores and contributions, in rank then factor order."""
+    return _run(wh, _FACTORS_SQL)
+
+
+_COHORTS_SQL = """
+SELECT cohort, cohort_label, cohort_start, cohort_end, capacity, services
+FROM service_cohorts ORDER BY cohort
+"""
+
+
+def service_cohorts(wh: Warehouse) -> pd.DataFrame:
+    """The quarterly cohorts, first first."""
+    return _run(wh, _COHORTS_SQL)
+
+
+_LEADERSHIP_SQL = """
+SELECT i.scope_name, i.period_label, i.index_value, i.prior_period_label,
+       i.prior_index_value, i.index_change, i.metrics_total, i.metrics_scored, i.on_track,
+       i.watch, i.off_track
+FROM leadership_index i
+LEFT JOIN service_cohorts c ON i.scope = 'cohort' AND c.cohort_label = i.scope_name
+WHERE i.scope = $scope AND i.grain = $grain AND i.is_complete
+  AND ($name IS NULL OR i.scope_name = $name)
+QUALIFY row_number() OVER (PARTITION BY i.scope_name ORDER BY i.period_start DESC) = 1
+ORDER BY c.cohort NULLS LAST, i.scope_name
+"""
+
+
+def leadership_latest(
+    wh: Warehouse, scope: str, grain: str, name: str | None = None
+) -> pd.DataFrame:
+    """The index of each scope member (city, department, service, cohort) in its latest
+    complete period at a grain, with the prior period's index and the change."""
+    return _run(wh, _LEADERSHIP_SQL, scope=scope, grain=grain, name=name)
+
+
+_MOVERS_SQL = """
+SELECT metric_id, label, department, unit, direction, period_label, value, target, status,
+       score, prior_period_label, prior_value, prior_score, score_change
+FROM metric_index_scores
+WHERE grain = $grain AND is_complete AND score_change IS NOT NULL
+  AND ($department IS NULL OR department = $department)
+QUALIFY row_number() OVER (PARTITION BY metric_id ORDER BY period_start DESC) = 1
+ORDER BY score_change DESC, metric_id
+"""
+
+
+def metric_movers(wh: Warehouse, grain: str, department: str | None = None) -> pd.DataFrame:
+    """Per metric, the change of its score against target from the prior complete period
+    to the latest one (positive is better whichever the direction), largest first."""
+    return _run(wh, _MOVERS_SQL, grain=grain, department=department)
+
+
+_ALL_DEPARTMENTS_SQL = """
+SELECT department FROM metric_definitions WHERE department IS NOT NULL
+UNION
+SELECT department FROM services WHERE department IS NOT NULL
+ORDER BY 1
+"""
+
+
+def all_departments(wh: Warehouse) -> list[str]:
+    """Departments that own a metric or deliver a catalogued service, alphabetically."""
+    if missing_tables(wh, ["services"]):
+        return departments(wh)
+    return [str(name) for name in _run(wh, _ALL_DEPARTMENTS_SQL)["department"]]
+
+
+# The latest file of each source (by its run's start, then file name); with a department,
+# only the sources that load the canonical tables its metrics are computed from.
+_LATEST_LOADS_SQL = """
+WITH tables AS (
+    SELECT DISTINCT coalesce(canonical_table, 'service_requests') AS canonical_table
+    FROM metric_definitions WHERE department = $department
+),
+loads AS (
+    SELECT f.source, coalesce(f.canonical_table, 'service_requests') AS canonical_table,
+           f.file, f.file_sha256, f.file_bytes, f.rows_read, f.rows_inserted, f.rows_updated,
+           f.rows_unchanged, f.rows_quarantined, f.rows_rejected, f.run_id,
+           r.finished_at AS loaded_at, r.data_as_of,
+           row_number() OVER (
+               PARTITION BY f.source ORDER BY r.started_at DESC NULLS LAST, f.file DESC
+           ) AS recency
+    FROM load_files f LEFT JOIN runs r USING (run_id)
+)
+SELECT * EXCLUDE (recency) FROM loads
+WHERE recency = 1
+  AND ($department IS NULL OR canonical_table IN (SELECT canonical_table FROM tables))
+ORDER BY source
+"""
+
+
+def latest_loads(wh: Warehouse, department: str | None = None) -> pd.DataFrame:
+    """Per source, the latest file loaded: when, its hash and how its rows merged."""
+    return _run(wh, _LATEST_LOADS_SQL, department=department)
+
+
+_RUN_STEPS_SQL = """
+WITH recent AS (
+    SELECT run_id, min(started_at) AS run_started
+    FROM run_steps GROUP BY run_id
+    ORDER BY run_started DESC LIMIT $runs
+)
+SELECT s.run_id, r.run_started, coalesce(s.source, 'whole run') AS source, s.step,
+       s.started_at, s.seconds
+FROM run_steps s JOIN recent r USING (run_id)
+ORDER BY r.run_started DESC, s.started_at
+"""
+
+
+def run_step_times(wh: Warehouse, runs: int = 5) -> pd.DataFrame:
+    """Seconds each step (read, stage, validate, merge, metrics, publish) took, last runs."""
+    return _run(wh, _RUN_STEPS_SQL, runs=runs)
+
+
+_EQUITY_METRICS_SQL = """
+SELECT d.metric_id, d.label, d.department, d.unit, d.direction
+FROM metric_definitions d
+WHERE d.metric_id IN (SELECT DISTINCT metric_id FROM district_gaps)
+ORDER BY d.rowid
+"""
+
+
+def equity_metrics(wh: Warehouse) -> pd.DataFrame:
+    """Metrics that have council-district values, in metrics.yml order."""
+    return _run(wh, _EQUITY_METRICS_SQL)
+
+
+_DISTRICT_GAPS_SQL = """
+SELECT period_label, period_start, council_district, value, count, status, citywide_value,
+       reference_value, reference_kind, gap, comparable, flagged, gap_threshold
+FROM district_gaps
+WHERE metric_id = $metric_id AND grain = $grain AND is_complete
+ORDER BY period_start, try_cast(council_district AS INTEGER) NULLS LAST, council_district
+"""
+
+
+def district_gaps(wh: Warehouse, metric_id: str, grain: str) -> pd.DataFrame:
+    """Each council district against citywide in every complete period, oldest first."""
+    return _run(wh, _DISTRICT_GAPS_SQL, metric_id=metric_id, grain=grain)
+
+
+_CENTROIDS_SQL = """
+SELECT council_district, latitude, longitude, records
+FROM district_centroids
+ORDER BY try_cast(council_district AS INTEGER) NULLS LAST, council_district
+"""
+
+
+def district_centroids(wh: Warehouse) -> pd.DataFrame:
+    """Where each council district lies: the average position of its located requests."""
+    return _run(wh, _CENTROIDS_SQL)

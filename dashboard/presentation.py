@@ -365,3 +365,256 @@ def style_status_column(table: pd.DataFrame, statuses: Iterable[str | None]) -> 
     """Colour the table's Status cells by status code (the icon and word stay as text)."""
     css = [f"color: {status_colour(status)}; font-weight: 600" for status in statuses]
     return table.style.apply(lambda _column: css, subset=["Status"])
+
+
+# ------------------------------------------------------------------ services and leadership
+
+
+def department_link(department: str) -> str:
+    """Relative link to the department page for one department."""
+    return f"department?{urlencode({'department': department})}"
+
+
+def equity_link(metric_id: str, grain: str) -> str:
+    """Relative link to the equity page for one metric and grain."""
+    return f"equity?{urlencode({'metric': metric_id, 'grain': grain})}"
+
+
+def filter_catalog(catalog: pd.DataFrame, query: str) -> pd.DataFrame:
+    """Services whose name, department or a channel contains the query (any case)."""
+    needle = query.strip().casefold()
+    if not needle:
+        return catalog
+    keep = [
+        needle in str(name).casefold()
+        or needle in str(department).casefold()
+        or any(needle in str(label).casefold() for label in labels)
+        or any(needle in str(channel).casefold() for channel in channels)
+        for name, department, labels, channels in zip(
+            catalog["service"],
+            catalog["department"],
+            catalog["channel_labels"],
+            catalog["channels"],
+            strict=True,
+        )
+    ]
+    return catalog[keep]
+
+
+def _text(value: object) -> str:
+    return MISSING if _is_missing(value) or value == "" else str(value)
+
+
+def catalog_table(catalog: pd.DataFrame) -> pd.DataFrame:
+    """Display rows for the service catalog from `dashboard.data.service_catalog`."""
+    return pd.DataFrame(
+        {
+            "Service": catalog["service"].astype(str).tolist(),
+            "Department": catalog["department"].astype(str).tolist(),
+            "Channels": [", ".join(labels) for labels in catalog["channel_labels"]],
+            "How it is delivered": [_text(v) for v in catalog["mechanism"]],
+            "Fees": [_text(v) for v in catalog["fees"]],
+            "What a resident must do": [
+                _text(must) + (" Application required." if bool(application) else "")
+                for must, application in zip(
+                    catalog["resident_must"], catalog["application"], strict=True
+                )
+            ],
+            "Documents": [", ".join(docs) if docs else MISSING for docs in catalog["documents"]],
+            "Rank": [MISSING if _is_missing(r) else str(int(r)) for r in catalog["rank"]],
+            "Cohort": [_text(v) for v in catalog["cohort_label"]],
+        }
+    )
+
+
+def format_date(value: object) -> str:
+    """A date (or the date of a timestamp) as '2025-07-01'; '—' when missing."""
+    if value is None or _is_missing(value):
+        return MISSING
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def format_score(value: object) -> str:
+    """A 0–1 score or an index as '0.98' ('—' when missing)."""
+    if _is_missing(value):
+        return MISSING
+    return f"{float(value):.2f}"  # type: ignore[arg-type]
+
+
+def format_signed(value: object) -> str:
+    """A signed score change as '+0.06' / '-0.11' / '±0.00' ('—' when missing)."""
+    if _is_missing(value):
+        return MISSING
+    number = float(value)  # type: ignore[arg-type]
+    if math.isclose(number, 0.0, abs_tol=0.005):
+        return "±0.00"
+    return f"{number:+.2f}"
+
+
+def ranking_table(ranking: pd.DataFrame, factors: pd.DataFrame) -> pd.DataFrame:
+    """Rank, service, score, each factor's contribution (in priority order), cohort, reason."""
+    contributions = factors.pivot(index="service", columns="factor_label", values="contribution")
+    labels = factors.drop_duplicates("factor_order").sort_values("factor_order")["factor_label"]
+    table = pd.DataFrame(
+        {
+            "Rank": ranking["rank"].astype(int).tolist(),
+            "Service": ranking["service"].astype(str).tolist(),
+            "Department": ranking["department"].astype(str).tolist(),
+            "Score": [format_score(s) for s in ranking["score"]],
+            "Cohort": ranking["cohort_label"].astype(str).tolist(),
+            "Reason": ranking["reason"].astype(str).tolist(),
+        }
+    )
+    for label in labels:
+        table[str(label)] = [
+            format_score(contributions.at[service, label]) for service in ranking["service"]
+        ]
+    return table
+
+
+def factor_detail_table(factors: pd.DataFrame, service: str) -> pd.DataFrame:
+    """One service's six factors: weight, score, contribution and where each came from."""
+    rows = factors[factors["service"] == service]
+    return pd.DataFrame(
+        {
+            "Factor": rows["factor_label"].astype(str).tolist(),
+            "Weight": [format_score(w) for w in rows["weight"]],
+            "Score": [format_score(s) for s in rows["score"]],
+            "Contribution": [format_score(c) for c in rows["contribution"]],
+            "From": [
+                "Warehouse data" if basis == "warehouse" else "services.yml"
+                for basis in rows["basis"]
+            ],
+            "Detail": [_text(d) for d in rows["detail"]],
+        }
+    )
+
+
+def index_table(
+    index: pd.DataFrame, name_column: str, links: list[str] | None = None
+) -> pd.DataFrame:
+    """Display rows for leadership index values from `dashboard.data.leadership_latest`."""
+    table = pd.DataFrame(
+        {
+            name_column: index["scope_name"].astype(str).tolist(),
+            "Period": [_text(p) for p in index["period_label"]],
+            "Index": [format_score(v) for v in index["index_value"]],
+            "Change": [
+                MISSING if _is_missing(change) else f"{format_signed(change)} vs {prior}"
+                for change, prior in zip(
+                    index["index_change"], index["prior_period_label"], strict=True
+                )
+            ],
+            status_label("on_track"): index["on_track"].astype(int).tolist(),
+            status_label("watch"): index["watch"].astype(int).tolist(),
+            status_label("off_track"): index["off_track"].astype(int).tolist(),
+            "Metrics scored": [
+                f"{int(scored)} of {int(total)}"
+                for scored, total in zip(
+                    index["metrics_scored"], index["metrics_total"], strict=True
+                )
+            ],
+        }
+    )
+    if links is not None:
+        table["Open"] = links
+    return table
+
+
+def movers_table(movers: pd.DataFrame, grain: str) -> pd.DataFrame:
+    """Display rows for metrics whose score against target moved the most."""
+    return pd.DataFrame(
+        {
+            "Metric": movers["label"].astype(str).tolist(),
+            # The link next to the name, so a wide table never pushes it out of sight.
+            "Details": [metric_link(str(m), grain) for m in movers["metric_id"]],
+            "Department": movers["department"].astype(str).tolist(),
+            "Value": [
+                f"{format_value(prior, unit)} → {format_value(value, unit)}"
+                for prior, value, unit in zip(
+                    movers["prior_value"], movers["value"], movers["unit"], strict=True
+                )
+            ],
+            "Target": [
+                format_value(t, u) for t, u in zip(movers["target"], movers["unit"], strict=True)
+            ],
+            "Score vs target": [
+                f"{format_score(prior)} → {format_score(score)}"
+                for prior, score in zip(movers["prior_score"], movers["score"], strict=True)
+            ],
+            "Change": [format_signed(c) for c in movers["score_change"]],
+            "Status": [status_label(s) for s in movers["status"]],
+        }
+    )
+
+
+def gap_table(latest: pd.DataFrame, unit: str | None) -> pd.DataFrame:
+    """Display rows for each district's gap against the reference in one period."""
+    return pd.DataFrame(
+        {
+            "District": [f"District {d}" for d in latest["council_district"]],
+            "Value": [format_value(v, unit) for v in latest["value"]],
+            "Compared with": [
+                format_value(ref, unit)
+                + (" (citywide)" if kind == "citywide" else " (citywide ÷ districts)")
+                for ref, kind in zip(
+                    latest["reference_value"], latest["reference_kind"], strict=True
+                )
+            ],
+            "Gap": [
+                MISSING if _is_missing(g) else f"{float(g):+.1%} ({'worse' if g > 0 else 'better'})"
+                for g in latest["gap"]
+            ],
+            "Flag": [
+                "⚑ Flagged" if bool(flagged) else ("" if bool(comparable) else "Not compared")
+                for flagged, comparable in zip(latest["flagged"], latest["comparable"], strict=True)
+            ],
+            "Status": [status_label(s) for s in latest["status"]],
+            "Observations": [format_count(c) for c in latest["count"]],
+        }
+    )
+
+
+def short_hash(sha256: object) -> str:
+    """The first 12 hex digits of a file hash ('—' when unknown)."""
+    return MISSING if _is_missing(sha256) or not sha256 else str(sha256)[:12]
+
+
+def freshness_table(loads: pd.DataFrame) -> pd.DataFrame:
+    """Display rows for each source's latest loaded file from `dashboard.data.latest_loads`."""
+    return pd.DataFrame(
+        {
+            "Source": loads["source"].astype(str).tolist(),
+            "Table": loads["canonical_table"].astype(str).tolist(),
+            "Latest file": loads["file"].astype(str).tolist(),
+            "Loaded": [format_timestamp(t) for t in loads["loaded_at"]],
+            "SHA-256": [short_hash(h) for h in loads["file_sha256"]],
+            "Read": [format_count(n) for n in loads["rows_read"]],
+            "Inserted": [format_count(n) for n in loads["rows_inserted"]],
+            "Updated": [format_count(n) for n in loads["rows_updated"]],
+            "Unchanged": [format_count(n) for n in loads["rows_unchanged"]],
+        }
+    )
+
+
+RUN_STEP_ORDER = ("read", "stage", "validate", "merge", "metrics", "publish")
+
+
+def step_table(steps: pd.DataFrame) -> pd.DataFrame:
+    """Seconds per step for each run (rows) and step (columns, pipeline order), summed."""
+    totals = steps.groupby(["run_id", "step"], sort=False)["seconds"].sum().unstack("step")
+    ordered = [s for s in RUN_STEP_ORDER if s in totals.columns]
+    ordered += sorted(set(totals.columns) - set(RUN_STEP_ORDER))
+    runs = list(dict.fromkeys(steps["run_id"]))
+    totals = totals.reindex(index=runs, columns=ordered)
+    table = pd.DataFrame({"Run": runs})
+    for step in ordered:
+        table[step.capitalize()] = [
+            MISSING if _is_missing(s) else f"{float(s):,.1f} s" for s in totals[step]
+        ]
+    table["Total"] = [f"{float(s):,.1f} s" for s in totals.sum(axis=1)]
+    return table

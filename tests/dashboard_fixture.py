@@ -14,6 +14,36 @@ Quarter grain, latest complete quarter 2025-Q1:
   abandoned_vehicle_requests 3,500 (no target)
 File accounting: city_311_2025a.csv 1000 = 990 + 8 + 2 (adds up);
                  city_311_2025b.csv 500 ≠ 495 + 3 + 1 = 499 (does not add up).
+Merges: 2025a inserted 990; 2025b (the latest file) inserted 480, updated 12, unchanged 3.
+Run steps (seconds): run-2025-04-15 read 1.5, stage 2.0, validate 3.3, merge 0.8, metrics 4.0,
+publish 0.5 (total 12.1); the failed run-2025-04-14 read 1.0, stage 1.5, validate 2.0 (4.5).
+
+Districts, street_defect_on_time by month (citywide 0.70, 0.78, 0.824):
+  2025-01  D1 0.80  D2 0.55 (gap (0.70-0.55)/0.70 = 21.4% > 15%: flagged)  D3 0.72
+  2025-02  D1 0.85  D2 0.70 (gap 0.08/0.78 = 10.3%)                          D3 0.76
+  2025-03  D1 0.90  D2 0.75 (gap 0.074/0.824 = 9.0%)  D3 0.50 too little data: not compared
+street_defect_median_days 2025-03 (citywide 3.2 days, lower is better):
+  D1 2.5  D2 4.0 (gap 0.8/3.2 = 25.0%: flagged)  D3 3.3 (gap 3.1%)
+
+Services (SERVICES_YML below, weights 0.4/0.2/0.2/0.1/0.05/0.05, people served full score
+9,999 so importance = log10(1 + n) / 4; equity full score at a 50% gap, by month):
+  Library cards        importance log10(1000)/4 = 0.75 (services.yml); equity 0.5 (services.yml)
+                       0.4*0.75 + 0.2*0 + 0.2*0.5 + 0.1*0.5 + 0.05*0.7 + 0.05*0.6 = 0.515  rank 1
+  Street defects ...   9 Street Defect requests in the 12 months to 2025-04-14 (one older is
+                       left out): log10(10)/4 = 0.25; equity from the 25% median-days gap of
+                       District 2: 0.25/0.5 = 0.5
+                       0.4*0.25 + 0.2*0.8 + 0.2*0.5 + 0.1*0.4 + 0.05*0.6 + 0.05*0.5 = 0.455  rank 2
+  Abandoned vehicles   99 requests: log10(100)/4 = 0.5, survey 0.5 -> 0.5; equity 0.4 (no districts)
+                       0.4*0.5 + 0.2*0.3 + 0.2*0.4 + 0.1*0.2 + 0.05*0.4 + 0.05*0.3 = 0.395  rank 3
+  Cohorts of 2 from 2025-04-01: Cohort 1 · Apr–Jun 2025 (ranks 1, 2), Cohort 2 · Jul–Sep 2025.
+Leadership index (value/target, target/value when lower is better, cap 1.5):
+  month 2025-03  Streets: on time 0.824/0.80 = 1.03, median 3.0/3.2 = 0.9375 -> 0.98375
+                 prior 2025-02: 0.78/0.80 = 0.975, 3.0/2.9 = 1.0345 -> 1.00474; change -0.021
+                 Police: no target -> no index (0 of 1 scored). Citywide = Streets' 0.98375.
+                 Movers: on time +0.055 (1.03 - 0.975), median days -0.097 (0.9375 - 1.0345).
+  quarter 2025-Q1  Streets: 0.77/0.80 = 0.9625 (median has too little data); prior 2024-Q4
+                 0.70/0.75 = 0.9333; change +0.029.
+District centroids: D1 (39.96, -75.15), D2 (39.92, -75.20), D3 (40.05, -75.05).
 """
 
 from __future__ import annotations
@@ -23,9 +53,11 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.services import compute_service_tables, load_services_text
 from pipelines.warehouse import create_schema
 
 RUN_ID = "run-2025-04-15"
+AS_OF = datetime(2025, 4, 14, 23, 58)
 
 METRICS = [
     (
@@ -112,24 +144,107 @@ CITYWIDE: dict[tuple[str, str, str], tuple[float, int, float | None, str]] = {
     ("abandoned_vehicle_requests", "quarter", "2025-Q2"): (400.0, 400, None, "no_target"),
 }
 
-# Council-district rows for the on-time metric in its latest complete month and quarter.
-DISTRICTS: dict[tuple[str, str], list[tuple[str, float, int, str]]] = {
-    ("month", "2025-03"): [
+# Council-district rows: (metric, grain, period) → (district, value, count, status).
+DISTRICTS: dict[tuple[str, str, str], list[tuple[str, float, int, str]]] = {
+    ("street_defect_on_time", "month", "2025-01"): [
+        ("1", 0.800, 70, "watch"),
+        ("2", 0.550, 80, "off_track"),
+        ("3", 0.720, 50, "off_track"),
+    ],
+    ("street_defect_on_time", "month", "2025-02"): [
+        ("1", 0.850, 75, "on_track"),
+        ("2", 0.700, 85, "off_track"),
+        ("3", 0.760, 50, "watch"),
+    ],
+    ("street_defect_on_time", "month", "2025-03"): [
         ("1", 0.900, 120, "on_track"),
         ("2", 0.750, 118, "off_track"),
         ("3", 0.500, 12, "too_little_data"),
     ],
-    ("quarter", "2025-Q1"): [
+    ("street_defect_median_days", "month", "2025-03"): [
+        ("1", 2.5, 70, "on_track"),
+        ("2", 4.0, 80, "off_track"),
+        ("3", 3.3, 50, "watch"),
+    ],
+    ("street_defect_on_time", "quarter", "2025-Q1"): [
         ("1", 0.850, 300, "on_track"),
         ("2", 0.720, 310, "off_track"),
         ("3", 0.780, 50, "watch"),
     ],
 }
 
+# ... rows read, staged, quarantined, rejected, table, sha256, bytes, inserted, updated, unchanged
 LOAD_FILES = [
-    (RUN_ID, "philadelphia_311_demo", "city_311_2025a.csv", 1000, 990, 8, 2),
-    (RUN_ID, "philadelphia_311_demo", "city_311_2025b.csv", 500, 495, 3, 1),
+    (
+        *(RUN_ID, "philadelphia_311_demo", "city_311_2025a.csv", 1000, 990, 8, 2),
+        *("service_requests", "a" * 64, 250_000, 990, 0, 0),
+    ),
+    (
+        *(RUN_ID, "philadelphia_311_demo", "city_311_2025b.csv", 500, 495, 3, 1),
+        *("service_requests", "9f86d081884c7d659a2feaa0c55ad015" * 2, 125_000, 480, 12, 3),
+    ),
 ]
+
+# (run, source, step, seconds); steps of the whole run have no source.
+RUN_STEPS = [
+    ("run-2025-04-14", "philadelphia_311_demo", "read", 1.0),
+    ("run-2025-04-14", "philadelphia_311_demo", "stage", 1.5),
+    ("run-2025-04-14", "philadelphia_311_demo", "validate", 2.0),
+    (RUN_ID, "philadelphia_311_demo", "read", 1.5),
+    (RUN_ID, "philadelphia_311_demo", "stage", 2.0),
+    (RUN_ID, "philadelphia_311_demo", "validate", 3.3),
+    (RUN_ID, "philadelphia_311_demo", "merge", 0.8),
+    (RUN_ID, None, "metrics", 4.0),
+    (RUN_ID, None, "publish", 0.5),
+]
+
+SERVICES_YML = """
+departments: [Streets Department, Police Department, Free Library of Philadelphia]
+channels: {311_phone: 311 phone, 311_app: 311 app, website: Website, library: Library}
+prioritization:
+  weights: {importance: 0.4, life_safety: 0.2, equity: 0.2, time_tax: 0.1, resources: 0.05,
+            spillover: 0.05}
+  people_served_full_score: 9999
+cohorts: {first_start: 2025-04-01, capacity: 2}
+equity: {gap_threshold: 0.15, full_score_gap: 0.5, grain: month}
+leadership_index: {cap: 1.5}
+services:
+  - name: Street defects and potholes
+    department: Streets Department
+    description: Pothole and street defect repair.
+    channels: [311_phone, 311_app]
+    mechanism: Highway crews patch the defect.
+    fees: None
+    resident_must: Report the location through 311.
+    cohort_service: Street defects and potholes
+    service_names: [Street Defect]
+    priority: {people_served: 5000, life_safety: 0.8, equity: 0.1, time_tax: 0.4,
+               resources: 0.6, spillover: 0.5}
+  - name: Abandoned vehicles
+    department: Police Department
+    description: Removal of abandoned vehicles.
+    channels: [311_phone, website]
+    mechanism: Officers tag and tow the vehicle.
+    fees: None for the reporter
+    resident_must: Report the plate through 311.
+    cohort_service: Abandoned vehicles
+    service_names: [Abandoned Vehicle]
+    priority: {people_served: 20000, survey: 0.5, life_safety: 0.3, equity: 0.4, time_tax: 0.2,
+               resources: 0.4, spillover: 0.3}
+  - name: Library cards
+    department: Free Library of Philadelphia
+    description: A free card for borrowing.
+    channels: [library, website]
+    mechanism: Staff issue the card at any branch.
+    fees: None for residents
+    resident_must: Apply at a branch or online.
+    application: true
+    documents: [Photo ID, Proof of address]
+    priority: {people_served: 999, life_safety: 0.0, equity: 0.5, time_tax: 0.5,
+               resources: 0.7, spillover: 0.6}
+"""
+
+CENTROIDS = {"1": (39.96, -75.15), "2": (39.92, -75.20), "3": (40.05, -75.05)}
 
 VALIDATION = [
     ("expect_column_values_to_not_be_null", "request_id", True, True, 1500, 0),
@@ -155,13 +270,14 @@ def _period_rows() -> list[tuple[object, ...]]:
                 *(value, value * count, count, count, target, status),
             )
         )
-    for (grain, label), districts in DISTRICTS.items():
+    for (metric_id, grain, label), districts in DISTRICTS.items():
         _, start, end, complete = next(p for p in periods[grain] if p[0] == label)
+        target = CITYWIDE[(metric_id, grain, label)][2]
         for district, value, count, status in districts:
             rows.append(
                 (
-                    *("street_defect_on_time", grain, start, end, label, complete),
-                    *("council_district", district, value, value * count, count, count, 0.80),
+                    *(metric_id, grain, start, end, label, complete),
+                    *("council_district", district, value, value * count, count, count, target),
                     status,
                 )
             )
@@ -209,9 +325,20 @@ def build_fixture_warehouse(path: Path) -> None:
         )
         con.executemany(
             "INSERT INTO load_files (run_id, source, file, rows_read, rows_staged, "
-            "rows_quarantined, rows_rejected) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "rows_quarantined, rows_rejected, canonical_table, file_sha256, file_bytes, "
+            "rows_inserted, rows_updated, rows_unchanged) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             LOAD_FILES,
         )
+        con.executemany(
+            "INSERT INTO run_steps VALUES (?, ?, ?, ?, ?)",
+            [
+                (run, source, step, datetime(2025, 4, int(run[-2:]), 6, index), seconds)
+                for index, (run, source, step, seconds) in enumerate(RUN_STEPS)
+            ],
+        )
+        _insert_requests(con)
+        compute_service_tables(con, load_services_text(SERVICES_YML), AS_OF)
         con.executemany(
             "INSERT INTO validation_results VALUES "
             "(?, 'philadelphia_311_demo', 'service_requests', ?, ?, ?, ?, ?, ?, NULL)",
@@ -227,3 +354,24 @@ def build_fixture_warehouse(path: Path) -> None:
         )
     finally:
         con.close()
+
+
+def _insert_requests(con: duckdb.DuckDBPyConnection) -> None:
+    """Nine located Street Defect requests (three a district) in the 12 months before AS_OF,
+    one older one, and 99 Abandoned Vehicle requests without coordinates."""
+    located = [
+        (f"SD-{district}-{index}", district, lat, lon, datetime(2025, 1 + index, 10, 9, 0))
+        for district, (lat, lon) in CENTROIDS.items()
+        for index in range(3)
+    ] + [("SD-old", "1", 39.96, -75.15, datetime(2024, 1, 10, 9, 0))]
+    con.executemany(
+        "INSERT INTO service_requests (request_id, source, service_name, status, opened_at, "
+        "council_district, latitude, longitude) "
+        "VALUES (?, 'philadelphia_311_demo', 'Street Defect', 'closed', ?, ?, ?, ?)",
+        [(rid, opened, district, lat, lon) for rid, district, lat, lon, opened in located],
+    )
+    con.execute(
+        "INSERT INTO service_requests (request_id, source, service_name, status, opened_at) "
+        "SELECT 'AV-' || i, 'philadelphia_311_demo', 'Abandoned Vehicle', 'open', "
+        "TIMESTAMP '2025-02-01 08:00:00' + i * INTERVAL 1 HOUR FROM range(99) t(i)"
+    )

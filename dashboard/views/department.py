@@ -1,0 +1,110 @@
+"""Department view: one department's index, metrics, services and data freshness."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data
+from dashboard.page_support import choose_from_url, remember_in_url, require_service_tables
+from dashboard.presentation import (
+    MISSING,
+    catalog_table,
+    default_grain,
+    format_score,
+    format_signed,
+    format_timestamp,
+    freshness_table,
+    grain_label,
+    order_grains,
+    scorecard_table,
+    status_label,
+    style_status_column,
+)
+
+DEPARTMENT_KEY = "department_page_department"
+
+st.title("Department view")
+warehouse = data.current_warehouse()
+if warehouse is None:
+    st.stop()
+require_service_tables(warehouse)
+
+names = data.all_departments(warehouse)
+if not names:
+    st.warning("The warehouse names no departments yet. Run `citystat run`.")
+    st.stop()
+choose_from_url("department", DEPARTMENT_KEY, names, names[0], "department")
+pick_col, grain_col = st.columns([2, 3])
+department = pick_col.selectbox(
+    "Department",
+    names,
+    key=DEPARTMENT_KEY,
+    on_change=remember_in_url,
+    args=(DEPARTMENT_KEY, "department"),
+)
+st.query_params["department"] = department
+grains = order_grains(data.available_grains(warehouse))
+grain = grain_col.radio(
+    "Period",
+    grains or ["month"],
+    index=(grains or ["month"]).index(default_grain(grains) or "month"),
+    format_func=grain_label,
+    horizontal=True,
+    key="department_grain",
+)
+
+st.header(department)
+index = data.leadership_latest(warehouse, "department", grain, name=department)
+if index.empty or format_score(index.iloc[0]["index_value"]) == MISSING:
+    st.caption(
+        f"No index for {department}: none of its metrics has a target with enough data in the "
+        f"latest complete {grain_label(grain).lower()}."
+    )
+else:
+    row = index.iloc[0]
+    change = format_signed(row["index_change"])
+    tiles = st.columns(4)
+    tiles[0].metric(
+        f"Department index ({row['period_label']})",
+        format_score(row["index_value"]),
+        delta=None if change == MISSING else f"{change} vs {row['prior_period_label']}",
+    )
+    tiles[1].metric(status_label("on_track"), int(row["on_track"]))
+    tiles[2].metric(status_label("watch"), int(row["watch"]))
+    tiles[3].metric(status_label("off_track"), int(row["off_track"]))
+
+st.subheader("Metrics")
+board = data.scorecard(warehouse, grain, department)
+if board.empty:
+    st.info(f"{department} owns no metrics at the {grain_label(grain).lower()} grain.")
+else:
+    st.dataframe(
+        style_status_column(scorecard_table(board, grain), board["status"]),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Trend": st.column_config.LineChartColumn("Trend", width="small"),
+            "Details": st.column_config.LinkColumn("Details", display_text="Open metric →"),
+        },
+    )
+
+st.subheader("Services")
+catalog = data.service_catalog(warehouse)
+own = catalog[catalog["department"] == department]
+if own.empty:
+    st.info(f"services.yml lists no service delivered by {department}.")
+else:
+    st.dataframe(catalog_table(own), hide_index=True, width="stretch")
+
+st.subheader("Data freshness")
+run = data.published_run(warehouse)
+if run is not None:
+    st.caption(
+        f"Data as of {format_timestamp(run['data_as_of'])} · last loaded "
+        f"{format_timestamp(run['finished_at'])}"
+    )
+loads = data.latest_loads(warehouse, department)
+if loads.empty:
+    st.info(f"No loaded file feeds {department}'s metrics.")
+else:
+    st.dataframe(freshness_table(loads), hide_index=True, width="stretch")

@@ -1,0 +1,134 @@
+"""Equity: each council district against citywide over time, gaps above the threshold
+flagged, and a map of the districts at their centroids."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, data
+from dashboard.page_support import choose_from_url, remember_in_url, require_service_tables
+from dashboard.presentation import (
+    default_grain,
+    format_value,
+    gap_table,
+    grain_label,
+    order_grains,
+)
+
+METRIC_KEY = "equity_page_metric"
+GRAIN_KEY = "equity_page_grain"
+
+st.title("Equity")
+warehouse = data.current_warehouse()
+if warehouse is None:
+    st.stop()
+require_service_tables(warehouse)
+
+metrics = data.equity_metrics(warehouse).set_index("metric_id", drop=False)
+metric_ids = [str(m) for m in metrics["metric_id"]]
+if not metric_ids:
+    st.info("No metric is broken down by council district.")
+    st.stop()
+choose_from_url("metric", METRIC_KEY, metric_ids, metric_ids[0], "metric")
+pick_col, grain_col = st.columns([3, 2])
+
+
+def _metric_name(key: str) -> str:
+    """Label and department shown in the metric picker."""
+    return f"{metrics.at[key, 'label']!s} · {metrics.at[key, 'department']!s}"
+
+
+metric_id = pick_col.selectbox(
+    "Metric",
+    metric_ids,
+    key=METRIC_KEY,
+    format_func=_metric_name,
+    on_change=remember_in_url,
+    args=(METRIC_KEY, "metric"),
+)
+grains = order_grains(data.available_grains(warehouse, metric_id))
+choose_from_url("grain", GRAIN_KEY, grains, default_grain(grains) or grains[0], "grain")
+grain = grain_col.radio(
+    "Period",
+    grains,
+    key=GRAIN_KEY,
+    format_func=grain_label,
+    horizontal=True,
+    on_change=remember_in_url,
+    args=(GRAIN_KEY, "grain"),
+)
+st.query_params["metric"] = metric_id
+st.query_params["grain"] = grain
+
+label = str(metrics.at[metric_id, "label"])
+unit = str(metrics.at[metric_id, "unit"])
+gaps = data.district_gaps(warehouse, metric_id, grain)
+if gaps.empty:
+    st.info(f"No complete {grain_label(grain).lower()} has council-district values yet.")
+    st.stop()
+threshold = float(gaps["gap_threshold"].iloc[0])
+counts = str(gaps["reference_kind"].iloc[0]) != "citywide"
+if counts:
+    st.info(
+        "This metric counts requests, so each district is compared with the citywide total "
+        "divided by the number of districts, and gaps are not flagged: a district's size, "
+        "not its service, drives the count."
+    )
+else:
+    st.caption(
+        f"A district is flagged when its value is more than {threshold:.0%} worse than the "
+        "citywide value (the threshold is equity.gap_threshold in services.yml). Districts "
+        "with too little data are shown but not compared."
+    )
+
+period = str(gaps["period_label"].iloc[-1])
+latest = gaps[gaps["period_label"] == period]
+flagged = latest[latest["flagged"].fillna(False).astype(bool)]
+if not counts:
+    if flagged.empty:
+        st.success(f"No district is more than {threshold:.0%} worse than citywide in {period}.")
+    else:
+        st.warning(
+            f"{period}: "
+            + "; ".join(
+                f"District {d} is {g:.1%} worse than citywide ({format_value(v, unit)} against "
+                f"{format_value(r, unit)})"
+                for d, g, v, r in zip(
+                    flagged["council_district"],
+                    flagged["gap"],
+                    flagged["value"],
+                    flagged["reference_value"],
+                    strict=True,
+                )
+            )
+            + "."
+        )
+
+st.plotly_chart(
+    charts.equity_figure(gaps, unit, f"{label} by council district, {grain_label(grain).lower()}"),
+    key="equity_chart",
+)
+st.subheader(f"Districts in {period}")
+table_col, map_col = st.columns([3, 2])
+table_col.dataframe(gap_table(latest, unit), hide_index=True, width="stretch")
+centroids = data.district_centroids(warehouse)
+with map_col:
+    if centroids.empty:
+        st.info("The data has no coordinates to place the districts on a map.")
+    else:
+        st.plotly_chart(
+            charts.district_map_figure(centroids, latest, unit, f"{label}, {period}"),
+            key="district_map",
+        )
+        st.caption(
+            "Each district at the average position of its located requests; a red ring marks "
+            "a gap above the threshold; red is worse than citywide, blue better, grey not "
+            "compared. No map tiles or boundaries are downloaded."
+        )
+
+all_flags = gaps[gaps["flagged"].fillna(False).astype(bool)]
+with st.expander(f"Every flagged district and period ({len(all_flags)})"):
+    if all_flags.empty:
+        st.write("None.")
+    else:
+        st.dataframe(gap_table(all_flags, unit).assign(Period=list(all_flags["period_label"])))

@@ -1,0 +1,50 @@
+"""Data freshness: each source's latest file and how its rows merged; where run time went."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, data
+from dashboard.presentation import (
+    RUN_STEP_ORDER,
+    format_count,
+    format_timestamp,
+    freshness_table,
+    step_table,
+)
+
+st.title("Data freshness")
+warehouse = data.current_warehouse()
+if warehouse is None:
+    st.stop()
+
+run = data.published_run(warehouse)
+if run is None:
+    st.warning("No run has been published yet. Run `citystat run` (or `make demo`).")
+    st.stop()
+st.caption(
+    f"Data as of {format_timestamp(run['data_as_of'])} · last published "
+    f"{format_timestamp(run['finished_at'])} (run `{run['run_id']}`)"
+)
+
+st.subheader("Latest file per source")
+loads = data.latest_loads(warehouse)
+if loads.empty:
+    st.info("No file has been loaded yet.")
+else:
+    st.caption(
+        f"{format_count(loads['rows_read'].sum())} rows read in the latest files: "
+        f"{format_count(loads['rows_inserted'].sum())} new records, "
+        f"{format_count(loads['rows_updated'].sum())} updated, "
+        f"{format_count(loads['rows_unchanged'].sum())} unchanged. A repeated file inserts and "
+        "updates nothing."
+    )
+    st.dataframe(freshness_table(loads), hide_index=True, width="stretch")
+
+st.subheader("Where the time of the last runs went")
+steps = data.run_step_times(warehouse)
+if steps.empty:
+    st.info("No run has recorded its steps yet.")
+else:
+    st.plotly_chart(charts.step_figure(steps, RUN_STEP_ORDER), key="steps_chart")
+    st.dataframe(step_table(steps), hide_index=True, width="stretch")

@@ -1,0 +1,129 @@
+"""Leadership overview: the CityScore-style index by cohort, department and service, and the
+metrics that moved most against target since the prior period."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data
+from dashboard.page_support import require_service_tables
+from dashboard.presentation import (
+    MISSING,
+    default_grain,
+    department_link,
+    format_score,
+    format_signed,
+    grain_label,
+    index_table,
+    movers_table,
+    order_grains,
+    status_label,
+    style_status_column,
+)
+
+MOVERS_SHOWN = 5
+
+st.title("Leadership overview")
+warehouse = data.current_warehouse()
+if warehouse is None:
+    st.stop()
+require_service_tables(warehouse)
+
+grains = order_grains(data.available_grains(warehouse))
+if not grains:
+    st.warning("The warehouse holds no metric values yet. Run `citystat run` to compute them.")
+    st.stop()
+grain = st.radio(
+    "Period",
+    grains,
+    index=grains.index(default_grain(grains) or grains[0]),
+    format_func=grain_label,
+    horizontal=True,
+    key="leadership_grain",
+)
+
+city = data.leadership_latest(warehouse, "city", grain)
+if city.empty:
+    st.info(f"No complete {grain_label(grain).lower()} has an index yet.")
+    st.stop()
+headline = city.iloc[0]
+change = format_signed(headline["index_change"])
+tiles = st.columns(4)
+tiles[0].metric(
+    f"City index ({headline['period_label']})",
+    format_score(headline["index_value"]),
+    delta=None if change == MISSING else f"{change} vs {headline['prior_period_label']}",
+    help="Mean over every metric with a target of its value divided by the target "
+    "(inverted where lower is better), capped; 1.00 means on target on average.",
+)
+tiles[1].metric(status_label("on_track"), int(headline["on_track"]))
+tiles[2].metric(status_label("watch"), int(headline["watch"]))
+tiles[3].metric(status_label("off_track"), int(headline["off_track"]))
+st.caption(
+    "In the manner of Boston's CityScore: each metric's latest complete value divided by its "
+    "target (target divided by value where lower is better), capped, then averaged. Above 1.00 "
+    "is better than target. Metrics without a target or with too little data are not scored."
+)
+
+link_column = {"Open": st.column_config.LinkColumn("Open", display_text="Department view →")}
+
+st.subheader("By quarterly cohort")
+cohorts = data.leadership_latest(warehouse, "cohort", grain)
+if cohorts.empty:
+    st.info("No cohort service has metrics with targets yet.")
+else:
+    st.dataframe(index_table(cohorts, "Cohort"), hide_index=True, width="stretch")
+
+st.subheader("By department")
+by_department = data.leadership_latest(warehouse, "department", grain)
+st.dataframe(
+    index_table(
+        by_department,
+        "Department",
+        links=[department_link(str(name)) for name in by_department["scope_name"]],
+    ),
+    hide_index=True,
+    width="stretch",
+    column_config=link_column,
+)
+
+st.subheader("By service")
+st.dataframe(
+    index_table(data.leadership_latest(warehouse, "cohort_service", grain), "Service"),
+    hide_index=True,
+    width="stretch",
+)
+
+movers = data.metric_movers(warehouse, grain)
+details = {"Details": st.column_config.LinkColumn("Details", display_text="Open metric →")}
+st.subheader("Biggest improvements since the prior period")
+periods = (
+    f" ({movers['prior_period_label'].iloc[0]} → {movers['period_label'].iloc[0]})"
+    if not movers.empty
+    else ""
+)
+st.caption(
+    f"Change in each metric's score against its target from the prior complete period{periods}: "
+    "positive is better whichever way the metric should move."
+)
+improved = movers[movers["score_change"] > 0].head(MOVERS_SHOWN)
+if improved.empty:
+    st.info("No metric improved against its target since the prior period.")
+else:
+    st.dataframe(
+        style_status_column(movers_table(improved, grain), improved["status"]),
+        hide_index=True,
+        width="stretch",
+        column_config=details,
+    )
+st.subheader("Biggest declines since the prior period")
+declined = movers[movers["score_change"] < 0].sort_values("score_change").head(MOVERS_SHOWN)
+if declined.empty:
+    st.info("No metric declined against its target since the prior period.")
+else:
+    st.dataframe(
+        style_status_column(movers_table(declined, grain), declined["status"]),
+        hide_index=True,
+        width="stretch",
+        column_config=details,
+    )

@@ -1,0 +1,85 @@
+"""Services: the catalog (searchable), the Executive Order 2-24 ranking, quarterly cohorts."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, data
+from dashboard.page_support import require_service_tables
+from dashboard.presentation import (
+    catalog_table,
+    factor_detail_table,
+    filter_catalog,
+    format_date,
+    format_score,
+    ranking_table,
+)
+
+st.title("Services")
+warehouse = data.current_warehouse()
+if warehouse is None:
+    st.stop()
+require_service_tables(warehouse)
+
+catalog = data.service_catalog(warehouse)
+ranking = data.service_ranking(warehouse)
+factors = data.service_factors(warehouse)
+
+st.subheader("Service catalog")
+query = st.text_input(
+    "Search by service, department or channel",
+    key="services_search",
+    placeholder="e.g. Streets, library, 311 app",
+)
+shown = filter_catalog(catalog, query)
+st.caption(f"{len(shown)} of {len(catalog)} services" + (f" match “{query}”" if query else ""))
+if shown.empty:
+    st.info(f"No service matches “{query}”. Try a department or a channel such as “Website”.")
+else:
+    st.dataframe(catalog_table(shown), hide_index=True, width="stretch")
+
+st.subheader("Priority ranking (Executive Order 2-24)")
+weights = factors.drop_duplicates("factor_order").sort_values("factor_order")
+st.caption(
+    "Each service is scored 0–1 on the order's six factors, in its order of priority; the "
+    "score is the weighted sum ("
+    + ", ".join(
+        f"{label.lower()} {format_score(weight)}"
+        for label, weight in zip(weights["factor_label"], weights["weight"], strict=True)
+    )
+    + "). Request volume and district gaps come from the warehouse where a service has them; "
+    "the other inputs are services.yml's."
+)
+st.plotly_chart(charts.priority_figure(ranking, factors), key="priority_chart")
+st.dataframe(
+    ranking_table(ranking, factors),
+    hide_index=True,
+    width="stretch",
+    column_config={"Reason": st.column_config.TextColumn("Reason", width="large")},
+)
+with st.expander("How each factor was scored"):
+    service = st.selectbox("Service", ranking["service"].astype(str).tolist(), key="factor_service")
+    st.dataframe(factor_detail_table(factors, service), hide_index=True, width="stretch")
+
+st.subheader("Quarterly cohorts")
+st.caption("Services join cohorts in rank order, up to each cohort's capacity.")
+for cohort in data.service_cohorts(warehouse).itertuples():
+    members = ranking[ranking["cohort"] == cohort.cohort]
+    st.markdown(
+        f"**{cohort.cohort_label}** · starts {format_date(cohort.cohort_start)} · "
+        f"{cohort.services} of {cohort.capacity} places"
+    )
+    st.dataframe(
+        members[["rank", "service", "department", "score"]]
+        .assign(score=[format_score(s) for s in members["score"]])
+        .rename(
+            columns={
+                "rank": "Rank",
+                "service": "Service",
+                "department": "Department",
+                "score": "Score",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )

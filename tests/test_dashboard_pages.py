@@ -1,0 +1,385 @@
+"""AppTest tests of the Services, Leadership, Department, Equity and Data freshness pages
+against the hand-made fixture warehouse (values worked out in tests/dashboard_fixture.py)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.dashboard_fixture import build_fixture_warehouse
+
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+
+
+@pytest.fixture(scope="module")
+def fixture_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pages") / "citystat.duckdb"
+    build_fixture_warehouse(path)
+    return path
+
+
+@pytest.fixture
+def warehouse_env(fixture_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(fixture_warehouse))
+    yield fixture_warehouse
+
+
+def _open(page: str, **params: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(f"views/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    parts = [
+        el.value
+        for kind in ("markdown", "caption", "title", "subheader", "header")
+        for el in getattr(at, kind)
+    ]
+    return "\n".join(str(part) for part in parts)
+
+
+def _frames(at: AppTest) -> list[list[dict[Any, Any]]]:
+    return [frame.value.to_dict("records") for frame in at.dataframe]
+
+
+def _figures(at: AppTest) -> list[dict[str, Any]]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def _numbers(encoded: Any) -> list[float]:
+    if isinstance(encoded, list):
+        return [float(number) for number in encoded]
+    return np.frombuffer(base64.b64decode(encoded["bdata"]), dtype=encoded["dtype"]).tolist()
+
+
+def test_services_catalog_search_narrows_the_list(warehouse_env: Path) -> None:
+    at = _open("services")
+    catalog = _frames(at)[0]
+    assert [row["Service"] for row in catalog] == [
+        "Street defects and potholes",
+        "Abandoned vehicles",
+        "Library cards",
+    ]
+    library = catalog[2]
+    assert library["Channels"] == "Library, Website"
+    assert (
+        library["What a resident must do"] == "Apply at a branch or online. Application required."
+    )
+    assert library["Documents"] == "Photo ID, Proof of address"
+    assert (library["Rank"], library["Cohort"]) == ("1", "Cohort 1 · Apr–Jun 2025")
+    # By channel label ...
+    at.text_input(key="services_search").input("website").run()
+    assert [row["Service"] for row in _frames(at)[0]] == ["Abandoned vehicles", "Library cards"]
+    assert "2 of 3 services match “website”" in _texts(at)
+    # ... by department, in any case ...
+    at.text_input(key="services_search").input("police").run()
+    assert [row["Service"] for row in _frames(at)[0]] == ["Abandoned vehicles"]
+    # ... and nothing found says so instead of an empty table.
+    at.text_input(key="services_search").input("zoning").run()
+    assert "No service matches “zoning”" in at.info[-1].value
+
+
+def test_services_ranking_shows_each_factors_contribution(warehouse_env: Path) -> None:
+    at = _open("services")
+    ranking = _frames(at)[1]
+    assert [(r["Rank"], r["Service"], r["Score"]) for r in ranking] == [
+        (1, "Library cards", "0.52"),  # 0.515
+        (2, "Street defects and potholes", "0.46"),  # 0.455
+        (3, "Abandoned vehicles", "0.40"),  # 0.395
+    ]
+    streets = ranking[1]
+    # 0.4*0.25, 0.2*0.8, 0.2*0.5 (District 2's 25% gap), 0.1*0.4, 0.05*0.6, 0.05*0.5
+    assert [
+        streets[column]
+        for column in (
+            "Importance to residents",
+            "Life safety or public health",
+            "Equity of current delivery",
+            "Reduction of the time tax",
+            "Resources (staff and funding)",
+            "Positive spillover",
+        )
+    ] == ["0.10", "0.16", "0.10", "0.04", "0.03", "0.03"]
+    assert "District 2 is 25% worse than citywide" in streets["Reason"]
+    assert "9 requests to 311 in the 12 months to 2025-04-14" in streets["Reason"]
+    (chart,) = _figures(at)
+    assert chart["layout"]["barmode"] == "stack"
+    traces = {trace["name"]: trace for trace in chart["data"]}
+    assert list(traces)[:2] == ["Importance to residents", "Life safety or public health"]
+    assert traces["Importance to residents"]["y"] == [
+        "Library cards",
+        "Street defects and potholes",
+        "Abandoned vehicles",
+    ]
+    # Importance contributions: 0.4*0.75, 0.4*0.25, 0.4*0.5.
+    assert _numbers(traces["Importance to residents"]["x"]) == pytest.approx([0.3, 0.1, 0.2])
+    assert _numbers(traces["Equity of current delivery"]["x"]) == pytest.approx([0.1, 0.1, 0.08])
+
+
+def test_services_cohorts_by_quarter(warehouse_env: Path) -> None:
+    at = _open("services")
+    text = _texts(at)
+    assert "**Cohort 1 · Apr–Jun 2025** · starts 2025-04-01 · 2 of 2 places" in text
+    assert "**Cohort 2 · Jul–Sep 2025** · starts 2025-07-01 · 1 of 2 places" in text
+    *_, detail, first, second = _frames(at)
+    assert [row["Service"] for row in first] == ["Library cards", "Street defects and potholes"]
+    assert [row["Service"] for row in second] == ["Abandoned vehicles"]
+    # The factor detail of the first-ranked service says where each number came from.
+    assert [(row["Factor"], row["From"]) for row in detail][:3] == [
+        ("Importance to residents", "services.yml"),
+        ("Life safety or public health", "services.yml"),
+        ("Equity of current delivery", "services.yml"),
+    ]
+
+
+def test_leadership_index_matches_the_fixture(warehouse_env: Path) -> None:
+    at = _open("leadership")
+    tiles = {metric.label: metric for metric in at.metric}
+    city = tiles["City index (2025-03)"]
+    # (0.824/0.80 + 3.0/3.2) / 2 = 0.98375; prior (0.975 + 1.0345) / 2 = 1.0047 → -0.02.
+    assert city.value == "0.98"
+    assert city.delta == "-0.02 vs 2025-02"
+    assert (tiles["● On track"].value, tiles["▲ Watch"].value, tiles["■ Off track"].value) == (
+        "1",
+        "0",
+        "1",
+    )
+    cohorts, departments, services, improved, declined = _frames(at)
+    assert [(r["Cohort"], r["Index"], r["Metrics scored"]) for r in cohorts] == [
+        ("Cohort 1 · Apr–Jun 2025", "0.98", "2 of 2"),
+        ("Cohort 2 · Jul–Sep 2025", "—", "0 of 1"),
+    ]
+    assert departments == [
+        {
+            "Department": "Police Department",
+            "Period": "2025-03",
+            "Index": "—",
+            "Change": "—",
+            "● On track": 0,
+            "▲ Watch": 0,
+            "■ Off track": 0,
+            "Metrics scored": "0 of 1",
+            "Open": "department?department=Police+Department",
+        },
+        {
+            "Department": "Streets Department",
+            "Period": "2025-03",
+            "Index": "0.98",
+            "Change": "-0.02 vs 2025-02",
+            "● On track": 1,
+            "▲ Watch": 0,
+            "■ Off track": 1,
+            "Metrics scored": "2 of 2",
+            "Open": "department?department=Streets+Department",
+        },
+    ]
+    assert [r["Service"] for r in services] == ["Abandoned vehicles", "Street defects and potholes"]
+    # On time 0.78/0.80 = 0.975 → 0.824/0.80 = 1.03 (+0.055, shown +0.05 as 1.03 - 0.975 is
+    # 0.05499… in binary); median days 3.0/2.9 = 1.034 → 3.0/3.2 = 0.9375 (-0.097).
+    assert [(r["Metric"], r["Score vs target"], r["Change"]) for r in improved] == [
+        ("Street defects closed on time", "0.97 → 1.03", "+0.05")
+    ]
+    assert improved[0]["Details"] == "metric?metric=street_defect_on_time&grain=month"
+    assert [(r["Metric"], r["Value"], r["Change"]) for r in declined] == [
+        ("Median days to close a street defect", "2.9 days → 3.2 days", "-0.10")
+    ]
+    assert declined[0]["Details"] == "metric?metric=street_defect_median_days&grain=month"
+    assert "(2025-02 → 2025-03)" in _texts(at)
+
+
+def test_leadership_quarter_index(warehouse_env: Path) -> None:
+    at = _open("leadership")
+    at.radio(key="leadership_grain").set_value("quarter").run()
+    tiles = {metric.label: metric for metric in at.metric}
+    # Only on time is scored (median days has too little data): 0.77/0.80 = 0.9625; prior
+    # 2024-Q4 0.70/0.75 = 0.9333; change +0.029.
+    assert tiles["City index (2025-Q1)"].value == "0.96"
+    assert tiles["City index (2025-Q1)"].delta == "+0.03 vs 2024-Q4"
+    assert tiles["▲ Watch"].value == "1"
+
+
+def test_department_link_filters_to_its_metrics_services_and_sources(
+    warehouse_env: Path,
+) -> None:
+    at = _open("department", department="Police Department")
+    assert not at.warning
+    assert at.selectbox(key="department_page_department").value == "Police Department"
+    assert at.selectbox(key="department_page_department").options == [
+        "Free Library of Philadelphia",
+        "Police Department",
+        "Streets Department",
+    ]
+    metrics, services, freshness = _frames(at)
+    assert [row["Metric"] for row in metrics] == ["Abandoned vehicle requests"]
+    assert [row["Service"] for row in services] == ["Abandoned vehicles"]
+    assert [(r["Source"], r["Latest file"], r["Loaded"]) for r in freshness] == [
+        ("philadelphia_311_demo", "city_311_2025b.csv", "2025-04-15 06:04")
+    ]
+    assert "Police Department" in [header.value for header in at.header]
+    assert at.query_params == {"department": "Police Department"}
+    # No index tile: the department's only metric has no target.
+    assert not [m for m in at.metric if m.label.startswith("Department index")]
+    assert (
+        "No index for Police Department: none of its metrics has a target with enough data in "
+        "the latest complete month."
+    ) in _texts(at)
+
+
+def test_department_switch_updates_the_link_and_shows_the_index(warehouse_env: Path) -> None:
+    at = _open("department", department="Police Department")
+    at.selectbox(key="department_page_department").select("Streets Department").run()
+    assert at.query_params == {"department": "Streets Department"}
+    tiles = {metric.label: metric.value for metric in at.metric}
+    assert tiles["Department index (2025-03)"] == "0.98"
+    metrics = _frames(at)[0]
+    assert [row["Metric"] for row in metrics] == [
+        "Street defects closed on time",
+        "Median days to close a street defect",
+    ]
+
+
+def test_department_page_rejects_an_unknown_department(warehouse_env: Path) -> None:
+    at = _open("department", department="'; DROP TABLE services; --")
+    (warning,) = [w.value for w in at.warning]
+    assert warning.startswith("Ignored department “'; DROP TABLE services; --” from the link")
+    assert at.selectbox(key="department_page_department").value == "Free Library of Philadelphia"
+    # The library owns no metric and feeds from no source: the page says so.
+    infos = [info.value for info in at.info]
+    assert "Free Library of Philadelphia owns no metrics at the month grain." in infos
+    assert "No loaded file feeds Free Library of Philadelphia's metrics." in infos
+
+
+def test_equity_flags_the_gap_district(warehouse_env: Path) -> None:
+    at = _open("equity", metric="street_defect_median_days", grain="month")
+    (flag,) = [w.value for w in at.warning]
+    assert flag == ("2025-03: District 2 is 25.0% worse than citywide (4.0 days against 3.2 days).")
+    districts = _frames(at)[0]
+    assert [(r["District"], r["Gap"], r["Flag"]) for r in districts] == [
+        ("District 1", "-21.9% (better)", ""),
+        ("District 2", "+25.0% (worse)", "⚑ Flagged"),
+        ("District 3", "+3.1% (worse)", ""),
+    ]
+    trend, district_map = _figures(at)
+    flagged = next(t for t in trend["data"] if t["name"] == "Gap above threshold")
+    assert flagged["x"] == ["2025-03"]
+    assert _numbers(flagged["y"]) == pytest.approx([4.0])
+    (points,) = district_map["data"]
+    assert points["text"] == ["D1", "D2", "D3"]
+    assert _numbers(points["x"]) == pytest.approx([-75.15, -75.20, -75.05])
+    assert _numbers(points["y"]) == pytest.approx([39.96, 39.92, 40.05])
+    # Only District 2 is ringed in red.
+    assert points["marker"]["line"]["color"] == ["#444444", "#c62828", "#444444"]
+
+
+def test_equity_over_time_flags_an_earlier_period(warehouse_env: Path) -> None:
+    at = _open("equity", metric="street_defect_on_time", grain="month")
+    # 2025-03: District 2 is 9.0% worse (under 15%), District 3 has too little data.
+    assert [s.value for s in at.success] == [
+        "No district is more than 15% worse than citywide in 2025-03."
+    ]
+    districts = _frames(at)[0]
+    assert districts[2]["Flag"] == "Not compared"
+    trend = _figures(at)[0]
+    lines = {trace["name"]: trace for trace in trend["data"]}
+    assert lines["District 2"]["x"] == ["2025-01", "2025-02", "2025-03"]
+    assert _numbers(lines["District 2"]["y"]) == pytest.approx([0.55, 0.70, 0.75])
+    assert _numbers(lines["Citywide"]["y"]) == pytest.approx([0.70, 0.78, 0.824])
+    # 2025-01: (0.70 - 0.55) / 0.70 = 21.4% > 15%.
+    assert lines["Gap above threshold"]["x"] == ["2025-01"]
+    assert "Every flagged district and period (1)" in [e.label for e in at.expander]
+    # On the map District 3 is grey: too little data to compare.
+    compared, thin = _figures(at)[1]["data"]
+    assert compared["text"] == ["D1", "D2"]
+    assert (thin["name"], thin["text"], thin["marker"]["color"]) == (
+        "Not compared",
+        ["D3"],
+        "#d1d5db",
+    )
+
+
+def test_equity_rejects_unknown_metric_and_grain(warehouse_env: Path) -> None:
+    at = _open("equity", metric="abandoned_vehicle_requests", grain="decade")
+    warnings = [w.value for w in at.warning]
+    # Abandoned vehicles has no district rows, so it is not on the equity page.
+    assert warnings[0].startswith("Ignored metric “abandoned_vehicle_requests” from the link")
+    assert warnings[1].startswith("Ignored grain “decade” from the link")
+    assert at.query_params == {"metric": "street_defect_on_time", "grain": "month"}
+
+
+def test_freshness_rows_per_source_and_run_steps(warehouse_env: Path) -> None:
+    at = _open("freshness")
+    loads, steps = _frames(at)
+    assert loads == [
+        {
+            "Source": "philadelphia_311_demo",
+            "Table": "service_requests",
+            "Latest file": "city_311_2025b.csv",
+            "Loaded": "2025-04-15 06:04",
+            "SHA-256": "9f86d081884c",
+            "Read": "500",
+            "Inserted": "480",
+            "Updated": "12",
+            "Unchanged": "3",
+        }
+    ]
+    assert steps == [
+        {
+            "Run": "run-2025-04-15",
+            "Read": "1.5 s",
+            "Stage": "2.0 s",
+            "Validate": "3.3 s",
+            "Merge": "0.8 s",
+            "Metrics": "4.0 s",
+            "Publish": "0.5 s",
+            "Total": "12.1 s",
+        },
+        {
+            "Run": "run-2025-04-14",
+            "Read": "1.0 s",
+            "Stage": "1.5 s",
+            "Validate": "2.0 s",
+            "Merge": "—",
+            "Metrics": "—",
+            "Publish": "—",
+            "Total": "4.5 s",
+        },
+    ]
+    (chart,) = _figures(at)
+    assert [trace["name"] for trace in chart["data"]] == [
+        "read",
+        "stage",
+        "validate",
+        "merge",
+        "metrics",
+        "publish",
+    ]
+    assert _numbers(chart["data"][2]["x"]) == pytest.approx([3.3, 2.0])
+
+
+def test_pages_explain_a_warehouse_without_service_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "old.duckdb"
+    build_fixture_warehouse(path)
+    con = duckdb.connect(str(path))
+    con.execute("DROP TABLE leadership_index")
+    con.close()
+    monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(path))
+    for page in ("services", "leadership", "department", "equity"):
+        at = _open(page)
+        (warning,) = [w.value for w in at.warning]
+        assert "missing: leadership_index" in warning
+        assert "citystat run" in warning
+        assert not at.dataframe
