@@ -206,10 +206,12 @@ def sources_check(mappings: tuple[str, ...]) -> None:
         raise SystemExit(1)
 
 
-def _register_metrics_group() -> None:
+def _register_groups() -> None:
     from pipelines.metrics.cli import metrics
+    from pipelines.services.cli import services
 
     main.add_command(metrics)
+    main.add_command(services)
 
 
 @contextmanager
@@ -218,14 +220,15 @@ def _clean_errors(ctx: click.Context) -> Iterator[None]:
     from pipelines.loader import LoadError
     from pipelines.metrics import MetricsFileError
     from pipelines.run import RunError
+    from pipelines.services import ServicesFileError
     from pipelines.source_config import MappingError
 
     try:
         yield
-    except (LoadError, MetricsFileError, RunError, MappingError) as exc:
+    except (LoadError, MetricsFileError, RunError, MappingError, ServicesFileError) as exc:
         if ctx.obj and ctx.obj.get("debug"):
             raise
         raise click.ClickException(str(exc)) from exc
 
 
-_register_metrics_group()
+_register_groups()

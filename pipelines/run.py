@@ -38,6 +38,13 @@ from pipelines.provenance import (
     record_file,
     record_source_columns,
 )
+from pipelines.services import (
+    ServicesConfig,
+    ServicesFileError,
+    check_services_against_metrics,
+    compute_service_tables,
+    load_services,
+)
 from pipelines.source_config import SourceMapping, load_source
 from pipelines.validation import ValidationReport, validate_and_quarantine
 from pipelines.warehouse import (
@@ -160,6 +167,7 @@ def run_pipeline(
     into an empty warehouse instead of merging new files into a copy of the published one.
     """
     config = load_metrics(metrics_file)
+    services = _services_beside(metrics_file, config)
     published = warehouse or warehouse_path()
     mappings = [load_source(name) for name in config.city.sources]
     # Fail before building anything if an extract is missing.
@@ -193,7 +201,7 @@ def run_pipeline(
             raise RunError("no record with a usable timestamp was loaded; nothing to publish")
         message = _summary(results)
         run = _Run(run_id, started, is_demo, as_of, True, message)
-        metric_rows = _compute_and_record(con, config, run, clock, progress)
+        metric_rows = _compute_and_record(con, config, services, run, clock, progress)
     finally:
         con.close()
     os.replace(target, published)
@@ -208,6 +216,7 @@ def recompute_metrics(
 ) -> RunResult:
     """Recompute metric tables from the published warehouse's records without reloading."""
     config = load_metrics(metrics_file)
+    services = _services_beside(metrics_file, config)
     published = warehouse or warehouse_path()
     if not published.exists():
         raise RunError(f"{published}: no published warehouse yet; run `citystat run` first")
@@ -227,7 +236,7 @@ def recompute_metrics(
         is_demo, as_of, validated = last
         message = "metrics recomputed from metrics.yml; extracts not reloaded"
         run = _Run(run_id, started, is_demo, as_of, validated, message)
-        metric_rows = _compute_and_record(con, config, run, clock, progress)
+        metric_rows = _compute_and_record(con, config, services, run, clock, progress)
     finally:
         con.close()
     os.replace(target, published)
@@ -488,18 +497,35 @@ class _Run:
     message: str
 
 
+def _services_beside(metrics_file: Path, config: MetricsConfig) -> ServicesConfig | None:
+    """The service catalog that goes with a metrics file (services.yml beside it), if any."""
+    path = Path(os.environ.get("CITYSTAT_SERVICES_FILE", metrics_file.with_name("services.yml")))
+    if not path.exists():
+        return None
+    services = load_services(path)
+    issues = check_services_against_metrics(services, config)
+    if issues:
+        raise ServicesFileError(issues)
+    return services
+
+
 def _compute_and_record(
     con: duckdb.DuckDBPyConnection,
     config: MetricsConfig,
+    services: ServicesConfig | None,
     run: _Run,
     clock: StepClock,
     progress: Progress,
 ) -> int:
-    """Compute every metric into the build, record the run and its steps, and checkpoint."""
+    """Compute every metric (and the service tables), record the run and its steps."""
     assert run.as_of is not None
     progress("computing metrics")
     with clock.step(None, "metrics"):
         rows = compute_metrics(con, config, run.as_of, progress=progress)
+    if services is not None:
+        progress("ranking services, leadership index and district gaps")
+        with clock.step(None, "services"):
+            compute_service_tables(con, services, run.as_of)
     with clock.step(None, "publish"):
         _record_run(con, run, "published")
         con.execute("CHECKPOINT")
