@@ -112,6 +112,33 @@ def metric_definition(wh: Warehouse, metric_id: str) -> dict[str, Any] | None:
     return {str(column): value for column, value in match.iloc[0].items()}
 
 
+_BASELINE_SQL = """
+WITH base AS (
+    SELECT v.grain, v.period_label, v.value
+    FROM metric_values v JOIN metric_definitions d USING (metric_id)
+    WHERE v.metric_id = $metric AND v.dimension = 'citywide'
+      AND v.period_label = d.baseline_period
+), latest AS (
+    SELECT v.period_label, v.value
+    FROM metric_values v JOIN base USING (grain)
+    WHERE v.metric_id = $metric AND v.dimension = 'citywide' AND v.is_complete
+    ORDER BY v.period_start DESC
+    LIMIT 1
+)
+SELECT base.grain, base.period_label AS baseline_label, base.value AS baseline_value,
+       latest.period_label AS latest_label, latest.value AS latest_value
+FROM base, latest
+"""
+
+
+def baseline_comparison(wh: Warehouse, metric_id: str) -> dict[str, Any] | None:
+    """The metric's baseline period and its latest complete period of that grain, citywide."""
+    frame = _run(wh, _BASELINE_SQL, metric=metric_id)
+    if frame.empty:
+        return None
+    return {str(column): value for column, value in frame.iloc[0].items()}
+
+
 _DEPARTMENTS_SQL = """
 SELECT DISTINCT department FROM metric_definitions WHERE department IS NOT NULL ORDER BY 1
 """

@@ -49,6 +49,8 @@ UNIT_PERCENT = "percent"
 UNIT_DAYS = "days"
 UNIT_REQUESTS = "requests"
 UNIT_RATIO = "ratio"
+# Units that count things: shown as whole numbers with thousands separators.
+COUNT_UNITS = frozenset({UNIT_REQUESTS, "permits", "cases"})
 
 MISSING = "—"
 
@@ -98,7 +100,7 @@ def format_value(value: float | None, unit: str | None) -> str:
         return f"{number * 100:.1f}%"
     if unit == UNIT_DAYS:
         return f"{number:,.1f} days"
-    if unit == UNIT_REQUESTS:
+    if unit in COUNT_UNITS:
         return f"{round(number):,}"
     if unit == UNIT_RATIO:
         return f"{number:,.2f}"
@@ -114,7 +116,7 @@ def format_delta(delta: float, unit: str | None) -> str:
         return f"{sign}{size * 100:.1f} pts"
     if unit == UNIT_DAYS:
         return f"{sign}{size:,.1f} days"
-    if unit == UNIT_REQUESTS:
+    if unit in COUNT_UNITS:
         return f"{sign}{round(size):,}"
     return f"{sign}{size:,.2f}"
 
@@ -150,7 +152,8 @@ def describe_change(
     if _is_missing(current) or _is_missing(prior):
         return Change(arrow="", delta="", verdict="")
     delta = float(current) - float(prior)  # type: ignore[arg-type]
-    if math.isclose(delta, 0.0, abs_tol=1e-12):
+    # A change too small to show in the unit's precision is no change, not "-0.0 (better)".
+    if format_delta(delta, unit)[1:] == format_delta(0.0, unit)[1:]:
         return Change(arrow="→", delta=format_delta(0.0, unit), verdict="no change")
     arrow = "↑" if delta > 0 else "↓"
     if direction == "higher_is_better":
@@ -160,6 +163,26 @@ def describe_change(
     else:
         verdict = ""
     return Change(arrow=arrow, delta=format_delta(delta, unit), verdict=verdict)
+
+
+def describe_baseline(
+    baseline: float | None, latest: float | None, unit: str | None, direction: str | None
+) -> str:
+    """Change since the baseline period, as Stat programs report it ('-30% (better)').
+
+    Rates change in percentage points; other values by the relative change, the way Boston
+    reports "review days cut by 30%" and Atlanta "backlog cut by 70%".
+    """
+    if _is_missing(baseline) or _is_missing(latest):
+        return ""
+    change = describe_change(latest, baseline, unit, direction)
+    if change.verdict == "no change" or unit == UNIT_PERCENT or float(baseline) == 0:  # type: ignore[arg-type]
+        size = change.delta
+    else:
+        relative = (float(latest) - float(baseline)) / abs(float(baseline))  # type: ignore[arg-type]
+        size = f"{relative:+.0%}"
+    verdict = f" ({change.verdict})" if change.verdict and change.verdict != "no change" else ""
+    return f"{format_value(baseline, unit)} → {format_value(latest, unit)}, {size}{verdict}"
 
 
 def direction_text(direction: str | None) -> str:

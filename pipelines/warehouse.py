@@ -225,8 +225,9 @@ CREATE TABLE IF NOT EXISTS metric_definitions (
     min_count INTEGER,
     sql VARCHAR,
     canonical_table VARCHAR,     -- service_requests | permits | inspections
-    availability VARCHAR         -- NULL when computable; else why not, e.g. "not available for
+    availability VARCHAR,        -- NULL when computable; else why not, e.g. "not available for
                                  -- this source: philadelphia_permits has no applied_at"
+    baseline_period VARCHAR      -- period label change is measured against (e.g. FY2024)
 );
 CREATE TABLE IF NOT EXISTS metric_values (
     metric_id VARCHAR,
@@ -250,5 +251,32 @@ CREATE TABLE IF NOT EXISTS metric_values (
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every warehouse table that does not exist yet."""
+    """Create every warehouse table that does not exist yet, and add columns added since."""
     con.execute(DDL)
+    _add_missing_columns(con)
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a warehouse built by an older citystat up to this DDL by adding columns.
+
+    Columns are only ever added (never removed or renamed), so an incremental run can keep
+    merging into a warehouse published before a column existed; its old rows hold NULL there.
+    """
+    reference = duckdb.connect()
+    try:
+        reference.execute(DDL)
+        expected = reference.execute(_COLUMNS_SQL).fetchall()
+    finally:
+        reference.close()
+    present = {(table, column) for table, column, _ in con.execute(_COLUMNS_SQL).fetchall()}
+    for table, column, data_type in expected:
+        if (table, column) not in present:
+            # Names and types come from this module's own DDL, never from input.
+            con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {data_type}')
+
+
+_COLUMNS_SQL = (
+    "SELECT table_name, column_name, data_type FROM information_schema.columns "
+    "WHERE table_schema = 'main' AND table_catalog = current_database() "
+    "ORDER BY table_name, ordinal_position"
+)

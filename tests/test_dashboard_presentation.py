@@ -212,3 +212,29 @@ def test_describe_targets_lists_each_span() -> None:
     )
     assert describe_targets(targets, "percent") == "75.0% (2024-Q4); 80.0% (2025-Q1–2025-Q2)"
     assert describe_targets(targets.iloc[0:0], "percent") == "No target set"
+
+
+@pytest.mark.parametrize(
+    ("baseline", "latest", "unit", "direction", "expected"),
+    [
+        # Boston: days in review cut by 30%.
+        (20.0, 14.0, "days", "lower_is_better", "20.0 days → 14.0 days, -30% (better)"),
+        # Atlanta: the uninspected backlog cut by 70%.
+        (3000, 900, "cases", "lower_is_better", "3,000 → 900, -70% (better)"),
+        # Atlanta: inspections within target from 17% to 77%, a change in points.
+        (0.17, 0.77, "percent", "higher_is_better", "17.0% → 77.0%, +60.0 pts (better)"),
+        (5.0, 5.01, "days", "lower_is_better", "5.0 days → 5.0 days, ±0.0 days"),
+        (None, 5.0, "days", "lower_is_better", ""),
+    ],
+)
+def test_change_since_baseline_reads_like_a_stat_report(
+    baseline: float | None, latest: float, unit: str, direction: str, expected: str
+) -> None:
+    from dashboard.presentation import describe_baseline
+
+    assert describe_baseline(baseline, latest, unit, direction) == expected
+
+
+def test_a_change_too_small_to_show_is_no_change() -> None:
+    change = describe_change(2.51, 2.54, "days", "lower_is_better")
+    assert (change.arrow, change.delta, change.verdict) == ("→", "±0.0 days", "no change")

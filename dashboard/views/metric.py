@@ -12,6 +12,7 @@ from dashboard.presentation import (
     MISSING,
     default_grain,
     delta_colour,
+    describe_baseline,
     describe_change,
     describe_targets,
     direction_text,
@@ -196,6 +197,18 @@ if complete.empty:
     st.info(f"No complete {grain_label(grain).lower()} yet for this metric.")
 else:
     _headline(complete, unit, str(definition["direction"] or "") or None)
+    baseline = data.baseline_comparison(warehouse, metric_id)
+    if baseline is not None and baseline["latest_label"] != baseline["baseline_label"]:
+        st.markdown(
+            f"**Since the baseline, {baseline['baseline_label']} → "
+            f"{baseline['latest_label']}:** "
+            + describe_baseline(
+                baseline["baseline_value"],
+                baseline["latest_value"],
+                unit,
+                str(definition["direction"] or "") or None,
+            )
+        )
     in_progress = series[~series["is_complete"]]
     if not in_progress.empty:
         current = in_progress.iloc[-1]

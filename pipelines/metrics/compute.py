@@ -40,7 +40,6 @@ def compute_metrics(
     try:
         con.execute("DELETE FROM metric_values")
         con.execute("DELETE FROM metric_definitions")
-        has_baseline = _has_column(con, "metric_definitions", "baseline_period")
         for metric, query in zip(config.metrics, compiled, strict=True):
             availability = metric_availability(con, config, metric)
             if not availability.computable:
@@ -51,7 +50,7 @@ def compute_metrics(
             con.execute(insert, query.bind(as_of))
             rows = _count_rows(con) - before
             written += rows
-            _record_definition(con, config, metric, query, availability, has_baseline)
+            _record_definition(con, config, metric, query, availability)
             if progress is not None:
                 progress(f"{metric.id}: {rows} rows")
         if own_transaction:
@@ -69,7 +68,6 @@ def _record_definition(
     metric: Metric,
     query: CompiledQuery,
     availability: Availability,
-    has_baseline: bool,
 ) -> None:
     """One metric_definitions row: the definition as written, its SQL and availability."""
     values = {
@@ -89,9 +87,8 @@ def _record_definition(
         "sql": query.sql,
         "canonical_table": canonical_table(config, metric),
         "availability": availability.note,
+        "baseline_period": metric.baseline.period if metric.baseline else None,
     }
-    if has_baseline:  # a warehouse whose metric_definitions can say what to compare with
-        values["baseline_period"] = metric.baseline.period if metric.baseline else None
     names = ", ".join(values)
     placeholders = ", ".join("?" for _ in values)
     con.execute(
@@ -105,14 +102,6 @@ def canonical_table(config: MetricsConfig, metric: Metric) -> str:
     while metric.kind == "ratio":
         metric = config.metric(metric.numerator_metric or "")
     return metric.table
-
-
-def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
-        [table, column],
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def _count_rows(con: duckdb.DuckDBPyConnection) -> int:
