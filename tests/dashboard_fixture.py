@@ -291,7 +291,7 @@ def build_fixture_warehouse(path: Path) -> None:
         create_schema(con)
         con.executemany(
             "INSERT INTO metric_definitions VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'SELECT 1', 'service_requests', NULL)",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'SELECT 1', 'service_requests', NULL, NULL)",
             METRICS,
         )
         con.executemany(
