@@ -51,5 +51,12 @@ typecheck: $(BIN)/.installed-test
 pytest: $(BIN)/.installed-test
 	$(BIN)/python -m pytest
 
+## bench: benchmarks at 1 and 10 million requests against raw DuckDB (not part of make test;
+## about an hour on 2 cores); writes bench/RESULTS.md, data under bench/output/
+.PHONY: bench
+bench: $(BIN)/.installed-test
+	$(BIN)/python bench/run.py --sizes 1000000 10000000 --repeats 3
+
 clean:
-	rm -rf $(VENV) data/demo data/*.duckdb data/*.tmp data/*.wal tests/artifacts
+	rm -rf $(VENV) data/demo data/versions data/*.duckdb data/*.tmp data/*.wal data/*.building \
+		data/.citystat.duckdb.lock tests/artifacts

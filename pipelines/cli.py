@@ -78,6 +78,15 @@ def demo_data(rows: int | None, seed: int | None, out: Path, force: bool) -> Non
         console.print("Extracts rewritten: rebuild the warehouse with `citystat run --rebuild`.")
 
 
+KEEP_OPTION = click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Published versions to keep, the new one included (default $CITYSTAT_KEEP_VERSIONS "
+    "or 3); `citystat rollback` can go back to the others.",
+)
+
+
 @main.command("run")
 @click.option(
     "--metrics",
@@ -104,6 +113,7 @@ def demo_data(rows: int | None, seed: int | None, out: Path, force: bool) -> Non
     help="Start from an empty warehouse and load every file in name order (after changing a "
     "source mapping, or to drop a source); without it only files not loaded before are merged.",
 )
+@KEEP_OPTION
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -111,6 +121,7 @@ def run(
     warehouse: Path | None,
     metrics_only: bool,
     rebuild: bool,
+    keep: int | None,
 ) -> None:
     """Merge new extract files, validate, compute metrics and publish (all or nothing)."""
     from pipelines.run import recompute_metrics, run_pipeline
@@ -122,9 +133,11 @@ def run(
     show = _progress_printer()
     with _clean_errors(ctx):
         if metrics_only:
-            result = recompute_metrics(metrics_file, warehouse, progress=show)
+            result = recompute_metrics(metrics_file, warehouse, progress=show, keep=keep)
         else:
-            result = run_pipeline(metrics_file, warehouse, progress=show, rebuild=rebuild)
+            result = run_pipeline(
+                metrics_file, warehouse, progress=show, rebuild=rebuild, keep=keep
+            )
     for line in run_summary_lines(result):
         console.print(line)
     if not result.published:
@@ -132,6 +145,29 @@ def run(
         console.print("The last good warehouse is unchanged; the failed build is kept beside it.")
         sys.exit(1)
     console.print(f"{result.message}; {result.metric_rows:,} metric values -> {result.warehouse}")
+
+
+@main.command("rollback")
+@click.option(
+    "--warehouse",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Published warehouse (default data/citystat.duckdb).",
+)
+@click.pass_context
+def rollback(ctx: click.Context, warehouse: Path | None) -> None:
+    """Publish the previous version of the warehouse again (undo the last run)."""
+    from pipelines.publish import rollback as roll_back
+    from pipelines.warehouse import warehouse_path
+
+    published = warehouse or warehouse_path()
+    with _clean_errors(ctx):
+        done = roll_back(published)
+    console.print(
+        f"{published} now shows {done.restored.name} again; {done.taken_down.name} was taken "
+        f"down and kept as {done.kept_as}. The next `citystat run` merges the files that run "
+        "had loaded again: fix or remove a bad extract first."
+    )
 
 
 def run_summary_lines(result: RunResult) -> list[str]:
@@ -219,13 +255,22 @@ def _clean_errors(ctx: click.Context) -> Iterator[None]:
     """Turn the pipeline's own errors into one clean line (tracebacks only with --debug)."""
     from pipelines.loader import LoadError
     from pipelines.metrics import MetricsFileError
+    from pipelines.publish import PublishError
     from pipelines.run import RunError
     from pipelines.services import ServicesFileError
     from pipelines.source_config import MappingError
 
+    pipeline_errors = (
+        LoadError,
+        MetricsFileError,
+        RunError,
+        MappingError,
+        ServicesFileError,
+        PublishError,
+    )
     try:
         yield
-    except (LoadError, MetricsFileError, RunError, MappingError, ServicesFileError) as exc:
+    except pipeline_errors as exc:
         if ctx.obj and ctx.obj.get("debug"):
             raise
         raise click.ClickException(str(exc)) from exc

@@ -97,7 +97,7 @@ def _read_one_file(
                 "paths such as locations.zip)"
             )
     else:
-        rejected = read_csv_numbered(con, path, mapping.csv)
+        rejected = read_csv_numbered(con, path, mapping.csv, mapping.main_references())
         missing = _missing_columns(con, mapping)
         if missing:
             raise LoadError(

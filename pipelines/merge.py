@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from pipelines.publish import pause_point
 from pipelines.warehouse import CanonicalTable
 
 _BATCH = "_merge_batch"
@@ -162,6 +163,7 @@ def _apply(con: duckdb.DuckDBPyConnection, table: CanonicalTable, source: str) -
             f"(SELECT {rid} FROM {_BATCH} WHERE _action = 'updated')",
             {"source": source},
         )
+        pause_point("merge:deleted")  # mid-transaction, for the crash test
         con.execute(
             f"INSERT INTO {quote(table.name)} ({columns}) SELECT {columns} FROM {_BATCH} "  # noqa: S608 — identifiers from the warehouse registry, quoted; values bound
             "WHERE _action IN ('inserted', 'updated')"

@@ -8,18 +8,21 @@ the kind's canonical table (pipelines.merge: the newest version wins, every vers
 loading the same extract twice changes nothing. Every file's accounting and every step's time
 go into ``load_files`` and ``run_steps`` (pipelines.provenance).
 
-The build is a file beside the published one, moved over it only when every step succeeded,
-so a failed run leaves the last good warehouse in place. A build that failed validation is
-kept as ``<name>.failed.duckdb`` for the analyst to inspect.
+The build is a new version file beside the published one (pipelines.publish: a copy of the
+published version, never the version itself), swapped in atomically only when load,
+validation and metrics all succeeded, so a failed or killed run leaves the last good
+warehouse in place. A build that failed validation is kept as ``<name>.failed.duckdb`` for
+the analyst to inspect. One run at a time holds the warehouse's lock; it first deletes what a
+killed run left behind. ``pause_point`` calls mark the step boundaries a crash test kills at.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +41,19 @@ from pipelines.provenance import (
     record_file,
     record_source_columns,
 )
+from pipelines.publish import (
+    PublishError,
+    clean_leftovers,
+    discard_build,
+    failed_path,
+    is_write_failure,
+    keep_versions,
+    pause_point,
+    publish_build,
+    publish_lock,
+    start_build,
+    storage_message,
+)
 from pipelines.services import (
     ServicesConfig,
     ServicesFileError,
@@ -45,13 +61,19 @@ from pipelines.services import (
     compute_service_tables,
     load_services,
 )
-from pipelines.source_config import SourceMapping, load_source
+from pipelines.source_config import (
+    SourceMapping,
+    available_sources,
+    load_source,
+    mapping_path,
+)
 from pipelines.validation import ValidationReport, validate_and_quarantine
 from pipelines.warehouse import (
     CANONICAL_TABLES,
     EXPECTATIONS_DIR,
     METRICS_FILE,
     create_schema,
+    published_file,
     warehouse_path,
 )
 
@@ -139,16 +161,6 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ-") + uuid.uuid4().hex[:6]
 
 
-def build_path(published: Path) -> Path:
-    """Where a run builds the next warehouse before publishing it."""
-    return published.with_name(published.name + ".tmp")
-
-
-def failed_path(published: Path) -> Path:
-    """Where a build that failed validation is kept for inspection."""
-    return published.with_name(published.stem + ".failed.duckdb")
-
-
 def suite_path(mapping: SourceMapping) -> Path:
     """The Great Expectations suite that validates a source's kind."""
     return EXPECTATIONS_DIR / f"{mapping.kind}.json"
@@ -160,103 +172,165 @@ def run_pipeline(
     progress: Progress = _quiet,
     *,
     rebuild: bool = False,
+    keep: int | None = None,
 ) -> RunResult:
     """Merge the new files of the sources metrics.yml names, compute metrics, publish atomically.
 
     With ``rebuild`` (or when nothing is published yet) every file is loaded, in name order,
     into an empty warehouse instead of merging new files into a copy of the published one.
+    ``keep`` published versions are kept (default $CITYSTAT_KEEP_VERSIONS or 3).
     """
     config = load_metrics(metrics_file)
     services = _services_beside(metrics_file, config)
     published = warehouse or warehouse_path()
-    mappings = [load_source(name) for name in config.city.sources]
+    keep = keep_versions(keep)
+    mappings = [_mapping_of(name, metrics_file) for name in config.city.sources]
     # Fail before building anything if an extract is missing.
     files = {m.source: loader.resolve_files(m) for m in mappings}
-    run_id = new_run_id()
-    clock = StepClock()
-    started = _now()
-    rebuild = rebuild or not published.exists()
-    target = _start_build(published, rebuild, clock, progress)
-    con = duckdb.connect(str(target))
-    try:
-        if not rebuild:
-            _check_published(con, published, [m.source for m in mappings])
-        create_schema(con)
-        results = [
-            _load_source(con, m, files[m.source], _Ctx(run_id, clock, progress)) for m in mappings
-        ]
-        is_demo = any(m.demo for m in mappings)
-        if not all(r.passed for r in results):
-            message = "validation failed; nothing published:\n" + "\n".join(
-                line for r in results for line in r.failures()
-            )
-            run = _Run(run_id, started, is_demo, _data_as_of(con), False, message)
-            clock.write(con, run_id)
-            _record_run(con, run, "failed")
-            con.close()
-            os.replace(target, failed_path(published))
-            return RunResult(run_id, False, published, message, results, 0, clock.steps, rebuild)
-        as_of = _data_as_of(con)
-        if as_of is None:
-            raise RunError("no record with a usable timestamp was loaded; nothing to publish")
-        message = _summary(results)
-        run = _Run(run_id, started, is_demo, as_of, True, message)
-        metric_rows = _compute_and_record(con, config, services, run, clock, progress)
-    finally:
-        con.close()
-    os.replace(target, published)
-    progress(f"published {published}")
-    return RunResult(run_id, True, published, message, results, metric_rows, clock.steps, rebuild)
+    with publish_lock(published):
+        pause_point("run:locked")
+        _clean_leftovers(published, progress)
+        run_id, started = new_run_id(), _now()
+        clock = StepClock()
+        rebuild = rebuild or published_file(published) is None
+        target = _start_build(published, run_id, rebuild, clock, progress)
+        with _building(published, target):
+            con = duckdb.connect(str(target))
+            try:
+                if not rebuild:
+                    _check_published(con, published, [m.source for m in mappings])
+                create_schema(con)
+                ctx = _Ctx(run_id, clock, progress)
+                results = [_load_source(con, m, files[m.source], ctx) for m in mappings]
+                run = _run_record(con, (run_id, started), any(m.demo for m in mappings), results)
+                if run.validated:
+                    metric_rows = _compute_and_record(con, config, services, run, clock, progress)
+                else:
+                    clock.write(con, run_id)
+                    _record_run(con, run, "failed")
+            finally:
+                con.close()
+            if not run.validated:
+                os.replace(target, failed_path(published))
+                return RunResult(
+                    run_id, False, published, run.message, results, 0, clock.steps, rebuild
+                )
+            _publish(target, published, keep, progress)
+    return RunResult(
+        run_id, True, published, run.message, results, metric_rows, clock.steps, rebuild
+    )
+
+
+def _run_record(
+    con: duckdb.DuckDBPyConnection,
+    ids: tuple[str, datetime],
+    is_demo: bool,
+    results: list[SourceResult],
+) -> _Run:
+    """What the runs table will say about this run: validated and summarised, or why not."""
+    run_id, started = ids
+    if not all(r.passed for r in results):
+        message = "validation failed; nothing published:\n" + "\n".join(
+            line for r in results for line in r.failures()
+        )
+        return _Run(run_id, started, is_demo, _data_as_of(con), False, message)
+    as_of = _data_as_of(con)
+    if as_of is None:
+        raise RunError("no record with a usable timestamp was loaded; nothing to publish")
+    return _Run(run_id, started, is_demo, as_of, True, _summary(results))
 
 
 def recompute_metrics(
     metrics_file: Path = METRICS_FILE,
     warehouse: Path | None = None,
     progress: Progress = _quiet,
+    *,
+    keep: int | None = None,
 ) -> RunResult:
     """Recompute metric tables from the published warehouse's records without reloading."""
     config = load_metrics(metrics_file)
     services = _services_beside(metrics_file, config)
     published = warehouse or warehouse_path()
-    if not published.exists():
+    keep = keep_versions(keep)
+    if published_file(published) is None:
         raise RunError(f"{published}: no published warehouse yet; run `citystat run` first")
-    run_id = new_run_id()
-    clock = StepClock()
-    started = _now()
-    target = _start_build(published, False, clock, progress)
-    con = duckdb.connect(str(target))
-    try:
-        create_schema(con)  # a warehouse from an older citystat may lack run_steps
-        last = con.execute(
-            "SELECT is_demo, data_as_of, validation_passed FROM runs "
-            "WHERE status = 'published' ORDER BY finished_at DESC LIMIT 1"
-        ).fetchone()
-        if last is None:
-            raise RunError(f"{published}: holds no published run; run `citystat run`")
-        is_demo, as_of, validated = last
-        message = "metrics recomputed from metrics.yml; extracts not reloaded"
-        run = _Run(run_id, started, is_demo, as_of, validated, message)
-        metric_rows = _compute_and_record(con, config, services, run, clock, progress)
-    finally:
-        con.close()
-    os.replace(target, published)
+    with publish_lock(published):
+        _clean_leftovers(published, progress)
+        run_id = new_run_id()
+        clock = StepClock()
+        started = _now()
+        target = _start_build(published, run_id, False, clock, progress)
+        with _building(published, target):
+            con = duckdb.connect(str(target))
+            try:
+                create_schema(con)  # a warehouse from an older citystat may lack run_steps
+                last = con.execute(
+                    "SELECT is_demo, data_as_of, validation_passed FROM runs "
+                    "WHERE status = 'published' ORDER BY finished_at DESC LIMIT 1"
+                ).fetchone()
+                if last is None:
+                    raise RunError(f"{published}: holds no published run; run `citystat run`")
+                is_demo, as_of, validated = last
+                message = "metrics recomputed from metrics.yml; extracts not reloaded"
+                run = _Run(run_id, started, is_demo, as_of, validated, message)
+                metric_rows = _compute_and_record(con, config, services, run, clock, progress)
+            finally:
+                con.close()
+            _publish(target, published, keep, progress)
     return RunResult(run_id, True, published, message, [], metric_rows, clock.steps)
 
 
-def _start_build(published: Path, empty: bool, clock: StepClock, progress: Progress) -> Path:
-    """The build file: a copy of the published warehouse, or nothing yet when ``empty``."""
-    published.parent.mkdir(parents=True, exist_ok=True)
-    target = build_path(published)
-    # A killed run leaves its half-built file behind; it is never published, so drop it.
-    for leftover in (target, target.with_name(target.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+def _mapping_of(source: str, metrics_file: Path) -> SourceMapping:
+    """The mapping of a source metrics.yml lists; a clear error when there is no such file."""
+    if not mapping_path(source).exists():
+        known = ", ".join(available_sources()) or "none yet"
+        raise RunError(
+            f"{metrics_file}: city.sources lists '{source}', but {mapping_path(source)} does not "
+            f"exist; list one of the source mappings ({known}) or write that mapping"
+        )
+    return load_source(source)
+
+
+def _clean_leftovers(published: Path, progress: Progress) -> None:
+    """Delete what a killed run left behind (the caller holds the publish lock)."""
+    for path in clean_leftovers(published):
+        progress(f"removed {path.name}, left behind by an interrupted run")
+
+
+def _start_build(
+    published: Path, run_id: str, empty: bool, clock: StepClock, progress: Progress
+) -> Path:
+    """The build file: a copy of the published version, or nothing yet when ``empty``."""
     if empty:
         progress("building from every file into an empty warehouse")
-        return target
+        return start_build(published, run_id, empty=True)
     with clock.step(None, "copy"):
-        shutil.copyfile(published, target)
-    progress(f"merging new files into a copy of {published}")
+        target = start_build(published, run_id, empty=False)
+    progress(f"merging new files into a copy of {published_file(published)}")
+    pause_point("build:copied")
     return target
+
+
+@contextmanager
+def _building(published: Path, target: Path) -> Iterator[None]:
+    """Discard the build when the run stops; turn disk and permission failures into one line."""
+    try:
+        yield
+    except (OSError, duckdb.IOException, duckdb.FatalException) as exc:
+        discard_build(target)
+        if isinstance(exc, duckdb.FatalException) and not is_write_failure(exc):
+            raise
+        raise PublishError(storage_message(exc, target.parent, published)) from exc
+    except BaseException:
+        discard_build(target)
+        raise
+
+
+def _publish(target: Path, published: Path, keep: int, progress: Progress) -> None:
+    """Swap the closed build in as the published version and prune old versions."""
+    pause_point("publish:closed")
+    version = publish_build(target, published, keep)
+    progress(f"published {published} -> {version.name}")
 
 
 def _check_published(con: duckdb.DuckDBPyConnection, published: Path, sources: list[str]) -> None:
@@ -349,11 +423,14 @@ def _load_file(
 ) -> tuple[FileLoad, ValidationReport]:
     """Read, stage, validate and merge one file; its accounting must add up."""
     source, staged = mapping.source, loader.staged_table(mapping)
+    pause_point(f"{source}/{path.name}/read")
     with ctx.clock.step(source, "read"):
         ctx.progress(f"{source}: reading {path.name}")
         counts = loader.read_raw(con, mapping, [path], ctx.run_id)
+    pause_point(f"{source}/{path.name}/stage")
     with ctx.clock.step(source, "stage"):
         loader.stage(con, mapping, ctx.run_id)
+    pause_point(f"{source}/{path.name}/validate")
     with ctx.clock.step(source, "validate"):
         ctx.progress(f"{source}: validating {path.name} with Great Expectations")
         report = validate_and_quarantine(
@@ -367,6 +444,7 @@ def _load_file(
     with ctx.clock.step(source, "stage"):
         loader.apply_district_lookup(con, mapping)
     load = _account(con, mapping, path, sha, counts, ctx.run_id)
+    pause_point(f"{source}/{path.name}/merge")
     if report.passed:
         with ctx.clock.step(source, "merge"):
             load = _merge(con, mapping, load, ctx.run_id)
@@ -375,6 +453,7 @@ def _load_file(
             f"{load.rows_unchanged:,} unchanged"
         )
     # A failed file's raw and staged tables stay in the failed build for inspection.
+    pause_point(f"{source}/{path.name}/record")
     record_file(con, ctx.run_id, load)
     return load, report
 
@@ -520,15 +599,24 @@ def _compute_and_record(
     """Compute every metric (and the service tables), record the run and its steps."""
     assert run.as_of is not None
     progress("computing metrics")
+    pause_point("metrics")
+
+    def each_metric(message: str) -> None:
+        # compute_metrics reports "<metric id>: N rows" after each metric's insert.
+        pause_point("metric:" + message.partition(":")[0])
+        progress(message)
+
     with clock.step(None, "metrics"):
-        rows = compute_metrics(con, config, run.as_of, progress=progress)
+        rows = compute_metrics(con, config, run.as_of, progress=each_metric)
     if services is not None:
         progress("ranking services, leadership index and district gaps")
         with clock.step(None, "services"):
             compute_service_tables(con, services, run.as_of)
+    pause_point("publish")
     with clock.step(None, "publish"):
         _record_run(con, run, "published")
         con.execute("CHECKPOINT")
+    pause_point("publish:checkpointed")
     # Written after the timed publish step so it is included; the close checkpoints them.
     clock.write(con, run.run_id)
     return rows
@@ -556,9 +644,11 @@ def _now() -> datetime:
 
 __all__ = [
     "MetricsConfig",
+    "PublishError",
     "RunError",
     "RunResult",
     "SourceResult",
+    "failed_path",
     "recompute_metrics",
     "run_pipeline",
 ]

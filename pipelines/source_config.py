@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -256,6 +258,17 @@ class SourceMapping(_Strict):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ValueError(
+                f"'{name}' is not a time zone name; use an IANA name such as America/Chicago"
+            ) from None
+        return name
+
     @model_validator(mode="after")
     def _consistent(self) -> SourceMapping:
         problems = _mapping_problems(self)
@@ -290,12 +303,14 @@ class SourceMapping(_Strict):
         refs += [main for join in self.joins for main in join.on]
         return list(dict.fromkeys(refs))
 
-    def validation_parameters(self) -> dict[str, float | int]:
-        """Suite parameters for Great Expectations: the city's box and row-count bounds."""
+    def validation_parameters(self) -> dict[str, float | int | datetime]:
+        """Suite parameters: the city's box, row-count bounds and the latest plausible time."""
         return {
             **self.bounds.model_dump(),
             "min_rows": self.expected_rows.min,
             "max_rows": self.expected_rows.max,
+            # Now on the city's wall clock, as staged timestamps are: nothing opened after it.
+            "latest_timestamp": datetime.now(ZoneInfo(self.timezone)).replace(tzinfo=None),
         }
 
 
@@ -481,12 +496,22 @@ def load_mapping(path: Path) -> SourceMapping:
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise MappingError(f"{path}{line}: invalid YAML: {exc}") from exc
+        raise MappingError(f"{path}{line}: invalid YAML: {_yaml_problem(exc)}") from exc
     try:
         return SourceMapping.model_validate(data)
     except ValidationError as exc:
         lines = [line for err in exc.errors() for line in _error_lines(path, data, err)]
         raise MappingError("\n".join(lines), lines) from exc
+
+
+def _yaml_problem(exc: YAMLError) -> str:
+    """ruamel's complaint in one line: the problem, where its construct started, what to do."""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and start is not None:
+        problem += f" ({context} that starts on line {start.line + 1})"
+    fix = "check indentation, colons, quotes and brackets on this line or the one above"
+    return f"{problem}; {fix}"
 
 
 def _error_lines(path: Path, data: object, err: Any) -> list[str]:

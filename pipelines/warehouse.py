@@ -23,8 +23,42 @@ SOURCES_DIR = Path(__file__).resolve().parent / "sources"
 
 
 def warehouse_path() -> Path:
-    """Path of the published warehouse the dashboard reads."""
+    """Path of the published warehouse the dashboard reads (a symlink to the current version)."""
     return Path(os.environ.get("CITYSTAT_WAREHOUSE", DATA_DIR / "citystat.duckdb"))
+
+
+def versions_dir(published: Path | None = None) -> Path:
+    """Folder holding the published versions of a warehouse (pipelines/publish.py)."""
+    return (published or warehouse_path()).parent / "versions"
+
+
+def published_file(published: Path | None = None) -> Path | None:
+    """The version file the published warehouse currently is, resolved; None if none.
+
+    Open this path (not the symlink) to read exactly one version even if a run publishes a
+    new one meanwhile. A warehouse published as a plain file is its own version.
+    """
+    path = published or warehouse_path()
+    try:
+        resolved = path.resolve(strict=True)
+    except (FileNotFoundError, RuntimeError):  # missing, dangling or a symlink loop
+        return None
+    return resolved if resolved.is_file() else None
+
+
+def published_version(published: Path | None = None) -> str | None:
+    """Cheap identity of the published version (its file name); None when nothing is published.
+
+    Changes exactly when a run publishes or a rollback restores a version; a dashboard keys
+    its cache on it. A plain-file warehouse (tests, older citystat) adds its mtime in ns.
+    """
+    path = published or warehouse_path()
+    current = published_file(path)
+    if current is None:
+        return None
+    if path.is_symlink():
+        return current.name
+    return f"{current.name}@{current.stat().st_mtime_ns}"
 
 
 _LOCATION_COLUMNS: dict[str, str] = {
@@ -227,7 +261,8 @@ CREATE TABLE IF NOT EXISTS metric_definitions (
     canonical_table VARCHAR,     -- service_requests | permits | inspections
     availability VARCHAR,        -- NULL when computable; else why not, e.g. "not available for
                                  -- this source: philadelphia_permits has no applied_at"
-    baseline_period VARCHAR      -- period label change is measured against (e.g. FY2024)
+    baseline_period VARCHAR,     -- period label change is measured against (e.g. FY2024)
+    public BOOLEAN               -- shown on the public site and in the open-data CSV
 );
 CREATE TABLE IF NOT EXISTS metric_values (
     metric_id VARCHAR,

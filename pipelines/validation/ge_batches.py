@@ -21,7 +21,15 @@ import duckdb
 
 from pipelines.validation.report import ExpectationOutcome
 from pipelines.validation.sql_rules import duplicate_rows, one_row, quote_identifier
-from pipelines.validation.suite import NOT_NULL, TABLE_COLUMNS, UNIQUE, Rule, Suite, resolved
+from pipelines.validation.suite import (
+    NOT_NULL,
+    TABLE_COLUMNS,
+    UNIQUE,
+    ParameterValue,
+    Rule,
+    Suite,
+    resolved,
+)
 
 _EXAMPLES = 5
 _RULE_KEY = tuple[str, str | None, str | None]
@@ -90,7 +98,7 @@ class GeRunner:
         return self._gx.ExpectationSuite(name=suite.name, expectations=entries)
 
     def validate(
-        self, frame: Any, ge_suite: Any, parameters: Mapping[str, float | int]
+        self, frame: Any, ge_suite: Any, parameters: Mapping[str, ParameterValue]
     ) -> list[Any]:
         """GE's per-expectation results for one DataFrame."""
         batch = self._batches.get_batch(batch_parameters={"dataframe": frame})
@@ -119,7 +127,7 @@ def validate_table_level(
     con: duckdb.DuckDBPyConnection,
     table_sql: str,
     suite: Suite,
-    parameters: Mapping[str, float | int],
+    parameters: Mapping[str, ParameterValue],
 ) -> list[ExpectationOutcome]:
     """Evaluate the table-level expectations once for the whole staged table."""
     import pandas as pd
@@ -145,7 +153,7 @@ def _table_outcome(
     rule: Rule,
     result: Any,
     row_count: int,
-    parameters: Mapping[str, float | int],
+    parameters: Mapping[str, ParameterValue],
     table_name: str,
 ) -> ExpectationOutcome:
     observed = result.result.get("observed_value")
@@ -187,7 +195,7 @@ def validate_rows_in_batches(
     con: duckdb.DuckDBPyConnection,
     table_sql: str,
     suite: Suite,
-    parameters: Mapping[str, float | int],
+    parameters: Mapping[str, ParameterValue],
     batch_rows: int,
 ) -> list[ExpectationOutcome]:
     """Validate the row-level expectations batch by batch and aggregate per expectation."""

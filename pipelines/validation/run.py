@@ -23,7 +23,7 @@ from pipelines.validation.report import (
     write_validation_results,
 )
 from pipelines.validation.sql_rules import enforce, table_reference
-from pipelines.validation.suite import TABLE_COLUMNS, check_parameters, load_suite
+from pipelines.validation.suite import TABLE_COLUMNS, ParameterValue, check_parameters, load_suite
 from pipelines.warehouse import EXPECTATIONS_DIR
 
 DEFAULT_SUITE = EXPECTATIONS_DIR / "service_requests.json"
@@ -35,7 +35,7 @@ def validate_and_quarantine(
     *,
     run_id: str,
     source: str,
-    parameters: Mapping[str, float | int],
+    parameters: Mapping[str, ParameterValue],
     suite_path: Path = DEFAULT_SUITE,
     batch_rows: int = 250_000,
 ) -> ValidationReport:

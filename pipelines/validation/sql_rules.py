@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -24,6 +25,7 @@ from pipelines.validation.suite import (
     NOT_NULL,
     PAIR_A_GREATER,
     UNIQUE,
+    ParameterValue,
     Rule,
     Suite,
     resolved,
@@ -75,7 +77,7 @@ def table_reference(table: str) -> str:
     return ".".join(quote_identifier(match["name"]) for match in parts if match)
 
 
-def failing_predicate(rule: Rule, parameters: Mapping[str, float | int]) -> Sql:
+def failing_predicate(rule: Rule, parameters: Mapping[str, ParameterValue]) -> Sql:
     """The WHERE condition selecting the rows GE counts as unexpected for a row-level rule."""
     kind, kwargs = rule.expectation_type, rule.kwargs
     column = quote_identifier(str(rule.column))
@@ -97,7 +99,7 @@ def failing_predicate(rule: Rule, parameters: Mapping[str, float | int]) -> Sql:
     raise ValueError(f"{rule.label} has no row predicate")
 
 
-def _between_predicate(column: str, rule: Rule, parameters: Mapping[str, float | int]) -> Sql:
+def _between_predicate(column: str, rule: Rule, parameters: Mapping[str, ParameterValue]) -> Sql:
     low = resolved(rule.kwargs.get("min_value"), parameters)
     high = resolved(rule.kwargs.get("max_value"), parameters)
     outside = [f"{column} {op} ?" for op, bound in (("<", low), (">", high)) if bound is not None]
@@ -123,7 +125,7 @@ def _sentence(parts: Sequence[str | Sql]) -> Sql:
 
 
 def reason_expression(
-    rule: Rule, parameters: Mapping[str, float | int], table: CanonicalTable = _SERVICE_REQUESTS
+    rule: Rule, parameters: Mapping[str, ParameterValue], table: CanonicalTable = _SERVICE_REQUESTS
 ) -> Sql:
     """SQL building the quarantine reason: what is wrong with the value and what to do."""
     column = str(rule.column)
@@ -159,6 +161,15 @@ def reason_expression(
     if kind == BETWEEN:
         low = resolved(kwargs.get("min_value"), parameters)
         high = resolved(kwargs.get("max_value"), parameters)
+        if low is None and isinstance(high, datetime):
+            return _sentence(
+                [
+                    f"{column} ",
+                    value,
+                    f" is in the future (the run started {high:{_TIMESTAMP_DISPLAY}}, city time); "
+                    "correct the date in the source system",
+                ]
+            )
         return _sentence(
             [f"{column} ", value, f" is outside {low} to {high}; correct it in the source system"]
         )
@@ -180,7 +191,7 @@ def enforce(
     con: duckdb.DuckDBPyConnection,
     table_sql: str,
     suite: Suite,
-    parameters: Mapping[str, float | int],
+    parameters: Mapping[str, ParameterValue],
     *,
     run_id: str,
     source: str,
@@ -219,7 +230,7 @@ def _quarantine(
     con: duckdb.DuckDBPyConnection,
     table_sql: str,
     rule: Rule,
-    parameters: Mapping[str, float | int],
+    parameters: Mapping[str, ParameterValue],
     *,
     run_id: str,
     source: str,
@@ -297,7 +308,7 @@ def _clear(
     con: duckdb.DuckDBPyConnection,
     table_sql: str,
     rule: Rule,
-    parameters: Mapping[str, float | int],
+    parameters: Mapping[str, ParameterValue],
 ) -> tuple[int, int]:
     where = failing_predicate(rule, parameters)
     columns = [quote_identifier(c) for c in rule.clear_columns]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,9 @@ ON_FAILURE_ACTIONS = frozenset({"quarantine", "clear_value", "report"})
 # counts and the quarantine in agreement.
 _UNSUPPORTED_KWARGS = frozenset({"row_condition", "condition_parser", "strict_min", "strict_max"})
 _PARAMETER_KEY = "$PARAMETER"
+# A suite parameter's value: numbers from the source mapping, or a moment such as the run's
+# start in the city's wall-clock time (latest_timestamp: nothing is opened after it).
+ParameterValue = float | int | datetime
 
 
 class ValidationConfigError(ValueError):
@@ -233,18 +237,21 @@ def _check_kind_specific(where: str, rule: Rule) -> None:
         )
 
 
-def check_parameters(suite: Suite, parameters: Mapping[str, object]) -> dict[str, float | int]:
+def check_parameters(suite: Suite, parameters: Mapping[str, object]) -> dict[str, ParameterValue]:
     """Return the parameters the suite needs, or raise naming the missing or non-numeric ones."""
+    # The source mapping gives latest_timestamp on the city's clock; callers that validate a
+    # batch without a mapping get this machine's clock.
+    parameters = {"latest_timestamp": datetime.now(), **parameters}
     missing = sorted(suite.parameter_names - set(parameters))
     if missing:
         raise ValidationConfigError(
             f"{suite.path}: suite parameters {', '.join(missing)} have no value; define them "
             "in the city's source mapping (coordinate box and row-count bounds)"
         )
-    resolved: dict[str, float | int] = {}
+    resolved: dict[str, ParameterValue] = {}
     for name in sorted(suite.parameter_names):
         value = parameters[name]
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float | datetime):
             raise ValidationConfigError(
                 f"suite parameter {name} is {value!r}; the source mapping must give a number"
             )
@@ -252,6 +259,6 @@ def check_parameters(suite: Suite, parameters: Mapping[str, object]) -> dict[str
     return resolved
 
 
-def resolved(value: Any, parameters: Mapping[str, float | int]) -> Any:
+def resolved(value: Any, parameters: Mapping[str, ParameterValue]) -> Any:
     """The kwarg value with a $PARAMETER reference replaced by its value."""
     return parameters[value[_PARAMETER_KEY]] if is_parameter(value) else value
