@@ -1,16 +1,18 @@
 """citystat dashboard entry point: page config, navigation, warehouse checks, demo notice.
 
-Run with `streamlit run dashboard/app.py`.
+Run with `streamlit run dashboard/app.py`; `streamlit run dashboard/app.py -- --public` (or
+CITYSTAT_PUBLIC=1) runs the public site instead.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, site
 
 _PAGES_DIR = Path(__file__).resolve().parent / "views"
 
@@ -25,28 +27,55 @@ def _missing_warehouse_message() -> str:
     )
 
 
+PUBLIC_NOTICE = (
+    "Public view: the city's published performance metrics, each with how it is computed. "
+    "Values are totals and rates, never individual requests."
+)
+PUBLIC_UNAVAILABLE = "The city's performance data is being updated; please try again later."
+
+
+def _internal_pages() -> list[Any]:
+    """Every page of the internal Stat dashboard."""
+    return [
+        st.Page(_PAGES_DIR / "scorecard.py", title="Scorecard", default=True),
+        st.Page(_PAGES_DIR / "metric.py", title="Metric", url_path="metric"),
+        st.Page(_PAGES_DIR / "leadership.py", title="Leadership", url_path="leadership"),
+        st.Page(_PAGES_DIR / "department.py", title="Department", url_path="department"),
+        st.Page(_PAGES_DIR / "equity.py", title="Equity", url_path="equity"),
+        st.Page(_PAGES_DIR / "services.py", title="Services", url_path="services"),
+        st.Page(_PAGES_DIR / "meetings.py", title="Meetings", url_path="meetings"),
+        st.Page(
+            _PAGES_DIR / "data_quality.py",
+            title="Data quality & freshness",
+            url_path="data-quality",
+        ),
+        st.Page(_PAGES_DIR / "freshness.py", title="Data freshness", url_path="freshness"),
+    ]
+
+
+def _public_pages() -> list[Any]:
+    """The public site: public metrics, their districts, freshness and the open data. No
+    meetings, commentary, action items, department internals or row-level data quality."""
+    return [
+        st.Page(_PAGES_DIR / "scorecard.py", title="Scorecard", default=True),
+        st.Page(_PAGES_DIR / "metric.py", title="Metric", url_path="metric"),
+        st.Page(_PAGES_DIR / "equity.py", title="Equity", url_path="equity"),
+        st.Page(_PAGES_DIR / "freshness.py", title="Data freshness", url_path="freshness"),
+        st.Page(_PAGES_DIR / "open_data.py", title="Open data", url_path="open-data"),
+    ]
+
+
 def main() -> None:
     """Configure the app, check the warehouse, show the demo notice and run the chosen page."""
-    st.set_page_config(page_title="citystat", layout="wide")
-    page = st.navigation(
-        [
-            st.Page(_PAGES_DIR / "scorecard.py", title="Scorecard", default=True),
-            st.Page(_PAGES_DIR / "metric.py", title="Metric", url_path="metric"),
-            st.Page(_PAGES_DIR / "leadership.py", title="Leadership", url_path="leadership"),
-            st.Page(_PAGES_DIR / "department.py", title="Department", url_path="department"),
-            st.Page(_PAGES_DIR / "equity.py", title="Equity", url_path="equity"),
-            st.Page(_PAGES_DIR / "services.py", title="Services", url_path="services"),
-            st.Page(
-                _PAGES_DIR / "data_quality.py",
-                title="Data quality & freshness",
-                url_path="data-quality",
-            ),
-            st.Page(_PAGES_DIR / "freshness.py", title="Data freshness", url_path="freshness"),
-        ]
-    )
+    public = site.is_public()
+    st.set_page_config(page_title="citystat" + (" · public" if public else ""), layout="wide")
+    page = st.navigation(_public_pages() if public else _internal_pages())
+    if public:
+        st.caption(PUBLIC_NOTICE)
     warehouse = data.current_warehouse()
     if warehouse is None:
-        st.error(_missing_warehouse_message())
+        # The public site never shows server paths.
+        st.error(PUBLIC_UNAVAILABLE if public else _missing_warehouse_message())
         # Still run the page (it stops itself without a warehouse): a run that never reaches
         # page.run() makes the browser report the requested page as not found.
         page.run()
@@ -62,6 +91,9 @@ def main() -> None:
             st.info(DEMO_NOTICE, icon="ℹ️")
         page.run()
     except duckdb.Error as exc:
+        if public:
+            st.error(PUBLIC_UNAVAILABLE)
+            return
         st.error(
             f"Could not read the warehouse `{warehouse.path}`: {exc}. "
             "Re-run `citystat run` (or `make demo`) to publish a complete warehouse."

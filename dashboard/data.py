@@ -98,14 +98,40 @@ ORDER BY rowid
 """
 
 
-def metric_catalog(wh: Warehouse) -> pd.DataFrame:
-    """Every metric definition (without its SQL), in the order metrics.yml lists them."""
-    return _run(wh, _CATALOG_SQL)
+def metric_catalog(wh: Warehouse, public_only: bool = False) -> pd.DataFrame:
+    """Every metric definition (without its SQL), in the order metrics.yml lists them, with
+    whether it is public; ``public_only`` keeps the public ones (the public site)."""
+    frame = _run(wh, _CATALOG_SQL)
+    frame["public"] = frame["metric_id"].isin(public_metric_ids(wh))
+    return frame[frame["public"]] if public_only else frame
 
 
-def metric_definition(wh: Warehouse, metric_id: str) -> dict[str, Any] | None:
+_HAS_COLUMN_SQL = """
+SELECT count(*) AS n FROM information_schema.columns
+WHERE table_name = $table AND column_name = $column
+"""
+
+
+def has_column(wh: Warehouse, table: str, column: str) -> bool:
+    """Whether a warehouse table has a column (older warehouses lack the newer ones)."""
+    return bool(_run(wh, _HAS_COLUMN_SQL, table=table, column=column)["n"].iloc[0])
+
+
+_PUBLIC_IDS_SQL = "SELECT metric_id FROM metric_definitions WHERE public ORDER BY rowid"
+
+
+def public_metric_ids(wh: Warehouse) -> list[str]:
+    """Metrics marked ``public: true`` in metrics.yml (none in a warehouse that predates it)."""
+    if not has_column(wh, "metric_definitions", "public"):
+        return []
+    return [str(m) for m in _run(wh, _PUBLIC_IDS_SQL)["metric_id"]]
+
+
+def metric_definition(
+    wh: Warehouse, metric_id: str, public_only: bool = False
+) -> dict[str, Any] | None:
     """One metric's definition (label, methodology, owner, unit, direction, ...) or None."""
-    catalog = metric_catalog(wh)
+    catalog = metric_catalog(wh, public_only)
     match = catalog[catalog["metric_id"] == metric_id]
     if match.empty:
         return None
@@ -140,13 +166,16 @@ def baseline_comparison(wh: Warehouse, metric_id: str) -> dict[str, Any] | None:
 
 
 _DEPARTMENTS_SQL = """
-SELECT DISTINCT department FROM metric_definitions WHERE department IS NOT NULL ORDER BY 1
+SELECT DISTINCT department FROM metric_definitions
+WHERE department IS NOT NULL AND (NOT $public_only OR list_contains($public_ids, metric_id))
+ORDER BY 1
 """
 
 
-def departments(wh: Warehouse) -> list[str]:
-    """Departments that own at least one metric, alphabetically."""
-    return [str(name) for name in _run(wh, _DEPARTMENTS_SQL)["department"]]
+def departments(wh: Warehouse, public_only: bool = False) -> list[str]:
+    """Departments that own at least one metric (one public metric), alphabetically."""
+    frame = _run(wh, _DEPARTMENTS_SQL, public_only=public_only, public_ids=public_metric_ids(wh))
+    return [str(name) for name in frame["department"]]
 
 
 _GRAINS_SQL = """
@@ -181,7 +210,7 @@ defs AS (
     FROM metric_definitions
 )
 SELECT d.metric_id, d.label, d.department, d.cohort_service, d.unit, d.direction,
-       cur.period_label, cur.value, cur.target, cur.status, cur.count,
+       d.methodology, cur.period_label, cur.value, cur.target, cur.status, cur.count,
        prev.period_label AS prior_period_label, prev.value AS prior_value,
        t.trend
 FROM defs d
@@ -189,6 +218,7 @@ LEFT JOIN complete cur ON cur.metric_id = d.metric_id AND cur.recency = 1
 LEFT JOIN complete prev ON prev.metric_id = d.metric_id AND prev.recency = 2
 LEFT JOIN trend t ON t.metric_id = d.metric_id
 WHERE ($department IS NULL OR d.department = $department)
+  AND (NOT $public_only OR list_contains($public_ids, d.metric_id))
   AND (d.grains IS NULL OR list_contains(d.grains, $grain)
        OR d.metric_id IN (SELECT metric_id FROM complete))
 ORDER BY d.cohort_position, d.position
@@ -196,11 +226,22 @@ ORDER BY d.cohort_position, d.position
 
 
 def scorecard(
-    wh: Warehouse, grain: str, department: str | None = None, trend_periods: int = 12
+    wh: Warehouse,
+    grain: str,
+    department: str | None = None,
+    trend_periods: int = 12,
+    public_only: bool = False,
 ) -> pd.DataFrame:
-    """One row per metric: latest complete citywide value, target, status, prior value, trend."""
+    """One row per metric: latest complete citywide value, target, status, prior value, trend
+    (``public_only``: the public metrics only)."""
     frame = _run(
-        wh, _SCORECARD_SQL, grain=grain, department=department, trend_periods=trend_periods
+        wh,
+        _SCORECARD_SQL,
+        grain=grain,
+        department=department,
+        trend_periods=trend_periods,
+        public_only=public_only,
+        public_ids=public_metric_ids(wh),
     )
     # DuckDB lists arrive as numpy arrays; the sparkline column wants plain lists.
     frame["trend"] = [[] if values is None else list(values) for values in frame["trend"]]
@@ -484,16 +525,17 @@ def run_step_times(wh: Warehouse, runs: int = 5) -> pd.DataFrame:
 
 
 _EQUITY_METRICS_SQL = """
-SELECT d.metric_id, d.label, d.department, d.unit, d.direction
+SELECT d.metric_id, d.label, d.department, d.unit, d.direction, d.methodology
 FROM metric_definitions d
 WHERE d.metric_id IN (SELECT DISTINCT metric_id FROM district_gaps)
+  AND (NOT $public_only OR list_contains($public_ids, d.metric_id))
 ORDER BY d.rowid
 """
 
 
-def equity_metrics(wh: Warehouse) -> pd.DataFrame:
-    """Metrics that have council-district values, in metrics.yml order."""
-    return _run(wh, _EQUITY_METRICS_SQL)
+def equity_metrics(wh: Warehouse, public_only: bool = False) -> pd.DataFrame:
+    """Metrics that have council-district values (public ones only), in metrics.yml order."""
+    return _run(wh, _EQUITY_METRICS_SQL, public_only=public_only, public_ids=public_metric_ids(wh))
 
 
 _DISTRICT_GAPS_SQL = """
@@ -520,3 +562,103 @@ ORDER BY try_cast(council_district AS INTEGER) NULLS LAST, council_district
 def district_centroids(wh: Warehouse) -> pd.DataFrame:
     """Where each council district lies: the average position of its located requests."""
     return _run(wh, _CENTROIDS_SQL)
+
+
+# ------------------------------------------------------------------ meetings and open data
+# A meeting's packet is frozen from these reads: the meetings store copies them into its own
+# database, so a later run that rewrites metric_values never changes what was discussed.
+
+_COHORT_LABELS_SQL = "SELECT cohort_label FROM service_cohorts ORDER BY cohort"
+
+
+def cohort_labels(wh: Warehouse) -> list[str]:
+    """The quarterly cohorts' labels, first first (none in a warehouse without services)."""
+    if missing_tables(wh, ["service_cohorts"]):
+        return []
+    return [str(label) for label in _run(wh, _COHORT_LABELS_SQL)["cohort_label"]]
+
+
+# A cohort holds services; a service's metrics are those naming its cohort_service.
+_SCOPE_METRICS_SQL = """
+SELECT d.metric_id FROM metric_definitions d
+WHERE ($kind = 'department' AND d.department = $name)
+   OR ($kind = 'cohort' AND d.cohort_service IN (
+        SELECT s.cohort_service FROM services s JOIN service_priorities p USING (service)
+        WHERE p.cohort_label = $name))
+ORDER BY d.rowid
+"""
+
+SCOPE_KINDS = ("department", "cohort")
+
+
+def scope_metric_ids(wh: Warehouse, kind: str, name: str) -> list[str]:
+    """Metrics under review for a department or a quarterly cohort, in metrics.yml order."""
+    if kind not in SCOPE_KINDS:
+        raise ValueError(f"unknown scope '{kind}'; use one of: {', '.join(SCOPE_KINDS)}")
+    if kind == "cohort" and missing_tables(wh, ["services", "service_priorities"]):
+        return []
+    frame = _run(wh, _SCOPE_METRICS_SQL, kind=kind, name=name)
+    return [str(m) for m in frame["metric_id"]]
+
+
+_PACKET_DEFINITIONS_SQL = """
+SELECT metric_id, label, description, methodology, department, owner, cohort_service, unit,
+       direction
+FROM metric_definitions
+WHERE list_contains($metric_ids, metric_id)
+ORDER BY rowid
+"""
+
+# The last `periods` complete citywide periods of each metric at one grain, oldest first.
+_PACKET_VALUES_SQL = """
+SELECT metric_id, period_label, period_start, period_end, value, target, status, count
+FROM metric_values
+WHERE list_contains($metric_ids, metric_id) AND grain = $grain
+  AND dimension = 'citywide' AND is_complete
+QUALIFY row_number() OVER (PARTITION BY metric_id ORDER BY period_start DESC) <= $periods
+ORDER BY metric_id, period_start
+"""
+
+
+def packet_source(
+    wh: Warehouse, metric_ids: list[str], grain: str, periods: int = 12
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What a new meeting's packet freezes: the metrics' definitions (metrics.yml order) and
+    their last ``periods`` complete citywide values at ``grain`` (oldest first)."""
+    definitions = _run(wh, _PACKET_DEFINITIONS_SQL, metric_ids=metric_ids)
+    definitions["public"] = definitions["metric_id"].isin(public_metric_ids(wh))
+    values = _run(wh, _PACKET_VALUES_SQL, metric_ids=metric_ids, grain=grain, periods=periods)
+    return definitions, values
+
+
+# Citywide and council-district values only: the aggregates a resident can compare. ZIP and
+# other breakdowns stay out of the download (small cells, and a file too large to offer).
+_OPEN_DATA_SQL = """
+SELECT v.metric_id, d.label, d.unit, d.direction, v.grain, v.period_label, v.period_start,
+       v.period_end, v.is_complete, v.dimension, v.dimension_value, v.value, v.target,
+       v.status, v.count
+FROM metric_values v JOIN metric_definitions d USING (metric_id)
+WHERE list_contains($public_ids, v.metric_id)
+  AND v.dimension IN ('citywide', 'council_district')
+ORDER BY d.rowid, v.grain, v.period_start, v.dimension <> 'citywide',
+         try_cast(v.dimension_value AS INTEGER) NULLS LAST, v.dimension_value
+"""
+
+
+def open_data_values(wh: Warehouse) -> pd.DataFrame:
+    """Every value of the public metrics, citywide and by council district (the open data)."""
+    return _run(wh, _OPEN_DATA_SQL, public_ids=public_metric_ids(wh))
+
+
+_OPEN_DEFINITIONS_SQL = """
+SELECT metric_id, label, description, methodology, department, unit, direction, grains,
+       dimensions, min_count, availability
+FROM metric_definitions
+WHERE list_contains($public_ids, metric_id)
+ORDER BY rowid
+"""
+
+
+def open_data_definitions(wh: Warehouse) -> pd.DataFrame:
+    """How each public metric is computed: description, methodology, unit, direction."""
+    return _run(wh, _OPEN_DEFINITIONS_SQL, public_ids=public_metric_ids(wh))

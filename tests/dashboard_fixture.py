@@ -44,12 +44,19 @@ Leadership index (value/target, target/value when lower is better, cap 1.5):
   quarter 2025-Q1  Streets: 0.77/0.80 = 0.9625 (median has too little data); prior 2024-Q4
                  0.70/0.75 = 0.9333; change +0.029.
 District centroids: D1 (39.96, -75.15), D2 (39.92, -75.20), D3 (40.05, -75.05).
+
+Public metrics (metrics.yml `public: true`): street_defect_on_time and
+abandoned_vehicle_requests; street_defect_median_days is internal only.
+Record-level text the public site must never show (tests/test_public_view.py): the raw table
+raw.philadelphia_311_demo holds a request at RECORD_ADDRESS with the note RECORD_NOTE, and the
+five closed-before-opened quarantine reasons quote both.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -74,6 +81,7 @@ METRICS = [
         ["month", "quarter"],
         ["council_district"],
         30,
+        True,
     ),
     (
         "street_defect_median_days",
@@ -89,6 +97,7 @@ METRICS = [
         ["month", "quarter"],
         ["council_district"],
         30,
+        False,
     ),
     (
         "abandoned_vehicle_requests",
@@ -104,6 +113,7 @@ METRICS = [
         ["month", "quarter"],
         [],
         30,
+        True,
     ),
 ]
 
@@ -252,10 +262,18 @@ VALIDATION = [
     ("expect_column_values_to_be_between", "latitude", False, False, 1500, 4),
 ]
 
+# Record-level text: in the raw extract and quoted by quarantine reasons, never public.
+RECORD_ADDRESS = "1417 Wistful Vista Lane"
+RECORD_NOTE = "Caller says the crew left a cone in her driveway"
+
 QUARANTINE = [
     ("expect_column_values_to_be_unique", "request_id", "duplicate id; older version"),
 ] * 6 + [
-    ("expect_column_pair_values_a_to_be_greater_than_b", "closed_at", "closed before opened"),
+    (
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "closed_at",
+        f"closed before opened: request at {RECORD_ADDRESS}, note '{RECORD_NOTE}'",
+    ),
 ] * 5
 
 
@@ -291,7 +309,8 @@ def build_fixture_warehouse(path: Path) -> None:
         create_schema(con)
         con.executemany(
             "INSERT INTO metric_definitions VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'SELECT 1', 'service_requests', NULL, NULL)",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'SELECT 1', 'service_requests', NULL, NULL, "
+            "?)",
             METRICS,
         )
         con.executemany(
@@ -338,6 +357,7 @@ def build_fixture_warehouse(path: Path) -> None:
             ],
         )
         _insert_requests(con)
+        _insert_raw_extract(con)
         compute_service_tables(con, load_services_text(SERVICES_YML), AS_OF)
         con.executemany(
             "INSERT INTO validation_results VALUES "
@@ -375,3 +395,64 @@ def _insert_requests(con: duckdb.DuckDBPyConnection) -> None:
         "SELECT 'AV-' || i, 'philadelphia_311_demo', 'Abandoned Vehicle', 'open', "
         "TIMESTAMP '2025-02-01 08:00:00' + i * INTERVAL 1 HOUR FROM range(99) t(i)"
     )
+
+
+def _insert_raw_extract(con: duckdb.DuckDBPyConnection) -> None:
+    """The raw extract as the loader keeps it (all text, with address and status notes)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute(
+        "CREATE TABLE raw.philadelphia_311_demo (service_request_id VARCHAR, address VARCHAR, "
+        "status_notes VARCHAR, source_file VARCHAR, source_row BIGINT)"
+    )
+    con.execute(
+        "INSERT INTO raw.philadelphia_311_demo VALUES (?, ?, ?, 'city_311_2025b.csv', 7)",
+        ["SD-2-1", RECORD_ADDRESS, RECORD_NOTE],
+    )
+
+
+class DownloadCapture:
+    """The files an AppTest run offers through st.download_button, by button label.
+
+    AppTest keeps downloads in an in-memory media store it drops after each run; the tests
+    swap in recording subclasses (``install``) so they can read the exact bytes a page offers,
+    including deferred ones (a callable run only when a visitor presses the button).
+    """
+
+    def __init__(self) -> None:
+        self.storages: list[Any] = []
+        self.managers: list[Any] = []
+
+    def install(self, monkeypatch: Any) -> DownloadCapture:
+        """Record every media store and manager AppTest creates from now on."""
+        import streamlit.testing.v1.app_test as app_test_module
+        from streamlit.runtime.media_file_manager import MediaFileManager
+        from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+        capture = self
+
+        class RecordingStorage(MemoryMediaFileStorage):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                capture.storages.append(self)
+
+        class RecordingManager(MediaFileManager):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                capture.managers.append(self)
+
+        monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", RecordingStorage)
+        monkeypatch.setattr(app_test_module, "MediaFileManager", RecordingManager)
+        return self
+
+    def content(self, at: Any, label: str) -> bytes:
+        """The bytes behind the download button with this label in the last run of ``at``."""
+        buttons = [b for b in at.get("download_button") if b.proto.label == label]
+        assert buttons, f"no download button labelled {label!r}"
+        proto = buttons[0].proto
+        deferred = getattr(proto, "deferred_file_id", "")
+        if deferred:
+            entry = self.managers[-1]._deferred_callables[deferred]
+            produced = entry["callable"]()
+            return produced.encode("utf-8") if isinstance(produced, str) else bytes(produced)
+        file_id = proto.url.rsplit("/", 1)[1].split(".")[0]
+        return bytes(self.storages[-1].get_file(file_id).content)

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,34 +38,44 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """streamlit run on localhost against the fixture warehouse; yields its base URL."""
+def require_chromium() -> None:
+    """Skip (fail under CI) when Debian's chromium is not installed."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail("Debian's chromium is missing; `make test` installs it")
         pytest.skip("Debian's chromium is not installed (make test installs it)")
-    warehouse = tmp_path_factory.mktemp("browser") / "wh.duckdb"
-    build_fixture_warehouse(warehouse)
+
+
+@contextmanager
+def run_dashboard(warehouse: Path, *script_args: str) -> Iterator[str]:
+    """`streamlit run dashboard/app.py [-- script_args]` on localhost against a warehouse, with
+    a meetings database beside it (never the developer's own); yields its base URL."""
     port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "dashboard/app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    if script_args:
+        command += ["--", *script_args]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "dashboard/app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        command,
         cwd=ROOT,
-        env={**os.environ, "CITYSTAT_WAREHOUSE": str(warehouse)},
+        env={
+            **os.environ,
+            "CITYSTAT_WAREHOUSE": str(warehouse),
+            "CITYSTAT_MEETINGS_DB": str(warehouse.parent / "meetings.sqlite"),
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -84,6 +95,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """streamlit run on localhost against the fixture warehouse; yields its base URL."""
+    require_chromium()
+    warehouse = tmp_path_factory.mktemp("browser") / "wh.duckdb"
+    build_fixture_warehouse(warehouse)
+    with run_dashboard(warehouse) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,13 @@
-"""Department view: one department's index, metrics, services and data freshness."""
+"""Department view: one department's index, metrics, open action items, services and data
+freshness."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard import meetings_store as store
 from dashboard.page_support import choose_from_url, remember_in_url, require_service_tables
 from dashboard.presentation import (
     MISSING,
@@ -87,6 +90,41 @@ else:
             "Details": st.column_config.LinkColumn("Details", display_text="Open metric →"),
         },
     )
+
+st.subheader("Open action items")
+if not store.meetings_db_path().exists():
+    st.caption("No stat review meeting has been held yet.")
+else:
+    connection = store.connect()
+    try:
+        actions = store.open_actions(connection, department)
+    finally:
+        connection.close()
+    if actions.empty:
+        st.caption(f"No open action item on {department}'s metrics.")
+    else:
+        overdue = int(actions["overdue"].sum())
+        if overdue:
+            st.warning(f"{overdue} of {len(actions)} open action items are overdue.")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "#": actions["action_id"].astype(int).tolist(),
+                    "Action": actions["description"].astype(str).tolist(),
+                    "Metric": actions["metric_label"].astype(str).tolist(),
+                    "Owner": actions["owner"].astype(str).tolist(),
+                    "Due": actions["due_date"].astype(str).tolist(),
+                    "Overdue": ["⚠ Overdue" if o else "" for o in actions["overdue"]],
+                    "Raised": [f"Meeting of {d}" for d in actions["raised_on"]],
+                    "Meeting": [f"meetings?meeting={m}" for m in actions["raised_at_meeting"]],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Meeting": st.column_config.LinkColumn("Meeting", display_text="Open meeting →")
+            },
+        )
 
 st.subheader("Services")
 catalog = data.service_catalog(warehouse)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, site
 from dashboard.page_support import choose_from_url, remember_in_url, require_service_tables
 from dashboard.presentation import (
     default_grain,
@@ -24,7 +24,8 @@ if warehouse is None:
     st.stop()
 require_service_tables(warehouse)
 
-metrics = data.equity_metrics(warehouse).set_index("metric_id", drop=False)
+public = site.is_public()
+metrics = data.equity_metrics(warehouse, public_only=public).set_index("metric_id", drop=False)
 metric_ids = [str(m) for m in metrics["metric_id"]]
 if not metric_ids:
     st.info("No metric is broken down by council district.")
@@ -62,6 +63,7 @@ st.query_params["grain"] = grain
 
 label = str(metrics.at[metric_id, "label"])
 unit = str(metrics.at[metric_id, "unit"])
+st.caption(f"How it is computed: {metrics.at[metric_id, 'methodology']!s}")
 gaps = data.district_gaps(warehouse, metric_id, grain)
 if gaps.empty:
     st.info(f"No complete {grain_label(grain).lower()} has council-district values yet.")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, site
 from dashboard.presentation import (
     RUN_STEP_ORDER,
     format_count,
@@ -29,6 +31,9 @@ st.caption(
 
 st.subheader("Latest file per source")
 loads = data.latest_loads(warehouse)
+if site.is_public():
+    # File names, never where they sit on the city's servers.
+    loads = loads.assign(file=[PurePath(str(name)).name for name in loads["file"]])
 if loads.empty:
     st.info("No file has been loaded yet.")
 else:

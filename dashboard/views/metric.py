@@ -7,9 +7,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, site
 from dashboard.presentation import (
     MISSING,
+    csv_bytes,
     default_grain,
     delta_colour,
     describe_baseline,
@@ -140,9 +141,14 @@ def _freshness(warehouse: data.Warehouse) -> None:
 warehouse = data.current_warehouse()
 if warehouse is None:
     st.stop()
-catalog = data.metric_catalog(warehouse).set_index("metric_id", drop=False)
+public = site.is_public()
+# On the public site only public metrics exist: any other id from a link is ignored.
+catalog = data.metric_catalog(warehouse, public_only=public).set_index("metric_id", drop=False)
 metric_ids = [str(metric_id) for metric_id in catalog["metric_id"]]
 if not metric_ids:
+    if public:
+        st.info("The city has not published any metric yet.")
+        st.stop()
     st.warning("The warehouse holds no metric definitions. Run `citystat run` to compute them.")
     st.stop()
 
@@ -180,7 +186,7 @@ grain = grain_col.radio(
 st.query_params["metric"] = metric_id
 st.query_params["grain"] = grain
 
-definition = data.metric_definition(warehouse, metric_id) or {}
+definition = data.metric_definition(warehouse, metric_id, public_only=public) or {}
 unit: str | None = definition.get("unit")
 st.title(str(definition["label"]))
 st.caption(
@@ -228,7 +234,7 @@ _definition(warehouse, definition, metric_id, grain)
 _freshness(warehouse)
 st.download_button(
     "Download this series (CSV)",
-    data=complete.to_csv(index=False).encode("utf-8"),
+    data=csv_bytes(complete),
     file_name=f"{metric_id}_{grain}.csv",
     mime="text/csv",
     on_click="ignore",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, site
 from dashboard.presentation import (
     default_grain,
     format_timestamp,
@@ -22,6 +22,7 @@ st.title("Scorecard")
 warehouse = data.current_warehouse()
 if warehouse is None:
     st.stop()
+public = site.is_public()
 
 grains = order_grains(data.available_grains(warehouse))
 if not grains:
@@ -30,7 +31,9 @@ if not grains:
 
 filter_col, grain_col = st.columns([2, 3])
 department = filter_col.selectbox(
-    "Department", [ALL_DEPARTMENTS, *data.departments(warehouse)], key="scorecard_department"
+    "Department",
+    [ALL_DEPARTMENTS, *data.departments(warehouse, public_only=public)],
+    key="scorecard_department",
 )
 grain = grain_col.radio(
     "Period",
@@ -40,8 +43,16 @@ grain = grain_col.radio(
     horizontal=True,
     key="scorecard_grain",
 )
-board = data.scorecard(warehouse, grain, None if department == ALL_DEPARTMENTS else department)
+board = data.scorecard(
+    warehouse,
+    grain,
+    None if department == ALL_DEPARTMENTS else department,
+    public_only=public,
+)
 if board.empty:
+    if public and not data.public_metric_ids(warehouse):
+        st.info("The city has not published any metric yet.")
+        st.stop()
     st.info(f"No metrics for {department} at the {grain_label(grain).lower()} grain.")
     st.stop()
 
@@ -84,3 +95,15 @@ for cohort, rows in table.groupby(board["cohort_service"].fillna("Other"), sort=
         column_config=column_config,
         width="stretch",
     )
+    if public:
+        # The public site explains every number where it is shown.
+        st.markdown(
+            "\n".join(
+                f"- **{label}:** {methodology}"
+                for label, methodology in zip(
+                    board.loc[rows.index, "label"],
+                    board.loc[rows.index, "methodology"],
+                    strict=True,
+                )
+            )
+        )

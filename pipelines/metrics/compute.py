@@ -88,6 +88,7 @@ def _record_definition(
         "canonical_table": canonical_table(config, metric),
         "availability": availability.note,
         "baseline_period": metric.baseline.period if metric.baseline else None,
+        "public": metric.public,
     }
     names = ", ".join(values)
     placeholders = ", ".join("?" for _ in values)

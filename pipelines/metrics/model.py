@@ -106,6 +106,8 @@ class Metric(_Strict):
     grains: list[str] | None = None
     dimensions: list[str] | None = None
     baseline: Baseline | None = None
+    # Shown on the public site and in the open-data CSV; internal-only unless set.
+    public: bool = False
 
     _conditions = field_validator("filter", "numerator", "denominator", mode="before")(
         _as_condition_list

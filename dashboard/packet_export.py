@@ -1,0 +1,422 @@
+"""A meeting's packet as a printable, self-contained HTML document and as CSV.
+
+The HTML carries its own print CSS and draws each trend as inline SVG built here, so it opens
+and prints offline: nothing is fetched from the internet, no script runs. Every text that came
+from a person or a configuration file is HTML-escaped. Nothing here imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+import pandas as pd
+
+from dashboard.meetings_store import COMMENTARY_FIELDS, Packet
+from dashboard.presentation import (
+    MISSING,
+    csv_bytes,
+    describe_change,
+    direction_text,
+    format_value,
+    grain_label,
+    status_colour,
+    status_label,
+)
+
+PACKET_CSV_COLUMNS = (
+    "meeting_id",
+    "meeting_date",
+    "scope",
+    "metric_id",
+    "metric",
+    "department",
+    "unit",
+    "direction",
+    "period",
+    "under_review",
+    "value",
+    "target",
+    "status",
+    "count",
+)
+
+
+def packet_title(packet: Packet) -> str:
+    """'Stat review: Streets Department, 2025-04-20'."""
+    meeting = packet.meeting
+    return f"Stat review: {meeting['scope_name']}, {meeting['meeting_date']}"
+
+
+def packet_file_stem(packet: Packet) -> str:
+    """A file name for the packet's downloads, e.g. 'stat-review-3-2025-04-20'."""
+    return f"stat-review-{packet.meeting['meeting_id']}-{packet.meeting['meeting_date']}"
+
+
+def reviewed_periods(values: pd.DataFrame) -> dict[str, str]:
+    """Each metric's period under review: the latest period its packet froze."""
+    latest = values.sort_values("period_start").groupby("metric_id", sort=False).tail(1)
+    return dict(
+        zip(latest["metric_id"].astype(str), latest["period_label"].astype(str), strict=True)
+    )
+
+
+def packet_values_table(packet: Packet) -> pd.DataFrame:
+    """One row per frozen metric value, with the meeting and metric it belongs to."""
+    values = packet.values.merge(
+        packet.metrics[["metric_id", "label", "department", "unit", "direction"]],
+        on="metric_id",
+        how="left",
+    )
+    reviewed = reviewed_periods(packet.values)
+    meeting = packet.meeting
+    return pd.DataFrame(
+        {
+            "meeting_id": [int(meeting["meeting_id"])] * len(values),
+            "meeting_date": [str(meeting["meeting_date"])] * len(values),
+            "scope": [str(meeting["scope_name"])] * len(values),
+            "metric_id": values["metric_id"].astype(str).tolist(),
+            "metric": values["label"].astype(str).tolist(),
+            "department": values["department"].astype(str).tolist(),
+            "unit": values["unit"].astype(str).tolist(),
+            "direction": values["direction"].tolist(),
+            "period": values["period_label"].astype(str).tolist(),
+            "under_review": [
+                reviewed.get(str(m)) == str(p)
+                for m, p in zip(values["metric_id"], values["period_label"], strict=True)
+            ],
+            "value": values["value"].astype(float).tolist(),
+            "target": values["target"].astype(float).tolist(),
+            "status": values["status"].tolist(),
+            "count": values["count"].tolist(),
+        },
+        columns=list(PACKET_CSV_COLUMNS),
+    )
+
+
+def packet_csv(packet: Packet) -> bytes:
+    """The packet's frozen metric values as formula-safe CSV."""
+    return csv_bytes(packet_values_table(packet))
+
+
+# ------------------------------------------------------------------------------ the chart
+
+_WIDTH, _HEIGHT = 640, 210
+_LEFT, _RIGHT, _TOP, _BOTTOM = 78, 40, 14, 46
+
+
+def nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
+    """Round axis ticks covering low..high: steps of 1, 2, 2.5 or 5 times a power of ten."""
+    span = high - low or abs(high) or 1.0
+    raw = span / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * 0.999)
+    # A hair of slack so 0.7 / 0.05 = 13.999... still starts the axis at 0.70.
+    first = math.floor(low / step + 1e-9)
+    last = math.ceil(high / step - 1e-9)
+    if last == first:
+        last += 1
+    return [round(n * step, 12) for n in range(first, last + 1)]
+
+
+def trend_svg(series: pd.DataFrame, unit: str | None, title: str) -> str:
+    """Inline SVG: the values as a line with status-coloured markers, the target dashed.
+
+    ``series`` has period_label, value, target and status, oldest first. Returns "" when no
+    period has a value.
+    """
+    rows = series[series["value"].notna()]
+    if rows.empty:
+        return ""
+    numbers = [float(v) for v in rows["value"]] + [
+        float(t) for t in series["target"] if pd.notna(t)
+    ]
+    ticks = nice_ticks(min(numbers), max(numbers))
+    low, high = ticks[0], ticks[-1]
+    labels = series["period_label"].astype(str).tolist()
+    plot_right = _WIDTH - _RIGHT
+    step = (plot_right - _LEFT) / max(1, len(labels) - 1)
+
+    def x(index: int) -> float:
+        return _LEFT + (index * step if len(labels) > 1 else (plot_right - _LEFT) / 2)
+
+    def y(value: float) -> float:
+        return _TOP + (high - value) / (high - low) * (_HEIGHT - _TOP - _BOTTOM)
+
+    parts = [
+        f'<svg class="trend" viewBox="0 0 {_WIDTH} {_HEIGHT}" width="{_WIDTH}" '
+        f'height="{_HEIGHT}" role="img" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for tick in ticks:
+        parts.append(
+            f'<line x1="{_LEFT}" x2="{plot_right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            'stroke="#e5e7eb"/>'
+            f'<text x="{_LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" class="tick">'
+            f"{escape(format_value(tick, unit))}</text>"
+        )
+    # At most about eight period labels, always the first and the last.
+    every = max(1, -(-len(labels) // 8))
+    for index, label in enumerate(labels):
+        if index % every == 0 or index == len(labels) - 1:
+            parts.append(
+                f'<text x="{x(index):.1f}" y="{_HEIGHT - _BOTTOM + 18}" text-anchor="middle" '
+                f'class="tick">{escape(label)}</text>'
+            )
+    targets = [(i, float(t)) for i, t in enumerate(series["target"]) if pd.notna(t)]
+    if targets:
+        # A step line: a target holds from one period to the next, like the dashboard's.
+        # Each target spans half a period either side of its point, inside the plot.
+        half = step / 2 if len(labels) > 1 else 20
+        path = []
+        for i, target in targets:
+            left, right = max(_LEFT, x(i) - half), min(plot_right, x(i) + half)
+            path.append(f"{left:.1f},{y(target):.1f} {right:.1f},{y(target):.1f}")
+        parts.append(
+            f'<polyline points="{" ".join(path)}" fill="none" stroke="#444" '
+            'stroke-dasharray="6 4" stroke-width="2"><title>Target</title></polyline>'
+        )
+    points = [
+        (index, float(value), status)
+        for index, (value, status) in enumerate(zip(series["value"], series["status"], strict=True))
+        if pd.notna(value)
+    ]
+    parts.append(
+        '<polyline points="'
+        + " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v, _ in points)
+        + '" fill="none" stroke="#1f4e79" stroke-width="2.5"/>'
+    )
+    for index, value, status in points:
+        parts.append(
+            f'<circle cx="{x(index):.1f}" cy="{y(value):.1f}" r="5.5" '
+            f'fill="{status_colour(status)}" stroke="#fff" stroke-width="1.5">'
+            f"<title>{escape(labels[index])}: {escape(format_value(value, unit))}, "
+            f"{escape(status_label(status))}</title></circle>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------- the document
+
+_CSS = """
+@page { size: A4; margin: 16mm 14mm; }
+* { box-sizing: border-box; }
+body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #111827;
+       font-size: 10.5pt; line-height: 1.4; margin: 0 auto; max-width: 190mm; padding: 8mm 0; }
+h1 { font-size: 19pt; margin: 0 0 2mm; color: #1f4e79; }
+h2 { font-size: 13.5pt; margin: 7mm 0 2mm; color: #1f4e79; border-bottom: 1px solid #cbd5e1;
+     padding-bottom: 1mm; }
+h3 { font-size: 11pt; margin: 3mm 0 1mm; }
+.meta, .note { color: #4b5563; font-size: 9pt; margin: 0 0 1mm; }
+table { border-collapse: collapse; width: 100%; margin: 2mm 0 3mm; font-size: 9.5pt; }
+th, td { border: 1px solid #d1d5db; padding: 1.2mm 2mm; text-align: left; vertical-align: top; }
+th { background: #f3f4f6; }
+td.num { text-align: right; white-space: nowrap; }
+.status { font-weight: 600; white-space: nowrap; }
+.overdue { color: #c62828; font-weight: 700; }
+.metric { break-inside: avoid; page-break-inside: avoid; margin-top: 6mm; }
+.facts { display: flex; gap: 4mm; flex-wrap: wrap; margin: 2mm 0; }
+.fact { border: 1px solid #d1d5db; border-radius: 2mm; padding: 1.5mm 3mm; min-width: 34mm; }
+.fact .label { color: #4b5563; font-size: 8.5pt; }
+.fact .value { font-size: 12.5pt; font-weight: 600; }
+.commentary dt { font-weight: 700; margin-top: 1.5mm; }
+.commentary dd { margin: 0 0 0 4mm; white-space: pre-wrap; }
+svg.trend { max-width: 100%; height: auto; display: block; }
+svg .tick { font-size: 11px; fill: #4b5563; font-family: inherit; }
+.empty { color: #6b7280; font-style: italic; }
+@media print { body { padding: 0; } a { color: inherit; text-decoration: none; } }
+"""
+
+
+def _cell(text: object, css: str = "") -> str:
+    attribute = f' class="{css}"' if css else ""
+    return f"<td{attribute}>{escape(str(text))}</td>"
+
+
+def _status_cell(status: object) -> str:
+    colour = status_colour(None if pd.isna(status) else str(status))  # type: ignore[call-overload]
+    label = status_label(None if pd.isna(status) else str(status))  # type: ignore[call-overload]
+    return f'<td class="status" style="color:{colour}">{escape(label)}</td>'
+
+
+def _summary(packet: Packet, reviewed: dict[str, str]) -> str:
+    rows = []
+    for metric in packet.metrics.to_dict("records"):
+        series = packet.values[packet.values["metric_id"] == metric["metric_id"]]
+        unit, direction = metric["unit"], metric["direction"]
+        if series.empty:
+            rows.append(
+                f"<tr>{_cell(metric['label'])}<td colspan=5 class=empty>No complete period "
+                "was available when the packet was frozen.</td></tr>"
+            )
+            continue
+        latest = series.iloc[-1]
+        prior = series.iloc[-2]["value"] if len(series) > 1 else None
+        change = describe_change(latest["value"], prior, unit, direction).text
+        rows.append(
+            "<tr>"
+            + _cell(metric["label"])
+            + _cell(reviewed.get(str(metric["metric_id"]), MISSING))
+            + _cell(format_value(latest["value"], unit), "num")
+            + _cell(format_value(latest["target"], unit), "num")
+            + _status_cell(latest["status"])
+            + _cell(change, "num")
+            + "</tr>"
+        )
+    return (
+        "<table><thead><tr><th>Metric</th><th>Period</th><th>Value</th><th>Target</th>"
+        "<th>Status</th><th>Change</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )
+
+
+def _actions_table(actions: pd.DataFrame, show_raised: bool) -> str:
+    if actions.empty:
+        return '<p class="empty">None.</p>'
+    head = "<th>Action</th><th>Metric</th><th>Owner</th><th>Due</th><th>Status</th>"
+    head += "<th>Raised</th>" if show_raised else ""
+    rows = []
+    for item in actions.to_dict("records"):
+        status = str(item["status"]).capitalize()
+        if bool(item["overdue"]):
+            status_html = '<td class="overdue">⚠ Overdue</td>'  # only open items are overdue
+        else:
+            status_html = _cell(status)
+        rows.append(
+            "<tr>"
+            + _cell(item["description"])
+            + _cell(item["metric_label"])
+            + _cell(item["owner"])
+            + _cell(item["due_date"], "num")
+            + status_html
+            + (_cell(f"Meeting of {item['raised_on']}") if show_raised else "")
+            + "</tr>"
+        )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _commentary_html(packet: Packet, metric_id: str) -> str:
+    notes = packet.commentary[packet.commentary["metric_id"] == metric_id]
+    if notes.empty:
+        return '<p class="empty">No commentary recorded.</p>'
+    blocks = []
+    for note in notes.to_dict("records"):
+        items = "".join(
+            f"<dt>{escape(label)}</dt><dd>{escape(str(note[field]))}</dd>"
+            for field, label in COMMENTARY_FIELDS.items()
+            if note.get(field)
+        )
+        blocks.append(
+            f"<h3>Commentary, {escape(str(note['period_label']))}</h3>"
+            f'<dl class="commentary">{items}</dl>'
+        )
+    return "".join(blocks)
+
+
+def _metric_section(packet: Packet, metric: dict[str, object], grain: str) -> str:
+    metric_id = str(metric["metric_id"])
+    unit = None if metric["unit"] is None else str(metric["unit"])
+    series = packet.values[packet.values["metric_id"] == metric_id]
+    label = str(metric["label"])
+    head = (
+        f'<section class="metric" id="{escape(metric_id)}"><h2>{escape(label)}</h2>'
+        f'<p class="meta">{escape(str(metric["department"]))} · owner: '
+        f"{escape(str(metric['owner']))} · {escape(direction_text(metric['direction']))}"  # type: ignore[arg-type]
+        "</p>"
+    )
+    if series.empty:
+        body = '<p class="empty">No complete period was available when the packet was frozen.</p>'
+    else:
+        latest = series.iloc[-1]
+        facts = [
+            (f"Value, {latest['period_label']}", format_value(latest["value"], unit)),
+            ("Target", format_value(latest["target"], unit)),
+        ]
+        body = (
+            '<div class="facts">'
+            + "".join(
+                f'<div class="fact"><div class="label">{escape(name)}</div>'
+                f'<div class="value">{escape(text)}</div></div>'
+                for name, text in facts
+            )
+            + f'<div class="fact"><div class="label">Status</div><div class="value status" '
+            f'style="color:{status_colour(latest["status"])}">'
+            f"{escape(status_label(latest['status']))}</div></div></div>"
+            + trend_svg(series, unit, f"{label} by {grain_label(grain).lower()}")
+            + '<p class="note">Solid line: the value, each dot coloured by its status; '
+            "dashed line: the target.</p>"
+        )
+    methodology = (
+        f'<p class="note"><strong>How it is computed.</strong> '
+        f"{escape(str(metric['methodology'] or MISSING))}</p>"
+    )
+    actions = packet.actions[packet.actions["metric_id"] == metric_id]
+    action_html = (
+        "<h3>Action items</h3>" + _actions_table(actions, show_raised=True)
+        if not actions.empty
+        else ""
+    )
+    return (
+        head + body + methodology + _commentary_html(packet, metric_id) + action_html + "</section>"
+    )
+
+
+def packet_html(packet: Packet) -> str:
+    """The packet as one printable HTML document: summary, carried-over and new action items,
+    then each metric's frozen values, trend chart, methodology, commentary and actions."""
+    meeting = packet.meeting
+    grain = str(meeting["grain"])
+    reviewed = reviewed_periods(packet.values)
+    carried = packet.actions[packet.actions["carried_over"]]
+    raised = packet.actions[~packet.actions["carried_over"]]
+    provenance = (
+        f"Packet frozen {meeting['created_at']} UTC from warehouse run "
+        f"{meeting['run_id'] or MISSING} (data as of {meeting['data_as_of'] or MISSING}); "
+        "later data loads do not change it."
+    )
+    scope = "Department" if meeting["scope_kind"] == "department" else "Cohort"
+    previous = (
+        f"Carried over from the meeting of {packet.previous['meeting_date']}"
+        if packet.previous
+        else "Carried over from the previous meeting"
+    )
+    first_note = (
+        ""
+        if packet.previous
+        else f'<p class="empty">This is the first meeting reviewing '
+        f"{escape(str(meeting['scope_name']))}: nothing to carry over.</p>"
+    )
+    overdue = int(carried["overdue"].sum()) if not carried.empty else 0
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(packet_title(packet))}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<header><h1>{escape(packet_title(packet))}</h1>",
+        f'<p class="meta">{escape(scope)}: <strong>{escape(str(meeting["scope_name"]))}</strong>'
+        f" · periods: {escape(grain_label(grain).lower())}"
+        + (f" · {escape(str(meeting['title']))}" if meeting.get("title") else "")
+        + "</p>",
+        f'<p class="meta">{escape(provenance)}</p></header>',
+        "<h2>Summary</h2>",
+        _summary(packet, reviewed),
+        f"<h2>{escape(previous)}</h2>",
+        (
+            f'<p class="overdue">{overdue} of {len(carried)} carried-over items are overdue.</p>'
+            if overdue
+            else ""
+        ),
+        first_note or _actions_table(carried, show_raised=True),
+        "<h2>Action items raised at this meeting</h2>",
+        _actions_table(raised, show_raised=False),
+    ]
+    parts += [
+        _metric_section(packet, {str(k): v for k, v in metric.items()}, grain)
+        for metric in packet.metrics.to_dict("records")
+    ]
+    parts.append(
+        '<footer><p class="note">citystat stat review packet. Values are citywide and frozen '
+        "when the meeting was created.</p></footer></body></html>"
+    )
+    return "\n".join(parts)
