@@ -72,7 +72,7 @@ def main() -> None:
     page = st.navigation(_public_pages() if public else _internal_pages())
     if public:
         st.caption(PUBLIC_NOTICE)
-    warehouse = data.current_warehouse()
+    warehouse = data.pin_warehouse()
     if warehouse is None:
         # The public site never shows server paths.
         st.error(PUBLIC_UNAVAILABLE if public else _missing_warehouse_message())

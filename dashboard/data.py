@@ -1,8 +1,9 @@
 """Read-only access to the published warehouse: small, cached DataFrames for the pages.
 
-This is the only module that opens the warehouse and the only one that caches. Every query
-is cached on (file path, modification time), so a newly published warehouse is read on the
-next rerun without restarting the app.
+This is the only module that opens the warehouse and the only one that caches. The app pins
+the published version at the start of every rerun; every query is cached on that version, so
+a newly published warehouse is read on the next rerun without restarting the app, and a page
+never mixes two versions.
 """
 
 from __future__ import annotations
@@ -15,27 +16,44 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pipelines.warehouse import warehouse_path
+from pipelines.warehouse import published_file, published_version, warehouse_path
 
 
 @dataclass(frozen=True)
 class Warehouse:
-    """One published version of the warehouse file: its path and modification time."""
+    """One published version of the warehouse: the version file and its identity."""
 
     path: str
-    mtime_ns: int
+    version: str
+
+
+_PINNED = "citystat_warehouse_version"
+
+
+def resolve_warehouse() -> Warehouse | None:
+    """The version published right now (the symlink resolved), or None when there is none."""
+    published = warehouse_path()
+    current, version = published_file(published), published_version(published)
+    if current is None or version is None:
+        return None
+    return Warehouse(path=str(current), version=version)
+
+
+def pin_warehouse() -> Warehouse | None:
+    """Resolve the published version once at the start of a rerun, for every page query.
+
+    A run may publish while someone reads a page: every query of this rerun still reads the
+    version pinned here, and the next rerun picks up the new one, never mid-page.
+    """
+    warehouse = resolve_warehouse()
+    st.session_state[_PINNED] = warehouse
+    return warehouse
 
 
 def current_warehouse() -> Warehouse | None:
-    """The warehouse file as it is now, or None when it does not exist."""
-    path = Path(warehouse_path())
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return None
-    if not path.is_file():
-        return None
-    return Warehouse(path=str(path), mtime_ns=stat.st_mtime_ns)
+    """The version pinned for this rerun (resolved now if the app did not pin one)."""
+    pinned = st.session_state.get(_PINNED)
+    return pinned if isinstance(pinned, Warehouse) else resolve_warehouse()
 
 
 def expected_warehouse_path() -> Path:
@@ -44,9 +62,9 @@ def expected_warehouse_path() -> Path:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _query(path: str, mtime_ns: int, sql: str, params: dict[str, Any]) -> pd.DataFrame:
-    """Run one read-only query; mtime_ns is part of the cache key so new files are re-read."""
-    del mtime_ns  # only there to key the cache
+def _query(path: str, version: str, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    """Run one read-only query; version keys the cache, so a new version is read afresh."""
+    del version  # only there to key the cache (a plain-file warehouse reuses its path)
     con = duckdb.connect(path, read_only=True)
     try:
         return con.execute(sql, params).df()
@@ -55,8 +73,17 @@ def _query(path: str, mtime_ns: int, sql: str, params: dict[str, Any]) -> pd.Dat
 
 
 def _run(wh: Warehouse, sql: str, **params: Any) -> pd.DataFrame:
-    # Copy so a page that adds columns never mutates the cached frame.
-    return _query(wh.path, wh.mtime_ns, sql, params).copy()
+    try:
+        return _query(wh.path, wh.version, sql, params)
+    except duckdb.IOException:
+        # The pinned version was pruned by later runs while this page was open: read the
+        # version published now instead (only ever between whole queries).
+        if Path(wh.path).exists():
+            raise
+        fresh = pin_warehouse()
+        if fresh is None:
+            raise
+        return _query(fresh.path, fresh.version, sql, params)
 
 
 _PUBLISHED_RUN_SQL = """

@@ -19,7 +19,8 @@ DATA_DIR = Path(os.environ.get("CITYSTAT_DATA_DIR", PROJECT_ROOT / "data"))
 DEMO_DIR = DATA_DIR / "demo"
 METRICS_FILE = Path(os.environ.get("CITYSTAT_METRICS_FILE", PROJECT_ROOT / "metrics.yml"))
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
-SOURCES_DIR = Path(__file__).resolve().parent / "sources"
+# Mappings ship in the package; a city may keep its own elsewhere (CITYSTAT_SOURCES_DIR).
+SOURCES_DIR = Path(os.environ.get("CITYSTAT_SOURCES_DIR", Path(__file__).resolve().parent / "sources"))
 
 
 def warehouse_path() -> Path:

@@ -25,7 +25,7 @@ MEDIAN = "street_defect_median_days"
 def warehouse(tmp_path: Path) -> data.Warehouse:
     path = tmp_path / "wh.duckdb"
     build_fixture_warehouse(path)
-    return data.Warehouse(path=str(path), mtime_ns=path.stat().st_mtime_ns)
+    return data.Warehouse(path=str(path), version=f"{path.name}@{path.stat().st_mtime_ns}")
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ def site_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("public")
     warehouse = folder / "wh.duckdb"
     build_fixture_warehouse(warehouse)
-    wh = data.Warehouse(str(warehouse), warehouse.stat().st_mtime_ns)
+    wh = data.Warehouse(str(warehouse), f"{warehouse.name}@{warehouse.stat().st_mtime_ns}")
     definitions, values = data.packet_source(wh, ["street_defect_on_time"], "month")
     con = store.connect(folder / "meetings.sqlite")
     spec = store.MeetingSpec(
