@@ -119,7 +119,8 @@ def recent_runs(wh: Warehouse, limit: int = 10) -> pd.DataFrame:
 
 _CATALOG_SQL = """
 SELECT metric_id, label, description, methodology, department, owner, cohort_service,
-       unit, direction, kind, grains, dimensions, min_count, canonical_table, availability
+       unit, direction, kind, grains, dimensions, min_count, canonical_table,
+       coalesce(availability, '') AS availability  -- '' when computable: NULL reads as NaN
 FROM metric_definitions
 ORDER BY rowid
 """
@@ -679,7 +680,7 @@ def open_data_values(wh: Warehouse) -> pd.DataFrame:
 
 _OPEN_DEFINITIONS_SQL = """
 SELECT metric_id, label, description, methodology, department, unit, direction, grains,
-       dimensions, min_count, availability
+       dimensions, min_count, coalesce(availability, '') AS availability
 FROM metric_definitions
 WHERE list_contains($public_ids, metric_id)
 ORDER BY rowid

@@ -20,7 +20,9 @@ DEMO_DIR = DATA_DIR / "demo"
 METRICS_FILE = Path(os.environ.get("CITYSTAT_METRICS_FILE", PROJECT_ROOT / "metrics.yml"))
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 # Mappings ship in the package; a city may keep its own elsewhere (CITYSTAT_SOURCES_DIR).
-SOURCES_DIR = Path(os.environ.get("CITYSTAT_SOURCES_DIR", Path(__file__).resolve().parent / "sources"))
+SOURCES_DIR = Path(
+    os.environ.get("CITYSTAT_SOURCES_DIR", Path(__file__).resolve().parent / "sources")
+)
 
 
 def warehouse_path() -> Path:

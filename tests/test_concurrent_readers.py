@@ -1,10 +1,10 @@
 """The dashboard reads while the pipeline publishes: no errors, and one version per page.
 
 A tiny city publishes ten daily extracts (after a first one) from a separate `citystat run`
-process while this process renders the scorecard over and over. Day k adds k requests opened in February and one
-request on 2 March + k hours, so the version published after day k shows February's total
-1 + 2 + ... + k = k(k+1)/2 next to "Data as of 2024-03-02 <k>:00". A page that mixed two
-versions would show a total that does not belong to its as-of time.
+process while this process renders the scorecard over and over. Day k adds k requests opened
+in February and one request on 2 March + k hours, so the version published after day k shows
+February's total 1 + 2 + ... + k = k(k+1)/2 next to "Data as of 2024-03-02 <k>:00". A page
+that mixed two versions would show a total that does not belong to its as-of time.
 """
 
 from __future__ import annotations

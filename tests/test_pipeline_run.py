@@ -239,3 +239,40 @@ def test_metrics_only_recomputes_without_reading_the_extracts(
     assert quarters == [("2024-Q1", 20.0)]
     assert [r[0] for r in runs] == ["published", "published"]
     assert "not reloaded" in runs[1][1]
+
+
+def _metric_page(warehouse: Path, metric_id: str, grain: str, monkeypatch: pytest.MonkeyPatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(warehouse))
+    at = AppTest.from_file(
+        str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py"), default_timeout=60
+    )
+    at.switch_page("views/metric.py")
+    at.query_params["metric"] = metric_id
+    at.query_params["grain"] = grain
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_permit_review_page_reports_change_since_the_baseline(
+    demo_run: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, warehouse = demo_run
+    fiscal = _metric(warehouse, "permit_review_median_days", "fiscal_year")
+    at = _metric_page(warehouse, "permit_review_median_days", "fiscal_year", monkeypatch)
+    assert [w.value for w in at.warning] == []  # computable: no "not available" (nor "nan")
+    latest = max(fiscal)  # the latest complete fiscal year
+    markdown = "\n".join(str(m.value) for m in at.markdown)
+    assert f"**Since the baseline, FY2024 → {latest}:** {fiscal['FY2024']:.1f} days → " in markdown
+
+
+def test_a_metric_the_source_cannot_give_says_so(
+    demo_run: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, warehouse = demo_run
+    at = _metric_page(warehouse, "violation_correction_median_days", "month", monkeypatch)
+    assert [w.value for w in at.warning] == [
+        "not available for this source: philadelphia_inspections_demo has no corrected_at"
+    ]
