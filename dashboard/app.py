@@ -46,7 +46,7 @@ def _internal_pages() -> list[Any]:
         st.Page(_PAGES_DIR / "meetings.py", title="Meetings", url_path="meetings"),
         st.Page(
             _PAGES_DIR / "data_quality.py",
-            title="Data quality & freshness",
+            title="Data quality",
             url_path="data-quality",
         ),
         st.Page(_PAGES_DIR / "freshness.py", title="Data freshness", url_path="freshness"),

@@ -1,4 +1,4 @@
-"""Data quality & freshness: last run, per-file row accounting, validation, quarantine."""
+"""Data quality: last run, per-file row accounting, validation, quarantine."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from dashboard.presentation import (
     validation_table,
 )
 
-st.title("Data quality & freshness")
+st.title("Data quality")
 warehouse = data.current_warehouse()
 if warehouse is None:
     st.stop()
