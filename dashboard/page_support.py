@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard.presentation import default_grain, grain_label, order_grains
 
 SERVICE_TABLES = [
     "services",
@@ -37,6 +39,43 @@ def choose_from_url(
         st.session_state[widget_key] = requested
     elif st.session_state.get(widget_key) not in valid:
         st.session_state[widget_key] = fallback
+
+
+def pick_metric_and_grain(
+    warehouse: data.Warehouse, catalog: pd.DataFrame, metric_key: str, grain_key: str
+) -> tuple[str, str]:
+    """Metric picker and grain switch, seeded from the URL and written back to it.
+
+    ``catalog`` is indexed by metric_id with label and department columns.
+    """
+    metric_ids = [str(metric_id) for metric_id in catalog["metric_id"]]
+    choose_from_url("metric", metric_key, metric_ids, metric_ids[0], "metric")
+    pick_col, grain_col = st.columns([3, 2])
+    metric_id = pick_col.selectbox(
+        "Metric",
+        metric_ids,
+        key=metric_key,
+        format_func=lambda key: f"{catalog.at[key, 'label']!s} · {catalog.at[key, 'department']!s}",
+        on_change=remember_in_url,
+        args=(metric_key, "metric"),
+    )
+    grains = order_grains(data.available_grains(warehouse, metric_id))
+    if not grains:
+        st.warning("This metric has no computed values yet. Run `citystat run` to compute them.")
+        st.stop()
+    choose_from_url("grain", grain_key, grains, default_grain(grains) or grains[0], "grain")
+    grain = grain_col.radio(
+        "Period",
+        grains,
+        key=grain_key,
+        format_func=grain_label,
+        horizontal=True,
+        on_change=remember_in_url,
+        args=(grain_key, "grain"),
+    )
+    st.query_params["metric"] = metric_id
+    st.query_params["grain"] = grain
+    return str(metric_id), str(grain)
 
 
 def require_service_tables(warehouse: data.Warehouse) -> None:

@@ -6,13 +6,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, data, site
-from dashboard.page_support import choose_from_url, remember_in_url, require_service_tables
+from dashboard.page_support import pick_metric_and_grain, require_service_tables
 from dashboard.presentation import (
-    default_grain,
     format_value,
     gap_table,
     grain_label,
-    order_grains,
 )
 
 METRIC_KEY = "equity_page_metric"
@@ -30,36 +28,7 @@ metric_ids = [str(m) for m in metrics["metric_id"]]
 if not metric_ids:
     st.info("No metric is broken down by council district.")
     st.stop()
-choose_from_url("metric", METRIC_KEY, metric_ids, metric_ids[0], "metric")
-pick_col, grain_col = st.columns([3, 2])
-
-
-def _metric_name(key: str) -> str:
-    """Label and department shown in the metric picker."""
-    return f"{metrics.at[key, 'label']!s} · {metrics.at[key, 'department']!s}"
-
-
-metric_id = pick_col.selectbox(
-    "Metric",
-    metric_ids,
-    key=METRIC_KEY,
-    format_func=_metric_name,
-    on_change=remember_in_url,
-    args=(METRIC_KEY, "metric"),
-)
-grains = order_grains(data.available_grains(warehouse, metric_id))
-choose_from_url("grain", GRAIN_KEY, grains, default_grain(grains) or grains[0], "grain")
-grain = grain_col.radio(
-    "Period",
-    grains,
-    key=GRAIN_KEY,
-    format_func=grain_label,
-    horizontal=True,
-    on_change=remember_in_url,
-    args=(GRAIN_KEY, "grain"),
-)
-st.query_params["metric"] = metric_id
-st.query_params["grain"] = grain
+metric_id, grain = pick_metric_and_grain(warehouse, metrics, METRIC_KEY, GRAIN_KEY)
 
 label = str(metrics.at[metric_id, "label"])
 unit = str(metrics.at[metric_id, "unit"])

@@ -8,10 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data, site
+from dashboard.page_support import pick_metric_and_grain
 from dashboard.presentation import (
     MISSING,
     csv_bytes,
-    default_grain,
     delta_colour,
     describe_baseline,
     describe_change,
@@ -22,31 +22,12 @@ from dashboard.presentation import (
     format_timestamp,
     format_value,
     grain_label,
-    order_grains,
     status_markdown,
     style_status_column,
 )
 
 METRIC_KEY = "metric_page_metric"
 GRAIN_KEY = "metric_page_grain"
-
-
-def _remember_in_url(widget_key: str, param: str) -> None:
-    """Write a widget's new value to the URL so the page can be shared as it is."""
-    st.query_params[param] = st.session_state[widget_key]
-
-
-def _choose(param: str, widget_key: str, valid: list[str], fallback: str, what: str) -> None:
-    """Seed a widget from the URL; unknown values are ignored with a warning."""
-    requested = st.query_params.get(param)
-    if requested is not None and requested not in valid:
-        shown = ", ".join(valid)
-        st.warning(f"Ignored {what} “{requested}” from the link: it is not one of {shown}.")
-        requested = None
-    if requested is not None:
-        st.session_state[widget_key] = requested
-    elif st.session_state.get(widget_key) not in valid:
-        st.session_state[widget_key] = fallback
 
 
 def _headline(complete: pd.DataFrame, unit: str | None, direction: str | None) -> None:
@@ -152,39 +133,7 @@ if not metric_ids:
     st.warning("The warehouse holds no metric definitions. Run `citystat run` to compute them.")
     st.stop()
 
-_choose("metric", METRIC_KEY, metric_ids, metric_ids[0], "metric")
-pick_col, grain_col = st.columns([3, 2])
-
-
-def _metric_name(key: str) -> str:
-    """Label and department shown in the metric picker."""
-    return f"{catalog.at[key, 'label']!s} · {catalog.at[key, 'department']!s}"
-
-
-metric_id = pick_col.selectbox(
-    "Metric",
-    metric_ids,
-    key=METRIC_KEY,
-    format_func=_metric_name,
-    on_change=_remember_in_url,
-    args=(METRIC_KEY, "metric"),
-)
-grains = order_grains(data.available_grains(warehouse, metric_id))
-if not grains:
-    st.warning("This metric has no computed values yet. Run `citystat run` to compute them.")
-    st.stop()
-_choose("grain", GRAIN_KEY, grains, default_grain(grains) or grains[0], "grain")
-grain = grain_col.radio(
-    "Period",
-    grains,
-    key=GRAIN_KEY,
-    format_func=grain_label,
-    horizontal=True,
-    on_change=_remember_in_url,
-    args=(GRAIN_KEY, "grain"),
-)
-st.query_params["metric"] = metric_id
-st.query_params["grain"] = grain
+metric_id, grain = pick_metric_and_grain(warehouse, catalog, METRIC_KEY, GRAIN_KEY)
 
 definition = data.metric_definition(warehouse, metric_id, public_only=public) or {}
 unit: str | None = definition.get("unit")
