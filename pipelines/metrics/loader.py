@@ -5,7 +5,7 @@ from __future__ import annotations
 import types
 import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -106,33 +106,40 @@ def _load_text(text: str, file_label: str) -> tuple[MetricsConfig | None, list[I
     return config, []
 
 
+Entry = TypeVar("Entry", bound=BaseModel)
+
+
 def _validate_metrics(
     raw_metrics: Any, at: Locator, top: MetricsFile | None
 ) -> tuple[list[Issue], list[tuple[Loc, Metric]]]:
-    if not isinstance(raw_metrics, list):
-        return [], []
-    issues: list[Issue] = []
-    metrics: list[tuple[Loc, Metric]] = []
-    for index, raw in enumerate(raw_metrics):
-        loc: Loc = ("metrics", index)
-        label = _metric_label(raw, index)
-        try:
-            metric = Metric.model_validate(raw)
-        except ValidationError as exc:
-            issues += pydantic_issues(exc, Metric, loc, at, label)
-            continue
-        metrics.append((loc, metric))
-        if top is not None:
-            issues += check_metric(metric, loc, top.defaults, at)
+    issues, metrics = validate_entries(raw_metrics, Metric, "metrics", "id", "metric", at)
     if top is not None:
+        for loc, metric in metrics:
+            issues += check_metric(metric, loc, top.defaults, at)
         issues += check_across_metrics(metrics, at, top.defaults)
     return issues, metrics
 
 
-def _metric_label(raw: Any, index: int) -> str:
-    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-        return f"metric '{raw['id']}'"
-    return f"metrics[{index}]"
+def validate_entries(
+    raw: Any, model: type[Entry], section: str, key: str, noun: str, at: Locator
+) -> tuple[list[Issue], list[tuple[Loc, Entry]]]:
+    """Type-check each entry of a YAML list; one bad entry does not hide the next one's issues.
+
+    Entries are named in messages by their ``key`` ("metric 'x'"), else by position.
+    """
+    if not isinstance(raw, list):
+        return [], []
+    issues: list[Issue] = []
+    entries: list[tuple[Loc, Entry]] = []
+    for index, item in enumerate(raw):
+        loc: Loc = (section, index)
+        named = isinstance(item, dict) and isinstance(item.get(key), str)
+        label = f"{noun} '{item[key]}'" if named else f"{section}[{index}]"
+        try:
+            entries.append((loc, model.model_validate(item)))
+        except ValidationError as exc:
+            issues += pydantic_issues(exc, model, loc, at, label)
+    return issues, entries
 
 
 def pydantic_issues(

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pipelines.metrics.issues import Issue
-from pipelines.metrics.loader import pydantic_issues
+from pipelines.metrics.loader import pydantic_issues, validate_entries
 from pipelines.metrics.model import MetricsConfig
 from pipelines.metrics.rules import Locator, did_you_mean
 from pipelines.metrics.yaml_lines import Loc, YamlSyntaxError, line_of, parse_yaml, to_plain
@@ -124,31 +124,13 @@ def _load_text(text: str, file_label: str) -> tuple[ServicesConfig | None, list[
 def _validate_services(
     raw_services: Any, at: Locator, top: ServicesFile | None
 ) -> tuple[list[Issue], list[tuple[Loc, Service]]]:
-    if not isinstance(raw_services, list):
-        return [], []
-    issues: list[Issue] = []
-    services: list[tuple[Loc, Service]] = []
-    for index, raw in enumerate(raw_services):
-        loc: Loc = ("services", index)
-        label = _service_label(raw, index)
-        try:
-            service = Service.model_validate(raw)
-        except ValidationError as exc:
-            issues += pydantic_issues(exc, Service, loc, at, label)
-            continue
-        services.append((loc, service))
-        if top is not None:
-            issues += check_service(service, loc, top, at)
+    issues, services = validate_entries(raw_services, Service, "services", "name", "service", at)
     if top is not None:
+        for loc, service in services:
+            issues += check_service(service, loc, top, at)
         if not services and not issues:
             issues.append(
                 at.issue(("services",), "services.yml lists no services", "add a service")
             )
         issues += check_across_services(services, at)
     return issues, services
-
-
-def _service_label(raw: Any, index: int) -> str:
-    if isinstance(raw, dict) and isinstance(raw.get("name"), str):
-        return f"service '{raw['name']}'"
-    return f"services[{index}]"
