@@ -32,7 +32,8 @@ def warehouse_path() -> Path:
 
 def versions_dir(published: Path | None = None) -> Path:
     """Folder holding the published versions of a warehouse (pipelines/publish.py)."""
-    return (published or warehouse_path()).parent / "versions"
+    # Resolved, so version paths compare equal to published_file() whatever the cwd.
+    return (published or warehouse_path()).parent.resolve() / "versions"
 
 
 def published_file(published: Path | None = None) -> Path | None:

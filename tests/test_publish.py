@@ -213,6 +213,20 @@ def test_keep_prunes_the_oldest_versions_but_never_the_published_one(
     )
 
 
+def test_a_relative_warehouse_path_never_prunes_the_published_version(
+    town: Town, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Versions listed relative to the working folder once compared unequal to the resolved
+    # published file, so pruning deleted the version just published.
+    monkeypatch.chdir(town.root)
+    relative = town.warehouse.relative_to(town.root)
+    for day in (1, 2, 3):
+        town.write_day(day)
+        run_pipeline(town.metrics, relative, keep=1)
+        assert requests_opened(relative) > 0  # the symlink still points at a file
+    assert len(list_versions(relative)) == 1
+
+
 def test_rollback_restores_the_previous_version_and_says_when_there_is_none(
     town: Town,
 ) -> None:
