@@ -1,0 +1,1 @@
+"""The benchmark harness: measured child processes, baselines, hand-written SQL, the report."""

@@ -1,0 +1,224 @@
+"""The benchmark run: demo data at each size, every figure and its baseline, interleaved.
+
+Every measured operation is its own process (pipeline runs are the ``citystat`` command; the
+rest ``bench/run.py op ...``). A figure and its baseline are run alternately, repeat by
+repeat, so load from other work on this shared machine falls on both alike; only ratios
+measured within one harness run are compared.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .daily import DAILY_NAME
+from .machine import machine, versions
+from .measure import Measurement, own_peak_rss_bytes, run_measured
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BENCH_DIR = PROJECT_ROOT / "bench"
+OUTPUT = BENCH_DIR / "output"
+RUN_SCRIPT = BENCH_DIR / "run.py"
+METRICS_FILE = PROJECT_ROOT / "metrics.yml"
+BIN = Path(sys.executable).parent
+SMALL_ROWS = 10_000  # the dashboard's reference warehouse
+DAILY_ROWS = 10_000
+PAGE_TIMEOUT = 900.0
+
+Log = Callable[[str], None]
+
+
+def _say(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+def data_dir(rows: int) -> Path:
+    """bench/output/data_N: CITYSTAT_DATA_DIR for the demo mappings at N rows."""
+    return OUTPUT / f"data_{rows}"
+
+
+def demo_311(rows: int) -> Path:
+    """The 311 extract folder of the demo at N rows."""
+    return data_dir(rows) / "demo" / "philadelphia_311"
+
+
+def ensure_demo(rows: int, say: Log = _say) -> None:
+    """Generate the demo city at N rows with the real CLI, once (reused when present)."""
+    demo = data_dir(rows) / "demo"
+    (demo_311(rows) / DAILY_NAME).unlink(missing_ok=True)  # left by an interrupted run
+    wanted = [
+        demo_311(rows) / "public_cases_fc.csv",
+        demo / "philadelphia_permits" / "permits.csv",
+        demo / "philadelphia_inspections" / "case_investigations.csv",
+    ]
+    if all(p.exists() for p in wanted):
+        return
+    say(f"generating the demo city at {rows:,} requests")
+    command = [str(BIN / "citystat"), "demo-data", "--rows", str(rows), "--out", str(demo)]
+    command += ["--force"]
+    run_measured(command, OUTPUT / "logs" / f"demo_data_{rows}.log")
+
+
+def _citystat_run(rows: int, warehouse: Path, log: Path, *, rebuild: bool) -> Measurement:
+    command = [str(BIN / "citystat"), "run", "--keep", "1", "--warehouse", str(warehouse)]
+    if rebuild:
+        command.append("--rebuild")
+    env = {"CITYSTAT_DATA_DIR": str(data_dir(rows)), "CITYSTAT_METRICS_FILE": str(METRICS_FILE)}
+    return run_measured(command, log, env)
+
+
+def _op(name: str, *args: str, log: Path, env: dict[str, str] | None = None) -> Measurement:
+    return run_measured([sys.executable, str(RUN_SCRIPT), "op", name, *args], log, env)
+
+
+def published(warehouse: Path) -> Path:
+    """The version file a warehouse symlink points at (the plain file itself otherwise)."""
+    return warehouse.resolve(strict=True)
+
+
+def latest_run_facts(database: Path, log: Path) -> dict[str, Any]:
+    """Steps and files of the latest published run (read in a child process)."""
+    return _op("facts", str(database), log=log).reported
+
+
+def build_small_warehouse(say: Log = _say) -> Path:
+    """The 10,000-request warehouse the dashboard's page times are compared with."""
+    ensure_demo(SMALL_ROWS, say)
+    warehouse = OUTPUT / f"wh_{SMALL_ROWS}" / "citystat.duckdb"
+    if not warehouse.exists():
+        say(f"building the {SMALL_ROWS:,}-request reference warehouse")
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
+        _citystat_run(SMALL_ROWS, warehouse, OUTPUT / "logs" / "small_run.log", rebuild=True)
+    return warehouse
+
+
+class SizeBench:
+    """Every figure at one size, ``repeats`` times each."""
+
+    def __init__(self, rows: int, repeats: int, small: Path, say: Log = _say) -> None:
+        self.rows, self.repeats, self.small, self.say = rows, repeats, small, say
+        self.work = OUTPUT / f"wh_{rows}"
+        self.logs = OUTPUT / "logs" / str(rows)
+        self.warehouse = self.work / "citystat.duckdb"
+        self.base = self.work / "base.duckdb"
+        self.result: dict[str, Any] = {"rows": rows}
+
+    def _record(self, name: str, measurement: Measurement) -> None:
+        self.result.setdefault(name, []).append(asdict(measurement))
+
+    def run(self) -> dict[str, Any]:
+        """Measure every figure at this size; returns what RESULTS.md reports."""
+        ensure_demo(self.rows, self.say)
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.full_pipeline()
+        self.metrics()
+        self.incremental()
+        self.dashboard()
+        return self.result
+
+    def full_pipeline(self) -> None:
+        """Raw DuckDB load and `citystat run --rebuild`, alternately."""
+        demo = data_dir(self.rows) / "demo"
+        for r in range(self.repeats):
+            self.say(f"{self.rows:,}: raw load {r + 1}/{self.repeats}")
+            raw_db = self.work / "raw.duckdb"
+            self._record(
+                "raw_load", _op("raw_load", str(demo), str(raw_db), log=self._log("raw", r))
+            )
+            raw_db.unlink(missing_ok=True)
+            self.say(f"{self.rows:,}: full pipeline {r + 1}/{self.repeats}")
+            run = _citystat_run(self.rows, self.warehouse, self._log("pipeline", r), rebuild=True)
+            self._record("pipeline", run)
+            facts = latest_run_facts(published(self.warehouse), self._log("pipeline_facts", r))
+            self.result.setdefault("pipeline_runs", []).append(facts)
+        # A stable copy of the N-row warehouse: what metrics, incremental runs and pages read.
+        shutil.copyfile(published(self.warehouse), self.base)
+
+    def metrics(self) -> None:
+        """compute_metrics and the hand-written queries on copies of the built warehouse."""
+        copy = self.work / "metrics.duckdb"
+        for r in range(self.repeats):
+            shutil.copyfile(self.base, copy)
+            self.say(f"{self.rows:,}: compute_metrics {r + 1}/{self.repeats}")
+            args = (str(copy), str(METRICS_FILE))
+            self._record("compute", _op("compute", *args, log=self._log("compute", r)))
+            self.say(f"{self.rows:,}: hand-written SQL {r + 1}/{self.repeats}")
+            self._record("handwritten", _op("handwritten", *args, log=self._log("handwritten", r)))
+        self.result["comparison"] = _op("compare", str(copy), log=self._log("compare", 0)).reported
+        copy.unlink(missing_ok=True)
+
+    def incremental(self) -> None:
+        """A daily extract of changed requests merged into a copy of the N-row warehouse."""
+        daily = demo_311(self.rows) / DAILY_NAME
+        full = str(demo_311(self.rows) / "public_cases_fc.csv")
+        made = _op("daily", full, str(daily), str(DAILY_ROWS), log=self._log("daily", 0))
+        self.result["daily_rows"] = made.reported["rows"]
+        try:
+            for r in range(self.repeats):
+                folder = self.work / "incremental"
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir()
+                # A plain file: the run adopts it as its published version, as after an upgrade.
+                shutil.copyfile(self.base, folder / "citystat.duckdb")
+                self.say(f"{self.rows:,}: incremental run {r + 1}/{self.repeats}")
+                log = self._log("incremental", r)
+                run = _citystat_run(self.rows, folder / "citystat.duckdb", log, rebuild=False)
+                self._record("incremental", run)
+                facts = latest_run_facts(
+                    published(folder / "citystat.duckdb"), self._log("incremental_facts", r)
+                )
+                self.result.setdefault("incremental_runs", []).append(facts)
+            shutil.rmtree(self.work / "incremental", ignore_errors=True)
+        finally:
+            # The full pipeline of a later harness run must read the full extract alone.
+            daily.unlink(missing_ok=True)
+
+    def dashboard(self) -> None:
+        """Every page against the N-row and the small warehouse, and the naive page."""
+        csv = demo_311(self.rows) / "public_cases_fc.csv"
+        timeout = str(PAGE_TIMEOUT)
+        for r in range(self.repeats):
+            self.say(f"{self.rows:,}: dashboard pages {r + 1}/{self.repeats}")
+            for name, warehouse in (("pages", self.base), ("pages_small", self.small)):
+                env = {"CITYSTAT_WAREHOUSE": str(warehouse)}
+                self._record(name, _op("pages", timeout, log=self._log(name, r), env=env))
+            self.say(f"{self.rows:,}: naive dashboard {r + 1}/{self.repeats}")
+            env = {"BENCH_NAIVE_CSV": str(csv)}
+            self._record("naive", _op("naive", timeout, log=self._log("naive", r), env=env))
+
+    def _log(self, name: str, repeat: int) -> Path:
+        return self.logs / f"{name}_{repeat + 1}.log"
+
+
+def run_all(sizes: list[int], repeats: int, say: Log = _say) -> dict[str, Any]:
+    """The whole benchmark; the results are also saved to bench/output/results.json."""
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {
+        "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "versions": versions(),
+        "repeats": repeats,
+        "sizes": sizes,
+        "by_size": {},
+    }
+    small = published(build_small_warehouse(say))
+    for rows in sizes:
+        results["by_size"][str(rows)] = SizeBench(rows, repeats, small, say).run()
+        save(results)  # a long run keeps what it measured so far
+    results["finished"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    results["harness_peak_rss_bytes"] = own_peak_rss_bytes()
+    save(results)
+    return results
+
+
+def save(results: dict[str, Any]) -> Path:
+    """Write the raw results next to the generated data."""
+    path = OUTPUT / "results.json"
+    path.write_text(json.dumps(results, indent=1, default=str))
+    return path

@@ -1,0 +1,73 @@
+"""citystat benchmarks at city scale: `make bench`, or
+
+    .venv/bin/python bench/run.py --sizes 1000000 10000000 --repeats 3
+
+generates the demo city at each size under bench/output/, measures the full pipeline, metric
+computation, an incremental daily load and every dashboard page against their baselines (raw
+DuckDB, hand-written SQL, a naive pandas dashboard), and writes bench/RESULTS.md.
+``--report-only`` rewrites RESULTS.md from bench/output/results.json without measuring.
+``op NAME ...`` runs one measured operation (the harness starts these as child processes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path[:0] = [str(BENCH_DIR), str(BENCH_DIR.parent)]  # citystat_bench, then pipelines
+
+# Only the light modules here: the harness process must stay small (see citystat_bench.measure).
+from citystat_bench.harness import OUTPUT, run_all  # noqa: E402
+from citystat_bench.report import RESULTS_FILE, write_report  # noqa: E402
+
+
+def _op(args: list[str]) -> None:
+    """One measured operation, inside its own process."""
+    from citystat_bench import ops
+
+    name, rest = args[0], args[1:]
+    if name == "raw_load":
+        ops.raw_load(Path(rest[0]), Path(rest[1]))
+    elif name == "compute":
+        ops.compute(Path(rest[0]), Path(rest[1]))
+    elif name == "handwritten":
+        ops.handwritten(Path(rest[0]), Path(rest[1]))
+    elif name == "pages":
+        ops.pages(float(rest[0]))
+    elif name == "naive":
+        ops.naive(float(rest[0]))
+    elif name == "facts":
+        ops.run_facts(Path(rest[0]))
+    elif name == "compare":
+        ops.compare(Path(rest[0]))
+    elif name == "daily":
+        ops.daily(Path(rest[0]), Path(rest[1]), int(rest[2]))
+    else:
+        raise SystemExit(f"unknown operation {name!r}")
+
+
+def main() -> None:
+    """Parse the command line and run the benchmark (or one operation of it)."""
+    if len(sys.argv) > 1 and sys.argv[1] == "op":
+        _op(sys.argv[2:])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--report-only", action="store_true")
+    args = parser.parse_args()
+    if args.report_only:
+        results = json.loads((OUTPUT / "results.json").read_text())
+    else:
+        if args.repeats < 1 or any(size < 1000 for size in args.sizes):
+            parser.error("--repeats must be at least 1 and every size at least 1000")
+        results = run_all(sorted(args.sizes), args.repeats)
+    write_report(results)
+    print(f"wrote {RESULTS_FILE}")
+
+
+if __name__ == "__main__":
+    main()
