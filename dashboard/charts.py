@@ -18,6 +18,16 @@ TARGET_TRACE = "Target"
 VALUE_TRACE = "Value"
 CITYWIDE_LINE = "Citywide"
 
+# A horizontal legend above a stacked bar chart, listing the stacks in their own order.
+_LEGEND_ABOVE_IN_ORDER = {
+    "orientation": "h",
+    "traceorder": "normal",
+    "y": 1.02,
+    "yanchor": "bottom",
+    "x": 0,
+    "xanchor": "left",
+}
+
 
 def _axis_format(unit: str | None) -> dict[str, str]:
     if unit == UNIT_PERCENT:
@@ -152,14 +162,7 @@ def priority_figure(ranking: pd.DataFrame, factors: pd.DataFrame) -> go.Figure:
         yaxis={"autorange": "reversed", "title": None, "type": "category"},
         xaxis={"title": "Score (sum of weighted factors)", "range": [0, 1]},
         # Factors left to right in the order's priority (stacked bars reverse it otherwise).
-        legend={
-            "orientation": "h",
-            "traceorder": "normal",
-            "y": 1.02,
-            "yanchor": "bottom",
-            "x": 0,
-            "xanchor": "left",
-        },
+        legend=_LEGEND_ABOVE_IN_ORDER,
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         height=max(320, 28 * len(services) + 120),
     )
@@ -346,14 +349,7 @@ def step_figure(steps: pd.DataFrame, step_order: tuple[str, ...]) -> go.Figure:
         barmode="stack",
         yaxis={"autorange": "reversed", "title": None, "type": "category"},
         xaxis={"title": "Seconds"},
-        legend={
-            "orientation": "h",
-            "traceorder": "normal",
-            "y": 1.02,
-            "yanchor": "bottom",
-            "x": 0,
-            "xanchor": "left",
-        },
+        legend=_LEGEND_ABOVE_IN_ORDER,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         height=max(220, 50 * len(runs) + 100),
     )

@@ -52,12 +52,17 @@ def load_metrics_text(text: str, file_label: str = "metrics.yml") -> MetricsConf
 
 
 def _load(path: Path) -> tuple[MetricsConfig | None, list[Issue]]:
+    text, issues = read_config_file(path)
+    return (None, issues) if text is None else _load_text(text, path.name)
+
+
+def read_config_file(path: Path) -> tuple[str | None, list[Issue]]:
+    """A YAML configuration file's text, or the issue saying why it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8"), []
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return None, [Issue(path.name, 0, f"cannot read {path}: {reason}", "check the path")]
-    return _load_text(text, path.name)
 
 
 def _load_text(text: str, file_label: str) -> tuple[MetricsConfig | None, list[Issue]]:

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pipelines.metrics.issues import Issue
-from pipelines.metrics.loader import pydantic_issues, validate_entries
+from pipelines.metrics.loader import pydantic_issues, read_config_file, validate_entries
 from pipelines.metrics.model import MetricsConfig
 from pipelines.metrics.rules import Locator, did_you_mean
 from pipelines.metrics.yaml_lines import Loc, YamlSyntaxError, line_of, parse_yaml, to_plain
@@ -68,12 +68,8 @@ def check_services_against_metrics(services: ServicesConfig, metrics: MetricsCon
 
 
 def _load(path: Path) -> tuple[ServicesConfig | None, list[Issue]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        return None, [Issue(path.name, 0, f"cannot read {path}: {reason}", "check the path")]
-    return _load_text(text, path.name)
+    text, issues = read_config_file(path)
+    return (None, issues) if text is None else _load_text(text, path.name)
 
 
 def _load_text(text: str, file_label: str) -> tuple[ServicesConfig | None, list[Issue]]:
