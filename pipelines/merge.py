@@ -74,6 +74,9 @@ def merge_staged(
     run_id: str,
 ) -> dict[str, MergeCounts]:
     """Merge a staged table (already validated) into ``table``; counts per source_file."""
+    first = _insert_first_load(con, table, staged_table, source=source, run_id=run_id)
+    if first is not None:
+        return first
     _classify(con, table, staged_table, source)
     _check_ids(con, table)
     counts = _counts_by_file(con)
@@ -81,6 +84,63 @@ def merge_staged(
     _apply(con, table, source)
     con.execute(f"DROP TABLE {_BATCH}")
     return counts
+
+
+def _insert_first_load(
+    con: duckdb.DuckDBPyConnection,
+    table: CanonicalTable,
+    staged_table: str,
+    *,
+    source: str,
+    run_id: str,
+) -> dict[str, MergeCounts] | None:
+    """A source's first load with one row per id: insert it straight, or None to merge.
+
+    Nothing of the source is in the warehouse yet (a rebuild, a new city), so every row is a
+    new record and its only version: the classifying join, the version check and the
+    DELETE of a merge would each pass over the whole extract for nothing.
+    """
+    rid = quote(table.id_column)
+    versions = quote(table.name + "_versions")
+    (rows, ids, present) = _one_row(
+        con,
+        # count(DISTINCT) skips NULL ids, so a batch holding one takes the merge, which says so.
+        f"SELECT count(*), count(DISTINCT {rid}), "  # noqa: S608 — identifiers from the warehouse registry, quoted; values bound
+        f"EXISTS (SELECT 1 FROM {quote(table.name)} WHERE source = $source) "
+        f"OR EXISTS (SELECT 1 FROM {versions} WHERE source = $source) FROM {staged_table}",
+        {"source": source},
+    )
+    if present or rows != ids:
+        return None
+    counts = {
+        str(file): MergeCounts(inserted=int(n))
+        for file, n in con.execute(
+            f"SELECT source_file, count(*) FROM {staged_table} GROUP BY source_file"  # noqa: S608 — identifiers from the warehouse registry, quoted
+        ).fetchall()
+    }
+    columns = ", ".join(quote(c) for c in table.columns)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            f"INSERT INTO {versions} ({columns}, version_at, run_id) "  # noqa: S608 — identifiers from the warehouse registry, quoted; values bound
+            f"SELECT {columns}, {version_expression(table, 's')}, $run_id FROM {staged_table} s",
+            {"run_id": run_id},
+        )
+        con.execute(
+            f"INSERT INTO {quote(table.name)} ({columns}) SELECT {columns} FROM {staged_table}"  # noqa: S608 — identifiers from the warehouse registry, quoted
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return counts
+
+
+def _one_row(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> tuple:
+    """The single row a query returns."""
+    row = con.execute(sql, params).fetchone()
+    assert row is not None
+    return row
 
 
 def _classify(

@@ -33,6 +33,20 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def known_hashes(con: duckdb.DuckDBPyConnection, source: str) -> dict[tuple[str, int, int], str]:
+    """(file name, size, mtime in ns) -> sha256 of every file already merged for a source.
+
+    A file still there with the same name, size and modification time is not hashed again:
+    hashing every extract of a city on every daily run reads gigabytes for nothing.
+    """
+    rows = con.execute(
+        "SELECT DISTINCT file, file_bytes, file_mtime_ns, file_sha256 FROM load_files "
+        "WHERE source = ? AND file_sha256 IS NOT NULL AND file_mtime_ns IS NOT NULL",
+        [source],
+    ).fetchall()
+    return {(str(name), int(size), int(mtime)): str(sha) for name, size, mtime, sha in rows}
+
+
 def loaded_files(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[str, str]]:
     """sha256 -> (file, run_id) of every file already merged for a source."""
     rows = con.execute(
@@ -60,6 +74,7 @@ class FileLoad:
     rows_inserted: int | None = None
     rows_updated: int | None = None
     rows_unchanged: int | None = None
+    mtime_ns: int | None = None
 
 
 def record_file(con: duckdb.DuckDBPyConnection, run_id: str, load: FileLoad) -> None:
@@ -67,7 +82,7 @@ def record_file(con: duckdb.DuckDBPyConnection, run_id: str, load: FileLoad) -> 
     con.execute(
         "INSERT INTO load_files (run_id, source, file, rows_read, rows_staged, rows_quarantined, "
         "rows_rejected, canonical_table, file_sha256, file_bytes, rows_inserted, rows_updated, "
-        "rows_unchanged) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "rows_unchanged, file_mtime_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             run_id,
             load.source,
@@ -82,6 +97,7 @@ def record_file(con: duckdb.DuckDBPyConnection, run_id: str, load: FileLoad) -> 
             load.rows_inserted,
             load.rows_updated,
             load.rows_unchanged,
+            load.mtime_ns,
         ],
     )
 

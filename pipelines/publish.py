@@ -47,7 +47,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.warehouse import published_file, versions_dir
+from pipelines.warehouse import published_file, spill_dir, versions_dir
 
 DEFAULT_KEEP_VERSIONS = 3
 BUILDING_SUFFIX = ".building"
@@ -199,7 +199,10 @@ def clean_leftovers(published: Path) -> list[Path]:
     doomed += published.parent.glob(f".{published.name}.link-*")
     removed = []
     for path in doomed:
-        if path.is_symlink() or path.exists():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)  # a killed build's spill folder (warehouse.spill_dir)
+            removed.append(path)
+        elif path.is_symlink() or path.exists():
             path.unlink()
             removed.append(path)
     return removed
@@ -220,10 +223,11 @@ def start_build(published: Path, run_id: str, *, empty: bool) -> Path:
 
 
 def discard_build(build: Path) -> None:
-    """Delete a build and its WAL file (a failed or abandoned run's)."""
+    """Delete a build, its WAL file and its spill folder (a failed or abandoned run's)."""
     for path in (build, build.with_name(build.name + ".wal")):
         with contextlib.suppress(OSError):  # the next run's clean_leftovers tries again
             path.unlink(missing_ok=True)
+    shutil.rmtree(spill_dir(build), ignore_errors=True)
 
 
 def publish_build(build: Path, published: Path, keep: int) -> Path:

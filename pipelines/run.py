@@ -37,6 +37,7 @@ from pipelines.provenance import (
     StepClock,
     StepTime,
     file_sha256,
+    known_hashes,
     loaded_files,
     record_file,
     record_source_columns,
@@ -72,6 +73,7 @@ from pipelines.warehouse import (
     CANONICAL_TABLES,
     EXPECTATIONS_DIR,
     METRICS_FILE,
+    connect_build,
     create_schema,
     published_file,
     warehouse_path,
@@ -195,7 +197,7 @@ def run_pipeline(
         rebuild = rebuild or published_file(published) is None
         target = _start_build(published, run_id, rebuild, clock, progress)
         with _building(published, target):
-            con = duckdb.connect(str(target))
+            con = connect_build(target)
             try:
                 if not rebuild:
                     _check_published(con, published, [m.source for m in mappings])
@@ -261,7 +263,7 @@ def recompute_metrics(
         started = _now()
         target = _start_build(published, run_id, False, clock, progress)
         with _building(published, target):
-            con = duckdb.connect(str(target))
+            con = connect_build(target)
             try:
                 create_schema(con)  # a warehouse from an older citystat may lack run_steps
                 last = con.execute(
@@ -387,9 +389,13 @@ def _load_source(
     result = SourceResult(mapping.source, table.name)
     record_source_columns(con, mapping)
     already = loaded_files(con, mapping.source)
+    hashed = known_hashes(con, mapping.source)
     for position, path in enumerate(files):
-        with ctx.clock.step(mapping.source, "hash"):
-            sha = file_sha256(path)
+        stat = path.stat()
+        sha = hashed.get((path.name, stat.st_size, stat.st_mtime_ns)) or ""
+        if not sha:
+            with ctx.clock.step(mapping.source, "hash"):
+                sha = file_sha256(path)
         if sha in already:
             name, run = already[sha]
             ctx.clock.note(mapping.source, "skip")
@@ -399,7 +405,7 @@ def _load_source(
             )
             result.skipped.append(path.name)
             continue
-        load, report = _load_file(con, mapping, path, sha, ctx)
+        load, report = _load_file(con, mapping, path, (sha, stat), ctx)
         already[sha] = (path.name, ctx.run_id)
         result.files.append(load)
         result.reports.append((path.name, report))
@@ -419,7 +425,11 @@ def _load_source(
 
 
 def _load_file(
-    con: duckdb.DuckDBPyConnection, mapping: SourceMapping, path: Path, sha: str, ctx: _Ctx
+    con: duckdb.DuckDBPyConnection,
+    mapping: SourceMapping,
+    path: Path,
+    identity: tuple[str, os.stat_result],
+    ctx: _Ctx,
 ) -> tuple[FileLoad, ValidationReport]:
     """Read, stage, validate and merge one file; its accounting must add up."""
     source, staged = mapping.source, loader.staged_table(mapping)
@@ -443,7 +453,7 @@ def _load_file(
         )
     with ctx.clock.step(source, "stage"):
         loader.apply_district_lookup(con, mapping)
-    load = _account(con, mapping, path, sha, counts, ctx.run_id)
+    load = _account(con, mapping, path, identity, counts, ctx.run_id)
     pause_point(f"{source}/{path.name}/merge")
     if report.passed:
         with ctx.clock.step(source, "merge"):
@@ -462,7 +472,7 @@ def _account(
     con: duckdb.DuckDBPyConnection,
     mapping: SourceMapping,
     path: Path,
-    sha: str,
+    identity: tuple[str, os.stat_result],
     counts: list[loader.FileCount],
     run_id: str,
 ) -> FileLoad:
@@ -484,8 +494,9 @@ def _account(
         source=mapping.source,
         file=path.name,
         canonical_table=CANONICAL_TABLES[mapping.kind].name,
-        sha256=sha,
-        size=path.stat().st_size,
+        sha256=identity[0],
+        size=identity[1].st_size,
+        mtime_ns=identity[1].st_mtime_ns,
         rows_read=read,
         rows_staged=int(staged),
         rows_quarantined=int(quarantined),

@@ -25,6 +25,30 @@ SOURCES_DIR = Path(
 )
 
 
+# DuckDB's own default is 80% of the machine's memory; a pipeline run shares the machine.
+DEFAULT_MEMORY_LIMIT = "3GB"
+
+
+def memory_limit() -> str:
+    """DuckDB memory limit of a pipeline run: $CITYSTAT_MEMORY_LIMIT (e.g. 6GB), else 3GB."""
+    return os.environ.get("CITYSTAT_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+
+
+def spill_dir(build: Path) -> Path:
+    """Where a build's large joins and sorts spill to disk when they pass the memory limit."""
+    return build.with_name(build.name + ".tmp")
+
+
+def connect_build(build: Path) -> duckdb.DuckDBPyConnection:
+    """A read-write connection to a build with bounded memory, spilling beside the build."""
+    con = duckdb.connect(
+        str(build),
+        config={"memory_limit": memory_limit(), "temp_directory": str(spill_dir(build))},
+    )
+    con.execute("SET enable_progress_bar = false")  # the run reports its own progress
+    return con
+
+
 def warehouse_path() -> Path:
     """Path of the published warehouse the dashboard reads (a symlink to the current version)."""
     return Path(os.environ.get("CITYSTAT_WAREHOUSE", DATA_DIR / "citystat.duckdb"))
@@ -209,7 +233,8 @@ CREATE TABLE IF NOT EXISTS load_files (
     file_bytes BIGINT,
     rows_inserted BIGINT,        -- records new to the warehouse
     rows_updated BIGINT,         -- records whose newer version replaced the warehouse's
-    rows_unchanged BIGINT        -- same or older versions than the warehouse has: no change
+    rows_unchanged BIGINT,       -- same or older versions than the warehouse has: no change
+    file_mtime_ns BIGINT         -- the file's modification time when it was hashed
 );
 CREATE TABLE IF NOT EXISTS run_steps (
     run_id VARCHAR,

@@ -7,6 +7,8 @@ pattern). Every expected value below is worked out by hand from the rows written
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -238,7 +240,9 @@ def test_three_daily_extracts_merge_by_id_keep_history_and_skip_a_repeated_file(
     assert result.exit_code == 0, result.output
     assert "town_2024-03-03.csv skipped: the same bytes as town_2024-03-02.csv" in result.output
     assert "town: 0 file(s) loaded, 3 skipped (already loaded)" in result.output
-    assert "time, town: hash" in result.output and "time, whole run: copy" in result.output
+    # Days 1 and 2 are known by name, size and time; only day 3's new file is hashed.
+    assert re.search(r"time, town: skip [0-9.]+s, hash", result.output), result.output
+    assert "time, whole run: copy" in result.output
     assert _requests(warehouse) == AFTER_DAY2
     assert _versions(warehouse) == VERSIONS_AFTER_DAY2
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -419,3 +423,65 @@ def test_a_newer_duplicate_within_one_batch_is_the_candidate() -> None:
     assert con.execute("SELECT status FROM service_requests").fetchall() == [("closed",)]
     (versions,) = con.execute("SELECT count(*) FROM service_requests_versions").fetchone()
     assert versions == 2
+
+
+def test_a_first_load_inserted_straight_equals_the_full_merge(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first-load shortcut (no record of the source yet) leaves exactly what a merge does."""
+    rows = [
+        {"request_id": "D1", "status": "open", "opened_at": _ts("2024-03-01 08:00")},
+        {
+            "request_id": "D2",
+            "status": "closed",
+            "opened_at": _ts("2024-03-01 09:00"),
+            "closed_at": _ts("2024-03-02 10:00"),
+        },
+        {"request_id": "D3", "status": "open", "updated_at": _ts("2024-03-03 07:00")},
+    ]
+    table = CANONICAL_TABLES["service_requests"]
+    results = []
+    for shortcut in (True, False):
+        if not shortcut:
+            monkeypatch.setattr("pipelines.merge._insert_first_load", lambda *a, **k: None)
+        con = duckdb.connect()
+        create_schema(con)
+        counts = merge_staged(
+            con, table, _stage(con, "service_requests", rows), source="s", run_id="1"
+        )
+        tables = [
+            con.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall()
+            for name in ("service_requests", "service_requests_versions")
+        ]
+        results.append((counts, tables))
+    assert results[0] == results[1]
+    assert results[0][0] == {"f.csv": MergeCounts(inserted=3)}
+
+
+@pytest.mark.slow
+def test_files_already_loaded_are_recognised_by_size_and_time_and_rehashed_when_touched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    metrics, folder, warehouse = _town(tmp_path, monkeypatch)
+    day1 = _write(folder, 1, DAY1)
+    assert run_pipeline(metrics, warehouse).published
+    hashed: list[str] = []
+    real_hash = __import__("pipelines.run", fromlist=["file_sha256"]).file_sha256
+
+    def counting_hash(path: Path) -> str:
+        hashed.append(path.name)
+        return str(real_hash(path))
+
+    monkeypatch.setattr("pipelines.run.file_sha256", counting_hash)
+    # Day 2: only the new file is read to hash it; day 1's name, size and time are known.
+    _write(folder, 2, DAY2)
+    run2 = run_pipeline(metrics, warehouse)
+    assert hashed == ["town_2024-03-02.csv"] and run2.sources[0].skipped == [day1.name]
+    # Touched (copied back, say): a new modification time, so it is hashed, and its bytes
+    # are still those already loaded: skipped.
+    hashed.clear()
+    stat = day1.stat()
+    os.utime(day1, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    run3 = run_pipeline(metrics, warehouse)
+    assert hashed == [day1.name] and run3.sources[0].skipped == [day1.name, "town_2024-03-02.csv"]
+    assert _load_files(warehouse, run3.run_id) == []

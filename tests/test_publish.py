@@ -310,10 +310,15 @@ def test_leftovers_of_a_killed_run_are_removed_and_versions_are_not(town: Town) 
     for path in leftovers:
         path.write_bytes(b"half")
     (town.data / ".citystat.duckdb.link-4242").symlink_to("versions/nothing")
+    # A build killed while a large sort spilled past the memory limit leaves its spill folder.
+    spill = versions / "citystat-29990101T000000.000000Z-aaaaaa.duckdb.building.tmp"
+    spill.mkdir()
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"spilled")
     removed = clean_leftovers(town.warehouse)
     assert sorted(p.name for p in removed) == sorted(
-        [*(p.name for p in leftovers), ".citystat.duckdb.link-4242"]
+        [*(p.name for p in leftovers), ".citystat.duckdb.link-4242", spill.name]
     )
+    assert not spill.exists()
     assert [v.name for v in list_versions(town.warehouse)] == [f"citystat-{first.run_id}.duckdb"]
 
 

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-import duckdb
+from pathlib import Path
 
-from pipelines.warehouse import create_schema
+import duckdb
+import pytest
+
+from pipelines.warehouse import (
+    DEFAULT_MEMORY_LIMIT,
+    connect_build,
+    create_schema,
+    memory_limit,
+    spill_dir,
+)
 
 
 def test_an_older_warehouse_gains_the_columns_added_since() -> None:
@@ -19,3 +28,21 @@ def test_an_older_warehouse_gains_the_columns_added_since() -> None:
     assert con.execute("SELECT label, baseline_period FROM metric_definitions").fetchall() == [
         ("Metric", None)
     ]
+
+
+def test_a_build_connection_bounds_memory_and_spills_beside_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build = tmp_path / "citystat-1.duckdb.building"
+    monkeypatch.setenv("CITYSTAT_MEMORY_LIMIT", "1GB")
+    con = connect_build(build)
+    try:
+        limit, spill = con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchone() or ("", "")
+    finally:
+        con.close()
+    assert limit == "953.6 MiB"  # DuckDB shows 1 GB (10^9 bytes) in binary units
+    assert spill == str(spill_dir(build)) == str(tmp_path / "citystat-1.duckdb.building.tmp")
+    monkeypatch.delenv("CITYSTAT_MEMORY_LIMIT")
+    assert memory_limit() == DEFAULT_MEMORY_LIMIT == "3GB"
