@@ -566,12 +566,13 @@ def _summary(results: list[SourceResult]) -> str:
 
 def _data_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
     """Latest moment any canonical table speaks of, ignoring timestamps in the future."""
+    # One filtered max per column: no row is copied (an unnest of every column costs ~10x).
     parts = " UNION ALL ".join(
-        f"SELECT unnest([{', '.join(quote(c) for c in t.version_columns)}]) AS ts "
-        f"FROM {quote(t.name)}"
+        f"SELECT max({quote(c)}) FILTER ({quote(c)} <= localtimestamp) AS ts FROM {quote(t.name)}"
         for t in CANONICAL_TABLES.values()
+        for c in t.version_columns
     )
-    row = con.execute(f"SELECT max(ts) FROM ({parts}) WHERE ts <= localtimestamp").fetchone()
+    row = con.execute(f"SELECT max(ts) FROM ({parts})").fetchone()
     return None if row is None else row[0]
 
 
