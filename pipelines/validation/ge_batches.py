@@ -1,76 +1,59 @@
-"""Great Expectations 1.x over the staged table, in bounded batches of pandas DataFrames.
+"""Great Expectations 1.x on a bounded, reproducible sample of the staged table.
 
-GE's SQL datasource returns empty results on duckdb-engine (great_expectations#11579), so the
-staged rows are streamed out of DuckDB as Arrow record batches of at most ``batch_rows`` rows,
-each validated as a pandas DataFrame with one ephemeral GE context. Per expectation the
-element and unexpected counts are summed over the batches and success is recomputed against
-``mostly`` on the totals. GE's uniqueness check sees one batch at a time, so the table-wide
-duplicate count comes from SQL instead. Table-level expectations are evaluated once: the
-column set on a zero-row frame with the table's columns, the row count on a column-less frame
-whose index is as long as the table (no row data is materialised for either).
+GE's SQL datasource returns empty results on duckdb-engine (great_expectations#11579), so GE
+validates pandas DataFrames. The exact counts that decide success come from SQL over every
+staged row (``pipelines.validation.counts``); GE checks those SQL predicates independently on
+a sample of at most ``sample_rows`` rows (every row when the table is smaller), chosen by a hash
+of each row's file and line so the same extract always gives the same sample. The sample is
+materialised as a temporary DuckDB table holding only the columns the rules read, numbered in
+record-id order and cut into batches of ``batch_rows``; the same SQL aggregate, grouped by
+batch, is then compared with GE's result for every batch, so any difference between GE's
+verdict and the SQL translation is flagged. Only the sample is ever held in pandas.
+
+Table-level expectations are evaluated once on the whole table: the column set on a zero-row
+frame with the table's columns, the row count on a column-less frame whose index is as long as
+the table (no row data is materialised for either).
+
+Importing GE and building its context costs seconds, so one context serves the whole process
+(``shared_runner``), and it is created only when a file is actually validated.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
+from pipelines.validation.counts import RuleCounts, RuleKey, rule_counts
 from pipelines.validation.report import ExpectationOutcome
-from pipelines.validation.sql_rules import duplicate_rows, one_row, quote_identifier
+from pipelines.validation.sql_rules import one_row, quote_identifier
 from pipelines.validation.suite import (
-    NOT_NULL,
     TABLE_COLUMNS,
-    UNIQUE,
     ParameterValue,
     Rule,
     Suite,
     resolved,
 )
 
-_EXAMPLES = 5
-_RULE_KEY = tuple[str, str | None, str | None]
+SAMPLE_TABLE = "citystat_ge_sample"
+# Row number in record-id order and GE batch of each sampled row; not canonical column names.
+_ROW = "__citystat_ge_row"
+_BATCH = "__citystat_ge_batch"
+# What orders rows for the sample, and how many values DuckDB's hash (a UBIGINT) takes.
+_SAMPLE_HASH = "hash(source_file, source_row)"
+_HASH_VALUES = 2**64
 
 
 class GreatExpectationsError(RuntimeError):
     """GE raised while computing an expectation; the message names it."""
 
 
-@dataclass
-class _Tally:
-    """Counts of one expectation summed over the batches."""
-
-    element_count: int = 0
-    unexpected_count: int = 0
-    missing_count: int = 0
-    examples: list[str] = field(default_factory=list)
-
-    def add(self, result: Mapping[str, Any]) -> None:
-        self.element_count += int(result.get("element_count") or 0)
-        self.unexpected_count += int(result.get("unexpected_count") or 0)
-        self.missing_count += int(result.get("missing_count") or 0)
-        for value in result.get("partial_unexpected_list") or []:
-            text = _example_text(value)
-            if len(self.examples) < _EXAMPLES and text not in self.examples:
-                self.examples.append(text)
-
-
-def _example_text(value: object) -> str:
-    if isinstance(value, tuple | list):
-        return "(" + ", ".join(_example_text(v) for v in value) + ")"
-    if isinstance(value, str):
-        return repr(value)
-    if type(value).__name__ == "datetime64":
-        # numpy prints 2024-01-01T09:00:00.000000; the reasons use 2024-01-01 09:00
-        return str(value)[:16].replace("T", " ")
-    return str(value)
-
-
 class GeRunner:
-    """One ephemeral GE context with a pandas data source, reused for every batch of a run."""
+    """One ephemeral GE context with a pandas data source, reused for every batch it checks."""
 
     def __init__(self) -> None:
         # Telemetry off for this process's GE; progress bars off in the context below.
@@ -116,7 +99,36 @@ class GeRunner:
         return list(outcome.results)
 
 
-def _key(result: Any) -> _RULE_KEY:
+_shared: GeRunner | None = None
+_warming: threading.Thread | None = None
+
+
+def shared_runner() -> GeRunner:
+    """The process's GE runner, created (and GE imported) on first use only."""
+    global _shared
+    warming = _warming
+    if warming is not None and warming is not threading.current_thread():
+        # A warm-up started earlier finishes first; if it failed, the runner is built here,
+        # where the error reaches the caller.
+        warming.join()
+    if _shared is None:
+        _shared = GeRunner()
+    return _shared
+
+
+def warm_up() -> None:
+    """Import GE and build its context in a background thread, once per process.
+
+    For a run that knows it will validate: the import (seconds of Python) overlaps the work
+    before the first validation, such as reading the extract, where DuckDB releases the GIL.
+    """
+    global _warming
+    if _shared is None and _warming is None:
+        _warming = threading.Thread(target=shared_runner, name="citystat-ge-warm-up", daemon=True)
+        _warming.start()
+
+
+def _key(result: Any) -> RuleKey:
     config = result.expectation_config
     kwargs = config.kwargs
     return (config.type, kwargs.get("column") or kwargs.get("column_A"), kwargs.get("column_B"))
@@ -190,67 +202,165 @@ def _table_outcome(
     )
 
 
-def validate_rows_in_batches(
+@dataclass(frozen=True)
+class GeBatchResult:
+    """GE's counts and verdict for one expectation on one batch of the sample."""
+
+    counts: RuleCounts
+    success: bool
+
+
+@dataclass(frozen=True)
+class GeSample:
+    """What GE saw: the sample's size, its batches and GE's results per batch and rule."""
+
+    rows: int
+    table_rows: int
+    batches: list[dict[RuleKey, GeBatchResult]]
+    sql: dict[int, dict[RuleKey, RuleCounts]]  # the SQL counts on the same rows, per batch
+
+    @property
+    def is_whole_table(self) -> bool:
+        """True when GE saw every staged row."""
+        return self.rows == self.table_rows
+
+    def ge_total(self, key: RuleKey) -> RuleCounts:
+        """GE's counts for a rule summed over the batches."""
+        total = RuleCounts()
+        for batch in self.batches:
+            total += batch[key].counts
+        return total
+
+    def sql_total(self, key: RuleKey) -> RuleCounts:
+        """The SQL counts for a rule on the sample rows, summed over the batches."""
+        total = RuleCounts()
+        for per_rule in self.sql.values():
+            total += per_rule[key]
+        return total
+
+    def agrees(self, rule: Rule) -> bool:
+        """True when GE and SQL count and judge the rule alike on every batch of the sample."""
+        for number, batch in enumerate(self.batches):
+            ge = batch[rule.key]
+            sql = self.sql.get(number, {}).get(rule.key, RuleCounts())
+            same_counts = (
+                ge.counts.element_count,
+                ge.counts.unexpected_count,
+                ge.counts.missing_count,
+            ) == (sql.element_count, sql.unexpected_count, sql.missing_count)
+            if not same_counts or ge.success != sql.success(rule.mostly):
+                return False
+        return True
+
+
+def validate_sample(
     runner: GeRunner,
     con: duckdb.DuckDBPyConnection,
     table_sql: str,
     suite: Suite,
+    rules: Sequence[Rule],
     parameters: Mapping[str, ParameterValue],
+    *,
+    table_rows: int,
+    sample_rows: int,
     batch_rows: int,
-) -> list[ExpectationOutcome]:
-    """Validate the row-level expectations batch by batch and aggregate per expectation."""
-    rules = [r for r in suite.rules if not r.is_table_level]
-    if not rules:
-        return []
-    ge_suite = runner.suite(suite, rules)
+) -> GeSample:
+    """Run GE on the sample of the staged table, batch by batch, and count it in SQL too."""
     id_column = suite.table.id_column
     columns = sorted({c for r in rules for c in (r.column, r.column_b) if c} | {id_column})
-    # Only the columns the rules read are fetched; ordering by the record id keeps a value's
-    # duplicates in neighbouring batches and makes the batches reproducible.
-    query = (
-        f"SELECT {', '.join(quote_identifier(c) for c in columns)} FROM {table_sql} "
-        f"ORDER BY {quote_identifier(id_column)}, source_file, source_row"
-    )
-    tallies: dict[_RULE_KEY, _Tally] = {rule.key: _Tally() for rule in rules}
-    batches = 0
-    for record_batch in con.sql(query).to_arrow_reader(batch_rows):
-        batches += 1
-        for result in runner.validate(record_batch.to_pandas(), ge_suite, parameters):
-            tallies[_key(result)].add(result.result)
-    return [_row_outcome(con, table_sql, rule, tallies[rule.key], batches) for rule in rules]
-
-
-def _row_outcome(
-    con: duckdb.DuckDBPyConnection, table_sql: str, rule: Rule, tally: _Tally, batches: int
-) -> ExpectationOutcome:
-    unexpected = tally.unexpected_count
-    note = f"GE over {batches} batch(es)"
-    if rule.expectation_type == UNIQUE:
-        unexpected, groups = duplicate_rows(con, table_sql, str(rule.column))
-        note += (
-            f"; table-wide count from SQL: {unexpected} row(s) share {groups} repeated value(s) "
-            f"(GE saw {tally.unexpected_count} within single batches)"
+    selected = ", ".join(quote_identifier(c) for c in columns)
+    order = f"{quote_identifier(id_column)}, source_file, source_row"
+    try:
+        rows = _create_sample(
+            con,
+            f"SELECT {selected}, source_file, source_row FROM {table_sql}",
+            order,
+            table_rows=table_rows,
+            sample_rows=sample_rows,
+            batch_rows=batch_rows,
         )
-    considered = tally.element_count - tally.missing_count
-    success = considered == 0 or (considered - unexpected) / considered >= rule.mostly
-    share = 100.0 * unexpected / considered if considered else 0.0
-    tolerance = "held" if success else "exceeded"
-    details = (
-        f"{unexpected} of {considered} checked value(s) failed ({share:.2f}%); "
-        f"tolerance mostly={rule.mostly:g} {tolerance}"
-    )
-    if tally.missing_count:
-        details += f"; {tally.missing_count} row(s) with NULLs not judged"
-    if tally.examples and unexpected and rule.expectation_type != NOT_NULL:
-        shown = f"({rule.column}, {rule.column_b}) " if rule.column_b else ""
-        details += f"; e.g. {shown}{', '.join(tally.examples)}"
-    return ExpectationOutcome(
-        expectation_type=rule.expectation_type,
-        column=rule.column,
-        critical=rule.critical,
-        success=success,
-        element_count=tally.element_count,
-        unexpected_count=unexpected,
-        on_failure=rule.on_failure,
-        details=f"{details}; {note}",
+        sample = con.sql(f"SELECT {selected} FROM {SAMPLE_TABLE} ORDER BY {_ROW}").to_arrow_table()
+        ge_suite = runner.suite(suite, list(rules))
+        batches = []
+        # An empty table still gets one (empty) batch, so GE validates every load.
+        for number in range(max(1, -(-rows // batch_rows))):
+            rows_of_batch = sample.slice(number * batch_rows, batch_rows)
+            frame = _nanosecond_timestamps(rows_of_batch.to_pandas())
+            results = runner.validate(frame, ge_suite, parameters)
+            batches.append({_key(result): _batch_result(result) for result in results})
+        sql = rule_counts(con, SAMPLE_TABLE, rules, parameters, group_by=_BATCH)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {SAMPLE_TABLE}")
+    return GeSample(rows=rows, table_rows=table_rows, batches=batches, sql=sql)
+
+
+def _create_sample(
+    con: duckdb.DuckDBPyConnection,
+    rows_sql: str,
+    order: str,
+    *,
+    table_rows: int,
+    sample_rows: int,
+    batch_rows: int,
+) -> int:
+    """Materialise the sample table, numbered and cut into batches; return its row count.
+
+    The sample is the ``sample_rows`` rows with the smallest hash of their file and line: the
+    same rows for the same extract on every run, wherever they sit in the file. A first pass
+    keeps only rows whose hash lies below a cut-off that a quarter more rows than needed pass,
+    so the top-N sorts a few more than N rows instead of the whole table; if fewer than N pass
+    (practically never), the top-N over every row gives the same sample.
+    """
+    attempts: list[tuple[str, list[object]]] = [(rows_sql, [])]
+    if table_rows > sample_rows:
+        top = f"{rows_sql}{{}} ORDER BY {_SAMPLE_HASH}, source_file, source_row LIMIT ?"
+        share = (1.25 * sample_rows + 1_000) / table_rows
+        attempts = [(top.format(""), [sample_rows])]
+        if share < 1:
+            cutoff = int(share * _HASH_VALUES)
+            attempts.insert(0, (top.format(f" WHERE {_SAMPLE_HASH} < ?"), [cutoff, sample_rows]))
+    wanted = min(table_rows, sample_rows)
+    rows = 0
+    for sql, params in attempts:
+        # Batches follow the record id, as GE saw whole-table batches before sampling
+        # existed, so GE's within-batch uniqueness check sees a value's repeats side by side.
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {SAMPLE_TABLE} AS SELECT *, "
+            f"row_number() OVER (ORDER BY {order}) - 1 AS {_ROW}, "
+            f"(row_number() OVER (ORDER BY {order}) - 1) // ? AS {_BATCH} FROM ({sql})",
+            [batch_rows, *params],
+        )
+        (rows,) = one_row(con, f"SELECT count(*) FROM {SAMPLE_TABLE}")
+        if rows >= wanted:
+            break
+    return int(rows)
+
+
+def _nanosecond_timestamps(frame: Any) -> Any:
+    """The frame with microsecond timestamps as nanoseconds, when every value fits.
+
+    GE compares datetime64[ns] columns with vectorised pandas operations but maps every value
+    through a Python function for any other unit (DuckDB's timestamps arrive as microseconds);
+    a value outside the nanosecond range (before 1677 or after 2262) keeps the column as it is.
+    """
+    import pandas as pd
+
+    for name in frame.columns:
+        if pd.api.types.is_datetime64_dtype(frame[name].dtype):
+            try:
+                frame[name] = frame[name].astype("datetime64[ns]")
+            except (pd.errors.OutOfBoundsDatetime, OverflowError):
+                continue
+    return frame
+
+
+def _batch_result(result: Any) -> GeBatchResult:
+    counts = result.result
+    return GeBatchResult(
+        RuleCounts(
+            int(counts.get("element_count") or 0),
+            int(counts.get("unexpected_count") or 0),
+            int(counts.get("missing_count") or 0),
+        ),
+        bool(result.success),
     )

@@ -19,6 +19,12 @@ class ExpectationOutcome:
     unexpected_count: int
     on_failure: str
     details: str
+    # What Great Expectations saw on its sample (None for table-level expectations): rows in
+    # the sample, failing rows GE counted there, and whether GE's counts and verdict equal
+    # the SQL counts on the same rows.
+    ge_rows: int | None = None
+    ge_unexpected_count: int | None = None
+    ge_agrees: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,11 @@ class ValidationReport:
     def critical_failures(self) -> list[ExpectationOutcome]:
         """The failed expectations that stop the run from publishing."""
         return [o for o in self.outcomes if o.critical and not o.success]
+
+    @property
+    def disagreements(self) -> list[ExpectationOutcome]:
+        """Expectations GE judged differently from SQL on the same sample rows."""
+        return [o for o in self.outcomes if o.ge_agrees is False]
 
     def failures_summary(self) -> str:
         """One line per failed critical expectation, for the CLI."""

@@ -42,6 +42,8 @@ _TIMESTAMP_DISPLAY = "%Y-%m-%d %H:%M"
 # Most recently updated version first; source_row breaks ties so the later line of the
 # extract (usually the later export of the same record) wins.
 _NEWEST_FIRST = "updated_at DESC NULLS LAST, source_row DESC, source_file DESC"
+# Temporary table holding the superseded versions of duplicated records during enforcement.
+_SUPERSEDED = "citystat_superseded_versions"
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,20 @@ def failing_predicate(rule: Rule, parameters: Mapping[str, ParameterValue]) -> S
         before = "<" if resolved(kwargs.get("or_equal", False), parameters) else "<="
         return Sql(f"{column} IS NOT NULL AND {other} IS NOT NULL AND {column} {before} {other}")
     raise ValueError(f"{rule.label} has no row predicate")
+
+
+def missing_predicate(rule: Rule) -> str | None:
+    """The condition selecting the rows GE leaves unjudged (its missing_count), if any.
+
+    GE judges every row for not-null (a NULL is the failure itself); the other column rules
+    skip NULL values, and a pair with ``either_value_is_missing`` skips a NULL on either side.
+    """
+    if rule.expectation_type == NOT_NULL:
+        return None
+    column = quote_identifier(str(rule.column))
+    if rule.expectation_type == PAIR_A_GREATER:
+        return f"{column} IS NULL OR {quote_identifier(str(rule.column_b))} IS NULL"
+    return f"{column} IS NULL"
 
 
 def _between_predicate(column: str, rule: Rule, parameters: Mapping[str, ParameterValue]) -> Sql:
@@ -195,9 +211,16 @@ def enforce(
     *,
     run_id: str,
     source: str,
+    failing: Mapping[tuple[str, str | None, str | None], int] | None = None,
 ) -> Enforcement:
-    """Quarantine and clear the failing rows of the staged table, rule by rule."""
+    """Quarantine and clear the failing rows of the staged table, rule by rule.
+
+    ``failing`` is each rule's count of failing rows before enforcement, when known: a rule
+    with none is skipped, since quarantining and clearing only remove rows and values, so it
+    cannot fail on any row later.
+    """
     result = Enforcement()
+    known = failing or {}
     # Duplicates are resolved after the other quarantine rules so the version kept is the most
     # recently updated *valid* one; clearing comes last so no value is cleared in a row that is
     # quarantined anyway.
@@ -205,7 +228,9 @@ def enforce(
     ordered = [r for r in quarantine if r.expectation_type != UNIQUE]
     ordered += [r for r in quarantine if r.expectation_type == UNIQUE]
     for rule in ordered:
-        if rule.expectation_type == UNIQUE:
+        if known.get(rule.key) == 0:
+            moved = 0
+        elif rule.expectation_type == UNIQUE:
             moved = _quarantine_duplicates(
                 con, table_sql, rule, run_id=run_id, source=source, table=suite.table
             )
@@ -217,7 +242,8 @@ def enforce(
         result.notes[rule.key] = f"{moved} row(s) quarantined"
     for rule in suite.rules:
         if rule.on_failure == "clear_value":
-            values, rows = _clear(con, table_sql, rule, parameters)
+            skip = known.get(rule.key) == 0
+            values, rows = (0, 0) if skip else _clear(con, table_sql, rule, parameters)
             result.values_cleared += values
             cleared = ", ".join(rule.clear_columns)
             result.notes[rule.key] = (
@@ -261,6 +287,9 @@ def _quarantine_duplicates(
     column = str(rule.column)
     quoted = quote_identifier(column)
     record_id = quote_identifier(table.id_column)
+    # Only values that repeat are ranked: a hash aggregate finds them, so the window sorts the
+    # few duplicated rows instead of the whole staged table. Every row of such a value is
+    # ranked, so the counts and the kept version are those of the whole table.
     ranked = (
         f"SELECT rowid AS staged_rowid, {quoted} AS value, updated_at, source_file, source_row, "
         f"{record_id} AS record_id, row_number() OVER newest AS version_rank, "
@@ -268,7 +297,8 @@ def _quarantine_duplicates(
         "first_value(source_file) OVER newest AS kept_file, "
         "first_value(source_row) OVER newest AS kept_row, "
         "first_value(updated_at) OVER newest AS kept_updated_at "
-        f"FROM {table_sql} WHERE {quoted} IS NOT NULL "
+        f"FROM {table_sql} WHERE {quoted} IN (SELECT {quoted} FROM {table_sql} "
+        f"WHERE {quoted} IS NOT NULL GROUP BY {quoted} HAVING count(*) > 1) "
         f"WINDOW newest AS (PARTITION BY {quoted} ORDER BY {_NEWEST_FIRST})"
     )
     updated = "coalesce(" + _display("{}", "updated_at") + ", 'unknown')"
@@ -290,17 +320,25 @@ def _quarantine_duplicates(
             f"{_NOUNS.get(table.name, 'record')}",
         ]
     )
+    # Ranked once into a temporary table that both the quarantine insert and the delete read.
     con.execute(
-        "INSERT INTO quarantine (run_id, source, source_file, source_row, record_id, rule, "
-        f"column_name, reason) SELECT ?, ?, source_file, source_row, record_id, ?, ?, "
-        f"{reason.text} FROM ({ranked}) WHERE version_rank > 1",
-        [run_id, source, rule.expectation_type, column, *reason.params],
+        f"CREATE OR REPLACE TEMP TABLE {_SUPERSEDED} AS SELECT staged_rowid, source_file, "
+        f"source_row, record_id, {reason.text} AS reason FROM ({ranked}) WHERE version_rank > 1",
+        list(reason.params),
     )
-    (deleted,) = one_row(
-        con,
-        f"DELETE FROM {table_sql} WHERE rowid IN "
-        f"(SELECT staged_rowid FROM ({ranked}) WHERE version_rank > 1)",
-    )
+    try:
+        con.execute(
+            "INSERT INTO quarantine (run_id, source, source_file, source_row, record_id, rule, "
+            "column_name, reason) SELECT ?, ?, source_file, source_row, record_id, ?, ?, reason "
+            f"FROM {_SUPERSEDED}",
+            [run_id, source, rule.expectation_type, column],
+        )
+        (deleted,) = one_row(
+            con,
+            f"DELETE FROM {table_sql} WHERE rowid IN (SELECT staged_rowid FROM {_SUPERSEDED})",
+        )
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {_SUPERSEDED}")
     return int(deleted)
 
 
@@ -334,14 +372,3 @@ def one_row(
     """
     rows = con.execute(sql, list(params)).fetchall()
     return tuple(rows[0])
-
-
-def duplicate_rows(con: duckdb.DuckDBPyConnection, table_sql: str, column: str) -> tuple[int, int]:
-    """Table-wide (rows whose value repeats, distinct repeated values): GE's unique count."""
-    quoted = quote_identifier(column)
-    rows, values = one_row(
-        con,
-        f"SELECT coalesce(sum(n), 0), count(*) FROM (SELECT count(*) AS n FROM {table_sql} "
-        f"WHERE {quoted} IS NOT NULL GROUP BY {quoted} HAVING count(*) > 1)",
-    )
-    return int(rows), int(values)
