@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from pipelines.cli import main
 from pipelines.merge import MergeCounts, merge_staged, version_expression
-from pipelines.run import RunError, run_pipeline
+from pipelines.run import RunError, _has_new_files, run_pipeline
 from pipelines.warehouse import CANONICAL_TABLES, create_schema
 
 HEADER = "id,opened,closed,updated,state\n"
@@ -473,8 +473,11 @@ def test_files_already_loaded_are_recognised_by_size_and_time_and_rehashed_when_
         return str(real_hash(path))
 
     monkeypatch.setattr("pipelines.run.file_sha256", counting_hash)
+    # Whether to warm Great Expectations up is decided from the published warehouse.
+    assert not _has_new_files(warehouse, {"town": [day1]})
     # Day 2: only the new file is read to hash it; day 1's name, size and time are known.
-    _write(folder, 2, DAY2)
+    day2 = _write(folder, 2, DAY2)
+    assert _has_new_files(warehouse, {"town": [day1, day2]})
     run2 = run_pipeline(metrics, warehouse)
     assert hashed == ["town_2024-03-02.csv"] and run2.sources[0].skipped == [day1.name]
     # Touched (copied back, say): a new modification time, so it is hashed, and its bytes
