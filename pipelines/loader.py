@@ -1,9 +1,11 @@
 """Load one source's extract files into raw and staged tables, accounting for every row.
 
-raw.<source>   every field as text, exactly as DuckDB's reader found it, plus the file and the
-               line (CSV) or the record number in the file's array (JSON) it came from. CSV
-               column names are always trimmed: a mapping refers to "ISSUE_DATE" even when
-               the header says "         ISSUE_DATE".
+raw_<source>   (a temp table, ``raw_table``) every field the mapping reads, as text, exactly
+               as DuckDB's reader found it, plus the file and the line (CSV) or the record
+               number in the file's array (JSON) it came from. CSV column names are always
+               trimmed: a mapping refers to "ISSUE_DATE" even when the header says
+               "         ISSUE_DATE". A working copy read once by ``stage``, which drops it: it
+               never reaches the warehouse file (a failed build keeps the staged rows).
 raw.<source>__<join>
                each related file of ``joins:``, one row per key (see pipelines/loading/joins.py).
 stg_<source>   the canonical columns of the mapping's kind (service_requests, permits or
@@ -24,11 +26,12 @@ import duckdb
 from pipelines.loading.common import (
     FileCount,
     LoadError,
+    create_table,
     mapping_file,
     raw_table,
+    relation_exists,
     scalar,
     staged_table,
-    table_exists,
 )
 from pipelines.loading.joins import (
     JOIN_EXPECTATION,
@@ -86,35 +89,48 @@ def read_raw(
 def _read_one_file(
     con: duckdb.DuckDBPyConnection, mapping: SourceMapping, path: Path, run_id: str
 ) -> FileCount:
-    rejected = 0
-    if mapping.format == "json":
-        fields = mapping.main_references()
-        absent = read_json_numbered(con, path, mapping.json_options.records, fields)
-        if absent:
-            raise LoadError(
-                f"{path}: no record has the field(s) {', '.join(absent)}; fix the extract or "
-                f"the columns section of {mapping_file(mapping)} (nested fields are dotted "
-                "paths such as locations.zip)"
-            )
-    else:
-        rejected = read_csv_numbered(con, path, mapping.csv, mapping.main_references())
-        missing = _missing_columns(con, mapping)
-        if missing:
-            raise LoadError(
-                f"{path}: required column(s) {', '.join(missing)} not in the file's header; "
-                f"fix the extract or the columns section of {mapping_file(mapping)} "
-                "(header names are compared after trimming spaces)"
-            )
+    target = raw_table(mapping)
+    if mapping.format == "csv":
+        # CSV rows go straight into the raw table: one read, one write.
+        accepted, rejected = read_csv_numbered(
+            con,
+            path,
+            mapping.csv,
+            target,
+            mapping.main_references(),
+            check=lambda names: _check_columns(mapping, path, names),
+            # Staging reads only the mapped columns; the rest would be written for nothing.
+            keep=set(mapping.main_references()),
+        )
         _quarantine_rejects(con, mapping, path, run_id)
         con.execute("DROP TABLE _rejects")
-    target = raw_table(mapping)
-    if table_exists(con, "raw", mapping.source):
+        return FileCount(file=path.name, rows_read=accepted + rejected, rows_rejected=rejected)
+    fields = mapping.main_references()
+    absent = read_json_numbered(con, path, mapping.json_options.records, fields)
+    if absent:
+        raise LoadError(
+            f"{path}: no record has the field(s) {', '.join(absent)}; fix the extract or "
+            f"the columns section of {mapping_file(mapping)} (nested fields are dotted "
+            "paths such as locations.zip)"
+        )
+    if relation_exists(con, target):
         con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _numbered")
     else:
-        con.execute(f"CREATE TABLE {target} AS SELECT * FROM _numbered")
+        con.execute(f"{create_table(target)} AS SELECT * FROM _numbered")
     accepted = scalar(con, "SELECT count(*) FROM _numbered")
     con.execute("DROP TABLE _numbered")
-    return FileCount(file=path.name, rows_read=accepted + rejected, rows_rejected=rejected)
+    return FileCount(file=path.name, rows_read=accepted, rows_rejected=0)
+
+
+def _check_columns(mapping: SourceMapping, path: Path, names: set[str]) -> None:
+    """Stop before reading a file whose header lacks a column the mapping reads."""
+    missing = [raw for raw in mapping.main_references() if raw not in names]
+    if missing:
+        raise LoadError(
+            f"{path}: required column(s) {', '.join(missing)} not in the file's header; "
+            f"fix the extract or the columns section of {mapping_file(mapping)} "
+            "(header names are compared after trimming spaces)"
+        )
 
 
 def _quarantine_rejects(
@@ -126,11 +142,6 @@ def _quarantine_rejects(
         "(quoting, delimiter, column count) or re-export the file' FROM _rejects",
         [run_id, mapping.source, path.name],
     )
-
-
-def _missing_columns(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> list[str]:
-    names = {row[0] for row in con.execute("DESCRIBE _numbered").fetchall()}
-    return [raw for raw in mapping.main_references() if raw not in names]
 
 
 def join_messages(con: duckdb.DuckDBPyConnection, run_id: str, source: str) -> list[str]:

@@ -181,5 +181,46 @@ def test_several_files_form_one_extract_with_their_own_accounting(tmp_path: Path
         loader.FileCount("day1.csv", rows_read=1, rows_rejected=1),
         loader.FileCount("day2.csv", rows_read=2, rows_rejected=0),
     ]
-    rows = con.execute('SELECT id, _file, _line FROM raw."testcity" ORDER BY id').fetchall()
+    raw = loader.raw_table(_mapping())
+    rows = con.execute(f"SELECT id, _file, _line FROM {raw} ORDER BY id").fetchall()
     assert rows == [("G2", "day2.csv", 2), ("G3", "day2.csv", 3)]
+
+
+def test_line_numbers_count_rejects_and_breaks_in_every_file_and_column(tmp_path: Path) -> None:
+    # A multi-line note in a column the mapping does not read still moves later records
+    # down; a second file is numbered on its own; and a connection that does not keep
+    # insertion order (faster bulk inserts elsewhere) does not change the line numbers.
+    header = HEADER.replace("\n", ",note\n")
+    row = "{},2024-03-01 08:00:00,,Open,19103,40,-75,1,{}\n"
+    first, second = tmp_path / "day1.csv", tmp_path / "day2.csv"
+    first.write_text(
+        header + row.format("H1", '"two\nlines"') + "H2,short\n" + row.format("H3", "plain"),
+        encoding="utf-8",
+    )
+    second.write_text(
+        header + row.format("H4", '"three\nline\nnote"') + row.format("H5", ""), encoding="utf-8"
+    )
+    con = duckdb.connect()
+    create_schema(con)
+    con.execute("SET preserve_insertion_order = false")
+    counts = loader.read_raw(con, _mapping(), [first, second], "run1")
+    assert counts == [
+        loader.FileCount("day1.csv", rows_read=3, rows_rejected=1),
+        loader.FileCount("day2.csv", rows_read=2, rows_rejected=0),
+    ]
+    assert loader.stage(con, _mapping(), "run1") == 4
+    rows = con.execute(
+        'SELECT request_id, source_file, source_row FROM "stg_testcity" ORDER BY request_id'
+    ).fetchall()
+    assert rows == [
+        ("H1", "day1.csv", 2),
+        ("H3", "day1.csv", 5),
+        ("H4", "day2.csv", 2),
+        ("H5", "day2.csv", 5),
+    ]
+    # (The rejected line itself is numbered by DuckDB's reader, which does not count H1's
+    # embedded break; only its file is checked here.)
+    rejected = con.execute("SELECT source_file, rule FROM quarantine").fetchall()
+    assert rejected == [("day1.csv", "csv_reader_rejected")]
+    setting = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+    assert setting == (False,)

@@ -32,8 +32,13 @@ def quote(name: str) -> str:
 
 
 def raw_table(mapping: SourceMapping) -> str:
-    """Quoted name of the raw table of a source."""
-    return f"raw.{quote(mapping.source)}"
+    """Quoted name of the raw (text) table of a source's main files: a temp table.
+
+    It is a working copy of files on disk, read once by staging: a temp table is written
+    without compression, spills only past the memory limit and never reaches the warehouse
+    file (the staged rows do, and a failed build keeps them for inspection).
+    """
+    return f"temp.main.{quote(f'raw_{mapping.source}')}"
 
 
 def join_table(mapping: SourceMapping, join_name: str) -> str:
@@ -53,6 +58,21 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool
         [schema, name],
     ).fetchone()
     return bool(row and row[0])
+
+
+def create_table(qualified: str) -> str:
+    """'CREATE TABLE <name>', or 'CREATE TEMP TABLE <name>' for a name in the temp catalog."""
+    temporary = " TEMP" if qualified.startswith("temp.") else ""
+    return f"CREATE{temporary} TABLE {qualified}"
+
+
+def relation_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    """True when the (qualified, quoted) table or view exists."""
+    try:
+        con.execute(f"SELECT 1 FROM {qualified} LIMIT 0")
+    except duckdb.CatalogException:
+        return False
+    return True
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> int:

@@ -15,6 +15,7 @@ nothing is lost silently ("932 violations match no inspection").
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -77,13 +78,18 @@ def _read_join(
     rows = f"raw.{quote(f'{mapping.source}__{join.name}_rows')}"
     con.execute(f"DROP TABLE IF EXISTS {rows}")
     rejected = 0
-    for i, path in enumerate(files):
-        rejected += read_csv_numbered(con, path, join.csv)
-        _check_fields(con, mapping, join, path)
-        verb = "CREATE TABLE {} AS" if i == 0 else "INSERT INTO {} BY NAME"
-        con.execute(f"{verb.format(rows)} SELECT * FROM _numbered")
-        con.execute("DROP TABLE _numbered; DROP TABLE _rejects")
-    accepted = scalar(con, f"SELECT count(*) FROM {rows}")
+    accepted = 0
+    for path in files:
+        read, lines_rejected = read_csv_numbered(
+            con,
+            path,
+            join.csv,
+            rows,
+            check=partial(_check_fields, mapping, join, path),
+        )
+        accepted += read
+        rejected += lines_rejected
+        con.execute("DROP TABLE _rejects")
     keys = [key_expression("j", joined) for joined in join.on.values()]
     repeated = 0
     if join.aggregate is None:
@@ -106,10 +112,8 @@ def _read_join(
     return _with_message(mapping, join, account)
 
 
-def _check_fields(
-    con: duckdb.DuckDBPyConnection, mapping: SourceMapping, join: JoinSpec, path: Path
-) -> None:
-    names = {row[0] for row in con.execute("DESCRIBE _numbered").fetchall()}
+def _check_fields(mapping: SourceMapping, join: JoinSpec, path: Path, names: set[str]) -> None:
+    """Stop before reading a joined file whose header lacks a column the join reads."""
     wanted = list(join.on.values())
     if join.aggregate is not None:
         wanted += [a.column for a in join.aggregate.values() if a.column]
@@ -142,7 +146,7 @@ def _build_keyed(
     key_cols = ", ".join(f"{k} AS _k{i}" for i, k in enumerate(keys))
     if join.aggregate is None:
         con.execute(
-            f"CREATE OR REPLACE TABLE {target} AS SELECT * EXCLUDE (_rank) FROM ("
+            f"CREATE OR REPLACE TABLE {target} AS SELECT * EXCLUDE (_rank, _has_break) FROM ("
             f"SELECT j.*, {key_cols}, row_number() OVER (PARTITION BY {', '.join(keys)} "
             f"ORDER BY j._file, j._line) AS _rank FROM {rows} j WHERE {_all_not_null(keys)}) "
             "WHERE _rank = 1"

@@ -1,32 +1,33 @@
-"""Read one extract file into the temp table ``_numbered``: every field as text, plus the file
-name (``_file``) and where the row is in it (``_line``).
+"""Read one extract file: every field as text, plus the file name (``_file``) and where the row
+is in it (``_line``).
 
-CSV: every column as text, with the raw column names trimmed, always: some exports pad header
-names with spaces ("         ISSUE_DATE"), and a mapping refers to the trimmed name. ``_line``
-is the physical line (the header is line 1), counting the line breaks inside quoted
-fields of earlier records. Lines the reader cannot split into the header's
-columns go to the temp table ``_rejects`` (line, error_message).
+CSV: appended straight to the caller's table in one read, every column as text, with the raw
+column names trimmed, always: some exports pad header names with spaces ("         ISSUE_DATE"),
+and a mapping refers to the trimmed name. ``_line`` is the physical line (the header is line
+1), counting the line breaks inside quoted fields of earlier records. Lines the reader cannot
+split into the header's columns go to the temp table ``_rejects`` (line, error_message).
 
-JSON: the array of records at ``json.records`` (a dotted path, e.g. ``d.results`` for OData
-pages) is unnested in SQL; each referenced field (a dotted path such as ``locations.zip``)
-becomes a text column named by its path. ``_line`` is the record's 1-based index in the
-array ("record N" in messages).
+JSON (into the temp table ``_numbered``): the array of records at ``json.records`` (a dotted
+path, e.g. ``d.results`` for OData pages) is unnested in SQL; each referenced field (a dotted
+path such as ``locations.zip``) becomes a text column named by its path. ``_line`` is the
+record's 1-based index in the array ("record N" in messages).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import duckdb
 
-from pipelines.loading.common import LoadError, quote
+from pipelines.loading.common import LoadError, create_table, quote, relation_exists, scalar
 from pipelines.source_config import CsvOptions
 
 # OData pages are one JSON object per file; DuckDB's default object limit is 16 MB.
 _MAX_JSON_OBJECT_BYTES = 1 << 30
 # Free-text fields (notes, descriptions) can run to megabytes; DuckDB's default line limit
-# (2 MB) would fail the whole file on one long note.
+# (2 MB) would fail the whole file on one long note. The read buffer is one such line: DuckDB's
+# default (16 lines, 4 GiB) is allocated whole for a gzip file and passes the memory limit.
 MAX_LINE_BYTES = 256 << 20
 _COMMON_DELIMITERS = (",", ";", "|", "\t")
 _ENCODING_ADVICE = (
@@ -38,32 +39,69 @@ def read_csv_numbered(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     opts: CsvOptions,
+    target: str,
     referenced: Collection[str] = (),
-) -> int:
-    """Fill _numbered and _rejects from one CSV file; return how many lines were rejected.
+    check: Callable[[set[str]], None] | None = None,
+    keep: Collection[str] | None = None,
+) -> tuple[int, int]:
+    """Append one CSV file's rows to ``target`` (created if absent); return (accepted, rejected).
 
     ``referenced`` names the raw columns the mapping reads: a header naming one of them twice
-    is an error, since the mapping could not say which of the two it means.
+    is an error, since the mapping could not say which of the two it means. ``check`` sees
+    the file's (trimmed) column names before any row is read and may raise LoadError.
+    ``keep`` limits the columns written to these (trimmed) names; all when None. Besides
+    ``_file`` and ``_line``, ``target`` gets ``_has_break`` (a field of the record holds a line
+    break). Rejected lines are left in the temp table ``_rejects`` (line, error_message).
     """
     _check_not_empty(path)
     compression = "gzip" if _is_gzip(path) else "auto"
     # DuckDB appends every scan's rejects to the same temp tables; start each file afresh.
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
     options = [opts.delimiter, opts.quote, opts.escape, opts.encoding]
+    params: dict[str, object] = {
+        "path": str(path),
+        "delim": opts.delimiter,
+        "quote": opts.quote,
+        "escape": opts.escape,
+        "encoding": opts.encoding,
+        "nulls": opts.null_strings or [""],
+        "compression": compression,
+        "max_line": MAX_LINE_BYTES,
+    }
+    # Every column is text and the dialect is given, so the sniffer's default sample is
+    # enough: there are no types to infer from the rest of the file.
+    read = (
+        "read_csv($path, header = true, all_varchar = true, delim = $delim, quote = $quote, "
+        "escape = $escape, encoding = $encoding, nullstr = $nulls, compression = $compression, "
+        "max_line_size = $max_line, buffer_size = $max_line, store_rejects = true, "
+        "ignore_errors = true)"
+    )
     try:
         _check_header(con, path, opts, options, compression, referenced)
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _file_rows AS SELECT * FROM read_csv(?, header = true, "
-            "all_varchar = true, delim = ?, quote = ?, escape = ?, encoding = ?, nullstr = ?, "
-            "compression = ?, max_line_size = ?, store_rejects = true, ignore_errors = true, "
-            "sample_size = -1)",
-            [str(path), *options, opts.null_strings or [""], compression, MAX_LINE_BYTES],
-        )
+        names = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {read}", params).fetchall()]
     except duckdb.Error as exc:
-        raise LoadError(
-            f"{path}: DuckDB could not read this file as CSV ({str(exc).splitlines()[0]}); "
-            "check the file and the csv options (delimiter, encoding) in its mapping"
-        ) from exc
+        raise _unreadable(path, exc) from exc
+    aliases = _trimmed_aliases(names)
+    if check is not None:
+        check(set(aliases))
+    exists = relation_exists(con, target)
+    # rowids are dense (the loader never deletes from these tables): the file's rows are the
+    # ones from ``start`` on.
+    start = scalar(con, f"SELECT count(*) FROM {target}") if exists else 0
+    kept = "".join(
+        f"{quote(n)} AS {quote(a)}, "
+        for n, a in zip(names, aliases, strict=True)
+        if keep is None or a in keep
+    )
+    has_break = " OR ".join(f"contains({quote(n)}, chr(10))" for n in names) or "false"
+    # Provisional _line: the record's position + 2 (the header is line 1), right for every
+    # file without rejected lines or line breaks inside quoted fields; corrected below.
+    verb = f"INSERT INTO {target} BY NAME" if exists else f"{create_table(target)} AS"
+    sql = (
+        f"{verb} SELECT {kept}$file AS _file, (row_number() OVER () + 1)::BIGINT AS _line, "
+        f"({has_break}) AS _has_break FROM {read}"
+    )
+    accepted = _in_file_order(con, path, sql, {**params, "file": path.name})
     # reject_errors has a row per error and a line may have several (a short line has one per
     # missing column): the first of each kind, one row per line here.
     con.execute(
@@ -75,27 +113,70 @@ def read_csv_numbered(
         "FROM reject_errors GROUP BY line, error_type) GROUP BY line",
         [_ENCODING_ADVICE],
     )
-    # A quoted field holding line breaks makes its record span several lines: the lines of
-    # every earlier record's embedded breaks push a record further down the file.
-    breaks = _embedded_breaks(con)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _numbered AS SELECT {_trimmed_columns(con)}, ? AS _file, "
-        "(f.rowid + 2 + (SELECT count(*) FROM _rejects r WHERE r.line - 1 - r.j <= f.rowid + 1)"
-        f" + coalesce(sum({breaks}) OVER (ORDER BY f.rowid ROWS BETWEEN UNBOUNDED PRECEDING "
-        "AND 1 PRECEDING), 0))::BIGINT AS _line FROM _file_rows f",
-        [path.name],
+    rejected = scalar(con, "SELECT count(*) FROM _rejects")
+    broken = con.execute(
+        f"SELECT 1 FROM {target} WHERE rowid >= $start AND _has_break LIMIT 1", {"start": start}
+    ).fetchone()
+    if rejected or broken:
+        _renumber_lines(con, path, target, start, read, params, names)
+    return accepted, rejected
+
+
+def _in_file_order(
+    con: duckdb.DuckDBPyConnection, path: Path, sql: str, params: dict[str, object]
+) -> int:
+    """Run a statement reading the file with insertion order preserved; the rows it wrote."""
+    # row_number() OVER () counts records in file order only while insertion order is kept.
+    preserve = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        return scalar(con, sql, params)
+    except duckdb.Error as exc:
+        raise _unreadable(path, exc) from exc
+    finally:
+        if preserve and not preserve[0]:
+            con.execute("SET preserve_insertion_order = false")
+
+
+def _unreadable(path: Path, exc: duckdb.Error) -> LoadError:
+    return LoadError(
+        f"{path}: DuckDB could not read this file as CSV ({str(exc).splitlines()[0]}); "
+        "check the file and the csv options (delimiter, encoding) in its mapping"
     )
-    con.execute("DROP TABLE _file_rows")
-    (rejected,) = con.execute("SELECT count(*) FROM _rejects").fetchone() or (0,)
-    return int(rejected)
 
 
-def _embedded_breaks(con: duckdb.DuckDBPyConnection) -> str:
-    """SQL counting the line breaks inside one record's fields of _file_rows."""
-    names = [row[0] for row in con.execute("DESCRIBE _file_rows").fetchall()]
-    fields = ", ".join(f"f.{quote(name)}" for name in names)
-    joined = f"concat_ws('', {fields})" if names else "''"
-    return f"(length({joined}) - length(replace({joined}, chr(10), '')))"
+def _renumber_lines(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    target: str,
+    start: int,
+    read: str,
+    params: dict[str, object],
+    names: list[str],
+) -> None:
+    """Set _line of the file's rows to the physical line, past rejects and embedded breaks."""
+    # Only files with rejected lines or multi-line records come here: the file is read again
+    # for the line breaks of every field, kept or not.
+    joined = f"concat_ws('', {', '.join(quote(n) for n in names)})" if names else "''"
+    breaks = f"(length({joined}) - length(replace({joined}, chr(10), '')))"
+    _in_file_order(
+        con,
+        path,
+        "CREATE OR REPLACE TEMP TABLE _file_breaks AS SELECT (row_number() OVER () + 1)::BIGINT "
+        f"AS _line, {breaks} AS _breaks FROM {read}",
+        params,
+    )
+    # A rejected line before a record pushes it one line down; so do the line breaks inside
+    # quoted fields of every earlier record. b._line - 2 is the record's position in the file.
+    con.execute(
+        f"UPDATE {target} t SET _line = c.line FROM (SELECT b._line AS provisional, (b._line + "
+        "(SELECT count(*) FROM _rejects r WHERE r.line - 1 - r.j <= b._line - 1)"
+        " + coalesce(sum(b._breaks) OVER (ORDER BY b._line ROWS BETWEEN UNBOUNDED PRECEDING "
+        "AND 1 PRECEDING), 0))::BIGINT AS line FROM _file_breaks b) c "
+        "WHERE t.rowid >= $start AND t._line = c.provisional",
+        {"start": start},
+    )
+    con.execute("DROP TABLE _file_breaks")
 
 
 def _check_not_empty(path: Path) -> None:
@@ -125,9 +206,9 @@ def _check_header(
     # The header line as data: one text value per field, as the file's options split it.
     row = con.execute(
         "SELECT * FROM read_csv(?, header = false, all_varchar = true, delim = ?, "
-        "quote = ?, escape = ?, encoding = ?, compression = ?, max_line_size = ?, "
+        "quote = ?, escape = ?, encoding = ?, compression = ?, max_line_size = ?, buffer_size = ?, "
         "ignore_errors = true) LIMIT 1",
-        [str(path), *options, compression, MAX_LINE_BYTES],
+        [str(path), *options, compression, MAX_LINE_BYTES, MAX_LINE_BYTES],
     ).fetchone()
     names = [str(name).strip() for name in row or () if name is not None]
     others = [d for d in _COMMON_DELIMITERS if d != opts.delimiter]
@@ -149,18 +230,17 @@ def _check_header(
         )
 
 
-def _trimmed_columns(con: duckdb.DuckDBPyConnection) -> str:
-    """Select list renaming each column of _file_rows to its trimmed name (first one wins)."""
-    names = [row[0] for row in con.execute("DESCRIBE _file_rows").fetchall()]
+def _trimmed_aliases(names: list[str]) -> list[str]:
+    """Each column's trimmed name (first one wins), in the file's order."""
     taken: set[str] = set()
-    items = []
+    aliases = []
     for name in names:
         trimmed = name.strip() or name
         # Two headers that trim to the same text keep the later one's untrimmed name.
         alias = trimmed if trimmed not in taken else name
         taken.add(alias)
-        items.append(f"f.{quote(name)} AS {quote(alias)}")
-    return ", ".join(items)
+        aliases.append(alias)
+    return aliases
 
 
 def json_path(dotted: str) -> str:

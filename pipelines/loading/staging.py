@@ -32,7 +32,7 @@ DEFAULT_DAYS_KEY = "default"
 
 
 def stage(con: duckdb.DuckDBPyConnection, mapping: SourceMapping, run_id: str) -> int:
-    """Build stg_<source> from raw.<source>; quarantine unparseable rows; return rows staged."""
+    """Build stg_<source> from the raw table, then drop it; quarantine bad rows; count staged."""
     table = mapping.table
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _status_map AS "
@@ -64,6 +64,8 @@ def stage(con: duckdb.DuckDBPyConnection, mapping: SourceMapping, run_id: str) -
     )
     con.execute(f"DELETE FROM {staged_table(mapping)} WHERE _failure IS NOT NULL")
     con.execute(f"ALTER TABLE {staged_table(mapping)} DROP COLUMN _failure")
+    # Staging is the raw copy's last reader; dropping it frees its memory for the next steps.
+    con.execute(f"DROP TABLE {raw_table(mapping)}")
     return scalar(con, f"SELECT count(*) FROM {staged_table(mapping)}")
 
 
