@@ -73,7 +73,7 @@ def resolve_files(mapping: SourceMapping) -> list[Path]:
 def read_raw(
     con: duckdb.DuckDBPyConnection, mapping: SourceMapping, files: list[Path], run_id: str
 ) -> list[FileCount]:
-    """Read every main file as text into raw.<source>, then the joined files; account rows.
+    """Read every main file as text into the temp raw_<source>, then the joined files; account rows.
 
     Lines the CSV reader rejects go to quarantine; each join's unmatched rows are recorded in
     validation_results (see ``join_messages``).
