@@ -12,15 +12,31 @@ seen, by its first version's timestamps. So a request closed and later reopened 
 the backlog while it was closed, and one cancelled later counts until it was cancelled.
 Records with no version (warehouses from before the history existed, tests) are judged by
 the current table alone.
+
+Every version's span is derived once per computation, not once per metric: the compute step
+materialises ``version_spans_sql`` as the temporary table ``<table>_version_spans`` before
+the metrics run, and every backlog metric of that table reads it (``shared_spans``). Compiled
+on its own, a backlog derives the spans in its ``record_versions`` CTE, so the SQL that
+``citystat metrics explain`` prints runs as it is, with the same values.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from textwrap import indent
 
-from pipelines.metrics.availability import resolved_columns
+from pipelines.metrics.availability import needed_columns, resolved_columns
+from pipelines.metrics.incremental import (
+    CORE_COLUMNS,
+    changed_ids_cte,
+    delta_events_sql,
+    hot_spans_table,
+    previous_changes_sql,
+    previous_sql,
+)
 from pipelines.metrics.model import Metric, MetricsConfig
+from pipelines.metrics.periods import period_start_sql
 from pipelines.metrics.sql_parts import (
     KEEP_COVERED_SOURCES,
     Params,
@@ -54,27 +70,65 @@ def backlog_sql(
     dimensions: list[str],
     params: Params,
     coverage: list[tuple[str, str]],
+    *,
+    shared_spans: bool = False,
+    incremental: bool = False,
 ) -> str:
-    """Backlog of one metric at every period end of every grain and breakdown."""
+    """Backlog of one metric at every period end of every grain and breakdown; with
+    ``shared_spans`` it reads the materialised ``<table>_version_spans`` instead of
+    deriving the spans itself; ``incremental`` adds the events that differ from the previous
+    run to its running sums (pipelines/metrics/incremental.py; needs the shared spans)."""
     table = metric_table(metric.table)
     dims = [quote("d_" + d) for d in dimensions]
     keep = "".join(f", {d}" for d in dims)
-    ctes = [
-        *coverage,
-        ("record_versions", _versions_sql(table)),
-        ("backlog_rows", _rows_sql(metric, table, dimensions, params)),
-        ("stints", "SELECT * FROM backlog_rows\nWHERE left_at IS NULL OR left_at > entered_at"),
-        ("events", _events_sql("stints", keep)),
-        ("source_rows", "SELECT * FROM events WHERE ts <= $as_of"),
-        *grouped_ctes(config, grains, dimensions, ["sum(delta) AS change"]),
-    ]
+    spans = quote(version_spans_table(table.name))
+    if incremental:
+        ctes = [
+            *coverage,
+            changed_ids_cte(table),
+            ("record_versions", _parts_sql(table, with_all=True)),
+            ("backlog_rows", _rows_sql(metric, table, dimensions, params, parts=True)),
+            (
+                "stints",
+                "SELECT * FROM backlog_rows\nWHERE (left_at IS NULL OR left_at > entered_at)\n"
+                # Every event of a stint that ended by the previous as-of is before it.
+                "  AND (part <> 'all' OR left_at IS NULL OR left_at > $previous_as_of)",
+            ),
+            ("events", _events_sql("stints", keep + ", part")),
+            ("source_rows", delta_events_sql("events", keep)),
+        ]
+    else:
+        source = f"SELECT * FROM {spans}" if shared_spans else version_spans_sql(table)
+        ctes = [
+            *coverage,
+            ("record_versions", source),
+            ("backlog_rows", _rows_sql(metric, table, dimensions, params)),
+            ("stints", "SELECT * FROM backlog_rows\nWHERE left_at IS NULL OR left_at > entered_at"),
+            ("events", _events_sql("stints", keep)),
+            ("source_rows", "SELECT * FROM events WHERE ts <= $as_of"),
+        ]
+    ctes += grouped_ctes(config, grains, dimensions, ["sum(delta) AS change"])
     grouped, more_members = "grouped", None
     if metric.age_buckets:
-        ctes += _age_ctes(config, metric.age_buckets, grains, params)
+        ctes += _age_ctes(config, metric.age_buckets, grains, params, incremental=incremental)
         # Every age bucket gets a row, zero when empty, so the profile always has its shape.
         grouped = "all_grouped"
         more_members = f"SELECT '{AGE_DIMENSION}', label FROM age_buckets"
-    ctes += dense_ctes(config, grains, grouped, more_members)
+    first_from = None
+    if incremental:
+        ctes += [
+            ("previous", previous_sql(params, metric.id)),
+            ("previous_changes", previous_changes_sql()),
+            (
+                "combined",
+                f"SELECT {CORE_COLUMNS}, sum(change) AS change FROM (\n"
+                "    SELECT * FROM previous_changes\n"
+                f"    UNION ALL\n    SELECT {CORE_COLUMNS}, change FROM {grouped}\n"
+                ")\nGROUP BY ALL",
+            ),
+        ]
+        grouped = first_from = "combined"
+    ctes += dense_ctes(config, grains, grouped, more_members, first_from=first_from)
     final = (
         "SELECT grain, period_start, dimension, dimension_value,\n"
         "    CAST(running AS DOUBLE) AS value, CAST(NULL AS DOUBLE) AS numerator,\n"
@@ -93,28 +147,121 @@ def backlog_sql(
     return with_ctes(ctes, final)
 
 
-def _versions_sql(table: MetricTable) -> str:
+def backlog_check_sql(
+    config: MetricsConfig,
+    metric: Metric,
+    dimensions: list[str],
+    params: Params,
+    coverage: list[tuple[str, str]],
+) -> str:
+    """Counts the reasons an incremental backlog could differ from a full one (0: none).
+
+    A breakdown member or the first period can only vanish when the changed records' old
+    events held them; when their new events do not, the metric is recomputed in full.
+    """
+    table = metric_table(metric.table)
+    dims = [quote("d_" + d) for d in dimensions]
+    keep = "".join(f", {d}" for d in dims)
+    ctes = [
+        *coverage,
+        changed_ids_cte(table),
+        ("record_versions", _parts_sql(table, with_all=False)),
+        ("backlog_rows", _rows_sql(metric, table, dimensions, params, parts=True)),
+        ("stints", "SELECT * FROM backlog_rows\nWHERE left_at IS NULL OR left_at > entered_at"),
+        ("events", _events_sql("stints", keep + ", part") + "\n"),
+        ("old_events", "SELECT * FROM events WHERE part = 'old' AND ts <= $previous_as_of"),
+        ("new_events", "SELECT * FROM events WHERE part = 'new' AND ts <= $previous_as_of"),
+        ("previous", previous_sql(params, metric.id)),
+    ]
+    fy = config.city.fiscal_year_start_month
+    problems = [
+        f"(SELECT count(*) FROM (SELECT DISTINCT {d} FROM old_events\n"
+        f"    EXCEPT SELECT DISTINCT {d} FROM new_events))"
+        for d in dims
+    ]
+    problems += [
+        f"(SELECT count(*) FROM old_events WHERE CAST({period_start_sql(g, 'ts', fy)} AS DATE)\n"
+        f"    <= (SELECT min(period_start) FROM previous WHERE grain = '{g}'))"
+        for g in config.grains(metric)
+    ]
+    return with_ctes(ctes, "SELECT " + "\n    + ".join(problems) + " AS problems")
+
+
+def _parts_sql(table: MetricTable, *, with_all: bool) -> str:
+    """Version spans tagged by part: 'new' (changed records now), 'old' (changed records
+    without this run's versions) and, ``with_all``, 'all' (every record that can have an
+    event after the previous as-of: the hot records' versions whose span reaches past it)."""
+    rid = quote(table.id_column)
+    hot = quote(hot_spans_table(table.name))
+    versions = quote(table.name + "_versions")
+    old = (
+        "SELECT 'old' AS part, *,\n"
+        "    CASE WHEN row_number() OVER w = 1 THEN NULL ELSE version_at END AS valid_from,\n"
+        "    lead(version_at) OVER w AS valid_to\n"
+        f"FROM (SELECT * FROM {versions} SEMI JOIN changed_ids USING (source, {rid})\n"
+        "    WHERE run_id IS DISTINCT FROM $changed_run_id)\n"
+        f"WINDOW w AS (PARTITION BY source, {rid} ORDER BY version_at NULLS FIRST, run_id)"
+    )
+    new = f"SELECT 'new' AS part, * FROM {hot} SEMI JOIN changed_ids USING (source, {rid})"
+    # A span ending before the previous as-of has all its events before it too.
+    every = (
+        f"SELECT 'all' AS part, * FROM {hot}\nWHERE valid_to IS NULL OR valid_to > $previous_as_of"
+    )
+    return "\nUNION ALL BY NAME\n".join([*([every] if with_all else []), new, old])
+
+
+def version_spans_table(table_name: str) -> str:
+    """Name of the temporary table holding a canonical table's version spans."""
+    return f"{table_name}_version_spans"
+
+
+def version_spans_sql(table: MetricTable, columns: Sequence[str] | None = None) -> str:
     """Every version with the span it describes: [valid_from, valid_to), open-ended first
-    and last; records that have no version at all stand for themselves over all time."""
+    and last; records that have no version at all stand for themselves over all time.
+
+    ``columns``: only these canonical columns (besides the id, source and version), when
+    the spans are materialised for known metrics; every column when None.
+    """
     rid = quote(table.id_column)
     versions = quote(table.name + "_versions")
+    if columns is None:
+        picked = current = "*"
+    else:
+        names = dict.fromkeys([table.id_column, "source", *columns])
+        current = ", ".join(quote(c) for c in names)
+        picked = f"{current}, version_at, run_id"
     return (
-        "SELECT *,\n"
+        f"SELECT {picked},\n"
         "    CASE WHEN row_number() OVER w = 1 THEN NULL ELSE version_at END AS valid_from,\n"
         "    lead(version_at) OVER w AS valid_to\n"
         f"FROM {versions}\n"
         f"WINDOW w AS (PARTITION BY source, {rid} ORDER BY version_at NULLS FIRST, run_id)\n"
         "UNION ALL BY NAME\n"
-        "SELECT *, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to\n"
+        f"SELECT {current}, CAST(NULL AS TIMESTAMP) AS valid_from,"
+        " CAST(NULL AS TIMESTAMP) AS valid_to\n"
         f"FROM {quote(table.name)} AS c\n"
         f"WHERE NOT EXISTS (SELECT 1 FROM {versions} AS v\n"
         f"    WHERE v.source IS NOT DISTINCT FROM c.source AND v.{rid} = c.{rid})"
     )
 
 
-def _rows_sql(metric: Metric, table: MetricTable, dimensions: list[str], params: Params) -> str:
+def backlog_columns(metric: Metric, dimensions: Sequence[str]) -> list[str]:
+    """Canonical columns a backlog reads from its version spans."""
+    table = metric_table(metric.table)
+    columns = [*needed_columns(metric), table.closing, "status", *dimensions]
+    return list(dict.fromkeys(columns))
+
+
+def _rows_sql(
+    metric: Metric,
+    table: MetricTable,
+    dimensions: list[str],
+    params: Params,
+    *,
+    parts: bool = False,
+) -> str:
     """One candidate stint per version: when it entered and left the backlog, cut to the
-    span the version describes."""
+    span the version describes (with ``parts``, tagged by the part it belongs to)."""
     columns = resolved_columns(metric)
     start = quote(columns["start"])
     enter = start
@@ -141,6 +288,7 @@ def _rows_sql(metric: Metric, table: MetricTable, dimensions: list[str], params:
         f"least({exit_at}, valid_to - {_TICK}) AS left_at",
         f"{start} AS started_at",
         *dimension_columns(dimensions, params),
+        *(["part"] if parts else []),
     ]
     return select_sql(select, "record_versions AS r", where)
 
@@ -168,7 +316,12 @@ def _events_sql(stints: str, keep: str) -> str:
 
 
 def _age_ctes(
-    config: MetricsConfig, bounds: Sequence[int], grains: list[str], params: Params
+    config: MetricsConfig,
+    bounds: Sequence[int],
+    grains: list[str],
+    params: Params,
+    *,
+    incremental: bool = False,
 ) -> list[tuple[str, str]]:
     """The age breakdown: each stint cut into the spans its age falls in each bucket."""
     rows = []
@@ -188,16 +341,21 @@ def _age_ctes(
         f"        greatest(s.entered_at, s.started_at + to_days(b.from_days) - {_TICK})"
         " AS entered_at,\n"
         f"        least(s.left_at, s.started_at + to_days(b.to_days) - {_TICK}) AS left_at,\n"
-        f"        b.label AS {quote('d_' + AGE_DIMENSION)}\n"
+        f"        b.label AS {quote('d_' + AGE_DIMENSION)}{', s.part' if incremental else ''}\n"
         "    FROM stints AS s CROSS JOIN age_buckets AS b\n"
         ")\nWHERE left_at IS NULL OR left_at > entered_at"
     )
     age_dim = [AGE_DIMENSION]
     keep = f", {quote('d_' + AGE_DIMENSION)}"
+    if incremental:
+        age_events = _events_sql("age_stints", keep + ", part")
+        age_rows = delta_events_sql(f"(\n{indent(age_events, '    ')}\n)", keep)
+    else:
+        age_rows = f"SELECT * FROM ({_events_sql('age_stints', keep)})\nWHERE ts <= $as_of"
     ctes = [
         ("age_buckets", buckets),
         ("age_stints", age_stints),
-        ("age_rows", f"SELECT * FROM ({_events_sql('age_stints', keep)})\nWHERE ts <= $as_of"),
+        ("age_rows", age_rows),
         *grouped_ctes(
             config,
             grains,

@@ -14,8 +14,20 @@ from textwrap import indent
 from typing import Any
 
 from pipelines.metrics.availability import needed_columns, resolved_columns
-from pipelines.metrics.backlog import backlog_sql
-from pipelines.metrics.model import Metric, MetricsConfig
+from pipelines.metrics.backlog import (
+    backlog_check_sql,
+    backlog_columns,
+    backlog_sql,
+    version_spans_sql,
+    version_spans_table,
+)
+from pipelines.metrics.incremental import (
+    affected_ctes,
+    affected_filter,
+    kept_event_groups_sql,
+    previous_sql,
+)
+from pipelines.metrics.model import AS_OF, Metric, MetricsConfig
 from pipelines.metrics.periods import (
     GRAIN_STEP,
     period_end_sql,
@@ -53,13 +65,22 @@ class CompiledQuery:
 
 
 def compile_metric(
-    config: MetricsConfig, metric_id: str, grains: list[str] | None = None
+    config: MetricsConfig,
+    metric_id: str,
+    grains: list[str] | None = None,
+    *,
+    shared_spans: bool = False,
 ) -> CompiledQuery:
-    """Compile one metric (optionally only some grains) into SQL producing metric_values rows."""
+    """Compile one metric (optionally only some grains) into SQL producing metric_values rows.
+
+    With ``shared_spans`` a backlog reads the version spans materialised beforehand (see
+    ``spans_statement``) instead of deriving them; the values are the same.
+    """
     metric = config.metric(metric_id)
     params = Params()
     use_grains = grains if grains is not None else config.grains(metric)
-    core = _core_sql(config, metric, use_grains, config.dimensions(metric), params)
+    dims = config.dimensions(metric)
+    core = _core_sql(config, metric, use_grains, dims, params, shared_spans=shared_spans)
     sql = _finish_sql(config, metric, core, use_grains, params)
     return CompiledQuery(metric.id, sql, dict(params.values))
 
@@ -89,6 +110,70 @@ def compile_unavailable(
     return CompiledQuery(metric.id, sql, dict(params.values))
 
 
+def compile_incremental(config: MetricsConfig, metric_id: str) -> CompiledQuery:
+    """The metric's values rebuilt from the previous run's and what this run changed
+    (pipelines/metrics/incremental.py); binds ``$previous_as_of`` and ``$changed_run_id``
+    besides ``$as_of`` (a ratio reads its parts' new values instead)."""
+    metric = config.metric(metric_id)
+    params = Params()
+    grains = config.grains(metric)
+    core = _core_sql(config, metric, grains, config.dimensions(metric), params, incremental=True)
+    sql = _finish_sql(config, metric, core, grains, params)
+    return CompiledQuery(metric.id, sql, dict(params.values))
+
+
+def compile_backlog_check(config: MetricsConfig, metric_id: str) -> CompiledQuery:
+    """A query counting why a backlog cannot be updated incrementally (0 when it can)."""
+    metric = config.metric(metric_id)
+    params = Params()
+    coverage = coverage_ctes(metric.table, needed_columns(metric), params)
+    sql = backlog_check_sql(config, metric, config.dimensions(metric), params, coverage)
+    return CompiledQuery(metric.id, sql, dict(params.values))
+
+
+def as_of_columns(metric: Metric) -> list[str]:
+    """Columns the metric's conditions compare with the as-of time (ratio parts excluded)."""
+    conditions = [*metric.filter, *(metric.numerator or []), *(metric.denominator or [])]
+    columns: list[str] = []
+    while conditions:
+        condition = conditions.pop()
+        if condition.value == AS_OF and condition.column:
+            columns.append(condition.column)
+        conditions += condition.any_of or []
+    return sorted(set(columns))
+
+
+def span_tables(config: MetricsConfig, metric_id: str) -> list[str]:
+    """Canonical tables whose version spans the metric reads (its backlogs' tables)."""
+    metric = config.metric(metric_id)
+    if metric.kind == "ratio":
+        parts = [metric.numerator_metric or "", metric.denominator_metric or ""]
+        return list(dict.fromkeys(t for part in parts for t in span_tables(config, part)))
+    return [metric.table] if metric.kind == "backlog" else []
+
+
+def span_columns(config: MetricsConfig, table_name: str) -> list[str]:
+    """Columns every backlog of ``table_name`` reads (a ratio's parts, with its breakdowns)."""
+    columns: list[str] = []
+    for metric in config.metrics:
+        if metric.kind == "backlog" and metric.table == table_name:
+            columns += backlog_columns(metric, config.dimensions(metric))
+        if metric.kind == "ratio":
+            for part_id in (metric.numerator_metric or "", metric.denominator_metric or ""):
+                part = config.metric(part_id)
+                if part.kind == "backlog" and part.table == table_name:
+                    columns += backlog_columns(part, config.dimensions(metric))
+    return list(dict.fromkeys(columns))
+
+
+def spans_statement(table_name: str, columns: list[str] | None = None) -> str:
+    """The statement materialising a table's version spans (no parameters); ``columns``
+    narrows them to what the metrics read (span_columns), every column when None."""
+    name = quote(version_spans_table(table_name))
+    spans = version_spans_sql(metric_table(table_name), columns)
+    return f"CREATE OR REPLACE TEMP TABLE {name} AS\n{spans}"
+
+
 def explain(config: MetricsConfig, metric_id: str) -> str:
     """The SQL a metric runs, followed by its parameters."""
     compiled = compile_metric(config, metric_id)
@@ -104,15 +189,29 @@ def _core_sql(
     grains: list[str],
     dimensions: list[str],
     params: Params,
+    *,
+    shared_spans: bool = False,
+    incremental: bool = False,
 ) -> str:
     """SQL yielding grain, period_start, dimension, dimension_value, value, numerator,
     denominator and count for every period and breakdown of one metric."""
     if metric.kind == "ratio":
-        return _ratio_sql(config, metric, grains, dimensions, params)
+        if incremental:
+            return _ratio_from_values_sql(metric, grains, dimensions, params)
+        return _ratio_sql(config, metric, grains, dimensions, params, shared_spans=shared_spans)
     coverage = coverage_ctes(metric.table, needed_columns(metric), params)
     if metric.kind == "backlog":
-        return backlog_sql(config, metric, grains, dimensions, params, coverage)
-    return _event_sql(config, metric, grains, dimensions, params, coverage)
+        return backlog_sql(
+            config,
+            metric,
+            grains,
+            dimensions,
+            params,
+            coverage,
+            shared_spans=shared_spans or incremental,
+            incremental=incremental,
+        )
+    return _event_sql(config, metric, grains, dimensions, params, coverage, incremental)
 
 
 def _event_sql(
@@ -122,8 +221,10 @@ def _event_sql(
     dimensions: list[str],
     params: Params,
     coverage: list[tuple[str, str]],
+    incremental: bool = False,
 ) -> str:
-    """count, share and duration_percentile: group rows by the period their timestamp is in."""
+    """count, share and duration_percentile: group rows by the period their timestamp is in;
+    ``incremental`` regroups only the affected periods (pipelines/metrics/incremental.py)."""
     table = metric_table(metric.table)
     timestamps = resolved_columns(metric)
     where = [conditions_sql(metric.filter, params), KEEP_COVERED_SOURCES]
@@ -160,15 +261,38 @@ def _event_sql(
             "count(*) AS count",
         ]
     where += [f"{ts} IS NOT NULL", f"{ts} <= $as_of"]
+    if incremental:
+        # A cheap range test first: rows before every affected period are skipped unread.
+        where.append(f"{ts} >= (SELECT min(period_start) FROM affected)")
+        where.append(affected_filter(config, grains, ts))
     source = select_sql([f"{ts} AS ts", *columns], f"{quote(table.name)} AS r", where)
-    ctes = [
-        *coverage,
-        ("source_rows", source),
-        *grouped_ctes(config, grains, dimensions, aggregates),
-    ]
+    if incremental:
+        fresh = "SELECT f.* FROM fresh_grouped AS f SEMI JOIN affected USING (grain, period_start)"
+        kept = kept_event_groups_sql(only_nonzero=metric.kind == "count")
+        ctes = [
+            *coverage,
+            *affected_ctes(
+                config,
+                table,
+                grains,
+                ts,
+                [*needed_columns(metric), *dimensions],
+                as_of_columns(metric),
+            ),
+            ("source_rows", source),
+            *grouped_ctes(config, grains, dimensions, aggregates, prefix="fresh_"),
+            ("previous", previous_sql(params, metric.id)),
+            ("grouped", f"{fresh}\nUNION ALL BY NAME\n{kept}"),
+        ]
+    else:
+        ctes = [
+            *coverage,
+            ("source_rows", source),
+            *grouped_ctes(config, grains, dimensions, aggregates),
+        ]
     if metric.kind == "count":
         # Periods with no records still get a row (value 0), like the backlog spine.
-        ctes += dense_ctes(config, grains)
+        ctes += dense_ctes(config, grains, first_from="grouped" if incremental else None)
         final = (
             "SELECT s.grain, s.period_start, m.dimension, m.dimension_value,\n"
             "    COALESCE(g.value, 0) AS value, g.numerator, g.denominator,\n"
@@ -187,6 +311,8 @@ def _ratio_sql(
     grains: list[str],
     dimensions: list[str],
     params: Params,
+    *,
+    shared_spans: bool = False,
 ) -> str:
     """numerator_metric / denominator_metric, matched on grain, period and breakdown."""
     # A part's own age breakdown has no counterpart in the other part: drop it.
@@ -197,9 +323,46 @@ def _ratio_sql(
         update={"age_buckets": None}
     )
     ctes = [
-        ("numerator_values", _core_sql(config, numerator, grains, dimensions, params)),
-        ("denominator_values", _core_sql(config, denominator, grains, dimensions, params)),
+        (
+            "numerator_values",
+            _core_sql(config, numerator, grains, dimensions, params, shared_spans=shared_spans),
+        ),
+        (
+            "denominator_values",
+            _core_sql(config, denominator, grains, dimensions, params, shared_spans=shared_spans),
+        ),
     ]
+    final = (
+        "SELECT grain, period_start, dimension, dimension_value,\n"
+        "    n.value / NULLIF(d.value, 0) AS value,\n"
+        "    n.value AS numerator,\n"
+        "    d.value AS denominator,\n"
+        "    CAST(NULL AS BIGINT) AS count\n"
+        "FROM numerator_values AS n\n"
+        "FULL JOIN denominator_values AS d USING (grain, period_start, dimension, dimension_value)"
+    )
+    return with_ctes(ctes, final)
+
+
+def _ratio_from_values_sql(
+    metric: Metric, grains: list[str], dimensions: list[str], params: Params
+) -> str:
+    """A ratio from its parts' values computed earlier in the same run (their rows at the
+    ratio's grains and breakdowns are exactly the parts' cores)."""
+    ctes = []
+    for part, part_id in (
+        ("numerator", metric.numerator_metric or ""),
+        ("denominator", metric.denominator_metric or ""),
+    ):
+        ctes.append(
+            (
+                f"{part}_values",
+                f"SELECT {', '.join(KEY_COLUMNS)}, value FROM metric_values\n"
+                f"WHERE metric_id = {params.named(part + '_metric', part_id)}\n"
+                f"  AND grain IN {params.in_list(grains, 'grain')}\n"
+                f"  AND dimension IN {params.in_list(['citywide', *dimensions], 'dimension')}",
+            )
+        )
     final = (
         "SELECT grain, period_start, dimension, dimension_value,\n"
         "    n.value / NULLIF(d.value, 0) AS value,\n"

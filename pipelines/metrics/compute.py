@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
 import pandas as pd
 
 from pipelines.metrics.availability import Availability, metric_availability
-from pipelines.metrics.compiler import CompiledQuery, compile_metric, compile_unavailable
+from pipelines.metrics.backlog import version_spans_table
+from pipelines.metrics.compiler import (
+    CompiledQuery,
+    as_of_columns,
+    compile_backlog_check,
+    compile_incremental,
+    compile_metric,
+    compile_unavailable,
+    span_columns,
+    span_tables,
+    spans_statement,
+)
+from pipelines.metrics.incremental import PREVIOUS_VALUES, hot_spans_statement, hot_spans_table
 from pipelines.metrics.model import Metric, MetricsConfig
+from pipelines.metrics.sql_parts import Params, quote
+from pipelines.metrics.tables import metric_table
 from pipelines.warehouse import CANONICAL_TABLES
 
 VALUE_COLUMNS = (
@@ -26,40 +43,295 @@ def compute_metrics(
     progress: Callable[[str], None] | None = None,
     *,
     own_transaction: bool = True,
+    changed_run_id: str | None = None,
 ) -> int:
     """Replace metric_values and metric_definitions with every metric computed at ``as_of``.
 
     The replacement runs in its own transaction so readers never see half of it; pass
     ``own_transaction=False`` when the caller already holds a transaction on ``con``.
+
+    ``changed_run_id``: the warehouse is the previous run's, into which run ``changed_run_id``
+    merged new versions; each metric whose definition is unchanged since that run's values is
+    then rebuilt from them and the changes alone (pipelines/metrics/incremental.py), with
+    exactly the values a full recompute gives. Any other metric is recomputed in full.
     """
     # Compile everything first: a metric that does not compile must not leave half the tables.
-    compiled = [compile_metric(config, metric.id) for metric in config.metrics]
+    # Each backlog runs on the shared spans; the definition records the SQL that runs alone.
+    compiled = {
+        m.id: (compile_metric(config, m.id, shared_spans=True), compile_metric(config, m.id))
+        for m in config.metrics
+    }
+    tables = _span_tables_of(config, [metric.id for metric in config.metrics])
     written = 0
     if own_transaction:
         con.execute("BEGIN TRANSACTION")
     try:
+        con.execute(STATE_DDL)
+        state = _State(con, config, as_of, changed_run_id)
+        state.materialise_spans(tables)
         con.execute("DELETE FROM metric_values")
         con.execute("DELETE FROM metric_definitions")
-        for metric, query in zip(config.metrics, compiled, strict=True):
-            availability = metric_availability(con, config, metric)
-            if not availability.computable:
+        availability = {m.id: metric_availability(con, config, m) for m in config.metrics}
+        for metric in state.order():
+            query, standalone = compiled[metric.id]
+            if not availability[metric.id].computable:
                 query = compile_unavailable(config, metric.id)
+                bind = query.bind(as_of)
+            elif state.incremental(metric, standalone, availability):
+                query = compile_incremental(config, metric.id)
+                bind = state.bind(query)
+            else:
+                bind = query.bind(as_of)
+            state.spans_for(query.sql, tables)
             before = _count_rows(con)
             # query.sql is compiled from checked configuration; every value in it is bound.
-            insert = f"INSERT INTO metric_values ({VALUE_COLUMNS})\n{query.sql}"
-            con.execute(insert, query.bind(as_of))
+            con.execute(f"INSERT INTO metric_values ({VALUE_COLUMNS})\n{query.sql}", bind)
             rows = _count_rows(con) - before
             written += rows
-            _record_definition(con, config, metric, query, availability)
             if progress is not None:
                 progress(f"{metric.id}: {rows} rows")
+        for metric in config.metrics:
+            query = compiled[metric.id][1]
+            if not availability[metric.id].computable:
+                query = compile_unavailable(config, metric.id)
+            _record_definition(con, config, metric, query, availability[metric.id])
+        state.record(compiled, availability)
+        # Temporary, never published; dropped before the commit to free their memory.
+        drop_version_spans(con, tables)
+        for name in [PREVIOUS_VALUES, *(hot_spans_table(t) for t in tables)]:
+            con.execute(f"DROP TABLE IF EXISTS temp.{quote(name)}")
         if own_transaction:
             con.execute("COMMIT")
     except BaseException:
         if own_transaction:
+            # Rolls back the temporary tables' creation too.
             con.execute("ROLLBACK")
         raise
     return written
+
+
+# What each metric's values were computed from, so the next run knows what it may keep.
+STATE_DDL = (
+    "CREATE TABLE IF NOT EXISTS metric_state (\n"
+    "    metric_id VARCHAR,\n"
+    "    fingerprint VARCHAR,       -- hash of the metric's SQL, parameters and sources\n"
+    "    as_of TIMESTAMP,           -- the data's as-of timestamp the values were computed at\n"
+    "    unversioned_rows BIGINT    -- canonical rows without a version (0 for incremental)\n"
+    ")"
+)
+
+
+@dataclass(frozen=True)
+class _Previous:
+    fingerprint: str
+    as_of: datetime
+    unversioned_rows: int
+
+
+class _State:
+    """The previous run's metric state, and which metrics this run may update incrementally."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        config: MetricsConfig,
+        as_of: datetime,
+        changed_run_id: str | None,
+    ) -> None:
+        self.con, self.config, self.as_of, self.changed_run_id = con, config, as_of, changed_run_id
+        self.source_columns = con.execute("SELECT * FROM source_columns ORDER BY ALL").fetchall()
+        self.previous: dict[str, _Previous] = {}
+        self.previous_rows: dict[str, int] = {}
+        self.done: set[str] = set()  # metrics updated incrementally
+        self.computed: set[str] = set()  # metrics computed by their SQL (not unavailable)
+        self.unversioned: dict[str, int] = {}
+        self.full_spans: set[str] = set()  # tables whose every version's spans exist
+        if changed_run_id is None:
+            return
+        rows = con.execute(
+            "SELECT metric_id, fingerprint, as_of, unversioned_rows FROM metric_state"
+        ).fetchall()
+        self.previous = {r[0]: _Previous(r[1], r[2], r[3]) for r in rows if r[2] is not None}
+        if not self.previous:
+            return
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {PREVIOUS_VALUES} AS SELECT * FROM metric_values"
+        )
+        counts = con.execute(
+            f"SELECT metric_id, count(*) FROM {PREVIOUS_VALUES} GROUP BY metric_id"
+        ).fetchall()
+        self.previous_rows = {str(m): int(n) for m, n in counts}
+
+    def materialise_spans(self, tables: list[str]) -> None:
+        """Spans up front: every version's for a full run, the hot records' for an
+        incremental one (every version's then only when a backlog falls back to full)."""
+        if not self.previous:
+            materialise_version_spans(self.con, self.config, tables)
+            self.full_spans.update(tables)
+            return
+        # The earliest previous as-of: its hot records include those of every later one.
+        since = min(p.as_of for p in self.previous.values())
+        for table_name in tables:
+            params = Params()
+            sql = hot_spans_statement(metric_table(table_name), params)
+            bind = {**params.values, "previous_as_of": since}
+            self.con.execute(sql, {**bind, "changed_run_id": self.changed_run_id})
+
+    def spans_for(self, sql: str, tables: list[str]) -> None:
+        """Materialise the full version spans a query reads, if not done yet."""
+        missing = [
+            t for t in tables if t not in self.full_spans and quote(version_spans_table(t)) in sql
+        ]
+        materialise_version_spans(self.con, self.config, missing)
+        self.full_spans.update(missing)
+
+    def order(self) -> list[Metric]:
+        """Ratios last in an incremental run: they are built from their parts' new values."""
+        metrics = self.config.metrics
+        if not self.previous:
+            return list(metrics)
+        return [m for m in metrics if m.kind != "ratio"] + [m for m in metrics if m.kind == "ratio"]
+
+    def fingerprint(self, query: CompiledQuery, availability: Availability) -> str:
+        """Everything a metric's values depend on besides the data itself."""
+        text = json.dumps(
+            [
+                FINGERPRINT_VERSION,
+                query.sql,
+                sorted(query.params.items()),
+                availability.computable,
+                availability.note,
+                self.source_columns,
+            ],
+            default=str,
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def incremental(
+        self, metric: Metric, standalone: CompiledQuery, availability: dict[str, Availability]
+    ) -> bool:
+        """Whether the metric can be rebuilt from its previous values and the changes."""
+        self.computed.add(metric.id)
+        previous = self.previous.get(metric.id)
+        if (
+            previous is None
+            or previous.fingerprint != self.fingerprint(standalone, availability[metric.id])
+            or previous.as_of > self.as_of
+            or previous.unversioned_rows != 0
+            # A backlog's stints cannot follow a condition on the as-of; the other kinds
+            # regroup the periods of the rows whose verdict it changes.
+            or (previous.as_of != self.as_of and metric.kind == "backlog" and as_of_columns(metric))
+            or not self.previous_rows.get(metric.id)
+        ):
+            return False
+        if metric.kind == "ratio":
+            ok = self._parts_ready(metric)
+        elif metric.kind == "backlog":
+            check = compile_backlog_check(self.config, metric.id)
+            row = self.con.execute(check.sql, self.bind(check)).fetchone()
+            ok = row is not None and row[0] == 0
+        else:
+            ok = True
+        if ok:
+            self.done.add(metric.id)
+        return ok
+
+    def _parts_ready(self, metric: Metric) -> bool:
+        """A ratio's parts were computed this run, at every grain and breakdown it needs."""
+        grains, dimensions = self.config.grains(metric), self.config.dimensions(metric)
+        for part_id in (metric.numerator_metric or "", metric.denominator_metric or ""):
+            part = self.config.metric(part_id)
+            if (
+                part.kind == "ratio"
+                or part_id not in self.computed
+                or not set(grains) <= set(self.config.grains(part))
+                or not set(dimensions) <= set(self.config.dimensions(part))
+            ):
+                return False
+        return True
+
+    def bind(self, query: CompiledQuery) -> dict[str, object]:
+        """The parameters of an incremental query: its own, the as-of times and the run."""
+        assert self.changed_run_id is not None
+        previous = self.previous[query.metric_id]
+        every = {
+            **query.bind(self.as_of),
+            "previous_as_of": previous.as_of,
+            "changed_run_id": self.changed_run_id,
+        }
+        # DuckDB refuses parameters a statement does not use (the check needs no $as_of).
+        return {k: v for k, v in every.items() if f"${k}" in query.sql}
+
+    def record(
+        self,
+        compiled: dict[str, tuple[CompiledQuery, CompiledQuery]],
+        availability: dict[str, Availability],
+    ) -> None:
+        """Replace metric_state with what this run computed."""
+        self.con.execute("DELETE FROM metric_state")
+        for metric in self.config.metrics:
+            standalone = compiled[metric.id][1]
+            table = canonical_table(self.config, metric)
+            if metric.id in self.done:
+                # A merge gives every record it adds a version, so this stays 0.
+                unversioned = self.previous[metric.id].unversioned_rows
+            else:
+                unversioned = self._unversioned_rows(table)
+            self.con.execute(
+                "INSERT INTO metric_state VALUES (?, ?, ?, ?)",
+                [
+                    metric.id,
+                    self.fingerprint(standalone, availability[metric.id]),
+                    self.as_of,
+                    unversioned,
+                ],
+            )
+
+    def _unversioned_rows(self, table_name: str) -> int:
+        if table_name not in self.unversioned:
+            table = CANONICAL_TABLES[table_name]
+            rid = quote(table.id_column)
+            versions = quote(table.name + "_versions")
+            # Identifiers from the fixed table registry, quoted; no values.
+            if table_name in self.full_spans:
+                # The spans' rows without a version are the canonical rows that have none
+                # (a version without a run id counts too: the safe side).
+                sql = (
+                    f"SELECT count(*) FROM {quote(version_spans_table(table_name))} "
+                    "WHERE run_id IS NULL"
+                )
+            else:
+                sql = (
+                    f"SELECT count(*) FROM {quote(table.name)} AS c WHERE NOT EXISTS ("
+                    f"SELECT 1 FROM {versions} AS v WHERE v.source IS NOT DISTINCT FROM c.source "
+                    f"AND v.{rid} = c.{rid})"
+                )
+            row = self.con.execute(sql).fetchone()
+            self.unversioned[table_name] = int(row[0]) if row else 0
+        return self.unversioned[table_name]
+
+
+FINGERPRINT_VERSION = 1  # raise when the meaning of stored values changes without the SQL
+
+
+def materialise_version_spans(
+    con: duckdb.DuckDBPyConnection, config: MetricsConfig, tables: list[str]
+) -> None:
+    """Derive each table's version spans once, for every backlog metric to read; only the
+    columns the metrics read are kept, which halves the cost of the copy."""
+    for table_name in tables:
+        # Built from the table registry and checked column names, quoted; no parameters.
+        con.execute(spans_statement(table_name, span_columns(config, table_name)))
+
+
+def drop_version_spans(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    """Free the temporary span tables (they are never part of the published warehouse)."""
+    for table_name in tables:
+        con.execute(f"DROP TABLE IF EXISTS temp.{quote(version_spans_table(table_name))}")
+
+
+def _span_tables_of(config: MetricsConfig, metric_ids: list[str]) -> list[str]:
+    return list(dict.fromkeys(t for m in metric_ids for t in span_tables(config, m)))
 
 
 def _record_definition(
@@ -146,9 +418,10 @@ def preview(
     if when is None:
         raise ValueError("the warehouse holds no records; load data with `citystat run` first")
     if metric_availability(con, config, metric).computable:
-        query = compile_metric(config, metric_id, grains=[grain])
+        query = compile_metric(config, metric_id, grains=[grain], shared_spans=True)
     else:
         query = compile_unavailable(config, metric_id, grains=[grain])
+    tables = _span_tables_of(config, [metric_id])
     sql = (
         f"WITH preview_values AS (\n{query.sql}\n)\n"  # compiled SQL; values are bound
         "SELECT * FROM preview_values\n"
@@ -158,4 +431,8 @@ def preview(
         ")\n"
         "ORDER BY period_start, dimension <> 'citywide', dimension, dimension_value"
     )
-    return con.execute(sql, {**query.bind(when), "preview_periods": periods}).df()
+    materialise_version_spans(con, config, tables)
+    try:
+        return con.execute(sql, {**query.bind(when), "preview_periods": periods}).df()
+    finally:
+        drop_version_spans(con, tables)

@@ -185,18 +185,34 @@ def dense_ctes(
     grains: Sequence[str],
     grouped: str = "grouped",
     more_members: str | None = None,
+    *,
+    first_from: str | None = None,
 ) -> list[tuple[str, str]]:
     """spine (every period from the first event to as_of, per grain) and members (every
-    breakdown value seen, plus citywide and the rows of ``more_members``)."""
+    breakdown value seen, plus citywide and the rows of ``more_members``).
+
+    The first period is that of the earliest ``source_rows`` event, or, with ``first_from``,
+    the earliest period of each grain in that relation (an incremental run's periods).
+    """
     fy = config.city.fiscal_year_start_month
-    parts = [
-        f"SELECT '{g}' AS grain, CAST(unnest(generate_series(\n"
-        f"    {period_start_sql(g, 'first_ts', fy)},\n"
-        f"    {period_start_sql(g, 'CAST($as_of AS TIMESTAMP)', fy)},\n"
-        f"    {GRAIN_STEP[g]}\n"
-        f")) AS DATE) AS period_start\nFROM (SELECT min(ts) AS first_ts FROM source_rows)"
-        for g in grains
-    ]
+    parts = []
+    for g in grains:
+        if first_from is None:
+            first = period_start_sql(g, "first_ts", fy)
+            source = "(SELECT min(ts) AS first_ts FROM source_rows)"
+        else:
+            # A period start truncates to itself, so this is the first period.
+            first = "CAST(first_period AS TIMESTAMP)"
+            source = (
+                f"(SELECT min(period_start) AS first_period FROM {first_from} WHERE grain = '{g}')"
+            )
+        parts.append(
+            f"SELECT '{g}' AS grain, CAST(unnest(generate_series(\n"
+            f"    {first},\n"
+            f"    {period_start_sql(g, 'CAST($as_of AS TIMESTAMP)', fy)},\n"
+            f"    {GRAIN_STEP[g]}\n"
+            f")) AS DATE) AS period_start\nFROM {source}"
+        )
     members = (
         f"SELECT DISTINCT dimension, dimension_value FROM {grouped}\n"
         "UNION\nSELECT 'citywide', 'Citywide'"
