@@ -213,7 +213,11 @@ def run_pipeline(
                 results = [_load_source(con, m, files[m.source], ctx) for m in mappings]
                 run = _run_record(con, (run_id, started), any(m.demo for m in mappings), results)
                 if run.validated:
-                    metric_rows = _compute_and_record(con, config, services, run, clock, progress)
+                    # A merge into the published copy recomputes only what its versions changed.
+                    changed = None if rebuild else run_id
+                    metric_rows = _compute_and_record(
+                        con, config, services, run, clock, progress, changed_run_id=changed
+                    )
                 else:
                     clock.write(con, run_id)
                     _record_run(con, run, "failed")
@@ -631,8 +635,14 @@ def _compute_and_record(
     run: _Run,
     clock: StepClock,
     progress: Progress,
+    *,
+    changed_run_id: str | None = None,
 ) -> int:
-    """Compute every metric (and the service tables), record the run and its steps."""
+    """Compute every metric (and the service tables), record the run and its steps.
+
+    ``changed_run_id``: the run merged into a copy of the published warehouse; metrics are
+    then updated from its values and that run's new versions (pipelines/metrics/incremental.py).
+    """
     assert run.as_of is not None
     progress("computing metrics")
     pause_point("metrics")
@@ -643,7 +653,9 @@ def _compute_and_record(
         progress(message)
 
     with clock.step(None, "metrics"):
-        rows = compute_metrics(con, config, run.as_of, progress=each_metric)
+        rows = compute_metrics(
+            con, config, run.as_of, progress=each_metric, changed_run_id=changed_run_id
+        )
     if services is not None:
         progress("ranking services, leadership index and district gaps")
         with clock.step(None, "services"):
