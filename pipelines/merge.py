@@ -119,6 +119,10 @@ def _insert_first_load(
         ).fetchall()
     }
     columns = ", ".join(quote(c) for c in table.columns)
+    # Two compressed writes of the batch are the floor (at 10M rows ~9 CPU-seconds each, nearly
+    # all compression). Filling the canonical table from the versions just written costs as
+    # much as from the staged table; preserve_insertion_order = false saves no CPU, grows the
+    # file by 7 % and reorders rows. Both INSERTs write their blocks directly, not to the WAL.
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(

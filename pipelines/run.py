@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines import loader
+from pipelines.loading.staging import keep_staged
 from pipelines.merge import MergeCounts, MergeError, merge_staged, quote
 from pipelines.metrics import MetricsConfig, compute_metrics, load_metrics
 from pipelines.provenance import (
@@ -490,7 +491,9 @@ def _load_file(
             f"{source}: {path.name}: {load.rows_inserted:,} new, {load.rows_updated:,} updated, "
             f"{load.rows_unchanged:,} unchanged"
         )
-    # A failed file's raw and staged tables stay in the failed build for inspection.
+    else:
+        # The failed build keeps the file's staged rows (and joined raw tables) for inspection.
+        keep_staged(con, mapping)
     pause_point(f"{source}/{path.name}/record")
     record_file(con, ctx.run_id, load)
     return load, report

@@ -215,8 +215,22 @@ def test_a_failed_critical_expectation_keeps_the_last_good_warehouse(
             "WHERE run_id = (SELECT run_id FROM runs WHERE status = 'failed')"
         ).fetchone()
         (requests,) = con.execute("SELECT count(*) FROM service_requests").fetchone()
+        # Its staged rows (a temp table while the run lasts) are kept for the analyst.
+        kept = con.execute(
+            "SELECT table_schema, count(*) FROM information_schema.tables "
+            "WHERE table_name = 'stg_town' GROUP BY ALL"
+        ).fetchall()
+        (staged_ids,) = con.execute(
+            "SELECT list(request_id ORDER BY source_row) FROM stg_town"
+        ).fetchone()
     assert statuses == [("published",), ("failed",)] and quarantined == 20
     assert merged == (20, 20, None) and requests == 20
+    assert kept == [("main", 1)] and staged_ids == [f"T{i}" for i in range(1, 21)]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        # A merged file's staged rows never reach the published warehouse.
+        assert not con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'stg%'"
+        ).fetchall()
 
 
 def test_metrics_only_recomputes_without_reading_the_extracts(

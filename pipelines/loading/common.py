@@ -36,7 +36,7 @@ def raw_table(mapping: SourceMapping) -> str:
 
     It is a working copy of files on disk, read once by staging: a temp table is written
     without compression, spills only past the memory limit and never reaches the warehouse
-    file (the staged rows do, and a failed build keeps them for inspection).
+    file (nor do the staged rows, unless their file fails validation: see ``staged_table``).
     """
     return f"temp.main.{quote(f'raw_{mapping.source}')}"
 
@@ -47,7 +47,14 @@ def join_table(mapping: SourceMapping, join_name: str) -> str:
 
 
 def staged_table(mapping: SourceMapping) -> str:
-    """Quoted name of the staged (canonical, typed) table of a source."""
+    """Quoted name of the staged (canonical, typed) table of a source: a temp table.
+
+    The merge writes its rows, compressed, into the canonical table and ``<table>_versions``;
+    a persistent staged table would be a third compressed copy, dropped right after (at 10M
+    rows it costs more than the spilling of the temp table past the memory limit). A file
+    that fails validation has its staged rows moved into the build (``keep_staged``) for the
+    analyst. The name is unqualified: DuckDB resolves it to the temp table while one exists.
+    """
     return quote(f"stg_{mapping.source}")
 
 

@@ -1,4 +1,4 @@
-"""Build stg_<source> from the raw tables: canonical columns of the kind, typed, with joins.
+"""Build stg_<source> (a temp table) from the raw tables: canonical columns, typed, with joins.
 
 Values that do not parse and status words the mapping does not know are quarantined with a
 reason here, before validation sees the batch. Due times derived by ``due_rules`` are
@@ -47,7 +47,7 @@ def stage(con: duckdb.DuckDBPyConnection, mapping: SourceMapping, run_id: str) -
     inner = ", ".join(f"{exprs[c]} AS {quote(c)}" for c in table.columns)
     due_select, due_joins = _due_sql(con, mapping)
     sql = (
-        f"CREATE OR REPLACE TABLE {staged_table(mapping)} AS SELECT {due_select} FROM ("
+        f"CREATE OR REPLACE TEMP TABLE {staged_table(mapping)} AS SELECT {due_select} FROM ("
         f"SELECT {inner}, {failure} AS _failure FROM {raw_table(mapping)} r "
         f"{_join_clauses(mapping)} LEFT JOIN _status_map ON _status_map.raw = "
         f"lower({raw_text(mapping, 'status')})) t {due_joins}"
@@ -67,6 +67,13 @@ def stage(con: duckdb.DuckDBPyConnection, mapping: SourceMapping, run_id: str) -
     # Staging is the raw copy's last reader; dropping it frees its memory for the next steps.
     con.execute(f"DROP TABLE {raw_table(mapping)}")
     return scalar(con, f"SELECT count(*) FROM {staged_table(mapping)}")
+
+
+def keep_staged(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> None:
+    """Move a failed file's staged rows from the temp table into the build, for inspection."""
+    name = staged_table(mapping)
+    con.execute(f"CREATE OR REPLACE TABLE main.{name} AS SELECT * FROM temp.main.{name}")
+    con.execute(f"DROP TABLE temp.main.{name}")
 
 
 def _parameters(mapping: SourceMapping, sql: str) -> dict[str, object]:
@@ -179,4 +186,11 @@ def add_business_days(start: str, days: str) -> str:
     return f"CASE WHEN {n} = 0 THEN {start} ELSE {start} - {to_friday} + {forward} END"
 
 
-__all__ = ["add_business_days", "add_days", "parse_failures", "raw_reference", "stage"]
+__all__ = [
+    "add_business_days",
+    "add_days",
+    "keep_staged",
+    "parse_failures",
+    "raw_reference",
+    "stage",
+]
