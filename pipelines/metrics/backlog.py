@@ -29,7 +29,7 @@ from textwrap import indent
 from pipelines.metrics.availability import needed_columns, resolved_columns
 from pipelines.metrics.incremental import (
     CORE_COLUMNS,
-    changed_ids_cte,
+    changed_table,
     delta_events_sql,
     hot_spans_table,
     previous_changes_sql,
@@ -85,7 +85,6 @@ def backlog_sql(
     if incremental:
         ctes = [
             *coverage,
-            changed_ids_cte(table),
             ("record_versions", _parts_sql(table, with_all=True)),
             ("backlog_rows", _rows_sql(metric, table, dimensions, params, parts=True)),
             (
@@ -164,7 +163,6 @@ def backlog_check_sql(
     keep = "".join(f", {d}" for d in dims)
     ctes = [
         *coverage,
-        changed_ids_cte(table),
         ("record_versions", _parts_sql(table, with_all=False)),
         ("backlog_rows", _rows_sql(metric, table, dimensions, params, parts=True)),
         ("stints", "SELECT * FROM backlog_rows\nWHERE left_at IS NULL OR left_at > entered_at"),
@@ -191,18 +189,9 @@ def _parts_sql(table: MetricTable, *, with_all: bool) -> str:
     """Version spans tagged by part: 'new' (changed records now), 'old' (changed records
     without this run's versions) and, ``with_all``, 'all' (every record that can have an
     event after the previous as-of: the hot records' versions whose span reaches past it)."""
-    rid = quote(table.id_column)
     hot = quote(hot_spans_table(table.name))
-    versions = quote(table.name + "_versions")
-    old = (
-        "SELECT 'old' AS part, *,\n"
-        "    CASE WHEN row_number() OVER w = 1 THEN NULL ELSE version_at END AS valid_from,\n"
-        "    lead(version_at) OVER w AS valid_to\n"
-        f"FROM (SELECT * FROM {versions} SEMI JOIN changed_ids USING (source, {rid})\n"
-        "    WHERE run_id IS DISTINCT FROM $changed_run_id)\n"
-        f"WINDOW w AS (PARTITION BY source, {rid} ORDER BY version_at NULLS FIRST, run_id)"
-    )
-    new = f"SELECT 'new' AS part, * FROM {hot} SEMI JOIN changed_ids USING (source, {rid})"
+    old = f"SELECT 'old' AS part, * FROM {quote(changed_table(table.name, 'old_spans'))}"
+    new = f"SELECT 'new' AS part, * FROM {quote(changed_table(table.name, 'new_spans'))}"
     # A span ending before the previous as-of has all its events before it too.
     every = (
         f"SELECT 'all' AS part, * FROM {hot}\nWHERE valid_to IS NULL OR valid_to > $previous_as_of"

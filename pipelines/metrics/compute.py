@@ -24,7 +24,14 @@ from pipelines.metrics.compiler import (
     span_tables,
     spans_statement,
 )
-from pipelines.metrics.incremental import PREVIOUS_VALUES, hot_spans_statement, hot_spans_table
+from pipelines.metrics.incremental import (
+    CHANGED_PARTS,
+    PREVIOUS_VALUES,
+    changed_statements,
+    changed_table,
+    hot_spans_statement,
+    hot_spans_table,
+)
 from pipelines.metrics.model import Metric, MetricsConfig
 from pipelines.metrics.sql_parts import Params, quote
 from pipelines.metrics.tables import metric_table
@@ -69,6 +76,8 @@ def compute_metrics(
         con.execute(STATE_DDL)
         state = _State(con, config, as_of, changed_run_id)
         state.materialise_spans(tables)
+        read = list(dict.fromkeys(canonical_table(config, m) for m in config.metrics))
+        state.materialise_changes(read, tables)
         con.execute("DELETE FROM metric_values")
         con.execute("DELETE FROM metric_definitions")
         availability = {m.id: metric_availability(con, config, m) for m in config.metrics}
@@ -83,10 +92,11 @@ def compute_metrics(
             else:
                 bind = query.bind(as_of)
             state.spans_for(query.sql, tables)
-            before = _count_rows(con)
             # query.sql is compiled from checked configuration; every value in it is bound.
-            con.execute(f"INSERT INTO metric_values ({VALUE_COLUMNS})\n{query.sql}", bind)
-            rows = _count_rows(con) - before
+            inserted = con.execute(
+                f"INSERT INTO metric_values ({VALUE_COLUMNS})\n{query.sql}", bind
+            ).fetchone()
+            rows = int(inserted[0]) if inserted else 0
             written += rows
             if progress is not None:
                 progress(f"{metric.id}: {rows} rows")
@@ -98,7 +108,8 @@ def compute_metrics(
         state.record(compiled, availability)
         # Temporary, never published; dropped before the commit to free their memory.
         drop_version_spans(con, tables)
-        for name in [PREVIOUS_VALUES, *(hot_spans_table(t) for t in tables)]:
+        changes = [changed_table(t, part) for t in read for part in CHANGED_PARTS]
+        for name in [PREVIOUS_VALUES, *(hot_spans_table(t) for t in tables), *changes]:
             con.execute(f"DROP TABLE IF EXISTS temp.{quote(name)}")
         if own_transaction:
             con.execute("COMMIT")
@@ -154,8 +165,11 @@ class _State:
         self.previous = {r[0]: _Previous(r[1], r[2], r[3]) for r in rows if r[2] is not None}
         if not self.previous:
             return
+        # Only the columns the incremental SQL reads: the copy is of every metric's rows.
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {PREVIOUS_VALUES} AS SELECT * FROM metric_values"
+            f"CREATE OR REPLACE TEMP TABLE {PREVIOUS_VALUES} AS SELECT metric_id, "
+            "grain, period_start, dimension, dimension_value, value, numerator, denominator, "
+            "count FROM metric_values"
         )
         counts = con.execute(
             f"SELECT metric_id, count(*) FROM {PREVIOUS_VALUES} GROUP BY metric_id"
@@ -176,6 +190,18 @@ class _State:
             sql = hot_spans_statement(metric_table(table_name), params)
             bind = {**params.values, "previous_as_of": since}
             self.con.execute(sql, {**bind, "changed_run_id": self.changed_run_id})
+
+    def materialise_changes(self, read: list[str], span_tables: list[str]) -> None:
+        """What the run changed in each table the metrics read, once for every metric (an
+        incremental run only); the spans only for tables a backlog reads."""
+        if not self.previous:
+            return
+        for table_name in read:
+            table = metric_table(table_name)
+            for sql in changed_statements(table, with_spans=table_name in span_tables):
+                # Built from the table registry, quoted; the run id is bound.
+                bind = {"changed_run_id": self.changed_run_id} if "$changed_run_id" in sql else {}
+                self.con.execute(sql, bind)
 
     def spans_for(self, sql: str, tables: list[str]) -> None:
         """Materialise the full version spans a query reads, if not done yet."""
@@ -375,11 +401,6 @@ def canonical_table(config: MetricsConfig, metric: Metric) -> str:
     while metric.kind == "ratio":
         metric = config.metric(metric.numerator_metric or "")
     return metric.table
-
-
-def _count_rows(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT count(*) FROM metric_values").fetchone()
-    return int(row[0]) if row else 0
 
 
 def data_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:

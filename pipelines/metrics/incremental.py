@@ -23,7 +23,9 @@ exactly as a full recompute would give them, reading only what can have changed:
 Only *hot* records can have a backlog event after the previous as-of: those changed by the
 run, those still waiting (their stint has no end), and those with any timestamp after it. Their
 version spans alone are materialised (``<table>_hot_spans``), so a daily run does not derive
-the spans of every version again.
+the spans of every version again. What the run changed (the changed records, their old and
+new rows and spans) is likewise materialised once per table (``changed_statements``) and
+read by every metric, rather than found again in the version history by each.
 
 Pure functions: nothing here touches a database.
 """
@@ -41,14 +43,66 @@ PREVIOUS_VALUES = "metric_previous"  # temporary copy of metric_values before th
 CORE_COLUMNS = "grain, period_start, dimension, dimension_value"
 
 
-def changed_ids_cte(table: MetricTable) -> tuple[str, str]:
-    """changed_ids: the records of ``table`` this run added a version of."""
+def changed_table(table_name: str, what: str) -> str:
+    """Name of a temporary table of what a run changed in a table: ``ids`` (the records it
+    added a version of), ``old_versions`` (their versions before it), ``old_rows`` and
+    ``new_rows`` (those records before and after it), ``old_spans`` and ``new_spans``
+    (their version spans without and with its versions)."""
+    return f"{table_name}_changed_{what}"
+
+
+CHANGED_PARTS = ("ids", "old_versions", "old_rows", "new_rows", "old_spans", "new_spans")
+
+
+def changed_statements(table: MetricTable, *, with_spans: bool) -> list[str]:
+    """Materialise what ``$changed_run_id`` changed in ``table`` once per computation, for
+    every metric's incremental SQL to read instead of deriving it again from the whole
+    version history; ``with_spans`` adds the spans (read by backlogs; needs the hot spans)."""
     rid = quote(table.id_column)
-    return (
-        "changed_ids",
-        f"SELECT DISTINCT source, {rid} FROM {quote(table.name + '_versions')}\n"
-        "WHERE run_id = $changed_run_id",
-    )
+    versions = quote(table.name + "_versions")
+
+    def create(what: str, body: str) -> str:
+        return f"CREATE OR REPLACE TEMP TABLE {quote(changed_table(table.name, what))} AS\n{body}"
+
+    ids = quote(changed_table(table.name, "ids"))
+    # Their versions before this run, read from the whole history once for rows and spans.
+    old_versions = quote(changed_table(table.name, "old_versions"))
+    statements = [
+        create(
+            "ids",
+            f"SELECT DISTINCT source, {rid} FROM {versions}\nWHERE run_id = $changed_run_id",
+        ),
+        create(
+            "old_versions",
+            f"SELECT * FROM {versions} SEMI JOIN {ids} USING (source, {rid})\n"
+            "WHERE run_id IS DISTINCT FROM $changed_run_id",
+        ),
+        # The latest version without this run's is the canonical row before the merge.
+        create(
+            "old_rows",
+            f"SELECT * FROM {old_versions}\nQUALIFY row_number() OVER (\n"
+            f"    PARTITION BY source, {rid} ORDER BY version_at DESC NULLS LAST\n) = 1",
+        ),
+        create(
+            "new_rows",
+            f"SELECT * FROM {quote(table.name)} SEMI JOIN {ids} USING (source, {rid})",
+        ),
+    ]
+    if with_spans:
+        # The same spans as version_spans_sql, over the old versions alone.
+        old_spans = (
+            "SELECT *,\n"
+            "    CASE WHEN row_number() OVER w = 1 THEN NULL ELSE version_at END AS valid_from,\n"
+            "    lead(version_at) OVER w AS valid_to\n"
+            f"FROM {old_versions}\n"
+            f"WINDOW w AS (PARTITION BY source, {rid} ORDER BY version_at NULLS FIRST, run_id)"
+        )
+        hot = quote(hot_spans_table(table.name))
+        statements += [
+            create("old_spans", old_spans),
+            create("new_spans", f"SELECT * FROM {hot} SEMI JOIN {ids} USING (source, {rid})"),
+        ]
+    return statements
 
 
 def hot_spans_table(table_name: str) -> str:
@@ -102,15 +156,8 @@ def affected_ctes(
     their periods are affected too.
     """
     rid = quote(table.id_column)
-    versions = quote(table.name + "_versions")
-    old_rows = (
-        f"SELECT * FROM {versions} SEMI JOIN changed_ids USING (source, {rid})\n"
-        "WHERE run_id IS DISTINCT FROM $changed_run_id\n"
-        f"QUALIFY row_number() OVER (\n"
-        f"    PARTITION BY source, {rid} ORDER BY version_at DESC NULLS LAST\n"
-        ") = 1"
-    )
-    new_rows = f"SELECT * FROM {quote(table.name)} SEMI JOIN changed_ids USING (source, {rid})"
+    old_rows = f"SELECT * FROM {quote(changed_table(table.name, 'old_rows'))}"
+    new_rows = f"SELECT * FROM {quote(changed_table(table.name, 'new_rows'))}"
     differs = " OR ".join(
         f"o.{quote(c)} IS DISTINCT FROM n.{quote(c)}"
         for c in dict.fromkeys(["source", *read_columns])
@@ -145,7 +192,6 @@ def affected_ctes(
         )
     affected = "SELECT DISTINCT * FROM (\n" + "\nUNION ALL\n".join(parts) + "\n)"
     return [
-        changed_ids_cte(table),
         ("old_rows", old_rows),
         ("new_rows", new_rows),
         ("changed_times", times),
