@@ -60,7 +60,12 @@ def _pick(page, label: str, option: str) -> None:
     label_text = page.locator('[data-testid="stWidgetLabel"]').get_by_text(label, exact=True)
     box = page.locator('[data-testid="stSelectbox"]').filter(has=label_text)
     box.wait_for()
-    box.click()
+    # The selectbox is a combobox: its text field holds the current choice, and clicking it
+    # lists only the options matching that text, so a choice kept from the last form lists
+    # nothing; its "Open" button always lists every option.
+    if box.get_by_role("combobox").input_value() == option:
+        return
+    box.get_by_role("button", name="Open").click()
     page.get_by_role("option", name=option, exact=True).click()
 
 
