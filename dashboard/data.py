@@ -271,9 +271,20 @@ def scorecard(
         public_only=public_only,
         public_ids=public_metric_ids(wh),
     )
-    # DuckDB lists arrive as numpy arrays; the sparkline column wants plain lists.
-    frame["trend"] = [[] if values is None else list(values) for values in frame["trend"]]
+    frame["trend"] = [sparkline_values(values) for values in frame["trend"]]
     return frame
+
+
+def sparkline_values(values: Any) -> list[float | None]:
+    """A trend as the plain list the sparkline column wants (NULL periods as None).
+
+    DuckDB lists arrive as numpy arrays, masked where a period's value is NULL; one masked
+    value left in the column makes Arrow give up and show every trend as text.
+    """
+    if values is None:
+        return []
+    items = values.tolist() if hasattr(values, "tolist") else list(values)
+    return [None if v is None else float(v) for v in items]
 
 
 _SERIES_SQL = """

@@ -238,3 +238,18 @@ def test_change_since_baseline_reads_like_a_stat_report(
 def test_a_change_too_small_to_show_is_no_change() -> None:
     change = describe_change(2.51, 2.54, "days", "lower_is_better")
     assert (change.arrow, change.delta, change.verdict) == ("→", "±0.0 days", "no change")
+
+
+def test_a_trend_with_a_null_period_stays_a_sparkline() -> None:
+    """A NULL inside a DuckDB list arrives masked; Arrow can't mix it with lists."""
+    import numpy as np
+
+    from dashboard.data import sparkline_values
+
+    masked = np.ma.masked_array([1.0, 2.0, 3.0], mask=[False, True, False])
+    assert sparkline_values(masked) == [1.0, None, 3.0]
+    assert sparkline_values(np.array([4, 5])) == [4.0, 5.0]
+    assert sparkline_values(None) == []
+    frame = pd.DataFrame({"Trend": [sparkline_values(masked), [1.0, 2.0]]})
+    pa = pytest.importorskip("pyarrow")
+    assert pa.Table.from_pandas(frame).column("Trend").type == pa.list_(pa.float64())
