@@ -8,6 +8,7 @@ never mixes two versions.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pipelines.warehouse import published_file, published_version, warehouse_path
+from pipelines.warehouse import published_file, published_version, versions_dir, warehouse_path
 
 
 @dataclass(frozen=True)
@@ -61,15 +62,36 @@ def expected_warehouse_path() -> Path:
     return Path(warehouse_path())
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _connection(path: str, version: str) -> duckdb.DuckDBPyConnection:
+    """One read-only connection per published version file, shared by every session.
+
+    Opening the file costs more than most page queries (its catalog is read each time); a
+    version is never written once published, so one connection serves it for its lifetime
+    (a pruned version's file stays readable while this connection holds it).
+    """
+    del version  # only there to key the cache (a plain-file warehouse reuses its path)
+    return duckdb.connect(path, read_only=True)
+
+
+# A DuckDB connection is not thread-safe; each query takes its own cursor, made under a lock.
+_CURSOR_LOCK = threading.Lock()
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
 def _query(path: str, version: str, sql: str, params: dict[str, Any]) -> pd.DataFrame:
     """Run one read-only query; version keys the cache, so a new version is read afresh."""
-    del version  # only there to key the cache (a plain-file warehouse reuses its path)
-    con = duckdb.connect(path, read_only=True)
+    if Path(path).parent != versions_dir(warehouse_path()):
+        # A plain-file warehouse (older citystat, tests) may be rewritten in place: a
+        # connection held open would keep its writers out, so each query opens its own.
+        with duckdb.connect(path, read_only=True) as con:
+            return con.execute(sql, params).df()
+    with _CURSOR_LOCK:
+        cursor = _connection(path, version).cursor()
     try:
-        return con.execute(sql, params).df()
+        return cursor.execute(sql, params).df()
     finally:
-        con.close()
+        cursor.close()
 
 
 def _run(wh: Warehouse, sql: str, **params: Any) -> pd.DataFrame:

@@ -317,3 +317,37 @@ def test_new_published_warehouse_is_read_on_rerun(
     assert {row["Metric"]: row["Value"] for row in _rows(at)}["Abandoned vehicle requests"] == (
         "2,000"
     )
+
+
+def test_a_published_version_is_read_through_one_held_connection_a_plain_file_is_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A version file is never written again, so one read-only connection serves every query
+    (opening the file cost more than the queries); a plain file may be rewritten in place."""
+    import streamlit as st
+
+    from dashboard import data
+
+    version = tmp_path / "versions" / "citystat-20250401T000000.000000Z-aaaaaa.duckdb"
+    version.parent.mkdir()
+    build_fixture_warehouse(version)
+    published = tmp_path / "citystat.duckdb"
+    published.symlink_to(version.relative_to(tmp_path))
+    plain = tmp_path / "plain.duckdb"
+    build_fixture_warehouse(plain)
+    for path, held in ((published, True), (plain, False)):
+        monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(path))
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        warehouse = data.resolve_warehouse()
+        assert warehouse is not None
+        for _ in range(2):
+            st.cache_data.clear()
+            assert data.published_run(warehouse) is not None
+        # A read-write open in this process conflicts only with a connection still held.
+        if held:
+            with pytest.raises(duckdb.ConnectionException):
+                duckdb.connect(str(version)).close()
+        else:
+            duckdb.connect(str(plain)).close()
+    st.cache_resource.clear()
