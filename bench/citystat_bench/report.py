@@ -416,7 +416,8 @@ class Report:
         wall = _walls(data["pipeline"]).median
         return [
             "",
-            f"Validation (Great Expectations on bounded pandas batches plus the SQL row rules) "
+            "Validation (every row rule counted exactly in SQL, Great Expectations on a "
+            "sample of at most 100,000 rows, the SQL quarantine) "
             f"took {_s(validate)} s of {_s(wall)} s ({validate / wall:.0%}): "
             f"{validate / (read / 1e6):.1f} s per million rows read ({read:,} rows).",
         ]
