@@ -332,16 +332,19 @@ def _ratio_sql(
             _core_sql(config, denominator, grains, dimensions, params, shared_spans=shared_spans),
         ),
     ]
-    final = (
-        "SELECT grain, period_start, dimension, dimension_value,\n"
-        "    n.value / NULLIF(d.value, 0) AS value,\n"
-        "    n.value AS numerator,\n"
-        "    d.value AS denominator,\n"
-        "    CAST(NULL AS BIGINT) AS count\n"
-        "FROM numerator_values AS n\n"
-        "FULL JOIN denominator_values AS d USING (grain, period_start, dimension, dimension_value)"
-    )
-    return with_ctes(ctes, final)
+    return with_ctes(ctes, _RATIO_OF_PARTS)
+
+
+# A ratio from its parts' values (CTEs numerator_values and denominator_values).
+_RATIO_OF_PARTS = (
+    "SELECT grain, period_start, dimension, dimension_value,\n"
+    "    n.value / NULLIF(d.value, 0) AS value,\n"
+    "    n.value AS numerator,\n"
+    "    d.value AS denominator,\n"
+    "    CAST(NULL AS BIGINT) AS count\n"
+    "FROM numerator_values AS n\n"
+    "FULL JOIN denominator_values AS d USING (grain, period_start, dimension, dimension_value)"
+)
 
 
 def _ratio_from_values_sql(
@@ -363,16 +366,7 @@ def _ratio_from_values_sql(
                 f"  AND dimension IN {params.in_list(['citywide', *dimensions], 'dimension')}",
             )
         )
-    final = (
-        "SELECT grain, period_start, dimension, dimension_value,\n"
-        "    n.value / NULLIF(d.value, 0) AS value,\n"
-        "    n.value AS numerator,\n"
-        "    d.value AS denominator,\n"
-        "    CAST(NULL AS BIGINT) AS count\n"
-        "FROM numerator_values AS n\n"
-        "FULL JOIN denominator_values AS d USING (grain, period_start, dimension, dimension_value)"
-    )
-    return with_ctes(ctes, final)
+    return with_ctes(ctes, _RATIO_OF_PARTS)
 
 
 def _finish_sql(
