@@ -16,6 +16,8 @@ large table alone (an UPDATE of every column grows the file by far more).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
@@ -123,8 +125,7 @@ def _insert_first_load(
     # all compression). Filling the canonical table from the versions just written costs as
     # much as from the staged table; preserve_insertion_order = false saves no CPU, grows the
     # file by 7 % and reorders rows. Both INSERTs write their blocks directly, not to the WAL.
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with _transaction(con):
         con.execute(
             f"INSERT INTO {versions} ({columns}, version_at, run_id) "  # noqa: S608 — identifiers from the warehouse registry, quoted; values bound
             f"SELECT {columns}, {version_expression(table, 's')}, $run_id FROM {staged_table} s",
@@ -133,10 +134,6 @@ def _insert_first_load(
         con.execute(
             f"INSERT INTO {quote(table.name)} ({columns}) SELECT {columns} FROM {staged_table}"  # noqa: S608 — identifiers from the warehouse registry, quoted
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return counts
 
 
@@ -219,8 +216,7 @@ def _apply(con: duckdb.DuckDBPyConnection, table: CanonicalTable, source: str) -
     """Replace updated records and add new ones, in one transaction."""
     rid = quote(table.id_column)
     columns = ", ".join(quote(c) for c in table.columns)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with _transaction(con):
         # A semi-join on the batch's ids: about three times faster than DELETE ... USING here.
         con.execute(
             f"DELETE FROM {quote(table.name)} WHERE source = $source AND {rid} IN "  # noqa: S608 — identifiers from the warehouse registry, quoted; values bound
@@ -232,6 +228,14 @@ def _apply(con: duckdb.DuckDBPyConnection, table: CanonicalTable, source: str) -
             f"INSERT INTO {quote(table.name)} ({columns}) SELECT {columns} FROM {_BATCH} "  # noqa: S608 — identifiers from the warehouse registry, quoted; values bound
             "WHERE _action IN ('inserted', 'updated')"
         )
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The enclosed statements commit together or not at all."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
