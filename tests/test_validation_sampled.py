@@ -289,21 +289,30 @@ def _sampled_ids(monkeypatch: pytest.MonkeyPatch, rows: int, sample_rows: int) -
     return set(frames[0]["request_id"])
 
 
+def _validate_with_null_opened_at(
+    sampled: set[str], nulls: int, *, in_sample: bool
+) -> ValidationReport:
+    """A clean 20,000-row table with ``nulls`` NULL opened_at, inside or outside GE's
+    2,000-row sample, validated."""
+    con = duckdb.connect()
+    staged = _clean_table(con, 20_000)
+    where = "list_contains(?, request_id)" if in_sample else "NOT list_contains(?, request_id)"
+    con.execute(
+        f"UPDATE {staged} SET opened_at = NULL WHERE source_row IN (SELECT source_row FROM "
+        f"{staged} WHERE {where} ORDER BY source_row LIMIT ?)",
+        [sorted(sampled), nulls],
+    )
+    return validate_and_quarantine(
+        con, staged, run_id="r", source="testcity", parameters=PARAMETERS, sample_rows=2_000
+    )
+
+
 def test_the_critical_decision_uses_the_exact_counts(monkeypatch: pytest.MonkeyPatch) -> None:
     sampled = _sampled_ids(monkeypatch, 20_000, 2_000)
     assert len(sampled) == 2_000
     # 400 NULL opened_at (2 %) in rows GE's sample does not hold: GE sees none, the exact
     # count exceeds mostly=0.99 of a critical rule, and nothing may publish.
-    con = duckdb.connect()
-    staged = _clean_table(con, 20_000)
-    con.execute(
-        f"UPDATE {staged} SET opened_at = NULL WHERE source_row IN (SELECT source_row FROM "
-        f"{staged} WHERE NOT list_contains(?, request_id) ORDER BY source_row LIMIT 400)",
-        [sorted(sampled)],
-    )
-    report = validate_and_quarantine(
-        con, staged, run_id="r", source="testcity", parameters=PARAMETERS, sample_rows=2_000
-    )
+    report = _validate_with_null_opened_at(sampled, 400, in_sample=False)
     outcome = _opened_at(report)
     assert (outcome.unexpected_count, outcome.ge_unexpected_count) == (400, 0)
     assert outcome.ge_agrees is True  # SQL on the sample rows finds no NULL either
@@ -313,16 +322,7 @@ def test_the_critical_decision_uses_the_exact_counts(monkeypatch: pytest.MonkeyP
 
     # 30 NULLs, all inside the sample: 1.5 % of what GE saw (GE fails the rule there), but
     # 0.15 % of the table, so the exact count lets the run publish.
-    con = duckdb.connect()
-    staged = _clean_table(con, 20_000)
-    con.execute(
-        f"UPDATE {staged} SET opened_at = NULL WHERE source_row IN (SELECT source_row FROM "
-        f"{staged} WHERE list_contains(?, request_id) ORDER BY source_row LIMIT 30)",
-        [sorted(sampled)],
-    )
-    report = validate_and_quarantine(
-        con, staged, run_id="r", source="testcity", parameters=PARAMETERS, sample_rows=2_000
-    )
+    report = _validate_with_null_opened_at(sampled, 30, in_sample=True)
     outcome = _opened_at(report)
     assert (outcome.unexpected_count, outcome.ge_unexpected_count) == (30, 30)
     assert outcome.success and outcome.ge_agrees is True
