@@ -47,6 +47,16 @@ def known_hashes(con: duckdb.DuckDBPyConnection, source: str) -> dict[tuple[str,
     return {(str(name), int(size), int(mtime)): str(sha) for name, size, mtime, sha in rows}
 
 
+def loaded_sizes(con: duckdb.DuckDBPyConnection, source: str) -> set[int] | None:
+    """Byte sizes of every file already merged for a source; None if one's size is unknown."""
+    rows = con.execute(
+        "SELECT DISTINCT file_bytes FROM load_files WHERE source = ? AND file_sha256 IS NOT NULL",
+        [source],
+    ).fetchall()
+    sizes = {row[0] for row in rows}
+    return None if None in sizes else {int(size) for size in sizes}
+
+
 def loaded_files(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[str, str]]:
     """sha256 -> (file, run_id) of every file already merged for a source."""
     rows = con.execute(

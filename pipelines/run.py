@@ -22,6 +22,7 @@ import dataclasses
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ from pipelines.provenance import (
     file_sha256,
     known_hashes,
     loaded_files,
+    loaded_sizes,
     record_file,
     record_source_columns,
 )
@@ -419,34 +421,42 @@ def _load_source(
     record_source_columns(con, mapping)
     already = loaded_files(con, mapping.source)
     hashed = known_hashes(con, mapping.source)
-    for position, path in enumerate(files):
-        stat = path.stat()
-        sha = hashed.get((path.name, stat.st_size, stat.st_mtime_ns)) or ""
-        if not sha:
-            with ctx.clock.step(mapping.source, "hash"):
-                sha = file_sha256(path)
-        if sha in already:
-            name, run = already[sha]
-            ctx.clock.note(mapping.source, "skip")
-            ctx.progress(
-                f"{mapping.source}: {path.name} skipped: the same bytes as {name}, "
-                f"already loaded by run {run}"
-            )
-            result.skipped.append(path.name)
-            continue
-        load, report = _load_file(con, mapping, path, (sha, stat), ctx)
-        already[sha] = (path.name, ctx.run_id)
-        result.files.append(load)
-        result.reports.append((path.name, report))
-        if not report.passed:
-            # Later files would be merged over a batch that was not: leave them for a rerun.
-            result.not_loaded = [p.name for p in files[position + 1 :]]
-            if result.not_loaded:
+    sizes = loaded_sizes(con, mapping.source)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hasher:
+        for position, path in enumerate(files):
+            stat = path.stat()
+            sha = hashed.get((path.name, stat.st_size, stat.st_mtime_ns)) or ""
+            # Only a file of the same size as one already merged can hold the same bytes.
+            if not sha and (sizes is None or stat.st_size in sizes):
+                with ctx.clock.step(mapping.source, "hash"):
+                    sha = file_sha256(path)
+            if sha in already:
+                name, run = already[sha]
+                ctx.clock.note(mapping.source, "skip")
                 ctx.progress(
-                    f"{mapping.source}: {path.name} failed validation; "
-                    f"not loading {', '.join(result.not_loaded)}"
+                    f"{mapping.source}: {path.name} skipped: the same bytes as {name}, "
+                    f"already loaded by run {run}"
                 )
-            break
+                result.skipped.append(path.name)
+                continue
+            # Any other file is new: it is read while its sha256 is computed beside it
+            # (hashlib releases the GIL), instead of reading every byte twice in a row.
+            identity = (sha or hasher.submit(file_sha256, path), stat)
+            load, report = _load_file(con, mapping, path, identity, ctx)
+            already[load.sha256] = (path.name, ctx.run_id)
+            if sizes is not None:
+                sizes.add(stat.st_size)
+            result.files.append(load)
+            result.reports.append((path.name, report))
+            if not report.passed:
+                # Later files would be merged over a batch that was not: leave them for a rerun.
+                result.not_loaded = [p.name for p in files[position + 1 :]]
+                if result.not_loaded:
+                    ctx.progress(
+                        f"{mapping.source}: {path.name} failed validation; "
+                        f"not loading {', '.join(result.not_loaded)}"
+                    )
+                break
     # Joined files (e.g. violations joined to inspections) report rows matching no record.
     for message in getattr(loader, "join_messages", lambda *_: [])(con, ctx.run_id, mapping.source):
         ctx.progress(f"{mapping.source}: {message}")
@@ -457,7 +467,7 @@ def _load_file(
     con: duckdb.DuckDBPyConnection,
     mapping: SourceMapping,
     path: Path,
-    identity: tuple[str, os.stat_result],
+    identity: tuple[str | Future[str], os.stat_result],
     ctx: _Ctx,
 ) -> tuple[FileLoad, ValidationReport]:
     """Read, stage, validate and merge one file; its accounting must add up."""
@@ -482,7 +492,12 @@ def _load_file(
         )
     with ctx.clock.step(source, "stage"):
         loader.apply_district_lookup(con, mapping)
-    load = _account(con, mapping, path, identity, counts, ctx.run_id)
+    sha = identity[0]
+    if isinstance(sha, Future):
+        # Only the wait counts as hashing: the rest ran while the file was loaded.
+        with ctx.clock.step(source, "hash"):
+            sha = sha.result()
+    load = _account(con, mapping, path, (sha, identity[1]), counts, ctx.run_id)
     pause_point(f"{source}/{path.name}/merge")
     if report.passed:
         with ctx.clock.step(source, "merge"):

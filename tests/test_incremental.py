@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -488,3 +489,36 @@ def test_files_already_loaded_are_recognised_by_size_and_time_and_rehashed_when_
     run3 = run_pipeline(metrics, warehouse)
     assert hashed == [day1.name] and run3.sources[0].skipped == [day1.name, "town_2024-03-02.csv"]
     assert _load_files(warehouse, run3.run_id) == []
+
+
+@pytest.mark.slow
+def test_a_file_no_merged_file_matches_in_size_is_hashed_while_it_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    metrics, folder, warehouse = _town(tmp_path, monkeypatch)
+    day1 = _write(folder, 1, DAY1)
+    threads: dict[str, str] = {}
+
+    def recording_hash(path: Path) -> str:
+        threads[path.name] = threading.current_thread().name
+        return file_sha256(path)
+
+    monkeypatch.setattr("pipelines.run.file_sha256", recording_hash)
+    run1 = run_pipeline(metrics, warehouse)
+    # Nothing was merged before: day 1 cannot repeat a merged file, so it is hashed beside
+    # its load, and the sha256 recorded is still that of its bytes.
+    assert threads[day1.name].startswith("sha256")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (sha,) = con.execute(
+            "SELECT file_sha256 FROM load_files WHERE run_id = ?", [run1.run_id]
+        ).fetchone()
+    assert sha == hashlib.sha256(day1.read_bytes()).hexdigest()
+    # Day 2 has day 1's size but other bytes: hashed before loading (it could have been a
+    # copy), then loaded, not skipped.
+    rows = DAY1.replace("A4,2024-03-01 08:00", "A5,2024-03-02 08:00")
+    day2 = _write(folder, 2, rows)
+    assert day2.stat().st_size == day1.stat().st_size
+    run2 = run_pipeline(metrics, warehouse)
+    assert threads[day2.name] == threading.main_thread().name
+    assert run2.sources[0].skipped == [day1.name]
+    assert [f[0] for f in _load_files(warehouse, run2.run_id)] == [day2.name]
