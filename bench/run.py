@@ -43,6 +43,8 @@ def _op(args: list[str]) -> None:
         ops.run_facts(Path(rest[0]))
     elif name == "compare":
         ops.compare(Path(rest[0]))
+    elif name == "floor":
+        ops.floor()
     elif name == "daily":
         ops.daily(Path(rest[0]), Path(rest[1]), int(rest[2]))
     else:

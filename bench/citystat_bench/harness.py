@@ -174,6 +174,8 @@ class SizeBench:
                     published(folder / "citystat.duckdb"), self._log("incremental_facts", r)
                 )
                 self.result.setdefault("incremental_runs", []).append(facts)
+                self.say(f"{self.rows:,}: floor of a validating run {r + 1}/{self.repeats}")
+                self._record("floor", _op("floor", log=self._log("floor", r)))
             shutil.rmtree(self.work / "incremental", ignore_errors=True)
         finally:
             # The full pipeline of a later harness run must read the full extract alone.

@@ -120,6 +120,17 @@ def raw_load(demo_dir: Path, database: Path) -> None:
     report_result({"seconds": time.perf_counter() - started, "rows": rows})
 
 
+def floor() -> None:
+    """What any run that validates a file pays before its first row: citystat's imports and
+    Great Expectations' context (the same shared runner a run builds)."""
+    started = time.perf_counter()
+    import pipelines.run  # noqa: F401 — the command's own imports
+    from pipelines.validation.ge_batches import shared_runner
+
+    shared_runner()
+    report_result({"seconds": time.perf_counter() - started})
+
+
 def compute(database: Path, metrics_file: Path) -> None:
     """citystat's metric engine: compute_metrics over a built warehouse, as a run does."""
     from pipelines.metrics import compute_metrics, data_as_of, load_metrics

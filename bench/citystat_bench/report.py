@@ -188,12 +188,36 @@ class Report:
             "right before or after their figure, the incremental runs after all rebuilds). "
             "Page times are first loads with empty caches.",
         ]
+        lines += self._floor()
         for rows in self.sizes:
             lines += self._size_section(rows)
         lines += self._scaling()
         if ANALYSIS_FILE.exists():
             lines += ["", ANALYSIS_FILE.read_text().strip()]
         return "\n".join(lines) + "\n"
+
+    def _floor(self) -> list[str]:
+        """What the fixed cost of any validating run makes of the incremental goal."""
+        parts = []
+        for rows in self.sizes:
+            data = self.by_size[rows]
+            if not data.get("floor"):
+                continue
+            floor = _walls(data["floor"]).median
+            rebuild = _walls(data["pipeline"]).median
+            parts.append(
+                f"at {_rows_label(rows)} it is {floor:.2f} s, {floor / rebuild:.1%} of the full "
+                f"rebuild ({rebuild:.1f} s); 5% of a rebuild at 2.5× the raw load would be "
+                f"{0.05 * 2.5 * _walls(data['raw_load']).median:.2f} s"
+            )
+        if not parts:
+            return []
+        return [
+            "",
+            "Before it reads a row, every run that validates a file pays the interpreter's "
+            "start-up, citystat's imports and Great Expectations' import and context "
+            "(measured alone as `bench/run.py op floor`): " + "; ".join(parts) + ".",
+        ]
 
     def _head(self) -> list[str]:
         r = self.results
@@ -353,6 +377,11 @@ class Report:
                 "incremental `citystat run`, process",
                 _fmt(_walls(data["incremental"])),
                 _fmt(_rss(data["incremental"]), "GiB"),
+            ],
+            [
+                "floor of a validating run: start-up, imports, GE context, process",
+                _fmt(_walls(data["floor"])) if data.get("floor") else "not measured",
+                _fmt(_rss(data["floor"]), "GiB") if data.get("floor") else "",
             ],
             [
                 "dashboard, all pages (N rows), process",
