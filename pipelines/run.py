@@ -475,7 +475,7 @@ def _load_file(
     pause_point(f"{source}/{path.name}/read")
     with ctx.clock.step(source, "read"):
         ctx.progress(f"{source}: reading {path.name}")
-        counts = loader.read_raw(con, mapping, [path], ctx.run_id)
+        counts = loader.read_raw(con, mapping, [path], ctx.run_id, typed=True)
     pause_point(f"{source}/{path.name}/stage")
     with ctx.clock.step(source, "stage"):
         loader.stage(con, mapping, ctx.run_id)

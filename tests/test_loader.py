@@ -224,3 +224,88 @@ def test_line_numbers_count_rejects_and_breaks_in_every_file_and_column(tmp_path
     assert rejected == [("day1.csv", "csv_reader_rejected")]
     setting = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
     assert setting == (False,)
+
+
+def _read_and_stage(
+    tmp_path: Path, bodies: dict[str, str], mapping: SourceMapping, *, typed: bool
+) -> tuple[list[loader.FileCount], int, list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """Counts, staged count, staged rows and quarantine rows of one read + stage."""
+    paths = []
+    for name, body in bodies.items():
+        path = tmp_path / name
+        path.write_text(body, encoding="utf-8")
+        paths.append(path)
+    con = duckdb.connect()
+    create_schema(con)
+    con.execute("SET preserve_insertion_order = false")
+    counts = loader.read_raw(con, mapping, paths, "run1", typed=typed)
+    staged = loader.stage(con, mapping, "run1")
+    rows = con.execute('SELECT * FROM "stg_testcity" ORDER BY ALL').fetchall()
+    quarantined = con.execute("SELECT * FROM quarantine ORDER BY ALL").fetchall()
+    return counts, staged, rows, quarantined
+
+
+def test_a_typed_read_stages_exactly_what_reading_text_then_staging_does(tmp_path: Path) -> None:
+    # Unparseable values, unknown statuses, rejected lines and line breaks inside quoted
+    # fields (mapped or not), over two files: the typed read (one statement per file) must
+    # give the same rows, line numbers, quarantine and accounting as the text read + stage.
+    header = HEADER.replace("\n", ",note\n")
+    row = "{},{},,{},{},40,-75,{},{}\n"
+    bodies = {
+        "day1.csv": header
+        + row.format("T1", "2024-03-01 08:00:00", "Open", "19103", "1", '"two\nlines"')
+        + "T2,short\n"
+        + row.format("T3", "yesterday", "Open", "2128.0", "03", "plain")
+        + row.format("T4", "03/02/2024 09:30 AM", "Referred", " 19104 ", "", "")
+        + row.format("T5", "2024-03-01 08:00:00", "closed", "19103-1234", "2.0", "x")
+        + row.format('"T6\nbis"', "2024-03-01 08:00:00", "Open", "", "1", "")
+        + "T7,2024-03-01 08:00:00,,Open,19103,north,-75,1,x,too,many\n"
+        + row.format("T8", "  ", "  ", "19103", "1", ""),
+        "day2.csv": header
+        + row.format("T9", "2024-03-02 08:00:00", "Cancelled", "19103", "1", '"a\nb\nc"')
+        + row.format("T10", "2024-03-02 08:00:00", "Open", "19103", "1", ""),
+    }
+    untyped = _read_and_stage(tmp_path, bodies, _mapping(), typed=False)
+    typed = _read_and_stage(tmp_path, bodies, _mapping(), typed=True)
+    assert typed == untyped
+    counts, staged, rows, quarantined = typed
+    assert counts == [
+        loader.FileCount("day1.csv", rows_read=8, rows_rejected=2),
+        loader.FileCount("day2.csv", rows_read=2, rows_rejected=0),
+    ]
+    assert staged == 5
+    assert [(r[0], r[-2], r[-1]) for r in rows] == [
+        ("T1", "day1.csv", 2),
+        ("T10", "day2.csv", 5),
+        ("T5", "day1.csv", 7),
+        ("T6\nbis", "day1.csv", 8),
+        ("T9", "day2.csv", 2),
+    ]
+    # (Rejected lines keep the numbers DuckDB's reader gives them.)
+    assert [(q[3], q[4], q[5]) for q in quarantined] == [
+        (3, None, "csv_reader_rejected"),
+        (5, "T3", "value_parses"),
+        (6, "T4", "status_mapped"),
+        (8, None, "csv_reader_rejected"),
+        (11, "T8", "status_mapped"),
+    ]
+
+
+def test_a_typed_read_of_a_file_without_rows_stages_nothing(tmp_path: Path) -> None:
+    untyped = _read_and_stage(tmp_path, {"empty.csv": HEADER}, _mapping(), typed=False)
+    assert _read_and_stage(tmp_path, {"empty.csv": HEADER}, _mapping(), typed=True) == untyped
+    assert untyped[1] == 0
+
+
+def test_a_typed_read_fails_with_the_error_staging_would_give(tmp_path: Path) -> None:
+    # An OData date past the timestamp range fails the typing statement; the typed read
+    # reports DuckDB's conversion error, not a CSV problem, as text read + stage did.
+    mapping = _mapping(timestamps={"formats": ["odata_epoch_ms_local"]})
+    body = HEADER + "O1,/Date(9000000000000000000)/,,Open,19103,40,-75,1\n"
+    messages = []
+    for typed in (False, True):
+        with pytest.raises(duckdb.Error) as caught:
+            _read_and_stage(tmp_path, {"odata.csv": body}, mapping, typed=typed)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+    assert "Could not convert" in messages[0]

@@ -29,10 +29,21 @@ def _mapping(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **spec: object) ->
     return SourceMapping.model_validate({**base, **spec})
 
 
+# Whether _load types CSV rows as it reads them (the run's way) or reads text, then stages.
+TYPED_READ = False
+
+
+@pytest.fixture(autouse=True, params=[False, True], ids=["text-read", "typed-read"])
+def _read_both_ways(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every format must stage the same whichever way the loader reads it."""
+    monkeypatch.setitem(globals(), "TYPED_READ", request.param)
+
+
 def _load(mapping: SourceMapping) -> tuple[duckdb.DuckDBPyConnection, list[loader.FileCount]]:
     con = duckdb.connect()
     create_schema(con)
-    counts = loader.read_raw(con, mapping, loader.resolve_files(mapping), "run1")
+    files = loader.resolve_files(mapping)
+    counts = loader.read_raw(con, mapping, files, "run1", typed=TYPED_READ)
     loader.stage(con, mapping, "run1")
     return con, counts
 

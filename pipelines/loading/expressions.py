@@ -71,9 +71,18 @@ def money_expression(raw: str) -> str:
     return f"TRY_CAST(replace(replace({raw}, '$', ''), ',', '') AS DOUBLE)"
 
 
+def _replace_where(raw: str, test: str, pattern: str, replacement: str = "") -> str:
+    """regexp_replace run only where ``test`` holds: elsewhere the pattern cannot match."""
+    # A regular expression costs far more than the test, and most values never match.
+    return (
+        f"CASE WHEN {test.format(raw)} THEN regexp_replace({raw}, '{pattern}', '{replacement}') "
+        f"ELSE {raw} END"
+    )
+
+
 def zip_expression(raw: str) -> str:
     """Five-digit zip from floats ("2128.0"), ZIP+4 and zips that lost their leading zero."""
-    z = f"regexp_replace({raw}, '\\.0+$', '')"
+    z = _replace_where(raw, "contains({}, '.')", "\\.0+$")
     return (
         f"CASE WHEN regexp_matches({z}, '^\\d{{5}}(-?\\d{{4}})?$') THEN left({z}, 5) "
         f"WHEN regexp_matches({z}, '^\\d{{3,4}}$') THEN lpad({z}, 5, '0') ELSE {z} END"
@@ -82,7 +91,8 @@ def zip_expression(raw: str) -> str:
 
 def district_expression(raw: str) -> str:
     """Council district as written without float or zero padding ("3.0" and "03" are "3")."""
-    return f"regexp_replace(regexp_replace({raw}, '^(\\d+)\\.0+$', '\\1'), '^0+(\\d)', '\\1')"
+    unfloated = _replace_where(raw, "contains({}, '.')", "^(\\d+)\\.0+$", "\\1")
+    return _replace_where(unfloated, "starts_with({}, '0')", "^0+(\\d)", "\\1")
 
 
 def id_expression(mapping: SourceMapping) -> str:

@@ -6,6 +6,8 @@ column names trimmed, always: some exports pad header names with spaces ("      
 and a mapping refers to the trimmed name. ``_line`` is the physical line (the header is line
 1), counting the line breaks inside quoted fields of earlier records. Lines the reader cannot
 split into the header's columns go to the temp table ``_rejects`` (line, error_message).
+A ``RowShape`` may write other columns computed from these in the same statement (the staged,
+typed columns): the line is then corrected in the column it names.
 
 JSON (into the temp table ``_numbered``): the array of records at ``json.records`` (a dotted
 path, e.g. ``d.results`` for OData pages) is unnested in SQL; each referenced field (a dotted
@@ -15,7 +17,8 @@ record's 1-based index in the array ("record N" in messages).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -35,6 +38,23 @@ _ENCODING_ADVICE = (
 )
 
 
+def _raw_rows(rows: str) -> str:
+    return f"SELECT * FROM {rows}"
+
+
+@dataclass(frozen=True)
+class RowShape:
+    """What a CSV read writes: ``select`` turns the raw rows (a subquery) into the SELECT written.
+
+    The default writes the raw rows as they are. Whatever it writes keeps ``_has_break``, and
+    the physical line number in the column ``line``.
+    """
+
+    select: Callable[[str], str] = _raw_rows
+    params: Mapping[str, object] = field(default_factory=dict)
+    line: str = "_line"
+
+
 def read_csv_numbered(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -43,6 +63,7 @@ def read_csv_numbered(
     referenced: Collection[str] = (),
     check: Callable[[set[str]], None] | None = None,
     keep: Collection[str] | None = None,
+    shape: RowShape | None = None,
 ) -> tuple[int, int]:
     """Append one CSV file's rows to ``target`` (created if absent); return (accepted, rejected).
 
@@ -51,7 +72,9 @@ def read_csv_numbered(
     the file's (trimmed) column names before any row is read and may raise LoadError.
     ``keep`` limits the columns written to these (trimmed) names; all when None. Besides
     ``_file`` and ``_line``, ``target`` gets ``_has_break`` (a field of the record holds a line
-    break). Rejected lines are left in the temp table ``_rejects`` (line, error_message).
+    break). ``shape`` writes other columns computed from those in the same statement (and
+    names the column holding the line). Rejected lines are left in the temp table
+    ``_rejects`` (line, error_message).
     """
     _check_not_empty(path)
     compression = "gzip" if _is_gzip(path) else "auto"
@@ -97,11 +120,17 @@ def read_csv_numbered(
     # Provisional _line: the record's position + 2 (the header is line 1), right for every
     # file without rejected lines or line breaks inside quoted fields; corrected below.
     verb = f"INSERT INTO {target} BY NAME" if exists else f"{create_table(target)} AS"
-    sql = (
-        f"{verb} SELECT {kept}$file AS _file, (row_number() OVER () + 1)::BIGINT AS _line, "
+    rows = (
+        f"SELECT {kept}$file AS _file, (row_number() OVER () + 1)::BIGINT AS _line, "
         f"({has_break}) AS _has_break FROM {read}"
     )
-    accepted = _in_file_order(con, path, sql, {**params, "file": path.name})
+    shape = shape or RowShape()
+    accepted = _in_file_order(
+        con,
+        path,
+        f"{verb} {shape.select(f'({rows})')}",
+        {**params, **shape.params, "file": path.name},
+    )
     # reject_errors has a row per error and a line may have several (a short line has one per
     # missing column): the first of each kind, one row per line here.
     con.execute(
@@ -118,7 +147,7 @@ def read_csv_numbered(
         f"SELECT 1 FROM {target} WHERE rowid >= $start AND _has_break LIMIT 1", {"start": start}
     ).fetchone()
     if rejected or broken:
-        _renumber_lines(con, path, target, start, read, params, names)
+        _renumber_lines(con, path, (target, shape.line), start, read, params, names)
     return accepted, rejected
 
 
@@ -148,13 +177,17 @@ def _unreadable(path: Path, exc: duckdb.Error) -> LoadError:
 def _renumber_lines(
     con: duckdb.DuckDBPyConnection,
     path: Path,
-    target: str,
+    written: tuple[str, str],
     start: int,
     read: str,
     params: dict[str, object],
     names: list[str],
 ) -> None:
-    """Set _line of the file's rows to the physical line, past rejects and embedded breaks."""
+    """Set the line of the file's rows to the physical line, past rejects and embedded breaks.
+
+    ``written`` is the table the rows went to and its column holding the line.
+    """
+    target, line = written[0], quote(written[1])
     # Only files with rejected lines or multi-line records come here: the file is read again
     # for the line breaks of every field, kept or not.
     joined = f"concat_ws('', {', '.join(quote(n) for n in names)})" if names else "''"
@@ -169,11 +202,11 @@ def _renumber_lines(
     # A rejected line before a record pushes it one line down; so do the line breaks inside
     # quoted fields of every earlier record. b._line - 2 is the record's position in the file.
     con.execute(
-        f"UPDATE {target} t SET _line = c.line FROM (SELECT b._line AS provisional, (b._line + "
+        f"UPDATE {target} t SET {line} = c.line FROM (SELECT b._line AS provisional, (b._line + "
         "(SELECT count(*) FROM _rejects r WHERE r.line - 1 - r.j <= b._line - 1)"
         " + coalesce(sum(b._breaks) OVER (ORDER BY b._line ROWS BETWEEN UNBOUNDED PRECEDING "
         "AND 1 PRECEDING), 0))::BIGINT AS line FROM _file_breaks b) c "
-        "WHERE t.rowid >= $start AND t._line = c.provisional",
+        f"WHERE t.rowid >= $start AND t.{line} = c.provisional",
         {"start": start},
     )
     con.execute("DROP TABLE _file_breaks")
@@ -297,7 +330,7 @@ def read_json_numbered(
     field_params: dict[str, object] = {f"p{i}": json_path(f) for i, f in enumerate(fields)}
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _numbered AS SELECT {', '.join([*selects, ''])}"
-        "$file AS _file, _line FROM _records",
+        "$file AS _file, _line, false AS _has_break FROM _records",
         {**field_params, "file": path.name},
     )
     missing = _fields_absent(con, fields, field_params)

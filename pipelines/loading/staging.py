@@ -1,5 +1,8 @@
 """Build stg_<source> (a temp table) from the raw tables: canonical columns, typed, with joins.
 
+The typing SELECT (``typed_shape``) runs over the raw table, or over each CSV file as it is
+read when the loader reads typed (see pipelines/loader.py); ``stage`` finishes either.
+
 Values that do not parse and status words the mapping does not know are quarantined with a
 reason here, before validation sees the batch. Due times derived by ``due_rules`` are
 computed in the same statement, from temp tables of (key, days) built from bound values.
@@ -14,6 +17,7 @@ from pipelines.loading.common import (
     mapping_file,
     quote,
     raw_table,
+    relation_exists,
     scalar,
     staged_table,
 )
@@ -26,14 +30,34 @@ from pipelines.loading.expressions import (
     typed_expressions,
 )
 from pipelines.loading.joins import key_expression
+from pipelines.loading.readers import RowShape
 from pipelines.source_config import DueRule, SourceMapping
 
 DEFAULT_DAYS_KEY = "default"
 
 
 def stage(con: duckdb.DuckDBPyConnection, mapping: SourceMapping, run_id: str) -> int:
-    """Build stg_<source> from the raw table, then drop it; quarantine bad rows; count staged."""
-    table = mapping.table
+    """Finish stg_<source>: type the raw table (unless the read did), quarantine bad rows; count."""
+    raw = raw_table(mapping)
+    if relation_exists(con, raw):
+        shape = typed_shape(con, mapping)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {staged_table(mapping)} AS {shape.select(raw)}",
+            dict(shape.params),
+        )
+        # Staging is the raw copy's last reader; dropping it frees its memory for the next steps.
+        con.execute(f"DROP TABLE {raw}")
+    _set_aside_failures(con, mapping, run_id)
+    return scalar(con, f"SELECT count(*) FROM {staged_table(mapping)}")
+
+
+def typed_shape(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> RowShape:
+    """The SELECT typing raw rows (a table, or a CSV read: see read_raw) into stg_<source>.
+
+    Besides the canonical columns its rows have ``_failure`` ('rule|column|reason' of the
+    first value that does not parse, else NULL) and the raw ``_has_break``, both removed by
+    ``stage``. Creates the temp tables the SELECT joins (status map, due days).
+    """
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _status_map AS "
         "SELECT unnest($raws)::VARCHAR AS raw, unnest($canon)::VARCHAR AS canonical",
@@ -43,30 +67,42 @@ def stage(con: duckdb.DuckDBPyConnection, mapping: SourceMapping, run_id: str) -
         },
     )
     exprs = typed_expressions(mapping)
-    failure = parse_failures(mapping, exprs)
-    inner = ", ".join(f"{exprs[c]} AS {quote(c)}" for c in table.columns)
-    due_select, due_joins = _due_sql(con, mapping)
-    sql = (
-        f"CREATE OR REPLACE TEMP TABLE {staged_table(mapping)} AS SELECT {due_select} FROM ("
-        f"SELECT {inner}, {failure} AS _failure FROM {raw_table(mapping)} r "
-        f"{_join_clauses(mapping)} LEFT JOIN _status_map ON _status_map.raw = "
-        f"lower({raw_text(mapping, 'status')})) t {due_joins}"
+    typed = ", ".join(
+        [*(f"{exprs[c]} AS {quote(c)}" for c in mapping.table.columns), *failure_inputs(mapping)]
     )
-    con.execute(sql, _parameters(mapping, sql))
+    columns = ", ".join(quote(c) for c in mapping.table.columns)
+    due_select, due_joins = _due_sql(con, mapping)
+    status_join = f"LEFT JOIN _status_map ON _status_map.raw = lower({raw_text(mapping, 'status')})"
+
+    # The failure CASE reads the typed columns computed once below it, not copies of their
+    # expressions: its WHENs run on nearly every row, and a UTC timestamp is two conversions.
+    def select(rows: str) -> str:
+        return (
+            f"SELECT {due_select} FROM (SELECT {columns}, {parse_failures(mapping)} AS _failure, "
+            f"_has_break FROM (SELECT {typed}, r._has_break FROM {rows} r "
+            f"{_join_clauses(mapping)} {status_join})) t {due_joins}"
+        )
+
+    return RowShape(select, _parameters(mapping, select("")), line="source_row")
+
+
+def _set_aside_failures(
+    con: duckdb.DuckDBPyConnection, mapping: SourceMapping, run_id: str
+) -> None:
+    """Move the rows with a value that does not parse to quarantine; drop the work columns."""
+    staged = staged_table(mapping)
     con.execute(
         "INSERT INTO quarantine SELECT ?, source, source_file, source_row, "
-        f"{quote(table.id_column)}, "
+        f"{quote(mapping.table.id_column)}, "
         "split_part(_failure, '|', 1), split_part(_failure, '|', 2), "
         "substr(_failure, length(split_part(_failure, '|', 1)) + "
         "length(split_part(_failure, '|', 2)) + 3) "
-        f"FROM {staged_table(mapping)} WHERE _failure IS NOT NULL",
+        f"FROM {staged} WHERE _failure IS NOT NULL",
         [run_id],
     )
-    con.execute(f"DELETE FROM {staged_table(mapping)} WHERE _failure IS NOT NULL")
-    con.execute(f"ALTER TABLE {staged_table(mapping)} DROP COLUMN _failure")
-    # Staging is the raw copy's last reader; dropping it frees its memory for the next steps.
-    con.execute(f"DROP TABLE {raw_table(mapping)}")
-    return scalar(con, f"SELECT count(*) FROM {staged_table(mapping)}")
+    con.execute(f"DELETE FROM {staged} WHERE _failure IS NOT NULL")
+    con.execute(f"ALTER TABLE {staged} DROP COLUMN _failure")
+    con.execute(f"ALTER TABLE {staged} DROP COLUMN _has_break")
 
 
 def keep_staged(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> None:
@@ -102,31 +138,55 @@ def _join_clauses(mapping: SourceMapping) -> str:
     return " ".join(clauses)
 
 
-def parse_failures(mapping: SourceMapping, exprs: dict[str, str]) -> str:
-    """A CASE giving the first value of a row that did not parse, as 'rule|column|reason'."""
+def _checked(mapping: SourceMapping) -> list[str]:
+    """The typed columns whose raw value must parse (timestamps and numbers the mapping maps)."""
+    return [
+        column
+        for column, sql_type in mapping.table.columns.items()
+        if sql_type in ("TIMESTAMP", "DOUBLE")
+        and column in mapping.columns
+        and not is_aggregate_timestamp(mapping, column)
+    ]
+
+
+def _raw_alias(column: str) -> str:
+    return quote(f"_raw_{column}")
+
+
+def failure_inputs(mapping: SourceMapping) -> list[str]:
+    """Select items besides the typed columns that ``parse_failures`` reads (raw text, status)."""
+    items = [f"{raw_text(mapping, c)} AS {_raw_alias(c)}" for c in _checked(mapping)]
+    if "status" in mapping.columns:
+        items.append(f"{raw_text(mapping, 'status')} AS {_raw_alias('status')}")
+        items.append("_status_map.canonical AS _mapped")
+    return items
+
+
+def parse_failures(mapping: SourceMapping) -> str:
+    """A CASE giving the first value of a row that did not parse, as 'rule|column|reason'.
+
+    It reads the typed columns and the ``failure_inputs`` of the SELECT below it.
+    """
     table = mapping.table
     checks = []
     field = "raw field" if mapping.format == "json" else "raw column"
-    for column, sql_type in table.columns.items():
-        parsed = sql_type in ("TIMESTAMP", "DOUBLE")
-        if not parsed or column not in mapping.columns or is_aggregate_timestamp(mapping, column):
-            continue
-        raw = raw_text(mapping, column)
+    for column in _checked(mapping):
+        raw = _raw_alias(column)
         fix = (
             "add its format to timestamps.formats in the mapping"
-            if sql_type == "TIMESTAMP"
+            if table.columns[column] == "TIMESTAMP"
             else "correct the value or leave it blank"
         )
         src = mapping.columns[column].replace("'", "''")
         checks.append(
-            f"WHEN {raw} IS NOT NULL AND {exprs[column]} IS NULL THEN 'value_parses|{column}|"
+            f"WHEN {raw} IS NOT NULL AND {quote(column)} IS NULL THEN 'value_parses|{column}|"
             f"{column} ({field} {src}) value ''' || {raw} || ''' does not parse; {fix}'"
         )
     if "status" in mapping.columns:
         vocabulary = ", ".join(table.statuses)
         checks.append(
-            "WHEN _status_map.canonical IS NULL THEN 'status_mapped|status|status value '''"
-            f" || coalesce({raw_text(mapping, 'status')}, '') || ''' is not in the statuses "
+            "WHEN _mapped IS NULL THEN 'status_mapped|status|status value '''"
+            f" || coalesce({_raw_alias('status')}, '') || ''' is not in the statuses "
             f"of {mapping_file(mapping)}; map it to one of {vocabulary}'"
         )
     return "CASE " + " ".join(checks) + " END" if checks else "CAST(NULL AS VARCHAR)"
@@ -189,8 +249,10 @@ def add_business_days(start: str, days: str) -> str:
 __all__ = [
     "add_business_days",
     "add_days",
+    "failure_inputs",
     "keep_staged",
     "parse_failures",
     "raw_reference",
     "stage",
+    "typed_shape",
 ]
