@@ -254,6 +254,61 @@ def test_a_changed_definition_is_recomputed_in_full(
     assert updated, "unchanged metrics are still updated incrementally"
 
 
+def test_weeks_later_with_nothing_merged_equals_a_full_recompute(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The as-of moves six weeks: requests still open cross age bucket bounds without any
+    # new version, periods complete and the spine grows by many periods.
+    changes: list[tuple[Change, datetime]] = [
+        (_nothing, T("2025-08-12 09:00")),
+        (_sql_change_close(5), T("2025-08-13 09:00")),
+    ]
+    updated = _check(published, tmp_path, changes, monkeypatch=monkeypatch)
+    assert {"street_defect_backlog", "street_defect_requests"} <= updated
+
+
+def test_a_removed_metric_loses_its_rows_while_the_others_stay_incremental(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = METRICS_FILE.read_text()
+    start = text.index("  - id: street_defect_p90_days")
+    end = text.index("  - id: ", start + 1)
+    fewer = load_metrics_text(text[:start] + text[end:])
+    updated = _check(
+        published,
+        tmp_path,
+        [(_sql_change_close(10), AFTER)],
+        config_before=CONFIG,
+        config_after=fewer,
+        monkeypatch=monkeypatch,
+    )
+    assert "street_defect_median_days" in updated
+
+
+def test_a_far_past_record_and_a_new_member_equal_a_full_recompute(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A request dated before every other (the counts' first period moves earlier) in a new
+    # district (a breakdown member appears), then withdrawn again (both vanish).
+    first = _sql_change(
+        "service_requests",
+        "SELECT * REPLACE ('early-1' AS request_id, TIMESTAMP '2021-01-04 10:00' AS opened_at,"
+        " TIMESTAMP '2021-01-05 10:00' AS closed_at, 'closed' AS status, 'Closed' AS status_raw,"
+        " '99' AS council_district, $at AS updated_at)"
+        " FROM service_requests WHERE service_name = 'Street Defect' AND status = 'closed'"
+        " ORDER BY request_id LIMIT 1",
+    )
+    moved = _sql_change(
+        "service_requests",
+        "SELECT * REPLACE (TIMESTAMP '2025-06-02 10:00' AS opened_at,"
+        " TIMESTAMP '2025-06-03 10:00' AS closed_at, '1' AS council_district,"
+        " $at AS updated_at) FROM service_requests WHERE request_id = 'early-1'",
+    )
+    changes: list[tuple[Change, datetime]] = [(first, AFTER), (moved, NEW_YEAR)]
+    updated = _check(published, tmp_path, changes, monkeypatch=monkeypatch)
+    assert "street_defect_requests" in updated
+
+
 def test_a_warehouse_without_metric_state_is_recomputed_in_full(
     published: Path, tmp_path: Path
 ) -> None:

@@ -23,9 +23,10 @@ from pipelines.metrics.backlog import (
 )
 from pipelines.metrics.incremental import (
     affected_ctes,
-    affected_filter,
-    kept_event_groups_sql,
+    as_of_periods_sql,
+    delta_rows_ctes,
     previous_sql,
+    recent_rows_table,
 )
 from pipelines.metrics.model import AS_OF, Metric, MetricsConfig
 from pipelines.metrics.periods import (
@@ -49,6 +50,7 @@ from pipelines.metrics.sql_parts import (
 from pipelines.metrics.tables import metric_table
 
 KEY_COLUMNS = ("grain", "period_start", "dimension", "dimension_value")
+CORE_KEYS = ", ".join(KEY_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,9 @@ class CompiledQuery:
     metric_id: str
     sql: str
     params: dict[str, Any]
+    # An incremental query replacing only some periods: it also yields one row with a NULL
+    # dimension per period it replaces (SCOPE_MARKERS); otherwise it yields every row.
+    partial: bool = False
 
     def bind(self, as_of: datetime) -> dict[str, Any]:
         """All parameters the query needs, with the data's as-of timestamp."""
@@ -118,8 +123,38 @@ def compile_incremental(config: MetricsConfig, metric_id: str) -> CompiledQuery:
     params = Params()
     grains = config.grains(metric)
     core = _core_sql(config, metric, grains, config.dimensions(metric), params, incremental=True)
+    if metric.kind == "backlog":
+        core = _changed_periods_sql(config, core, grains, params, metric.id)
     sql = _finish_sql(config, metric, core, grains, params)
-    return CompiledQuery(metric.id, sql, dict(params.values))
+    partial = metric.kind != "ratio"
+    return CompiledQuery(metric.id, sql, dict(params.values), partial)
+
+
+def _changed_periods_sql(
+    config: MetricsConfig, core: str, grains: list[str], params: Params, metric_id: str
+) -> str:
+    """Only the periods of ``core`` whose rows differ from the previous ones, and those the
+    as-of moved through (their completeness changes), each with its SCOPE_MARKERS row: a
+    backlog's running sums are computed whole, but most periods keep their values."""
+    compared = f"{CORE_KEYS}, value, count"
+    differ = (
+        "SELECT DISTINCT grain, period_start FROM (\n"
+        f"    (SELECT {compared} FROM all_rows EXCEPT SELECT {compared} FROM previous_rows)\n"
+        "    UNION ALL\n"
+        f"    (SELECT {compared} FROM previous_rows EXCEPT SELECT {compared} FROM all_rows)\n"
+        ")\nUNION\n"
+        f"SELECT DISTINCT * FROM (\n{indent(as_of_periods_sql(config, grains), '    ')}\n)"
+    )
+    ctes = [
+        ("all_rows", core),
+        ("previous_rows", previous_sql(params, metric_id)),
+        ("changed_periods", differ),
+    ]
+    final = (
+        "SELECT * FROM all_rows SEMI JOIN changed_periods USING (grain, period_start)\n"
+        f"UNION ALL BY NAME\n{SCOPE_MARKERS.format('changed_periods')}"
+    )
+    return with_ctes(ctes, final)
 
 
 def compile_backlog_check(config: MetricsConfig, metric_id: str) -> CompiledQuery:
@@ -261,14 +296,17 @@ def _event_sql(
             "count(*) AS count",
         ]
     where += [f"{ts} IS NOT NULL", f"{ts} <= $as_of"]
+    if incremental and metric.kind != "duration_percentile":
+        rows = (ts, [f"{ts} AS ts", *columns], where)
+        return _event_delta_sql(config, metric, grains, dimensions, params, coverage, rows)
     if incremental:
-        # A cheap range test first: rows before every affected period are skipped unread.
-        where.append(f"{ts} >= (SELECT min(period_start) FROM affected)")
-        where.append(affected_filter(config, grains, ts))
-    source = select_sql([f"{ts} AS ts", *columns], f"{quote(table.name)} AS r", where)
+        # A constant range test (affected_from_sql); each grain then keeps its own periods.
+        where.append(f"{ts} >= $affected_from")
+    # An incremental percentile reads the rows materialised for it (recent_rows_statement).
+    read = quote(recent_rows_table(table.name) if incremental else table.name)
+    source = select_sql([f"{ts} AS ts", *columns], f"{read} AS r", where)
     if incremental:
-        fresh = "SELECT f.* FROM fresh_grouped AS f SEMI JOIN affected USING (grain, period_start)"
-        kept = kept_event_groups_sql(only_nonzero=metric.kind == "count")
+        # A percentile needs every duration of its period: the affected ones are regrouped.
         ctes = [
             *coverage,
             *affected_ctes(
@@ -280,10 +318,21 @@ def _event_sql(
                 as_of_columns(metric),
             ),
             ("source_rows", source),
-            *grouped_ctes(config, grains, dimensions, aggregates, prefix="fresh_"),
-            ("previous", previous_sql(params, metric.id)),
-            ("grouped", f"{fresh}\nUNION ALL BY NAME\n{kept}"),
         ]
+        # Grain by grain, only the rows of that grain's affected periods: the current fiscal
+        # year's rows are all needed for it, but a week's quantiles need only its own week.
+        fy = config.city.fiscal_year_start_month
+        for g in grains:
+            in_affected = (
+                f"CAST({period_start_sql(g, 'ts', fy)} AS DATE) IN "
+                f"(SELECT period_start FROM affected WHERE grain = '{g}')"
+            )
+            ctes.append((f"{g}_rows", f"SELECT * FROM source_rows WHERE {in_affected}"))
+            ctes += grouped_ctes(
+                config, [g], dimensions, aggregates, source=f"{g}_rows", prefix=f"{g}_"
+            )
+        fresh = "\nUNION ALL\n".join(f"SELECT * FROM {g}_grouped" for g in grains)
+        return with_ctes(ctes, f"{fresh}\nUNION ALL BY NAME\n{SCOPE_MARKERS.format('affected')}")
     else:
         ctes = [
             *coverage,
@@ -292,7 +341,7 @@ def _event_sql(
         ]
     if metric.kind == "count":
         # Periods with no records still get a row (value 0), like the backlog spine.
-        ctes += dense_ctes(config, grains, first_from="grouped" if incremental else None)
+        ctes += dense_ctes(config, grains)
         final = (
             "SELECT s.grain, s.period_start, m.dimension, m.dimension_value,\n"
             "    COALESCE(g.value, 0) AS value, g.numerator, g.denominator,\n"
@@ -303,6 +352,122 @@ def _event_sql(
     else:
         final = "SELECT * FROM grouped"
     return with_ctes(ctes, final)
+
+
+# One row per replaced period of an incremental query: its dimension is NULL, so it is
+# never inserted, but every previous row of its period is deleted (pipelines/metrics/compute.py).
+SCOPE_MARKERS = "SELECT grain, period_start, CAST(NULL AS VARCHAR) AS dimension FROM {}"
+
+
+def _event_delta_sql(
+    config: MetricsConfig,
+    metric: Metric,
+    grains: list[str],
+    dimensions: list[str],
+    params: Params,
+    coverage: list[tuple[str, str]],
+    rows: tuple[str, list[str], list[str]],
+) -> str:
+    """count and share updated by difference: each group's previous count (and successes)
+    plus the signed rows that changed (delta_rows_ctes), in the periods they touch and those
+    the as-of moved through. ``rows``: the timestamp, columns and conditions selecting the
+    metric's rows."""
+    ts, columns, where = rows
+    share = metric.kind == "share"
+    aggregates = ["CAST(sum(sign) AS BIGINT) AS count"]
+    if share:
+        aggregates.append(
+            "CAST(COALESCE(sum(sign) FILTER (WHERE is_success), 0) AS BIGINT) AS successes"
+        )
+    scope = (
+        f"SELECT DISTINCT grain, period_start FROM (\n"
+        f"{indent(as_of_periods_sql(config, grains), '    ')}\n"
+        "    UNION ALL\n    SELECT grain, period_start FROM delta_grouped\n)"
+    )
+    table = metric_table(metric.table)
+    ctes = [
+        *coverage,
+        *delta_rows_ctes(table, ts, as_of_columns(metric), columns, where),
+        *grouped_ctes(config, grains, dimensions, aggregates, source="delta_rows", prefix="delta_"),
+        ("previous", previous_sql(params, metric.id)),
+        ("scope", scope),
+        ("combined", _combined_counts_sql(share)),
+    ]
+    if share:
+        final = (
+            "SELECT grain, period_start, dimension, dimension_value,\n"
+            "    successes / count AS value,\n"
+            "    CAST(successes AS DOUBLE) AS numerator,\n"
+            "    CAST(count AS DOUBLE) AS denominator,\n"
+            "    count\n"
+            "FROM combined SEMI JOIN scope USING (grain, period_start)\n"
+            f"UNION ALL BY NAME\n{SCOPE_MARKERS.format('scope')}"
+        )
+        return with_ctes(ctes, final)
+    return with_ctes([*ctes, *_dense_count_ctes(config, grains)], _DENSE_COUNT)
+
+
+def _combined_counts_sql(share: bool) -> str:
+    """Each group's new count (and successes): its previous ones plus its differences; a
+    group left with no record has no row, as in a full recompute."""
+    # A share's previous numerator is its count of successes, exactly (a whole number).
+    successes = ", successes" if share else ""
+    return (
+        "SELECT grain, period_start, dimension, dimension_value,\n"
+        "    CAST(sum(count) AS BIGINT) AS count"
+        + (",\n    CAST(sum(successes) AS BIGINT) AS successes" if share else "")
+        + "\nFROM (\n"
+        f"    SELECT {CORE_KEYS}, count"
+        + (", CAST(numerator AS BIGINT) AS successes" if share else "")
+        + "\n    FROM previous WHERE count > 0\n"
+        f"    UNION ALL\n    SELECT {CORE_KEYS}, count{successes} FROM delta_grouped\n"
+        ")\n"
+        f"GROUP BY {CORE_KEYS}\nHAVING sum(count) > 0"
+    )
+
+
+def _dense_count_ctes(config: MetricsConfig, grains: list[str]) -> list[tuple[str, str]]:
+    """spine and members of the new groups, and the periods a count replaces: every one
+    when its breakdown members or first period differ from the previous rows', since
+    those shape every period."""
+    changed_shape = (
+        "SELECT EXISTS (\n"
+        "    SELECT dimension, dimension_value FROM members\n"
+        "    EXCEPT SELECT dimension, dimension_value FROM previous\n"
+        ") OR EXISTS (\n"
+        "    SELECT dimension, dimension_value FROM previous\n"
+        "    EXCEPT SELECT dimension, dimension_value FROM members\n"
+        ") OR EXISTS (\n"
+        "    SELECT grain, min(period_start) FROM spine GROUP BY grain\n"
+        "    EXCEPT SELECT grain, min(period_start) FROM previous GROUP BY grain\n"
+        ") OR EXISTS (\n"
+        "    SELECT grain, min(period_start) FROM previous GROUP BY grain\n"
+        "    EXCEPT SELECT grain, min(period_start) FROM spine GROUP BY grain\n"
+        ") AS whole"
+    )
+    replaced = (
+        "SELECT * FROM scope\nUNION\n"
+        "SELECT grain, period_start FROM spine WHERE (SELECT whole FROM changed_shape)\nUNION\n"
+        "SELECT grain, period_start FROM previous WHERE (SELECT whole FROM changed_shape)"
+    )
+    return [
+        *dense_ctes(config, grains, "combined", first_from="combined"),
+        ("changed_shape", changed_shape),
+        ("replaced", replaced),
+    ]
+
+
+# A count's rows in the periods it replaces (_dense_count_ctes), zero for an empty group.
+_DENSE_COUNT = (
+    "SELECT s.grain, s.period_start, m.dimension, m.dimension_value,\n"
+    "    COALESCE(CAST(g.count AS DOUBLE), 0) AS value,\n"
+    "    CAST(NULL AS DOUBLE) AS numerator, CAST(NULL AS DOUBLE) AS denominator,\n"
+    "    COALESCE(g.count, 0) AS count\n"
+    "FROM (SELECT * FROM spine SEMI JOIN replaced USING (grain, period_start)) AS s\n"
+    "CROSS JOIN members AS m\n"
+    "LEFT JOIN combined AS g USING (grain, period_start, dimension, dimension_value)\n"
+    f"UNION ALL BY NAME\n{SCOPE_MARKERS.format('replaced')}"
+)
 
 
 def _ratio_sql(

@@ -7,11 +7,16 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
-from pipelines.metrics.availability import Availability, metric_availability
+from pipelines.metrics.availability import (
+    Availability,
+    metric_availability,
+    needed_columns,
+    resolved_columns,
+)
 from pipelines.metrics.backlog import version_spans_table
 from pipelines.metrics.compiler import (
     CompiledQuery,
@@ -26,16 +31,23 @@ from pipelines.metrics.compiler import (
 )
 from pipelines.metrics.incremental import (
     CHANGED_PARTS,
-    PREVIOUS_VALUES,
+    affected_from_sql,
     changed_statements,
     changed_table,
     hot_spans_statement,
     hot_spans_table,
+    moved_rows_statement,
+    moved_rows_table,
+    recent_rows_statement,
+    recent_rows_table,
 )
 from pipelines.metrics.model import Metric, MetricsConfig
 from pipelines.metrics.sql_parts import Params, quote
 from pipelines.metrics.tables import metric_table
 from pipelines.warehouse import CANONICAL_TABLES
+
+if TYPE_CHECKING:  # pandas costs 0.2 s to import; only preview() returns a frame
+    import pandas as pd
 
 VALUE_COLUMNS = (
     "metric_id, grain, period_start, period_end, period_label, is_complete, dimension, "
@@ -78,7 +90,7 @@ def compute_metrics(
         state.materialise_spans(tables)
         read = list(dict.fromkeys(canonical_table(config, m) for m in config.metrics))
         state.materialise_changes(read, tables)
-        con.execute("DELETE FROM metric_values")
+        state.clear_values()
         con.execute("DELETE FROM metric_definitions")
         availability = {m.id: metric_availability(con, config, m) for m in config.metrics}
         for metric in state.order():
@@ -92,11 +104,7 @@ def compute_metrics(
             else:
                 bind = query.bind(as_of)
             state.spans_for(query.sql, tables)
-            # query.sql is compiled from checked configuration; every value in it is bound.
-            inserted = con.execute(
-                f"INSERT INTO metric_values ({VALUE_COLUMNS})\n{query.sql}", bind
-            ).fetchone()
-            rows = int(inserted[0]) if inserted else 0
+            rows = state.write(query, bind)
             written += rows
             if progress is not None:
                 progress(f"{metric.id}: {rows} rows")
@@ -109,7 +117,8 @@ def compute_metrics(
         # Temporary, never published; dropped before the commit to free their memory.
         drop_version_spans(con, tables)
         changes = [changed_table(t, part) for t in read for part in CHANGED_PARTS]
-        for name in [PREVIOUS_VALUES, *(hot_spans_table(t) for t in tables), *changes]:
+        recent = [f(t) for t in read for f in (recent_rows_table, moved_rows_table)]
+        for name in [FRESH_VALUES, *(hot_spans_table(t) for t in tables), *changes, *recent]:
             con.execute(f"DROP TABLE IF EXISTS temp.{quote(name)}")
         if own_transaction:
             con.execute("COMMIT")
@@ -136,7 +145,7 @@ STATE_DDL = (
 class _Previous:
     fingerprint: str
     as_of: datetime
-    unversioned_rows: int
+    unversioned_rows: int | None  # None for a metric that was not available
 
 
 class _State:
@@ -157,6 +166,7 @@ class _State:
         self.computed: set[str] = set()  # metrics computed by their SQL (not unavailable)
         self.unversioned: dict[str, int] = {}
         self.full_spans: set[str] = set()  # tables whose every version's spans exist
+        self.affected_from: dict[str, datetime | None] = {}
         if changed_run_id is None:
             return
         rows = con.execute(
@@ -165,16 +175,41 @@ class _State:
         self.previous = {r[0]: _Previous(r[1], r[2], r[3]) for r in rows if r[2] is not None}
         if not self.previous:
             return
-        # Only the columns the incremental SQL reads: the copy is of every metric's rows.
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {PREVIOUS_VALUES} AS SELECT metric_id, "
-            "grain, period_start, dimension, dimension_value, value, numerator, denominator, "
-            "count FROM metric_values"
-        )
+        # Each metric's previous rows stay in metric_values until its own are written.
         counts = con.execute(
-            f"SELECT metric_id, count(*) FROM {PREVIOUS_VALUES} GROUP BY metric_id"
+            "SELECT metric_id, count(*) FROM metric_values GROUP BY metric_id"
         ).fetchall()
         self.previous_rows = {str(m): int(n) for m, n in counts}
+
+    def clear_values(self) -> None:
+        """A full run starts from empty metric_values; an incremental one keeps the previous
+        rows (each metric replaces its own) and drops only those of metrics gone from the
+        configuration."""
+        if not self.previous:
+            self.con.execute("DELETE FROM metric_values")
+            self.previous_rows = {}
+            return
+        params = Params()
+        ids = params.in_list([m.id for m in self.config.metrics], "metric")
+        self.con.execute(f"DELETE FROM metric_values WHERE metric_id NOT IN {ids}", params.values)
+
+    def write(self, query: CompiledQuery, bind: dict[str, object]) -> int:
+        """Replace the metric's rows with the query's (a partial query's only in the periods
+        it marks); returns how many rows the metric has now."""
+        con, metric_id = self.con, {"metric_id": query.metric_id}
+        # query.sql is compiled from checked configuration; every value in it is bound.
+        if query.metric_id not in self.done:
+            deleted = _count(con.execute(_DELETE_METRIC, metric_id)) if self.previous_rows else 0
+            inserted = _count(
+                con.execute(f"INSERT INTO metric_values ({VALUE_COLUMNS})\n{query.sql}", bind)
+            )
+        else:
+            # Computed before any row is deleted: an incremental query reads the previous rows.
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {FRESH_VALUES} AS\n{query.sql}", bind)
+            delete = _DELETE_MARKED if query.partial else _DELETE_METRIC
+            deleted = _count(con.execute(delete, metric_id))
+            inserted = _count(con.execute(_INSERT_FRESH))
+        return self.previous_rows.get(query.metric_id, 0) - deleted + inserted
 
     def materialise_spans(self, tables: list[str]) -> None:
         """Spans up front: every version's for a full run, the hot records' for an
@@ -187,8 +222,15 @@ class _State:
         since = min(p.as_of for p in self.previous.values())
         for table_name in tables:
             params = Params()
-            sql = hot_spans_statement(metric_table(table_name), params)
-            bind = {**params.values, "previous_as_of": since}
+            columns = span_columns(self.config, table_name)
+            ages = [
+                (resolved_columns(m)["start"], m.age_buckets)
+                for m in self.config.metrics
+                if m.kind == "backlog" and m.table == table_name and m.age_buckets
+            ]
+            table = metric_table(table_name)
+            sql = hot_spans_statement(table, params, columns, ages)
+            bind = {**params.values, "previous_as_of": since, "as_of": self.as_of}
             self.con.execute(sql, {**bind, "changed_run_id": self.changed_run_id})
 
     def materialise_changes(self, read: list[str], span_tables: list[str]) -> None:
@@ -202,6 +244,53 @@ class _State:
                 # Built from the table registry, quoted; the run id is bound.
                 bind = {"changed_run_id": self.changed_run_id} if "$changed_run_id" in sql else {}
                 self.con.execute(sql, bind)
+            self._recent_rows(table_name)
+            self._moved_rows(table_name)
+
+    def _moved_rows(self, table_name: str) -> None:
+        """The records every incremental count and share of the table reads besides the
+        changed ones (moved_rows_statement)."""
+        columns = [
+            c
+            for m in self.config.metrics
+            if m.kind in ("count", "share") and m.table == table_name
+            for c in (resolved_columns(m)["date"], *as_of_columns(m))
+        ]
+        if not columns:
+            return
+        # The earliest previous as-of: the rows then hold those of every metric.
+        bind = {
+            "previous_as_of": min(p.as_of for p in self.previous.values()),
+            "as_of": self.as_of,
+            "changed_run_id": self.changed_run_id,
+        }
+        sql = moved_rows_statement(metric_table(table_name), columns)
+        self.con.execute(sql, {k: v for k, v in bind.items() if f"${k}" in sql})
+
+    def _recent_rows(self, table_name: str) -> None:
+        """The bound every incremental percentile of the table scans from (affected_from_sql),
+        and the rows on or after it, once for all of them (recent_rows_statement)."""
+        percentiles = [
+            m
+            for m in self.config.metrics
+            if m.kind == "duration_percentile" and canonical_table(self.config, m) == table_name
+        ]
+        if not percentiles:
+            return
+        columns = sorted({c for m in percentiles for c in as_of_columns(m)})
+        sql = affected_from_sql(self.config, metric_table(table_name), columns)
+        # The earliest previous as-of: the bound then holds for every metric.
+        bind = {"previous_as_of": min(p.as_of for p in self.previous.values())}
+        if "$as_of" in sql:
+            bind["as_of"] = self.as_of
+        row = self.con.execute(sql, bind).fetchone()
+        bound = row[0] if row else None
+        self.affected_from[table_name] = bound
+        columns = [c for m in percentiles for c in (*needed_columns(m), *self.config.dimensions(m))]
+        ends = [resolved_columns(m)["end"] for m in percentiles]
+        table = metric_table(table_name)
+        # Built from the table registry and checked column names, quoted; the bound is bound.
+        self.con.execute(recent_rows_statement(table, columns, ends), {"affected_from": bound})
 
     def spans_for(self, sql: str, tables: list[str]) -> None:
         """Materialise the full version spans a query reads, if not done yet."""
@@ -284,6 +373,9 @@ class _State:
             **query.bind(self.as_of),
             "previous_as_of": previous.as_of,
             "changed_run_id": self.changed_run_id,
+            "affected_from": self.affected_from.get(
+                canonical_table(self.config, self.config.metric(query.metric_id))
+            ),
         }
         # DuckDB refuses parameters a statement does not use (the check needs no $as_of).
         return {k: v for k, v in every.items() if f"${k}" in query.sql}
@@ -298,9 +390,13 @@ class _State:
         for metric in self.config.metrics:
             standalone = compiled[metric.id][1]
             table = canonical_table(self.config, metric)
+            unversioned: int | None
             if metric.id in self.done:
                 # A merge gives every record it adds a version, so this stays 0.
                 unversioned = self.previous[metric.id].unversioned_rows
+            elif metric.id not in self.computed:
+                # Not available: it is computed in full once it is (its fingerprint changes).
+                unversioned = None
             else:
                 unversioned = self._unversioned_rows(table)
             self.con.execute(
@@ -338,6 +434,24 @@ class _State:
 
 
 FINGERPRINT_VERSION = 1  # raise when the meaning of stored values changes without the SQL
+FRESH_VALUES = "metric_fresh"  # temporary: a partial query's rows and replaced periods
+_DELETE_METRIC = "DELETE FROM metric_values WHERE metric_id = $metric_id"
+_DELETE_MARKED = (
+    "DELETE FROM metric_values AS v WHERE metric_id = $metric_id AND EXISTS (\n"
+    f"    SELECT 1 FROM {FRESH_VALUES} AS f\n"
+    "    WHERE f.dimension IS NULL AND f.grain = v.grain AND f.period_start = v.period_start\n"
+    ")"
+)
+_INSERT_FRESH = (
+    f"INSERT INTO metric_values ({VALUE_COLUMNS})\n"
+    f"SELECT {VALUE_COLUMNS} FROM {FRESH_VALUES} WHERE dimension IS NOT NULL"
+)
+
+
+def _count(result: duckdb.DuckDBPyConnection) -> int:
+    """The row count a DELETE or INSERT reports."""
+    row = result.fetchone()
+    return int(row[0]) if row else 0
 
 
 def materialise_version_spans(
