@@ -113,7 +113,7 @@ def backlog_sql(
         # Every age bucket gets a row, zero when empty, so the profile always has its shape.
         grouped = "all_grouped"
         more_members = f"SELECT '{AGE_DIMENSION}', label FROM age_buckets"
-    first_from = None
+    first_from = "grouped"  # not all_grouped: age buckets add no earlier period
     if incremental:
         ctes += [
             ("previous", previous_sql(params, metric.id)),

@@ -186,26 +186,22 @@ def dense_ctes(
     grouped: str = "grouped",
     more_members: str | None = None,
     *,
-    first_from: str | None = None,
+    first_from: str = "grouped",
 ) -> list[tuple[str, str]]:
     """spine (every period from the first event to as_of, per grain) and members (every
     breakdown value seen, plus citywide and the rows of ``more_members``).
 
-    The first period is that of the earliest ``source_rows`` event, or, with ``first_from``,
-    the earliest period of each grain in that relation (an incremental run's periods).
+    The first period of each grain is the earliest in ``first_from``, a relation of grouped
+    rows: the period of the earliest event. Reading it there, and not as min(ts) of
+    ``source_rows``, leaves the events with one reader, so DuckDB streams them into the
+    grouping instead of materialising them (a third of a count metric's time).
     """
     fy = config.city.fiscal_year_start_month
     parts = []
     for g in grains:
-        if first_from is None:
-            first = period_start_sql(g, "first_ts", fy)
-            source = "(SELECT min(ts) AS first_ts FROM source_rows)"
-        else:
-            # A period start truncates to itself, so this is the first period.
-            first = "CAST(first_period AS TIMESTAMP)"
-            source = (
-                f"(SELECT min(period_start) AS first_period FROM {first_from} WHERE grain = '{g}')"
-            )
+        # A period start truncates to itself, so this is the first period.
+        first = "CAST(first_period AS TIMESTAMP)"
+        source = f"(SELECT min(period_start) AS first_period FROM {first_from} WHERE grain = '{g}')"
         parts.append(
             f"SELECT '{g}' AS grain, CAST(unnest(generate_series(\n"
             f"    {first},\n"

@@ -71,32 +71,32 @@ WITH metric_core AS (
     ),
     spine AS (
         SELECT 'week' AS grain, CAST(unnest(generate_series(
-            date_trunc('week', first_ts),
+            CAST(first_period AS TIMESTAMP),
             date_trunc('week', CAST($as_of AS TIMESTAMP)),
             INTERVAL 7 DAY
         )) AS DATE) AS period_start
-        FROM (SELECT min(ts) AS first_ts FROM source_rows)
+        FROM (SELECT min(period_start) AS first_period FROM grouped WHERE grain = 'week')
         UNION ALL
         SELECT 'month' AS grain, CAST(unnest(generate_series(
-            date_trunc('month', first_ts),
+            CAST(first_period AS TIMESTAMP),
             date_trunc('month', CAST($as_of AS TIMESTAMP)),
             INTERVAL 1 MONTH
         )) AS DATE) AS period_start
-        FROM (SELECT min(ts) AS first_ts FROM source_rows)
+        FROM (SELECT min(period_start) AS first_period FROM grouped WHERE grain = 'month')
         UNION ALL
         SELECT 'quarter' AS grain, CAST(unnest(generate_series(
-            date_trunc('quarter', first_ts),
+            CAST(first_period AS TIMESTAMP),
             date_trunc('quarter', CAST($as_of AS TIMESTAMP)),
             INTERVAL 3 MONTH
         )) AS DATE) AS period_start
-        FROM (SELECT min(ts) AS first_ts FROM source_rows)
+        FROM (SELECT min(period_start) AS first_period FROM grouped WHERE grain = 'quarter')
         UNION ALL
         SELECT 'fiscal_year' AS grain, CAST(unnest(generate_series(
-            (date_trunc('year', first_ts - INTERVAL 6 MONTH) + INTERVAL 6 MONTH),
+            CAST(first_period AS TIMESTAMP),
             (date_trunc('year', CAST($as_of AS TIMESTAMP) - INTERVAL 6 MONTH) + INTERVAL 6 MONTH),
             INTERVAL 1 YEAR
         )) AS DATE) AS period_start
-        FROM (SELECT min(ts) AS first_ts FROM source_rows)
+        FROM (SELECT min(period_start) AS first_period FROM grouped WHERE grain = 'fiscal_year')
     ),
     members AS (
         SELECT DISTINCT dimension, dimension_value FROM grouped
