@@ -9,11 +9,17 @@ WITH metric_core AS (
         WHERE column_name IN ($needed_2, $needed_3, $needed_4, $needed_5)
     ),
     record_versions AS (
+        WITH revised AS (
+            SELECT source, "request_id" FROM "service_requests_versions" GROUP BY ALL HAVING count(*) > 1
+        )
         SELECT *,
             CASE WHEN row_number() OVER w = 1 THEN NULL ELSE version_at END AS valid_from,
             lead(version_at) OVER w AS valid_to
-        FROM "service_requests_versions"
+        FROM "service_requests_versions" AS v SEMI JOIN revised AS r ON v.source IS NOT DISTINCT FROM r.source AND v."request_id" = r."request_id"
         WINDOW w AS (PARTITION BY source, "request_id" ORDER BY version_at NULLS FIRST, run_id)
+        UNION ALL BY NAME
+        SELECT *, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to
+        FROM "service_requests_versions" AS v ANTI JOIN revised AS r ON v.source IS NOT DISTINCT FROM r.source AND v."request_id" = r."request_id"
         UNION ALL BY NAME
         SELECT *, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to
         FROM "service_requests" AS c

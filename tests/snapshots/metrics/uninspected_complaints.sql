@@ -9,11 +9,17 @@ WITH metric_core AS (
         WHERE column_name IN ($needed_2, $needed_3)
     ),
     record_versions AS (
+        WITH revised AS (
+            SELECT source, "case_id" FROM "inspections_versions" GROUP BY ALL HAVING count(*) > 1
+        )
         SELECT *,
             CASE WHEN row_number() OVER w = 1 THEN NULL ELSE version_at END AS valid_from,
             lead(version_at) OVER w AS valid_to
-        FROM "inspections_versions"
+        FROM "inspections_versions" AS v SEMI JOIN revised AS r ON v.source IS NOT DISTINCT FROM r.source AND v."case_id" = r."case_id"
         WINDOW w AS (PARTITION BY source, "case_id" ORDER BY version_at NULLS FIRST, run_id)
+        UNION ALL BY NAME
+        SELECT *, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to
+        FROM "inspections_versions" AS v ANTI JOIN revised AS r ON v.source IS NOT DISTINCT FROM r.source AND v."case_id" = r."case_id"
         UNION ALL BY NAME
         SELECT *, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to
         FROM "inspections" AS c
