@@ -234,9 +234,9 @@ class Report:
             f"{r.get('harness_peak_rss_bytes', 0) / 2**20:.0f} MiB, the floor Linux puts under "
             "every child's `ru_maxrss`.",
             "",
-            "This machine is shared: other engineers ran test suites during the benchmark, so "
-            "absolute seconds vary between runs. Each figure was run alternately with its "
-            "baseline, and only ratios measured in this one harness run are compared.",
+            "These machines are shared, so absolute seconds can vary between runs: each figure "
+            "was run alternately with its baseline, and only ratios measured in this one "
+            "harness run are compared.",
             "",
             "## Machine and versions",
             "",
