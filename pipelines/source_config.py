@@ -351,6 +351,24 @@ def _mapping_problems(m: SourceMapping) -> Problems:
     return problems
 
 
+def _repeated_status_words(m: SourceMapping) -> Problems:
+    """Status keys that are one word: staging matches them ignoring case and surrounding
+    spaces, so both would match every row with that word."""
+    problems: Problems = []
+    seen: dict[str, str] = {}
+    for raw in m.statuses:
+        first = seen.setdefault(raw.strip().lower(), raw)
+        if first != raw:
+            problems.append(
+                (
+                    ("statuses", raw),
+                    f"'{raw}' is the same status word as '{first}' (case and surrounding "
+                    "spaces are ignored); keep one of them",
+                )
+            )
+    return problems
+
+
 def _id_and_status_problems(m: SourceMapping, table: CanonicalTable) -> Problems:
     problems: Problems = []
     if m.id_from is not None and table.id_column in m.columns:
@@ -376,6 +394,7 @@ def _id_and_status_problems(m: SourceMapping, table: CanonicalTable) -> Problems
     if "status" in m.columns and not m.statuses:
         problems.append((("statuses",), "list every raw status word under statuses"))
     vocabulary = ", ".join(table.statuses)
+    problems += _repeated_status_words(m)
     for raw, canonical in m.statuses.items():
         if canonical not in table.statuses:
             problems.append(

@@ -64,6 +64,19 @@ def test_a_status_outside_the_vocabulary_is_rejected(tmp_path: Path) -> None:
     )
 
 
+def test_two_status_words_that_differ_only_in_case_are_rejected(tmp_path: Path) -> None:
+    # Staging matches status words ignoring case: both keys would match every "open" row.
+    path = _write(
+        tmp_path, GOOD.replace("statuses: {Open: open}", "statuses:\n  Open: open\n  OPEN: open")
+    )
+    with pytest.raises(MappingError) as err:
+        load_mapping(path)
+    assert str(err.value) == (
+        f"{path}:10: 'OPEN' is the same status word as 'Open' (case and surrounding spaces "
+        "are ignored); keep one of them"
+    )
+
+
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     path = _write(tmp_path, GOOD.replace("city: Town", "city: [Town"))
     with pytest.raises(MappingError, match=r"town\.yml:\d+: invalid YAML"):
