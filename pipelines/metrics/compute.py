@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -218,8 +218,6 @@ class _State:
             materialise_version_spans(self.con, self.config, tables)
             self.full_spans.update(tables)
             return
-        # The earliest previous as-of: its hot records include those of every later one.
-        since = min(p.as_of for p in self.previous.values())
         for table_name in tables:
             params = Params()
             columns = span_columns(self.config, table_name)
@@ -230,8 +228,7 @@ class _State:
             ]
             table = metric_table(table_name)
             sql = hot_spans_statement(table, params, columns, ages)
-            bind = {**params.values, "previous_as_of": since, "as_of": self.as_of}
-            self.con.execute(sql, {**bind, "changed_run_id": self.changed_run_id})
+            self.con.execute(sql, {**params.values, **self._run_values(sql)})
 
     def materialise_changes(self, read: list[str], span_tables: list[str]) -> None:
         """What the run changed in each table the metrics read, once for every metric (an
@@ -242,10 +239,19 @@ class _State:
             table = metric_table(table_name)
             for sql in changed_statements(table, with_spans=table_name in span_tables):
                 # Built from the table registry, quoted; the run id is bound.
-                bind = {"changed_run_id": self.changed_run_id} if "$changed_run_id" in sql else {}
-                self.con.execute(sql, bind)
+                self.con.execute(sql, self._run_values(sql))
             self._recent_rows(table_name)
             self._moved_rows(table_name)
+
+    def _run_values(self, sql: str) -> dict[str, object]:
+        """The run's values a set-up statement uses. Its previous as-of is the earliest of
+        every metric's, so what it materialises holds what each metric needs."""
+        every = {
+            "previous_as_of": min(p.as_of for p in self.previous.values()),
+            "as_of": self.as_of,
+            "changed_run_id": self.changed_run_id,
+        }
+        return _used(every, sql)
 
     def _moved_rows(self, table_name: str) -> None:
         """The records every incremental count and share of the table reads besides the
@@ -258,14 +264,8 @@ class _State:
         ]
         if not columns:
             return
-        # The earliest previous as-of: the rows then hold those of every metric.
-        bind = {
-            "previous_as_of": min(p.as_of for p in self.previous.values()),
-            "as_of": self.as_of,
-            "changed_run_id": self.changed_run_id,
-        }
         sql = moved_rows_statement(metric_table(table_name), columns)
-        self.con.execute(sql, {k: v for k, v in bind.items() if f"${k}" in sql})
+        self.con.execute(sql, self._run_values(sql))
 
     def _recent_rows(self, table_name: str) -> None:
         """The bound every incremental percentile of the table scans from (affected_from_sql),
@@ -279,11 +279,7 @@ class _State:
             return
         columns = sorted({c for m in percentiles for c in as_of_columns(m)})
         sql = affected_from_sql(self.config, metric_table(table_name), columns)
-        # The earliest previous as-of: the bound then holds for every metric.
-        bind = {"previous_as_of": min(p.as_of for p in self.previous.values())}
-        if "$as_of" in sql:
-            bind["as_of"] = self.as_of
-        row = self.con.execute(sql, bind).fetchone()
+        row = self.con.execute(sql, self._run_values(sql)).fetchone()
         bound = row[0] if row else None
         self.affected_from[table_name] = bound
         columns = [c for m in percentiles for c in (*needed_columns(m), *self.config.dimensions(m))]
@@ -377,8 +373,7 @@ class _State:
                 canonical_table(self.config, self.config.metric(query.metric_id))
             ),
         }
-        # DuckDB refuses parameters a statement does not use (the check needs no $as_of).
-        return {k: v for k, v in every.items() if f"${k}" in query.sql}
+        return _used(every, query.sql)
 
     def record(
         self,
@@ -446,6 +441,11 @@ _INSERT_FRESH = (
     f"INSERT INTO metric_values ({VALUE_COLUMNS})\n"
     f"SELECT {VALUE_COLUMNS} FROM {FRESH_VALUES} WHERE dimension IS NOT NULL"
 )
+
+
+def _used(values: Mapping[str, object], sql: str) -> dict[str, object]:
+    """The values a statement names: DuckDB refuses parameters a statement does not use."""
+    return {k: v for k, v in values.items() if f"${k}" in sql}
 
 
 def _count(result: duckdb.DuckDBPyConnection) -> int:
