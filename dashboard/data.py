@@ -17,7 +17,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pipelines.warehouse import published_file, published_version, versions_dir, warehouse_path
+from pipelines.warehouse.layout import versions_dir, warehouse_path
+from pipelines.warehouse.published import published_file, published_version
 
 
 @dataclass(frozen=True)

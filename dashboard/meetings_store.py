@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipelines.warehouse import DATA_DIR
+from pipelines.warehouse.layout import DATA_DIR
 
 MEETINGS_ENV = "CITYSTAT_MEETINGS_DB"
 SCOPE_KINDS = ("department", "cohort")

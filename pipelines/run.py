@@ -3,12 +3,12 @@
 A run starts from a copy of the published warehouse (or, with ``rebuild`` or when nothing is
 published yet, from an empty one) and loads each source's files in name order, one file at a
 time: read, stage, validate with the suite of the source's kind, then merge by record id into
-the kind's canonical table (pipelines.merge: the newest version wins, every version is kept in
-``<table>_versions``). A file whose sha256 was already merged for its source is skipped, so
+the kind's canonical table (pipelines.ingest.merge: the newest version wins, every version is
+kept in ``<table>_versions``). A file whose sha256 was already merged for its source is skipped, so
 loading the same extract twice changes nothing. Every file's accounting and every step's time
-go into ``load_files`` and ``run_steps`` (pipelines.provenance).
+go into ``load_files`` and ``run_steps`` (pipelines.ingest.provenance).
 
-The build is a new version file beside the published one (pipelines.publish: a copy of the
+The build is a new version file beside the published one (pipelines.publish.versions: a copy of the
 published version, never the version itself), swapped in atomically only when load,
 validation and metrics all succeeded, so a failed or killed run leaves the last good
 warehouse in place. A build that failed validation is kept as ``<name>.failed.duckdb`` for
@@ -30,11 +30,22 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import loader
-from pipelines.loading.staging import keep_staged
-from pipelines.merge import MergeCounts, MergeError, merge_staged, quote
-from pipelines.metrics import MetricsConfig, compute_metrics, load_metrics
-from pipelines.provenance import (
+from pipelines.catalog import (
+    ServicesConfig,
+    ServicesFileError,
+    check_services_against_metrics,
+    compute_service_tables,
+    load_services,
+)
+from pipelines.ingest import extract
+from pipelines.ingest.mapping import (
+    SourceMapping,
+    available_sources,
+    load_source,
+    mapping_path,
+)
+from pipelines.ingest.merge import MergeCounts, MergeError, merge_staged, quote
+from pipelines.ingest.provenance import (
     FileLoad,
     StepClock,
     StepTime,
@@ -45,46 +56,30 @@ from pipelines.provenance import (
     record_file,
     record_source_columns,
 )
-from pipelines.publish import (
+from pipelines.ingest.staging import keep_staged
+from pipelines.metrics import MetricsConfig, compute_metrics, load_metrics
+from pipelines.publish.versions import (
     PublishError,
     clean_leftovers,
     discard_build,
     failed_path,
     is_write_failure,
     keep_versions,
-    pause_point,
     publish_build,
     publish_lock,
     start_build,
     storage_message,
 )
-from pipelines.services import (
-    ServicesConfig,
-    ServicesFileError,
-    check_services_against_metrics,
-    compute_service_tables,
-    load_services,
-)
-from pipelines.source_config import (
-    SourceMapping,
-    available_sources,
-    load_source,
-    mapping_path,
-)
-from pipelines.validation import (
+from pipelines.validate import (
     ValidationReport,
     validate_and_quarantine,
     warm_up_great_expectations,
 )
-from pipelines.warehouse import (
-    CANONICAL_TABLES,
-    EXPECTATIONS_DIR,
-    METRICS_FILE,
-    connect_build,
-    create_schema,
-    published_file,
-    warehouse_path,
-)
+from pipelines.warehouse.connection import connect_build
+from pipelines.warehouse.layout import EXPECTATIONS_DIR, METRICS_FILE, warehouse_path
+from pipelines.warehouse.pause import pause_point
+from pipelines.warehouse.published import published_file
+from pipelines.warehouse.schema import CANONICAL_TABLES, create_schema
 
 Progress = Callable[[str], None]
 
@@ -195,7 +190,7 @@ def run_pipeline(
     keep = keep_versions(keep)
     mappings = [_mapping_of(name, metrics_file) for name in config.city.sources]
     # Fail before building anything if an extract is missing.
-    files = {m.source: loader.resolve_files(m) for m in mappings}
+    files = {m.source: extract.resolve_files(m) for m in mappings}
     with publish_lock(published):
         pause_point("run:locked")
         _clean_leftovers(published, progress)
@@ -458,7 +453,7 @@ def _load_source(
                     )
                 break
     # Joined files (e.g. violations joined to inspections) report rows matching no record.
-    for message in getattr(loader, "join_messages", lambda *_: [])(con, ctx.run_id, mapping.source):
+    for message in extract.join_messages(con, ctx.run_id, mapping.source):
         ctx.progress(f"{mapping.source}: {message}")
     return result
 
@@ -471,14 +466,14 @@ def _load_file(
     ctx: _Ctx,
 ) -> tuple[FileLoad, ValidationReport]:
     """Read, stage, validate and merge one file; its accounting must add up."""
-    source, staged = mapping.source, loader.staged_table(mapping)
+    source, staged = mapping.source, extract.staged_table(mapping)
     pause_point(f"{source}/{path.name}/read")
     with ctx.clock.step(source, "read"):
         ctx.progress(f"{source}: reading {path.name}")
-        counts = loader.read_raw(con, mapping, [path], ctx.run_id, typed=True)
+        counts = extract.read_raw(con, mapping, [path], ctx.run_id, typed=True)
     pause_point(f"{source}/{path.name}/stage")
     with ctx.clock.step(source, "stage"):
-        loader.stage(con, mapping, ctx.run_id)
+        extract.stage(con, mapping, ctx.run_id)
     pause_point(f"{source}/{path.name}/validate")
     with ctx.clock.step(source, "validate"):
         ctx.progress(f"{source}: validating {path.name} with Great Expectations")
@@ -491,7 +486,7 @@ def _load_file(
             suite_path=suite_path(mapping),
         )
     with ctx.clock.step(source, "stage"):
-        loader.apply_district_lookup(con, mapping)
+        extract.apply_district_lookup(con, mapping)
     sha = identity[0]
     if isinstance(sha, Future):
         # Only the wait counts as hashing: the rest ran while the file was loaded.
@@ -519,14 +514,14 @@ def _account(
     mapping: SourceMapping,
     path: Path,
     identity: tuple[str, os.stat_result],
-    counts: list[loader.FileCount],
+    counts: list[extract.FileCount],
     run_id: str,
 ) -> FileLoad:
     """One file's rows: read must equal staged + quarantined + rejected."""
     read = sum(c.rows_read for c in counts)
     rejected = sum(c.rows_rejected for c in counts)
     staged, quarantined = con.execute(
-        f"SELECT (SELECT count(*) FROM {loader.staged_table(mapping)}), "
+        f"SELECT (SELECT count(*) FROM {extract.staged_table(mapping)}), "
         "(SELECT count(DISTINCT source_row) FROM quarantine WHERE run_id = $r AND source = $s "
         " AND source_file = $f AND rule <> 'csv_reader_rejected')",
         {"s": mapping.source, "f": path.name, "r": run_id},
@@ -554,7 +549,7 @@ def _merge(
     con: duckdb.DuckDBPyConnection, mapping: SourceMapping, load: FileLoad, run_id: str
 ) -> FileLoad:
     """Merge the file's staged rows by record id and drop its working tables."""
-    staged = loader.staged_table(mapping)
+    staged = extract.staged_table(mapping)
     try:
         by_file = merge_staged(
             con, CANONICAL_TABLES[mapping.kind], staged, source=mapping.source, run_id=run_id

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.source_config import real_data_dir
+from pipelines.ingest.mapping import real_data_dir
 
 
 @pytest.fixture(scope="session")

@@ -60,8 +60,8 @@ from typing import Any
 
 import duckdb
 
-from pipelines.services import compute_service_tables, load_services_text
-from pipelines.warehouse import create_schema
+from pipelines.catalog import compute_service_tables, load_services_text
+from pipelines.warehouse.schema import create_schema
 
 RUN_ID = "run-2025-04-15"
 AS_OF = datetime(2025, 4, 14, 23, 58)

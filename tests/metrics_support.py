@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 
 from pipelines.metrics import MetricsConfig, compile_metric, load_metrics_text
-from pipelines.warehouse import CANONICAL_TABLES, create_schema
+from pipelines.warehouse.schema import CANONICAL_TABLES, create_schema
 
 HEADER = (
     "city: {{name: Testville, fiscal_year_start_month: {fy}}}\n"

@@ -33,10 +33,10 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from pipelines.cli import main
-from pipelines.publish import failed_path
+from pipelines.cli.main import main
+from pipelines.publish.versions import failed_path
 from pipelines.run import run_pipeline
-from pipelines.warehouse import published_version
+from pipelines.warehouse.published import published_version
 from tests.metrics_support import config_text, metric_yaml
 from tests.test_publish import Town, use_town
 

@@ -25,12 +25,12 @@ from bench.citystat_bench.handwritten import (
     computable_metrics,
     run_handwritten,
 )
-from pipelines import demo_data
+from pipelines.demo import service_requests
 from pipelines.demo.inspections import generate_inspections
 from pipelines.demo.permits import generate_permits
 from pipelines.metrics import data_as_of, load_metrics
 from pipelines.run import run_pipeline
-from pipelines.warehouse import PROJECT_ROOT
+from pipelines.warehouse.layout import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 METRICS_FILE = PROJECT_ROOT / "metrics.yml"
@@ -41,8 +41,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]
     """(data folder, warehouse) after a whole run of metrics.yml over small demo extracts."""
     data_dir = tmp_path_factory.mktemp("data")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("pipelines.source_config.DATA_DIR", data_dir)
-        demo_data.generate_311(data_dir / "demo", rows=4_000, seed=11)
+        mp.setattr("pipelines.ingest.mapping.DATA_DIR", data_dir)
+        service_requests.generate_311(data_dir / "demo", rows=4_000, seed=11)
         generate_permits(data_dir / "demo", rows=3_000, seed=11)
         generate_inspections(data_dir / "demo", rows=3_000, seed=11)
         warehouse = data_dir / "citystat.duckdb"
@@ -116,7 +116,7 @@ def test_backlogs_from_history_match_after_a_daily_extract(demo: tuple[Path, Pat
     written = write_daily_extract(folder / "public_cases_fc.csv", folder / DAILY_NAME, rows=1_000)
     assert written == 1_000
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("pipelines.source_config.DATA_DIR", data_dir)
+        mp.setattr("pipelines.ingest.mapping.DATA_DIR", data_dir)
         result = run_pipeline(METRICS_FILE, warehouse)
     assert result.published, result.message
     con = _handwritten_copy(warehouse, tmp_path / "after.duckdb")

@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from pipelines.cli import main
+from pipelines.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,5 +84,5 @@ for page in ("views/scorecard.py", "views/metric.py", "views/data_quality.py"):
 
 
 def test_pipelines_never_import_streamlit() -> None:
-    code = "import pipelines.cli, pipelines.run, pipelines.metrics, pipelines.validation"
+    code = "import pipelines.cli.main, pipelines.run, pipelines.metrics, pipelines.validate"
     assert "streamlit" not in _modules_after_import(code)

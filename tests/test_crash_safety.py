@@ -3,7 +3,7 @@
 The town (tests/test_publish.py) has day 1 published; day 2 brings two new files, one of which
 closes a day-1 request (an update inside the merge transaction). Each scenario copies that
 folder, starts `citystat run` in a separate process that pauses at one named step boundary
-(CITYSTAT_TEST_PAUSE_AT, read by pipelines.publish.pause_point) or is killed after a random
+(CITYSTAT_TEST_PAUSE_AT, read by pipelines.warehouse.pause.pause_point) or is killed after a random
 delay, SIGKILLs it, and checks:
 
 1. the published warehouse opens read-only and holds exactly the tables and metric values of
@@ -33,8 +33,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from pipelines.publish import BUILDING_SUFFIX, PAUSE_ENV, PAUSE_MARKER
-from pipelines.warehouse import published_version
+from pipelines.publish.versions import BUILDING_SUFFIX
+from pipelines.warehouse.pause import PAUSE_ENV, PAUSE_MARKER
+from pipelines.warehouse.published import published_version
 from tests.test_publish import HEADER, Town, make_town, sha256, use_town
 
 pytestmark = pytest.mark.slow
@@ -77,8 +78,8 @@ def _citystat_run(root: str, pause_at: str | None, log: str) -> None:
     os.dup2(fd, 2)
     if pause_at is not None:
         os.environ[PAUSE_ENV] = pause_at
-    import pipelines.source_config as config
-    from pipelines.cli import main
+    import pipelines.ingest.mapping as config
+    from pipelines.cli.main import main
 
     town = make_town_paths(Path(root))
     config.SOURCES_DIR, config.DATA_DIR = town.sources, town.data
@@ -96,7 +97,7 @@ def forkserver() -> Any:
     """A multiprocessing context whose processes fork from a server with everything imported."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(
-        ["great_expectations", "pipelines.cli", "pipelines.run", "tests.test_crash_safety"]
+        ["great_expectations", "pipelines.cli.main", "pipelines.run", "tests.test_crash_safety"]
     )
     return context
 

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from pipelines.demo.catalog import ZIP_AREAS
-from pipelines.demo_data import (
+from pipelines.demo.service_requests import (
     COLUMNS,
     CROSSWALK_FILE,
     generate_311,

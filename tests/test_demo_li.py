@@ -31,8 +31,8 @@ from pipelines.demo.li_catalog import (
     PRIORITIES,
 )
 from pipelines.demo.permits import generate_permits
-from pipelines.source_config import load_mapping
-from pipelines.warehouse import SOURCES_DIR
+from pipelines.ingest.mapping import load_mapping
+from pipelines.warehouse.layout import SOURCES_DIR
 
 ROWS = 20_000
 UTC_TEXT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

@@ -17,11 +17,11 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from pipelines.cli import main
-from pipelines.merge import MergeCounts, merge_staged, version_expression
-from pipelines.provenance import file_sha256
+from pipelines.cli.main import main
+from pipelines.ingest.merge import MergeCounts, merge_staged, version_expression
+from pipelines.ingest.provenance import file_sha256
 from pipelines.run import RunError, _has_new_files, run_pipeline
-from pipelines.warehouse import CANONICAL_TABLES, create_schema
+from pipelines.warehouse.schema import CANONICAL_TABLES, create_schema
 
 HEADER = "id,opened,closed,updated,state\n"
 
@@ -80,8 +80,8 @@ def _town(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, 
     sources, data = tmp_path / "sources", tmp_path / "data"
     sources.mkdir()
     (data / "town").mkdir(parents=True)
-    monkeypatch.setattr("pipelines.source_config.SOURCES_DIR", sources)
-    monkeypatch.setattr("pipelines.source_config.DATA_DIR", data)
+    monkeypatch.setattr("pipelines.ingest.mapping.SOURCES_DIR", sources)
+    monkeypatch.setattr("pipelines.ingest.mapping.DATA_DIR", data)
     (sources / "town.yml").write_text(
         """source: town
 title: Town 311 daily extracts
@@ -445,7 +445,7 @@ def test_a_first_load_inserted_straight_equals_the_full_merge(
     results = []
     for shortcut in (True, False):
         if not shortcut:
-            monkeypatch.setattr("pipelines.merge._insert_first_load", lambda *a, **k: None)
+            monkeypatch.setattr("pipelines.ingest.merge._insert_first_load", lambda *a, **k: None)
         con = duckdb.connect()
         create_schema(con)
         counts = merge_staged(

@@ -7,9 +7,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import loader
-from pipelines.source_config import SourceMapping
-from pipelines.warehouse import create_schema
+from pipelines.ingest import extract
+from pipelines.ingest.mapping import SourceMapping
+from pipelines.warehouse.schema import create_schema
 
 HEADER = "id,opened,closed,state,zipcode,lat,lon,district\n"
 
@@ -46,8 +46,8 @@ def _load(tmp_path: Path, body: str, mapping: SourceMapping | None = None):
     con = duckdb.connect()
     create_schema(con)
     m = mapping or _mapping()
-    counts = loader.read_raw(con, m, [path], "run1")
-    staged = loader.stage(con, m, "run1")
+    counts = extract.read_raw(con, m, [path], "run1")
+    staged = extract.stage(con, m, "run1")
     return con, counts, staged
 
 
@@ -57,7 +57,7 @@ def test_types_and_normalises_values(tmp_path: Path) -> None:
         "A1,2024-03-01 08:00:00,03/02/2024 09:30 AM,closed,2128.0,40.1,-75.1,3.0\n"
         "A2,2024-03-01 09:00:00,,Open,19103-1234,,,\n",
     )
-    assert counts == [loader.FileCount("extract.csv", rows_read=2, rows_rejected=0)]
+    assert counts == [extract.FileCount("extract.csv", rows_read=2, rows_rejected=0)]
     assert staged == 2
     rows = con.execute(
         "SELECT request_id, status, status_raw, closed_at, zip, council_district, channel, "
@@ -112,7 +112,7 @@ def test_malformed_lines_are_rejected_with_their_line_numbers(tmp_path: Path) ->
         "C4,2024-03-01 08:00:00,,Open,19103,40,-75,1,extra,fields\n"
         "C5,2024-03-01 08:00:00,,Open,19103,40,-75,1\n",
     )
-    assert counts == [loader.FileCount("extract.csv", rows_read=5, rows_rejected=2)]
+    assert counts == [extract.FileCount("extract.csv", rows_read=5, rows_rejected=2)]
     assert staged == 3
     lines = con.execute(
         'SELECT request_id, source_row FROM "stg_testcity" ORDER BY request_id'
@@ -137,7 +137,7 @@ def test_utc_sources_are_converted_to_city_local_time(tmp_path: Path) -> None:
 
 def test_missing_required_column_names_the_file_and_the_fix(tmp_path: Path) -> None:
     mapping = _mapping(columns={"request_id": "id", "opened_at": "created", "status": "state"})
-    with pytest.raises(loader.LoadError, match=r"extract\.csv: required column\(s\) created"):
+    with pytest.raises(extract.LoadError, match=r"extract\.csv: required column\(s\) created"):
         _load(tmp_path, "E1,2024-03-01 08:00:00,,Open,19103,40,-75,1\n", mapping)
 
 
@@ -146,14 +146,14 @@ def test_district_comes_from_the_zip_crosswalk_when_the_extract_has_none(
 ) -> None:
     crosswalk = tmp_path / "xwalk.csv"
     crosswalk.write_text("zip,council_district\n19103,5\n", encoding="utf-8")
-    monkeypatch.setattr("pipelines.source_config.SOURCES_DIR", tmp_path)
+    monkeypatch.setattr("pipelines.ingest.mapping.SOURCES_DIR", tmp_path)
     mapping = _mapping(district_from_zip={"file": "xwalk.csv"})
     con, _, _ = _load(
         tmp_path,
         "F1,2024-03-01 08:00:00,,Open,19103,40,-75,\nF2,2024-03-01 08:00:00,,Open,19104,40,-75,\n",
         mapping,
     )
-    loader.apply_district_lookup(con, mapping)
+    extract.apply_district_lookup(con, mapping)
     got = con.execute(
         'SELECT request_id, council_district FROM "stg_testcity" ORDER BY 1'
     ).fetchall()
@@ -162,8 +162,8 @@ def test_district_comes_from_the_zip_crosswalk_when_the_extract_has_none(
 
 def test_missing_files_say_how_to_get_them() -> None:
     mapping = _mapping(files={"pattern": "nowhere/*.csv"})
-    with pytest.raises(loader.LoadError, match=r"no file matches .*nowhere"):
-        loader.resolve_files(mapping)
+    with pytest.raises(extract.LoadError, match=r"no file matches .*nowhere"):
+        extract.resolve_files(mapping)
 
 
 def test_several_files_form_one_extract_with_their_own_accounting(tmp_path: Path) -> None:
@@ -176,12 +176,12 @@ def test_several_files_form_one_extract_with_their_own_accounting(tmp_path: Path
     )
     con = duckdb.connect()
     create_schema(con)
-    counts = loader.read_raw(con, _mapping(), [first, second], "run1")
+    counts = extract.read_raw(con, _mapping(), [first, second], "run1")
     assert counts == [
-        loader.FileCount("day1.csv", rows_read=1, rows_rejected=1),
-        loader.FileCount("day2.csv", rows_read=2, rows_rejected=0),
+        extract.FileCount("day1.csv", rows_read=1, rows_rejected=1),
+        extract.FileCount("day2.csv", rows_read=2, rows_rejected=0),
     ]
-    raw = loader.raw_table(_mapping())
+    raw = extract.raw_table(_mapping())
     rows = con.execute(f"SELECT id, _file, _line FROM {raw} ORDER BY id").fetchall()
     assert rows == [("G2", "day2.csv", 2), ("G3", "day2.csv", 3)]
 
@@ -203,12 +203,12 @@ def test_line_numbers_count_rejects_and_breaks_in_every_file_and_column(tmp_path
     con = duckdb.connect()
     create_schema(con)
     con.execute("SET preserve_insertion_order = false")
-    counts = loader.read_raw(con, _mapping(), [first, second], "run1")
+    counts = extract.read_raw(con, _mapping(), [first, second], "run1")
     assert counts == [
-        loader.FileCount("day1.csv", rows_read=3, rows_rejected=1),
-        loader.FileCount("day2.csv", rows_read=2, rows_rejected=0),
+        extract.FileCount("day1.csv", rows_read=3, rows_rejected=1),
+        extract.FileCount("day2.csv", rows_read=2, rows_rejected=0),
     ]
-    assert loader.stage(con, _mapping(), "run1") == 4
+    assert extract.stage(con, _mapping(), "run1") == 4
     rows = con.execute(
         'SELECT request_id, source_file, source_row FROM "stg_testcity" ORDER BY request_id'
     ).fetchall()
@@ -228,7 +228,7 @@ def test_line_numbers_count_rejects_and_breaks_in_every_file_and_column(tmp_path
 
 def _read_and_stage(
     tmp_path: Path, bodies: dict[str, str], mapping: SourceMapping, *, typed: bool
-) -> tuple[list[loader.FileCount], int, list[tuple[object, ...]], list[tuple[object, ...]]]:
+) -> tuple[list[extract.FileCount], int, list[tuple[object, ...]], list[tuple[object, ...]]]:
     """Counts, staged count, staged rows and quarantine rows of one read + stage."""
     paths = []
     for name, body in bodies.items():
@@ -238,8 +238,8 @@ def _read_and_stage(
     con = duckdb.connect()
     create_schema(con)
     con.execute("SET preserve_insertion_order = false")
-    counts = loader.read_raw(con, mapping, paths, "run1", typed=typed)
-    staged = loader.stage(con, mapping, "run1")
+    counts = extract.read_raw(con, mapping, paths, "run1", typed=typed)
+    staged = extract.stage(con, mapping, "run1")
     rows = con.execute('SELECT * FROM "stg_testcity" ORDER BY ALL').fetchall()
     quarantined = con.execute("SELECT * FROM quarantine ORDER BY ALL").fetchall()
     return counts, staged, rows, quarantined
@@ -270,8 +270,8 @@ def test_a_typed_read_stages_exactly_what_reading_text_then_staging_does(tmp_pat
     assert typed == untyped
     counts, staged, rows, quarantined = typed
     assert counts == [
-        loader.FileCount("day1.csv", rows_read=8, rows_rejected=2),
-        loader.FileCount("day2.csv", rows_read=2, rows_rejected=0),
+        extract.FileCount("day1.csv", rows_read=8, rows_rejected=2),
+        extract.FileCount("day2.csv", rows_read=2, rows_rejected=0),
     ]
     assert staged == 5
     assert [(r[0], r[-2], r[-1]) for r in rows] == [

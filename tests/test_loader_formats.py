@@ -10,15 +10,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import loader
-from pipelines.source_config import SourceMapping, column_coverage
-from pipelines.warehouse import create_schema
+from pipelines.ingest import extract
+from pipelines.ingest.mapping import SourceMapping, column_coverage
+from pipelines.warehouse.schema import create_schema
 
 BOX = {"lat_min": 39, "lat_max": 41, "lon_min": -76, "lon_max": -74}
 
 
 def _mapping(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **spec: object) -> SourceMapping:
-    monkeypatch.setattr("pipelines.source_config.DATA_DIR", tmp_path)
+    monkeypatch.setattr("pipelines.ingest.mapping.DATA_DIR", tmp_path)
     base: dict[str, object] = {
         "source": "town",
         "title": "Town",
@@ -39,12 +39,12 @@ def _read_both_ways(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
     monkeypatch.setitem(globals(), "TYPED_READ", request.param)
 
 
-def _load(mapping: SourceMapping) -> tuple[duckdb.DuckDBPyConnection, list[loader.FileCount]]:
+def _load(mapping: SourceMapping) -> tuple[duckdb.DuckDBPyConnection, list[extract.FileCount]]:
     con = duckdb.connect()
     create_schema(con)
-    files = loader.resolve_files(mapping)
-    counts = loader.read_raw(con, mapping, files, "run1", typed=TYPED_READ)
-    loader.stage(con, mapping, "run1")
+    files = extract.resolve_files(mapping)
+    counts = extract.read_raw(con, mapping, files, "run1", typed=TYPED_READ)
+    extract.stage(con, mapping, "run1")
     return con, counts
 
 
@@ -113,8 +113,8 @@ def test_odata_pages_form_one_extract_with_nested_fields_and_epoch_dates(
     )
     con, counts = _load(_mapping(tmp_path, monkeypatch, **ODATA))
     assert counts == [
-        loader.FileCount("permits.001.json", rows_read=2, rows_rejected=0),
-        loader.FileCount("permits.002.json", rows_read=2, rows_rejected=0),
+        extract.FileCount("permits.001.json", rows_read=2, rows_rejected=0),
+        extract.FileCount("permits.002.json", rows_read=2, rows_rejected=0),
     ]
     got = _rows(
         con, "permit_id, status, CAST(issued_at AS VARCHAR), zip, council_district, source_row"
@@ -156,10 +156,10 @@ def test_json_records_path_and_missing_fields_are_named(
     (tmp_path / "pages").mkdir()
     page = tmp_path / "pages" / "permits.001.json"
     page.write_text(json.dumps({"results": []}), encoding="utf-8")
-    with pytest.raises(loader.LoadError, match=r"permits\.001\.json: no array of records at json"):
+    with pytest.raises(extract.LoadError, match=r"permits\.001\.json: no array of records at json"):
         _load(_mapping(tmp_path, monkeypatch, **ODATA))
     page.write_text(_page([{"permit_number": "P1", "status": "ACTIVE"}]), encoding="utf-8")
-    with pytest.raises(loader.LoadError, match=r"no record has the field\(s\) issued_datetime, "):
+    with pytest.raises(extract.LoadError, match=r"no record has the field\(s\) issued_datetime, "):
         _load(_mapping(tmp_path, monkeypatch, **ODATA))
 
 
@@ -317,13 +317,13 @@ def test_joined_files_give_zip_latest_correction_and_counts_and_report_orphans(
     )
     mapping = _mapping(tmp_path, monkeypatch, **SF_LIKE)
     con, counts = _load(mapping)
-    assert counts == [loader.FileCount("inspections.csv", rows_read=3, rows_rejected=0)]
+    assert counts == [extract.FileCount("inspections.csv", rows_read=3, rows_rejected=0)]
     assert _rows(con, "case_id, CAST(corrected_at AS VARCHAR), outcome, zip, status") == [
         ("10-20171201", "2018-02-01 00:00:00", "3", "94110", "closed"),
         ("10-20180105", None, "1", "94110", "closed"),
         ("20-20171201", None, None, "94103", "closed"),  # no violations: no count either
     ]
-    messages = loader.join_messages(con, "run1", "town")
+    messages = extract.join_messages(con, "run1", "town")
     # businesses: 4 rows, business 30 has no inspection; violations: 6 rows, 2 orphans.
     assert messages[0].startswith("1 businesses match no inspection (on business_id); of 4 rows")
     assert "1 key(s) appear more than once; the first line of each is used" in messages[0]
@@ -347,7 +347,7 @@ def test_a_joined_column_missing_from_its_file_is_named(
     (sf / "businesses.csv").write_text("business_id,zip\n10,94110\n", encoding="utf-8")
     (sf / "violations.csv").write_text("business_id,date,description\n", encoding="utf-8")
     with pytest.raises(
-        loader.LoadError, match=r"businesses\.csv: column\(s\) postal_code named by join"
+        extract.LoadError, match=r"businesses\.csv: column\(s\) postal_code named by join"
     ):
         _load(_mapping(tmp_path, monkeypatch, **SF_LIKE))
 
@@ -422,7 +422,7 @@ def test_business_days_across_every_weekday_against_a_step_by_step_count() -> No
     """The SQL closed form agrees with stepping day by day (weekends skipped) for 0-12 days."""
     from datetime import datetime, timedelta
 
-    from pipelines.loading.staging import add_business_days
+    from pipelines.ingest.staging import add_business_days
 
     con = duckdb.connect()
     got = con.execute(
@@ -474,4 +474,4 @@ def test_column_coverage_marks_what_the_source_fills(
         ],
     )
     assert column_coverage(due)["review_due_at"] and column_coverage(due)["status_raw"]
-    assert loader.column_coverage is column_coverage
+    assert extract.column_coverage is column_coverage

@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 from click.testing import CliRunner
 
-from pipelines.metrics.cli import metrics
-from pipelines.warehouse import create_schema
+from pipelines.cli.metrics import metrics
+from pipelines.warehouse.schema import create_schema
 from tests.metrics_support import config_text, metric_yaml
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,11 +13,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines import demo_data
+from pipelines.demo import service_requests
 from pipelines.demo.inspections import generate_inspections
 from pipelines.demo.permits import generate_permits
 from pipelines.run import run_pipeline
-from pipelines.warehouse import PROJECT_ROOT
+from pipelines.warehouse.layout import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 METRICS_FILE = PROJECT_ROOT / "metrics.yml"
@@ -28,8 +28,8 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A warehouse built by a whole run of metrics.yml over small demo extracts."""
     data_dir = tmp_path_factory.mktemp("data")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("pipelines.source_config.DATA_DIR", data_dir)
-        demo_data.generate_311(data_dir / "demo", rows=5_000, seed=3)
+        mp.setattr("pipelines.ingest.mapping.DATA_DIR", data_dir)
+        service_requests.generate_311(data_dir / "demo", rows=5_000, seed=3)
         generate_permits(data_dir / "demo", rows=8_000, seed=3)
         generate_inspections(data_dir / "demo", rows=6_000, seed=3)
         path = data_dir / "citystat.duckdb"

@@ -18,14 +18,15 @@ from typing import Any
 import duckdb
 import pytest
 
-from pipelines import demo_data
+from pipelines.demo import service_requests
 from pipelines.demo.inspections import generate_inspections
 from pipelines.demo.permits import generate_permits
-from pipelines.merge import merge_staged
+from pipelines.ingest.merge import merge_staged
 from pipelines.metrics import MetricsConfig, compute_metrics, load_metrics, load_metrics_text
 from pipelines.metrics import compute as compute_module
 from pipelines.run import run_pipeline
-from pipelines.warehouse import CANONICAL_TABLES, PROJECT_ROOT
+from pipelines.warehouse.layout import PROJECT_ROOT
+from pipelines.warehouse.schema import CANONICAL_TABLES
 
 pytestmark = pytest.mark.slow
 METRICS_FILE = PROJECT_ROOT / "metrics.yml"
@@ -46,8 +47,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     data_dir = tmp_path_factory.mktemp("data")
     start, end = date(2023, 5, 1), date(2025, 7, 2)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("pipelines.source_config.DATA_DIR", data_dir)
-        demo_data.generate_311(data_dir / "demo", rows=4_000, seed=5, start=start, end=end)
+        mp.setattr("pipelines.ingest.mapping.DATA_DIR", data_dir)
+        service_requests.generate_311(data_dir / "demo", rows=4_000, seed=5, start=start, end=end)
         generate_permits(data_dir / "demo", rows=2_000, seed=5, start=start, end=end)
         generate_inspections(data_dir / "demo", rows=2_000, seed=5, start=start, end=end)
         path = data_dir / "citystat.duckdb"

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from pipelines import demo_data
-from pipelines.cli import main
+from pipelines.cli.main import main
+from pipelines.demo import service_requests
 from pipelines.run import failed_path, recompute_metrics, run_pipeline
-from pipelines.warehouse import METRICS_FILE
+from pipelines.warehouse.layout import METRICS_FILE
 
 pytestmark = pytest.mark.slow
 
@@ -29,8 +29,8 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, P
 
     data_dir = tmp_path_factory.mktemp("data")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("pipelines.source_config.DATA_DIR", data_dir)
-        extract = demo_data.generate_311(data_dir / "demo", rows=DEMO_ROWS, seed=7)
+        mp.setattr("pipelines.ingest.mapping.DATA_DIR", data_dir)
+        extract = service_requests.generate_311(data_dir / "demo", rows=DEMO_ROWS, seed=7)
         # metrics.yml also lists the L&I demo sources; small extracts keep the run quick.
         generate_permits(data_dir / "demo", rows=3_000, seed=7)
         generate_inspections(data_dir / "demo", rows=3_000, seed=7)
@@ -146,8 +146,8 @@ def _town(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> Path:
     sources, data = tmp_path / "sources", tmp_path / "data"
     sources.mkdir(exist_ok=True)
     (data / "town").mkdir(parents=True, exist_ok=True)
-    monkeypatch.setattr("pipelines.source_config.SOURCES_DIR", sources)
-    monkeypatch.setattr("pipelines.source_config.DATA_DIR", data)
+    monkeypatch.setattr("pipelines.ingest.mapping.SOURCES_DIR", sources)
+    monkeypatch.setattr("pipelines.ingest.mapping.DATA_DIR", data)
     (sources / "town.yml").write_text(
         """source: town
 title: Town 311

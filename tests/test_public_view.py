@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import data, site
 from dashboard import meetings_store as store
 from pipelines.metrics import compute_metrics, load_metrics
-from pipelines.warehouse import PROJECT_ROOT
+from pipelines.warehouse.layout import PROJECT_ROOT
 from tests.dashboard_fixture import (
     RECORD_ADDRESS,
     RECORD_NOTE,

@@ -20,8 +20,8 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from pipelines.cli import main
-from pipelines.publish import (
+from pipelines.cli.main import main
+from pipelines.publish.versions import (
     PublishError,
     clean_leftovers,
     failed_path,
@@ -30,7 +30,7 @@ from pipelines.publish import (
     rolled_back_path,
 )
 from pipelines.run import run_pipeline
-from pipelines.warehouse import published_file, published_version
+from pipelines.warehouse.published import published_file, published_version
 
 TOWN_MAPPING = """source: town
 title: Town 311 daily extracts
@@ -108,8 +108,8 @@ def make_town(root: Path) -> Town:
 
 def use_town(town: Town, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point the source mappings and the data folder at the town."""
-    monkeypatch.setattr("pipelines.source_config.SOURCES_DIR", town.sources)
-    monkeypatch.setattr("pipelines.source_config.DATA_DIR", town.data)
+    monkeypatch.setattr("pipelines.ingest.mapping.SOURCES_DIR", town.sources)
+    monkeypatch.setattr("pipelines.ingest.mapping.DATA_DIR", town.data)
 
 
 @pytest.fixture
@@ -336,7 +336,7 @@ def test_disk_full_while_copying_publishes_nothing_and_loses_nothing(
     def full(*_: object, **__: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("pipelines.publish.shutil.copyfile", full)
+    monkeypatch.setattr("pipelines.publish.versions.shutil.copyfile", full)
     town.write_day(2)
     result = CliRunner().invoke(
         main, ["run", "--metrics", str(town.metrics), "--warehouse", str(town.warehouse)]
@@ -385,7 +385,7 @@ def test_a_read_only_data_folder_fails_the_swap_cleanly(
     def read_only(*_: object) -> None:
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr("pipelines.publish.os.rename", read_only)
+    monkeypatch.setattr("pipelines.publish.versions.os.rename", read_only)
     town.write_day(2)
     with pytest.raises(PublishError) as caught:
         run_pipeline(town.metrics, town.warehouse)
@@ -418,9 +418,9 @@ def test_a_data_folder_without_write_permission_publishes_nothing(town: Town) ->
 _SUBPROCESS_RUN = (
     "import resource, signal, sys\n"
     "from pathlib import Path\n"
-    "import pipelines.source_config as config\n"
+    "import pipelines.ingest.mapping as config\n"
     "config.SOURCES_DIR = Path(sys.argv[1]); config.DATA_DIR = Path(sys.argv[2])\n"
-    "from pipelines.cli import main\n"
+    "from pipelines.cli.main import main\n"
     # The limit applies to writes from here on (imports may write bytecode caches).
     "resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[3]), resource.RLIM_INFINITY))\n"
     "main(sys.argv[4:])\n"

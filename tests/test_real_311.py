@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.ingest.mapping import load_source
 from pipelines.run import run_pipeline
-from pipelines.source_config import load_source
 
 REAL_311 = ["boston_311_legacy", "boston_311_2025", "la_311_2017", "la_311_api", "nyc_311"]
 

@@ -16,10 +16,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import loader
-from pipelines.source_config import load_source
-from pipelines.validation import ValidationReport, validate_and_quarantine
-from pipelines.warehouse import EXPECTATIONS_DIR, create_schema
+from pipelines.ingest import extract
+from pipelines.ingest.mapping import load_source
+from pipelines.validate import ValidationReport, validate_and_quarantine
+from pipelines.warehouse.layout import EXPECTATIONS_DIR
+from pipelines.warehouse.schema import create_schema
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
@@ -45,23 +46,23 @@ def _load(source: str) -> Loaded:
     read = rejected = 0
     reports: list[ValidationReport] = []
     rows: list[tuple] = []
-    for path in loader.resolve_files(mapping):
-        counts = loader.read_raw(con, mapping, [path], "run1")
-        loader.stage(con, mapping, "run1")
+    for path in extract.resolve_files(mapping):
+        counts = extract.read_raw(con, mapping, [path], "run1")
+        extract.stage(con, mapping, "run1")
         reports.append(
             validate_and_quarantine(
                 con,
-                loader.staged_table(mapping),
+                extract.staged_table(mapping),
                 run_id="run1",
                 source=source,
                 parameters=mapping.validation_parameters(),
                 suite_path=EXPECTATIONS_DIR / f"{mapping.kind}.json",
             )
         )
-        loader.apply_district_lookup(con, mapping)
+        extract.apply_district_lookup(con, mapping)
         read += sum(c.rows_read for c in counts)
         rejected += sum(c.rows_rejected for c in counts)
-        rows += con.execute(f"SELECT * FROM {loader.staged_table(mapping)}").fetchall()
+        rows += con.execute(f"SELECT * FROM {extract.staged_table(mapping)}").fetchall()
     (quarantined,) = con.execute(
         "SELECT count(DISTINCT (source_file, source_row)) FROM quarantine "
         "WHERE rule <> 'csv_reader_rejected'"
@@ -161,7 +162,7 @@ def test_sf_inspections_reconcile_and_report_orphan_violations(
     # Three (business_id, date) pairs appear twice: the second of each is set aside.
     assert san_francisco.quarantined == 3
     (message,) = [
-        m for m in loader.join_messages(san_francisco.con, "run1", "sf_inspections") if "viol" in m
+        m for m in extract.join_messages(san_francisco.con, "run1", "sf_inspections") if "viol" in m
     ]
     assert message.startswith("932 violations match no inspection (on business_id, date)")
 

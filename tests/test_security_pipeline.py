@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from pipelines.cli import main
+from pipelines.cli.main import main
 from pipelines.run import run_pipeline
 from tests.metrics_support import config_text, metric_yaml
 from tests.test_publish import Town, use_town

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.services import compute_service_tables, load_services_text
-from pipelines.warehouse import create_schema
+from pipelines.catalog import compute_service_tables, load_services_text
+from pipelines.warehouse.schema import create_schema
 from tests.dashboard_fixture import AS_OF, SERVICES_YML, build_fixture_warehouse
 
 MONTHS = {"2025-01": date(2025, 1, 1), "2025-02": date(2025, 2, 1), "2025-03": date(2025, 3, 1)}

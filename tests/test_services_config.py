@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.metrics import load_metrics
-from pipelines.services import (
+from pipelines.catalog import (
     FACTORS,
     ServicesFileError,
     check_services_against_metrics,
     load_services,
     load_services_text,
 )
+from pipelines.metrics import load_metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from pipelines.services import load_services_text
-from pipelines.services.prioritize import (
+from pipelines.catalog import load_services_text
+from pipelines.catalog.prioritize import (
     BASIS_CONFIG,
     BASIS_DATA,
     DistrictGap,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipelines.source_check import check_mapping_file
+from pipelines.ingest.check import check_mapping_file
 
 MAPPING = """source: town
 title: Town 311
@@ -41,7 +41,7 @@ EXTRACT = (
 def town(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "town").mkdir()
     (tmp_path / "town" / "extract.csv").write_text(EXTRACT, encoding="utf-8")
-    monkeypatch.setattr("pipelines.source_config.DATA_DIR", tmp_path)
+    monkeypatch.setattr("pipelines.ingest.mapping.DATA_DIR", tmp_path)
     return tmp_path
 
 
@@ -95,7 +95,7 @@ def test_missing_files_point_at_the_files_line(town: Path) -> None:
 
 
 def test_the_command_checks_shipped_mappings_and_files(town: Path, real_data: Path) -> None:
-    from pipelines.cli import main
+    from pipelines.cli.main import main
 
     path = _write(town, MAPPING)
     result = CliRunner().invoke(main, ["sources", "check", str(path)])

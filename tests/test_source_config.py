@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.source_config import MappingError, available_sources, load_mapping, load_source
+from pipelines.ingest.mapping import MappingError, available_sources, load_mapping, load_source
 
 GOOD = """source: town
 title: Town 311

@@ -1,4 +1,4 @@
-"""Tests for pipelines.validation: GE in bounded batches, SQL quarantine and clearing.
+"""Tests for pipelines.validate: GE in bounded batches, SQL quarantine and clearing.
 
 Every count below is worked out by hand from the staged rows written in the test.
 """
@@ -13,9 +13,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.validation import ValidationConfigError, ValidationReport, validate_and_quarantine
-from pipelines.validation.run import DEFAULT_SUITE
-from pipelines.warehouse import PROJECT_ROOT, create_schema
+from pipelines.validate import ValidationConfigError, ValidationReport, validate_and_quarantine
+from pipelines.validate.run import DEFAULT_SUITE
+from pipelines.warehouse.layout import PROJECT_ROOT
+from pipelines.warehouse.schema import create_schema
 
 PARAMETERS = {
     "lat_min": 40.4,
@@ -395,7 +396,7 @@ def test_suite_errors_name_the_file_and_the_fix(tmp_path: Path) -> None:
 
 
 def test_importing_the_package_does_not_import_great_expectations() -> None:
-    code = "import sys\nimport pipelines.validation\nprint('great_expectations' in sys.modules)\n"
+    code = "import sys\nimport pipelines.validate\nprint('great_expectations' in sys.modules)\n"
     probe = subprocess.run(
         [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
     )

@@ -15,11 +15,12 @@ from typing import Any
 import duckdb
 import pytest
 
-from pipelines.validation import ValidationReport, ge_batches, validate_and_quarantine
-from pipelines.validation.counts import RuleCounts, rule_counts
-from pipelines.validation.sql_rules import enforce
-from pipelines.validation.suite import ParameterValue, check_parameters, load_suite
-from pipelines.warehouse import CANONICAL_TABLES, PROJECT_ROOT, create_schema
+from pipelines.validate import ValidationReport, ge_batches, validate_and_quarantine
+from pipelines.validate.counts import RuleCounts, rule_counts
+from pipelines.validate.sql_rules import enforce
+from pipelines.validate.suite import ParameterValue, check_parameters, load_suite
+from pipelines.warehouse.layout import PROJECT_ROOT
+from pipelines.warehouse.schema import CANONICAL_TABLES, create_schema
 
 SUITES = {
     name: PROJECT_ROOT / "expectations" / f"{name}.json"

@@ -7,13 +7,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.warehouse import (
+from pipelines.warehouse.connection import (
     DEFAULT_MEMORY_LIMIT,
     connect_build,
-    create_schema,
     memory_limit,
     spill_dir,
 )
+from pipelines.warehouse.schema import create_schema
 
 
 def test_an_older_warehouse_gains_the_columns_added_since() -> None:

@@ -125,7 +125,7 @@ def floor() -> None:
     Great Expectations' context (the same shared runner a run builds)."""
     started = time.perf_counter()
     import pipelines.run  # noqa: F401 — the command's own imports
-    from pipelines.validation.ge_batches import shared_runner
+    from pipelines.validate.ge_batches import shared_runner
 
     shared_runner()
     report_result({"seconds": time.perf_counter() - started})

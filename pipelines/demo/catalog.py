@@ -1,7 +1,8 @@
 """Philadelphia-style reference tables for the demo 311 generator: services, zips, streets.
 
 Every number here is a modelling choice for a believable demo, not a published city figure;
-``pipelines.demo_data`` documents which parts of the layout were confirmed against real extracts.
+``pipelines.demo.service_requests`` documents which parts of the layout were confirmed
+against real extracts.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from pipelines import demo_data
+from pipelines.demo import service_requests
 from pipelines.demo.inspections import generate_inspections
 from pipelines.demo.permits import generate_permits
 
@@ -26,14 +26,14 @@ def demo_extracts(out_dir: Path) -> dict[str, Path]:
 
 def write_demo_city(
     out_dir: Path,
-    rows: int = demo_data.DEFAULT_ROWS,
-    seed: int = demo_data.DEFAULT_SEED,
+    rows: int = service_requests.DEFAULT_ROWS,
+    seed: int = service_requests.DEFAULT_SEED,
     force: bool = False,
-    progress: Callable[[str], None] = demo_data.silent,
+    progress: Callable[[str], None] = service_requests.silent,
 ) -> dict[str, Path | None]:
     """Write every demo extract that is absent (all with force); None for those kept."""
     generators: dict[str, Callable[[], Path]] = {
-        "311 requests": lambda: demo_data.generate_311(
+        "311 requests": lambda: service_requests.generate_311(
             out_dir, rows=rows, seed=seed, progress=progress
         ),
         "permits": lambda: generate_permits(

@@ -87,7 +87,13 @@ from pipelines.demo.li_common import (
     write_chunked_csv,
     year_sequence,
 )
-from pipelines.demo_data import DEFAULT_END, DEFAULT_SEED, DEFAULT_START, chunk_days, silent
+from pipelines.demo.service_requests import (
+    DEFAULT_END,
+    DEFAULT_SEED,
+    DEFAULT_START,
+    chunk_days,
+    silent,
+)
 
 DEFAULT_CASE_ROWS = 40_000
 EXTRACT_FOLDER = "philadelphia_inspections"

@@ -1,9 +1,9 @@
 """Machinery the L&I demo generators share: places, daily volumes, times and the chunked CSV writer.
 
-It builds on the 311 generator (``pipelines.demo_data``): the same zip crosswalk, zip centroids,
-streets and whole-day chunking, and the same way of writing (numpy arrays per chunk, DuckDB
-formats and writes each chunk, parts are appended to a temporary file that is renamed into
-place, so a half-written extract is never left behind).
+It builds on the 311 generator (``pipelines.demo.service_requests``): the same zip crosswalk,
+zip centroids, streets and whole-day chunking, and the same way of writing (numpy arrays per
+chunk, DuckDB formats and writes each chunk, parts are appended to a temporary file that is
+renamed into place, so a half-written extract is never left behind).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.demo.catalog import LAT_MAX, LAT_MIN, LON_MAX, LON_MIN, STREETS, ZIP_AREAS
-from pipelines.demo_data import CROSSWALK_FILE, load_zip_districts
+from pipelines.demo.service_requests import CROSSWALK_FILE, load_zip_districts
 
 DAY = 86_400
 LOCAL_TIMEZONE = "America/New_York"

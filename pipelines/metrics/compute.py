@@ -44,7 +44,7 @@ from pipelines.metrics.incremental import (
 from pipelines.metrics.model import Metric, MetricsConfig
 from pipelines.metrics.sql_parts import Params, quote
 from pipelines.metrics.tables import metric_table
-from pipelines.warehouse import CANONICAL_TABLES
+from pipelines.warehouse.schema import CANONICAL_TABLES
 
 if TYPE_CHECKING:  # pandas costs 0.2 s to import; only preview() returns a frame
     import pandas as pd

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines.metrics.issues import Issue
-from pipelines.metrics.yaml_lines import Loc, line_of
+from pipelines.config.issues import Issue
+from pipelines.config.yaml_lines import Loc, line_of
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

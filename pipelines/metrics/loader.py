@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from pipelines.metrics.issues import Issue, MetricsFileError
+from pipelines.config.issues import Issue, MetricsFileError
+from pipelines.config.yaml_lines import Loc, YamlSyntaxError, parse_yaml, to_plain
 from pipelines.metrics.model import Metric, MetricsConfig, MetricsFile
 from pipelines.metrics.rules import Locator, check_across_metrics, check_defaults, check_metric
 from pipelines.metrics.rules import did_you_mean as _did_you_mean
-from pipelines.metrics.yaml_lines import Loc, YamlSyntaxError, parse_yaml, to_plain
 
 _TYPE_HINTS = {
     "int": "write a whole number without quotes",

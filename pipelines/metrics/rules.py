@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from pipelines.config.issues import Issue
+from pipelines.config.yaml_lines import Loc, line_of
 from pipelines.metrics.hints import Locator, did_you_mean
-from pipelines.metrics.issues import Issue
 from pipelines.metrics.model import (
     AS_OF,
     GRAINS,
@@ -18,7 +19,6 @@ from pipelines.metrics.model import (
 )
 from pipelines.metrics.table_rules import check_dimensions, check_table_fields
 from pipelines.metrics.tables import ALL_DIMENSIONS, METRIC_TABLES, MetricTable
-from pipelines.metrics.yaml_lines import Loc, line_of
 
 __all__ = [
     "Locator",

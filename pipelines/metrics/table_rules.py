@@ -6,11 +6,11 @@ import itertools
 import re
 from collections.abc import Sequence
 
+from pipelines.config.issues import Issue
+from pipelines.config.yaml_lines import Loc
 from pipelines.metrics.hints import Locator, did_you_mean
-from pipelines.metrics.issues import Issue
 from pipelines.metrics.model import Defaults, Metric
 from pipelines.metrics.tables import AGE_DIMENSION, ALL_DIMENSIONS, METRIC_TABLES, MetricTable
-from pipelines.metrics.yaml_lines import Loc
 
 # A period label of each grain, as metric_values.period_label writes it.
 PERIOD_LABELS: dict[str, re.Pattern[str]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.warehouse import CANONICAL_TABLES
+from pipelines.warehouse.schema import CANONICAL_TABLES
 
 DEFAULT_TABLE = "service_requests"
 AGE_DIMENSION = "age"  # added by a backlog's age_buckets, never listed under dimensions

@@ -1,0 +1,30 @@
+"""services.yml: the service catalog, Executive Order 2-24 prioritization, quarterly cohorts,
+and the CityScore-style leadership index and district equity tables computed from metrics."""
+
+from pipelines.catalog.compute import compute_service_tables
+from pipelines.catalog.loader import (
+    SERVICES_FILE,
+    ServicesFileError,
+    check_services_against_metrics,
+    check_services_file,
+    load_services,
+    load_services_text,
+)
+from pipelines.catalog.model import FACTOR_LABELS, FACTORS, Service, ServicesConfig
+from pipelines.catalog.tables import SERVICE_TABLES, create_service_tables
+
+__all__ = [
+    "FACTORS",
+    "FACTOR_LABELS",
+    "SERVICES_FILE",
+    "SERVICE_TABLES",
+    "Service",
+    "ServicesConfig",
+    "ServicesFileError",
+    "check_services_against_metrics",
+    "check_services_file",
+    "compute_service_tables",
+    "create_service_tables",
+    "load_services",
+    "load_services_text",
+]

@@ -1,0 +1,160 @@
+"""The CityScore-style leadership index, district gaps and district centroids, all in SQL."""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines.catalog.model import ServicesConfig
+
+SCORED_STATUSES = ("on_track", "watch", "off_track")
+
+# Each citywide value against its target: value/target when higher is better, target/value
+# when lower is better, capped so one metric far above target cannot hide others below it.
+# Only values judged against a target score (not no_target, too_little_data, not_available).
+# A lower-is-better value of 0 (nothing overdue) and a higher-is-better target of 0 meet any
+# target, so they score the cap rather than divide by zero.
+_METRIC_SCORES_SQL = """
+INSERT INTO metric_index_scores BY NAME
+WITH scored AS (
+    SELECT v.metric_id, d.label, d.department, d.cohort_service, d.unit, d.direction, v.grain,
+           v.period_start, v.period_end, v.period_label, v.is_complete, v.value, v.target,
+           v.status,
+           CASE WHEN v.status IN ('on_track', 'watch', 'off_track')
+                     AND v.value IS NOT NULL AND v.target IS NOT NULL THEN
+                CASE d.direction
+                    WHEN 'higher_is_better' THEN
+                        CASE WHEN v.target <= 0 THEN $cap
+                             ELSE least($cap, greatest(v.value, 0) / v.target) END
+                    WHEN 'lower_is_better' THEN
+                        CASE WHEN v.value <= 0 THEN $cap
+                             ELSE least($cap, greatest(v.target, 0) / v.value) END
+                END
+           END AS score
+    FROM metric_values v
+    JOIN metric_definitions d USING (metric_id)
+    WHERE v.dimension = 'citywide'
+)
+SELECT *,
+       CASE WHEN is_complete THEN lag(period_label) OVER w END AS prior_period_label,
+       CASE WHEN is_complete THEN lag(value) OVER w END AS prior_value,
+       CASE WHEN is_complete THEN lag(score) OVER w END AS prior_score,
+       CASE WHEN is_complete THEN score - lag(score) OVER w END AS score_change
+FROM scored
+WINDOW w AS (PARTITION BY metric_id, grain, is_complete ORDER BY period_start)
+"""
+
+# The index of a scope is the mean score of its scored metrics in a period; the quarterly
+# cohort scope gathers the metrics of the services assigned to each cohort.
+_INDEX_SQL = """
+INSERT INTO leadership_index BY NAME
+WITH scoped AS (
+    SELECT 'city' AS scope, 'Citywide' AS scope_name, s.* FROM metric_index_scores s
+    UNION ALL
+    SELECT 'department', s.department, s.* FROM metric_index_scores s
+    WHERE s.department IS NOT NULL
+    UNION ALL
+    SELECT 'cohort_service', s.cohort_service, s.* FROM metric_index_scores s
+    WHERE s.cohort_service IS NOT NULL
+    UNION ALL
+    SELECT 'cohort', p.cohort_label, s.*
+    FROM metric_index_scores s
+    JOIN services sv ON sv.cohort_service = s.cohort_service
+    JOIN service_priorities p ON p.service = sv.service
+),
+grouped AS (
+    SELECT scope, scope_name, grain, period_start, any_value(period_end) AS period_end,
+           any_value(period_label) AS period_label, bool_and(is_complete) AS is_complete,
+           avg(score) AS index_value, count(*) AS metrics_total,
+           count(score) AS metrics_scored,
+           count_if(status = 'on_track') AS on_track,
+           count_if(status = 'watch') AS watch,
+           count_if(status = 'off_track') AS off_track
+    FROM scoped
+    GROUP BY scope, scope_name, grain, period_start
+)
+SELECT *,
+       CASE WHEN is_complete THEN lag(period_label) OVER w END AS prior_period_label,
+       CASE WHEN is_complete THEN lag(index_value) OVER w END AS prior_index_value,
+       CASE WHEN is_complete THEN index_value - lag(index_value) OVER w END AS index_change
+FROM grouped
+WINDOW w AS (PARTITION BY scope, scope_name, grain, is_complete ORDER BY period_start)
+"""
+
+# Each council district against citywide, the gap signed so that positive means worse.
+# Counts and backlogs are citywide totals, so a district is compared with the citywide
+# average per district and never flagged (a district's size, not its service, drives them).
+_GAPS_SQL = """
+INSERT INTO district_gaps BY NAME
+WITH districts AS (
+    SELECT v.metric_id, v.grain, v.period_start, v.period_label, v.is_complete,
+           v.dimension_value AS council_district, v.value, v.count, v.status,
+           count(*) OVER (PARTITION BY v.metric_id, v.grain, v.period_start) AS districts
+    FROM metric_values v
+    -- 'Unknown' gathers requests without a district: not a place to compare or flag.
+    WHERE v.dimension = 'council_district' AND v.dimension_value IS DISTINCT FROM 'Unknown'
+),
+joined AS (
+    SELECT t.*, c.value AS citywide_value, d.unit, d.direction,
+           CASE WHEN d.unit = 'requests' THEN c.value / t.districts ELSE c.value END
+               AS reference_value,
+           CASE WHEN d.unit = 'requests' THEN 'citywide_per_district' ELSE 'citywide' END
+               AS reference_kind
+    FROM districts t
+    JOIN metric_definitions d USING (metric_id)
+    LEFT JOIN metric_values c
+        ON c.metric_id = t.metric_id AND c.grain = t.grain
+       AND c.period_start = t.period_start AND c.dimension = 'citywide'
+),
+gaps AS (
+    SELECT *,
+           CASE WHEN value IS NULL OR reference_value IS NULL OR reference_value = 0 THEN NULL
+                WHEN direction = 'higher_is_better'
+                    THEN (reference_value - value) / abs(reference_value)
+                WHEN direction = 'lower_is_better'
+                    THEN (value - reference_value) / abs(reference_value)
+                ELSE abs(value - reference_value) / abs(reference_value)
+           END AS gap,
+           unit <> 'requests' AND value IS NOT NULL
+               AND coalesce(status, '') NOT IN ('too_little_data', 'not_available')
+               AS comparable
+    FROM joined
+)
+SELECT metric_id, grain, period_start, period_label, is_complete, council_district, value,
+       count, status, citywide_value, reference_value, reference_kind, gap, comparable,
+       coalesce(comparable AND gap > $threshold, false) AS flagged,
+       $threshold AS gap_threshold
+FROM gaps
+"""
+
+# Where each district lies, for a map drawn without boundaries or tiles: the average
+# position of its located 311 requests (0/0 and out-of-range coordinates left out).
+_CENTROIDS_SQL = """
+INSERT INTO district_centroids BY NAME
+SELECT council_district, avg(latitude) AS latitude, avg(longitude) AS longitude,
+       count(*) AS records
+FROM service_requests
+WHERE council_district IS NOT NULL AND latitude IS NOT NULL AND longitude IS NOT NULL
+  AND latitude BETWEEN -90 AND 90 AND longitude BETWEEN -180 AND 180
+  AND NOT (latitude = 0 AND longitude = 0)
+GROUP BY council_district
+"""
+
+
+def compute_metric_scores(con: duckdb.DuckDBPyConnection, config: ServicesConfig) -> None:
+    """Fill metric_index_scores: every citywide value scored against its target."""
+    con.execute(_METRIC_SCORES_SQL, {"cap": config.leadership_index.cap})
+
+
+def compute_leadership_index(con: duckdb.DuckDBPyConnection) -> None:
+    """Fill leadership_index per city, department, cohort service and quarterly cohort."""
+    con.execute(_INDEX_SQL)
+
+
+def compute_district_gaps(con: duckdb.DuckDBPyConnection, config: ServicesConfig) -> None:
+    """Fill district_gaps: each district against citywide, flagged above the threshold."""
+    con.execute(_GAPS_SQL, {"threshold": config.equity.gap_threshold})
+
+
+def compute_district_centroids(con: duckdb.DuckDBPyConnection) -> None:
+    """Fill district_centroids from the located service requests."""
+    con.execute(_CENTROIDS_SQL)

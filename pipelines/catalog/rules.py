@@ -1,0 +1,245 @@
+"""Semantic rules for services.yml: each returns a list of issues instead of raising."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from itertools import pairwise
+
+from pipelines.catalog.model import FACTORS, Service, ServicesFile
+from pipelines.config.issues import Issue
+from pipelines.config.yaml_lines import Loc
+from pipelines.metrics.rules import Locator, did_you_mean
+
+_ZERO_TO_ONE = ("survey", "life_safety", "equity", "time_tax", "resources", "spillover")
+_QUARTER_START_MONTHS = (1, 4, 7, 10)
+
+
+def check_settings(top: ServicesFile, at: Locator) -> list[Issue]:
+    """Weights, cohorts, equity and index settings, and the department and channel lists."""
+    issues = _check_weights(top, at)
+    cohorts = top.cohorts
+    if cohorts.capacity < 1:
+        issues.append(
+            at.issue(
+                ("cohorts", "capacity"),
+                f"cohorts.capacity is {cohorts.capacity}; each quarterly cohort must take at "
+                "least 1 service",
+                "set it to how many services the Stat team can review in one quarter, e.g. 4",
+            )
+        )
+    start = cohorts.first_start
+    if start.day != 1 or start.month not in _QUARTER_START_MONTHS:
+        issues.append(
+            at.issue(
+                ("cohorts", "first_start"),
+                f"cohorts.first_start {start.isoformat()} is not the first day of a quarter",
+                "cohorts run by quarter: use a date such as "
+                f"{start.year}-{_next_quarter_month(start.month):02d}-01",
+            )
+        )
+    if top.prioritization.people_served_full_score < 1:
+        issues.append(
+            at.issue(
+                ("prioritization", "people_served_full_score"),
+                "prioritization.people_served_full_score must be at least 1, got "
+                f"{top.prioritization.people_served_full_score}",
+                "set it to the number of people served a year that earns a full importance score",
+            )
+        )
+    issues += _check_equity_and_index(top, at)
+    issues += _check_lists(top, at)
+    return issues
+
+
+def _next_quarter_month(month: int) -> int:
+    return next((m for m in _QUARTER_START_MONTHS if m >= month), 1)
+
+
+def _check_weights(top: ServicesFile, at: Locator) -> list[Issue]:
+    weights = top.prioritization.weights
+    issues: list[Issue] = []
+    for factor in FACTORS:
+        value = weights.of(factor)
+        if not 0 <= value <= 1:
+            issues.append(
+                at.issue(
+                    ("prioritization", "weights", factor),
+                    f"prioritization.weights.{factor} is {value}; a weight is the factor's share "
+                    "of the score, between 0 and 1",
+                    "use a number from 0 to 1",
+                )
+            )
+    if issues:
+        return issues
+    total = sum(weights.of(factor) for factor in FACTORS)
+    if not math.isclose(total, 1.0, abs_tol=1e-6):
+        issues.append(
+            at.issue(
+                ("prioritization", "weights"),
+                f"prioritization.weights add up to {total:g}; they must add up to 1",
+                "change them so the six shares total 1 (scores then run from 0 to 1)",
+            )
+        )
+    for before, after in pairwise(FACTORS):
+        if weights.of(after) > weights.of(before) + 1e-12:
+            issues.append(
+                at.issue(
+                    ("prioritization", "weights", after),
+                    f"prioritization.weights.{after} ({weights.of(after):g}) is larger than "
+                    f"{before} ({weights.of(before):g}), but Executive Order 2-24 ranks "
+                    f"{before} above {after}",
+                    "give each factor a weight no larger than the one before it: "
+                    + ", ".join(FACTORS),
+                )
+            )
+    return issues
+
+
+def _check_equity_and_index(top: ServicesFile, at: Locator) -> list[Issue]:
+    issues: list[Issue] = []
+    if not 0 < top.equity.gap_threshold <= 1:
+        issues.append(
+            at.issue(
+                ("equity", "gap_threshold"),
+                f"equity.gap_threshold is {top.equity.gap_threshold}; it is a relative gap "
+                "above 0 and at most 1",
+                "write it as a fraction: 0.15 flags a district 15% worse than citywide",
+            )
+        )
+    if top.equity.full_score_gap <= 0:
+        issues.append(
+            at.issue(
+                ("equity", "full_score_gap"),
+                f"equity.full_score_gap is {top.equity.full_score_gap}; it must be above 0",
+                "write the relative district gap that earns the equity factor a full score, "
+                "e.g. 0.5",
+            )
+        )
+    if top.leadership_index.cap < 1:
+        issues.append(
+            at.issue(
+                ("leadership_index", "cap"),
+                f"leadership_index.cap is {top.leadership_index.cap}; it must be at least 1 "
+                "(1 = on target)",
+                "use 1.5 to let a metric count at most 50% above its target",
+            )
+        )
+    return issues
+
+
+def _check_lists(top: ServicesFile, at: Locator) -> list[Issue]:
+    issues: list[Issue] = []
+    for name, count in Counter(top.departments).items():
+        if count > 1:
+            issues.append(
+                at.issue(
+                    ("departments",),
+                    f"department '{name}' is listed {count} times",
+                    "list each department once",
+                )
+            )
+    for key in top.channels:
+        if not key.replace("_", "").isalnum() or key != key.lower():
+            issues.append(
+                at.issue(
+                    ("channels", key),
+                    f"channel id '{key}' must be lower-case letters, digits and underscores",
+                    "rename it, for example '311_phone'",
+                )
+            )
+    return issues
+
+
+def check_service(service: Service, loc: Loc, top: ServicesFile, at: Locator) -> list[Issue]:
+    """Every rule that looks at one service on its own."""
+    name = f"service '{service.name}'"
+    issues: list[Issue] = []
+    if service.department not in top.departments:
+        issues.append(
+            at.issue(
+                (*loc, "department"),
+                f"{name}: unknown department '{service.department}'",
+                did_you_mean(service.department, top.departments) + " (or add it to 'departments')",
+            )
+        )
+    if not service.channels:
+        issues.append(
+            at.issue(
+                (*loc, "channels"),
+                f"{name}: no channels",
+                "list at least one channel that delivers it: " + ", ".join(top.channels),
+            )
+        )
+    for index, channel in enumerate(service.channels):
+        if channel not in top.channels:
+            issues.append(
+                at.issue(
+                    (*loc, "channels", index),
+                    f"{name}: unknown channel '{channel}'",
+                    did_you_mean(channel, top.channels) + " (or add it to 'channels')",
+                )
+            )
+    priority = service.priority
+    if priority.people_served < 0:
+        issues.append(
+            at.issue(
+                (*loc, "priority", "people_served"),
+                f"{name}: priority.people_served is {priority.people_served}; it cannot be "
+                "negative",
+                "write the number of people the service reaches in a year",
+            )
+        )
+    for factor in _ZERO_TO_ONE:
+        value = getattr(priority, factor)
+        if value is not None and not 0 <= value <= 1:
+            issues.append(
+                at.issue(
+                    (*loc, "priority", factor),
+                    f"{name}: priority.{factor} is {value}; factor scores run from 0 to 1",
+                    "use a number from 0 (not at all) to 1 (fully)",
+                )
+            )
+    return issues
+
+
+def check_across_services(services: list[tuple[Loc, Service]], at: Locator) -> list[Issue]:
+    """Names, cohort services and 311 request types each belong to one service only."""
+    issues: list[Issue] = []
+    first_name: dict[str, Service] = {}
+    first_cohort: dict[str, str] = {}
+    first_request_type: dict[str, str] = {}
+    for loc, service in services:
+        if service.name in first_name:
+            issues.append(
+                at.issue(
+                    (*loc, "name"),
+                    f"service '{service.name}' is listed twice",
+                    "give each service a unique name or merge the two entries",
+                )
+            )
+        first_name.setdefault(service.name, service)
+        cohort = service.cohort_service
+        if cohort is not None:
+            if cohort in first_cohort:
+                issues.append(
+                    at.issue(
+                        (*loc, "cohort_service"),
+                        f"service '{service.name}': cohort_service '{cohort}' is already "
+                        f"linked to service '{first_cohort[cohort]}'",
+                        "link each metrics.yml cohort service to one service",
+                    )
+                )
+            first_cohort.setdefault(cohort, service.name)
+        for index, request_type in enumerate(service.service_names):
+            if request_type in first_request_type:
+                issues.append(
+                    at.issue(
+                        (*loc, "service_names", index),
+                        f"service '{service.name}': 311 request type '{request_type}' is "
+                        f"already counted for service '{first_request_type[request_type]}'",
+                        "count each request type for one service only",
+                    )
+                )
+            first_request_type.setdefault(request_type, service.name)
+    return issues

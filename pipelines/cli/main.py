@@ -1,0 +1,279 @@
+"""The `citystat` command line: demo data, pipeline runs, metric definitions and sources."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from rich.console import Console
+
+from pipelines.warehouse.layout import DEMO_DIR, METRICS_FILE
+
+if TYPE_CHECKING:
+    from pipelines.run import RunResult
+
+console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _progress_printer() -> Callable[[str], None]:
+    """A progress callback printing each step with the seconds since the command started."""
+    start = time.perf_counter()
+
+    def show(message: str) -> None:
+        console.print(f"[dim]{time.perf_counter() - start:7.1f}s[/dim]  {message}")
+
+    return show
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """citystat: performance management (Stat) for city services, from extract to scorecard."""
+    ctx.obj = {"debug": debug or bool(os.environ.get("CITYSTAT_DEBUG"))}
+
+
+@main.command("demo-data")
+@click.option(
+    "--rows",
+    type=click.IntRange(min=1000),
+    default=None,
+    show_default="300,000",
+    help="Number of 311 requests to generate (10000000 for benchmarks); permits and complaint "
+    "cases are generated in proportion.",
+)
+@click.option("--seed", type=int, default=None, help="Random seed; same seed, same files.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=DEMO_DIR,
+    show_default=True,
+    help="Folder to write the extracts into.",
+)
+@click.option("--force", is_flag=True, help="Overwrite extracts that are already there.")
+def demo_data(rows: int | None, seed: int | None, out: Path, force: bool) -> None:
+    """Write the generated Philadelphia-style extracts: 311 requests, permits, complaint cases."""
+    from pipelines.demo import service_requests as demo
+    from pipelines.demo.city import demo_extracts, write_demo_city
+
+    written = write_demo_city(
+        out,
+        rows=rows or demo.DEFAULT_ROWS,
+        seed=demo.DEFAULT_SEED if seed is None else seed,
+        force=force,
+        progress=_progress_printer(),
+    )
+    for name, path in demo_extracts(out).items():
+        if written[name] is None:
+            console.print(f"{name}: {path} already exists; use --force to write it again")
+        else:
+            console.print(f"{name}: wrote {path}")
+    if force and any(written.values()):
+        console.print("Extracts rewritten: rebuild the warehouse with `citystat run --rebuild`.")
+
+
+KEEP_OPTION = click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Published versions to keep, the new one included (default $CITYSTAT_KEEP_VERSIONS "
+    "or 3); `citystat rollback` can go back to the others.",
+)
+
+
+@main.command("run")
+@click.option(
+    "--metrics",
+    "metrics_file",
+    type=click.Path(path_type=Path),
+    default=METRICS_FILE,
+    show_default=True,
+    help="Metric definitions; its city.sources lists what to load.",
+)
+@click.option(
+    "--warehouse",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Published warehouse file (default data/citystat.duckdb).",
+)
+@click.option(
+    "--metrics-only",
+    is_flag=True,
+    help="Recompute metrics from the published warehouse without reloading extracts.",
+)
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Start from an empty warehouse and load every file in name order (after changing a "
+    "source mapping, or to drop a source); without it only files not loaded before are merged.",
+)
+@KEEP_OPTION
+@click.pass_context
+def run(
+    ctx: click.Context,
+    metrics_file: Path,
+    warehouse: Path | None,
+    metrics_only: bool,
+    rebuild: bool,
+    keep: int | None,
+) -> None:
+    """Merge new extract files, validate, compute metrics and publish (all or nothing)."""
+    from pipelines.run import recompute_metrics, run_pipeline
+
+    if metrics_only and rebuild:
+        raise click.UsageError(
+            "--metrics-only reloads nothing; it cannot be combined with --rebuild"
+        )
+    show = _progress_printer()
+    with _clean_errors(ctx):
+        if metrics_only:
+            result = recompute_metrics(metrics_file, warehouse, progress=show, keep=keep)
+        else:
+            result = run_pipeline(
+                metrics_file, warehouse, progress=show, rebuild=rebuild, keep=keep
+            )
+    for line in run_summary_lines(result):
+        console.print(line)
+    if not result.published:
+        console.print(f"[red]{result.message}[/red]")
+        console.print("The last good warehouse is unchanged; the failed build is kept beside it.")
+        sys.exit(1)
+    console.print(f"{result.message}; {result.metric_rows:,} metric values -> {result.warehouse}")
+
+
+@main.command("rollback")
+@click.option(
+    "--warehouse",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Published warehouse (default data/citystat.duckdb).",
+)
+@click.pass_context
+def rollback(ctx: click.Context, warehouse: Path | None) -> None:
+    """Publish the previous version of the warehouse again (undo the last run)."""
+    from pipelines.publish.versions import rollback as roll_back
+    from pipelines.warehouse.layout import warehouse_path
+
+    published = warehouse or warehouse_path()
+    with _clean_errors(ctx):
+        done = roll_back(published)
+    console.print(
+        f"{published} now shows {done.restored.name} again; {done.taken_down.name} was taken "
+        f"down and kept as {done.kept_as}. The next `citystat run` merges the files that run "
+        "had loaded again: fix or remove a bad extract first."
+    )
+
+
+def run_summary_lines(result: RunResult) -> list[str]:
+    """Per source: files, row accounting and merge counts; then where the time went."""
+    from pipelines.ingest.provenance import StepClock
+
+    clock = StepClock(result.steps)
+    lines = []
+    for src in result.sources:
+        merged = src.merged
+        skipped = f", {len(src.skipped)} skipped (already loaded)" if src.skipped else ""
+        not_loaded = f", {len(src.not_loaded)} not loaded" if src.not_loaded else ""
+        lines.append(
+            f"{src.source}: {len(src.files)} file(s) loaded{skipped}{not_loaded}; "
+            f"{src.rows_read:,} read = {src.rows_staged:,} staged + "
+            f"{src.rows_quarantined:,} quarantined + {src.rows_rejected:,} rejected; "
+            f"{src.canonical_table}: {merged.inserted:,} new, {merged.updated:,} updated, "
+            f"{merged.unchanged:,} unchanged"
+        )
+    for source in [*(s.source for s in result.sources), None]:
+        totals = clock.totals(source)
+        if totals:
+            spent = ", ".join(f"{step} {seconds:.1f}s" for step, seconds in totals.items())
+            lines.append(f"time, {source or 'whole run'}: {spent}")
+    return lines
+
+
+@main.group("sources")
+def sources() -> None:
+    """Source mappings: one YAML file per city extract in pipelines/sources/."""
+
+
+@sources.command("list")
+def sources_list() -> None:
+    """List the shipped source mappings and whether their files are present."""
+    from pipelines.ingest.extract import LoadError, resolve_files
+    from pipelines.ingest.mapping import available_sources, load_source
+
+    for name in available_sources():
+        mapping = load_source(name)
+        try:
+            found = f"{len(resolve_files(mapping))} file(s)"
+        except LoadError:
+            found = "files not found"
+        click.echo(f"{name:24} {found:16} {mapping.title}")
+
+
+@sources.command("check")
+@click.argument("mappings", nargs=-1)
+def sources_check(mappings: tuple[str, ...]) -> None:
+    """Check mappings against their files: every problem, with the line to fix.
+
+    MAPPINGS are source names (pipelines/sources/NAME.yml) or paths to mapping files;
+    without any, every shipped mapping is checked.
+    """
+    from pipelines.ingest.check import check_mapping_file
+    from pipelines.ingest.mapping import available_sources, mapping_path
+
+    paths = [
+        Path(m) if m.endswith((".yml", ".yaml")) else mapping_path(m)
+        for m in mappings or available_sources()
+    ]
+    found = 0
+    for path in paths:
+        problems = check_mapping_file(path)
+        found += len(problems)
+        for problem in problems:
+            click.echo(problem)
+        if not problems:
+            click.echo(f"{path.stem}: no problems found")
+    if found:
+        raise SystemExit(1)
+
+
+def _register_groups() -> None:
+    from pipelines.cli.metrics import metrics
+    from pipelines.cli.services import services
+
+    main.add_command(metrics)
+    main.add_command(services)
+
+
+@contextmanager
+def _clean_errors(ctx: click.Context) -> Iterator[None]:
+    """Turn the pipeline's own errors into one clean line (tracebacks only with --debug)."""
+    from pipelines.catalog import ServicesFileError
+    from pipelines.ingest.extract import LoadError
+    from pipelines.ingest.mapping import MappingError
+    from pipelines.metrics import MetricsFileError
+    from pipelines.publish.versions import PublishError
+    from pipelines.run import RunError
+
+    pipeline_errors = (
+        LoadError,
+        MetricsFileError,
+        RunError,
+        MappingError,
+        ServicesFileError,
+        PublishError,
+    )
+    try:
+        yield
+    except pipeline_errors as exc:
+        if ctx.obj and ctx.obj.get("debug"):
+            raise
+        raise click.ClickException(str(exc)) from exc
+
+
+_register_groups()

@@ -1,0 +1,164 @@
+"""SQL expressions turning raw text into each canonical column of a mapping's kind.
+
+Bound parameters used: $fmts (strptime formats), $tz (the city's time zone), $source, and
+$c_<column> for constants. Identifiers come only from the validated mapping and are quoted.
+"""
+
+from __future__ import annotations
+
+from pipelines.ingest.common import quote
+from pipelines.ingest.joins import key_expression
+from pipelines.ingest.mapping import (
+    ODATA_EPOCH_MS,
+    ODATA_EPOCH_MS_LOCAL,
+    TIMESTAMP_TOKENS,
+    SourceMapping,
+)
+
+# "/Date(1189506663000)/", optionally with an offset ("/Date(1189506663000-0500)/") which
+# does not change the instant: the milliseconds are always counted from 1970-01-01 UTC.
+_ODATA_DATE = r"'^/Date\((-?\d+)([+-]\d{4})?\)/$'"
+
+
+def raw_reference(mapping: SourceMapping, ref: str) -> str:
+    """Trimmed raw text (NULL when blank) of a main field or a 'join.column' reference."""
+    join, field = mapping.split_reference(ref)
+    alias = f"j_{join.name}" if join is not None else "r"
+    return key_expression(alias, field)
+
+
+def raw_text(mapping: SourceMapping, column: str) -> str:
+    """Raw text feeding a canonical column, or NULL when the mapping does not map it."""
+    ref = mapping.columns.get(column)
+    return "NULL" if ref is None else raw_reference(mapping, ref)
+
+
+def is_aggregate_timestamp(mapping: SourceMapping, column: str) -> bool:
+    """True when a column is fed by a join aggregate that already yields a timestamp."""
+    ref = mapping.columns.get(column)
+    if ref is None:
+        return False
+    join, field = mapping.split_reference(ref)
+    aggregate = (join.aggregate or {}).get(field) if join is not None else None
+    return aggregate is not None and aggregate.is_timestamp
+
+
+def timestamp_expression(mapping: SourceMapping, raw: str) -> str:
+    """Parse raw text with the mapping's formats and tokens into local wall-clock time."""
+    parts = []
+    formats = mapping.timestamps.formats
+    epoch = f"epoch_ms(TRY_CAST(regexp_extract({raw}, {_ODATA_DATE}, 1) AS BIGINT))"
+    for token in formats:
+        if token == ODATA_EPOCH_MS:
+            parts.append(f"timezone($tz, timezone('UTC', {epoch}))")
+        elif token == ODATA_EPOCH_MS_LOCAL:
+            parts.append(epoch)
+    if any(f not in TIMESTAMP_TOKENS for f in formats):
+        parsed = f"try_strptime({raw}, $fmts)"
+        parts.append(
+            f"timezone($tz, timezone('UTC', {parsed}))" if mapping.timestamps.utc else parsed
+        )
+    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+
+
+def strptime_formats(mapping: SourceMapping) -> list[str]:
+    """The strptime formats of the mapping (tokens removed), bound as $fmts."""
+    return [f for f in mapping.timestamps.formats if f not in TIMESTAMP_TOKENS]
+
+
+def money_expression(raw: str) -> str:
+    """A number written as money text ("$1,200.50") or plain; NULL when it does not parse."""
+    return f"TRY_CAST(replace(replace({raw}, '$', ''), ',', '') AS DOUBLE)"
+
+
+def _replace_where(raw: str, test: str, pattern: str, replacement: str = "") -> str:
+    """regexp_replace run only where ``test`` holds: elsewhere the pattern cannot match."""
+    # A regular expression costs far more than the test, and most values never match.
+    return (
+        f"CASE WHEN {test.format(raw)} THEN regexp_replace({raw}, '{pattern}', '{replacement}') "
+        f"ELSE {raw} END"
+    )
+
+
+def zip_expression(raw: str) -> str:
+    """Five-digit zip from floats ("2128.0"), ZIP+4 and zips that lost their leading zero."""
+    z = _replace_where(raw, "contains({}, '.')", "\\.0+$")
+    return (
+        f"CASE WHEN regexp_matches({z}, '^\\d{{5}}(-?\\d{{4}})?$') THEN left({z}, 5) "
+        f"WHEN regexp_matches({z}, '^\\d{{3,4}}$') THEN lpad({z}, 5, '0') ELSE {z} END"
+    )
+
+
+def district_expression(raw: str) -> str:
+    """Council district as written without float or zero padding ("3.0" and "03" are "3")."""
+    unfloated = _replace_where(raw, "contains({}, '.')", "^(\\d+)\\.0+$", "\\1")
+    return _replace_where(unfloated, "starts_with({}, '0')", "^0+(\\d)", "\\1")
+
+
+def id_expression(mapping: SourceMapping) -> str:
+    """The record id: the mapped column, or the id_from parts joined by '-' (NULL if one is)."""
+    if not mapping.id_from:
+        return raw_text(mapping, mapping.table.id_column)
+    parts = [raw_reference(mapping, ref) for ref in mapping.id_from]
+    present = " AND ".join(f"{p} IS NOT NULL" for p in parts)
+    return f"CASE WHEN {present} THEN concat_ws('-', {', '.join(parts)}) END"
+
+
+def typed_expressions(mapping: SourceMapping) -> dict[str, str]:
+    """SQL expression for each canonical column of the mapping's kind, cast to its type."""
+    table = mapping.table
+    exprs: dict[str, str] = {}
+    for column, sql_type in table.columns.items():
+        raw = raw_text(mapping, column)
+        if column in mapping.constants:
+            expr = f"$c_{column}"
+        elif column == table.id_column:
+            expr = id_expression(mapping)
+        elif sql_type == "TIMESTAMP":
+            expr = (
+                f"TRY_CAST({raw} AS TIMESTAMP)"
+                if is_aggregate_timestamp(mapping, column)
+                else timestamp_expression(mapping, raw)
+            )
+        elif column in ("latitude", "longitude"):
+            expr = f"TRY_CAST({raw} AS DOUBLE)"
+        elif sql_type == "DOUBLE":
+            expr = money_expression(raw)
+        elif column == "zip":
+            expr = zip_expression(raw)
+        elif column == "council_district":
+            expr = district_expression(raw)
+        else:
+            expr = raw
+        exprs[column] = expr
+    exprs["status_raw"] = raw_text(mapping, "status")
+    exprs["status"] = _status_expression(mapping, exprs)
+    exprs["source"] = "$source"
+    exprs["source_file"] = "r._file"
+    exprs["source_row"] = "r._line"
+    return {c: f"CAST({exprs[c]} AS {t})" for c, t in table.columns.items()}
+
+
+def _status_expression(mapping: SourceMapping, exprs: dict[str, str]) -> str:
+    if mapping.status_from is None:
+        return "_status_map.canonical"
+    branches = []
+    default = "NULL"
+    for i, rule in enumerate(mapping.status_from):
+        if rule.when is None:
+            default = f"$sf_{i}"
+            break
+        branches.append(f"WHEN {exprs[rule.when]} IS NOT NULL THEN $sf_{i}")
+    if not branches:
+        return default
+    return f"CASE {' '.join(branches)} ELSE {default} END"
+
+
+def status_from_parameters(mapping: SourceMapping) -> dict[str, object]:
+    """Bound values of the status_from rules ($sf_<i>)."""
+    return {f"sf_{i}": rule.status for i, rule in enumerate(mapping.status_from or [])}
+
+
+def quoted_column_list(columns: list[str]) -> str:
+    """Comma-separated quoted identifiers."""
+    return ", ".join(quote(c) for c in columns)

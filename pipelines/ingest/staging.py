@@ -1,0 +1,258 @@
+"""Build stg_<source> (a temp table) from the raw tables: canonical columns, typed, with joins.
+
+The typing SELECT (``typed_shape``) runs over the raw table, or over each CSV file as it is
+read when the loader reads typed (see pipelines/loader.py); ``stage`` finishes either.
+
+Values that do not parse and status words the mapping does not know are quarantined with a
+reason here, before validation sees the batch. Due times derived by ``due_rules`` are
+computed in the same statement, from temp tables of (key, days) built from bound values.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines.ingest.common import (
+    join_table,
+    mapping_file,
+    quote,
+    raw_table,
+    relation_exists,
+    scalar,
+    staged_table,
+)
+from pipelines.ingest.expressions import (
+    is_aggregate_timestamp,
+    raw_reference,
+    raw_text,
+    status_from_parameters,
+    strptime_formats,
+    typed_expressions,
+)
+from pipelines.ingest.joins import key_expression
+from pipelines.ingest.mapping import DueRule, SourceMapping
+from pipelines.ingest.readers import RowShape
+
+DEFAULT_DAYS_KEY = "default"
+
+
+def stage(con: duckdb.DuckDBPyConnection, mapping: SourceMapping, run_id: str) -> int:
+    """Finish stg_<source>: type the raw table (unless the read did), quarantine bad rows; count."""
+    raw = raw_table(mapping)
+    if relation_exists(con, raw):
+        shape = typed_shape(con, mapping)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {staged_table(mapping)} AS {shape.select(raw)}",
+            dict(shape.params),
+        )
+        # Staging is the raw copy's last reader; dropping it frees its memory for the next steps.
+        con.execute(f"DROP TABLE {raw}")
+    _set_aside_failures(con, mapping, run_id)
+    return scalar(con, f"SELECT count(*) FROM {staged_table(mapping)}")
+
+
+def typed_shape(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> RowShape:
+    """The SELECT typing raw rows (a table, or a CSV read: see read_raw) into stg_<source>.
+
+    Besides the canonical columns its rows have ``_failure`` ('rule|column|reason' of the
+    first value that does not parse, else NULL) and the raw ``_has_break``, both removed by
+    ``stage``. Creates the temp tables the SELECT joins (status map, due days).
+    """
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _status_map AS "
+        "SELECT unnest($raws)::VARCHAR AS raw, unnest($canon)::VARCHAR AS canonical",
+        {
+            "raws": [k.strip().lower() for k in mapping.statuses],
+            "canon": list(mapping.statuses.values()),
+        },
+    )
+    exprs = typed_expressions(mapping)
+    typed = ", ".join(
+        [*(f"{exprs[c]} AS {quote(c)}" for c in mapping.table.columns), *failure_inputs(mapping)]
+    )
+    columns = ", ".join(quote(c) for c in mapping.table.columns)
+    due_select, due_joins = _due_sql(con, mapping)
+    status_join = f"LEFT JOIN _status_map ON _status_map.raw = lower({raw_text(mapping, 'status')})"
+
+    # The failure CASE reads the typed columns computed once below it, not copies of their
+    # expressions: its WHENs run on nearly every row, and a UTC timestamp is two conversions.
+    def select(rows: str) -> str:
+        return (
+            f"SELECT {due_select} FROM (SELECT {columns}, {parse_failures(mapping)} AS _failure, "
+            f"_has_break FROM (SELECT {typed}, r._has_break FROM {rows} r "
+            f"{_join_clauses(mapping)} {status_join})) t {due_joins}"
+        )
+
+    return RowShape(select, _parameters(mapping, select("")), line="source_row")
+
+
+def _set_aside_failures(
+    con: duckdb.DuckDBPyConnection, mapping: SourceMapping, run_id: str
+) -> None:
+    """Move the rows with a value that does not parse to quarantine; drop the work columns."""
+    staged = staged_table(mapping)
+    con.execute(
+        "INSERT INTO quarantine SELECT ?, source, source_file, source_row, "
+        f"{quote(mapping.table.id_column)}, "
+        "split_part(_failure, '|', 1), split_part(_failure, '|', 2), "
+        "substr(_failure, length(split_part(_failure, '|', 1)) + "
+        "length(split_part(_failure, '|', 2)) + 3) "
+        f"FROM {staged} WHERE _failure IS NOT NULL",
+        [run_id],
+    )
+    con.execute(f"DELETE FROM {staged} WHERE _failure IS NOT NULL")
+    con.execute(f"ALTER TABLE {staged} DROP COLUMN _failure")
+    con.execute(f"ALTER TABLE {staged} DROP COLUMN _has_break")
+
+
+def keep_staged(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> None:
+    """Move a failed file's staged rows from the temp table into the build, for inspection."""
+    name = staged_table(mapping)
+    con.execute(f"CREATE OR REPLACE TABLE main.{name} AS SELECT * FROM temp.main.{name}")
+    con.execute(f"DROP TABLE temp.main.{name}")
+
+
+def _parameters(mapping: SourceMapping, sql: str) -> dict[str, object]:
+    """The named values the statement uses (DuckDB refuses unused named parameters)."""
+    params: dict[str, object] = {
+        "source": mapping.source,
+        **{f"c_{k}": v for k, v in mapping.constants.items()},
+        **status_from_parameters(mapping),
+    }
+    if "$fmts" in sql:
+        params["fmts"] = strptime_formats(mapping) or ["%Y-%m-%d"]
+    if "$tz" in sql:
+        params["tz"] = mapping.timezone
+    return params
+
+
+def _join_clauses(mapping: SourceMapping) -> str:
+    """LEFT JOINs of each join's one-row-per-key table on the main record's key columns."""
+    clauses = []
+    for join in mapping.joins:
+        alias = f"j_{join.name}"
+        on = " AND ".join(
+            f"{alias}._k{i} = {key_expression('r', main)}" for i, main in enumerate(join.on)
+        )
+        clauses.append(f"LEFT JOIN {join_table(mapping, join.name)} {alias} ON {on}")
+    return " ".join(clauses)
+
+
+def _checked(mapping: SourceMapping) -> list[str]:
+    """The typed columns whose raw value must parse (timestamps and numbers the mapping maps)."""
+    return [
+        column
+        for column, sql_type in mapping.table.columns.items()
+        if sql_type in ("TIMESTAMP", "DOUBLE")
+        and column in mapping.columns
+        and not is_aggregate_timestamp(mapping, column)
+    ]
+
+
+def _raw_alias(column: str) -> str:
+    return quote(f"_raw_{column}")
+
+
+def failure_inputs(mapping: SourceMapping) -> list[str]:
+    """Select items besides the typed columns that ``parse_failures`` reads (raw text, status)."""
+    items = [f"{raw_text(mapping, c)} AS {_raw_alias(c)}" for c in _checked(mapping)]
+    if "status" in mapping.columns:
+        items.append(f"{raw_text(mapping, 'status')} AS {_raw_alias('status')}")
+        items.append("_status_map.canonical AS _mapped")
+    return items
+
+
+def parse_failures(mapping: SourceMapping) -> str:
+    """A CASE giving the first value of a row that did not parse, as 'rule|column|reason'.
+
+    It reads the typed columns and the ``failure_inputs`` of the SELECT below it.
+    """
+    table = mapping.table
+    checks = []
+    field = "raw field" if mapping.format == "json" else "raw column"
+    for column in _checked(mapping):
+        raw = _raw_alias(column)
+        fix = (
+            "add its format to timestamps.formats in the mapping"
+            if table.columns[column] == "TIMESTAMP"
+            else "correct the value or leave it blank"
+        )
+        src = mapping.columns[column].replace("'", "''")
+        checks.append(
+            f"WHEN {raw} IS NOT NULL AND {quote(column)} IS NULL THEN 'value_parses|{column}|"
+            f"{column} ({field} {src}) value ''' || {raw} || ''' does not parse; {fix}'"
+        )
+    if "status" in mapping.columns:
+        vocabulary = ", ".join(table.statuses)
+        checks.append(
+            "WHEN _mapped IS NULL THEN 'status_mapped|status|status value '''"
+            f" || coalesce({_raw_alias('status')}, '') || ''' is not in the statuses "
+            f"of {mapping_file(mapping)}; map it to one of {vocabulary}'"
+        )
+    return "CASE " + " ".join(checks) + " END" if checks else "CAST(NULL AS VARCHAR)"
+
+
+def _due_sql(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> tuple[str, str]:
+    """Outer select list (t.* with derived due columns) and the joins to the days tables."""
+    if not mapping.due_rules:
+        return "t.*", ""
+    replaced = []
+    joins = []
+    for i, rule in enumerate(mapping.due_rules):
+        days_table = f"_due_days_{i}"
+        _create_days_table(con, days_table, rule)
+        alias = f"d{i}"
+        joins.append(
+            f"LEFT JOIN {days_table} {alias} ON {alias}.key = lower(trim(t.{quote(rule.key)}))"
+        )
+        fallback = f"(SELECT days FROM {days_table} WHERE key IS NULL)"
+        days = f"coalesce({alias}.days, {fallback})"
+        start = f"t.{quote(rule.start)}"
+        added = add_business_days(start, days) if rule.business_days else add_days(start, days)
+        replaced.append(f"CAST({added} AS TIMESTAMP) AS {quote(rule.target)}")
+    return f"t.* REPLACE ({', '.join(replaced)})", " ".join(joins)
+
+
+def _create_days_table(con: duckdb.DuckDBPyConnection, name: str, rule: DueRule) -> None:
+    """Temp table (key, days): lower-cased keys; the default row has a NULL key."""
+    keyed: dict[str | None, int] = {
+        (None if k == DEFAULT_DAYS_KEY else k.strip().lower()): v for k, v in rule.days.items()
+    }
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT unnest($keys)::VARCHAR AS key, "
+        "unnest($days)::INTEGER AS days",
+        {"keys": list(keyed), "days": list(keyed.values())},
+    )
+
+
+def add_days(start: str, days: str) -> str:
+    """start + days calendar days (NULL when either is NULL)."""
+    return f"{start} + to_days(CAST({days} AS INTEGER))"
+
+
+def add_business_days(start: str, days: str) -> str:
+    """start + days business days (Monday to Friday), keeping the time of day.
+
+    Counting from a Saturday or Sunday starts as if from the Friday before (the next Monday
+    is then business day 1). Whole weeks add 7 days; the remaining 0-4 days add 2 more when
+    they cross a weekend.
+    """
+    n = f"CAST({days} AS INTEGER)"
+    weekday = f"least(isodow({start}), 5)"
+    to_friday = f"to_days(CASE isodow({start}) WHEN 6 THEN 1 WHEN 7 THEN 2 ELSE 0 END)"
+    forward = (
+        f"to_days(({n} // 5) * 7 + {n} % 5 + CASE WHEN {weekday} + {n} % 5 > 5 THEN 2 ELSE 0 END)"
+    )
+    return f"CASE WHEN {n} = 0 THEN {start} ELSE {start} - {to_friday} + {forward} END"
+
+
+__all__ = [
+    "add_business_days",
+    "add_days",
+    "failure_inputs",
+    "keep_staged",
+    "parse_failures",
+    "raw_reference",
+    "stage",
+    "typed_shape",
+]

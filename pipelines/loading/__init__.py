@@ -1,4 +1,0 @@
-"""The loader's parts: file readers (CSV, JSON), joined files, typed staging and due rules.
-
-``pipelines.loader`` is the public entry point; these modules are its implementation.
-"""

@@ -1,0 +1,269 @@
+"""The warehouse's tables: the canonical tables each kind of extract feeds, and every table's DDL.
+
+Timestamp convention: every timestamp column is a naive DuckDB ``TIMESTAMP`` holding the
+city's local wall-clock time (the ``timezone`` of the source mapping). Sources that publish
+UTC instants (for example ``/Date(epoch-ms)/``) are converted to local time at staging, so
+weeks, months and fiscal years are cut where the city cuts them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+_LOCATION_COLUMNS: dict[str, str] = {
+    "zip": "VARCHAR",
+    "council_district": "VARCHAR",
+    "latitude": "DOUBLE",
+    "longitude": "DOUBLE",
+}
+_LINEAGE_COLUMNS: dict[str, str] = {"source_file": "VARCHAR", "source_row": "BIGINT"}
+
+SERVICE_REQUESTS_COLUMNS: dict[str, str] = {
+    "request_id": "VARCHAR",
+    "source": "VARCHAR",
+    "service_code": "VARCHAR",
+    "service_name": "VARCHAR",
+    "department": "VARCHAR",
+    "status": "VARCHAR",  # open | closed | cancelled
+    "status_raw": "VARCHAR",
+    "opened_at": "TIMESTAMP",
+    "closed_at": "TIMESTAMP",
+    "due_at": "TIMESTAMP",
+    "updated_at": "TIMESTAMP",
+    "channel": "VARCHAR",
+    **_LOCATION_COLUMNS,
+    **_LINEAGE_COLUMNS,
+}
+
+PERMITS_COLUMNS: dict[str, str] = {
+    "permit_id": "VARCHAR",
+    "source": "VARCHAR",
+    "permit_type": "VARCHAR",
+    "work_type": "VARCHAR",
+    "use_class": "VARCHAR",  # residential | commercial | NULL when the extract does not say
+    "status": "VARCHAR",  # in_review | issued | completed | expired | cancelled
+    "status_raw": "VARCHAR",
+    "applied_at": "TIMESTAMP",
+    "issued_at": "TIMESTAMP",
+    "completed_at": "TIMESTAMP",
+    "review_due_at": "TIMESTAMP",  # applied_at + the city's target review days for the type
+    "updated_at": "TIMESTAMP",
+    "fee": "DOUBLE",
+    **_LOCATION_COLUMNS,
+    **_LINEAGE_COLUMNS,
+}
+
+INSPECTIONS_COLUMNS: dict[str, str] = {
+    "case_id": "VARCHAR",
+    "source": "VARCHAR",
+    "case_type": "VARCHAR",  # what was complained about / why the case exists
+    "inspection_type": "VARCHAR",
+    "priority": "VARCHAR",
+    "status": "VARCHAR",  # open | closed
+    "status_raw": "VARCHAR",
+    "outcome": "VARCHAR",
+    "received_at": "TIMESTAMP",  # complaint received / case created
+    "due_at": "TIMESTAMP",  # first inspection due
+    "first_inspected_at": "TIMESTAMP",
+    "closed_at": "TIMESTAMP",
+    "corrected_at": "TIMESTAMP",  # violation corrected, where the source records it
+    "updated_at": "TIMESTAMP",
+    **_LOCATION_COLUMNS,
+    **_LINEAGE_COLUMNS,
+}
+
+
+@dataclass(frozen=True)
+class CanonicalTable:
+    """One canonical table: its columns, record id, status vocabulary and required columns."""
+
+    name: str
+    id_column: str
+    columns: dict[str, str]
+    statuses: tuple[str, ...]
+    required: tuple[str, ...]
+    # The timestamps whose latest value dates a version of a record, most telling first; a
+    # daily extract's newer version of a record wins the merge by this.
+    version_columns: tuple[str, ...]
+
+
+CANONICAL_TABLES: dict[str, CanonicalTable] = {
+    "service_requests": CanonicalTable(
+        name="service_requests",
+        id_column="request_id",
+        columns=SERVICE_REQUESTS_COLUMNS,
+        statuses=("open", "closed", "cancelled"),
+        required=("request_id", "opened_at", "status"),
+        version_columns=("updated_at", "closed_at", "opened_at"),
+    ),
+    "permits": CanonicalTable(
+        name="permits",
+        id_column="permit_id",
+        columns=PERMITS_COLUMNS,
+        statuses=("in_review", "issued", "completed", "expired", "cancelled"),
+        required=("permit_id", "status"),
+        version_columns=("updated_at", "completed_at", "issued_at", "applied_at"),
+    ),
+    "inspections": CanonicalTable(
+        name="inspections",
+        id_column="case_id",
+        columns=INSPECTIONS_COLUMNS,
+        statuses=("open", "closed"),
+        required=("case_id", "received_at", "status"),
+        version_columns=("updated_at", "closed_at", "first_inspected_at", "received_at"),
+    ),
+}
+
+STATUSES = CANONICAL_TABLES["service_requests"].statuses
+
+
+def _table_ddl(table: CanonicalTable) -> str:
+    """The canonical table (current version of each record) and its version history."""
+    columns = ", ".join(f"{name} {kind}" for name, kind in table.columns.items())
+    return (
+        f"CREATE TABLE IF NOT EXISTS {table.name} ({columns});\n"
+        # Every distinct version of a record ever loaded, so status on a past date is known.
+        f"CREATE TABLE IF NOT EXISTS {table.name}_versions "
+        f"({columns}, version_at TIMESTAMP, run_id VARCHAR);\n"
+    )
+
+
+DDL = (
+    "".join(_table_ddl(t) for t in CANONICAL_TABLES.values())
+    + """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    started_at TIMESTAMP,
+    finished_at TIMESTAMP,
+    status VARCHAR,              -- published | failed
+    is_demo BOOLEAN,
+    data_as_of TIMESTAMP,        -- latest opened/updated timestamp seen in the data
+    validation_passed BOOLEAN,
+    message VARCHAR
+);
+CREATE TABLE IF NOT EXISTS load_files (
+    run_id VARCHAR,
+    source VARCHAR,
+    file VARCHAR,
+    rows_read BIGINT,
+    rows_staged BIGINT,          -- valid rows of this file (read - quarantined - rejected)
+    rows_quarantined BIGINT,
+    rows_rejected BIGINT,
+    canonical_table VARCHAR,
+    file_sha256 VARCHAR,
+    file_bytes BIGINT,
+    rows_inserted BIGINT,        -- records new to the warehouse
+    rows_updated BIGINT,         -- records whose newer version replaced the warehouse's
+    rows_unchanged BIGINT,       -- same or older versions than the warehouse has: no change
+    file_mtime_ns BIGINT         -- the file's modification time when it was hashed
+);
+CREATE TABLE IF NOT EXISTS run_steps (
+    run_id VARCHAR,
+    source VARCHAR,              -- NULL for steps of the whole run (metrics, publish)
+    step VARCHAR,                -- read | stage | validate | merge | metrics | publish
+    started_at TIMESTAMP,        -- UTC, like runs.started_at
+    seconds DOUBLE
+);
+CREATE TABLE IF NOT EXISTS source_columns (
+    source VARCHAR,
+    canonical_table VARCHAR,
+    column_name VARCHAR,
+    mapped BOOLEAN               -- false: the extract has no such field (metrics needing it
+                                 -- say "not available for this source")
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    run_id VARCHAR,
+    source VARCHAR,
+    source_file VARCHAR,
+    source_row BIGINT,
+    record_id VARCHAR,
+    rule VARCHAR,
+    column_name VARCHAR,
+    reason VARCHAR
+);
+CREATE TABLE IF NOT EXISTS validation_results (
+    run_id VARCHAR,
+    source VARCHAR,
+    suite VARCHAR,
+    expectation_type VARCHAR,
+    column_name VARCHAR,
+    critical BOOLEAN,
+    success BOOLEAN,
+    element_count BIGINT,
+    unexpected_count BIGINT,
+    details VARCHAR
+);
+CREATE TABLE IF NOT EXISTS metric_definitions (
+    metric_id VARCHAR PRIMARY KEY,
+    label VARCHAR,
+    description VARCHAR,
+    methodology VARCHAR,
+    department VARCHAR,
+    owner VARCHAR,
+    cohort_service VARCHAR,
+    unit VARCHAR,
+    direction VARCHAR,           -- higher_is_better | lower_is_better
+    kind VARCHAR,
+    grains VARCHAR[],
+    dimensions VARCHAR[],
+    min_count INTEGER,
+    sql VARCHAR,
+    canonical_table VARCHAR,     -- service_requests | permits | inspections
+    availability VARCHAR,        -- NULL when computable; else why not, e.g. "not available for
+                                 -- this source: philadelphia_permits has no applied_at"
+    baseline_period VARCHAR,     -- period label change is measured against (e.g. FY2024)
+    public BOOLEAN               -- shown on the public site and in the open-data CSV
+);
+CREATE TABLE IF NOT EXISTS metric_values (
+    metric_id VARCHAR,
+    grain VARCHAR,               -- week | month | quarter | fiscal_year
+    period_start DATE,
+    period_end DATE,             -- exclusive
+    period_label VARCHAR,
+    is_complete BOOLEAN,         -- the period ended on or before the data's as-of date
+    dimension VARCHAR,           -- citywide | council_district | zip
+    dimension_value VARCHAR,     -- 'Citywide' for the citywide row
+    value DOUBLE,
+    numerator DOUBLE,
+    denominator DOUBLE,
+    count BIGINT,
+    target DOUBLE,
+    status VARCHAR               -- on_track | watch | off_track | no_target | too_little_data
+                                 -- | not_available (a column the metric needs is not in the source)
+);
+"""
+)
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every warehouse table that does not exist yet, and add columns added since."""
+    con.execute(DDL)
+    _add_missing_columns(con)
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a warehouse built by an older citystat up to this DDL by adding columns.
+
+    Columns are only ever added (never removed or renamed), so an incremental run can keep
+    merging into a warehouse published before a column existed; its old rows hold NULL there.
+    """
+    reference = duckdb.connect()
+    try:
+        reference.execute(DDL)
+        expected = reference.execute(_COLUMNS_SQL).fetchall()
+    finally:
+        reference.close()
+    present = {(table, column) for table, column, _ in con.execute(_COLUMNS_SQL).fetchall()}
+    for table, column, data_type in expected:
+        if (table, column) not in present:
+            # Names and types come from this module's own DDL, never from input.
+            con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {data_type}')
+
+
+_COLUMNS_SQL = (
+    "SELECT table_name, column_name, data_type FROM information_schema.columns "
+    "WHERE table_schema = 'main' AND table_catalog = current_database() "
+    "ORDER BY table_name, ordinal_position"
+)
