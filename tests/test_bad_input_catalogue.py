@@ -35,7 +35,7 @@ from click.testing import CliRunner
 
 from pipelines.cli.main import main
 from pipelines.publish.versions import failed_path
-from pipelines.run import run_pipeline
+from pipelines.run.pipeline import run_pipeline
 from pipelines.warehouse.published import published_version
 from tests.metrics_support import config_text, metric_yaml
 from tests.test_publish import Town, use_town

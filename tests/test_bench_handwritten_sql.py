@@ -29,7 +29,7 @@ from pipelines.demo import service_requests
 from pipelines.demo.inspections import generate_inspections
 from pipelines.demo.permits import generate_permits
 from pipelines.metrics import data_as_of, load_metrics
-from pipelines.run import run_pipeline
+from pipelines.run.pipeline import run_pipeline
 from pipelines.warehouse.layout import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow

@@ -151,7 +151,7 @@ def baseline(tmp_path_factory: pytest.TempPathFactory, forkserver: Any) -> Itera
     town = make_town(root)
     with pytest.MonkeyPatch.context() as mp:
         use_town(town, mp)
-        from pipelines.run import run_pipeline
+        from pipelines.run.pipeline import run_pipeline
 
         town.write_day(1)  # D1-1, opened 1 January, open
         assert run_pipeline(town.metrics, town.warehouse).published

@@ -20,7 +20,8 @@ from click.testing import CliRunner
 from pipelines.cli.main import main
 from pipelines.ingest.merge import MergeCounts, merge_staged, version_expression
 from pipelines.ingest.provenance import file_sha256
-from pipelines.run import RunError, _has_new_files, run_pipeline
+from pipelines.run.outcome import RunError
+from pipelines.run.pipeline import _has_new_files, run_pipeline
 from pipelines.warehouse.schema import CANONICAL_TABLES, create_schema
 
 HEADER = "id,opened,closed,updated,state\n"
@@ -473,7 +474,7 @@ def test_files_already_loaded_are_recognised_by_size_and_time_and_rehashed_when_
         hashed.append(path.name)
         return file_sha256(path)
 
-    monkeypatch.setattr("pipelines.run.file_sha256", counting_hash)
+    monkeypatch.setattr("pipelines.run.sources.file_sha256", counting_hash)
     # Whether to warm Great Expectations up is decided from the published warehouse.
     assert not _has_new_files(warehouse, {"town": [day1]})
     # Day 2: only the new file is read to hash it; day 1's name, size and time are known.
@@ -503,7 +504,7 @@ def test_a_file_no_merged_file_matches_in_size_is_hashed_while_it_loads(
         threads[path.name] = threading.current_thread().name
         return file_sha256(path)
 
-    monkeypatch.setattr("pipelines.run.file_sha256", recording_hash)
+    monkeypatch.setattr("pipelines.run.sources.file_sha256", recording_hash)
     run1 = run_pipeline(metrics, warehouse)
     # Nothing was merged before: day 1 cannot repeat a merged file, so it is hashed beside
     # its load, and the sha256 recorded is still that of its bytes.

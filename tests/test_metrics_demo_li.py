@@ -16,7 +16,7 @@ import pytest
 from pipelines.demo import service_requests
 from pipelines.demo.inspections import generate_inspections
 from pipelines.demo.permits import generate_permits
-from pipelines.run import run_pipeline
+from pipelines.run.pipeline import run_pipeline
 from pipelines.warehouse.layout import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow

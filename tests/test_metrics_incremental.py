@@ -24,7 +24,7 @@ from pipelines.demo.permits import generate_permits
 from pipelines.ingest.merge import merge_staged
 from pipelines.metrics import MetricsConfig, compute_metrics, load_metrics, load_metrics_text
 from pipelines.metrics import compute as compute_module
-from pipelines.run import run_pipeline
+from pipelines.run.pipeline import run_pipeline
 from pipelines.warehouse.layout import PROJECT_ROOT
 from pipelines.warehouse.schema import CANONICAL_TABLES
 

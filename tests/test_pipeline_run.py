@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from pipelines.cli.main import main
 from pipelines.demo import service_requests
-from pipelines.run import failed_path, recompute_metrics, run_pipeline
+from pipelines.publish.versions import failed_path
+from pipelines.run.pipeline import recompute_metrics, run_pipeline
 from pipelines.warehouse.layout import METRICS_FILE
 
 pytestmark = pytest.mark.slow

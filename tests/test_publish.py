@@ -29,7 +29,7 @@ from pipelines.publish.versions import (
     publish_lock,
     rolled_back_path,
 )
-from pipelines.run import run_pipeline
+from pipelines.run.pipeline import run_pipeline
 from pipelines.warehouse.published import published_file, published_version
 
 TOWN_MAPPING = """source: town
@@ -358,7 +358,7 @@ def test_disk_full_inside_duckdb_publishes_nothing(
     town.write_day(1)
     run_pipeline(town.metrics, town.warehouse)
     before = _published_state(town)
-    real_merge = __import__("pipelines.run", fromlist=["merge_staged"]).merge_staged
+    real_merge = __import__("pipelines.run.sources", fromlist=["merge_staged"]).merge_staged
 
     def merge_on_a_full_disk(*args: object, **kwargs: object) -> object:
         real_merge(*args, **kwargs)
@@ -367,7 +367,7 @@ def test_disk_full_inside_duckdb_publishes_nothing(
             'IO Error: Could not write file "citystat.duckdb.building": No space left on device'
         )
 
-    monkeypatch.setattr("pipelines.run.merge_staged", merge_on_a_full_disk)
+    monkeypatch.setattr("pipelines.run.sources.merge_staged", merge_on_a_full_disk)
     town.write_day(2)
     with pytest.raises(PublishError, match=r": the disk is full \(IO Error: Could not write"):
         run_pipeline(town.metrics, town.warehouse)

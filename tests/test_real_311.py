@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from pipelines.ingest.mapping import load_source
-from pipelines.run import run_pipeline
+from pipelines.run.pipeline import run_pipeline
 
 REAL_311 = ["boston_311_legacy", "boston_311_2025", "la_311_2017", "la_311_api", "nyc_311"]
 

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipelines.cli.main import main
-from pipelines.run import run_pipeline
+from pipelines.run.pipeline import run_pipeline
 from tests.metrics_support import config_text, metric_yaml
 from tests.test_publish import Town, use_town
 

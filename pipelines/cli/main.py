@@ -16,7 +16,7 @@ from rich.console import Console
 from pipelines.warehouse.layout import DEMO_DIR, METRICS_FILE
 
 if TYPE_CHECKING:
-    from pipelines.run import RunResult
+    from pipelines.run.outcome import RunResult
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -124,7 +124,7 @@ def run(
     keep: int | None,
 ) -> None:
     """Merge new extract files, validate, compute metrics and publish (all or nothing)."""
-    from pipelines.run import recompute_metrics, run_pipeline
+    from pipelines.run.pipeline import recompute_metrics, run_pipeline
 
     if metrics_only and rebuild:
         raise click.UsageError(
@@ -258,7 +258,7 @@ def _clean_errors(ctx: click.Context) -> Iterator[None]:
     from pipelines.ingest.mapping import MappingError
     from pipelines.metrics import MetricsFileError
     from pipelines.publish.versions import PublishError
-    from pipelines.run import RunError
+    from pipelines.run.outcome import RunError
 
     pipeline_errors = (
         LoadError,

@@ -337,7 +337,6 @@ __all__ = [
     "is_write_failure",
     "keep_versions",
     "list_versions",
-
     "prune_versions",
     "publish_build",
     "publish_lock",

@@ -1,0 +1,106 @@
+"""The build a run writes into: checked, started, discarded on failure, published when done."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from pipelines.ingest.merge import quote
+from pipelines.ingest.provenance import (
+    StepClock,
+)
+from pipelines.publish.versions import (
+    PublishError,
+    clean_leftovers,
+    discard_build,
+    is_write_failure,
+    publish_build,
+    start_build,
+    storage_message,
+)
+from pipelines.run.outcome import Progress, RunError
+from pipelines.warehouse.pause import pause_point
+from pipelines.warehouse.published import published_file
+from pipelines.warehouse.schema import CANONICAL_TABLES
+
+
+def remove_leftovers(published: Path, progress: Progress) -> None:
+    """Delete what a killed run left behind (the caller holds the publish lock)."""
+    for path in clean_leftovers(published):
+        progress(f"removed {path.name}, left behind by an interrupted run")
+
+
+def begin_build(
+    published: Path, run_id: str, empty: bool, clock: StepClock, progress: Progress
+) -> Path:
+    """The build file: a copy of the published version, or nothing yet when ``empty``."""
+    if empty:
+        progress("building from every file into an empty warehouse")
+        return start_build(published, run_id, empty=True)
+    with clock.step(None, "copy"):
+        target = start_build(published, run_id, empty=False)
+    progress(f"merging new files into a copy of {published_file(published)}")
+    pause_point("build:copied")
+    return target
+
+
+@contextmanager
+def building(published: Path, target: Path) -> Iterator[None]:
+    """Discard the build when the run stops; turn disk and permission failures into one line."""
+    try:
+        yield
+    except (OSError, duckdb.IOException, duckdb.FatalException) as exc:
+        discard_build(target)
+        if isinstance(exc, duckdb.FatalException) and not is_write_failure(exc):
+            raise
+        raise PublishError(storage_message(exc, target.parent, published)) from exc
+    except BaseException:
+        discard_build(target)
+        raise
+
+
+def publish_version(target: Path, published: Path, keep: int, progress: Progress) -> None:
+    """Swap the closed build in as the published version and prune old versions."""
+    pause_point("publish:closed")
+    version = publish_build(target, published, keep)
+    progress(f"published {published} -> {version.name}")
+
+
+def check_published(con: duckdb.DuckDBPyConnection, published: Path, sources: list[str]) -> None:
+    """Refuse to merge into a warehouse whose layout or sources this run cannot continue."""
+    rebuild = "; run `citystat run --rebuild` once to build it afresh from the extracts"
+    for table in CANONICAL_TABLES.values():
+        columns = [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+                [table.name],
+            ).fetchall()
+        ]
+        if columns and columns != list(table.columns):
+            raise RunError(f"{published}: table {table.name} has an older layout{rebuild}")
+    (has_hashes,) = con.execute(
+        "SELECT count(*) FROM information_schema.columns "
+        "WHERE table_name = 'load_files' AND column_name = 'file_sha256'"
+    ).fetchone() or (0,)
+    if not has_hashes:
+        raise RunError(f"{published}: was built before incremental loads (no file hashes){rebuild}")
+    unions = " UNION ".join(
+        f"SELECT DISTINCT source FROM {quote(t.name)}" for t in CANONICAL_TABLES.values()
+    )
+    stale = [
+        str(s)
+        for (s,) in con.execute(
+            f"SELECT source FROM ({unions}) WHERE NOT list_contains($listed, source) ORDER BY 1",
+            {"listed": sources},
+        ).fetchall()
+    ]
+    if stale:
+        raise RunError(
+            f"{published}: holds records of {', '.join(stale)}, which city.sources in "
+            f"metrics.yml no longer lists{rebuild} without them"
+        )

@@ -1,0 +1,198 @@
+"""One pipeline run: merge new extract files into the warehouse, compute metrics, publish.
+
+A run starts from a copy of the published warehouse (or, with ``rebuild`` or when nothing is
+published yet, from an empty one) and loads each source's files in name order, one file at a
+time: read, stage, validate with the suite of the source's kind, then merge by record id into
+the kind's canonical table (pipelines.ingest.merge: the newest version wins, every version is
+kept in ``<table>_versions``). A file whose sha256 was already merged for its source is skipped, so
+loading the same extract twice changes nothing. Every file's accounting and every step's time
+go into ``load_files`` and ``run_steps`` (pipelines.ingest.provenance).
+
+The build is a new version file beside the published one (pipelines.publish.versions: a copy of the
+published version, never the version itself), swapped in atomically only when load,
+validation and metrics all succeeded, so a failed or killed run leaves the last good
+warehouse in place. A build that failed validation is kept as ``<name>.failed.duckdb`` for
+the analyst to inspect. One run at a time holds the warehouse's lock; it first deletes what a
+killed run left behind. ``pause_point`` calls mark the step boundaries a crash test kills at.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from pipelines.ingest import extract
+from pipelines.ingest.mapping import (
+    SourceMapping,
+    available_sources,
+    load_source,
+    mapping_path,
+)
+from pipelines.ingest.provenance import (
+    StepClock,
+    known_hashes,
+)
+from pipelines.metrics import load_metrics
+from pipelines.publish.versions import (
+    failed_path,
+    keep_versions,
+    publish_lock,
+)
+from pipelines.run.build import (
+    begin_build,
+    building,
+    check_published,
+    publish_version,
+    remove_leftovers,
+)
+from pipelines.run.outcome import Progress, RunError, RunResult, quiet
+from pipelines.run.record import (
+    RunRecord,
+    compute_and_record,
+    new_run_id,
+    record_run,
+    run_record,
+    services_beside,
+    utc_now,
+)
+from pipelines.run.sources import FileContext, load_source_files
+from pipelines.validate import (
+    warm_up_great_expectations,
+)
+from pipelines.warehouse.connection import connect_build
+from pipelines.warehouse.layout import METRICS_FILE, warehouse_path
+from pipelines.warehouse.pause import pause_point
+from pipelines.warehouse.published import published_file
+from pipelines.warehouse.schema import create_schema
+
+
+def run_pipeline(
+    metrics_file: Path = METRICS_FILE,
+    warehouse: Path | None = None,
+    progress: Progress = quiet,
+    *,
+    rebuild: bool = False,
+    keep: int | None = None,
+) -> RunResult:
+    """Merge the new files of the sources metrics.yml names, compute metrics, publish atomically.
+
+    With ``rebuild`` (or when nothing is published yet) every file is loaded, in name order,
+    into an empty warehouse instead of merging new files into a copy of the published one.
+    ``keep`` published versions are kept (default $CITYSTAT_KEEP_VERSIONS or 3).
+    """
+    config = load_metrics(metrics_file)
+    services = services_beside(metrics_file, config)
+    published = warehouse or warehouse_path()
+    keep = keep_versions(keep)
+    mappings = [_mapping_of(name, metrics_file) for name in config.city.sources]
+    # Fail before building anything if an extract is missing.
+    files = {m.source: extract.resolve_files(m) for m in mappings}
+    with publish_lock(published):
+        pause_point("run:locked")
+        remove_leftovers(published, progress)
+        run_id, started = new_run_id(), utc_now()
+        clock = StepClock()
+        rebuild = rebuild or published_file(published) is None
+        if rebuild or _has_new_files(published, files):
+            # GE's import (seconds of Python) overlaps the copy and the first read.
+            warm_up_great_expectations()
+        target = begin_build(published, run_id, rebuild, clock, progress)
+        with building(published, target):
+            con = connect_build(target)
+            try:
+                if not rebuild:
+                    check_published(con, published, [m.source for m in mappings])
+                create_schema(con)
+                ctx = FileContext(run_id, clock, progress)
+                results = [load_source_files(con, m, files[m.source], ctx) for m in mappings]
+                run = run_record(con, (run_id, started), any(m.demo for m in mappings), results)
+                if run.validated:
+                    # A merge into the published copy recomputes only what its versions changed.
+                    changed = None if rebuild else run_id
+                    metric_rows = compute_and_record(
+                        con, config, services, run, clock, progress, changed_run_id=changed
+                    )
+                else:
+                    clock.write(con, run_id)
+                    record_run(con, run, "failed")
+            finally:
+                con.close()
+            if not run.validated:
+                os.replace(target, failed_path(published))
+                return RunResult(
+                    run_id, False, published, run.message, results, 0, clock.steps, rebuild
+                )
+            publish_version(target, published, keep, progress)
+    return RunResult(
+        run_id, True, published, run.message, results, metric_rows, clock.steps, rebuild
+    )
+
+
+def _has_new_files(published: Path, files: dict[str, list[Path]]) -> bool:
+    """True unless every file is one the published warehouse loaded (same name, size, time)."""
+    current = published_file(published)
+    if current is None:
+        return True
+    try:
+        with duckdb.connect(str(current), read_only=True) as con:
+            known = {source: known_hashes(con, source) for source in files}
+    except duckdb.Error:  # an older layout without file times: the load will tell
+        return True
+    return any(
+        (path.name, (stat := path.stat()).st_size, stat.st_mtime_ns) not in known[source]
+        for source, paths in files.items()
+        for path in paths
+    )
+
+
+def recompute_metrics(
+    metrics_file: Path = METRICS_FILE,
+    warehouse: Path | None = None,
+    progress: Progress = quiet,
+    *,
+    keep: int | None = None,
+) -> RunResult:
+    """Recompute metric tables from the published warehouse's records without reloading."""
+    config = load_metrics(metrics_file)
+    services = services_beside(metrics_file, config)
+    published = warehouse or warehouse_path()
+    keep = keep_versions(keep)
+    if published_file(published) is None:
+        raise RunError(f"{published}: no published warehouse yet; run `citystat run` first")
+    with publish_lock(published):
+        remove_leftovers(published, progress)
+        run_id = new_run_id()
+        clock = StepClock()
+        started = utc_now()
+        target = begin_build(published, run_id, False, clock, progress)
+        with building(published, target):
+            con = connect_build(target)
+            try:
+                create_schema(con)  # a warehouse from an older citystat may lack run_steps
+                last = con.execute(
+                    "SELECT is_demo, data_as_of, validation_passed FROM runs "
+                    "WHERE status = 'published' ORDER BY finished_at DESC LIMIT 1"
+                ).fetchone()
+                if last is None:
+                    raise RunError(f"{published}: holds no published run; run `citystat run`")
+                is_demo, as_of, validated = last
+                message = "metrics recomputed from metrics.yml; extracts not reloaded"
+                run = RunRecord(run_id, started, is_demo, as_of, validated, message)
+                metric_rows = compute_and_record(con, config, services, run, clock, progress)
+            finally:
+                con.close()
+            publish_version(target, published, keep, progress)
+    return RunResult(run_id, True, published, message, [], metric_rows, clock.steps)
+
+
+def _mapping_of(source: str, metrics_file: Path) -> SourceMapping:
+    """The mapping of a source metrics.yml lists; a clear error when there is no such file."""
+    if not mapping_path(source).exists():
+        known = ", ".join(available_sources()) or "none yet"
+        raise RunError(
+            f"{metrics_file}: city.sources lists '{source}', but {mapping_path(source)} does not "
+            f"exist; list one of the source mappings ({known}) or write that mapping"
+        )
+    return load_source(source)
