@@ -79,10 +79,12 @@ def _citystat_run(root: str, pause_at: str | None, log: str) -> None:
     if pause_at is not None:
         os.environ[PAUSE_ENV] = pause_at
     import pipelines.ingest.mapping as config
+    import pipelines.ingest.mapping_files as mapping_files
     from pipelines.cli.main import main
 
     town = make_town_paths(Path(root))
     config.SOURCES_DIR, config.DATA_DIR = town.sources, town.data
+    mapping_files.SOURCES_DIR = town.sources
     args = ["run", "--metrics", str(town.metrics), "--warehouse", str(town.warehouse)]
     main(args)
 

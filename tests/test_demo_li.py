@@ -31,7 +31,7 @@ from pipelines.demo.li_catalog import (
     PRIORITIES,
 )
 from pipelines.demo.permits import generate_permits
-from pipelines.ingest.mapping import load_mapping
+from pipelines.ingest.mapping_files import load_mapping
 from pipelines.warehouse.layout import SOURCES_DIR
 
 ROWS = 20_000

@@ -82,6 +82,7 @@ def _town(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, 
     sources.mkdir()
     (data / "town").mkdir(parents=True)
     monkeypatch.setattr("pipelines.ingest.mapping.SOURCES_DIR", sources)
+    monkeypatch.setattr("pipelines.ingest.mapping_files.SOURCES_DIR", sources)
     monkeypatch.setattr("pipelines.ingest.mapping.DATA_DIR", data)
     (sources / "town.yml").write_text(
         """source: town

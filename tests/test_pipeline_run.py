@@ -148,6 +148,7 @@ def _town(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> Path:
     sources.mkdir(exist_ok=True)
     (data / "town").mkdir(parents=True, exist_ok=True)
     monkeypatch.setattr("pipelines.ingest.mapping.SOURCES_DIR", sources)
+    monkeypatch.setattr("pipelines.ingest.mapping_files.SOURCES_DIR", sources)
     monkeypatch.setattr("pipelines.ingest.mapping.DATA_DIR", data)
     (sources / "town.yml").write_text(
         """source: town

@@ -109,6 +109,7 @@ def make_town(root: Path) -> Town:
 def use_town(town: Town, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point the source mappings and the data folder at the town."""
     monkeypatch.setattr("pipelines.ingest.mapping.SOURCES_DIR", town.sources)
+    monkeypatch.setattr("pipelines.ingest.mapping_files.SOURCES_DIR", town.sources)
     monkeypatch.setattr("pipelines.ingest.mapping.DATA_DIR", town.data)
 
 
@@ -420,6 +421,7 @@ _SUBPROCESS_RUN = (
     "from pathlib import Path\n"
     "import pipelines.ingest.mapping as config\n"
     "config.SOURCES_DIR = Path(sys.argv[1]); config.DATA_DIR = Path(sys.argv[2])\n"
+    "import pipelines.ingest.mapping_files as files; files.SOURCES_DIR = config.SOURCES_DIR\n"
     "from pipelines.cli.main import main\n"
     # The limit applies to writes from here on (imports may write bytecode caches).
     "resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[3]), resource.RLIM_INFINITY))\n"

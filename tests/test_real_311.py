@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.ingest.mapping import load_source
+from pipelines.ingest.mapping_files import load_source
 from pipelines.run.pipeline import run_pipeline
 
 REAL_311 = ["boston_311_legacy", "boston_311_2025", "la_311_2017", "la_311_api", "nyc_311"]

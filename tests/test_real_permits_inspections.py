@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from pipelines.ingest import extract
-from pipelines.ingest.mapping import load_source
+from pipelines.ingest.mapping_files import load_source
 from pipelines.validate import ValidationReport, validate_and_quarantine
 from pipelines.warehouse.layout import EXPECTATIONS_DIR
 from pipelines.warehouse.schema import create_schema

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.ingest.mapping import MappingError, available_sources, load_mapping, load_source
+from pipelines.ingest.mapping_files import (
+    MappingError,
+    available_sources,
+    load_mapping,
+    load_source,
+)
 
 GOOD = """source: town
 title: Town 311

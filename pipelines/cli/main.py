@@ -204,7 +204,7 @@ def sources() -> None:
 def sources_list() -> None:
     """List the shipped source mappings and whether their files are present."""
     from pipelines.ingest.extract import LoadError, resolve_files
-    from pipelines.ingest.mapping import available_sources, load_source
+    from pipelines.ingest.mapping_files import available_sources, load_source
 
     for name in available_sources():
         mapping = load_source(name)
@@ -224,7 +224,7 @@ def sources_check(mappings: tuple[str, ...]) -> None:
     without any, every shipped mapping is checked.
     """
     from pipelines.ingest.check import check_mapping_file
-    from pipelines.ingest.mapping import available_sources, mapping_path
+    from pipelines.ingest.mapping_files import available_sources, mapping_path
 
     paths = [
         Path(m) if m.endswith((".yml", ".yaml")) else mapping_path(m)
@@ -255,7 +255,7 @@ def _clean_errors(ctx: click.Context) -> Iterator[None]:
     """Turn the pipeline's own errors into one clean line (tracebacks only with --debug)."""
     from pipelines.catalog import ServicesFileError
     from pipelines.ingest.extract import LoadError
-    from pipelines.ingest.mapping import MappingError
+    from pipelines.ingest.mapping_files import MappingError
     from pipelines.metrics import MetricsFileError
     from pipelines.publish.versions import PublishError
     from pipelines.run.outcome import RunError

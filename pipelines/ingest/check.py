@@ -14,13 +14,10 @@ import duckdb
 from ruamel.yaml import YAML
 
 from pipelines.ingest import extract
+from pipelines.ingest.columns import timestamp_columns
 from pipelines.ingest.expressions import raw_reference, strptime_formats, timestamp_expression
-from pipelines.ingest.mapping import (
-    MappingError,
-    SourceMapping,
-    load_mapping,
-    timestamp_columns,
-)
+from pipelines.ingest.mapping import SourceMapping
+from pipelines.ingest.mapping_files import MappingError, load_mapping
 from pipelines.warehouse.schema import create_schema
 
 SAMPLE_ROWS = 1000

@@ -20,50 +20,25 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
+from pipelines.ingest.columns import (
+    canonical_table,
+)
+from pipelines.ingest.mapping_rules import mapping_problems
 from pipelines.warehouse.layout import DATA_DIR, PROJECT_ROOT, SOURCES_DIR
-from pipelines.warehouse.schema import CANONICAL_TABLES, SERVICE_REQUESTS_COLUMNS, CanonicalTable
+from pipelines.warehouse.schema import CanonicalTable
 
 Kind = Literal["service_requests", "permits", "inspections"]
-
-# Columns the loader fills itself; a mapping cannot point them at raw columns.
-DERIVED_COLUMNS = frozenset({"source", "status_raw", "source_file", "source_row"})
-# Kept for callers of the 311-only API; kind-aware code uses mappable_columns(kind).
-MAPPABLE_COLUMNS = tuple(c for c in SERVICE_REQUESTS_COLUMNS if c not in DERIVED_COLUMNS)
-TIMESTAMP_COLUMNS = tuple(c for c, t in SERVICE_REQUESTS_COLUMNS.items() if t == "TIMESTAMP")
-
-# Timestamp format tokens understood besides strptime formats.
-ODATA_EPOCH_MS = "odata_epoch_ms"  # "/Date(1189506663000)/": epoch milliseconds, a UTC instant
-ODATA_EPOCH_MS_LOCAL = "odata_epoch_ms_local"  # same text, but the clock reads local time
-TIMESTAMP_TOKENS = frozenset({ODATA_EPOCH_MS, ODATA_EPOCH_MS_LOCAL})
-
-
-def canonical_table(kind: str) -> CanonicalTable:
-    """The canonical table a mapping of this kind feeds."""
-    return CANONICAL_TABLES[kind]
-
-
-def mappable_columns(kind: str) -> tuple[str, ...]:
-    """Canonical columns of a kind that a mapping may fill (all but the loader's own)."""
-    return tuple(c for c in canonical_table(kind).columns if c not in DERIVED_COLUMNS)
-
-
-def timestamp_columns(kind: str) -> tuple[str, ...]:
-    """Canonical TIMESTAMP columns of a kind."""
-    return tuple(c for c, t in canonical_table(kind).columns.items() if t == "TIMESTAMP")
 
 
 def real_data_dir() -> Path:
@@ -265,7 +240,7 @@ class SourceMapping(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> SourceMapping:
-        problems = _mapping_problems(self)
+        problems = mapping_problems(self)
         if problems:
             raise MappingProblems(problems)
         return self
@@ -308,169 +283,6 @@ class SourceMapping(_Strict):
         }
 
 
-Problems = list[tuple[tuple[str | int, ...], str]]
-
-
-def _mapping_problems(m: SourceMapping) -> Problems:
-    """Every inconsistency between the mapping's sections and its kind, with its location."""
-    table = m.table
-    allowed = mappable_columns(m.kind)
-    problems: Problems = []
-    for section, names in (("columns", m.columns), ("constants", m.constants)):
-        for name in names:
-            if name not in allowed:
-                problems.append(
-                    (
-                        (section, name),
-                        f"'{name}' is not a canonical {m.kind} column; "
-                        f"use one of {', '.join(allowed)}",
-                    )
-                )
-    if "status" in m.constants:
-        problems.append((("constants", "status"), "status cannot be a constant; use status_from"))
-    problems += _id_and_status_problems(m, table)
-    problems += _join_problems(m)
-    problems += _due_rule_problems(m)
-    for i, fmt in enumerate(m.timestamps.formats):
-        if fmt not in TIMESTAMP_TOKENS and "%" not in fmt:
-            problems.append(
-                (
-                    ("timestamps", "formats", i),
-                    f"'{fmt}' is neither a strptime format (like %Y-%m-%d) nor one of "
-                    f"{', '.join(sorted(TIMESTAMP_TOKENS))}",
-                )
-            )
-    if m.format != "json" and m.json_options.records:
-        problems.append((("json",), "json options apply only with format: json"))
-    return problems
-
-
-def _repeated_status_words(m: SourceMapping) -> Problems:
-    """Status keys that are one word: staging matches them ignoring case and surrounding
-    spaces, so both would match every row with that word."""
-    problems: Problems = []
-    seen: dict[str, str] = {}
-    for raw in m.statuses:
-        first = seen.setdefault(raw.strip().lower(), raw)
-        if first != raw:
-            problems.append(
-                (
-                    ("statuses", raw),
-                    f"'{raw}' is the same status word as '{first}' (case and surrounding "
-                    "spaces are ignored); keep one of them",
-                )
-            )
-    return problems
-
-
-def _id_and_status_problems(m: SourceMapping, table: CanonicalTable) -> Problems:
-    problems: Problems = []
-    if m.id_from is not None and table.id_column in m.columns:
-        problems.append(
-            (("id_from",), f"map {table.id_column} in columns or derive it with id_from, not both")
-        )
-    for required in table.required:
-        satisfied = (
-            required in m.columns
-            or required in m.constants
-            or (required == table.id_column and bool(m.id_from))
-            or (required == "status" and m.status_from is not None)
-            or any(rule.target == required for rule in m.due_rules)
-        )
-        if not satisfied:
-            how = " (or id_from)" if required == table.id_column else ""
-            how = " (or status_from)" if required == "status" else how
-            problems.append(
-                (("columns",), f"columns must map '{required}'{how}; {m.kind} require it")
-            )
-    if "status" in m.columns and m.status_from is not None:
-        problems.append((("status_from",), "map status in columns or use status_from, not both"))
-    if "status" in m.columns and not m.statuses:
-        problems.append((("statuses",), "list every raw status word under statuses"))
-    vocabulary = ", ".join(table.statuses)
-    problems += _repeated_status_words(m)
-    for raw, canonical in m.statuses.items():
-        if canonical not in table.statuses:
-            problems.append(
-                (
-                    ("statuses", raw),
-                    f"'{canonical}' is not a {m.kind} status; use one of {vocabulary}",
-                )
-            )
-    stamps = timestamp_columns(m.kind)
-    for i, rule in enumerate(m.status_from or []):
-        if rule.status not in table.statuses:
-            problems.append(
-                (
-                    ("status_from", i, "status"),
-                    f"'{rule.status}' is not a {m.kind} status; use one of {vocabulary}",
-                )
-            )
-        if rule.when is not None and rule.when not in stamps:
-            problems.append(
-                (
-                    ("status_from", i, "when"),
-                    f"'{rule.when}' is not a {m.kind} timestamp "
-                    f"column; use one of {', '.join(stamps)}",
-                )
-            )
-    return problems
-
-
-def _join_problems(m: SourceMapping) -> Problems:
-    problems: Problems = []
-    names = [j.name for j in m.joins]
-    for i, join in enumerate(m.joins):
-        if names.count(join.name) > 1:
-            problems.append((("joins", i, "name"), f"join name '{join.name}' is used twice"))
-    for column, raw in m.columns.items():
-        referenced, field = m.split_reference(raw)
-        if referenced is None or referenced.aggregate is None:
-            continue
-        if field not in referenced.aggregate:
-            problems.append(
-                (
-                    ("columns", column),
-                    f"'{raw}': join '{referenced.name}' aggregates only "
-                    f"{', '.join(referenced.aggregate) or 'nothing'}; name one of them",
-                )
-            )
-    return problems
-
-
-def _due_rule_problems(m: SourceMapping) -> Problems:
-    problems: Problems = []
-    stamps = timestamp_columns(m.kind)
-    allowed = mappable_columns(m.kind)
-    for i, rule in enumerate(m.due_rules):
-        for key in ("target", "start"):
-            value = getattr(rule, key)
-            if value not in stamps:
-                problems.append(
-                    (
-                        ("due_rules", i, key),
-                        f"'{value}' is not a {m.kind} timestamp column; "
-                        f"use one of {', '.join(stamps)}",
-                    )
-                )
-        if rule.key not in allowed:
-            problems.append(
-                (
-                    ("due_rules", i, "key"),
-                    f"'{rule.key}' is not a canonical {m.kind} column; "
-                    f"use one of {', '.join(allowed)}",
-                )
-            )
-        if rule.target in m.columns or rule.target in m.constants:
-            problems.append(
-                (
-                    ("due_rules", i, "target"),
-                    f"'{rule.target}' is mapped in columns too; derive it or map it, not both",
-                )
-            )
-    return problems
-
-
 def column_coverage(mapping: SourceMapping) -> dict[str, bool]:
     """Every canonical column of the mapping's kind: True when the source fills it."""
     filled = set(mapping.columns) | set(mapping.constants) | {"source", "source_file", "source_row"}
@@ -484,91 +296,3 @@ def column_coverage(mapping: SourceMapping) -> dict[str, bool]:
     if mapping.district_from_zip is not None and "zip" in filled:
         filled.add("council_district")
     return {column: column in filled for column in mapping.table.columns}
-
-
-class MappingError(Exception):
-    """A mapping file that cannot be used; the message names the file and what to fix."""
-
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.problems = problems if problems is not None else message.splitlines()
-
-
-def mapping_path(source: str) -> Path:
-    """Path of the mapping file for a source name."""
-    return SOURCES_DIR / f"{source}.yml"
-
-
-def load_mapping(path: Path) -> SourceMapping:
-    """Read and validate one mapping file; raise MappingError with file and line on problems."""
-    yaml = YAML(typ="rt")
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise MappingError(f"{path}: no such mapping file") from exc
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise MappingError(f"{path}{line}: invalid YAML: {_yaml_problem(exc)}") from exc
-    try:
-        return SourceMapping.model_validate(data)
-    except ValidationError as exc:
-        lines = [line for err in exc.errors() for line in _error_lines(path, data, err)]
-        raise MappingError("\n".join(lines), lines) from exc
-
-
-def _yaml_problem(exc: YAMLError) -> str:
-    """ruamel's complaint in one line: the problem, where its construct started, what to do."""
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-    if context and start is not None:
-        problem += f" ({context} that starts on line {start.line + 1})"
-    fix = "check indentation, colons, quotes and brackets on this line or the one above"
-    return f"{problem}; {fix}"
-
-
-def _error_lines(path: Path, data: object, err: Any) -> list[str]:
-    """One 'file:line: problem' per pydantic error, expanding MappingProblems."""
-    cause = (err.get("ctx") or {}).get("error")
-    if isinstance(cause, MappingProblems):
-        return [
-            f"{path}{_line_of(data, (*err['loc'], *loc))}: {message}"
-            for loc, message in cause.problems
-        ]
-    return [f"{path}{_line_of(data, err['loc'])}: {_describe(err)}"]
-
-
-def load_source(source: str) -> SourceMapping:
-    """Load the mapping of a named source from pipelines/sources/."""
-    return load_mapping(mapping_path(source))
-
-
-def available_sources() -> list[str]:
-    """Names of every mapping shipped in pipelines/sources/."""
-    return sorted(p.stem for p in SOURCES_DIR.glob("*.yml"))
-
-
-def _describe(err: Any) -> str:
-    loc = ".".join(str(p) for p in err["loc"])
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        return f"unknown key '{loc}'; remove it or check its spelling"
-    return f"{loc}: {msg}" if loc else msg
-
-
-def _line_of(data: object, loc: tuple[object, ...]) -> str:
-    """Best line for a pydantic error location in ruamel's round-trip data ('' if unknown)."""
-    line: int | None = None
-    node = data
-    for key in loc:
-        lc = getattr(node, "lc", None)
-        if lc is None:
-            break
-        try:
-            line = (lc.key(key) if isinstance(key, str) else lc.item(key))[0] + 1
-            node = node[key]  # type: ignore[index]
-        except (KeyError, IndexError, TypeError):
-            break
-    if line is None and getattr(data, "lc", None) is not None:
-        line = data.lc.line + 1  # type: ignore[attr-defined]
-    return f":{line}" if line is not None else ""

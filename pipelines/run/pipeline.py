@@ -24,12 +24,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest import extract
-from pipelines.ingest.mapping import (
-    SourceMapping,
-    available_sources,
-    load_source,
-    mapping_path,
-)
+from pipelines.ingest.mapping import SourceMapping
+from pipelines.ingest.mapping_files import available_sources, load_source, mapping_path
 from pipelines.ingest.provenance import (
     StepClock,
     known_hashes,

@@ -11,9 +11,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest import extract
-from pipelines.ingest.mapping import (
-    SourceMapping,
-)
+from pipelines.ingest.mapping import SourceMapping
 from pipelines.ingest.merge import MergeCounts, MergeError, merge_staged, quote
 from pipelines.ingest.provenance import (
     FileLoad,

@@ -1,0 +1,103 @@
+"""Mapping files on disk: where a source's mapping is, reading it, errors with their lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import (
+    ValidationError,
+)
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from pipelines.ingest.mapping import MappingProblems, SourceMapping
+from pipelines.warehouse.layout import SOURCES_DIR
+
+
+class MappingError(Exception):
+    """A mapping file that cannot be used; the message names the file and what to fix."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems if problems is not None else message.splitlines()
+
+
+def mapping_path(source: str) -> Path:
+    """Path of the mapping file for a source name."""
+    return SOURCES_DIR / f"{source}.yml"
+
+
+def load_mapping(path: Path) -> SourceMapping:
+    """Read and validate one mapping file; raise MappingError with file and line on problems."""
+    yaml = YAML(typ="rt")
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise MappingError(f"{path}: no such mapping file") from exc
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise MappingError(f"{path}{line}: invalid YAML: {_yaml_problem(exc)}") from exc
+    try:
+        return SourceMapping.model_validate(data)
+    except ValidationError as exc:
+        lines = [line for err in exc.errors() for line in _error_lines(path, data, err)]
+        raise MappingError("\n".join(lines), lines) from exc
+
+
+def _yaml_problem(exc: YAMLError) -> str:
+    """ruamel's complaint in one line: the problem, where its construct started, what to do."""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and start is not None:
+        problem += f" ({context} that starts on line {start.line + 1})"
+    fix = "check indentation, colons, quotes and brackets on this line or the one above"
+    return f"{problem}; {fix}"
+
+
+def _error_lines(path: Path, data: object, err: Any) -> list[str]:
+    """One 'file:line: problem' per pydantic error, expanding MappingProblems."""
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, MappingProblems):
+        return [
+            f"{path}{_line_of(data, (*err['loc'], *loc))}: {message}"
+            for loc, message in cause.problems
+        ]
+    return [f"{path}{_line_of(data, err['loc'])}: {_describe(err)}"]
+
+
+def load_source(source: str) -> SourceMapping:
+    """Load the mapping of a named source from pipelines/sources/."""
+    return load_mapping(mapping_path(source))
+
+
+def available_sources() -> list[str]:
+    """Names of every mapping shipped in pipelines/sources/."""
+    return sorted(p.stem for p in SOURCES_DIR.glob("*.yml"))
+
+
+def _describe(err: Any) -> str:
+    loc = ".".join(str(p) for p in err["loc"])
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        return f"unknown key '{loc}'; remove it or check its spelling"
+    return f"{loc}: {msg}" if loc else msg
+
+
+def _line_of(data: object, loc: tuple[object, ...]) -> str:
+    """Best line for a pydantic error location in ruamel's round-trip data ('' if unknown)."""
+    line: int | None = None
+    node = data
+    for key in loc:
+        lc = getattr(node, "lc", None)
+        if lc is None:
+            break
+        try:
+            line = (lc.key(key) if isinstance(key, str) else lc.item(key))[0] + 1
+            node = node[key]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            break
+    if line is None and getattr(data, "lc", None) is not None:
+        line = data.lc.line + 1  # type: ignore[attr-defined]
+    return f":{line}" if line is not None else ""
