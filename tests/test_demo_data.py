@@ -11,12 +11,8 @@ import duckdb
 import pytest
 
 from pipelines.demo.catalog import ZIP_AREAS
-from pipelines.demo.service_requests import (
-    COLUMNS,
-    CROSSWALK_FILE,
-    generate_311,
-    load_zip_districts,
-)
+from pipelines.demo.common import CROSSWALK_FILE, load_zip_districts
+from pipelines.demo.service_requests import COLUMNS, generate_311
 
 ROWS = 20_000
 

@@ -7,9 +7,9 @@ from collections import Counter
 from itertools import pairwise
 
 from pipelines.catalog.model import FACTORS, Service, ServicesFile
+from pipelines.config.hints import Locator, did_you_mean
 from pipelines.config.issues import Issue
 from pipelines.config.yaml_lines import Loc
-from pipelines.metrics.rules import Locator, did_you_mean
 
 _ZERO_TO_ONE = ("survey", "life_safety", "equity", "time_tax", "resources", "spillover")
 _QUARTER_START_MONTHS = (1, 4, 7, 10)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.demo.catalog import LAT_MAX, LAT_MIN, LON_MAX, LON_MIN, STREETS, ZIP_AREAS
-from pipelines.demo.service_requests import CROSSWALK_FILE, load_zip_districts
+from pipelines.demo.common import CROSSWALK_FILE, load_zip_districts
 
 DAY = 86_400
 LOCAL_TIMEZONE = "America/New_York"

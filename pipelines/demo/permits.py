@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.demo.catalog import HOUR_VOLUME
+from pipelines.demo.common import DEFAULT_END, DEFAULT_SEED, DEFAULT_START, chunk_days, silent
 from pipelines.demo.li_catalog import (
     APPLICANT_TYPES,
     APPLICANT_WEIGHTS,
@@ -84,13 +85,6 @@ from pipelines.demo.li_common import (
     waking_hours,
     write_chunked_csv,
     year_sequence,
-)
-from pipelines.demo.service_requests import (
-    DEFAULT_END,
-    DEFAULT_SEED,
-    DEFAULT_START,
-    chunk_days,
-    silent,
 )
 
 DEFAULT_PERMIT_ROWS = 60_000

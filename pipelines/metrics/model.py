@@ -152,3 +152,15 @@ class MetricsConfig(BaseModel):
     def min_count(self, metric: Metric) -> int:
         """The metric's minimum observation count, or the default."""
         return metric.min_count if metric.min_count is not None else self.defaults.min_count
+
+
+def as_of_columns(metric: Metric) -> list[str]:
+    """Columns the metric's conditions compare with the as-of time (ratio parts excluded)."""
+    conditions = [*metric.filter, *(metric.numerator or []), *(metric.denominator or [])]
+    columns: list[str] = []
+    while conditions:
+        condition = conditions.pop()
+        if condition.value == AS_OF and condition.column:
+            columns.append(condition.column)
+        conditions += condition.any_of or []
+    return sorted(set(columns))

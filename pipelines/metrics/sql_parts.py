@@ -13,7 +13,10 @@ from textwrap import indent
 from typing import Any
 
 from pipelines.metrics.model import AS_OF, Condition, MetricsConfig
-from pipelines.metrics.periods import GRAIN_STEP, period_start_sql
+from pipelines.metrics.periods import (
+    GRAIN_STEP,
+    period_start_sql,
+)
 
 SQL_OPS = {"=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
@@ -221,3 +224,9 @@ def with_ctes(ctes: Sequence[tuple[str, str]], final: str) -> str:
     """``WITH name AS (body), ... final``."""
     parts = [f"{name} AS (\n{indent(body, '    ')}\n)" for name, body in ctes]
     return "WITH " + ",\n".join(parts) + "\n" + final
+
+
+KEY_COLUMNS = ("grain", "period_start", "dimension", "dimension_value")
+
+
+CORE_KEYS = ", ".join(KEY_COLUMNS)

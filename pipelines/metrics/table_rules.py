@@ -6,9 +6,9 @@ import itertools
 import re
 from collections.abc import Sequence
 
+from pipelines.config.hints import Locator, did_you_mean
 from pipelines.config.issues import Issue
 from pipelines.config.yaml_lines import Loc
-from pipelines.metrics.hints import Locator, did_you_mean
 from pipelines.metrics.model import Defaults, Metric
 from pipelines.metrics.tables import AGE_DIMENSION, ALL_DIMENSIONS, METRIC_TABLES, MetricTable
 

@@ -1,4 +1,4 @@
-"""Locating an issue in metrics.yml and suggesting the nearest valid word."""
+"""Locating an issue in a configuration file and suggesting the nearest valid word."""
 
 from __future__ import annotations
 
