@@ -12,7 +12,8 @@ from typing import Any
 import duckdb
 import streamlit as st
 
-from dashboard import data, site
+from dashboard import site
+from dashboard.queries import freshness, reader
 
 _PAGES_DIR = Path(__file__).resolve().parent / "views"
 
@@ -21,7 +22,7 @@ DEMO_NOTICE = "Demo data: generated Philadelphia-style extract, not real city re
 
 def _missing_warehouse_message() -> str:
     return (
-        f"No published warehouse at `{data.expected_warehouse_path()}`. "
+        f"No published warehouse at `{reader.expected_warehouse_path()}`. "
         "Run `citystat run` to load your extracts (or `make demo` for generated demo data), "
         "or point the environment variable CITYSTAT_WAREHOUSE at an existing warehouse file."
     )
@@ -72,7 +73,7 @@ def main() -> None:
     page = st.navigation(_public_pages() if public else _internal_pages())
     if public:
         st.caption(PUBLIC_NOTICE)
-    warehouse = data.pin_warehouse()
+    warehouse = reader.pin_warehouse()
     if warehouse is None:
         # The public site never shows server paths.
         st.error(PUBLIC_UNAVAILABLE if public else _missing_warehouse_message())
@@ -81,7 +82,7 @@ def main() -> None:
         page.run()
         return
     try:
-        run = data.published_run(warehouse)
+        run = freshness.published_run(warehouse)
         if run is None:
             st.warning(
                 f"The warehouse `{warehouse.path}` has no published run yet. "

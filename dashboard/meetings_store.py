@@ -177,7 +177,7 @@ def create_meeting(
     values: pd.DataFrame,
     provenance: Provenance,
 ) -> int:
-    """Record a meeting and freeze its packet (``dashboard.data.packet_source``'s frames).
+    """Record a meeting and freeze its packet (``packet_source``'s frames).
 
     ``definitions`` has metric_id, label, description, methodology, department, owner,
     cohort_service, unit, direction, public; ``values`` has metric_id, period_label,

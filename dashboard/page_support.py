@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
 from dashboard.presentation import default_grain, grain_label, order_grains
+from dashboard.queries import metric_info, reader
 
 SERVICE_TABLES = [
     "services",
@@ -42,7 +42,7 @@ def choose_from_url(
 
 
 def pick_metric_and_grain(
-    warehouse: data.Warehouse, catalog: pd.DataFrame, metric_key: str, grain_key: str
+    warehouse: reader.Warehouse, catalog: pd.DataFrame, metric_key: str, grain_key: str
 ) -> tuple[str, str]:
     """Metric picker and grain switch, seeded from the URL and written back to it.
 
@@ -59,7 +59,7 @@ def pick_metric_and_grain(
         on_change=remember_in_url,
         args=(metric_key, "metric"),
     )
-    grains = order_grains(data.available_grains(warehouse, metric_id))
+    grains = order_grains(metric_info.available_grains(warehouse, metric_id))
     if not grains:
         st.warning("This metric has no computed values yet. Run `citystat run` to compute them.")
         st.stop()
@@ -78,9 +78,9 @@ def pick_metric_and_grain(
     return str(metric_id), str(grain)
 
 
-def require_service_tables(warehouse: data.Warehouse) -> None:
+def require_service_tables(warehouse: reader.Warehouse) -> None:
     """Stop the page with a clear message when the warehouse predates the service tables."""
-    missing = data.missing_tables(warehouse, SERVICE_TABLES)
+    missing = metric_info.missing_tables(warehouse, SERVICE_TABLES)
     if missing:
         st.warning(
             f"This warehouse has no service catalog or leadership index yet (missing: "

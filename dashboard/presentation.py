@@ -271,7 +271,7 @@ SCORECARD_COLUMNS = ("Metric", "Period", "Value", "Target", "Status", "Change", 
 
 
 def scorecard_table(board: pd.DataFrame, grain: str) -> pd.DataFrame:
-    """Display rows for scorecard metrics (one per metric) from `dashboard.data.scorecard`."""
+    """Display rows for scorecard metrics (one per metric) from ``scorecard``."""
     changes = [
         describe_change(value, prior, unit, direction).text
         for value, prior, unit, direction in zip(
@@ -346,7 +346,7 @@ def accounting_problems(files: pd.DataFrame) -> list[str]:
 
 
 def file_accounting_table(files: pd.DataFrame) -> pd.DataFrame:
-    """Display rows for per-file row accounting from `dashboard.data.file_accounting`."""
+    """Display rows for per-file row accounting from ``file_accounting``."""
     return pd.DataFrame(
         {
             "Source": files["source"].astype(str).tolist(),
@@ -369,7 +369,7 @@ def file_accounting_table(files: pd.DataFrame) -> pd.DataFrame:
 
 
 def validation_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Display rows for expectation outcomes from `dashboard.data.validation_results`."""
+    """Display rows for expectation outcomes from ``validation_results``."""
     return pd.DataFrame(
         {
             "Source": results["source"].astype(str).tolist(),
@@ -429,7 +429,7 @@ def _text(value: object) -> str:
 
 
 def catalog_table(catalog: pd.DataFrame) -> pd.DataFrame:
-    """Display rows for the service catalog from `dashboard.data.service_catalog`."""
+    """Display rows for the service catalog from ``service_catalog``."""
     return pd.DataFrame(
         {
             "Service": catalog["service"].astype(str).tolist(),
@@ -520,7 +520,7 @@ def factor_detail_table(factors: pd.DataFrame, service: str) -> pd.DataFrame:
 def index_table(
     index: pd.DataFrame, name_column: str, links: list[str] | None = None
 ) -> pd.DataFrame:
-    """Display rows for leadership index values from `dashboard.data.leadership_latest`."""
+    """Display rows for leadership index values from ``leadership_latest``."""
     table = pd.DataFrame(
         {
             name_column: index["scope_name"].astype(str).tolist(),
@@ -608,7 +608,7 @@ def short_hash(sha256: object) -> str:
 
 
 def freshness_table(loads: pd.DataFrame) -> pd.DataFrame:
-    """Display rows for each source's latest loaded file from `dashboard.data.latest_loads`."""
+    """Display rows for each source's latest loaded file from ``latest_loads``."""
     return pd.DataFrame(
         {
             "Source": loads["source"].astype(str).tolist(),

@@ -326,7 +326,7 @@ def test_a_published_version_is_read_through_one_held_connection_a_plain_file_is
     (opening the file cost more than the queries); a plain file may be rewritten in place."""
     import streamlit as st
 
-    from dashboard import data
+    from dashboard.queries import freshness, reader
 
     version = tmp_path / "versions" / "citystat-20250401T000000.000000Z-aaaaaa.duckdb"
     version.parent.mkdir()
@@ -339,11 +339,11 @@ def test_a_published_version_is_read_through_one_held_connection_a_plain_file_is
         monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(path))
         st.cache_data.clear()
         st.cache_resource.clear()
-        warehouse = data.resolve_warehouse()
+        warehouse = reader.resolve_warehouse()
         assert warehouse is not None
         for _ in range(2):
             st.cache_data.clear()
-            assert data.published_run(warehouse) is not None
+            assert freshness.published_run(warehouse) is not None
         # A read-write open in this process conflicts only with a connection still held.
         if held:
             with pytest.raises(duckdb.ConnectionException):

@@ -244,7 +244,7 @@ def test_a_trend_with_a_null_period_stays_a_sparkline() -> None:
     """A NULL inside a DuckDB list arrives masked; Arrow can't mix it with lists."""
     import numpy as np
 
-    from dashboard.data import sparkline_values
+    from dashboard.queries.scorecard import sparkline_values
 
     masked = np.ma.masked_array([1.0, 2.0, 3.0], mask=[False, True, False])
     assert sparkline_values(masked) == [1.0, None, 3.0]

@@ -12,8 +12,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dashboard import data
 from dashboard import meetings_store as store
+from dashboard.queries import metric_info, packets, reader
 from tests.dashboard_fixture import build_fixture_warehouse
 
 STREETS = "Streets Department"
@@ -22,10 +22,10 @@ MEDIAN = "street_defect_median_days"
 
 
 @pytest.fixture
-def warehouse(tmp_path: Path) -> data.Warehouse:
+def warehouse(tmp_path: Path) -> reader.Warehouse:
     path = tmp_path / "wh.duckdb"
     build_fixture_warehouse(path)
-    return data.Warehouse(path=str(path), version=f"{path.name}@{path.stat().st_mtime_ns}")
+    return reader.Warehouse(path=str(path), version=f"{path.name}@{path.stat().st_mtime_ns}")
 
 
 @pytest.fixture
@@ -37,13 +37,15 @@ def con(tmp_path: Path) -> Iterator[sqlite3.Connection]:
 
 def _meeting(
     con: sqlite3.Connection,
-    wh: data.Warehouse,
+    wh: reader.Warehouse,
     when: date,
     kind: str = "department",
     name: str = STREETS,
     grain: str = "month",
 ) -> int:
-    definitions, values = data.packet_source(wh, data.scope_metric_ids(wh, kind, name), grain)
+    definitions, values = packets.packet_source(
+        wh, metric_info.scope_metric_ids(wh, kind, name), grain
+    )
     provenance = store.Provenance("run-2025-04-15", None, wh.path)
     return store.create_meeting(
         con, store.MeetingSpec(when, kind, name, grain), definitions, values, provenance
@@ -75,7 +77,7 @@ def test_the_path_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_creating_a_meeting_freezes_definitions_and_values(
-    con: sqlite3.Connection, warehouse: data.Warehouse
+    con: sqlite3.Connection, warehouse: reader.Warehouse
 ) -> None:
     meeting_id = _meeting(con, warehouse, date(2025, 4, 20))
     metrics = store.frozen_metrics(con, meeting_id)
@@ -92,7 +94,7 @@ def test_creating_a_meeting_freezes_definitions_and_values(
 
 
 def test_the_packet_survives_the_warehouse_being_rebuilt(
-    con: sqlite3.Connection, warehouse: data.Warehouse
+    con: sqlite3.Connection, warehouse: reader.Warehouse
 ) -> None:
     meeting_id = _meeting(con, warehouse, date(2025, 4, 20))
     before = store.load_packet(con, meeting_id)
@@ -108,10 +110,10 @@ def test_the_packet_survives_the_warehouse_being_rebuilt(
 
 
 def test_a_cohort_meeting_reviews_the_metrics_of_its_services(
-    con: sqlite3.Connection, warehouse: data.Warehouse
+    con: sqlite3.Connection, warehouse: reader.Warehouse
 ) -> None:
     # Cohort 1 holds Library cards (no metrics) and Street defects (two metrics); by quarter.
-    cohort = data.cohort_labels(warehouse)[0]
+    cohort = metric_info.cohort_labels(warehouse)[0]
     assert cohort == "Cohort 1 · Apr–Jun 2025"
     meeting_id = _meeting(con, warehouse, date(2025, 4, 20), "cohort", cohort, "quarter")
     values = store.frozen_values(con, meeting_id)
@@ -122,7 +124,7 @@ def test_a_cohort_meeting_reviews_the_metrics_of_its_services(
 
 
 def test_a_meeting_without_metrics_is_refused(
-    con: sqlite3.Connection, warehouse: data.Warehouse
+    con: sqlite3.Connection, warehouse: reader.Warehouse
 ) -> None:
     with pytest.raises(store.MeetingError, match="no metrics to review"):
         _meeting(con, warehouse, date(2025, 4, 20), name="Free Library of Philadelphia")
@@ -130,7 +132,7 @@ def test_a_meeting_without_metrics_is_refused(
 
 
 def test_commentary_is_per_metric_and_period_and_can_be_rewritten(
-    con: sqlite3.Connection, warehouse: data.Warehouse
+    con: sqlite3.Connection, warehouse: reader.Warehouse
 ) -> None:
     meeting_id = _meeting(con, warehouse, date(2025, 4, 20))
     store.save_commentary(
@@ -161,7 +163,7 @@ def test_commentary_is_per_metric_and_period_and_can_be_rewritten(
 )
 def test_commentary_on_something_the_packet_lacks_is_refused(
     con: sqlite3.Connection,
-    warehouse: data.Warehouse,
+    warehouse: reader.Warehouse,
     metric_id: str,
     period: str,
     texts: dict[str, str],
@@ -173,7 +175,7 @@ def test_commentary_on_something_the_packet_lacks_is_refused(
 
 
 def test_an_action_needs_a_description_an_owner_and_a_packet_metric(
-    con: sqlite3.Connection, warehouse: data.Warehouse
+    con: sqlite3.Connection, warehouse: reader.Warehouse
 ) -> None:
     meeting_id = _meeting(con, warehouse, date(2025, 4, 20))
     due = date(2025, 5, 1)
@@ -188,7 +190,7 @@ def test_an_action_needs_a_description_an_owner_and_a_packet_metric(
 
 
 def test_open_items_carry_over_meeting_to_meeting_until_closed(
-    con: sqlite3.Connection, warehouse: data.Warehouse
+    con: sqlite3.Connection, warehouse: reader.Warehouse
 ) -> None:
     # April: three items. Patch (due 1 May) and Survey (due 1 July) stay open; Crew is done on
     # 25 April, before May's meeting.
@@ -227,7 +229,7 @@ def test_open_items_carry_over_meeting_to_meeting_until_closed(
 
 
 def test_open_actions_of_a_department_flag_overdue_against_today(
-    con: sqlite3.Connection, warehouse: data.Warehouse
+    con: sqlite3.Connection, warehouse: reader.Warehouse
 ) -> None:
     april = _meeting(con, warehouse, date(2025, 4, 20))
     store.add_action(con, april, ON_TIME, "Patch faster", "Highways", date(2025, 5, 1))

@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data, site
 from dashboard import meetings_store as store
+from dashboard import site
+from dashboard.queries import packets, reader
 from pipelines.metrics import compute_metrics, load_metrics
 from pipelines.warehouse.layout import PROJECT_ROOT
 from tests.dashboard_fixture import (
@@ -46,8 +47,8 @@ def site_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("public")
     warehouse = folder / "wh.duckdb"
     build_fixture_warehouse(warehouse)
-    wh = data.Warehouse(str(warehouse), f"{warehouse.name}@{warehouse.stat().st_mtime_ns}")
-    definitions, values = data.packet_source(wh, ["street_defect_on_time"], "month")
+    wh = reader.Warehouse(str(warehouse), f"{warehouse.name}@{warehouse.stat().st_mtime_ns}")
+    definitions, values = packets.packet_source(wh, ["street_defect_on_time"], "month")
     con = store.connect(folder / "meetings.sqlite")
     spec = store.MeetingSpec(
         date(2025, 4, 20), "department", "Streets Department", "month", MEETING_TITLE

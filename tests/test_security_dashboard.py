@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data
+from dashboard.queries import reader
 from tests.dashboard_fixture import build_fixture_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +81,7 @@ def test_injection_strings_in_the_url_are_refused_as_unknown_values(
 def test_the_dashboard_connection_cannot_write_the_warehouse(warehouse: Path) -> None:
     version = f"{warehouse.name}@{warehouse.stat().st_mtime_ns}"
     with pytest.raises(duckdb.Error, match="read-only"):
-        data._query(str(warehouse), version, "DELETE FROM metric_values", {})
+        reader._query(str(warehouse), version, "DELETE FROM metric_values", {})
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM metric_values").fetchone()[0] > 0
 

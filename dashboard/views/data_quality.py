@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data
 from dashboard.presentation import (
     MISSING,
     accounting_problems,
@@ -14,14 +13,15 @@ from dashboard.presentation import (
     format_timestamp,
     validation_table,
 )
+from dashboard.queries import freshness, reader
 
 st.title("Data quality")
-warehouse = data.current_warehouse()
+warehouse = reader.current_warehouse()
 if warehouse is None:
     st.stop()
 
-run = data.published_run(warehouse)
-runs = data.recent_runs(warehouse)
+run = freshness.published_run(warehouse)
+runs = freshness.recent_runs(warehouse)
 if run is None:
     st.warning("No run has been published yet. Run `citystat run` (or `make demo`).")
     st.stop()
@@ -48,7 +48,7 @@ if not newer.empty:
     )
 
 st.subheader("Rows per file")
-files = data.file_accounting(warehouse, str(run["run_id"]))
+files = freshness.file_accounting(warehouse, str(run["run_id"]))
 if files.empty:
     st.info("This run recorded no loaded files.")
 else:
@@ -69,7 +69,7 @@ else:
     st.dataframe(file_accounting_table(files), hide_index=True, width="stretch")
 
 st.subheader("Validation results")
-results = data.validation_results(warehouse, str(run["run_id"]))
+results = freshness.validation_results(warehouse, str(run["run_id"]))
 if results.empty:
     st.info("This run recorded no validation results.")
 else:
@@ -82,7 +82,7 @@ else:
     st.dataframe(validation_table(results), hide_index=True, width="stretch")
 
 st.subheader("Quarantined rows by rule")
-quarantine = data.quarantine_counts(warehouse, str(run["run_id"]))
+quarantine = freshness.quarantine_counts(warehouse, str(run["run_id"]))
 if quarantine.empty:
     st.info("No rows were quarantined in this run.")
 else:

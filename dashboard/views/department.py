@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
 from dashboard import meetings_store as store
 from dashboard.page_support import choose_from_url, remember_in_url, require_service_tables
 from dashboard.presentation import (
@@ -23,16 +22,17 @@ from dashboard.presentation import (
     status_label,
     style_status_column,
 )
+from dashboard.queries import freshness, metric_info, reader, scorecard, services
 
 DEPARTMENT_KEY = "department_page_department"
 
 st.title("Department view")
-warehouse = data.current_warehouse()
+warehouse = reader.current_warehouse()
 if warehouse is None:
     st.stop()
 require_service_tables(warehouse)
 
-names = data.all_departments(warehouse)
+names = metric_info.all_departments(warehouse)
 if not names:
     st.warning("The warehouse names no departments yet. Run `citystat run`.")
     st.stop()
@@ -46,7 +46,7 @@ department = pick_col.selectbox(
     args=(DEPARTMENT_KEY, "department"),
 )
 st.query_params["department"] = department
-grains = order_grains(data.available_grains(warehouse))
+grains = order_grains(metric_info.available_grains(warehouse))
 grain = grain_col.radio(
     "Period",
     grains or ["month"],
@@ -57,7 +57,7 @@ grain = grain_col.radio(
 )
 
 st.header(department)
-index = data.leadership_latest(warehouse, "department", grain, name=department)
+index = scorecard.leadership_latest(warehouse, "department", grain, name=department)
 if index.empty or format_score(index.iloc[0]["index_value"]) == MISSING:
     st.caption(
         f"No index for {department}: none of its metrics has a target with enough data in the "
@@ -77,7 +77,7 @@ else:
     tiles[3].metric(status_label("off_track"), int(row["off_track"]))
 
 st.subheader("Metrics")
-board = data.scorecard(warehouse, grain, department)
+board = scorecard.scorecard(warehouse, grain, department)
 if board.empty:
     st.info(f"{department} owns no metrics at the {grain_label(grain).lower()} grain.")
 else:
@@ -127,7 +127,7 @@ else:
         )
 
 st.subheader("Services")
-catalog = data.service_catalog(warehouse)
+catalog = services.service_catalog(warehouse)
 own = catalog[catalog["department"] == department]
 if own.empty:
     st.info(f"services.yml lists no service delivered by {department}.")
@@ -135,13 +135,13 @@ else:
     st.dataframe(catalog_table(own), hide_index=True, width="stretch")
 
 st.subheader("Data freshness")
-run = data.published_run(warehouse)
+run = freshness.published_run(warehouse)
 if run is not None:
     st.caption(
         f"Data as of {format_timestamp(run['data_as_of'])} · last loaded "
         f"{format_timestamp(run['finished_at'])}"
     )
-loads = data.latest_loads(warehouse, department)
+loads = freshness.latest_loads(warehouse, department)
 if loads.empty:
     st.info(f"No loaded file feeds {department}'s metrics.")
 else:

@@ -5,25 +5,26 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data, site
+from dashboard import charts, site
 from dashboard.page_support import pick_metric_and_grain, require_service_tables
 from dashboard.presentation import (
     format_value,
     gap_table,
     grain_label,
 )
+from dashboard.queries import equity, reader
 
 METRIC_KEY = "equity_page_metric"
 GRAIN_KEY = "equity_page_grain"
 
 st.title("Equity")
-warehouse = data.current_warehouse()
+warehouse = reader.current_warehouse()
 if warehouse is None:
     st.stop()
 require_service_tables(warehouse)
 
 public = site.is_public()
-metrics = data.equity_metrics(warehouse, public_only=public).set_index("metric_id", drop=False)
+metrics = equity.equity_metrics(warehouse, public_only=public).set_index("metric_id", drop=False)
 metric_ids = [str(m) for m in metrics["metric_id"]]
 if not metric_ids:
     st.info("No metric is broken down by council district.")
@@ -33,7 +34,7 @@ metric_id, grain = pick_metric_and_grain(warehouse, metrics, METRIC_KEY, GRAIN_K
 label = str(metrics.at[metric_id, "label"])
 unit = str(metrics.at[metric_id, "unit"])
 st.caption(f"How it is computed: {metrics.at[metric_id, 'methodology']!s}")
-gaps = data.district_gaps(warehouse, metric_id, grain)
+gaps = equity.district_gaps(warehouse, metric_id, grain)
 if gaps.empty:
     st.info(f"No complete {grain_label(grain).lower()} has council-district values yet.")
     st.stop()
@@ -82,7 +83,7 @@ st.plotly_chart(
 st.subheader(f"Districts in {period}")
 table_col, map_col = st.columns([3, 2])
 table_col.dataframe(gap_table(latest, unit), hide_index=True, width="stretch")
-centroids = data.district_centroids(warehouse)
+centroids = equity.district_centroids(warehouse)
 with map_col:
     if centroids.empty:
         st.info("The data has no coordinates to place the districts on a map.")

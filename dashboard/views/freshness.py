@@ -6,7 +6,7 @@ from pathlib import PurePath
 
 import streamlit as st
 
-from dashboard import charts, data, site
+from dashboard import charts, site
 from dashboard.presentation import (
     RUN_STEP_ORDER,
     format_count,
@@ -14,13 +14,14 @@ from dashboard.presentation import (
     freshness_table,
     step_table,
 )
+from dashboard.queries import freshness, reader
 
 st.title("Data freshness")
-warehouse = data.current_warehouse()
+warehouse = reader.current_warehouse()
 if warehouse is None:
     st.stop()
 
-run = data.published_run(warehouse)
+run = freshness.published_run(warehouse)
 if run is None:
     st.warning("No run has been published yet. Run `citystat run` (or `make demo`).")
     st.stop()
@@ -30,7 +31,7 @@ st.caption(
 )
 
 st.subheader("Latest file per source")
-loads = data.latest_loads(warehouse)
+loads = freshness.latest_loads(warehouse)
 if site.is_public():
     # File names, never where they sit on the city's servers.
     loads = loads.assign(file=[PurePath(str(name)).name for name in loads["file"]])
@@ -47,7 +48,7 @@ else:
     st.dataframe(freshness_table(loads), hide_index=True, width="stretch")
 
 st.subheader("Where the time of the last runs went")
-steps = data.run_step_times(warehouse)
+steps = freshness.run_step_times(warehouse)
 if steps.empty:
     st.info("No run has recorded its steps yet.")
 else:

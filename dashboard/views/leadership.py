@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data
 from dashboard.page_support import require_service_tables
 from dashboard.presentation import (
     MISSING,
@@ -20,16 +19,17 @@ from dashboard.presentation import (
     status_label,
     style_status_column,
 )
+from dashboard.queries import metric_info, reader, scorecard
 
 MOVERS_SHOWN = 5
 
 st.title("Leadership overview")
-warehouse = data.current_warehouse()
+warehouse = reader.current_warehouse()
 if warehouse is None:
     st.stop()
 require_service_tables(warehouse)
 
-grains = order_grains(data.available_grains(warehouse))
+grains = order_grains(metric_info.available_grains(warehouse))
 if not grains:
     st.warning("The warehouse holds no metric values yet. Run `citystat run` to compute them.")
     st.stop()
@@ -42,7 +42,7 @@ grain = st.radio(
     key="leadership_grain",
 )
 
-city = data.leadership_latest(warehouse, "city", grain)
+city = scorecard.leadership_latest(warehouse, "city", grain)
 if city.empty:
     st.info(f"No complete {grain_label(grain).lower()} has an index yet.")
     st.stop()
@@ -68,14 +68,14 @@ st.caption(
 link_column = {"Open": st.column_config.LinkColumn("Open", display_text="Department view →")}
 
 st.subheader("By quarterly cohort")
-cohorts = data.leadership_latest(warehouse, "cohort", grain)
+cohorts = scorecard.leadership_latest(warehouse, "cohort", grain)
 if cohorts.empty:
     st.info("No cohort service has metrics with targets yet.")
 else:
     st.dataframe(index_table(cohorts, "Cohort"), hide_index=True, width="stretch")
 
 st.subheader("By department")
-by_department = data.leadership_latest(warehouse, "department", grain)
+by_department = scorecard.leadership_latest(warehouse, "department", grain)
 st.dataframe(
     index_table(
         by_department,
@@ -89,12 +89,12 @@ st.dataframe(
 
 st.subheader("By service")
 st.dataframe(
-    index_table(data.leadership_latest(warehouse, "cohort_service", grain), "Service"),
+    index_table(scorecard.leadership_latest(warehouse, "cohort_service", grain), "Service"),
     hide_index=True,
     width="stretch",
 )
 
-movers = data.metric_movers(warehouse, grain)
+movers = scorecard.metric_movers(warehouse, grain)
 details = {"Details": st.column_config.LinkColumn("Details", display_text="Open metric →")}
 st.subheader("Biggest improvements since the prior period")
 periods = (

@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, site
+from dashboard import charts, site
 from dashboard import meetings_store as store
 from dashboard.packet_export import packet_csv, packet_file_stem, packet_html, reviewed_periods
 from dashboard.page_support import choose_from_url, remember_in_url
@@ -24,6 +24,7 @@ from dashboard.presentation import (
     status_markdown,
     style_status_column,
 )
+from dashboard.queries import freshness, metric_info, packets, reader
 
 MEETING_KEY = "meetings_page_meeting"
 METRIC_KEY = "meetings_page_metric"
@@ -38,7 +39,7 @@ def _flash(message: str) -> None:
     st.rerun()
 
 
-def _schedule(con: sqlite3.Connection, warehouse: data.Warehouse | None) -> None:
+def _schedule(con: sqlite3.Connection, warehouse: reader.Warehouse | None) -> None:
     """The form that creates a meeting and freezes its packet from the warehouse."""
     if warehouse is None:
         st.info("A published warehouse is needed to freeze a new packet; run `citystat run`.")
@@ -51,9 +52,11 @@ def _schedule(con: sqlite3.Connection, warehouse: data.Warehouse | None) -> None
         key="meetings_new_kind",
     )
     names = (
-        data.all_departments(warehouse) if kind == "department" else data.cohort_labels(warehouse)
+        metric_info.all_departments(warehouse)
+        if kind == "department"
+        else metric_info.cohort_labels(warehouse)
     )
-    grains = order_grains(data.available_grains(warehouse))
+    grains = order_grains(metric_info.available_grains(warehouse))
     if not names or not grains:
         st.info(f"The warehouse has no {SCOPE_WORDS[kind].lower()} with metric values yet.")
         return
@@ -74,9 +77,9 @@ def _schedule(con: sqlite3.Connection, warehouse: data.Warehouse | None) -> None
         )
     if not submitted:
         return
-    metric_ids = data.scope_metric_ids(warehouse, kind, str(name))
-    definitions, values = data.packet_source(warehouse, metric_ids, str(grain))
-    run = data.published_run(warehouse)
+    metric_ids = metric_info.scope_metric_ids(warehouse, kind, str(name))
+    definitions, values = packets.packet_source(warehouse, metric_ids, str(grain))
+    run = freshness.published_run(warehouse)
     provenance = store.Provenance(
         run_id=None if run is None else str(run["run_id"]),
         data_as_of=None if run is None else run["data_as_of"],
@@ -324,7 +327,7 @@ def _agenda(con: sqlite3.Connection, packet: store.Packet) -> None:
 
 
 def _page(con: sqlite3.Connection) -> None:
-    warehouse = data.current_warehouse()
+    warehouse = reader.current_warehouse()
     meetings = store.list_meetings(con)
     with st.expander("Schedule a meeting", expanded=meetings.empty):
         _schedule(con, warehouse)

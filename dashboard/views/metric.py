@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, site
+from dashboard import charts, site
 from dashboard.page_support import pick_metric_and_grain
 from dashboard.presentation import (
     MISSING,
@@ -25,6 +25,7 @@ from dashboard.presentation import (
     status_markdown,
     style_status_column,
 )
+from dashboard.queries import freshness, metric_info, reader, trends
 
 METRIC_KEY = "metric_page_metric"
 GRAIN_KEY = "metric_page_grain"
@@ -53,10 +54,10 @@ def _headline(complete: pd.DataFrame, unit: str | None, direction: str | None) -
 
 
 def _districts(
-    warehouse: data.Warehouse, metric_id: str, grain: str, unit: str | None, period: str
+    warehouse: reader.Warehouse, metric_id: str, grain: str, unit: str | None, period: str
 ) -> None:
     """Each council district against the citywide value: bar chart and table."""
-    comparison = data.district_comparison(warehouse, metric_id, grain)
+    comparison = trends.district_comparison(warehouse, metric_id, grain)
     citywide = comparison[comparison["dimension"] == "citywide"]
     districts = comparison[comparison["dimension"] == "council_district"]
     st.subheader(f"Council districts, {period}")
@@ -82,14 +83,14 @@ def _districts(
 
 
 def _definition(
-    warehouse: data.Warehouse, definition: dict[str, Any], metric_id: str, grain: str
+    warehouse: reader.Warehouse, definition: dict[str, Any], metric_id: str, grain: str
 ) -> None:
     """Description, methodology and the metric's attributes from metric_definitions."""
     unit = definition["unit"]
     st.subheader("Definition and methodology")
     st.markdown(str(definition["description"] or ""))
     st.markdown(f"**How it is computed.** {definition['methodology'] or MISSING}")
-    targets = describe_targets(data.target_history(warehouse, metric_id, grain), unit)
+    targets = describe_targets(trends.target_history(warehouse, metric_id, grain), unit)
     st.markdown(
         "\n".join(
             [
@@ -105,10 +106,10 @@ def _definition(
     )
 
 
-def _freshness(warehouse: data.Warehouse) -> None:
+def _freshness(warehouse: reader.Warehouse) -> None:
     """When the data was loaded, how recent it is, and whether it passed validation."""
     st.subheader("Data freshness")
-    run = data.published_run(warehouse)
+    run = freshness.published_run(warehouse)
     if run is None:
         st.warning("No published run: these values have not been validated.")
         return
@@ -119,12 +120,14 @@ def _freshness(warehouse: data.Warehouse) -> None:
     )
 
 
-warehouse = data.current_warehouse()
+warehouse = reader.current_warehouse()
 if warehouse is None:
     st.stop()
 public = site.is_public()
 # On the public site only public metrics exist: any other id from a link is ignored.
-catalog = data.metric_catalog(warehouse, public_only=public).set_index("metric_id", drop=False)
+catalog = metric_info.metric_catalog(warehouse, public_only=public).set_index(
+    "metric_id", drop=False
+)
 metric_ids = [str(metric_id) for metric_id in catalog["metric_id"]]
 if not metric_ids:
     if public:
@@ -135,7 +138,7 @@ if not metric_ids:
 
 metric_id, grain = pick_metric_and_grain(warehouse, catalog, METRIC_KEY, GRAIN_KEY)
 
-definition = data.metric_definition(warehouse, metric_id, public_only=public) or {}
+definition = metric_info.metric_definition(warehouse, metric_id, public_only=public) or {}
 unit: str | None = definition.get("unit")
 st.title(str(definition["label"]))
 st.caption(
@@ -146,13 +149,13 @@ if definition.get("availability"):
     # Say plainly why there is no number, rather than show a wrong one.
     st.warning(str(definition["availability"]))
 
-series = data.metric_series(warehouse, metric_id, grain)
+series = trends.metric_series(warehouse, metric_id, grain)
 complete = series[series["is_complete"]]
 if complete.empty:
     st.info(f"No complete {grain_label(grain).lower()} yet for this metric.")
 else:
     _headline(complete, unit, str(definition["direction"] or "") or None)
-    baseline = data.baseline_comparison(warehouse, metric_id)
+    baseline = trends.baseline_comparison(warehouse, metric_id)
     if baseline is not None and baseline["latest_label"] != baseline["baseline_label"]:
         st.markdown(
             f"**Since the baseline, {baseline['baseline_label']} → "

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data
 from dashboard.presentation import csv_bytes, direction_text, format_count, format_timestamp
+from dashboard.queries import freshness, packets, reader
 
 st.title("Open data")
-warehouse = data.current_warehouse()
+warehouse = reader.current_warehouse()
 if warehouse is None:
     st.stop()
 
-definitions = data.open_data_definitions(warehouse)
+definitions = packets.open_data_definitions(warehouse)
 if definitions.empty:
     st.info("No metric is published yet.")
     st.stop()
 
-run = data.published_run(warehouse)
+run = freshness.published_run(warehouse)
 if run is not None:
     st.caption(
         f"Data as of {format_timestamp(run['data_as_of'])} · published "
@@ -31,9 +31,9 @@ st.markdown(
 )
 
 
-def _values_csv(wh: data.Warehouse = warehouse) -> bytes:
+def _values_csv(wh: reader.Warehouse = warehouse) -> bytes:
     """Built when the button is pressed: the file is large and most visitors never ask."""
-    return csv_bytes(data.open_data_values(wh))
+    return csv_bytes(packets.open_data_values(wh))
 
 
 st.download_button(

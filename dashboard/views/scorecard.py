@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, site
+from dashboard import site
 from dashboard.presentation import (
     default_grain,
     format_timestamp,
@@ -15,16 +15,17 @@ from dashboard.presentation import (
     status_label,
     style_status_column,
 )
+from dashboard.queries import freshness, metric_info, reader, scorecard
 
 ALL_DEPARTMENTS = "All departments"
 
 st.title("Scorecard")
-warehouse = data.current_warehouse()
+warehouse = reader.current_warehouse()
 if warehouse is None:
     st.stop()
 public = site.is_public()
 
-grains = order_grains(data.available_grains(warehouse))
+grains = order_grains(metric_info.available_grains(warehouse))
 if not grains:
     st.warning("The warehouse holds no metric values yet. Run `citystat run` to compute them.")
     st.stop()
@@ -32,7 +33,7 @@ if not grains:
 filter_col, grain_col = st.columns([2, 3])
 department = filter_col.selectbox(
     "Department",
-    [ALL_DEPARTMENTS, *data.departments(warehouse, public_only=public)],
+    [ALL_DEPARTMENTS, *metric_info.departments(warehouse, public_only=public)],
     key="scorecard_department",
 )
 grain = grain_col.radio(
@@ -43,14 +44,14 @@ grain = grain_col.radio(
     horizontal=True,
     key="scorecard_grain",
 )
-board = data.scorecard(
+board = scorecard.scorecard(
     warehouse,
     grain,
     None if department == ALL_DEPARTMENTS else department,
     public_only=public,
 )
 if board.empty:
-    if public and not data.public_metric_ids(warehouse):
+    if public and not metric_info.public_metric_ids(warehouse):
         st.info("The city has not published any metric yet.")
         st.stop()
     st.info(f"No metrics for {department} at the {grain_label(grain).lower()} grain.")
@@ -65,7 +66,7 @@ summary[3].metric(
     "○ No target / … too little data / ⊘ not available",
     counts["no_target"] + counts["too_little_data"] + counts["not_available"],
 )
-run = data.published_run(warehouse)
+run = freshness.published_run(warehouse)
 if run is not None:
     passed = "✔ passed validation" if run["validation_passed"] else "✖ did not pass validation"
     st.caption(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts
 from dashboard.page_support import require_service_tables
 from dashboard.presentation import (
     catalog_table,
@@ -14,16 +14,17 @@ from dashboard.presentation import (
     format_score,
     ranking_table,
 )
+from dashboard.queries import reader, services
 
 st.title("Services")
-warehouse = data.current_warehouse()
+warehouse = reader.current_warehouse()
 if warehouse is None:
     st.stop()
 require_service_tables(warehouse)
 
-catalog = data.service_catalog(warehouse)
-ranking = data.service_ranking(warehouse)
-factors = data.service_factors(warehouse)
+catalog = services.service_catalog(warehouse)
+ranking = services.service_ranking(warehouse)
+factors = services.service_factors(warehouse)
 
 st.subheader("Service catalog")
 query = st.text_input(
@@ -63,7 +64,7 @@ with st.expander("How each factor was scored"):
 
 st.subheader("Quarterly cohorts")
 st.caption("Services join cohorts in rank order, up to each cohort's capacity.")
-for cohort in data.service_cohorts(warehouse).itertuples():
+for cohort in services.service_cohorts(warehouse).itertuples():
     members = ranking[ranking["cohort"] == cohort.cohort]
     st.markdown(
         f"**{cohort.cohort_label}** · starts {format_date(cohort.cohort_start)} · "

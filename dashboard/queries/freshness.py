@@ -1,0 +1,131 @@
+"""How fresh and sound the data is: runs, files loaded, validation, quarantine and step times."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from dashboard.queries.reader import Warehouse, run_query
+
+_PUBLISHED_RUN_SQL = """
+SELECT run_id, started_at, finished_at, status, coalesce(is_demo, false) AS is_demo,
+       data_as_of, validation_passed, message
+FROM runs
+WHERE status = 'published'
+ORDER BY finished_at DESC NULLS LAST, started_at DESC NULLS LAST
+LIMIT 1
+"""
+
+
+def published_run(wh: Warehouse) -> dict[str, Any] | None:
+    """The latest published run (the data on screen), or None if nothing was published."""
+    frame = run_query(wh, _PUBLISHED_RUN_SQL)
+    if frame.empty:
+        return None
+    return {str(column): value for column, value in frame.iloc[0].items()}
+
+
+_RUNS_SQL = """
+SELECT run_id, started_at, finished_at, status, is_demo, data_as_of, validation_passed, message
+FROM runs
+ORDER BY finished_at DESC NULLS FIRST, started_at DESC NULLS LAST
+LIMIT $limit
+"""
+
+
+def recent_runs(wh: Warehouse, limit: int = 10) -> pd.DataFrame:
+    """The most recent runs of any status, newest first (unfinished ones on top)."""
+    return run_query(wh, _RUNS_SQL, limit=limit)
+
+
+_FILES_SQL = """
+SELECT source, file, rows_read, rows_staged, rows_quarantined, rows_rejected,
+       rows_staged + rows_quarantined + rows_rejected AS rows_accounted,
+       rows_read = rows_staged + rows_quarantined + rows_rejected AS adds_up
+FROM load_files
+WHERE run_id = $run_id
+ORDER BY source, file
+"""
+
+
+def file_accounting(wh: Warehouse, run_id: str) -> pd.DataFrame:
+    """Per loaded file: rows read, staged, quarantined, rejected, and whether they add up."""
+    return run_query(wh, _FILES_SQL, run_id=run_id)
+
+
+_VALIDATION_SQL = """
+SELECT source, suite, expectation_type, column_name, critical, success, element_count,
+       unexpected_count,
+       CASE WHEN element_count > 0 THEN unexpected_count / element_count END AS unexpected_share,
+       details
+FROM validation_results
+WHERE run_id = $run_id
+ORDER BY success, critical DESC, source, suite, expectation_type, column_name
+"""
+
+
+def validation_results(wh: Warehouse, run_id: str) -> pd.DataFrame:
+    """Outcome of every expectation in a run, failures first."""
+    return run_query(wh, _VALIDATION_SQL, run_id=run_id)
+
+
+_QUARANTINE_SQL = """
+SELECT source, rule, column_name, count(*) AS rows_quarantined
+FROM quarantine
+WHERE run_id = $run_id
+GROUP BY ALL
+ORDER BY rows_quarantined DESC, source, rule, column_name
+"""
+
+
+def quarantine_counts(wh: Warehouse, run_id: str) -> pd.DataFrame:
+    """Quarantined rows counted by source, rule and column (never the records themselves)."""
+    return run_query(wh, _QUARANTINE_SQL, run_id=run_id)
+
+
+# The latest file of each source (by its run's start, then file name); with a department,
+# only the sources that load the canonical tables its metrics are computed from.
+_LATEST_LOADS_SQL = """
+WITH tables AS (
+    SELECT DISTINCT coalesce(canonical_table, 'service_requests') AS canonical_table
+    FROM metric_definitions WHERE department = $department
+),
+loads AS (
+    SELECT f.source, coalesce(f.canonical_table, 'service_requests') AS canonical_table,
+           f.file, f.file_sha256, f.file_bytes, f.rows_read, f.rows_inserted, f.rows_updated,
+           f.rows_unchanged, f.rows_quarantined, f.rows_rejected, f.run_id,
+           r.finished_at AS loaded_at, r.data_as_of,
+           row_number() OVER (
+               PARTITION BY f.source ORDER BY r.started_at DESC NULLS LAST, f.file DESC
+           ) AS recency
+    FROM load_files f LEFT JOIN runs r USING (run_id)
+)
+SELECT * EXCLUDE (recency) FROM loads
+WHERE recency = 1
+  AND ($department IS NULL OR canonical_table IN (SELECT canonical_table FROM tables))
+ORDER BY source
+"""
+
+
+def latest_loads(wh: Warehouse, department: str | None = None) -> pd.DataFrame:
+    """Per source, the latest file loaded: when, its hash and how its rows merged."""
+    return run_query(wh, _LATEST_LOADS_SQL, department=department)
+
+
+_RUN_STEPS_SQL = """
+WITH recent AS (
+    SELECT run_id, min(started_at) AS run_started
+    FROM run_steps GROUP BY run_id
+    ORDER BY run_started DESC LIMIT $runs
+)
+SELECT s.run_id, r.run_started, coalesce(s.source, 'whole run') AS source, s.step,
+       s.started_at, s.seconds
+FROM run_steps s JOIN recent r USING (run_id)
+ORDER BY r.run_started DESC, s.started_at
+"""
+
+
+def run_step_times(wh: Warehouse, runs: int = 5) -> pd.DataFrame:
+    """Seconds each step (read, stage, validate, merge, metrics, publish) took, last runs."""
+    return run_query(wh, _RUN_STEPS_SQL, runs=runs)

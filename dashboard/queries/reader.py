@@ -1,0 +1,119 @@
+"""Read-only access to the published warehouse: small, cached DataFrames for the pages.
+
+This is the only module that opens the warehouse and the only one that caches. The app pins
+the published version at the start of every rerun; every query is cached on that version, so
+a newly published warehouse is read on the next rerun without restarting the app, and a page
+never mixes two versions.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from pipelines.warehouse.layout import versions_dir, warehouse_path
+from pipelines.warehouse.published import published_file, published_version
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """One published version of the warehouse: the version file and its identity."""
+
+    path: str
+    version: str
+
+
+_PINNED = "citystat_warehouse_version"
+
+
+def resolve_warehouse() -> Warehouse | None:
+    """The version published right now (the symlink resolved), or None when there is none."""
+    published = warehouse_path()
+    current, version = published_file(published), published_version(published)
+    if current is None or version is None:
+        return None
+    return Warehouse(path=str(current), version=version)
+
+
+def pin_warehouse() -> Warehouse | None:
+    """Resolve the published version once at the start of a rerun, for every page query.
+
+    A run may publish while someone reads a page: every query of this rerun still reads the
+    version pinned here, and the next rerun picks up the new one, never mid-page.
+    """
+    warehouse = resolve_warehouse()
+    st.session_state[_PINNED] = warehouse
+    return warehouse
+
+
+def current_warehouse() -> Warehouse | None:
+    """The version pinned for this rerun (resolved now if the app did not pin one)."""
+    pinned = st.session_state.get(_PINNED)
+    return pinned if isinstance(pinned, Warehouse) else resolve_warehouse()
+
+
+def expected_warehouse_path() -> Path:
+    """Where the dashboard looks for the warehouse (env CITYSTAT_WAREHOUSE overrides)."""
+    return Path(warehouse_path())
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _connection(path: str, version: str) -> duckdb.DuckDBPyConnection:
+    """One read-only connection per published version file, shared by every session.
+
+    Opening the file costs more than most page queries (its catalog is read each time); a
+    version is never written once published, so one connection serves it for its lifetime
+    (a pruned version's file stays readable while this connection holds it).
+    """
+    del version  # only there to key the cache (a plain-file warehouse reuses its path)
+    return duckdb.connect(path, read_only=True)
+
+
+# A DuckDB connection is not thread-safe; each query takes its own cursor, made under a lock.
+_CURSOR_LOCK = threading.Lock()
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _query(path: str, version: str, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    """Run one read-only query; version keys the cache, so a new version is read afresh."""
+    if Path(path).parent != versions_dir(warehouse_path()):
+        # A plain-file warehouse (older citystat, tests) may be rewritten in place: a
+        # connection held open would keep its writers out, so each query opens its own.
+        with duckdb.connect(path, read_only=True) as con:
+            return con.execute(sql, params).df()
+    with _CURSOR_LOCK:
+        cursor = _connection(path, version).cursor()
+    try:
+        return cursor.execute(sql, params).df()
+    finally:
+        cursor.close()
+
+
+def run_query(wh: Warehouse, sql: str, **params: Any) -> pd.DataFrame:
+    try:
+        return _query(wh.path, wh.version, sql, params)
+    except duckdb.IOException:
+        # The pinned version was pruned by later runs while this page was open: read the
+        # version published now instead (only ever between whole queries).
+        if Path(wh.path).exists():
+            raise
+        fresh = pin_warehouse()
+        if fresh is None:
+            raise
+        return _query(fresh.path, fresh.version, sql, params)
+
+
+# ---------------------------------------------------------------- service catalog and index
+# The tables below are written by pipelines/services (compute_service_tables) after the
+# metrics; a warehouse published before that step has none of them.
+
+
+# ------------------------------------------------------------------ meetings and open data
+# A meeting's packet is frozen from these reads: the meetings store copies them into its own
+# database, so a later run that rewrites metric_values never changes what was discussed.
