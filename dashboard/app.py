@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import streamlit as st
 
-from dashboard import site
+from dashboard.components import site
 from dashboard.queries import freshness, reader
 
 _PAGES_DIR = Path(__file__).resolve().parent / "views"

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.presentation import csv_bytes, csv_safe
+from dashboard.components.csv_export import csv_bytes, csv_safe
 from tests.dashboard_fixture import DownloadCapture, build_fixture_warehouse
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"

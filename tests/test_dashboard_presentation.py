@@ -8,27 +8,27 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from dashboard.presentation import (
-    accounting_problems,
-    check_mark,
+from dashboard.components.formats import (
     default_grain,
     delta_colour,
     describe_change,
-    describe_targets,
     format_count,
     format_delta,
     format_timestamp,
     format_value,
     grain_label,
-    metric_link,
     order_grains,
-    scorecard_table,
+)
+from dashboard.components.links import metric_link
+from dashboard.components.status import (
+    check_mark,
     status_colour,
     status_counts,
     status_label,
     status_markdown,
     status_word,
 )
+from dashboard.components.tables import accounting_problems, describe_targets, scorecard_table
 
 
 @pytest.mark.parametrize(
@@ -230,7 +230,7 @@ def test_describe_targets_lists_each_span() -> None:
 def test_change_since_baseline_reads_like_a_stat_report(
     baseline: float | None, latest: float, unit: str, direction: str, expected: str
 ) -> None:
-    from dashboard.presentation import describe_baseline
+    from dashboard.components.formats import describe_baseline
 
     assert describe_baseline(baseline, latest, unit, direction) == expected
 

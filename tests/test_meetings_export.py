@@ -11,14 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import meetings_store as store
-from dashboard.packet_export import (
-    nice_ticks,
-    packet_csv,
-    packet_html,
-    reviewed_periods,
-    trend_svg,
-)
+from dashboard.meetings import actions as meeting_actions
+from dashboard.meetings import schema as meeting_schema
+from dashboard.meetings import store
+from dashboard.meetings.packet import packet_csv, packet_html, reviewed_periods
+from dashboard.meetings.packet_chart import nice_ticks, trend_svg
 
 ON_TIME = "street_defect_on_time"
 
@@ -40,7 +37,7 @@ def _series() -> pd.DataFrame:
 
 @pytest.fixture
 def packet(tmp_path: Path) -> store.Packet:
-    con = store.connect(tmp_path / "m.sqlite")
+    con = meeting_schema.connect(tmp_path / "m.sqlite")
     definitions = pd.DataFrame(
         [
             {
@@ -68,7 +65,9 @@ def packet(tmp_path: Path) -> store.Packet:
         "2025-03",
         {"drivers": "<script>alert('x')</script> & crews", "improvement_plan": "@once a week"},
     )
-    store.add_action(con, meeting, ON_TIME, "-Patch <b>faster</b>", "Highways", date(2025, 5, 1))
+    meeting_actions.add_action(
+        con, meeting, ON_TIME, "-Patch <b>faster</b>", "Highways", date(2025, 5, 1)
+    )
     loaded = store.load_packet(con, meeting)
     con.close()
     return loaded

@@ -15,7 +15,9 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import meetings_store as store
+from dashboard.meetings import actions as meeting_actions
+from dashboard.meetings import schema as meeting_schema
+from dashboard.meetings import store
 from tests.dashboard_fixture import DownloadCapture, build_fixture_warehouse
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
@@ -42,7 +44,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )
     con.close()
     monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(warehouse))
-    monkeypatch.setenv(store.MEETINGS_ENV, str(tmp_path / "meetings.sqlite"))
+    monkeypatch.setenv(meeting_schema.MEETINGS_ENV, str(tmp_path / "meetings.sqlite"))
     monkeypatch.delenv("CITYSTAT_PUBLIC", raising=False)
     return warehouse
 
@@ -183,7 +185,7 @@ def test_the_whole_meeting_flow(env: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_the_department_view_lists_its_open_action_items(env: Path) -> None:
-    con = store.connect()
+    con = meeting_schema.connect()
     definitions_sql = "SELECT * FROM metric_definitions WHERE department = 'Streets Department'"
     wh = duckdb.connect(str(env), read_only=True)
     definitions = wh.execute(definitions_sql).df()
@@ -198,10 +200,10 @@ def test_the_department_view_lists_its_open_action_items(env: Path) -> None:
     meeting = store.create_meeting(
         con, spec, definitions, values, store.Provenance("run", None, str(env))
     )
-    store.add_action(con, meeting, ON_TIME, "Patch faster", "Highways", date(2020, 5, 1))
-    store.add_action(con, meeting, ON_TIME, "Plan winter", "Highways", date(2999, 1, 1))
-    done = store.add_action(con, meeting, ON_TIME, "Hire crew", "HR", date(2025, 5, 1))
-    store.set_action_status(con, done, "done")
+    meeting_actions.add_action(con, meeting, ON_TIME, "Patch faster", "Highways", date(2020, 5, 1))
+    meeting_actions.add_action(con, meeting, ON_TIME, "Plan winter", "Highways", date(2999, 1, 1))
+    done = meeting_actions.add_action(con, meeting, ON_TIME, "Hire crew", "HR", date(2025, 5, 1))
+    meeting_actions.set_action_status(con, done, "done")
     con.close()
 
     at = _open("department", department="Streets Department")
@@ -217,7 +219,7 @@ def test_the_department_view_lists_its_open_action_items(env: Path) -> None:
 
 @pytest.mark.parametrize("requested", ["99", "1 OR 1=1", "'; DROP TABLE meetings; --"])
 def test_a_meeting_link_to_an_unknown_meeting_is_ignored(env: Path, requested: str) -> None:
-    con = store.connect()
+    con = meeting_schema.connect()
     wh = duckdb.connect(str(env), read_only=True)
     definitions = wh.execute("SELECT * FROM metric_definitions").df()
     wh.close()
@@ -229,5 +231,5 @@ def test_a_meeting_link_to_an_unknown_meeting_is_ignored(env: Path, requested: s
     at = _open("meetings", meeting=requested)
     assert at.warning[0].value.startswith(f"Ignored meeting “{requested}” from the link")
     assert at.header[0].value == "Streets Department · 2025-04-20"
-    with closing(store.connect()) as check:
+    with closing(meeting_schema.connect()) as check:
         assert len(store.list_meetings(check)) == 1

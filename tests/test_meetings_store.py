@@ -12,7 +12,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dashboard import meetings_store as store
+from dashboard.meetings import actions as meeting_actions
+from dashboard.meetings import schema as meeting_schema
+from dashboard.meetings import store
 from dashboard.queries import metric_info, packets, reader
 from tests.dashboard_fixture import build_fixture_warehouse
 
@@ -30,7 +32,7 @@ def warehouse(tmp_path: Path) -> reader.Warehouse:
 
 @pytest.fixture
 def con(tmp_path: Path) -> Iterator[sqlite3.Connection]:
-    connection = store.connect(tmp_path / "meetings.sqlite")
+    connection = meeting_schema.connect(tmp_path / "meetings.sqlite")
     yield connection
     connection.close()
 
@@ -54,9 +56,9 @@ def _meeting(
 
 def test_the_database_is_created_with_its_schema_version_and_reopens(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "meetings.sqlite"
-    store.connect(path).close()
-    again = store.connect(path)
-    assert again.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION
+    meeting_schema.connect(path).close()
+    again = meeting_schema.connect(path)
+    assert again.execute("PRAGMA user_version").fetchone()[0] == meeting_schema.SCHEMA_VERSION
     tables = {r[0] for r in again.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"meetings", "packet_metrics", "packet_values", "commentary", "action_items"} <= tables
     again.close()
@@ -65,15 +67,15 @@ def test_the_database_is_created_with_its_schema_version_and_reopens(tmp_path: P
 def test_a_file_from_a_newer_citystat_is_refused_with_what_to_do(tmp_path: Path) -> None:
     path = tmp_path / "meetings.sqlite"
     newer = sqlite3.connect(path)
-    newer.execute(f"PRAGMA user_version = {store.SCHEMA_VERSION + 1}")
+    newer.execute(f"PRAGMA user_version = {meeting_schema.SCHEMA_VERSION + 1}")
     newer.close()
-    with pytest.raises(store.MeetingError, match=r"newer citystat.*upgrade citystat"):
-        store.connect(path)
+    with pytest.raises(meeting_schema.MeetingError, match=r"newer citystat.*upgrade citystat"):
+        meeting_schema.connect(path)
 
 
 def test_the_path_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(store.MEETINGS_ENV, "/somewhere/else.sqlite")
-    assert store.meetings_db_path() == Path("/somewhere/else.sqlite")
+    monkeypatch.setenv(meeting_schema.MEETINGS_ENV, "/somewhere/else.sqlite")
+    assert meeting_schema.meetings_db_path() == Path("/somewhere/else.sqlite")
 
 
 def test_creating_a_meeting_freezes_definitions_and_values(
@@ -126,7 +128,7 @@ def test_a_cohort_meeting_reviews_the_metrics_of_its_services(
 def test_a_meeting_without_metrics_is_refused(
     con: sqlite3.Connection, warehouse: reader.Warehouse
 ) -> None:
-    with pytest.raises(store.MeetingError, match="no metrics to review"):
+    with pytest.raises(meeting_schema.MeetingError, match="no metrics to review"):
         _meeting(con, warehouse, date(2025, 4, 20), name="Free Library of Philadelphia")
     assert store.list_meetings(con).empty
 
@@ -170,7 +172,7 @@ def test_commentary_on_something_the_packet_lacks_is_refused(
     message: str,
 ) -> None:
     meeting_id = _meeting(con, warehouse, date(2025, 4, 20))
-    with pytest.raises(store.MeetingError, match=message):
+    with pytest.raises(meeting_schema.MeetingError, match=message):
         store.save_commentary(con, meeting_id, metric_id, period, texts)
 
 
@@ -179,14 +181,16 @@ def test_an_action_needs_a_description_an_owner_and_a_packet_metric(
 ) -> None:
     meeting_id = _meeting(con, warehouse, date(2025, 4, 20))
     due = date(2025, 5, 1)
-    with pytest.raises(store.MeetingError, match="owner"):
-        store.add_action(con, meeting_id, ON_TIME, "Patch faster", "  ", due)
-    with pytest.raises(store.MeetingError, match="describe the action"):
-        store.add_action(con, meeting_id, ON_TIME, "", "Highways", due)
-    with pytest.raises(store.MeetingError, match="not in the packet"):
-        store.add_action(con, meeting_id, "abandoned_vehicle_requests", "Tow", "Police", due)
-    with pytest.raises(store.MeetingError, match="unknown status 'finished'"):
-        store.set_action_status(con, 1, "finished")
+    with pytest.raises(meeting_schema.MeetingError, match="owner"):
+        meeting_actions.add_action(con, meeting_id, ON_TIME, "Patch faster", "  ", due)
+    with pytest.raises(meeting_schema.MeetingError, match="describe the action"):
+        meeting_actions.add_action(con, meeting_id, ON_TIME, "", "Highways", due)
+    with pytest.raises(meeting_schema.MeetingError, match="not in the packet"):
+        meeting_actions.add_action(
+            con, meeting_id, "abandoned_vehicle_requests", "Tow", "Police", due
+        )
+    with pytest.raises(meeting_schema.MeetingError, match="unknown status 'finished'"):
+        meeting_actions.set_action_status(con, 1, "finished")
 
 
 def test_open_items_carry_over_meeting_to_meeting_until_closed(
@@ -195,10 +199,14 @@ def test_open_items_carry_over_meeting_to_meeting_until_closed(
     # April: three items. Patch (due 1 May) and Survey (due 1 July) stay open; Crew is done on
     # 25 April, before May's meeting.
     april = _meeting(con, warehouse, date(2025, 4, 20))
-    patch = store.add_action(con, april, ON_TIME, "Patch faster", "Highways", date(2025, 5, 1))
-    survey = store.add_action(con, april, MEDIAN, "Survey crews", "Highways", date(2025, 7, 1))
-    crew = store.add_action(con, april, ON_TIME, "Hire crew", "HR", date(2025, 5, 1))
-    store.set_action_status(con, crew, "done", on=date(2025, 4, 25))
+    patch = meeting_actions.add_action(
+        con, april, ON_TIME, "Patch faster", "Highways", date(2025, 5, 1)
+    )
+    survey = meeting_actions.add_action(
+        con, april, MEDIAN, "Survey crews", "Highways", date(2025, 7, 1)
+    )
+    crew = meeting_actions.add_action(con, april, ON_TIME, "Hire crew", "HR", date(2025, 5, 1))
+    meeting_actions.set_action_status(con, crew, "done", on=date(2025, 4, 25))
     # A Police meeting in between never touches the Streets chain.
     _meeting(con, warehouse, date(2025, 5, 1), name="Police Department")
 
@@ -214,8 +222,10 @@ def test_open_items_carry_over_meeting_to_meeting_until_closed(
     assert store.previous_meeting(con, may)["meeting_id"] == april  # type: ignore[index]
 
     # Done during May's meeting: still on May's agenda (as done), gone from June's.
-    store.set_action_status(con, patch, "done", on=date(2025, 5, 20))
-    fresh = store.add_action(con, may, ON_TIME, "Night shifts", "Highways", date(2025, 6, 1))
+    meeting_actions.set_action_status(con, patch, "done", on=date(2025, 5, 20))
+    fresh = meeting_actions.add_action(
+        con, may, ON_TIME, "Night shifts", "Highways", date(2025, 6, 1)
+    )
     june = _meeting(con, warehouse, date(2025, 6, 20))
     may_agenda = store.agenda(con, may).set_index("action_id")
     assert may_agenda.loc[patch, "status"] == "done"
@@ -232,11 +242,11 @@ def test_open_actions_of_a_department_flag_overdue_against_today(
     con: sqlite3.Connection, warehouse: reader.Warehouse
 ) -> None:
     april = _meeting(con, warehouse, date(2025, 4, 20))
-    store.add_action(con, april, ON_TIME, "Patch faster", "Highways", date(2025, 5, 1))
-    store.add_action(con, april, MEDIAN, "Survey crews", "Highways", date(2025, 7, 1))
-    done = store.add_action(con, april, ON_TIME, "Hire crew", "HR", date(2025, 5, 1))
-    store.set_action_status(con, done, "done", on=date(2025, 4, 25))
-    open_items = store.open_actions(con, STREETS, today=date(2025, 6, 1))
+    meeting_actions.add_action(con, april, ON_TIME, "Patch faster", "Highways", date(2025, 5, 1))
+    meeting_actions.add_action(con, april, MEDIAN, "Survey crews", "Highways", date(2025, 7, 1))
+    done = meeting_actions.add_action(con, april, ON_TIME, "Hire crew", "HR", date(2025, 5, 1))
+    meeting_actions.set_action_status(con, done, "done", on=date(2025, 4, 25))
+    open_items = meeting_actions.open_actions(con, STREETS, today=date(2025, 6, 1))
     assert open_items["description"].tolist() == ["Patch faster", "Survey crews"]
     assert open_items["overdue"].tolist() == [True, False]
-    assert store.open_actions(con, "Police Department", today=date(2025, 6, 1)).empty
+    assert meeting_actions.open_actions(con, "Police Department", today=date(2025, 6, 1)).empty

@@ -20,8 +20,10 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import meetings_store as store
-from dashboard import site
+from dashboard.components import site
+from dashboard.meetings import actions as meeting_actions
+from dashboard.meetings import schema as meeting_schema
+from dashboard.meetings import store
 from dashboard.queries import packets, reader
 from pipelines.metrics import compute_metrics, load_metrics
 from pipelines.warehouse.layout import PROJECT_ROOT
@@ -49,7 +51,7 @@ def site_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     build_fixture_warehouse(warehouse)
     wh = reader.Warehouse(str(warehouse), f"{warehouse.name}@{warehouse.stat().st_mtime_ns}")
     definitions, values = packets.packet_source(wh, ["street_defect_on_time"], "month")
-    con = store.connect(folder / "meetings.sqlite")
+    con = meeting_schema.connect(folder / "meetings.sqlite")
     spec = store.MeetingSpec(
         date(2025, 4, 20), "department", "Streets Department", "month", MEETING_TITLE
     )
@@ -57,7 +59,9 @@ def site_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         con, spec, definitions, values, store.Provenance("run", None, str(warehouse))
     )
     store.save_commentary(con, meeting, "street_defect_on_time", "2025-03", {"barriers": COMMENT})
-    store.add_action(con, meeting, "street_defect_on_time", ACTION, "Streets", date(2025, 5, 1))
+    meeting_actions.add_action(
+        con, meeting, "street_defect_on_time", ACTION, "Streets", date(2025, 5, 1)
+    )
     con.close()
     return warehouse, folder / "meetings.sqlite"
 
@@ -66,7 +70,7 @@ def site_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def public_env(site_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     warehouse, meetings = site_files
     monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(warehouse))
-    monkeypatch.setenv(store.MEETINGS_ENV, str(meetings))
+    monkeypatch.setenv(meeting_schema.MEETINGS_ENV, str(meetings))
     monkeypatch.setenv(site.PUBLIC_ENV, "1")
     yield warehouse
 
@@ -167,7 +171,7 @@ def test_the_scanner_finds_internal_text_where_it_is_shown(
     """The same scan on the internal Meetings page does find the commentary: it can fail."""
     warehouse, meetings = site_files
     monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(warehouse))
-    monkeypatch.setenv(store.MEETINGS_ENV, str(meetings))
+    monkeypatch.setenv(meeting_schema.MEETINGS_ENV, str(meetings))
     monkeypatch.delenv(site.PUBLIC_ENV, raising=False)
     downloads = DownloadCapture().install(monkeypatch)
     at = _open("meetings", meeting="1")

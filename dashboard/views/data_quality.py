@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.presentation import (
-    MISSING,
-    accounting_problems,
-    check_mark,
-    file_accounting_table,
-    format_count,
-    format_timestamp,
-    validation_table,
-)
+from dashboard.components.formats import MISSING, format_count, format_timestamp
+from dashboard.components.status import check_mark
+from dashboard.components.tables import accounting_problems, file_accounting_table, validation_table
 from dashboard.queries import freshness, reader
 
 st.title("Data quality")

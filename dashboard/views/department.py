@@ -6,23 +6,21 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import meetings_store as store
-from dashboard.page_support import choose_from_url, remember_in_url, require_service_tables
-from dashboard.presentation import (
+from dashboard.components.formats import (
     MISSING,
-    catalog_table,
     default_grain,
     format_score,
     format_signed,
     format_timestamp,
-    freshness_table,
     grain_label,
     order_grains,
-    scorecard_table,
-    status_label,
-    style_status_column,
 )
+from dashboard.components.status import status_label, style_status_column
+from dashboard.components.tables import catalog_table, freshness_table, scorecard_table
+from dashboard.meetings import actions as meeting_actions
+from dashboard.meetings import schema as meeting_schema
 from dashboard.queries import freshness, metric_info, reader, scorecard, services
+from dashboard.views.page_support import choose_from_url, remember_in_url, require_service_tables
 
 DEPARTMENT_KEY = "department_page_department"
 
@@ -92,12 +90,12 @@ else:
     )
 
 st.subheader("Open action items")
-if not store.meetings_db_path().exists():
+if not meeting_schema.meetings_db_path().exists():
     st.caption("No stat review meeting has been held yet.")
 else:
-    connection = store.connect()
+    connection = meeting_schema.connect()
     try:
-        actions = store.open_actions(connection, department)
+        actions = meeting_actions.open_actions(connection, department)
     finally:
         connection.close()
     if actions.empty:

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, site
-from dashboard.page_support import pick_metric_and_grain, require_service_tables
-from dashboard.presentation import (
-    format_value,
-    gap_table,
-    grain_label,
-)
+from dashboard.components import charts, site
+from dashboard.components.formats import format_value, grain_label
+from dashboard.components.tables import gap_table
 from dashboard.queries import equity, reader
+from dashboard.views.page_support import pick_metric_and_grain, require_service_tables
 
 METRIC_KEY = "equity_page_metric"
 GRAIN_KEY = "equity_page_grain"

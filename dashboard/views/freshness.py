@@ -6,14 +6,9 @@ from pathlib import PurePath
 
 import streamlit as st
 
-from dashboard import charts, site
-from dashboard.presentation import (
-    RUN_STEP_ORDER,
-    format_count,
-    format_timestamp,
-    freshness_table,
-    step_table,
-)
+from dashboard.components import charts, site
+from dashboard.components.formats import format_count, format_timestamp
+from dashboard.components.tables import RUN_STEP_ORDER, freshness_table, step_table
 from dashboard.queries import freshness, reader
 
 st.title("Data freshness")

@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.page_support import require_service_tables
-from dashboard.presentation import (
+from dashboard.components.formats import (
     MISSING,
     default_grain,
-    department_link,
     format_score,
     format_signed,
     grain_label,
-    index_table,
-    movers_table,
     order_grains,
-    status_label,
-    style_status_column,
 )
+from dashboard.components.links import department_link
+from dashboard.components.status import status_label, style_status_column
+from dashboard.components.tables import index_table, movers_table
 from dashboard.queries import metric_info, reader, scorecard
+from dashboard.views.page_support import require_service_tables
 
 MOVERS_SHOWN = 5
 

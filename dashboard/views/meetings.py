@@ -9,22 +9,22 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, site
-from dashboard import meetings_store as store
-from dashboard.packet_export import packet_csv, packet_file_stem, packet_html, reviewed_periods
-from dashboard.page_support import choose_from_url, remember_in_url
-from dashboard.presentation import (
+from dashboard.components import charts, site
+from dashboard.components.formats import (
     MISSING,
     default_grain,
     describe_change,
     format_value,
     grain_label,
     order_grains,
-    status_label,
-    status_markdown,
-    style_status_column,
 )
+from dashboard.components.status import status_label, status_markdown, style_status_column
+from dashboard.meetings import actions as meeting_actions
+from dashboard.meetings import schema as meeting_schema
+from dashboard.meetings import store
+from dashboard.meetings.packet import packet_csv, packet_file_stem, packet_html, reviewed_periods
 from dashboard.queries import freshness, metric_info, packets, reader
+from dashboard.views.page_support import choose_from_url, remember_in_url
 
 MEETING_KEY = "meetings_page_meeting"
 METRIC_KEY = "meetings_page_metric"
@@ -94,7 +94,7 @@ def _schedule(con: sqlite3.Connection, warehouse: reader.Warehouse | None) -> No
     )
     try:
         meeting_id = store.create_meeting(con, spec, definitions, values, provenance)
-    except store.MeetingError as exc:
+    except meeting_schema.MeetingError as exc:
         st.error(f"The meeting was not created: {exc}.")
         return
     st.session_state[MEETING_KEY] = str(meeting_id)
@@ -228,7 +228,7 @@ def _commentary_form(
                 store.save_commentary(
                     con, int(packet.meeting["meeting_id"]), metric_id, period, texts
                 )
-            except store.MeetingError as exc:
+            except meeting_schema.MeetingError as exc:
                 st.error(f"Not saved: {exc}.")
             else:
                 _flash(f"Commentary on {period} saved.")
@@ -244,7 +244,7 @@ def _action_form(con: sqlite3.Connection, packet: store.Packet, metric_id: str) 
         due = right.date_input("Due", key=f"action_due_{suffix}")
         if st.form_submit_button("Add action item", key=f"action_add_{suffix}"):
             try:
-                action_id = store.add_action(
+                action_id = meeting_actions.add_action(
                     con,
                     int(packet.meeting["meeting_id"]),
                     metric_id,
@@ -252,7 +252,7 @@ def _action_form(con: sqlite3.Connection, packet: store.Packet, metric_id: str) 
                     owner,
                     due if isinstance(due, date) else date.today(),
                 )
-            except store.MeetingError as exc:
+            except meeting_schema.MeetingError as exc:
                 st.error(f"Not added: {exc}.")
             else:
                 _flash(f"Action item {action_id} added.")
@@ -320,9 +320,9 @@ def _agenda(con: sqlite3.Connection, packet: store.Packet) -> None:
         chosen = left.selectbox(
             "Action item", list(labels), format_func=labels.__getitem__, key="status_action"
         )
-        status = right.selectbox("New status", store.ACTION_STATUSES, key="status_value")
+        status = right.selectbox("New status", meeting_actions.ACTION_STATUSES, key="status_value")
         if st.form_submit_button("Update status", key="status_submit"):
-            store.set_action_status(con, int(chosen), str(status))
+            meeting_actions.set_action_status(con, int(chosen), str(status))
             _flash(f"Action item #{chosen} marked {status}.")
 
 
@@ -367,7 +367,7 @@ if site.is_public():
     # Not in the public site's navigation; this guards a stale link all the same.
     st.error("Meetings are internal and not part of the public site.")
     st.stop()
-connection = store.connect()
+connection = meeting_schema.connect()
 try:
     _page(connection)
 finally:

@@ -7,25 +7,23 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, site
-from dashboard.page_support import pick_metric_and_grain
-from dashboard.presentation import (
+from dashboard.components import charts, site
+from dashboard.components.csv_export import csv_bytes
+from dashboard.components.formats import (
     MISSING,
-    csv_bytes,
     delta_colour,
     describe_baseline,
     describe_change,
-    describe_targets,
     direction_text,
-    district_table,
     format_count,
     format_timestamp,
     format_value,
     grain_label,
-    status_markdown,
-    style_status_column,
 )
+from dashboard.components.status import status_markdown, style_status_column
+from dashboard.components.tables import describe_targets, district_table
 from dashboard.queries import freshness, metric_info, reader, trends
+from dashboard.views.page_support import pick_metric_and_grain
 
 METRIC_KEY = "metric_page_metric"
 GRAIN_KEY = "metric_page_grain"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.presentation import csv_bytes, direction_text, format_count, format_timestamp
+from dashboard.components.csv_export import csv_bytes
+from dashboard.components.formats import direction_text, format_count, format_timestamp
 from dashboard.queries import freshness, packets, reader
 
 st.title("Open data")

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import site
-from dashboard.presentation import (
-    default_grain,
-    format_timestamp,
-    grain_label,
-    order_grains,
-    scorecard_table,
-    status_counts,
-    status_label,
-    style_status_column,
-)
+from dashboard.components import site
+from dashboard.components.formats import default_grain, format_timestamp, grain_label, order_grains
+from dashboard.components.status import status_counts, status_label, style_status_column
+from dashboard.components.tables import scorecard_table
 from dashboard.queries import freshness, metric_info, reader, scorecard
 
 ALL_DEPARTMENTS = "All departments"

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts
-from dashboard.page_support import require_service_tables
-from dashboard.presentation import (
+from dashboard.components import charts
+from dashboard.components.formats import format_date, format_score
+from dashboard.components.tables import (
     catalog_table,
     factor_detail_table,
     filter_catalog,
-    format_date,
-    format_score,
     ranking_table,
 )
 from dashboard.queries import reader, services
+from dashboard.views.page_support import require_service_tables
 
 st.title("Services")
 warehouse = reader.current_warehouse()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.presentation import default_grain, grain_label, order_grains
+from dashboard.components.formats import default_grain, grain_label, order_grains
 from dashboard.queries import metric_info, reader
 
 SERVICE_TABLES = [

@@ -13,21 +13,17 @@ Nothing here imports Streamlit.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from pipelines.warehouse.layout import DATA_DIR
+from dashboard.meetings.schema import MeetingError
 
-MEETINGS_ENV = "CITYSTAT_MEETINGS_DB"
 SCOPE_KINDS = ("department", "cohort")
-ACTION_STATUSES = ("open", "done", "dropped")
 # The four questions a Stat meeting asks of every metric, in the order they are discussed.
 COMMENTARY_FIELDS: dict[str, str] = {
     "why_it_matters": "Why it matters",
@@ -35,99 +31,6 @@ COMMENTARY_FIELDS: dict[str, str] = {
     "barriers": "What holds it back",
     "improvement_plan": "Improvement plan",
 }
-
-# Each migration brings the file from version index to index + 1; new ones are appended, never
-# edited, so a meetings file written by any older citystat opens and upgrades in place.
-_MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE meetings (
-        meeting_id INTEGER PRIMARY KEY,
-        meeting_date TEXT NOT NULL,              -- ISO date of the meeting
-        scope_kind TEXT NOT NULL CHECK (scope_kind IN ('department', 'cohort')),
-        scope_name TEXT NOT NULL,                -- the department or the cohort's label
-        grain TEXT NOT NULL,                     -- the periods reviewed: month, quarter, ...
-        title TEXT,
-        created_at TEXT NOT NULL,                -- UTC, when the packet was frozen
-        run_id TEXT,                             -- the warehouse run the packet was copied from
-        data_as_of TEXT,
-        warehouse TEXT                           -- the warehouse file (version) read
-    );
-    CREATE TABLE packet_metrics (
-        meeting_id INTEGER NOT NULL REFERENCES meetings (meeting_id),
-        metric_id TEXT NOT NULL,
-        position INTEGER NOT NULL,
-        label TEXT, description TEXT, methodology TEXT, department TEXT, owner TEXT,
-        cohort_service TEXT, unit TEXT, direction TEXT, public INTEGER,
-        PRIMARY KEY (meeting_id, metric_id)
-    );
-    CREATE TABLE packet_values (
-        meeting_id INTEGER NOT NULL,
-        metric_id TEXT NOT NULL,
-        period_label TEXT NOT NULL,
-        period_start TEXT, period_end TEXT,
-        value REAL, target REAL, status TEXT, count INTEGER,
-        PRIMARY KEY (meeting_id, metric_id, period_label),
-        FOREIGN KEY (meeting_id, metric_id) REFERENCES packet_metrics (meeting_id, metric_id)
-    );
-    CREATE TABLE commentary (
-        meeting_id INTEGER NOT NULL,
-        metric_id TEXT NOT NULL,
-        period_label TEXT NOT NULL,
-        why_it_matters TEXT, drivers TEXT, barriers TEXT, improvement_plan TEXT,
-        updated_at TEXT NOT NULL,
-        PRIMARY KEY (meeting_id, metric_id, period_label),
-        FOREIGN KEY (meeting_id, metric_id, period_label)
-            REFERENCES packet_values (meeting_id, metric_id, period_label)
-    );
-    CREATE TABLE action_items (
-        action_id INTEGER PRIMARY KEY,
-        meeting_id INTEGER NOT NULL,             -- the meeting that raised it, for good
-        metric_id TEXT NOT NULL,
-        description TEXT NOT NULL,
-        owner TEXT NOT NULL,
-        due_date TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'dropped')),
-        created_at TEXT NOT NULL,
-        status_changed_on TEXT,                  -- ISO date it was last marked done/dropped/open
-        FOREIGN KEY (meeting_id, metric_id) REFERENCES packet_metrics (meeting_id, metric_id)
-    );
-    CREATE INDEX action_items_by_meeting ON action_items (meeting_id);
-    """,
-)
-SCHEMA_VERSION = len(_MIGRATIONS)
-
-
-class MeetingError(ValueError):
-    """A mistake in what a person entered (unknown metric, empty owner, ...): say what to do."""
-
-
-def meetings_db_path() -> Path:
-    """Where the meetings database lives (env CITYSTAT_MEETINGS_DB overrides)."""
-    return Path(os.environ.get(MEETINGS_ENV, DATA_DIR / "meetings.sqlite"))
-
-
-def connect(path: Path | None = None) -> sqlite3.Connection:
-    """Open (creating or upgrading) the meetings database; foreign keys are enforced."""
-    target = path or meetings_db_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Several Streamlit sessions write the same file: wait for a lock instead of failing.
-    con = sqlite3.connect(target, timeout=15)
-    con.execute("PRAGMA foreign_keys = ON")
-    _migrate(con, target)
-    return con
-
-
-def _migrate(con: sqlite3.Connection, path: Path) -> None:
-    version = int(con.execute("PRAGMA user_version").fetchone()[0])
-    if version > SCHEMA_VERSION:
-        con.close()
-        raise MeetingError(
-            f"{path} was written by a newer citystat (meetings schema {version}, this one "
-            f"knows {SCHEMA_VERSION}); upgrade citystat, or point {MEETINGS_ENV} elsewhere"
-        )
-    for number in range(version, SCHEMA_VERSION):
-        with con:  # each migration and its version number commit together
-            con.executescript(f"BEGIN; {_MIGRATIONS[number]} PRAGMA user_version = {number + 1};")
 
 
 @dataclass(frozen=True)
@@ -166,7 +69,7 @@ def _number(value: object) -> float | None:
     return float(value)  # type: ignore[arg-type]
 
 
-def _utc_now() -> str:
+def utc_now() -> str:
     return datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
 
 
@@ -201,7 +104,7 @@ def create_meeting(
                 spec.scope_name,
                 spec.grain,
                 (spec.title or "").strip() or None,
-                _utc_now(),
+                utc_now(),
                 provenance.run_id,
                 _iso(provenance.data_as_of),
                 provenance.warehouse,
@@ -318,7 +221,7 @@ def frozen_values(con: sqlite3.Connection, meeting_id: int) -> pd.DataFrame:
     )
 
 
-def _require_packet_metric(con: sqlite3.Connection, meeting_id: int, metric_id: str) -> None:
+def require_packet_metric(con: sqlite3.Connection, meeting_id: int, metric_id: str) -> None:
     row = con.execute(
         "SELECT count(*) FROM packet_metrics WHERE meeting_id = ? AND metric_id = ?",
         (meeting_id, metric_id),
@@ -343,7 +246,7 @@ def save_commentary(
         raise MeetingError(
             f"unknown commentary field(s) {', '.join(unknown)}; use " + ", ".join(COMMENTARY_FIELDS)
         )
-    _require_packet_metric(con, meeting_id, metric_id)
+    require_packet_metric(con, meeting_id, metric_id)
     known = con.execute(
         "SELECT count(*) FROM packet_values WHERE meeting_id = ? AND metric_id = ? "
         "AND period_label = ?",
@@ -362,7 +265,7 @@ def save_commentary(
             "why_it_matters = excluded.why_it_matters, drivers = excluded.drivers, "
             "barriers = excluded.barriers, improvement_plan = excluded.improvement_plan, "
             "updated_at = excluded.updated_at",
-            (meeting_id, metric_id, period_label, *cleaned, _utc_now()),
+            (meeting_id, metric_id, period_label, *cleaned, utc_now()),
         )
 
 
@@ -374,52 +277,6 @@ def commentary(con: sqlite3.Connection, meeting_id: int) -> pd.DataFrame:
         "WHERE c.meeting_id = ? ORDER BY p.position, c.period_label",
         (meeting_id,),
     )
-
-
-def add_action(
-    con: sqlite3.Connection,
-    meeting_id: int,
-    metric_id: str,
-    description: str,
-    owner: str,
-    due_date: date,
-) -> int:
-    """Raise an open action item at a meeting, on one of its packet's metrics; its id."""
-    if not description.strip():
-        raise MeetingError("describe the action: what will be done")
-    if not owner.strip():
-        raise MeetingError("name the action's owner: who will do it")
-    _require_packet_metric(con, meeting_id, metric_id)
-    with con:
-        cursor = con.execute(
-            "INSERT INTO action_items (meeting_id, metric_id, description, owner, due_date, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                meeting_id,
-                metric_id,
-                description.strip(),
-                owner.strip(),
-                due_date.isoformat(),
-                _utc_now(),
-            ),
-        )
-    return int(cursor.lastrowid or 0)
-
-
-def set_action_status(
-    con: sqlite3.Connection, action_id: int, status: str, on: date | None = None
-) -> None:
-    """Mark an action item open, done or dropped (on ``on``, today by default)."""
-    if status not in ACTION_STATUSES:
-        raise MeetingError(f"unknown status '{status}'; use one of: {', '.join(ACTION_STATUSES)}")
-    changed_on = (on or date.today()).isoformat()
-    with con:
-        cursor = con.execute(
-            "UPDATE action_items SET status = ?, status_changed_on = ? WHERE action_id = ?",
-            (status, None if status == "open" else changed_on, action_id),
-        )
-    if cursor.rowcount == 0:
-        raise MeetingError(f"there is no action item {action_id}")
 
 
 # A meeting's agenda: the items it raised, plus every item on the previous meeting's agenda
@@ -462,31 +319,6 @@ def agenda(con: sqlite3.Connection, meeting_id: int) -> pd.DataFrame:
     frame = pd.read_sql_query(_AGENDA_SQL, con, params={"meeting": meeting_id})
     for column in ("carried_over", "overdue"):
         frame[column] = frame[column].astype(bool)
-    return frame
-
-
-_OPEN_ACTIONS_SQL = """
-SELECT a.action_id, a.meeting_id AS raised_at_meeting, m.meeting_date AS raised_on,
-       m.scope_name, a.metric_id, p.label AS metric_label, p.department, a.description,
-       a.owner, a.due_date, a.due_date < :today AS overdue
-FROM action_items a
-JOIN meetings m USING (meeting_id)
-JOIN packet_metrics p ON p.meeting_id = a.meeting_id AND p.metric_id = a.metric_id
-WHERE a.status = 'open' AND (:department IS NULL OR p.department = :department)
-ORDER BY a.due_date, a.action_id
-"""
-
-
-def open_actions(
-    con: sqlite3.Connection, department: str | None = None, today: date | None = None
-) -> pd.DataFrame:
-    """Open action items (of one department's metrics), soonest due first, overdue flagged."""
-    frame = pd.read_sql_query(
-        _OPEN_ACTIONS_SQL,
-        con,
-        params={"department": department, "today": (today or date.today()).isoformat()},
-    )
-    frame["overdue"] = frame["overdue"].astype(bool)
     return frame
 
 

@@ -7,12 +7,8 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.presentation import (
-    UNIT_PERCENT,
-    format_value,
-    status_colour,
-    status_label,
-)
+from dashboard.components.formats import UNIT_PERCENT, format_value
+from dashboard.components.status import status_colour, status_label
 
 TARGET_TRACE = "Target"
 VALUE_TRACE = "Value"
