@@ -1,0 +1,57 @@
+"""A meeting's packet: items carried over from the last meeting, the summary, the downloads."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.components.status import style_status_column
+from dashboard.meetings import store
+from dashboard.meetings.packet import packet_csv, packet_file_stem, packet_html
+from dashboard.meetings.tables import action_rows, packet_summary
+
+
+def carried_over(packet: store.Packet) -> None:
+    carried = packet.actions[packet.actions["carried_over"]]
+    if packet.previous is None:
+        st.subheader("Carried over from the previous meeting")
+        st.caption(
+            f"This is the first meeting reviewing {packet.meeting['scope_name']}: nothing to "
+            "carry over."
+        )
+        return
+    st.subheader(f"Carried over from the meeting of {packet.previous['meeting_date']}")
+    if carried.empty:
+        st.caption("Every action item of that meeting was closed before this one.")
+        return
+    overdue = int(carried["overdue"].sum())
+    if overdue:
+        st.warning(
+            f"{overdue} of {len(carried)} carried-over action items are overdue "
+            f"(due before {packet.meeting['meeting_date']})."
+        )
+    # A static table: action texts wrap instead of being cut off.
+    st.table(action_rows(carried), hide_index=True)
+
+
+def packet_section(packet: store.Packet) -> None:
+    rows, statuses = packet_summary(packet)
+    st.subheader("Packet")
+    st.dataframe(style_status_column(rows, statuses), hide_index=True, width="stretch")
+    stem = packet_file_stem(packet)
+    left, right = st.columns(2)
+    left.download_button(
+        "Download the packet (printable HTML)",
+        data=packet_html(packet).encode("utf-8"),
+        file_name=f"{stem}.html",
+        mime="text/html",
+        on_click="ignore",
+        key="meetings_export_html",
+    )
+    right.download_button(
+        "Download the packet's values (CSV)",
+        data=packet_csv(packet),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="meetings_export_csv",
+    )

@@ -1,0 +1,112 @@
+"""Sections of the metric page: headline tiles, districts, definition, and data freshness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.components import charts
+from dashboard.components.formats import (
+    MISSING,
+    delta_colour,
+    describe_change,
+    direction_text,
+    format_count,
+    format_timestamp,
+    format_value,
+    grain_label,
+)
+from dashboard.components.status import status_markdown, style_status_column
+from dashboard.components.tables import describe_targets, district_table
+from dashboard.queries import freshness, reader, trends
+
+
+def headline(complete: pd.DataFrame, unit: str | None, direction: str | None) -> None:
+    """Latest complete value, target, status and change as tiles."""
+    latest = complete.iloc[-1]
+    prior = complete.iloc[-2] if len(complete) > 1 else None
+    change = describe_change(
+        latest["value"], None if prior is None else prior["value"], unit, direction
+    )
+    tiles = st.columns(4)
+    tiles[0].metric(
+        f"Latest complete ({latest['period_label']})",
+        format_value(latest["value"], unit),
+        delta=change.delta_text or None,
+        delta_color=delta_colour(direction),
+        help=None if prior is None else f"Change compared with {prior['period_label']}",
+    )
+    tiles[1].metric("Target", format_value(latest["target"], unit))
+    with tiles[2]:
+        st.markdown("Status")
+        st.markdown(f"#### {status_markdown(latest['status'])}")
+    tiles[3].metric("Observations", format_count(latest["count"]))
+
+
+def districts_section(
+    warehouse: reader.Warehouse, metric_id: str, grain: str, unit: str | None, period: str
+) -> None:
+    """Each council district against the citywide value: bar chart and table."""
+    comparison = trends.district_comparison(warehouse, metric_id, grain)
+    citywide = comparison[comparison["dimension"] == "citywide"]
+    districts = comparison[comparison["dimension"] == "council_district"]
+    st.subheader(f"Council districts, {period}")
+    if districts.empty:
+        st.info("This metric is not broken down by council district.")
+        return
+    chart_col, table_col = st.columns([3, 2])
+    with chart_col:
+        st.plotly_chart(
+            charts.district_figure(
+                districts,
+                citywide["value"].iloc[0] if not citywide.empty else None,
+                unit,
+                "Each district against the citywide value",
+            ),
+            key="district_chart",
+        )
+    table_col.dataframe(
+        style_status_column(district_table(comparison, unit), comparison["status"]),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def definition_section(
+    warehouse: reader.Warehouse, definition: dict[str, Any], metric_id: str, grain: str
+) -> None:
+    """Description, methodology and the metric's attributes from metric_definitions."""
+    unit = definition["unit"]
+    st.subheader("Definition and methodology")
+    st.markdown(str(definition["description"] or ""))
+    st.markdown(f"**How it is computed.** {definition['methodology'] or MISSING}")
+    targets = describe_targets(trends.target_history(warehouse, metric_id, grain), unit)
+    st.markdown(
+        "\n".join(
+            [
+                f"- **Department:** {definition['department']}",
+                f"- **Owner:** {definition['owner']}",
+                f"- **Cohort service:** {definition['cohort_service']}",
+                f"- **Unit:** {unit}",
+                f"- **Direction:** {direction_text(definition['direction'])}",
+                f"- **Targets ({grain_label(grain).lower()}):** {targets}",
+                f"- **Metric id:** `{metric_id}`",
+            ]
+        )
+    )
+
+
+def freshness_section(warehouse: reader.Warehouse) -> None:
+    """When the data was loaded, how recent it is, and whether it passed validation."""
+    st.subheader("Data freshness")
+    run = freshness.published_run(warehouse)
+    if run is None:
+        st.warning("No published run: these values have not been validated.")
+        return
+    passed = "✔ passed validation" if run["validation_passed"] else "✖ did not pass validation"
+    st.markdown(
+        f"Last loaded **{format_timestamp(run['finished_at'])}** · data as of "
+        f"**{format_timestamp(run['data_as_of'])}** · {passed} (run `{run['run_id']}`)"
+    )
