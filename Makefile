@@ -38,12 +38,13 @@ browser:
 		echo "installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-## test: install what tests need, then ruff, mypy and pytest
+## test: install what tests need, then ruff, the import contracts, mypy and pytest
 test: $(BIN)/.installed-test browser lint typecheck pytest
 
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(BIN)/.installed-test
 	$(BIN)/mypy

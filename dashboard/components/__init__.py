@@ -1,1 +1,11 @@
-"""TODO"""
+"""How pages show things: no SQL, no session state beyond a widget's own.
+
+- ``status``: status by icon, word and colour together (``status_label``).
+- ``formats``: numbers, dates, periods, changes and directions (``format_value``,
+  ``describe_change``).
+- ``tables``: display tables of each page (``scorecard_table``, ``district_table``, ...).
+- ``charts``: Plotly figures (``trend_figure``, ``district_figure``, ...).
+- ``links``: links between pages that carry the view in the URL.
+- ``csv_export``: formula-safe CSV (``csv_bytes``).
+- ``site``: ``is_public``, which site the dashboard runs as.
+"""

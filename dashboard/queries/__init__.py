@@ -1,1 +1,13 @@
-"""TODO"""
+"""Read-only SQL against the published warehouse, grouped by subject; the only cache.
+
+- ``reader``: ``Warehouse`` (one published version), ``pin_warehouse``,
+  ``current_warehouse``, and ``run_query`` over one held read-only connection per version.
+- ``metric_info``: the metric catalog, definitions, departments, grains and scopes.
+- ``scorecard``: ``scorecard``, ``leadership_latest``, ``metric_movers``.
+- ``trends``: ``metric_series``, ``baseline_comparison``, ``target_history``,
+  ``district_comparison``.
+- ``equity``: ``equity_metrics``, ``district_gaps``, ``district_centroids``.
+- ``services``: the ranked service catalog and its cohorts.
+- ``freshness``: runs, files loaded, validation, quarantine and step times.
+- ``packets``: ``packet_source`` for a meeting, and the open data.
+"""

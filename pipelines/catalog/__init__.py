@@ -1,5 +1,15 @@
 """services.yml: the service catalog, Executive Order 2-24 prioritization, quarterly cohorts,
-and the CityScore-style leadership index and district equity tables computed from metrics."""
+and the CityScore-style leadership index and district equity tables computed from metrics.
+
+- ``model``: ``ServicesConfig`` and ``Service``, the typed services.yml.
+- ``loader``: ``load_services``, ``check_services_file``, ``check_services_against_metrics``.
+- ``rules``: the semantic rules of services.yml, each issue at its line.
+- ``evidence``: what the warehouse says of each service (volume, district gaps).
+- ``prioritize``: the six-factor score, ranking and cohort assignment.
+- ``leadership``: the leadership index per department and cohort.
+- ``tables``: the DDL of the service tables.
+- ``compute``: ``compute_service_tables``, everything above written into the warehouse.
+"""
 
 from pipelines.catalog.compute import compute_service_tables
 from pipelines.catalog.loader import (

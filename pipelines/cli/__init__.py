@@ -1,1 +1,6 @@
-"""TODO"""
+"""The ``citystat`` command (click): one-line errors, tracebacks only with ``--debug``.
+
+- ``main``: ``main``, the group, and ``demo-data``, ``run``, ``rollback``, ``sources``.
+- ``metrics``: ``citystat metrics check | explain | preview``.
+- ``services``: ``citystat services check``.
+"""

@@ -1,4 +1,23 @@
-"""metrics.yml: parse and check metric definitions, compile them to DuckDB SQL, compute them."""
+"""metrics.yml: parse and check metric definitions, compile them to DuckDB SQL, compute them.
+
+Definitions:
+- ``model``: ``MetricsConfig``, ``Metric``, ``Condition``: the typed metrics.yml.
+- ``loader``: ``load_metrics``, ``check_metrics_file``, ``load_metrics_text`` (three stages).
+- ``rules`` and ``table_rules``: the rules of one metric; ``cross_rules``: across metrics.
+- ``tables``: which canonical table and columns each metric may read (``metric_table``).
+- ``availability``: ``metric_availability``, whether the sources hold what a metric needs.
+
+SQL, pure functions that never touch a database:
+- ``compiler``: ``compile_metric``, ``compile_incremental``, ``explain``.
+- ``core_sql``: any kind's core query; ``event_sql``: counts, shares and percentiles;
+  ``backlog``: backlogs over version spans; ``status_sql``: targets and statuses.
+- ``incremental``: the daily run's changed rows and periods; ``periods``: grains as SQL;
+  ``sql_parts``: parameters, conditions, grouping and the period spine.
+
+Computing:
+- ``compute``: ``compute_metrics`` (full or incremental), ``preview``, ``data_as_of``.
+- ``compute_state``: what each metric was last computed from, and the value writes.
+"""
 
 from pipelines.config.issues import Issue, MetricsFileError
 from pipelines.metrics.availability import Availability, metric_availability

@@ -1,1 +1,6 @@
-"""TODO"""
+"""Publishing a build as the warehouse's new version, all or nothing.
+
+- ``versions``: ``start_build``, ``publish_build`` (an atomic symlink swap), ``rollback``,
+  ``clean_leftovers`` after a killed run, ``prune_versions``, ``publish_lock`` (one run at a
+  time) and the messages for a full disk or a read-only folder.
+"""

@@ -1,1 +1,9 @@
-"""TODO"""
+"""One run of the pipeline, from new extract files to a published warehouse version.
+
+- ``pipeline``: ``run_pipeline`` and ``recompute_metrics``, the orchestration of the stages.
+- ``sources``: ``load_source_files``, one source's files through read, stage, validate and
+  merge, each file's rows accounted for.
+- ``record``: ``compute_and_record``, metric values and service tables, the ``runs`` row.
+- ``build``: ``begin_build``, ``building``, ``check_published``, ``publish_version``.
+- ``outcome``: ``RunResult``, ``SourceResult`` and ``RunError``.
+"""

@@ -2,6 +2,12 @@
 Expectations 1.x on a bounded sample as the independent check, then SQL quarantine. The suite
 (expectations/<table>.json) says which table it checks.
 
+- ``run``: ``validate_and_quarantine``, one staged batch checked, sampled and quarantined.
+- ``suite``: reading a suite and its parameters (``ValidationConfigError``).
+- ``sql_rules``: every row rule as one SQL condition; ``counts``: their exact counts.
+- ``ge_batches``: Great Expectations on a reproducible sample, one context per process.
+- ``report``: ``ValidationReport`` and ``ExpectationOutcome``.
+
 Importing this package does not import Great Expectations; that happens when a validation runs
 (or in the background after ``warm_up_great_expectations()``), once per process.
 """

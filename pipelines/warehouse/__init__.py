@@ -1,1 +1,11 @@
-"""TODO"""
+"""What the warehouse is: its tables, where its files live, how a build is opened.
+
+- ``schema``: the canonical tables each kind of extract feeds and every table's DDL
+  (``CANONICAL_TABLES``, ``create_schema``).
+- ``layout``: the project's folders and files (``DATA_DIR``, ``METRICS_FILE``,
+  ``warehouse_path``, ``versions_dir``).
+- ``published``: the published-warehouse read API (``published_file``,
+  ``published_version``); with ``layout``, the only part of pipelines the dashboard imports.
+- ``connection``: read-write connections to a build with a memory cap (``connect_build``).
+- ``pause``: ``pause_point``, named points where a crash test stops a writer.
+"""
