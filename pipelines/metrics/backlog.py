@@ -28,7 +28,6 @@ from textwrap import indent
 
 from pipelines.metrics.availability import needed_columns, resolved_columns
 from pipelines.metrics.incremental import (
-    CORE_COLUMNS,
     changed_table,
     delta_events_sql,
     hot_spans_table,
@@ -38,6 +37,7 @@ from pipelines.metrics.incremental import (
 from pipelines.metrics.model import Metric, MetricsConfig
 from pipelines.metrics.periods import period_start_sql
 from pipelines.metrics.sql_parts import (
+    CORE_KEYS,
     KEEP_COVERED_SOURCES,
     Params,
     conditions_sql,
@@ -120,9 +120,9 @@ def backlog_sql(
             ("previous_changes", previous_changes_sql()),
             (
                 "combined",
-                f"SELECT {CORE_COLUMNS}, sum(change) AS change FROM (\n"
+                f"SELECT {CORE_KEYS}, sum(change) AS change FROM (\n"
                 "    SELECT * FROM previous_changes\n"
-                f"    UNION ALL\n    SELECT {CORE_COLUMNS}, change FROM {grouped}\n"
+                f"    UNION ALL\n    SELECT {CORE_KEYS}, change FROM {grouped}\n"
                 ")\nGROUP BY ALL",
             ),
         ]

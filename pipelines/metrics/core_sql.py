@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from pipelines.metrics.availability import needed_columns
-from pipelines.metrics.backlog import (
-    backlog_sql,
-)
+from pipelines.metrics.backlog import backlog_sql
 from pipelines.metrics.event_sql import event_sql
 from pipelines.metrics.model import Metric, MetricsConfig
 from pipelines.metrics.sql_parts import (
-    KEY_COLUMNS,
+    CORE_KEYS,
     Params,
     coverage_ctes,
     with_ctes,
@@ -71,7 +69,7 @@ def ratio_from_values_sql(
         ctes.append(
             (
                 f"{part}_values",
-                f"SELECT {', '.join(KEY_COLUMNS)}, value FROM metric_values\n"
+                f"SELECT {CORE_KEYS}, value FROM metric_values\n"
                 f"WHERE metric_id = {params.named(part + '_metric', part_id)}\n"
                 f"  AND grain IN {params.in_list(grains, 'grain')}\n"
                 f"  AND dimension IN {params.in_list(['citywide', *dimensions], 'dimension')}",

@@ -47,10 +47,8 @@ from textwrap import indent
 
 from pipelines.metrics.model import MetricsConfig
 from pipelines.metrics.periods import GRAIN_STEP, period_start_sql
-from pipelines.metrics.sql_parts import Params, quote, select_sql
+from pipelines.metrics.sql_parts import CORE_KEYS, Params, quote, select_sql
 from pipelines.metrics.tables import MetricTable
-
-CORE_COLUMNS = "grain, period_start, dimension, dimension_value"
 
 
 def changed_table(table_name: str, what: str) -> str:
@@ -284,7 +282,7 @@ def previous_sql(params: Params, metric_id: str) -> str:
     own rows are replaced)."""
     name = params.named("metric_id", metric_id)
     return (
-        f"SELECT {CORE_COLUMNS}, value, numerator, denominator, count\n"
+        f"SELECT {CORE_KEYS}, value, numerator, denominator, count\n"
         f"FROM metric_values WHERE metric_id = {name}"
     )
 
@@ -347,7 +345,7 @@ def delta_rows_ctes(
 def previous_changes_sql() -> str:
     """A backlog's previous per-period changes, recovered from its running sums."""
     return (
-        f"SELECT {CORE_COLUMNS},\n"
+        f"SELECT {CORE_KEYS},\n"
         "    count - COALESCE(lag(count) OVER (\n"
         "        PARTITION BY grain, dimension, dimension_value ORDER BY period_start\n"
         "    ), 0) AS change\n"

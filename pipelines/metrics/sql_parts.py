@@ -226,7 +226,5 @@ def with_ctes(ctes: Sequence[tuple[str, str]], final: str) -> str:
     return "WITH " + ",\n".join(parts) + "\n" + final
 
 
-KEY_COLUMNS = ("grain", "period_start", "dimension", "dimension_value")
-
-
-CORE_KEYS = ", ".join(KEY_COLUMNS)
+# The key of a metric_values row within one metric.
+CORE_KEYS = "grain, period_start, dimension, dimension_value"
