@@ -14,7 +14,6 @@ and the CityScore-style leadership index and district equity tables computed fro
 from pipelines.catalog.compute import compute_service_tables
 from pipelines.catalog.loader import (
     SERVICES_FILE,
-    ServicesFileError,
     check_services_against_metrics,
     check_services_file,
     load_services,
@@ -22,6 +21,7 @@ from pipelines.catalog.loader import (
 )
 from pipelines.catalog.model import FACTOR_LABELS, FACTORS, Service, ServicesConfig
 from pipelines.catalog.tables import SERVICE_TABLES, create_service_tables
+from pipelines.config.issues import ServicesFileError
 
 __all__ = [
     "FACTORS",

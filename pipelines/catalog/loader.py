@@ -12,20 +12,12 @@ from pipelines.catalog.model import Service, ServicesConfig, ServicesFile
 from pipelines.catalog.rules import check_across_services, check_service, check_settings
 from pipelines.config.entries import pydantic_issues, read_config_file, validate_entries
 from pipelines.config.hints import Locator, did_you_mean
-from pipelines.config.issues import Issue
+from pipelines.config.issues import Issue, ServicesFileError
 from pipelines.config.yaml_lines import Loc, YamlSyntaxError, line_of, parse_yaml, to_plain
 from pipelines.metrics.model import MetricsConfig
 from pipelines.warehouse.layout import PROJECT_ROOT
 
 SERVICES_FILE = Path(os.environ.get("CITYSTAT_SERVICES_FILE", PROJECT_ROOT / "services.yml"))
-
-
-class ServicesFileError(Exception):
-    """services.yml could not be loaded; ``issues`` lists every problem found."""
-
-    def __init__(self, issues: list[Issue]) -> None:
-        self.issues = sorted(issues)
-        super().__init__("\n".join(str(issue) for issue in self.issues))
 
 
 def load_services(path: Path) -> ServicesConfig:

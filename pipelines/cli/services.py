@@ -8,11 +8,10 @@ import click
 
 from pipelines.catalog.loader import (
     SERVICES_FILE,
-    ServicesFileError,
     check_services_against_metrics,
     load_services,
 )
-from pipelines.config.issues import MetricsFileError
+from pipelines.config.issues import MetricsFileError, ServicesFileError
 from pipelines.metrics.loader import load_metrics
 from pipelines.warehouse import layout
 

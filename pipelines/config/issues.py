@@ -1,4 +1,4 @@
-"""The Issue record every stage of metrics.yml checking returns, and the error that carries them."""
+"""The Issue record every check of a configuration file returns, and the errors that carry them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, order=True)
 class Issue:
-    """One problem in metrics.yml: where it is, what is wrong and what to change."""
+    """One problem in a configuration file: where it is, what is wrong and what to change."""
 
     file: str
     line: int
@@ -18,9 +18,17 @@ class Issue:
         return f"{self.file}:{self.line}: {self.message}; {self.hint}"
 
 
-class MetricsFileError(Exception):
-    """metrics.yml could not be loaded; ``issues`` lists every problem found."""
+class ConfigFileError(Exception):
+    """A configuration file could not be loaded; ``issues`` lists every problem found."""
 
     def __init__(self, issues: list[Issue]) -> None:
         self.issues = sorted(issues)
         super().__init__("\n".join(str(issue) for issue in self.issues))
+
+
+class MetricsFileError(ConfigFileError):
+    """metrics.yml could not be loaded; ``issues`` lists every problem found."""
+
+
+class ServicesFileError(ConfigFileError):
+    """services.yml could not be loaded; ``issues`` lists every problem found."""
