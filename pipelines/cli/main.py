@@ -59,13 +59,14 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("--force", is_flag=True, help="Overwrite extracts that are already there.")
 def demo_data(rows: int | None, seed: int | None, out: Path, force: bool) -> None:
     """Write the generated Philadelphia-style extracts: 311 requests, permits, complaint cases."""
-    from pipelines.demo import service_requests as demo
     from pipelines.demo.city import demo_extracts, write_demo_city
+    from pipelines.demo.common import DEFAULT_SEED
+    from pipelines.demo.service_requests import DEFAULT_ROWS
 
     written = write_demo_city(
         out,
-        rows=rows or demo.DEFAULT_ROWS,
-        seed=demo.DEFAULT_SEED if seed is None else seed,
+        rows=rows or DEFAULT_ROWS,
+        seed=DEFAULT_SEED if seed is None else seed,
         force=force,
         progress=_progress_printer(),
     )

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipelines.demo import service_requests
+from pipelines.demo.common import DEFAULT_SEED, silent
 from pipelines.demo.inspections import generate_inspections
 from pipelines.demo.permits import generate_permits
 
@@ -27,9 +28,9 @@ def demo_extracts(out_dir: Path) -> dict[str, Path]:
 def write_demo_city(
     out_dir: Path,
     rows: int = service_requests.DEFAULT_ROWS,
-    seed: int = service_requests.DEFAULT_SEED,
+    seed: int = DEFAULT_SEED,
     force: bool = False,
-    progress: Callable[[str], None] = service_requests.silent,
+    progress: Callable[[str], None] = silent,
 ) -> dict[str, Path | None]:
     """Write every demo extract that is absent (all with force); None for those kept."""
     generators: dict[str, Callable[[], Path]] = {

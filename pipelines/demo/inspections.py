@@ -55,7 +55,18 @@ import numpy as np
 import pandas as pd
 
 from pipelines.demo.catalog import HOUR_VOLUME
-from pipelines.demo.common import DEFAULT_END, DEFAULT_SEED, DEFAULT_START, chunk_days, silent
+from pipelines.demo.common import (
+    DAY,
+    DEFAULT_END,
+    DEFAULT_SEED,
+    DEFAULT_START,
+    Progress,
+    Window,
+    chunk_days,
+    day_kind_counts,
+    silent,
+    write_chunked_csv,
+)
 from pipelines.demo.li_catalog import (
     BLITZ_SHARE,
     COMPLAINT_CODES,
@@ -69,13 +80,9 @@ from pipelines.demo.li_catalog import (
     STUCK_AFTER_IMPROVEMENT,
 )
 from pipelines.demo.li_common import (
-    DAY,
     Places,
-    Progress,
-    Window,
     build_places,
     categorical,
-    day_kind_counts,
     draw_places,
     epoch_seconds,
     expand_counts,
@@ -85,7 +92,6 @@ from pipelines.demo.li_common import (
     plant_common_defects,
     timestamps,
     waking_hours,
-    write_chunked_csv,
     year_sequence,
 )
 

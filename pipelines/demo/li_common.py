@@ -1,38 +1,21 @@
-"""Machinery the L&I demo generators share: places, daily volumes, times and the chunked CSV writer.
+"""What the L&I demo generators (permits, complaint cases) share: places with their council
+district, timestamps in waking hours, weighted picks, yearly running numbers and common defects.
 
-It builds on the 311 generator (``pipelines.demo.service_requests``): the same zip crosswalk,
-zip centroids, streets and whole-day chunking, and the same way of writing (numpy arrays per
-chunk, DuckDB formats and writes each chunk, parts are appended to a temporary file that is
-renamed into place, so a half-written extract is never left behind).
+It builds on ``pipelines.demo.common`` (crosswalk, day window, volumes, chunked writer) and the
+311 catalog's zip centroids and streets.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from pipelines.demo.catalog import LAT_MAX, LAT_MIN, LON_MAX, LON_MIN, STREETS, ZIP_AREAS
-from pipelines.demo.common import CROSSWALK_FILE, load_zip_districts
-
-DAY = 86_400
-LOCAL_TIMEZONE = "America/New_York"
-JITTER_DEGREES = (0.007, 0.009)  # lat, lon standard deviation around a zip centroid
-# Carto publishes L&I timestamps as UTC instants: 2024-03-05T14:21:06Z.
-UTC_TEXT_MACRO = (
-    "CREATE OR REPLACE MACRO utc_text(ts) AS "
-    f"strftime(timezone('{LOCAL_TIMEZONE}', ts), '%Y-%m-%dT%H:%M:%SZ')"
-)
-
-Progress = Callable[[str], None]
+from pipelines.demo.common import DAY, JITTER_DEGREES, zip_area_districts
 
 
 @dataclass(frozen=True)
@@ -48,24 +31,6 @@ class Places:
     district_factor: np.ndarray
 
 
-@dataclass(frozen=True)
-class Window:
-    """The generated period: first day and the last second of the end date, in epoch units."""
-
-    start_day: int  # days since 1970-01-01
-    days: int
-    as_of: int  # seconds since 1970-01-01, local wall-clock time: when the extract is cut
-
-    @classmethod
-    def of(cls, start: date, end: date) -> Window:
-        """The window from start to end inclusive; raises ValueError when end is before start."""
-        if end < start:
-            raise ValueError(f"end date {end} is before start date {start}; swap them")
-        start_day = int(np.datetime64(start, "D").astype(np.int64))
-        end_day = int(np.datetime64(end, "D").astype(np.int64))
-        return cls(start_day=start_day, days=end_day - start_day + 1, as_of=(end_day + 1) * DAY - 1)
-
-
 def epoch_seconds(day: date) -> int:
     """Seconds since 1970-01-01 at local midnight starting ``day``."""
     return int(np.datetime64(day, "D").astype(np.int64)) * DAY
@@ -73,14 +38,8 @@ def epoch_seconds(day: date) -> int:
 
 def build_places(district_factor: dict[str, float]) -> Places:
     """Zip weights and centroids from the 311 catalog, districts from the shared crosswalk."""
-    crosswalk = load_zip_districts()
-    missing = [area.zip for area in ZIP_AREAS if area.zip not in crosswalk]
-    if missing:
-        raise ValueError(
-            f"{CROSSWALK_FILE}: no council district for zip(s) {', '.join(missing)}; add them"
-        )
     weights = np.array([area.population_k for area in ZIP_AREAS], dtype=float)
-    zip_districts = [crosswalk[area.zip] for area in ZIP_AREAS]
+    zip_districts = zip_area_districts()
     districts = sorted(set(zip_districts), key=int)
     return Places(
         zips=[area.zip for area in ZIP_AREAS],
@@ -106,25 +65,6 @@ def draw_places(rng: np.random.Generator, n: int, places: Places) -> dict[str, n
         "street": rng.integers(0, len(STREETS), n),
         "opa": rng.integers(11_000_000, 889_999_999, n),
     }
-
-
-def day_kind_counts(
-    rng: np.random.Generator,
-    rows: int,
-    window: Window,
-    shares: np.ndarray,
-    seasonality: np.ndarray,
-    weekday_volume: Sequence[float],
-) -> np.ndarray:
-    """Records per (day, kind): seasonality x weekday x 3 % yearly growth, one multinomial draw."""
-    day_numbers = window.start_day + np.arange(window.days)
-    months = day_numbers.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
-    weekdays = (day_numbers + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
-    growth = 1 + 0.03 * np.arange(window.days) / 365.25
-    weekday_factor = np.asarray(weekday_volume)[weekdays] * growth
-    weight = seasonality[:, months].T * shares[None, :] * weekday_factor[:, None]
-    counts = rng.multinomial(rows, (weight / weight.sum()).ravel())
-    return counts.reshape(window.days, len(shares))
 
 
 def expand_counts(
@@ -235,43 +175,3 @@ def plant_common_defects(
     cols["lat"][zero] = 0.0
     cols["lon"][zero] = 0.0
     return clean
-
-
-def write_chunked_csv(
-    target: Path,
-    chunks: Iterator[pd.DataFrame],
-    format_sql: str,
-    lookups: dict[str, pd.DataFrame],
-    report: Progress,
-) -> None:
-    """Format each chunk with DuckDB, append it to a temporary file, rename that into place."""
-    folder = target.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=folder)
-    written = 0
-    try:
-        with (
-            os.fdopen(handle, "wb") as out,
-            tempfile.TemporaryDirectory(prefix=".parts.", dir=folder) as scratch,
-            duckdb.connect() as con,
-        ):
-            # Formatting local wall-clock times as UTC text needs the session zone to be UTC.
-            con.execute("SET TimeZone = 'UTC'")
-            con.execute(UTC_TEXT_MACRO)
-            for name, frame in lookups.items():
-                con.register(name, frame)
-            for number, frame in enumerate(chunks):
-                part = Path(scratch) / f"part{number}.csv"
-                con.register("chunk", frame)
-                con.sql(format_sql).write_csv(str(part), header=number == 0)
-                con.unregister("chunk")
-                with part.open("rb") as source:
-                    shutil.copyfileobj(source, out)
-                part.unlink()
-                written += len(frame)
-                report(f"Wrote {written:,} rows")
-        os.chmod(temp_name, 0o644)  # mkstemp creates 0600; the extract is ordinary shared data
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise

@@ -1,4 +1,5 @@
-"""One chunk of generated 311 rows: places, lifecycle, texts and the defects real extracts have."""
+"""The 311 demo generator's rows: one chunk of whole days drawn with numpy (places, lifecycle,
+texts), with the real extract's defects planted for validation to catch."""
 
 from __future__ import annotations
 
@@ -17,16 +18,36 @@ from pipelines.demo.catalog import (
     STREETS,
     ZIP_AREAS,
 )
+from pipelines.demo.common import DAY, JITTER_DEGREES
+from pipelines.demo.request_model import Model, Texts
+
+FIRST_REQUEST_ID = 15_100_000
+MEDIA_SHARE = 0.06
+
+# Share of rows per injected defect.
+EXACT_DUPLICATE_SHARE = 0.0015
+CHANGED_DUPLICATE_SHARE = 0.0015
+CLOSED_BEFORE_OPENED_SHARE = 0.002
+MISSING_ZIP_SHARE = 0.003
+ZERO_COORDINATES_SHARE = 0.002
 
 
-def _chunk_frame(
-    rng: np.random.Generator, counts: np.ndarray, first_day: int, model: _Model, ids: _Counters
+@dataclass
+class Counters:
+    """Running identifiers carried from one chunk to the next."""
+
+    next_objectid: int
+    next_request_id: int
+
+
+def chunk_frame(
+    rng: np.random.Generator, counts: np.ndarray, first_day: int, model: Model, ids: Counters
 ) -> pd.DataFrame:
     """Generate every column of one chunk of whole days, sorted by request time."""
     flat = counts.ravel()
     cells = np.flatnonzero(flat)
     svc = np.repeat(cells % len(SERVICES), flat[cells]).astype(np.int8)
-    day = model.start_day + first_day + np.repeat(cells // len(SERVICES), flat[cells])
+    day = model.window.start_day + first_day + np.repeat(cells // len(SERVICES), flat[cells])
     n = svc.size
     hour = rng.choice(24, size=n, p=model.hour_p)
     requested = day * DAY + hour * 3600 + rng.integers(0, 3600, n)
@@ -41,11 +62,11 @@ def _chunk_frame(
     _add_places(rng, cols, model)
     _add_lifecycle(rng, cols, day, model)
     _add_texts(rng, cols, model.texts)
-    _inject_defects(rng, cols, model.as_of)
+    _inject_defects(rng, cols, model.window.as_of)
     return _to_frame(cols)
 
 
-def _add_places(rng: np.random.Generator, cols: dict[str, np.ndarray], model: _Model) -> None:
+def _add_places(rng: np.random.Generator, cols: dict[str, np.ndarray], model: Model) -> None:
     """Zip (by population), coordinates jittered around its centroid, and a street address."""
     n = cols["svc"].size
     zip_no = rng.choice(len(ZIP_AREAS), size=n, p=model.zip_weights).astype(np.int16)
@@ -61,7 +82,7 @@ def _add_places(rng: np.random.Generator, cols: dict[str, np.ndarray], model: _M
 
 
 def _add_lifecycle(
-    rng: np.random.Generator, cols: dict[str, np.ndarray], day: np.ndarray, model: _Model
+    rng: np.random.Generator, cols: dict[str, np.ndarray], day: np.ndarray, model: Model
 ) -> None:
     """Due time, closure delay (service x district x seasonal load), status and last update."""
     svc, requested = cols["svc"], cols["requested"]
@@ -81,21 +102,21 @@ def _add_lifecycle(
     instant = rng.random(n) < model.instant_close[svc]
     delay = np.where(instant, rng.integers(30, 900, n), np.maximum(delay, 60))
     closed = requested + delay
-    is_open = (rng.random(n) < model.never_closed[svc]) | (closed > model.as_of)
+    is_open = (rng.random(n) < model.never_closed[svc]) | (closed > model.window.as_of)
 
     touched = rng.random(n) < 0.7
-    open_update = requested + (touched * rng.random(n) * 0.6 * (model.as_of - requested)).astype(
-        np.int64
-    )
+    open_update = requested + (
+        touched * rng.random(n) * 0.6 * (model.window.as_of - requested)
+    ).astype(np.int64)
     close_lag = np.where(rng.random(n) < 0.6, 0, rng.integers(60, 6 * 3600, n))
-    closed_update = np.minimum(closed + close_lag, model.as_of)
+    closed_update = np.minimum(closed + close_lag, model.window.as_of)
     cols["closed"] = closed
     cols["is_open"] = is_open
     cols["updated"] = np.where(is_open, open_update, closed_update)
     cols["has_media"] = (rng.random(n) < MEDIA_SHARE) & (svc != 0)
 
 
-def _add_texts(rng: np.random.Generator, cols: dict[str, np.ndarray], texts: _Texts) -> None:
+def _add_texts(rng: np.random.Generator, cols: dict[str, np.ndarray], texts: Texts) -> None:
     """Pick subject and status-note keys; about half of open requests carry a note."""
     svc, is_open = cols["svc"], cols["is_open"]
     n = svc.size
@@ -110,7 +131,7 @@ def _add_texts(rng: np.random.Generator, cols: dict[str, np.ndarray], texts: _Te
 
 
 def _inject_defects(rng: np.random.Generator, cols: dict[str, np.ndarray], as_of: int) -> None:
-    """Plant the real-extract defects validation must catch (see the module docstring)."""
+    """Plant the real-extract defects validation must catch (see service_requests.py)."""
     n = cols["svc"].size
     if n < 2:
         return
@@ -172,69 +193,3 @@ def _to_frame(cols: dict[str, np.ndarray]) -> pd.DataFrame:
             "lon": cols["lon"],
         }
     )
-
-
-DAY = 86_400
-
-
-MEDIA_SHARE = 0.06
-
-
-JITTER_DEGREES = (0.007, 0.009)  # lat, lon standard deviation around a zip centroid
-
-
-# Share of rows per injected defect.
-EXACT_DUPLICATE_SHARE = 0.0015
-
-
-CHANGED_DUPLICATE_SHARE = 0.0015
-
-
-CLOSED_BEFORE_OPENED_SHARE = 0.002
-
-
-MISSING_ZIP_SHARE = 0.003
-
-
-ZERO_COORDINATES_SHARE = 0.002
-
-
-@dataclass
-class _Counters:
-    """Running identifiers carried from one chunk to the next."""
-
-    next_objectid: int
-    next_request_id: int
-
-
-@dataclass(frozen=True)
-class _Texts:
-    """Flat numbering of every short text, so rows carry integer keys until DuckDB formats them."""
-
-    texts: list[str]
-    subject_offset: np.ndarray
-    subject_count: np.ndarray
-    note_offset: np.ndarray
-    note_count: np.ndarray
-    open_offset: int
-    street_offset: int
-
-
-@dataclass(frozen=True)
-class _Model:
-    """Per-service and per-zip arrays the vectorised generator indexes into."""
-
-    start_day: int  # days since 1970-01-01
-    as_of: int  # seconds since 1970-01-01: last second of the end date, when the extract is cut
-    sla_days: np.ndarray
-    median_days: np.ndarray
-    sigma: np.ndarray
-    never_closed: np.ndarray
-    instant_close: np.ndarray
-    seasonality: np.ndarray  # services x 12
-    zip_weights: np.ndarray
-    zip_lat: np.ndarray
-    zip_lon: np.ndarray
-    zip_delay: np.ndarray
-    hour_p: np.ndarray
-    texts: _Texts

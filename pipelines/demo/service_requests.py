@@ -35,43 +35,33 @@ service_request_id (exact copies, and copies with a later update), closed_dateti
 requested_datetime, empty zipcode, and lat/lon of 0,0. objectid runs 1..N in file order and
 service_request_id increases with requested_datetime.
 
-Rows are generated in chunks of whole days with numpy, formatted by DuckDB, appended to a
-temporary file in the target folder and renamed into place, so memory stays bounded and a
+The model (``request_model``) and the rows of each chunk of whole days (``request_rows``) live
+apart; ``pipelines.demo.common.write_chunked_csv`` writes them, so memory stays bounded and a
 half-written extract is never left behind.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from pipelines.demo.catalog import (
-    DISTRICT_DELAY_FACTOR,
-    HOUR_VOLUME,
-    OPEN_NOTES,
-    SERVICES,
-    STREETS,
-    WEEKDAY_VOLUME,
-    ZIP_AREAS,
-)
+from pipelines.demo.catalog import SERVICES, WEEKDAY_VOLUME
 from pipelines.demo.common import (
-    CROSSWALK_FILE,
     DEFAULT_END,
     DEFAULT_SEED,
     DEFAULT_START,
+    Window,
     chunk_days,
-    load_zip_districts,
+    day_kind_counts,
     silent,
+    write_chunked_csv,
 )
-from pipelines.demo.request_rows import DAY, _chunk_frame, _Counters, _Model, _Texts
+from pipelines.demo.request_model import Model, build_model, lookup_frames
+from pipelines.demo.request_rows import FIRST_REQUEST_ID, Counters, chunk_frame
 
 DEFAULT_ROWS = 300_000
 
@@ -98,10 +88,6 @@ COLUMNS: tuple[str, ...] = (
     "lat",
     "lon",
 )
-
-FIRST_REQUEST_ID = 15_100_000
-YEARLY_GROWTH = 0.03
-
 
 _FORMAT_SQL = """
 SELECT
@@ -146,133 +132,27 @@ def generate_311(
     """Write out_dir/philadelphia_311/public_cases_fc.csv and return its path."""
     if rows < 1:
         raise ValueError(f"rows must be at least 1, got {rows}")
-    if end < start:
-        raise ValueError(f"end date {end} is before start date {start}; swap them")
     report = progress or silent
-    folder = Path(out_dir) / EXTRACT_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / EXTRACT_FILE
-    model = _build_model(start, end)
-    counts = _day_service_counts(np.random.default_rng(seed), rows, model, (end - start).days + 1)
+    target = Path(out_dir) / EXTRACT_FOLDER / EXTRACT_FILE
+    model = build_model(Window.of(start, end))
+    counts = day_kind_counts(
+        np.random.default_rng(seed),
+        rows,
+        model.window,
+        np.array([s.share for s in SERVICES]),
+        model.seasonality,
+        WEEKDAY_VOLUME,
+    )
     report(f"Generating {rows:,} demo 311 requests from {start} to {end} (seed {seed})")
-    handle, temp_name = tempfile.mkstemp(prefix=".public_cases_fc.", suffix=".tmp", dir=folder)
-    try:
-        with (
-            os.fdopen(handle, "wb") as out,
-            tempfile.TemporaryDirectory(prefix=".parts.", dir=folder) as scratch,
-            duckdb.connect() as con,
-        ):
-            _register_lookups(con, model.texts)
-            counters = _Counters(next_objectid=1, next_request_id=FIRST_REQUEST_ID)
-            for number, (first, last) in enumerate(chunk_days(counts.sum(axis=1))):
-                chunk_rng = np.random.default_rng([seed, number + 1])
-                frame = _chunk_frame(chunk_rng, counts[first:last], first, model, counters)
-                part = Path(scratch) / f"part{number}.csv"
-                con.register("chunk", frame)
-                con.sql(_FORMAT_SQL).write_csv(str(part), header=number == 0)
-                con.unregister("chunk")
-                with part.open("rb") as source:
-                    shutil.copyfileobj(source, out)
-                part.unlink()
-                report(f"Wrote {counters.next_objectid - 1:,} of {rows:,} rows")
-        os.chmod(temp_name, 0o644)  # mkstemp creates 0600; the extract is ordinary shared data
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    frames = _chunks(seed, counts, model)
+    write_chunked_csv(target, frames, _FORMAT_SQL, lookup_frames(model.texts), report, rows)
     report(f"Demo extract ready: {target}")
     return target
 
 
-def _build_model(start: date, end: date) -> _Model:
-    """Collect the catalog into arrays (per service, per zip) for vectorised lookups."""
-    districts = load_zip_districts()
-    missing = [area.zip for area in ZIP_AREAS if area.zip not in districts]
-    if missing:
-        raise ValueError(
-            f"{CROSSWALK_FILE}: no council district for zip(s) {', '.join(missing)}; add them"
-        )
-    weights = np.array([area.population_k for area in ZIP_AREAS], dtype=float)
-    start_day = int(np.datetime64(start, "D").astype(np.int64))
-    end_day = int(np.datetime64(end, "D").astype(np.int64))
-    return _Model(
-        start_day=start_day,
-        as_of=(end_day + 1) * DAY - 1,
-        sla_days=np.array([s.sla_business_days for s in SERVICES]),
-        median_days=np.array([s.median_delay_days() for s in SERVICES]),
-        sigma=np.array([s.sigma for s in SERVICES]),
-        never_closed=np.array([s.never_closed for s in SERVICES]),
-        instant_close=np.array([s.instant_close for s in SERVICES]),
-        seasonality=np.array([s.seasonality for s in SERVICES], dtype=float),
-        zip_weights=weights / weights.sum(),
-        zip_lat=np.array([area.lat for area in ZIP_AREAS]),
-        zip_lon=np.array([area.lon for area in ZIP_AREAS]),
-        zip_delay=np.array([DISTRICT_DELAY_FACTOR[districts[area.zip]] for area in ZIP_AREAS]),
-        hour_p=np.array(HOUR_VOLUME) / sum(HOUR_VOLUME),
-        texts=_number_texts(),
-    )
-
-
-def _number_texts() -> _Texts:
-    """Give every subject, note and street a global integer key."""
-    texts: list[str] = []
-    subject_offset, subject_count, note_offset, note_count = [], [], [], []
-    for service in SERVICES:
-        subject_offset.append(len(texts))
-        subject_count.append(len(service.subjects))
-        texts.extend(service.subjects)
-    for service in SERVICES:
-        note_offset.append(len(texts))
-        note_count.append(len(service.closed_notes))
-        texts.extend(service.closed_notes)
-    open_offset = len(texts)
-    texts.extend(OPEN_NOTES)
-    street_offset = len(texts)
-    texts.extend(STREETS)
-    return _Texts(
-        texts=texts,
-        subject_offset=np.array(subject_offset),
-        subject_count=np.array(subject_count),
-        note_offset=np.array(note_offset),
-        note_count=np.array(note_count),
-        open_offset=open_offset,
-        street_offset=street_offset,
-    )
-
-
-def _register_lookups(con: duckdb.DuckDBPyConnection, texts: _Texts) -> None:
-    """Expose the small lookup tables the formatting query joins to."""
-    services = pd.DataFrame(
-        {
-            "svc": np.arange(len(SERVICES), dtype=np.int8),
-            "service_name": [s.name for s in SERVICES],
-            "service_code": [s.code for s in SERVICES],
-            "agency_responsible": [s.agency for s in SERVICES],
-            "service_notice": [s.notice for s in SERVICES],
-        }
-    )
-    zips = pd.DataFrame(
-        {
-            "zip_no": np.arange(len(ZIP_AREAS), dtype=np.int16),
-            "zip": [area.zip for area in ZIP_AREAS],
-        }
-    )
-    con.register("demo_services", services)
-    con.register("demo_zips", zips)
-    text_table = pd.DataFrame({"key": np.arange(len(texts.texts)), "text": texts.texts})
-    con.register("demo_texts", text_table)
-
-
-def _day_service_counts(
-    rng: np.random.Generator, rows: int, model: _Model, days: int
-) -> np.ndarray:
-    """Requests per (day, service): seasonality x weekday x growth, drawn as one multinomial."""
-    day_numbers = model.start_day + np.arange(days)
-    months = day_numbers.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
-    weekdays = (day_numbers + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
-    shares = np.array([s.share for s in SERVICES])
-    growth = 1 + YEARLY_GROWTH * np.arange(days) / 365.25
-    weekday_factor = np.array(WEEKDAY_VOLUME)[weekdays] * growth
-    weight = model.seasonality[:, months].T * shares[None, :] * weekday_factor[:, None]
-    counts = rng.multinomial(rows, (weight / weight.sum()).ravel())
-    return counts.reshape(days, len(SERVICES))
+def _chunks(seed: int, counts: np.ndarray, model: Model) -> Iterator[pd.DataFrame]:
+    """Frames of whole days, each from its own random stream so chunking never shifts draws."""
+    counters = Counters(next_objectid=1, next_request_id=FIRST_REQUEST_ID)
+    for number, (first, last) in enumerate(chunk_days(counts.sum(axis=1))):
+        rng = np.random.default_rng([seed, number + 1])
+        yield chunk_frame(rng, counts[first:last], first, model, counters)
