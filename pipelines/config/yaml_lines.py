@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -45,11 +44,6 @@ def parse_yaml(text: str, file_label: str) -> Any:
         raise YamlSyntaxError(
             Issue(file_label, 1, f"invalid YAML: {exc}", "fix the YAML syntax")
         ) from exc
-
-
-def read_yaml(path: Path) -> Any:
-    """Read and parse a YAML file (see ``parse_yaml``)."""
-    return parse_yaml(path.read_text(encoding="utf-8"), path.name)
 
 
 def to_plain(node: Any) -> Any:
