@@ -6,6 +6,7 @@ CITYSTAT_PUBLIC=1) runs the public site instead.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import streamlit as st
 from dashboard.components import site
 from dashboard.queries import freshness, reader
 
+_LOG = logging.getLogger(__name__)
 _PAGES_DIR = Path(__file__).resolve().parent / "views"
 
 DEMO_NOTICE = "Demo data: generated Philadelphia-style extract, not real city records."
@@ -91,10 +93,14 @@ def main() -> None:
         elif run["is_demo"]:
             st.info(DEMO_NOTICE, icon="ℹ️")
         page.run()
-    except duckdb.Error as exc:
+    except Exception as exc:  # st.stop and reruns are BaseExceptions: they pass through
         if public:
+            # A traceback would show residents server paths and code: log it, say less.
+            _LOG.exception("public page failed")
             st.error(PUBLIC_UNAVAILABLE)
             return
+        if not isinstance(exc, duckdb.Error):
+            raise
         st.error(
             f"Could not read the warehouse `{warehouse.path}`: {exc}. "
             "Re-run `citystat run` (or `make demo`) to publish a complete warehouse."

@@ -6,10 +6,12 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 
 from pipelines.cli.metrics import metrics
 from pipelines.warehouse.schema import create_schema
+from tests.dashboard_fixture import SERVICES_YML
 from tests.metrics_support import config_text, metric_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,3 +163,64 @@ def test_preview_says_why_a_metric_is_not_available(tmp_path: Path) -> None:
     # As of 5 March 2024: February (complete) and March, citywide, no value.
     assert [line.split()[1] for line in lines[2:]] == ["2024-02", "2024-03"]
     assert all(line.endswith("not_available") for line in lines[2:])
+
+
+def test_check_reads_the_services_file_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fixture catalog names two cohort services; a metrics.yml naming none has neither,
+    # and the hint says what to add rather than "use one of" an empty list.
+    monkeypatch.delenv("CITYSTAT_SERVICES_FILE", raising=False)
+    path = write(tmp_path, config_text(COUNT))
+    (tmp_path / "services.yml").write_text(SERVICES_YML)
+    result = CliRunner().invoke(metrics, ["check", "--file", str(path)])
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert lines[-1] == "2 problems found"
+    # Each problem once, at the line of its cohort_service.
+    assert [line.split(": service")[0] for line in lines[:2]] == [
+        "services.yml:19",
+        "services.yml:30",
+    ]
+    assert lines[0].endswith(
+        "cohort_service 'Street defects and potholes' is not a cohort_service in metrics.yml; "
+        "no metric names a cohort_service yet: add cohort_service: Street defects and potholes "
+        "to its metrics, or remove it from the service"
+    )
+    assert "use one of" not in result.output
+    # With the metric naming both, the same files pass.
+    both = metric_yaml(
+        "av", "unit: requests\nkind: count\ncohort_service: Abandoned vehicles\n"
+    ) + metric_yaml(
+        "sd", "unit: requests\nkind: count\ncohort_service: Street defects and potholes\n"
+    )
+    path.write_text(config_text(both))
+    result = CliRunner().invoke(metrics, ["check", "--file", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output == "metrics.yml: 2 metrics, no problems found (services.yml agrees)\n"
+
+
+def test_preview_of_a_table_without_records_names_its_records(tmp_path: Path) -> None:
+    # The warehouse holds requests only: a permit count has no period yet, and says permits.
+    wh = _warehouse(tmp_path)
+    issued = metric_yaml("issued", "unit: permits\nkind: count\ntable: permits\n")
+    path = write(tmp_path, config_text(issued))
+    args = ["preview", "issued", "--file", str(path), "--warehouse", str(wh)]
+    result = CliRunner().invoke(metrics, args)
+    assert result.exit_code == 0, result.output
+    assert (
+        result.output.splitlines()[-1] == "issued: no values at grain month (no permits loaded yet)"
+    )
+
+
+def test_preview_of_a_metric_matching_nothing_shows_zeros(tmp_path: Path) -> None:
+    wh = _warehouse(tmp_path)
+    nothing = metric_yaml(
+        "graffiti", "unit: requests\nkind: count\nfilter: {service_name: [Graffiti Removal]}\n"
+    )
+    path = write(tmp_path, config_text(nothing))
+    args = ["preview", "graffiti", "--file", str(path), "--warehouse", str(wh), "--periods", "1"]
+    result = CliRunner().invoke(metrics, args)
+    assert result.exit_code == 0, result.output
+    (row,) = [line.split() for line in result.output.splitlines()[1:]]
+    assert row[:4] == ["month", "2024-02", "False", "Citywide"] and "0.0" in row

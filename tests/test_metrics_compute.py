@@ -391,10 +391,11 @@ def test_compute_metrics_replaces_tables_and_reports_progress() -> None:
     stored = con.execute("SELECT count(*) FROM metric_values").fetchone()
     assert stored is not None and written == stored[0]
     # Weeks of 29 Jan and 5 Feb, months Jan and Feb, Q1, FY2024: 6 periods x 2 members = 12;
-    # on_time has no decided requests (no due dates), so no rows.
-    assert written == 12
+    # on_time has no decided requests (no due dates): 6 citywide "no data" rows (issue 14:
+    # it used to have no rows at all and vanished from every page).
+    assert written == 12 + 6
     assert [m.split(":")[0] for m in messages] == ["opened", "on_time"]
-    assert compute_metrics(con, cfg, T("2024-02-10")) == 12  # replaced, not appended
+    assert compute_metrics(con, cfg, T("2024-02-10")) == 18  # replaced, not appended
     definitions = con.execute(
         "SELECT metric_id, kind, grains, min_count, sql LIKE 'WITH%' FROM metric_definitions "
         "ORDER BY metric_id"

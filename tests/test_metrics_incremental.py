@@ -337,3 +337,65 @@ def test_records_without_versions_are_recomputed_in_full(
     )
     assert "street_defect_backlog" not in updated and "street_defect_requests" not in updated
     assert "permits_in_review" in updated
+
+
+def _rooftop(metric_id: str, body: str) -> str:
+    return (
+        f"  - id: {metric_id}\n    label: {metric_id}\n    description: Matches nothing yet.\n"
+        "    methodology: Rooftop Repair requests.\n    department: Streets Department\n"
+        "    owner: Tester\n    filter: {service_name: [Rooftop Repair]}\n" + body
+    )
+
+
+# A metric of each kind that no demo request matches until ROOFTOP_NEW merges three.
+ROOFTOP = load_metrics_text(
+    METRICS_FILE.read_text()
+    + _rooftop("rooftop_requests", "    unit: requests\n    kind: count\n")
+    + _rooftop(
+        "rooftop_on_time",
+        "    unit: percent\n    kind: share\n"
+        "    denominator: [{column: closed_at, op: is_not_null}]\n"
+        '    numerator: [{column: closed_at, op: "<=", column_ref: due_at}]\n',
+    )
+    + _rooftop(
+        "rooftop_median_days",
+        "    unit: days\n    kind: duration_percentile\n    percentile: 0.5\n",
+    )
+    + _rooftop("rooftop_backlog", "    unit: requests\n    kind: backlog\n")
+)
+ROOFTOP_NEW = _sql_change(
+    "service_requests",
+    "SELECT * REPLACE ('roof-' || request_id AS request_id, 'Rooftop Repair' AS service_name,"
+    " $at - INTERVAL 30 DAY AS opened_at, $at - INTERVAL 2 DAY AS closed_at,"
+    " $at AS updated_at) FROM service_requests WHERE status = 'closed'"
+    " ORDER BY request_id LIMIT 3",
+)
+ROOFTOP_GONE = _sql_change(
+    "service_requests",
+    "SELECT * REPLACE ('Street Defect' AS service_name, $at AS updated_at)"
+    " FROM service_requests WHERE service_name = 'Rooftop Repair'",
+)
+
+
+def test_metrics_that_match_nothing_equal_a_full_recompute(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Empty, still empty; then three records match; then none again. An empty metric holds
+    # the data span's placeholder rows, which only a full recompute writes.
+    changes: list[tuple[Change, datetime]] = [
+        (_sql_change_close(10), AFTER),
+        (ROOFTOP_NEW, NEW_YEAR),
+        (ROOFTOP_GONE, T("2025-07-01 09:00")),
+    ]
+    updated = _check(
+        published,
+        tmp_path,
+        changes,
+        config_before=ROOFTOP,
+        config_after=ROOFTOP,
+        monkeypatch=monkeypatch,
+    )
+    # Only the last step starts them incrementally (an empty one is always recomputed),
+    # and its update empties them: the full recompute that follows is what was compared.
+    # (The backlog's check sends it to a full recompute straight away: records left it.)
+    assert {"rooftop_requests", "rooftop_on_time", "rooftop_median_days"} <= updated

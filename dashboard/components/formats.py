@@ -200,6 +200,7 @@ def format_count(value: int | float | None) -> str:
 
 
 def as_text(value: object) -> str:
+    """A text attribute as shown; '—' for a missing or empty one (never 'nan' or 'None')."""
     return MISSING if is_missing(value) or value == "" else str(value)
 
 

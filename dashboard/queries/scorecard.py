@@ -71,12 +71,13 @@ def sparkline_values(values: Any) -> list[float | None]:
     """A trend as the plain list the sparkline column wants (NULL periods as None).
 
     DuckDB lists arrive as numpy arrays, masked where a period's value is NULL; one masked
-    value left in the column makes Arrow give up and show every trend as text.
+    value left in the column makes Arrow give up and show every trend as text. A metric with
+    no complete period has no list at all: pandas hands over its NA, not None.
     """
-    if values is None:
+    if values is None or (not hasattr(values, "__len__") and pd.isna(values)):
         return []
     items = values.tolist() if hasattr(values, "tolist") else list(values)
-    return [None if v is None else float(v) for v in items]
+    return [None if v is None or pd.isna(v) else float(v) for v in items]
 
 
 _LEADERSHIP_SQL = """

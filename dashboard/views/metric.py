@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard.components import charts, site
 from dashboard.components.csv_export import csv_bytes
 from dashboard.components.formats import (
+    as_text,
     describe_baseline,
     format_value,
     grain_label,
@@ -45,9 +46,8 @@ metric_id, grain = pick_metric_and_grain(warehouse, catalog, METRIC_KEY, GRAIN_K
 definition = metric_info.metric_definition(warehouse, metric_id, public_only=public) or {}
 unit: str | None = definition.get("unit")
 st.title(str(definition["label"]))
-st.caption(
-    f"{definition['department']} · {definition['cohort_service']} · owner: {definition['owner']}"
-)
+cohort, owner = as_text(definition["cohort_service"]), as_text(definition["owner"])
+st.caption(f"{as_text(definition['department'])} · {cohort} · owner: {owner}")
 
 if definition.get("availability"):
     # Say plainly why there is no number, rather than show a wrong one.

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard.components import charts
 from dashboard.components.formats import (
     MISSING,
+    as_text,
     delta_colour,
     describe_change,
     direction_text,
@@ -86,10 +87,10 @@ def definition_section(
     st.markdown(
         "\n".join(
             [
-                f"- **Department:** {definition['department']}",
-                f"- **Owner:** {definition['owner']}",
-                f"- **Cohort service:** {definition['cohort_service']}",
-                f"- **Unit:** {unit}",
+                f"- **Department:** {as_text(definition['department'])}",
+                f"- **Owner:** {as_text(definition['owner'])}",
+                f"- **Cohort service:** {as_text(definition['cohort_service'])}",
+                f"- **Unit:** {as_text(unit)}",
                 f"- **Direction:** {direction_text(definition['direction'])}",
                 f"- **Targets ({grain_label(grain).lower()}):** {targets}",
                 f"- **Metric id:** `{metric_id}`",

@@ -53,7 +53,12 @@ def check_services_against_metrics(services: ServicesConfig, metrics: MetricsCon
                     services.service_lines.get(service.name, 1),
                     f"service '{service.name}': cohort_service '{service.cohort_service}' is "
                     f"not a cohort_service in {metrics.file_label}",
-                    did_you_mean(service.cohort_service, known),
+                    did_you_mean(
+                        service.cohort_service,
+                        known,
+                        when_none=f"no metric names a cohort_service yet: add cohort_service: "
+                        f"{service.cohort_service} to its metrics, or remove it from the service",
+                    ),
                 )
             )
     return issues

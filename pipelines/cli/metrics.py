@@ -8,12 +8,14 @@ from typing import NoReturn
 import click
 import duckdb
 
+from pipelines.catalog import ServicesFileError
 from pipelines.config.issues import MetricsFileError
 from pipelines.metrics.availability import metric_availability
 from pipelines.metrics.compiler import explain as explain_sql
 from pipelines.metrics.compute import preview as preview_values
 from pipelines.metrics.loader import check_metrics_file, load_metrics
 from pipelines.metrics.model import GRAINS, MetricsConfig
+from pipelines.run.record import services_beside
 from pipelines.warehouse import layout
 
 FILE_OPTION = click.option(
@@ -63,7 +65,15 @@ def check(metrics_file: Path | None) -> None:
         plural = "s" if len(issues) != 1 else ""
         _fail([*(str(issue) for issue in issues), f"{len(issues)} problem{plural} found"])
     config = load_metrics(path)
-    click.echo(f"{path.name}: {len(config.metrics)} metrics, no problems found")
+    # The same services.yml check `citystat run` makes before it loads anything.
+    try:
+        services = services_beside(path, config)
+    except ServicesFileError as exc:
+        lines = list(dict.fromkeys(str(i) for i in exc.issues))  # each problem once
+        plural = "s" if len(lines) != 1 else ""
+        _fail([*lines, f"{len(lines)} problem{plural} found"])
+    also = f" ({services.file_label} agrees)" if services is not None else ""
+    click.echo(f"{path.name}: {len(config.metrics)} metrics, no problems found{also}")
 
 
 @metrics.command("explain")
@@ -132,7 +142,10 @@ def preview(
     if note:
         click.echo(f"{metric_id}: {note}")
     if frame.empty:
-        click.echo(f"{metric_id}: no values at grain {grain} (no matching requests)")
+        # The table's own word: a permit metric matches permits, not requests.
+        table = config.metric(metric_id).table
+        word = {"service_requests": "requests"}.get(table, table)
+        click.echo(f"{metric_id}: no values at grain {grain} (no {word} loaded yet)")
         return
     shown = frame[frame["dimension"] == dimension]
     if shown.empty:

@@ -11,9 +11,12 @@ from pipelines.config.issues import Issue
 from pipelines.config.yaml_lines import Loc, line_of
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """A 'did you mean ...?' hint, or the list of valid choices when nothing is close."""
+def did_you_mean(word: str, choices: Iterable[str], *, when_none: str | None = None) -> str:
+    """A 'did you mean ...?' hint, or the list of valid choices when nothing is close; with
+    no choice at all, ``when_none`` (what to add instead), never an empty 'use one of'."""
     options = list(choices)
+    if not options:
+        return when_none or f"nothing to choose from yet: add an entry before using '{word}'"
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     if close:
         return f"did you mean '{close[0]}'?"

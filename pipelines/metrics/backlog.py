@@ -41,6 +41,7 @@ from pipelines.metrics.sql_parts import (
     KEEP_COVERED_SOURCES,
     Params,
     conditions_sql,
+    data_span_cte,
     dense_ctes,
     dimension_columns,
     grouped_ctes,
@@ -127,7 +128,12 @@ def backlog_sql(
             ),
         ]
         grouped = first_from = "combined"
-    ctes += dense_ctes(config, grains, grouped, more_members, first_from=first_from)
+    else:
+        # A backlog that matches no record is zero over the data's periods, not absent.
+        ctes.append(data_span_cte(table.name, resolved_columns(metric)["start"]))
+    ctes += dense_ctes(
+        config, grains, grouped, more_members, first_from=first_from, data_span=not incremental
+    )
     final = (
         "SELECT grain, period_start, dimension, dimension_value,\n"
         "    CAST(running AS DOUBLE) AS value, CAST(NULL AS DOUBLE) AS numerator,\n"

@@ -81,17 +81,7 @@ def compute_metrics(
         con.execute("DELETE FROM metric_definitions")
         availability = {m.id: metric_availability(con, config, m) for m in config.metrics}
         for metric in state.order():
-            query, standalone = compiled[metric.id]
-            if not availability[metric.id].computable:
-                query = compile_unavailable(config, metric.id)
-                bind = query.bind(as_of)
-            elif state.incremental(metric, standalone, availability):
-                query = compile_incremental(config, metric.id)
-                bind = state.bind(query)
-            else:
-                bind = query.bind(as_of)
-            state.spans_for(query.sql, tables)
-            rows = state.write(query, bind)
+            rows = _compute_one(state, metric, compiled[metric.id], availability, tables)
             written += rows
             if progress is not None:
                 progress(f"{metric.id}: {rows} rows")
@@ -115,6 +105,32 @@ def compute_metrics(
             con.execute("ROLLBACK")
         raise
     return written
+
+
+def _compute_one(
+    state: ComputeState,
+    metric: Metric,
+    compiled: tuple[CompiledQuery, CompiledQuery],
+    availability: dict[str, Availability],
+    tables: list[str],
+) -> int:
+    """Write one metric's values, incrementally when it may be; returns its row count."""
+    query, standalone = compiled
+    if not availability[metric.id].computable:
+        query = compile_unavailable(state.config, metric.id)
+        bind = query.bind(state.as_of)
+    elif state.incremental(metric, standalone, availability):
+        query = compile_incremental(state.config, metric.id)
+        bind = state.bind(query)
+    else:
+        bind = query.bind(state.as_of)
+    state.spans_for(query.sql, tables)
+    rows = state.write(query, bind)
+    if state.emptied(metric, rows):
+        query = compiled[0]
+        state.spans_for(query.sql, tables)
+        rows = state.write(query, query.bind(state.as_of))
+    return rows
 
 
 def _span_tables_of(config: MetricsConfig, metric_ids: list[str]) -> list[str]:

@@ -76,6 +76,7 @@ class ComputeState:
         self.unversioned: dict[str, int] = {}
         self.full_spans: set[str] = set()  # tables whose every version's spans exist
         self.affected_from: dict[str, datetime | None] = {}
+        self.previous_empty: set[str] = set()  # metrics whose previous rows count no record
         if changed_run_id is None:
             return
         rows = con.execute(
@@ -89,6 +90,7 @@ class ComputeState:
             "SELECT metric_id, count(*) FROM metric_values GROUP BY metric_id"
         ).fetchall()
         self.previous_rows = {str(m): int(n) for m, n in counts}
+        self.previous_empty = self._without_records(list(self.previous_rows))
 
     def clear_values(self) -> None:
         """A full run starts from empty metric_values; an incremental one keeps the previous
@@ -242,6 +244,8 @@ class ComputeState:
             # regroup the periods of the rows whose verdict it changes.
             or (previous.as_of != self.as_of and metric.kind == "backlog" and as_of_columns(metric))
             or not self.previous_rows.get(metric.id)
+            # A metric that matched nothing holds only the data span's placeholder rows.
+            or metric.id in self.previous_empty
         ):
             return False
         if metric.kind == "ratio":
@@ -255,6 +259,28 @@ class ComputeState:
         if ok:
             self.done.add(metric.id)
         return ok
+
+    def emptied(self, metric: Metric, rows: int) -> bool:
+        """Whether an incremental update left the metric (``rows`` rows) without a record: then
+        only a full recompute, next, gives it the data span's placeholder rows (event_sql)."""
+        if metric.id not in self.done or (rows and not self._without_records([metric.id])):
+            return False
+        self.done.discard(metric.id)
+        self.previous_rows[metric.id] = rows
+        return True
+
+    def _without_records(self, metric_ids: list[str]) -> set[str]:
+        """Those of ``metric_ids`` with no row counting a record (ratios' rows carry none)."""
+        params = Params()
+        ids = params.in_list(metric_ids, "metric")
+        rows = self.con.execute(
+            "SELECT v.metric_id FROM metric_values AS v\n"
+            f"WHERE v.metric_id IN {ids}\n"
+            "GROUP BY v.metric_id HAVING NOT bool_or(COALESCE(v.count, 0) > 0)",
+            params.values,
+        ).fetchall()
+        ratios = {m.id for m in self.config.metrics if m.kind == "ratio"}
+        return {str(r[0]) for r in rows} - ratios
 
     def _parts_ready(self, metric: Metric) -> bool:
         """A ratio's parts were computed this run, at every grain and breakdown it needs."""

@@ -21,6 +21,7 @@ from pipelines.metrics.sql_parts import (
     KEEP_COVERED_SOURCES,
     Params,
     conditions_sql,
+    data_span_cte,
     dense_ctes,
     dimension_columns,
     grouped_ctes,
@@ -121,9 +122,13 @@ def event_sql(
             ("source_rows", source),
             *grouped_ctes(config, grains, dimensions, aggregates),
         ]
+    # A metric that matches no record still has the periods of the data (data_span_cte).
+    ts_column = timestamps["end" if metric.kind == "duration_percentile" else "date"]
+    spine, members = dense_ctes(config, grains, data_span=True)
+    ctes += [data_span_cte(table.name, ts_column), spine]
     if metric.kind == "count":
         # Periods with no records still get a row (value 0), like the backlog spine.
-        ctes += dense_ctes(config, grains)
+        ctes.append(members)
         final = (
             "SELECT s.grain, s.period_start, m.dimension, m.dimension_value,\n"
             "    COALESCE(g.value, 0) AS value, g.numerator, g.denominator,\n"
@@ -132,7 +137,17 @@ def event_sql(
             "LEFT JOIN grouped AS g USING (grain, period_start, dimension, dimension_value)"
         )
     else:
-        final = "SELECT * FROM grouped"
+        # A share or duration period without records has no value; but one that matches no
+        # record at all says so citywide in every period ("no data": value NULL, count 0),
+        # rather than vanishing from every page.
+        none = "CAST(0 AS DOUBLE)" if metric.kind == "share" else "CAST(NULL AS DOUBLE)"
+        final = (
+            "SELECT * FROM grouped\nUNION ALL BY NAME\n"
+            "SELECT grain, period_start, 'citywide' AS dimension, 'Citywide' AS dimension_value,\n"
+            f"    CAST(NULL AS DOUBLE) AS value, {none} AS numerator, {none} AS denominator,\n"
+            "    CAST(0 AS BIGINT) AS count\n"
+            "FROM spine WHERE NOT EXISTS (SELECT 1 FROM grouped)"
+        )
     return with_ctes(ctes, final)
 
 

@@ -183,6 +183,16 @@ def grouped_ctes(
     return [(f"{prefix}periods", periods), (f"{prefix}grouped", grouped)]
 
 
+def data_span_cte(table: str, column: str) -> tuple[str, str]:
+    """data_span: the earliest ``column`` of the whole table up to as_of, whatever a metric's
+    filter, so a metric that matches no record still has the periods the data covers."""
+    quoted = quote(column)
+    return (
+        "data_span",
+        f"SELECT min({quoted}) AS first_ts FROM {quote(table)} WHERE {quoted} <= $as_of",
+    )
+
+
 def dense_ctes(
     config: MetricsConfig,
     grains: Sequence[str],
@@ -190,6 +200,7 @@ def dense_ctes(
     more_members: str | None = None,
     *,
     first_from: str = "grouped",
+    data_span: bool = False,
 ) -> list[tuple[str, str]]:
     """spine (every period from the first event to as_of, per grain) and members (every
     breakdown value seen, plus citywide and the rows of ``more_members``).
@@ -197,7 +208,9 @@ def dense_ctes(
     The first period of each grain is the earliest in ``first_from``, a relation of grouped
     rows: the period of the earliest event. Reading it there, and not as min(ts) of
     ``source_rows``, leaves the events with one reader, so DuckDB streams them into the
-    grouping instead of materialising them (a third of a count metric's time).
+    grouping instead of materialising them (a third of a count metric's time). With
+    ``data_span`` (a ``data_span_cte`` before it), a metric without any event starts at the
+    data's first period instead of having no period at all.
     """
     fy = config.city.fiscal_year_start_month
     parts = []
@@ -205,6 +218,9 @@ def dense_ctes(
         # A period start truncates to itself, so this is the first period.
         first = "CAST(first_period AS TIMESTAMP)"
         source = f"(SELECT min(period_start) AS first_period FROM {first_from} WHERE grain = '{g}')"
+        if data_span:
+            first = f"COALESCE({first}, {period_start_sql(g, 'first_ts', fy)})"
+            source += " AS f, data_span"
         parts.append(
             f"SELECT '{g}' AS grain, CAST(unnest(generate_series(\n"
             f"    {first},\n"

@@ -101,34 +101,37 @@ WITH metric_core AS (
         )
         HAVING NOT ((GROUPING("d_council_district") = 0 AND "d_council_district" IS NULL) OR (GROUPING("d_zip") = 0 AND "d_zip" IS NULL))
     ),
+    data_span AS (
+        SELECT min("opened_at") AS first_ts FROM "service_requests" WHERE "opened_at" <= $as_of
+    ),
     spine AS (
         SELECT 'week' AS grain, CAST(unnest(generate_series(
-            CAST(first_period AS TIMESTAMP),
+            COALESCE(CAST(first_period AS TIMESTAMP), date_trunc('week', first_ts)),
             date_trunc('week', CAST($as_of AS TIMESTAMP)),
             INTERVAL 7 DAY
         )) AS DATE) AS period_start
-        FROM (SELECT min(period_start) AS first_period FROM grouped WHERE grain = 'week')
+        FROM (SELECT min(period_start) AS first_period FROM grouped WHERE grain = 'week') AS f, data_span
         UNION ALL
         SELECT 'month' AS grain, CAST(unnest(generate_series(
-            CAST(first_period AS TIMESTAMP),
+            COALESCE(CAST(first_period AS TIMESTAMP), date_trunc('month', first_ts)),
             date_trunc('month', CAST($as_of AS TIMESTAMP)),
             INTERVAL 1 MONTH
         )) AS DATE) AS period_start
-        FROM (SELECT min(period_start) AS first_period FROM grouped WHERE grain = 'month')
+        FROM (SELECT min(period_start) AS first_period FROM grouped WHERE grain = 'month') AS f, data_span
         UNION ALL
         SELECT 'quarter' AS grain, CAST(unnest(generate_series(
-            CAST(first_period AS TIMESTAMP),
+            COALESCE(CAST(first_period AS TIMESTAMP), date_trunc('quarter', first_ts)),
             date_trunc('quarter', CAST($as_of AS TIMESTAMP)),
             INTERVAL 3 MONTH
         )) AS DATE) AS period_start
-        FROM (SELECT min(period_start) AS first_period FROM grouped WHERE grain = 'quarter')
+        FROM (SELECT min(period_start) AS first_period FROM grouped WHERE grain = 'quarter') AS f, data_span
         UNION ALL
         SELECT 'fiscal_year' AS grain, CAST(unnest(generate_series(
-            CAST(first_period AS TIMESTAMP),
+            COALESCE(CAST(first_period AS TIMESTAMP), (date_trunc('year', first_ts - INTERVAL 6 MONTH) + INTERVAL 6 MONTH)),
             (date_trunc('year', CAST($as_of AS TIMESTAMP) - INTERVAL 6 MONTH) + INTERVAL 6 MONTH),
             INTERVAL 1 YEAR
         )) AS DATE) AS period_start
-        FROM (SELECT min(period_start) AS first_period FROM grouped WHERE grain = 'fiscal_year')
+        FROM (SELECT min(period_start) AS first_period FROM grouped WHERE grain = 'fiscal_year') AS f, data_span
     ),
     members AS (
         SELECT DISTINCT dimension, dimension_value FROM grouped
