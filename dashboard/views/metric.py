@@ -11,6 +11,7 @@ from dashboard.components.formats import (
     format_value,
     grain_label,
 )
+from dashboard.components.safe_text import escape_markdown as md
 from dashboard.queries import metric_info, reader, trends
 from dashboard.views.metric_sections import (
     definition_section,
@@ -44,14 +45,15 @@ metric_id, grain = pick_metric_and_grain(warehouse, catalog, METRIC_KEY, GRAIN_K
 
 definition = metric_info.metric_definition(warehouse, metric_id, public_only=public) or {}
 unit: str | None = definition.get("unit")
-st.title(str(definition["label"]))
+st.title(md(definition["label"]))
 st.caption(
-    f"{definition['department']} · {definition['cohort_service']} · owner: {definition['owner']}"
+    f"{md(definition['department'])} · {md(definition['cohort_service'])} · "
+    f"owner: {md(definition['owner'])}"
 )
 
 if definition.get("availability"):
     # Say plainly why there is no number, rather than show a wrong one.
-    st.warning(str(definition["availability"]))
+    st.warning(md(definition["availability"]))
 
 series = trends.metric_series(warehouse, metric_id, grain)
 complete = series[series["is_complete"]]
