@@ -28,9 +28,11 @@ _LINE_START_SPECIAL = re.compile(r"^(\s*)([-+])", re.MULTILINE)
 _ORDERED_LIST = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
 # Streamlit links bare URLs ("https://…", "www.…", e-mail addresses) and turns ":name:" into
 # an emoji after the escapes are resolved, so a backslash cannot stop them. An invisible word
-# joiner after ":" and "@" and inside "www." breaks those patterns without changing what shows.
+# joiner after ":" and "@" and inside "www." breaks those patterns without changing what shows;
+# a ":" or "@" before a space or the end starts none of them and is left alone.
 WORD_JOINER = "\u2060"
 _WWW = re.compile(r"(?i)\b(www)(?=\\?\.)")
+_COLON_OR_AT = re.compile(r"([:@])(?=\S)")
 
 
 def escape_markdown(text: object) -> str:
@@ -38,7 +40,7 @@ def escape_markdown(text: object) -> str:
     escaped = _INLINE_SPECIAL.sub(r"\\\1", str(text).replace("\r\n", "\n"))
     escaped = _LINE_START_SPECIAL.sub(r"\1\\\2", escaped)
     escaped = _ORDERED_LIST.sub(r"\1\\\2", escaped)
-    escaped = escaped.replace(":", ":" + WORD_JOINER).replace("@", "@" + WORD_JOINER)
+    escaped = _COLON_OR_AT.sub(r"\1" + WORD_JOINER, escaped)
     return _WWW.sub(r"\1" + WORD_JOINER, escaped)
 
 
