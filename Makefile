@@ -6,7 +6,7 @@ DEMO_EXTRACT := data/demo/philadelphia_311/public_cases_fc.csv
 WAREHOUSE := data/citystat.duckdb
 PORT ?= 8501
 
-.PHONY: demo test lint typecheck pytest dashboard warehouse clean browser
+.PHONY: demo test lint typecheck pytest dashboard public warehouse clean browser
 
 ## demo: create .venv, install, build the demo warehouse, start the dashboard on localhost
 demo: $(BIN)/.installed warehouse dashboard
@@ -31,6 +31,12 @@ warehouse: $(BIN)/.installed $(DEMO_EXTRACT)
 dashboard: $(BIN)/.installed
 	$(BIN)/streamlit run dashboard/app.py --server.address localhost --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
+
+## public: the public site for residents, hardened (no developer toolbar, error details or
+## usage statistics); set CITYSTAT_ALLOWED_HOSTS to the host names it is served under
+PUBLIC_ADDRESS ?= localhost
+public: $(BIN)/.installed
+	$(BIN)/python -m dashboard.public_site --server.address $(PUBLIC_ADDRESS) --server.port $(PORT)
 
 ## browser: Debian's chromium for the Playwright tests (nothing downloaded from a browser vendor)
 browser:

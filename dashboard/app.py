@@ -1,7 +1,8 @@
 """citystat dashboard entry point: page config, navigation, warehouse checks, demo notice.
 
 Run with `streamlit run dashboard/app.py`; `streamlit run dashboard/app.py -- --public` (or
-CITYSTAT_PUBLIC=1) runs the public site instead.
+CITYSTAT_PUBLIC=1) runs the public site instead; `make public` runs it with the hardened
+Streamlit options of dashboard/components/site.py.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import streamlit as st
 from dashboard.components import site
 from dashboard.queries import freshness, reader
 
-_LOG = logging.getLogger(__name__)
 _PAGES_DIR = Path(__file__).resolve().parent / "views"
+_LOG = logging.getLogger("citystat.dashboard")
 
 DEMO_NOTICE = "Demo data: generated Philadelphia-style extract, not real city records."
 
@@ -35,6 +36,9 @@ PUBLIC_NOTICE = (
     "Values are totals and rates, never individual requests."
 )
 PUBLIC_UNAVAILABLE = "The city's performance data is being updated; please try again later."
+PUBLIC_PAGE_ERROR = (
+    "Sorry, this page could not be shown. Please try again later, or open another page."
+)
 
 
 def _internal_pages() -> list[Any]:
@@ -68,13 +72,8 @@ def _public_pages() -> list[Any]:
     ]
 
 
-def main() -> None:
-    """Configure the app, check the warehouse, show the demo notice and run the chosen page."""
-    public = site.is_public()
-    st.set_page_config(page_title="citystat" + (" · public" if public else ""), layout="wide")
-    page = st.navigation(_public_pages() if public else _internal_pages())
-    if public:
-        st.caption(PUBLIC_NOTICE)
+def _check_and_run(page: Any, public: bool) -> None:
+    """Pin the warehouse, say when it is missing, demo or unpublished, and run the page."""
     warehouse = reader.pin_warehouse()
     if warehouse is None:
         # The public site never shows server paths.
@@ -87,24 +86,42 @@ def main() -> None:
         run = freshness.published_run(warehouse)
         if run is None:
             st.warning(
-                f"The warehouse `{warehouse.path}` has no published run yet. "
+                PUBLIC_UNAVAILABLE
+                if public
+                else f"The warehouse `{warehouse.path}` has no published run yet. "
                 "Run `citystat run` (or `make demo`) to publish one."
             )
         elif run["is_demo"]:
             st.info(DEMO_NOTICE, icon="ℹ️")
         page.run()
-    except Exception as exc:  # st.stop and reruns are BaseExceptions: they pass through
+    except duckdb.Error as exc:
         if public:
-            # A traceback would show residents server paths and code: log it, say less.
-            _LOG.exception("public page failed")
+            _LOG.exception("public site could not read the warehouse")
             st.error(PUBLIC_UNAVAILABLE)
             return
-        if not isinstance(exc, duckdb.Error):
-            raise
         st.error(
             f"Could not read the warehouse `{warehouse.path}`: {exc}. "
             "Re-run `citystat run` (or `make demo`) to publish a complete warehouse."
         )
+
+
+def main() -> None:
+    """Configure the app, check the warehouse, show the demo notice and run the chosen page."""
+    public = site.is_public()
+    st.set_page_config(page_title="citystat" + (" · public" if public else ""), layout="wide")
+    page = st.navigation(_public_pages() if public else _internal_pages())
+    if not public:
+        _check_and_run(page, public=False)
+        return
+    site.log_unhardened_options(st.get_option)
+    st.caption(PUBLIC_NOTICE)
+    try:
+        _check_and_run(page, public=True)
+    except Exception:
+        # Residents get a plain sentence (no traceback, path, hash or internal id); the server
+        # log gets the whole traceback. st.stop and st.rerun are BaseExceptions: not caught.
+        _LOG.exception("public page %s failed", page.url_path or "(default)")
+        st.error(PUBLIC_PAGE_ERROR)
 
 
 main()

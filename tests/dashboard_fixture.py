@@ -54,6 +54,7 @@ five closed-before-opened quarantine reasons quote both.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -408,6 +409,15 @@ def _insert_raw_extract(con: duckdb.DuckDBPyConnection) -> None:
         "INSERT INTO raw.philadelphia_311_demo VALUES (?, ?, ?, 'city_311_2025b.csv', 7)",
         ["SD-2-1", RECORD_ADDRESS, RECORD_NOTE],
     )
+
+
+def walk_elements(node: Any) -> Iterator[Any]:
+    """An AppTest tree's node and every node below it, depth first."""
+    yield node
+    children = getattr(node, "children", None)
+    if isinstance(children, dict):
+        for child in children.values():
+            yield from walk_elements(child)
 
 
 class DownloadCapture:

@@ -68,16 +68,24 @@ def run_dashboard(warehouse: Path, *script_args: str) -> Iterator[str]:
     ]
     if script_args:
         command += ["--", *script_args]
+    with serve(command, port, dashboard_env(warehouse)) as base:
+        yield base
+
+
+def dashboard_env(warehouse: Path) -> dict[str, str]:
+    """This process's environment, pointed at a warehouse and a meetings database beside it."""
+    return {
+        **os.environ,
+        "CITYSTAT_WAREHOUSE": str(warehouse),
+        "CITYSTAT_MEETINGS_DB": str(warehouse.parent / "meetings.sqlite"),
+    }
+
+
+@contextmanager
+def serve(command: list[str], port: int, env: dict[str, str]) -> Iterator[str]:
+    """Run a Streamlit server command until it answers its health check; yield its base URL."""
     process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "CITYSTAT_WAREHOUSE": str(warehouse),
-            "CITYSTAT_MEETINGS_DB": str(warehouse.parent / "meetings.sqlite"),
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     base = f"http://127.0.0.1:{port}"
     try:

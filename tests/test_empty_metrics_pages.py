@@ -118,7 +118,8 @@ def one_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_a_metric_without_cohort_service_says_none_not_nan(one_empty: Path) -> None:
     at = _open("metric", metric="rooftop_inspections", grain="month")
-    assert "License & Inspections · — · owner: Director" in [c.value for c in at.caption]
+    # The caption is escaped Markdown source: `\\&` renders as "&".
+    assert "License \\& Inspections · — · owner: Director" in [c.value for c in at.caption]
     assert "- **Cohort service:** —" in "\n".join(str(m.value) for m in at.markdown)
 
 
@@ -142,7 +143,7 @@ def test_a_failing_public_page_shows_no_traceback(
     at = AppTest.from_file(str(APP), default_timeout=30).run()
     assert not at.exception
     assert [e.value for e in at.error] == [
-        "The city's performance data is being updated; please try again later."
+        "Sorry, this page could not be shown. Please try again later, or open another page."
     ]
     assert str(one_empty.parent) not in rendered_output(at)
     # The internal dashboard still shows the error to the people who can fix it.

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.components.safe_text import escape_markdown
 from dashboard.meetings import actions as meeting_actions
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
@@ -229,7 +230,9 @@ def test_a_meeting_link_to_an_unknown_meeting_is_ignored(env: Path, requested: s
     )
     con.close()
     at = _open("meetings", meeting=requested)
-    assert at.warning[0].value.startswith(f"Ignored meeting “{requested}” from the link")
+    # Echoed as text, never as Markdown (issue 15: echoing it raw was the bug).
+    shown = escape_markdown(requested)
+    assert at.warning[0].value.startswith(f"Ignored meeting “{shown}” from the link")
     assert at.header[0].value == "Streets Department · 2025-04-20"
     with closing(meeting_schema.connect()) as check:
         assert len(store.list_meetings(check)) == 1

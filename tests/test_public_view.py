@@ -15,7 +15,6 @@ import io
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -32,6 +31,7 @@ from tests.dashboard_fixture import (
     RECORD_NOTE,
     DownloadCapture,
     build_fixture_warehouse,
+    walk_elements,
 )
 from tests.metrics_support import config, metric_yaml, warehouse
 
@@ -75,18 +75,10 @@ def public_env(site_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -
     yield warehouse
 
 
-def _walk(node: Any) -> Iterator[Any]:
-    yield node
-    children = getattr(node, "children", None)
-    if isinstance(children, dict):
-        for child in children.values():
-            yield from _walk(child)
-
-
 def rendered_output(at: AppTest, downloads: DownloadCapture | None = None) -> str:
     """Everything a page put on screen or offered for download, as one string."""
     parts: list[str] = []
-    for node in _walk(at._tree):
+    for node in walk_elements(at._tree):
         proto = getattr(node, "proto", None)
         if proto is not None:
             # Text format: bodies, labels, options, help, chart specs, metric values.

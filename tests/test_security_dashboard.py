@@ -10,6 +10,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.components.safe_text import escape_markdown
 from dashboard.queries import reader
 from tests.dashboard_fixture import build_fixture_warehouse
 
@@ -72,7 +73,8 @@ def test_injection_strings_in_the_url_are_refused_as_unknown_values(
     else:
         # Named back as unknown and replaced in the URL by a known value; never run.
         assert at.query_params.get(parameter) != value
-        assert f"Ignored {parameter} “{value}” from the link" in shown
+        # Echoed as text, never as Markdown (issue 15: echoing it raw was the bug).
+        assert f"Ignored {parameter} “{escape_markdown(value)}” from the link" in shown
     assert _digest(warehouse) == before
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM metric_values").fetchone()[0] > 0

@@ -7,5 +7,6 @@
 - ``charts``: Plotly figures (``trend_figure``, ``district_figure``, ...).
 - ``links``: links between pages that carry the view in the URL.
 - ``csv_export``: formula-safe CSV (``csv_bytes``).
-- ``site``: ``is_public``, which site the dashboard runs as.
+- ``safe_text``: untrusted text shown literally (``escape_markdown``, ``plotly_text``).
+- ``site``: ``is_public``, which site the dashboard runs as, and the public site's options.
 """

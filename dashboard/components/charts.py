@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.components.formats import UNIT_PERCENT, format_value
+from dashboard.components.safe_text import plotly_text
 from dashboard.components.status import status_colour, status_label
 
 TARGET_TRACE = "Target"
@@ -23,6 +24,11 @@ _LEGEND_ABOVE_IN_ORDER = {
     "x": 0,
     "xanchor": "left",
 }
+
+
+def _district_label(district: object) -> str:
+    # District values come from the extracts: Plotly must show them, not read them as HTML.
+    return plotly_text(f"District {district}")
 
 
 def _axis_format(unit: str | None) -> dict[str, str]:
@@ -76,7 +82,7 @@ def trend_figure(series: pd.DataFrame, unit: str | None, title: str) -> go.Figur
             )
         )
     figure.update_layout(
-        title={"text": title},
+        title={"text": plotly_text(title)},
         xaxis={"type": "category", "title": None},
         yaxis={"title": None, **_axis_format(unit)},
         # Above the plot: below it, the legend hides the rotated period labels.
@@ -94,7 +100,7 @@ def district_figure(
 
     `districts` has area, value and status columns.
     """
-    labels = [f"District {area}" for area in districts["area"]]
+    labels = [_district_label(area) for area in districts["area"]]
     figure = go.Figure(
         go.Bar(
             x=labels,
@@ -115,7 +121,7 @@ def district_figure(
             name=CITYWIDE_LINE,
         )
     figure.update_layout(
-        title={"text": title},
+        title={"text": plotly_text(title)},
         xaxis={"type": "category", "title": None},
         yaxis={"title": None, **_axis_format(unit)},
         showlegend=False,
@@ -138,19 +144,21 @@ def priority_figure(ranking: pd.DataFrame, factors: pd.DataFrame) -> go.Figure:
     `ranking` has service in rank order; `factors` has service, factor_label, factor_order and
     contribution. The top-ranked service is drawn at the top.
     """
+    # Service names come from services.yml; the frames keep the raw names to look rows up.
     services = ranking["service"].astype(str).tolist()
+    shown = [plotly_text(service) for service in services]
     labels = factors.drop_duplicates("factor_order").sort_values("factor_order")["factor_label"]
     figure = go.Figure()
     for colour, label in zip(FACTOR_COLOURS, labels, strict=False):
         rows = factors[factors["factor_label"] == label].set_index("service")
         figure.add_trace(
             go.Bar(
-                y=services,
+                y=shown,
                 x=[float(rows.at[service, "contribution"]) for service in services],
-                name=str(label),
+                name=plotly_text(label),
                 orientation="h",
                 marker={"color": colour},
-                hovertemplate="%{y}<br>" + str(label) + ": %{x:.3f}<extra></extra>",
+                hovertemplate="%{y}<br>" + plotly_text(label) + ": %{x:.3f}<extra></extra>",
             )
         )
     figure.update_layout(
@@ -163,10 +171,6 @@ def priority_figure(ranking: pd.DataFrame, factors: pd.DataFrame) -> go.Figure:
         height=max(320, 28 * len(services) + 120),
     )
     return figure
-
-
-def _district_label(district: object) -> str:
-    return f"District {district}"
 
 
 def equity_figure(gaps: pd.DataFrame, unit: str | None, title: str) -> go.Figure:
@@ -219,7 +223,7 @@ def equity_figure(gaps: pd.DataFrame, unit: str | None, title: str) -> go.Figure
             )
         )
     figure.update_layout(
-        title={"text": title},
+        title={"text": plotly_text(title)},
         xaxis={"type": "category", "title": None},
         yaxis={"title": None, **_axis_format(unit)},
         legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1},
@@ -249,7 +253,7 @@ def district_map_figure(
             x=shown["longitude"],
             y=shown["latitude"],
             mode="markers+text",
-            text=[f"D{d}" for d in shown["council_district"]],
+            text=[plotly_text(f"D{d}") for d in shown["council_district"]],
             textposition="top center",
             textfont={"color": "#111111", "size": 13},
             marker={
@@ -283,7 +287,7 @@ def district_map_figure(
                 x=thin["longitude"],
                 y=thin["latitude"],
                 mode="markers+text",
-                text=[f"D{d}" for d in thin["council_district"]],
+                text=[plotly_text(f"D{d}") for d in thin["council_district"]],
                 textposition="top center",
                 textfont={"color": "#111111", "size": 13},
                 marker={"size": 34, "color": "#d1d5db", "line": {"color": "#9ca3af", "width": 1}},
@@ -297,7 +301,7 @@ def district_map_figure(
         )
     mid_latitude = float(merged["latitude"].mean()) if not merged.empty else 40.0
     figure.update_layout(
-        title={"text": title},
+        title={"text": plotly_text(title)},
         xaxis={"title": "Longitude", "showgrid": False, "zeroline": False},
         yaxis={
             "title": "Latitude",

@@ -2,18 +2,38 @@
 
 The public site (``CITYSTAT_PUBLIC=1``, or ``streamlit run dashboard/app.py -- --public``)
 shows only metrics marked ``public: true`` in metrics.yml, never record-level fields,
-commentary, action items or meetings. Nothing here imports Streamlit.
+commentary, action items or meetings. It also runs with the Streamlit options below, which
+hide the developer toolbar (Deploy, Rerun, Clear cache), error details and error links, and
+send no usage statistics; ``python -m dashboard.public_site`` (``make public``) starts it so.
+Nothing here imports Streamlit.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 PUBLIC_ENV = "CITYSTAT_PUBLIC"
 PUBLIC_FLAG = "--public"
+_LOG = logging.getLogger("citystat.dashboard")
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+# Host names the public site answers to, comma-separated (server.allowedHosts: a request with
+# any other Host header is refused, which stops DNS rebinding). Empty means any host.
+ALLOWED_HOSTS_ENV = "CITYSTAT_ALLOWED_HOSTS"
+
+# The public site's Streamlit options. Residents get no developer menu, no traceback, server
+# path, exception type or "ask Google" link on an error, and the server phones nowhere.
+# ("none" for error details: the older `false` now means "stacktrace".)
+PUBLIC_SERVER_OPTIONS: dict[str, str] = {
+    "client.toolbarMode": "minimal",
+    "client.showErrorDetails": "none",
+    "client.showErrorLinks": "false",
+    "browser.gatherUsageStats": "false",
+    "server.headless": "true",
+}
 
 
 def is_public(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> bool:
@@ -21,3 +41,36 @@ def is_public(argv: Sequence[str] | None = None, environ: Mapping[str, str] | No
     args = sys.argv[1:] if argv is None else argv
     env = os.environ if environ is None else environ
     return PUBLIC_FLAG in args or env.get(PUBLIC_ENV, "").strip().lower() in _TRUE_WORDS
+
+
+def allowed_hosts(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The host names in CITYSTAT_ALLOWED_HOSTS ("city.example.gov, stat.example.gov")."""
+    env = os.environ if environ is None else environ
+    return [host.strip() for host in env.get(ALLOWED_HOSTS_ENV, "").split(",") if host.strip()]
+
+
+def public_server_args(hosts: Sequence[str]) -> list[str]:
+    """The `streamlit run` options of the public site, allowed hosts included."""
+    args = [part for key, value in PUBLIC_SERVER_OPTIONS.items() for part in (f"--{key}", value)]
+    return args + [part for host in hosts for part in ("--server.allowedHosts", host)]
+
+
+def unhardened_options(get_option: Callable[[str], object]) -> list[str]:
+    """Public-site options the running server lacks (``get_option`` is st.get_option), each
+    as "key is X, not Y": someone started the public site without ``make public``."""
+    return [
+        f"{key} is {get_option(key)!s}, not {value}"
+        for key, value in PUBLIC_SERVER_OPTIONS.items()
+        if str(get_option(key)).lower() != value
+    ]
+
+
+@functools.cache
+def log_unhardened_options(get_option: Callable[[str], object]) -> None:
+    """Warn in the server log, once per server, when the public site runs unhardened."""
+    loose = unhardened_options(get_option)
+    if loose:
+        _LOG.warning(
+            "public site started without `make public` (python -m dashboard.public_site): %s",
+            "; ".join(loose),
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.components.formats import MISSING, format_count, format_timestamp
+from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.status import check_mark
 from dashboard.components.tables import accounting_problems, file_accounting_table, validation_table
 from dashboard.queries import freshness, reader
@@ -30,14 +31,14 @@ facts = {
 for column, (name, value) in zip(st.columns(len(facts)), facts.items(), strict=True):
     column.caption(name)
     column.markdown(f"**{value}**")
-st.caption(f"Run `{run['run_id']}`" + (f": {run['message']}" if run["message"] else ""))
+st.caption(f"Run `{run['run_id']}`" + (f": {md(run['message'])}" if run["message"] else ""))
 
 newer = runs[(runs["run_id"] != run["run_id"]) & (runs["finished_at"] > run["finished_at"])]
 if not newer.empty:
     latest = newer.iloc[0]
     st.warning(
         f"A later run `{latest['run_id']}` ({format_timestamp(latest['finished_at'])}) "
-        f"ended with status “{latest['status']}”: {latest['message'] or MISSING}. "
+        f"ended with status “{md(latest['status'])}”: {md(latest['message'] or MISSING)}. "
         "The dashboard still shows the last published run."
     )
 

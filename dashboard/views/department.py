@@ -15,6 +15,7 @@ from dashboard.components.formats import (
     grain_label,
     order_grains,
 )
+from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.status import status_label, style_status_column
 from dashboard.components.tables import catalog_table, freshness_table, scorecard_table
 from dashboard.meetings import actions as meeting_actions
@@ -54,11 +55,11 @@ grain = grain_col.radio(
     key="department_grain",
 )
 
-st.header(department)
+st.header(md(department))
 index = scorecard.leadership_latest(warehouse, "department", grain, name=department)
 if index.empty or format_score(index.iloc[0]["index_value"]) == MISSING:
     st.caption(
-        f"No index for {department}: none of its metrics has a target with enough data in the "
+        f"No index for {md(department)}: none of its metrics has a target with enough data in the "
         f"latest complete {grain_label(grain).lower()}."
     )
 else:
@@ -77,7 +78,7 @@ else:
 st.subheader("Metrics")
 board = scorecard.scorecard(warehouse, grain, department)
 if board.empty:
-    st.info(f"{department} owns no metrics at the {grain_label(grain).lower()} grain.")
+    st.info(f"{md(department)} owns no metrics at the {grain_label(grain).lower()} grain.")
 else:
     st.dataframe(
         style_status_column(scorecard_table(board, grain), board["status"]),
@@ -99,7 +100,7 @@ else:
     finally:
         connection.close()
     if actions.empty:
-        st.caption(f"No open action item on {department}'s metrics.")
+        st.caption(f"No open action item on {md(department)}'s metrics.")
     else:
         overdue = int(actions["overdue"].sum())
         if overdue:
@@ -128,7 +129,7 @@ st.subheader("Services")
 catalog = services.service_catalog(warehouse)
 own = catalog[catalog["department"] == department]
 if own.empty:
-    st.info(f"services.yml lists no service delivered by {department}.")
+    st.info(f"services.yml lists no service delivered by {md(department)}.")
 else:
     st.dataframe(catalog_table(own), hide_index=True, width="stretch")
 
@@ -141,6 +142,6 @@ if run is not None:
     )
 loads = freshness.latest_loads(warehouse, department)
 if loads.empty:
-    st.info(f"No loaded file feeds {department}'s metrics.")
+    st.info(f"No loaded file feeds {md(department)}'s metrics.")
 else:
     st.dataframe(freshness_table(loads), hide_index=True, width="stretch")

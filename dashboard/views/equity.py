@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard.components import charts, site
 from dashboard.components.formats import format_value, grain_label
+from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.tables import gap_table
 from dashboard.queries import equity, reader
 from dashboard.views.page_support import pick_metric_and_grain, require_service_tables
@@ -30,7 +31,7 @@ metric_id, grain = pick_metric_and_grain(warehouse, metrics, METRIC_KEY, GRAIN_K
 
 label = str(metrics.at[metric_id, "label"])
 unit = str(metrics.at[metric_id, "unit"])
-st.caption(f"How it is computed: {metrics.at[metric_id, 'methodology']!s}")
+st.caption(f"How it is computed: {md(metrics.at[metric_id, 'methodology'])}")
 gaps = equity.district_gaps(warehouse, metric_id, grain)
 if gaps.empty:
     st.info(f"No complete {grain_label(grain).lower()} has council-district values yet.")
@@ -60,7 +61,7 @@ if not counts:
         st.warning(
             f"{period}: "
             + "; ".join(
-                f"District {d} is {g:.1%} worse than citywide ({format_value(v, unit)} against "
+                f"District {md(d)} is {g:.1%} worse than citywide ({format_value(v, unit)} against "
                 f"{format_value(r, unit)})"
                 for d, g, v, r in zip(
                     flagged["council_district"],

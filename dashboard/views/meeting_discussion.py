@@ -13,6 +13,8 @@ from dashboard.components.formats import (
     format_value,
     grain_label,
 )
+from dashboard.components.safe_text import escape_markdown as md
+from dashboard.components.safe_text import markdown_table
 from dashboard.components.status import status_markdown
 from dashboard.meetings import actions as meeting_actions
 from dashboard.meetings import schema as meeting_schema
@@ -48,7 +50,7 @@ def commentary_form(
                     con, int(packet.meeting["meeting_id"]), metric_id, period, texts
                 )
             except meeting_schema.MeetingError as exc:
-                st.error(f"Not saved: {exc}.")
+                st.error(f"Not saved: {md(exc)}.")
             else:
                 flash(f"Commentary on {period} saved.")
 
@@ -72,7 +74,7 @@ def action_form(con: sqlite3.Connection, packet: store.Packet, metric_id: str) -
                     due if isinstance(due, date) else date.today(),
                 )
             except meeting_schema.MeetingError as exc:
-                st.error(f"Not added: {exc}.")
+                st.error(f"Not added: {md(exc)}.")
             else:
                 flash(f"Action item {action_id} added.")
 
@@ -91,8 +93,8 @@ def discuss_metric(con: sqlite3.Connection, packet: store.Packet) -> None:
     unit = str(metric["unit"])
     series = packet.values[packet.values["metric_id"] == metric_id]
     st.caption(
-        f"{metric['department']} · owner: {metric['owner']} · "
-        f"How it is computed: {metric['methodology'] or MISSING}"
+        f"{md(metric['department'])} · owner: {md(metric['owner'])} · "
+        f"How it is computed: {md(metric['methodology'] or MISSING)}"
     )
     if series.empty:
         st.info("No complete period was available when this packet was frozen.")
@@ -129,7 +131,7 @@ def agenda_section(con: sqlite3.Connection, packet: store.Packet) -> None:
     if actions.empty:
         st.caption("None yet: add one while discussing a metric.")
         return
-    st.table(action_rows(actions), hide_index=True)
+    st.table(markdown_table(action_rows(actions)), hide_index=True)
     labels = {
         str(a.action_id): f"#{a.action_id} {a.description} ({a.owner})"
         for a in actions.itertuples()

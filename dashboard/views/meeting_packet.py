@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.components.safe_text import escape_markdown as md
+from dashboard.components.safe_text import markdown_table
 from dashboard.components.status import style_status_column
 from dashboard.meetings import store
 from dashboard.meetings.packet import packet_csv, packet_file_stem, packet_html
@@ -15,7 +17,7 @@ def carried_over(packet: store.Packet) -> None:
     if packet.previous is None:
         st.subheader("Carried over from the previous meeting")
         st.caption(
-            f"This is the first meeting reviewing {packet.meeting['scope_name']}: nothing to "
+            f"This is the first meeting reviewing {md(packet.meeting['scope_name'])}: nothing to "
             "carry over."
         )
         return
@@ -30,7 +32,7 @@ def carried_over(packet: store.Packet) -> None:
             f"(due before {packet.meeting['meeting_date']})."
         )
     # A static table: action texts wrap instead of being cut off.
-    st.table(action_rows(carried), hide_index=True)
+    st.table(markdown_table(action_rows(carried)), hide_index=True)
 
 
 def packet_section(packet: store.Packet) -> None:

@@ -12,6 +12,7 @@ from dashboard.components.formats import (
     grain_label,
     order_grains,
 )
+from dashboard.components.safe_text import escape_markdown as md
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
 from dashboard.queries import freshness, metric_info, packets, reader
@@ -78,7 +79,7 @@ def schedule_form(con: sqlite3.Connection, warehouse: reader.Warehouse | None) -
     try:
         meeting_id = store.create_meeting(con, spec, definitions, values, provenance)
     except meeting_schema.MeetingError as exc:
-        st.error(f"The meeting was not created: {exc}.")
+        st.error(f"The meeting was not created: {md(exc)}.")
         return
     st.session_state[MEETING_KEY] = str(meeting_id)
     st.query_params["meeting"] = str(meeting_id)

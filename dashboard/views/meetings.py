@@ -12,6 +12,7 @@ from dashboard.components.formats import (
     MISSING,
     grain_label,
 )
+from dashboard.components.safe_text import escape_markdown as md
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
 from dashboard.meetings.tables import meeting_name
@@ -50,7 +51,7 @@ def _page(con: sqlite3.Connection) -> None:
     st.query_params["meeting"] = meeting_key
     packet = store.load_packet(con, int(meeting_key))
     meeting = packet.meeting
-    st.header(f"{meeting['scope_name']} · {meeting['meeting_date']}")
+    st.header(f"{md(meeting['scope_name'])} · {meeting['meeting_date']}")
     st.caption(
         f"{SCOPE_WORDS.get(str(meeting['scope_kind']), meeting['scope_kind'])} review of "
         f"{grain_label(str(meeting['grain'])).lower()} values. Packet frozen "

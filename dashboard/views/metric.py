@@ -12,6 +12,7 @@ from dashboard.components.formats import (
     format_value,
     grain_label,
 )
+from dashboard.components.safe_text import escape_markdown as md
 from dashboard.queries import metric_info, reader, trends
 from dashboard.views.metric_sections import (
     definition_section,
@@ -45,13 +46,13 @@ metric_id, grain = pick_metric_and_grain(warehouse, catalog, METRIC_KEY, GRAIN_K
 
 definition = metric_info.metric_definition(warehouse, metric_id, public_only=public) or {}
 unit: str | None = definition.get("unit")
-st.title(str(definition["label"]))
-cohort, owner = as_text(definition["cohort_service"]), as_text(definition["owner"])
-st.caption(f"{as_text(definition['department'])} · {cohort} · owner: {owner}")
+st.title(md(definition["label"]))
+cohort, owner = md(as_text(definition["cohort_service"])), md(as_text(definition["owner"]))
+st.caption(f"{md(as_text(definition['department']))} · {cohort} · owner: {owner}")
 
 if definition.get("availability"):
     # Say plainly why there is no number, rather than show a wrong one.
-    st.warning(str(definition["availability"]))
+    st.warning(md(definition["availability"]))
 
 series = trends.metric_series(warehouse, metric_id, grain)
 complete = series[series["is_complete"]]

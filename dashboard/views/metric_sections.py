@@ -19,6 +19,7 @@ from dashboard.components.formats import (
     format_value,
     grain_label,
 )
+from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.status import status_markdown, style_status_column
 from dashboard.components.tables import describe_targets, district_table
 from dashboard.queries import freshness, reader, trends
@@ -81,16 +82,16 @@ def definition_section(
     """Description, methodology and the metric's attributes from metric_definitions."""
     unit = definition["unit"]
     st.subheader("Definition and methodology")
-    st.markdown(str(definition["description"] or ""))
-    st.markdown(f"**How it is computed.** {definition['methodology'] or MISSING}")
+    st.markdown(md(definition["description"] or ""))
+    st.markdown(f"**How it is computed.** {md(definition['methodology'] or MISSING)}")
     targets = describe_targets(trends.target_history(warehouse, metric_id, grain), unit)
     st.markdown(
         "\n".join(
             [
-                f"- **Department:** {as_text(definition['department'])}",
-                f"- **Owner:** {as_text(definition['owner'])}",
-                f"- **Cohort service:** {as_text(definition['cohort_service'])}",
-                f"- **Unit:** {as_text(unit)}",
+                f"- **Department:** {md(as_text(definition['department']))}",
+                f"- **Owner:** {md(as_text(definition['owner']))}",
+                f"- **Cohort service:** {md(as_text(definition['cohort_service']))}",
+                f"- **Unit:** {md(as_text(unit))}",
                 f"- **Direction:** {direction_text(definition['direction'])}",
                 f"- **Targets ({grain_label(grain).lower()}):** {targets}",
                 f"- **Metric id:** `{metric_id}`",

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard.components.csv_export import csv_bytes
 from dashboard.components.formats import direction_text, format_count, format_timestamp
+from dashboard.components.safe_text import escape_markdown as md
 from dashboard.queries import freshness, packets, reader
 
 st.title("Open data")
@@ -57,13 +58,13 @@ st.download_button(
 st.subheader("The published metrics and how each is computed")
 for definition in definitions.itertuples():
     st.markdown(
-        f"**{definition.label}** ({definition.unit}; "
+        f"**{md(definition.label)}** ({md(definition.unit)}; "
         f"{direction_text(str(definition.direction or '') or None).lower()}). "
-        f"{definition.description}  \n"
-        f"*How it is computed:* {definition.methodology}"
+        f"{md(definition.description)}  \n"
+        f"*How it is computed:* {md(definition.methodology)}"
     )
     if definition.availability:
-        st.caption(str(definition.availability))
+        st.caption(md(definition.availability))
 st.caption(
     f"Columns of the values file: metric_id, label, unit, direction, grain, period_label, "
     "period_start, period_end (exclusive), is_complete, dimension (citywide or "

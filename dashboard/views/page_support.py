@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components.formats import default_grain, grain_label, order_grains
+from dashboard.components.safe_text import escape_markdown
 from dashboard.queries import metric_info, reader
 
 SERVICE_TABLES = [
@@ -32,8 +33,12 @@ def choose_from_url(
     warning, so nothing from the address reaches a query unchecked."""
     requested = st.query_params.get(param)
     if requested is not None and requested not in valid:
-        shown = ", ".join(valid)
-        st.warning(f"Ignored {what} “{requested}” from the link: it is not one of {shown}.")
+        # Both come from outside the code (the address, the warehouse): shown as text.
+        shown = escape_markdown(", ".join(valid))
+        st.warning(
+            f"Ignored {what} “{escape_markdown(requested)}” from the link: "
+            f"it is not one of {shown}."
+        )
         requested = None
     if requested is not None:
         st.session_state[widget_key] = requested

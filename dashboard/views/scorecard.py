@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard.components import site
 from dashboard.components.formats import default_grain, format_timestamp, grain_label, order_grains
+from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.status import status_counts, status_label, style_status_column
 from dashboard.components.tables import scorecard_table
 from dashboard.queries import freshness, metric_info, reader, scorecard
@@ -47,7 +48,7 @@ if board.empty:
     if public and not metric_info.public_metric_ids(warehouse):
         st.info("The city has not published any metric yet.")
         st.stop()
-    st.info(f"No metrics for {department} at the {grain_label(grain).lower()} grain.")
+    st.info(f"No metrics for {md(department)} at the {grain_label(grain).lower()} grain.")
     st.stop()
 
 counts = status_counts(board["status"])
@@ -81,8 +82,8 @@ for cohort, rows in table.groupby(board["cohort_service"].fillna("Other"), sort=
     departments_in_cohort = ", ".join(
         sorted(board.loc[rows.index, "department"].dropna().astype(str).unique())
     )
-    st.subheader(str(cohort))
-    st.caption(departments_in_cohort)
+    st.subheader(md(cohort))
+    st.caption(md(departments_in_cohort))
     st.dataframe(
         style_status_column(rows, board.loc[rows.index, "status"]),
         hide_index=True,
@@ -93,7 +94,7 @@ for cohort, rows in table.groupby(board["cohort_service"].fillna("Other"), sort=
         # The public site explains every number where it is shown.
         st.markdown(
             "\n".join(
-                f"- **{label}:** {methodology}"
+                f"- **{md(label)}:** {md(methodology)}"
                 for label, methodology in zip(
                     board.loc[rows.index, "label"],
                     board.loc[rows.index, "methodology"],

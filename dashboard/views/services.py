@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard.components import charts
 from dashboard.components.formats import format_date, format_score
+from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.tables import (
     catalog_table,
     factor_detail_table,
@@ -32,9 +33,9 @@ query = st.text_input(
     placeholder="e.g. Streets, library, 311 app",
 )
 shown = filter_catalog(catalog, query)
-st.caption(f"{len(shown)} of {len(catalog)} services" + (f" match “{query}”" if query else ""))
+st.caption(f"{len(shown)} of {len(catalog)} services" + (f" match “{md(query)}”" if query else ""))
 if shown.empty:
-    st.info(f"No service matches “{query}”. Try a department or a channel such as “Website”.")
+    st.info(f"No service matches “{md(query)}”. Try a department or a channel such as “Website”.")
 else:
     st.dataframe(catalog_table(shown), hide_index=True, width="stretch")
 
@@ -44,7 +45,7 @@ st.caption(
     "Each service is scored 0–1 on the order's six factors, in its order of priority; the "
     "score is the weighted sum ("
     + ", ".join(
-        f"{label.lower()} {format_score(weight)}"
+        f"{md(label.lower())} {format_score(weight)}"
         for label, weight in zip(weights["factor_label"], weights["weight"], strict=True)
     )
     + "). Request volume and district gaps come from the warehouse where a service has them; "
@@ -66,7 +67,7 @@ st.caption("Services join cohorts in rank order, up to each cohort's capacity.")
 for cohort in services.service_cohorts(warehouse).itertuples():
     members = ranking[ranking["cohort"] == cohort.cohort]
     st.markdown(
-        f"**{cohort.cohort_label}** · starts {format_date(cohort.cohort_start)} · "
+        f"**{md(cohort.cohort_label)}** · starts {format_date(cohort.cohort_start)} · "
         f"{cohort.services} of {cohort.capacity} places"
     )
     st.dataframe(

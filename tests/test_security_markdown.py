@@ -1,0 +1,337 @@
+"""Untrusted text is shown as text (issue 15): a URL parameter, a label from metrics.yml or a
+district value from an extract never renders as a link, an image, HTML or a formula.
+
+What "renders" means is checked the way the browser would see it: every Markdown body a page
+emits is parsed with a CommonMark parser (markdown-it, with GFM tables and strikethrough) and
+searched for link, image and HTML tokens, then for the bare URLs and e-mail addresses that
+Streamlit turns into links after parsing (its own patterns, copied from its Markdown bundle).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pytest
+from markdown_it import MarkdownIt
+from streamlit.testing.v1 import AppTest
+
+from dashboard.components import charts, site
+from dashboard.components.csv_export import FORMULA_TRIGGERS
+from dashboard.components.safe_text import (
+    WORD_JOINER,
+    escape_markdown,
+    markdown_table,
+    plotly_text,
+)
+from dashboard.meetings import schema as meeting_schema
+from tests.dashboard_fixture import DownloadCapture, build_fixture_warehouse, walk_elements
+
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+
+LINK = "[Your account is locked, click here](https://evil.example/login)"
+IMAGE = "![x](http://e/x.png)"
+RAW_HTML = "<img src=x onerror=alert(1)>"
+JAVASCRIPT = "javascript:alert(1)"
+FORMULA = '=HYPERLINK("https://evil.example","Click")'
+HOSTILE = [LINK, IMAGE, RAW_HTML, JAVASCRIPT, FORMULA]
+MORE_MARKDOWN = [
+    "<https://evil.example>",
+    "see www.evil.example or mail phish@evil.example",
+    "**bold** _em_ ~~gone~~ `code` $x^2$",
+    "# Heading\n- item\n1. first\n> quoted\n---",
+    ":red[coloured] :material/home: :smile:",
+    "&lt;b&gt; &amp; \\[already escaped\\]",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
+]
+
+# Streamlit's post-parse link patterns (mdast-util-gfm-autolink-literal in its bundle).
+_STREAMLIT_URL = re.compile(r"(https?://|www(?=\.))([-.\w]+)([^ \t\r\n]*)", re.IGNORECASE)
+_STREAMLIT_EMAIL = re.compile(r"([-.\w+]+)@([-\w]+(?:\.[-\w]+)+)")
+_STREAMLIT_EMOJI = re.compile(r":(\+1|[-\w]+):")
+_LIVE_TOKENS = {"link_open", "image", "html_inline", "html_block", "autolink"}
+_MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+def _tokens(body: str) -> Iterator[Any]:
+    for token in _MARKDOWN.parse(body):
+        yield token
+        yield from token.children or []
+
+
+def live_markup(body: str) -> list[str]:
+    """What in this Markdown body a visitor's browser would show as a link, image or HTML."""
+    found = [f"{t.type} {t.attrs or t.content}" for t in _tokens(body) if t.type in _LIVE_TOKENS]
+    for token in _tokens(body):
+        if token.type == "text":
+            found += [f"bare link {m.group(0)}" for m in _STREAMLIT_URL.finditer(token.content)]
+            found += [f"e-mail {m.group(0)}" for m in _STREAMLIT_EMAIL.finditer(token.content)]
+    if re.search(r"(?<!\\)\]\(", body):
+        found.append("an unescaped ](")
+    return found
+
+
+def shown_text(body: str) -> str:
+    """The characters a visitor reads from a Markdown body, when it is one plain paragraph."""
+    kinds = {t.type for t in _tokens(body)} - {"paragraph_open", "paragraph_close", "inline"}
+    assert kinds <= {"text", "softbreak"}, f"{body!r} renders {kinds}"
+    text = "".join(
+        "\n" if t.type == "softbreak" else t.content
+        for t in _tokens(body)
+        if t.type in ("text", "softbreak")
+    )
+    return text.replace(WORD_JOINER, "")
+
+
+@pytest.mark.parametrize("text", HOSTILE + MORE_MARKDOWN)
+def test_escaped_text_renders_as_exactly_that_text_and_nothing_else(text: str) -> None:
+    body = escape_markdown(text)
+    assert live_markup(body) == []
+    assert shown_text(body) == text
+    # Streamlit swaps ":name:" for an emoji in the parsed text: the word joiner prevents it.
+    parsed = "".join(t.content for t in _tokens(body) if t.type == "text")
+    assert not _STREAMLIT_EMOJI.search(parsed)
+
+
+def test_the_checker_sees_what_unescaped_text_would_render() -> None:
+    # The checks above mean something only if they fail on the raw strings.
+    for raw in (LINK, IMAGE, RAW_HTML, "<https://evil.example>", "go to www.evil.example"):
+        assert live_markup(raw), raw
+
+
+def test_escaping_keeps_ordinary_text_readable() -> None:
+    assert escape_markdown("street_defect_on_time") == "street_defect_on_time"
+    assert escape_markdown("Streets Department, 2025-Q1 (month).") == (
+        "Streets Department, 2025-Q1 (month)."
+    )
+    assert escape_markdown(RAW_HTML) == r"\<img src\=x onerror\=alert(1)\>"
+
+
+def test_table_cells_and_headers_for_st_table_are_escaped() -> None:
+    frame = pd.DataFrame({LINK: [IMAGE], "No.": [3]})
+    safe = markdown_table(frame)
+    assert list(safe.columns) == [escape_markdown(LINK), "No."]
+    assert safe.iloc[0, 0] == escape_markdown(IMAGE) and safe.iloc[0, 1] == "3"
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_plotly_labels_show_tags_as_characters(text: str) -> None:
+    label = plotly_text(text)
+    assert "<" not in label and ">" not in label
+    assert html.unescape(label) == text  # Plotly decodes entities after reading tags
+    districts = pd.DataFrame({"area": [text], "value": [0.5], "status": ["on_track"]})
+    spec = charts.district_figure(districts, 0.6, "percent", f"{text} by district").to_json()
+    assert "<img" not in spec and "<a " not in spec.lower()
+
+
+# --- Through the pages -------------------------------------------------------------------
+
+
+def markdown_bodies(at: AppTest) -> list[tuple[str, str]]:
+    """(element, Markdown) for everything a page rendered as Markdown: bodies of markdown,
+    captions, alerts and headings, and every label and help tooltip."""
+    found = []
+    for node in walk_elements(at._tree):
+        proto = getattr(node, "proto", None)
+        kind = type(node).__name__
+        if proto is None or kind in ("Text", "Code") or not hasattr(proto, "DESCRIPTOR"):
+            continue
+        for field in ("body", "label", "help"):
+            if field in proto.DESCRIPTOR.fields_by_name:
+                value = getattr(proto, field)
+                if isinstance(value, str) and value:
+                    found.append((f"{kind}.{field}", value))
+    return found
+
+
+def chart_specs(at: AppTest) -> list[str]:
+    """The Plotly figure JSON of every chart on the page."""
+    return [
+        node.proto.spec
+        for node in walk_elements(at._tree)
+        if type(node).__name__ == "PlotlyChart" or getattr(node, "type", "") == "plotly_chart"
+    ]
+
+
+def assert_nothing_live(at: AppTest, where: str) -> None:
+    """No Markdown body renders a link, image or HTML; no chart label holds an HTML tag."""
+    assert not at.exception, [e.value for e in at.exception]
+    live = [(kind, body, live_markup(body)) for kind, body in markdown_bodies(at)]
+    assert [item for item in live if item[2]] == [], where
+    for spec in chart_specs(at):
+        labels = json.dumps(json.loads(spec).get("data", [])) + json.dumps(
+            json.loads(spec).get("layout", {}).get("title", {})
+        )
+        assert not re.search(r"<(a|img|script)\b", labels, re.IGNORECASE), where
+
+
+@pytest.fixture(scope="module")
+def plain_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("markdown_plain") / "citystat.duckdb"
+    build_fixture_warehouse(path)
+    return path
+
+
+def _open(page: str, **params: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(f"views/{page}.py").run()
+    # Make sure the page asked for is the page checked (an unknown one falls back silently).
+    assert (at.title and at.title[-1].value != "Scorecard") or page == "scorecard", page
+    return at
+
+
+INTERNAL_PARAMETERS = [
+    ("metric", "metric"),
+    ("metric", "grain"),
+    ("equity", "metric"),
+    ("equity", "grain"),
+    ("department", "department"),
+    ("meetings", "meeting"),
+]
+PUBLIC_PARAMETERS = [("metric", "metric"), ("metric", "grain"), ("equity", "metric")]
+PUBLIC_PARAMETERS += [("equity", "grain")]
+
+
+@pytest.mark.parametrize(
+    ("public", "page", "parameter"),
+    [(False, *p) for p in INTERNAL_PARAMETERS] + [(True, *p) for p in PUBLIC_PARAMETERS],
+)
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_hostile_url_parameter_is_named_as_text_on_both_sites(
+    public: bool,
+    page: str,
+    parameter: str,
+    value: str,
+    plain_warehouse: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(plain_warehouse))
+    monkeypatch.setenv(meeting_schema.MEETINGS_ENV, str(tmp_path / "meetings.sqlite"))
+    if public:
+        monkeypatch.setenv(site.PUBLIC_ENV, "1")
+    at = _open(page, **{parameter: value})
+    assert_nothing_live(at, f"{page}?{parameter}={value}")
+    if parameter != "meeting":  # no meeting exists: the id is not even looked up
+        warnings = [w.value for w in at.warning]
+        assert any(f"“{escape_markdown(value)}”" in w for w in warnings), warnings
+
+
+@pytest.fixture(scope="module")
+def hostile_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture warehouse with hostile text where a city's own files put text: metric
+    labels, description, methodology, owner and cohort service (metrics.yml), and council
+    district values (extracts) in the values, gaps and centroids."""
+    path = tmp_path_factory.mktemp("markdown_hostile") / "citystat.duckdb"
+    build_fixture_warehouse(path)
+    districts = {"1": FORMULA, "2": LINK, "3": RAW_HTML}
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "UPDATE metric_definitions SET label = ?, description = ?, methodology = ?, "
+            "owner = ?, cohort_service = ? WHERE metric_id = 'street_defect_on_time'",
+            [LINK, IMAGE, RAW_HTML, JAVASCRIPT, FORMULA],
+        )
+        con.execute(
+            "UPDATE metric_definitions SET label = ?, methodology = ? "
+            "WHERE metric_id = 'street_defect_median_days'",
+            [IMAGE, LINK],
+        )
+        for old, new in districts.items():
+            con.execute(
+                "UPDATE metric_values SET dimension_value = ? "
+                "WHERE dimension = 'council_district' AND dimension_value = ?",
+                [new, old],
+            )
+            for table in ("district_gaps", "district_centroids"):
+                con.execute(
+                    f"UPDATE {table} SET council_district = ? WHERE council_district = ?",
+                    [new, old],
+                )
+    return path
+
+
+def _hostile_env(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, public: bool
+) -> None:
+    monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv(meeting_schema.MEETINGS_ENV, str(tmp_path / "meetings.sqlite"))
+    if public:
+        monkeypatch.setenv(site.PUBLIC_ENV, "1")
+
+
+PAGES = [
+    (True, "scorecard", {}),
+    (True, "metric", {"metric": "street_defect_on_time", "grain": "month"}),
+    (True, "equity", {"metric": "street_defect_on_time", "grain": "month"}),
+    (True, "open_data", {}),
+    (False, "scorecard", {}),
+    (False, "metric", {"metric": "street_defect_median_days", "grain": "month"}),
+    (False, "equity", {"metric": "street_defect_median_days", "grain": "month"}),
+    (False, "department", {"department": "Streets Department"}),
+    (False, "leadership", {}),
+]
+
+
+@pytest.mark.parametrize(("public", "page", "params"), PAGES)
+def test_labels_and_district_values_from_files_render_as_text(
+    public: bool,
+    page: str,
+    params: dict[str, str],
+    hostile_warehouse: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _hostile_env(hostile_warehouse, tmp_path, monkeypatch, public)
+    at = _open(page, **params)
+    assert_nothing_live(at, f"{'public' if public else 'internal'} {page}")
+    bodies = "\n".join(body for _, body in markdown_bodies(at))
+    if page in ("metric", "open_data") or (public and page == "scorecard"):
+        # The hostile label is on the page, as its escaped self.
+        assert escape_markdown(LINK if public else IMAGE) in bodies
+
+
+def test_the_flagged_district_in_the_equity_warning_is_text(
+    hostile_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 2025-03, median days: District 2 (now the hostile link) is 25% worse than citywide.
+    _hostile_env(hostile_warehouse, tmp_path, monkeypatch, public=False)
+    at = _open("equity", metric="street_defect_median_days", grain="month")
+    assert_nothing_live(at, "equity warning")
+    assert any(f"District {escape_markdown(LINK)} is 25.0% worse" in w.value for w in at.warning)
+    shown = json.dumps([json.loads(spec) for spec in chart_specs(at)], ensure_ascii=False)
+    assert "District &lt;img src=x onerror=alert(1)&gt;" in shown
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def test_open_data_csv_cells_cannot_run_as_formulas(
+    hostile_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _hostile_env(hostile_warehouse, tmp_path, monkeypatch, public=True)
+    downloads = DownloadCapture().install(monkeypatch)
+    at = _open("open_data")
+    for label in (
+        "Download the metric values (CSV)",
+        "Download the metric definitions and methodology (CSV)",
+    ):
+        rows = list(csv.reader(io.StringIO(downloads.content(at, label).decode("utf-8"))))
+        text = [cell for row in rows for cell in row if not _is_number(cell)]
+        assert text and not [cell for cell in text if cell.startswith(FORMULA_TRIGGERS)], label
+    values = downloads.content(at, "Download the metric values (CSV)").decode("utf-8")
+    assert "'" + FORMULA.replace('"', '""') in values  # the district, quoted, as text
