@@ -92,16 +92,22 @@ def typed_shape(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> RowSh
 
 
 def _with_instants(mapping: SourceMapping) -> list[str]:
-    """Select items: each canonical column, local, and after them each timestamp's instant."""
-    items, instants = [], []
+    """Select items: each canonical column, local, and each timestamp's instant.
+
+    The instants come just before the lineage columns, which stay last as in the canonical
+    table, so a staged row still ends with its file and line.
+    """
+    items, instants, lineage = [], [], []
     for column, sql_type in mapping.table.columns.items():
-        if sql_type != "TIMESTAMP":
+        if column in ("source_file", "source_row"):
+            lineage.append(quote(column))
+        elif sql_type != "TIMESTAMP":
             items.append(quote(column))
-            continue
-        local, instant = local_and_instant(mapping, column, quote(column))
-        items.append(f"CAST({local} AS TIMESTAMP) AS {quote(column)}")
-        instants.append(f"CAST({instant} AS TIMESTAMP) AS {quote(instant_column(column))}")
-    return items + instants
+        else:
+            local, instant = local_and_instant(mapping, column, quote(column))
+            items.append(f"CAST({local} AS TIMESTAMP) AS {quote(column)}")
+            instants.append(f"CAST({instant} AS TIMESTAMP) AS {quote(instant_column(column))}")
+    return items + instants + lineage
 
 
 def _set_aside_failures(
