@@ -103,6 +103,15 @@ def _load_day(
     return result
 
 
+def _first_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, timestamps: dict, rows: str
+) -> tuple[duckdb.DuckDBPyConnection, dict[str, int]]:
+    """A fresh warehouse (connection under Asia/Tokyo) after loading day1.csv of a town."""
+    con = _connect()
+    mapping = _mapping(tmp_path, monkeypatch, timestamps)
+    return con, _load_day(con, mapping, tmp_path, "day1.csv", rows)
+
+
 def _quarantined(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     rows = con.execute("SELECT record_id, reason FROM quarantine ORDER BY record_id").fetchall()
     return {str(r): str(reason) for r, reason in rows}
@@ -121,8 +130,6 @@ def _record(con: duckdb.DuckDBPyConnection, request_id: str) -> tuple:
 def test_instant_source_checks_order_by_instant_across_both_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    mapping = _mapping(tmp_path, monkeypatch, INSTANT)
-    con = _connect()
     rows = (
         # F1: opened 05:40Z = 01:40 EDT, closed 06:10Z = 01:10 EST: 30 minutes later. Kept,
         # though its wall-clock close (01:10) is before its open (01:40).
@@ -136,7 +143,7 @@ def test_instant_source_checks_order_by_instant_across_both_changes(
         # S2: opened 07:10Z = 03:10 EDT, closed 06:50Z = 01:50 EST. Quarantined.
         "S2,Closed,2024-03-10T07:10:00Z,2024-03-10T06:50:00Z,2024-03-10T07:10:00Z\n"
     )
-    counts = _load_day(con, mapping, tmp_path, "day1.csv", rows)
+    con, counts = _first_day(tmp_path, monkeypatch, INSTANT, rows)
     assert counts == {
         "read": 4, "rejected": 0, "staged": 2, "quarantined": 2, "inserted": 2, "updated": 0
     }  # fmt: skip
@@ -162,8 +169,6 @@ def test_instant_source_checks_order_by_instant_across_both_changes(
 def test_local_source_follows_the_documented_dst_rule(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    mapping = _mapping(tmp_path, monkeypatch, LOCAL)
-    con = _connect()
     rows = (
         # L1: open 01:50, close 01:10, both in the repeated hour, both read as standard time
         # (06:50Z, 06:10Z): closed before opened. Quarantined.
@@ -176,7 +181,7 @@ def test_local_source_follows_the_documented_dst_rule(
         # L4: open 01:50 EST (06:50Z), close 02:10 moved on to 03:10 EDT (07:10Z). Kept.
         "L4,Closed,2024-03-10 01:50:00,2024-03-10 02:10:00,2024-03-10 02:10:00\n"
     )
-    counts = _load_day(con, mapping, tmp_path, "day1.csv", rows)
+    con, counts = _first_day(tmp_path, monkeypatch, LOCAL, rows)
     assert (counts["staged"], counts["quarantined"]) == (2, 2)
     assert set(_quarantined(con)) == {"L1", "L3"}
     # Local sources keep the wall-clock text as written, even a time the spring skips.
@@ -203,8 +208,8 @@ def test_newest_instant_wins_the_merge_in_the_repeated_hour(
     assert (counts["updated"], counts["quarantined"]) == (1, 0)
     assert _record(con, "M")[0] == "closed"
     assert _record(con, "N")[0] == "closed"
-    # Both of M's versions are kept, and N's older one too: three rows for two wall-clock
-    # times that coincide (01:20 EST/EDT would share one key by wall clock alone).
+    # Every version is kept: M's two and N's two, whose 01:20 EST and 01:50 EDT are
+    # distinct instants.
     (versions,) = con.execute("SELECT count(*) FROM service_requests_versions").fetchone() or (0,)
     assert versions == 4
 
@@ -212,15 +217,13 @@ def test_newest_instant_wins_the_merge_in_the_repeated_hour(
 def test_newest_instant_wins_among_duplicates_of_one_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    mapping = _mapping(tmp_path, monkeypatch, INSTANT)
-    con = _connect()
     # D twice: the closed version (updated 06:20Z = 01:20 EST) is listed first, the open one
     # (05:50Z = 01:50 EDT) second. The closed one is newer and is kept; the other quarantined.
     rows = (
         "D,Closed,2024-11-03T05:30:00Z,2024-11-03T06:20:00Z,2024-11-03T06:20:00Z\n"
         "D,Open,2024-11-03T05:30:00Z,,2024-11-03T05:50:00Z\n"
     )
-    counts = _load_day(con, mapping, tmp_path, "day1.csv", rows)
+    con, counts = _first_day(tmp_path, monkeypatch, INSTANT, rows)
     assert (counts["staged"], counts["quarantined"], counts["inserted"]) == (1, 1, 1)
     assert _record(con, "D")[0] == "closed"
     (row,) = con.execute("SELECT source_row FROM quarantine").fetchall()
@@ -230,27 +233,30 @@ def test_newest_instant_wins_among_duplicates_of_one_file(
 def test_local_source_merge_follows_the_spring_rule(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    mapping = _mapping(tmp_path, monkeypatch, LOCAL)
-    con = _connect()
     # Updated 03:10 EDT (07:10Z), then 02:40, which never happened and reads as 03:40 EDT
     # (07:40Z): the second is the newer version.
-    day1 = "P,Open,2024-03-10 01:00:00,,2024-03-10 03:10:00\n"
-    _load_day(con, mapping, tmp_path, "day1.csv", day1)
-    day2 = "P,Closed,2024-03-10 01:00:00,2024-03-10 02:40:00,2024-03-10 02:40:00\n"
-    assert _load_day(con, mapping, tmp_path, "day2.csv", day2)["updated"] == 1
+    con, first = _first_day(
+        tmp_path, monkeypatch, LOCAL, "P,Open,2024-03-10 01:00:00,,2024-03-10 03:10:00\n"
+    )
+    assert first["inserted"] == 1
+    later = "P,Closed,2024-03-10 01:00:00,2024-03-10 02:40:00,2024-03-10 02:40:00\n"
+    mapping = _mapping(tmp_path, monkeypatch, LOCAL)
+    assert _load_day(con, mapping, tmp_path, "day2.csv", later)["updated"] == 1
     assert _record(con, "P")[0] == "closed"
+
+
+# T was updated in 2099: quarantined. U a day after opening: staged.
+FUTURE_ROWS = (
+    "T,Open,2024-05-01T12:00:00Z,,2099-01-01T00:00:00Z\n"
+    "U,Open,2024-05-01T12:00:00Z,,2024-05-02T12:00:00Z\n"
+)
 
 
 def test_an_updated_at_far_in_the_future_is_quarantined(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    con, counts = _first_day(tmp_path, monkeypatch, INSTANT, FUTURE_ROWS)
     mapping = _mapping(tmp_path, monkeypatch, INSTANT)
-    con = _connect()
-    rows = (
-        "T,Open,2024-05-01T12:00:00Z,,2099-01-01T00:00:00Z\n"
-        "U,Open,2024-05-01T12:00:00Z,,2024-05-02T12:00:00Z\n"
-    )
-    counts = _load_day(con, mapping, tmp_path, "day1.csv", rows)
     assert (counts["read"], counts["staged"], counts["quarantined"]) == (2, 1, 1)
     reason = _quarantined(con)["T"]
     # 2099-01-01 00:00 UTC is 2098-12-31 19:00 in New York.
