@@ -161,7 +161,7 @@ def test_instant_source_checks_order_by_instant_across_both_changes(
     )
     assert _record(con, "S1")[1:3] == (datetime(2024, 3, 10, 1, 50), datetime(2024, 3, 10, 3, 10))
     utc = con.execute(
-        "SELECT request_id, version_utc FROM service_requests ORDER BY request_id"
+        "SELECT request_id, _utc_version FROM service_requests ORDER BY request_id"
     ).fetchall()
     assert utc == [("F1", datetime(2024, 11, 3, 6, 10)), ("S1", datetime(2024, 3, 10, 7, 10))]
 

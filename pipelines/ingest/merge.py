@@ -2,7 +2,7 @@
 
 A record is identified by (source, id column). Its version time is the first non-NULL of
 ``updated_at``, else the greatest of the table's other ``version_columns`` (a closed request is
-newer than the same request seen open). Versions are compared as instants (``version_utc``,
+newer than the same request seen open). Versions are compared as instants (``_utc_version``,
 from the staged UTC twins of the timestamps), since wall-clock time repeats an hour each
 autumn. For each staged row the merge decides, in SQL:
 
@@ -76,14 +76,14 @@ def instant_version_expression(
 
     From the staged UTC twins of the timestamps when the batch has them (``twins``), else
     from the wall-clock version by the DST rule ($tz). ``stored`` rows (the warehouse's) use
-    their ``version_utc``, which a warehouse built before it existed holds as NULL.
+    their ``_utc_version``, which a warehouse built before it existed holds as NULL.
     """
     if twins:
         first, *others = (f"{alias}.{quote(instant_column(c))}" for c in table.version_columns)
         computed = f"coalesce({first}, greatest({', '.join(others)}))" if others else first
     else:
         computed = f"timezone('UTC', timezone($tz, {version_expression(table, alias)}))"
-    return f"coalesce({alias}.version_utc, {computed})" if stored else computed
+    return f"coalesce({alias}._utc_version, {computed})" if stored else computed
 
 
 def _has_twins(con: duckdb.DuckDBPyConnection, table: CanonicalTable, staged_table: str) -> bool:
@@ -167,13 +167,13 @@ def _insert_first_load(
     instant = instant_version_expression(table, "s", twins=twins)
     with _transaction(con):
         sql = (
-            f"INSERT INTO {versions} ({columns}, version_at, run_id, version_utc) "
+            f"INSERT INTO {versions} ({columns}, version_at, run_id, _utc_version) "
             f"SELECT {columns}, {version_expression(table, 's')}, $run_id, {instant} "
             f"FROM {staged_table} s"
         )
         con.execute(sql, _bound(sql, {"run_id": run_id, "tz": timezone}))
         sql = (
-            f"INSERT INTO {quote(table.name)} ({columns}, version_utc) "
+            f"INSERT INTO {quote(table.name)} ({columns}, _utc_version) "
             f"SELECT {columns}, {instant} FROM {staged_table} s"
         )
         con.execute(sql, _bound(sql, {"tz": timezone}))
@@ -204,11 +204,11 @@ def _classify(
     sql = (
         f"CREATE OR REPLACE TEMP TABLE {_BATCH} AS "
         f"WITH batch AS (SELECT {columns}, {version_expression(table, 's')} AS version_at, "
-        f"{instant} AS version_utc FROM {staged_table} s), "
+        f"{instant} AS _utc_version FROM {staged_table} s), "
         # The newest version of each id in the batch is its candidate; a later line of the
         # file breaks a tie (exports list a record's updates in order).
         "ranked AS (SELECT *, row_number() OVER (PARTITION BY "
-        f"{rid} ORDER BY version_utc DESC NULLS LAST, source_row DESC) AS _rank FROM batch), "
+        f"{rid} ORDER BY _utc_version DESC NULLS LAST, source_row DESC) AS _rank FROM batch), "
         # Only the warehouse records this batch touches are read, by a semi-join on the id.
         f"current AS (SELECT t.{rid} AS _id, {current} AS _current_at "
         f"FROM {quote(table.name)} t WHERE t.source = $source "
@@ -216,7 +216,7 @@ def _classify(
         "SELECT ranked.*, CASE "
         "WHEN _rank > 1 THEN 'unchanged' "
         "WHEN current._id IS NULL THEN 'inserted' "
-        "WHEN version_utc > _current_at OR (_current_at IS NULL AND version_utc IS NOT NULL) "
+        "WHEN _utc_version > _current_at OR (_current_at IS NULL AND _utc_version IS NOT NULL) "
         "THEN 'updated' ELSE 'unchanged' END AS _action "
         f"FROM ranked LEFT JOIN current ON current._id = ranked.{rid}"
     )
@@ -252,15 +252,15 @@ def _record_versions(con: duckdb.DuckDBPyConnection, table: CanonicalTable, run_
     columns = ", ".join(quote(c) for c in table.columns)
     con.execute(
         f"INSERT INTO {quote(table.name + '_versions')} ({columns}, version_at, run_id, "
-        f"version_utc) SELECT {columns}, version_at, $run_id, version_utc FROM {_BATCH} b "
+        f"_utc_version) SELECT {columns}, version_at, $run_id, _utc_version FROM {_BATCH} b "
         f"WHERE NOT EXISTS (SELECT 1 FROM {quote(table.name + '_versions')} v "
         f"WHERE v.source = b.source AND v.{rid} = b.{rid} "
         "AND v.version_at IS NOT DISTINCT FROM b.version_at "
         # Two versions an hour apart can share a wall-clock time in the autumn; a version
-        # stored before version_utc existed (NULL) matches by wall-clock time alone.
-        "AND coalesce(v.version_utc, b.version_utc) IS NOT DISTINCT FROM b.version_utc) "
+        # stored before _utc_version existed (NULL) matches by wall-clock time alone.
+        "AND coalesce(v._utc_version, b._utc_version) IS NOT DISTINCT FROM b._utc_version) "
         # The same version twice in one batch is kept once: the candidate, else the last line.
-        f"QUALIFY row_number() OVER (PARTITION BY {rid}, version_utc "
+        f"QUALIFY row_number() OVER (PARTITION BY {rid}, _utc_version "
         "ORDER BY _rank, source_row DESC) = 1",
         {"run_id": run_id},
     )
@@ -279,8 +279,8 @@ def _apply(con: duckdb.DuckDBPyConnection, table: CanonicalTable, source: str) -
         )
         pause_point("merge:deleted")  # mid-transaction, for the crash test
         con.execute(
-            f"INSERT INTO {quote(table.name)} ({columns}, version_utc) "
-            f"SELECT {columns}, version_utc FROM {_BATCH} WHERE _action IN ('inserted', 'updated')"
+            f"INSERT INTO {quote(table.name)} ({columns}, _utc_version) "
+            f"SELECT {columns}, _utc_version FROM {_BATCH} WHERE _action IN ('inserted', 'updated')"
         )
 
 

@@ -6,7 +6,7 @@ UTC instants (for example ``/Date(epoch-ms)/``) are converted to local time at s
 weeks, months and fiscal years are cut where the city cuts them. Wall-clock time repeats an
 hour each autumn, so what orders events is the instant: a staged table carries one UTC
 column per timestamp (``instant_column``) for the row checks, and each record and version
-keeps ``version_utc``, the UTC instant of its version time, for the merge.
+keeps ``_utc_version``, the UTC instant of its version time, for the merge.
 """
 
 from __future__ import annotations
@@ -122,7 +122,8 @@ CANONICAL_TABLES: dict[str, CanonicalTable] = {
 STATUSES = CANONICAL_TABLES["service_requests"].statuses
 
 
-# A staged table's UTC twin of a timestamp column; never a canonical column name.
+# The prefix of a staged table's UTC twin of a timestamp column, and of the stored
+# _utc_version; never the start of a canonical column name.
 INSTANT_PREFIX = "_utc_"
 
 
@@ -132,7 +133,7 @@ def instant_column(column: str) -> str:
 
 
 def is_instant_column(name: str) -> bool:
-    """True for a staged UTC twin (instant_column), which no canonical column name is."""
+    """True for a UTC column (a staged twin, or ``_utc_version``): never a canonical column."""
     return name.startswith(INSTANT_PREFIX)
 
 
@@ -140,11 +141,11 @@ def _table_ddl(table: CanonicalTable) -> str:
     """The canonical table (current version of each record) and its version history."""
     columns = ", ".join(f"{name} {kind}" for name, kind in table.columns.items())
     return (
-        # version_utc: the instant of the version time (see the module docstring).
-        f"CREATE TABLE IF NOT EXISTS {table.name} ({columns}, version_utc TIMESTAMP);\n"
+        # _utc_version: the instant of the version time (see the module docstring).
+        f"CREATE TABLE IF NOT EXISTS {table.name} ({columns}, _utc_version TIMESTAMP);\n"
         # Every distinct version of a record ever loaded, so status on a past date is known.
         f"CREATE TABLE IF NOT EXISTS {table.name}_versions "
-        f"({columns}, version_at TIMESTAMP, run_id VARCHAR, version_utc TIMESTAMP);\n"
+        f"({columns}, version_at TIMESTAMP, run_id VARCHAR, _utc_version TIMESTAMP);\n"
     )
 
 
