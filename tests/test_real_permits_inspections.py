@@ -62,7 +62,9 @@ def _load(source: str) -> Loaded:
         extract.apply_district_lookup(con, mapping)
         read += sum(c.rows_read for c in counts)
         rejected += sum(c.rows_rejected for c in counts)
-        rows += con.execute(f"SELECT * FROM {extract.staged_table(mapping)}").fetchall()
+        # The canonical columns, not the staged UTC twins of the timestamps (working columns).
+        canonical = ", ".join(f'"{c}"' for c in mapping.table.columns)
+        rows += con.execute(f"SELECT {canonical} FROM {extract.staged_table(mapping)}").fetchall()
     (quarantined,) = con.execute(
         "SELECT count(DISTINCT (source_file, source_row)) FROM quarantine "
         "WHERE rule <> 'csv_reader_rejected'"

@@ -124,6 +124,8 @@ def test_counts_per_expectation_on_the_full_staged_batch(defect_run) -> None:
         (BETWEEN, "longitude"): (300, 1, True),
         # no request is opened after the run started (issue 5: dates in the future)
         (BETWEEN, "opened_at"): (300, 0, True),
+        # no version is dated more than a day after the run started (issue 14: 2099 freezes)
+        (BETWEEN, "updated_at"): (300, 0, True),
         (REGEX, "zip"): (300, 1, True),
         # reported only: a missing ZIP keeps the row and shows as Unknown in breakdowns
         (NOT_NULL, "zip"): (300, 0, True),
@@ -231,6 +233,7 @@ def test_stored_validation_results(defect_run) -> None:
         (BETWEEN, "latitude", False, True, 300, 1),
         (BETWEEN, "longitude", False, True, 300, 1),
         (BETWEEN, "opened_at", False, True, 300, 0),
+        (BETWEEN, "updated_at", False, True, 300, 0),
         (IN_SET, "status", False, True, 300, 1),
         (UNIQUE, "request_id", False, True, 300, 2),
         (REGEX, "zip", False, True, 300, 1),
@@ -355,7 +358,7 @@ def test_suite_file_loads_in_ge_and_parameters_resolve() -> None:
     raw = json.loads(DEFAULT_SUITE.read_text(encoding="utf-8"))
     suite = gx.ExpectationSuite(**raw)
     assert suite.name == "service_requests"
-    assert len(suite.expectations) == 14
+    assert len(suite.expectations) == 15  # 14 + issue 14's updated_at bound
     for expectation in suite.expectations:
         assert expectation.meta["on_failure"] in {"quarantine", "clear_value", "report"}
     context = gx.get_context(mode="ephemeral")

@@ -15,7 +15,11 @@ from ruamel.yaml import YAML
 
 from pipelines.ingest import extract
 from pipelines.ingest.columns import timestamp_columns
-from pipelines.ingest.expressions import raw_reference, strptime_formats, timestamp_expression
+from pipelines.ingest.expressions import (
+    raw_reference,
+    timestamp_expression,
+    timestamp_parameters,
+)
 from pipelines.ingest.mapping import SourceMapping
 from pipelines.ingest.mapping_files import MappingError, load_mapping
 from pipelines.warehouse.schema import create_schema
@@ -99,11 +103,7 @@ def _timestamp_problems(
             continue
         raw = raw_reference(mapping, ref)
         parsed = timestamp_expression(mapping, raw)
-        params: dict[str, object] = {"n": sample_rows}
-        if "$fmts" in parsed:
-            params["fmts"] = strptime_formats(mapping)
-        if "$tz" in parsed:
-            params["tz"] = mapping.timezone
+        params: dict[str, object] = {"n": sample_rows, **timestamp_parameters(mapping, parsed)}
         checked, failed, example = con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE p IS NULL), "
             f"any_value(v) FILTER (WHERE p IS NULL) FROM (SELECT {raw} AS v, {parsed} AS p "

@@ -1,7 +1,8 @@
 """SQL expressions turning raw text into each canonical column of a mapping's kind.
 
-Bound parameters used: $fmts (strptime formats), $tz (the city's time zone), $source, and
-$c_<column> for constants. Identifiers come only from the validated mapping and are quoted.
+Bound parameters used: $fmts and $zfmts (strptime formats without and with an offset), $tz
+(the city's time zone), $source, and $c_<column> for constants.
+Identifiers come only from the validated mapping and are quoted.
 """
 
 from __future__ import annotations
@@ -39,27 +40,76 @@ def is_aggregate_timestamp(mapping: SourceMapping, column: str) -> bool:
     return aggregate is not None and aggregate.is_timestamp
 
 
+def _has_offset(fmt: str) -> bool:
+    return "%z" in fmt
+
+
 def timestamp_expression(mapping: SourceMapping, raw: str) -> str:
-    """Parse raw text with the mapping's formats and tokens into local wall-clock time."""
-    parts = []
+    """Parse raw text with the mapping's formats and tokens into a naive TIMESTAMP.
+
+    The value is the instant in UTC for an instant source (``is_utc_column``), else local
+    wall-clock time. Text with an offset parses to a TIMESTAMPTZ, which is always turned into
+    a naive value with an explicit zone: a bare CAST would use the connection's TimeZone.
+    """
+    instant = mapping.timestamps.kind == "instant"
     formats = mapping.timestamps.formats
     epoch = f"epoch_ms(TRY_CAST(regexp_extract({raw}, {_ODATA_DATE}, 1) AS BIGINT))"
+    parts = []
     for token in formats:
         if token == ODATA_EPOCH_MS:
-            parts.append(f"timezone($tz, timezone('UTC', {epoch}))")
+            parts.append(epoch if instant else f"timezone($tz, timezone('UTC', {epoch}))")
         elif token == ODATA_EPOCH_MS_LOCAL:
-            parts.append(epoch)
-    if any(f not in TIMESTAMP_TOKENS for f in formats):
-        parsed = f"try_strptime({raw}, $fmts)"
-        parts.append(
-            f"timezone($tz, timezone('UTC', {parsed}))" if mapping.timestamps.utc else parsed
-        )
+            parts.append(f"timezone('UTC', timezone($tz, {epoch}))" if instant else epoch)
+    plain = [f for f in formats if f not in TIMESTAMP_TOKENS]
+    if any(not _has_offset(f) for f in plain):
+        parts.append(f"try_strptime({raw}, $fmts)")
+    if any(_has_offset(f) for f in plain):
+        zone = "'UTC'" if instant else "$tz"
+        parts.append(f"timezone({zone}, try_strptime({raw}, $zfmts))")
     return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
 
 
 def strptime_formats(mapping: SourceMapping) -> list[str]:
-    """The strptime formats of the mapping (tokens removed), bound as $fmts."""
-    return [f for f in mapping.timestamps.formats if f not in TIMESTAMP_TOKENS]
+    """The strptime formats without an offset (tokens removed), bound as $fmts."""
+    return [f for f in mapping.timestamps.formats if f not in TIMESTAMP_TOKENS and "%z" not in f]
+
+
+def offset_formats(mapping: SourceMapping) -> list[str]:
+    """The strptime formats with an offset (%z), bound as $zfmts: they parse to instants."""
+    return [f for f in mapping.timestamps.formats if "%z" in f]
+
+
+def timestamp_parameters(mapping: SourceMapping, sql: str) -> dict[str, object]:
+    """The bound values ($fmts, $zfmts, $tz) a statement using timestamp_expression needs."""
+    params: dict[str, object] = {}
+    if "$fmts" in sql:
+        params["fmts"] = strptime_formats(mapping) or ["%Y-%m-%d"]
+    if "$zfmts" in sql:
+        params["zfmts"] = offset_formats(mapping)
+    if "$tz" in sql:
+        params["tz"] = mapping.timezone
+    return params
+
+
+def is_utc_column(mapping: SourceMapping, column: str) -> bool:
+    """True when the typing SELECT yields the column in UTC (an instant source's parsed text)."""
+    return (
+        mapping.timestamps.kind == "instant"
+        and column in mapping.columns
+        and column not in mapping.constants
+        and not is_aggregate_timestamp(mapping, column)
+    )
+
+
+def local_and_instant(mapping: SourceMapping, column: str, value: str) -> tuple[str, str]:
+    """(local wall-clock, UTC instant) SQL of a typed timestamp column, both naive.
+
+    Local wall-clock time becomes an instant by DuckDB's rule: an hour the autumn change
+    repeats is read as standard time, a time the spring change skips is moved an hour on.
+    """
+    if is_utc_column(mapping, column):
+        return f"timezone($tz, timezone('UTC', {value}))", value
+    return value, f"timezone('UTC', timezone($tz, {value}))"
 
 
 def money_expression(raw: str) -> str:

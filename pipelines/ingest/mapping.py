@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -39,6 +39,10 @@ from pipelines.warehouse.layout import DATA_DIR, PROJECT_ROOT, SOURCES_DIR
 from pipelines.warehouse.schema import CanonicalTable
 
 Kind = Literal["service_requests", "permits", "inspections"]
+
+# How far past the run's start an updated_at may lie (clock skew, a source a zone ahead);
+# later ones are quarantined, since no later version could ever replace them in the merge.
+UPDATE_TOLERANCE = timedelta(days=1)
 
 
 def real_data_dir() -> Path:
@@ -87,10 +91,34 @@ class JsonOptions(_Strict):
 
 
 class TimestampSpec(_Strict):
-    """Timestamp text formats (strptime or a token such as odata_epoch_ms), tried in order."""
+    """Timestamp text formats (strptime or a token such as odata_epoch_ms), tried in order.
+
+    ``kind`` says what a timestamp without an offset means: ``local`` wall-clock time of the
+    mapping's ``timezone``, or an ``instant`` in UTC. Text with an offset (``%z``) is an exact
+    instant either way. ``utc: true`` is the older spelling of ``kind: instant``.
+    """
 
     formats: list[str] = Field(min_length=1)
-    utc: bool = False
+    kind: Literal["local", "instant"] = "local"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _utc_synonym(cls, data: object) -> object:
+        if not isinstance(data, dict) or "utc" not in data:
+            return data
+        data = dict(data)
+        utc = data.pop("utc")
+        if not isinstance(utc, bool):
+            raise ValueError("utc must be true or false; prefer kind: instant or kind: local")
+        kind = "instant" if utc else "local"
+        if data.setdefault("kind", kind) != kind:
+            raise ValueError(f"utc: {str(utc).lower()} contradicts kind: {data['kind']}; keep kind")
+        return data
+
+    @property
+    def utc(self) -> bool:
+        """True for instant sources (the older name of kind: instant)."""
+        return self.kind == "instant"
 
 
 class Bounds(_Strict):
@@ -273,13 +301,16 @@ class SourceMapping(_Strict):
         return list(dict.fromkeys(refs))
 
     def validation_parameters(self) -> dict[str, float | int | datetime]:
-        """Suite parameters: the city's box, row-count bounds and the latest plausible time."""
+        """Suite parameters: the city's box, row-count bounds and the latest plausible times."""
+        now = datetime.now(ZoneInfo(self.timezone)).replace(tzinfo=None)
         return {
             **self.bounds.model_dump(),
             "min_rows": self.expected_rows.min,
             "max_rows": self.expected_rows.max,
             # Now on the city's wall clock, as staged timestamps are: nothing opened after it.
-            "latest_timestamp": datetime.now(ZoneInfo(self.timezone)).replace(tzinfo=None),
+            "latest_timestamp": now,
+            # A version dated after this would win every later merge (see UPDATE_TOLERANCE).
+            "latest_update": now + UPDATE_TOLERANCE,
         }
 
 

@@ -2,7 +2,9 @@
 
 A record is identified by (source, id column). Its version time is the first non-NULL of
 ``updated_at``, else the greatest of the table's other ``version_columns`` (a closed request is
-newer than the same request seen open). For each staged row the merge decides, in SQL:
+newer than the same request seen open). Versions are compared as instants (``_utc_version``,
+from the staged UTC twins of the timestamps), since wall-clock time repeats an hour each
+autumn. For each staged row the merge decides, in SQL:
 
 inserted   the record is new to the warehouse (the batch's newest version of it is added);
 updated    the batch's newest version is strictly newer than the warehouse's: it replaces it;
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 import duckdb
 
 from pipelines.warehouse.pause import pause_point
-from pipelines.warehouse.schema import CanonicalTable
+from pipelines.warehouse.schema import CanonicalTable, instant_column
 
 _BATCH = "_merge_batch"
 
@@ -67,6 +69,34 @@ def version_expression(table: CanonicalTable, alias: str) -> str:
     return f"coalesce({first}, greatest({', '.join(others)}))"
 
 
+def instant_version_expression(
+    table: CanonicalTable, alias: str, *, twins: bool, stored: bool = False
+) -> str:
+    """SQL for a row's version time as a UTC instant.
+
+    From the staged UTC twins of the timestamps when the batch has them (``twins``), else
+    from the wall-clock version by the DST rule ($tz). ``stored`` rows (the warehouse's) use
+    their ``_utc_version``, which a warehouse built before it existed holds as NULL.
+    """
+    if twins:
+        first, *others = (f"{alias}.{quote(instant_column(c))}" for c in table.version_columns)
+        computed = f"coalesce({first}, greatest({', '.join(others)}))" if others else first
+    else:
+        computed = f"timezone('UTC', timezone($tz, {version_expression(table, alias)}))"
+    return f"coalesce({alias}._utc_version, {computed})" if stored else computed
+
+
+def _has_twins(con: duckdb.DuckDBPyConnection, table: CanonicalTable, staged_table: str) -> bool:
+    """True when the staged table has the UTC twin of every version column."""
+    present = {str(row[0]) for row in con.execute(f"DESCRIBE {staged_table}").fetchall()}
+    return all(instant_column(c) in present for c in table.version_columns)
+
+
+def _bound(sql: str, values: dict[str, object]) -> dict[str, object]:
+    """The named values a statement uses (DuckDB refuses unused named parameters)."""
+    return {name: value for name, value in values.items() if f"${name}" in sql}
+
+
 def merge_staged(
     con: duckdb.DuckDBPyConnection,
     table: CanonicalTable,
@@ -74,12 +104,19 @@ def merge_staged(
     *,
     source: str,
     run_id: str,
+    timezone: str = "UTC",
 ) -> dict[str, MergeCounts]:
-    """Merge a staged table (already validated) into ``table``; counts per source_file."""
-    first = _insert_first_load(con, table, staged_table, source=source, run_id=run_id)
+    """Merge a staged table (already validated) into ``table``; counts per source_file.
+
+    ``timezone`` is the source's (its mapping's): it dates wall-clock versions as instants.
+    """
+    twins = _has_twins(con, table, staged_table)
+    first = _insert_first_load(
+        con, table, staged_table, source=source, run_id=run_id, twins=twins, timezone=timezone
+    )
     if first is not None:
         return first
-    _classify(con, table, staged_table, source)
+    _classify(con, table, staged_table, source, twins=twins, timezone=timezone)
     _check_ids(con, table)
     counts = _counts_by_file(con)
     _record_versions(con, table, run_id)
@@ -95,6 +132,8 @@ def _insert_first_load(
     *,
     source: str,
     run_id: str,
+    twins: bool,
+    timezone: str,
 ) -> dict[str, MergeCounts] | None:
     """A source's first load with one row per id: insert it straight, or None to merge.
 
@@ -125,15 +164,19 @@ def _insert_first_load(
     # all compression). Filling the canonical table from the versions just written costs as
     # much as from the staged table; preserve_insertion_order = false saves no CPU, grows the
     # file by 7 % and reorders rows. Both INSERTs write their blocks directly, not to the WAL.
+    instant = instant_version_expression(table, "s", twins=twins)
     with _transaction(con):
-        con.execute(
-            f"INSERT INTO {versions} ({columns}, version_at, run_id) "
-            f"SELECT {columns}, {version_expression(table, 's')}, $run_id FROM {staged_table} s",
-            {"run_id": run_id},
+        sql = (
+            f"INSERT INTO {versions} ({columns}, version_at, run_id, _utc_version) "
+            f"SELECT {columns}, {version_expression(table, 's')}, $run_id, {instant} "
+            f"FROM {staged_table} s"
         )
-        con.execute(
-            f"INSERT INTO {quote(table.name)} ({columns}) SELECT {columns} FROM {staged_table}"
+        con.execute(sql, _bound(sql, {"run_id": run_id, "tz": timezone}))
+        sql = (
+            f"INSERT INTO {quote(table.name)} ({columns}, _utc_version) "
+            f"SELECT {columns}, {instant} FROM {staged_table} s"
         )
+        con.execute(sql, _bound(sql, {"tz": timezone}))
     return counts
 
 
@@ -145,31 +188,39 @@ def _one_row(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]
 
 
 def _classify(
-    con: duckdb.DuckDBPyConnection, table: CanonicalTable, staged_table: str, source: str
+    con: duckdb.DuckDBPyConnection,
+    table: CanonicalTable,
+    staged_table: str,
+    source: str,
+    *,
+    twins: bool,
+    timezone: str,
 ) -> None:
     """Copy the batch with each row's version time and what the merge does with it."""
     rid = quote(table.id_column)
     columns = ", ".join(f"s.{quote(c)}" for c in table.columns)
-    con.execute(
+    instant = instant_version_expression(table, "s", twins=twins)
+    current = instant_version_expression(table, "t", twins=False, stored=True)
+    sql = (
         f"CREATE OR REPLACE TEMP TABLE {_BATCH} AS "
-        f"WITH batch AS (SELECT {columns}, {version_expression(table, 's')} AS version_at "
-        f"FROM {staged_table} s), "
+        f"WITH batch AS (SELECT {columns}, {version_expression(table, 's')} AS version_at, "
+        f"{instant} AS _utc_version FROM {staged_table} s), "
         # The newest version of each id in the batch is its candidate; a later line of the
         # file breaks a tie (exports list a record's updates in order).
         "ranked AS (SELECT *, row_number() OVER (PARTITION BY "
-        f"{rid} ORDER BY version_at DESC NULLS LAST, source_row DESC) AS _rank FROM batch), "
+        f"{rid} ORDER BY _utc_version DESC NULLS LAST, source_row DESC) AS _rank FROM batch), "
         # Only the warehouse records this batch touches are read, by a semi-join on the id.
-        f"current AS (SELECT t.{rid} AS _id, {version_expression(table, 't')} AS _current_at "
+        f"current AS (SELECT t.{rid} AS _id, {current} AS _current_at "
         f"FROM {quote(table.name)} t WHERE t.source = $source "
         f"AND t.{rid} IN (SELECT {rid} FROM batch)) "
         "SELECT ranked.*, CASE "
         "WHEN _rank > 1 THEN 'unchanged' "
         "WHEN current._id IS NULL THEN 'inserted' "
-        "WHEN version_at > _current_at OR (_current_at IS NULL AND version_at IS NOT NULL) "
+        "WHEN _utc_version > _current_at OR (_current_at IS NULL AND _utc_version IS NOT NULL) "
         "THEN 'updated' ELSE 'unchanged' END AS _action "
-        f"FROM ranked LEFT JOIN current ON current._id = ranked.{rid}",
-        {"source": source},
+        f"FROM ranked LEFT JOIN current ON current._id = ranked.{rid}"
     )
+    con.execute(sql, _bound(sql, {"source": source, "tz": timezone}))
 
 
 def _check_ids(con: duckdb.DuckDBPyConnection, table: CanonicalTable) -> None:
@@ -200,13 +251,16 @@ def _record_versions(con: duckdb.DuckDBPyConnection, table: CanonicalTable, run_
     rid = quote(table.id_column)
     columns = ", ".join(quote(c) for c in table.columns)
     con.execute(
-        f"INSERT INTO {quote(table.name + '_versions')} ({columns}, version_at, run_id) "
-        f"SELECT {columns}, version_at, $run_id FROM {_BATCH} b "
+        f"INSERT INTO {quote(table.name + '_versions')} ({columns}, version_at, run_id, "
+        f"_utc_version) SELECT {columns}, version_at, $run_id, _utc_version FROM {_BATCH} b "
         f"WHERE NOT EXISTS (SELECT 1 FROM {quote(table.name + '_versions')} v "
         f"WHERE v.source = b.source AND v.{rid} = b.{rid} "
-        "AND v.version_at IS NOT DISTINCT FROM b.version_at) "
+        "AND v.version_at IS NOT DISTINCT FROM b.version_at "
+        # Two versions an hour apart can share a wall-clock time in the autumn; a version
+        # stored before _utc_version existed (NULL) matches by wall-clock time alone.
+        "AND coalesce(v._utc_version, b._utc_version) IS NOT DISTINCT FROM b._utc_version) "
         # The same version twice in one batch is kept once: the candidate, else the last line.
-        f"QUALIFY row_number() OVER (PARTITION BY {rid}, version_at "
+        f"QUALIFY row_number() OVER (PARTITION BY {rid}, _utc_version "
         "ORDER BY _rank, source_row DESC) = 1",
         {"run_id": run_id},
     )
@@ -225,8 +279,8 @@ def _apply(con: duckdb.DuckDBPyConnection, table: CanonicalTable, source: str) -
         )
         pause_point("merge:deleted")  # mid-transaction, for the crash test
         con.execute(
-            f"INSERT INTO {quote(table.name)} ({columns}) SELECT {columns} FROM {_BATCH} "
-            "WHERE _action IN ('inserted', 'updated')"
+            f"INSERT INTO {quote(table.name)} ({columns}, _utc_version) "
+            f"SELECT {columns}, _utc_version FROM {_BATCH} WHERE _action IN ('inserted', 'updated')"
         )
 
 

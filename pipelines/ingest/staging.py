@@ -3,6 +3,9 @@
 The typing SELECT (``typed_shape``) runs over the raw table, or over each CSV file as it is
 read when the loader reads typed (see pipelines/loader.py); ``stage`` finishes either.
 
+Each timestamp column is staged as local wall-clock time and, in ``_utc_<column>``, as its
+UTC instant, which the row checks and the merge compare (see pipelines/warehouse/schema.py).
+
 Values that do not parse and status words the mapping does not know are quarantined with a
 reason here, before validation sees the batch. Due times derived by ``due_rules`` are
 computed in the same statement, from temp tables of (key, days) built from bound values.
@@ -23,15 +26,17 @@ from pipelines.ingest.common import (
 )
 from pipelines.ingest.expressions import (
     is_aggregate_timestamp,
+    local_and_instant,
     raw_reference,
     raw_text,
     status_from_parameters,
-    strptime_formats,
+    timestamp_parameters,
     typed_expressions,
 )
 from pipelines.ingest.joins import key_expression
 from pipelines.ingest.mapping import DueRule, SourceMapping
 from pipelines.ingest.readers import RowShape
+from pipelines.warehouse.schema import instant_column
 
 DEFAULT_DAYS_KEY = "default"
 
@@ -70,7 +75,7 @@ def typed_shape(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> RowSh
     typed = ", ".join(
         [*(f"{exprs[c]} AS {quote(c)}" for c in mapping.table.columns), *failure_inputs(mapping)]
     )
-    columns = ", ".join(quote(c) for c in mapping.table.columns)
+    columns = ", ".join(_with_instants(mapping))
     due_select, due_joins = _due_sql(con, mapping)
     status_join = f"LEFT JOIN _status_map ON _status_map.raw = lower({raw_text(mapping, 'status')})"
 
@@ -84,6 +89,25 @@ def typed_shape(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> RowSh
         )
 
     return RowShape(select, _parameters(mapping, select("")), line="source_row")
+
+
+def _with_instants(mapping: SourceMapping) -> list[str]:
+    """Select items: each canonical column, local, and each timestamp's instant.
+
+    The instants come just before the lineage columns, which stay last as in the canonical
+    table, so a staged row still ends with its file and line.
+    """
+    items, instants, lineage = [], [], []
+    for column, sql_type in mapping.table.columns.items():
+        if column in ("source_file", "source_row"):
+            lineage.append(quote(column))
+        elif sql_type != "TIMESTAMP":
+            items.append(quote(column))
+        else:
+            local, instant = local_and_instant(mapping, column, quote(column))
+            items.append(f"CAST({local} AS TIMESTAMP) AS {quote(column)}")
+            instants.append(f"CAST({instant} AS TIMESTAMP) AS {quote(instant_column(column))}")
+    return items + instants + lineage
 
 
 def _set_aside_failures(
@@ -119,11 +143,7 @@ def _parameters(mapping: SourceMapping, sql: str) -> dict[str, object]:
         **{f"c_{k}": v for k, v in mapping.constants.items()},
         **status_from_parameters(mapping),
     }
-    if "$fmts" in sql:
-        params["fmts"] = strptime_formats(mapping) or ["%Y-%m-%d"]
-    if "$tz" in sql:
-        params["tz"] = mapping.timezone
-    return params
+    return {**params, **timestamp_parameters(mapping, sql)}
 
 
 def _join_clauses(mapping: SourceMapping) -> str:
@@ -210,6 +230,9 @@ def _due_sql(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> tuple[st
         start = f"t.{quote(rule.start)}"
         added = add_business_days(start, days) if rule.business_days else add_days(start, days)
         replaced.append(f"CAST({added} AS TIMESTAMP) AS {quote(rule.target)}")
+        # A due time is reckoned on the city's calendar, so its instant follows from it.
+        instant = f"timezone('UTC', timezone($tz, {added}))"
+        replaced.append(f"CAST({instant} AS TIMESTAMP) AS {quote(instant_column(rule.target))}")
     return f"t.* REPLACE ({', '.join(replaced)})", " ".join(joins)
 
 

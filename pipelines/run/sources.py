@@ -193,7 +193,12 @@ def _merge(
     staged = extract.staged_table(mapping)
     try:
         by_file = merge_staged(
-            con, CANONICAL_TABLES[mapping.kind], staged, source=mapping.source, run_id=run_id
+            con,
+            CANONICAL_TABLES[mapping.kind],
+            staged,
+            source=mapping.source,
+            run_id=run_id,
+            timezone=mapping.timezone,
         )
     except MergeError as exc:
         raise RunError(str(exc)) from exc

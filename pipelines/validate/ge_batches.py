@@ -38,6 +38,7 @@ from pipelines.validate.suite import (
     Suite,
     resolved,
 )
+from pipelines.warehouse.schema import instant_column, is_instant_column
 
 SAMPLE_TABLE = "citystat_ge_sample"
 # Row number in record-id order and GE batch of each sampled row; not canonical column names.
@@ -148,6 +149,8 @@ def validate_table_level(
     if not rules:
         return []
     schema_frame = con.execute(f"SELECT * FROM {table_sql} LIMIT 0").df()
+    # The staged UTC twins of the timestamps are working columns, not canonical ones.
+    schema_frame = schema_frame[[c for c in schema_frame.columns if not is_instant_column(c)]]
     (row_count,) = one_row(con, f"SELECT count(*) FROM {table_sql}")
     outcomes = []
     for rule in rules:
@@ -267,7 +270,7 @@ def validate_sample(
 ) -> GeSample:
     """Run GE on the sample of the staged table, batch by batch, and count it in SQL too."""
     id_column = suite.table.id_column
-    columns = sorted({c for r in rules for c in (r.column, r.column_b) if c} | {id_column})
+    columns = sorted({c for r in rules for c in _read_columns(r)} | {id_column})
     selected = ", ".join(quote_identifier(c) for c in columns)
     order = f"{quote_identifier(id_column)}, source_file, source_row"
     try:
@@ -279,19 +282,50 @@ def validate_sample(
             sample_rows=sample_rows,
             batch_rows=batch_rows,
         )
-        sample = con.sql(f"SELECT {selected} FROM {SAMPLE_TABLE} ORDER BY {_ROW}").to_arrow_table()
-        ge_suite = runner.suite(suite, list(rules))
-        batches = []
-        # An empty table still gets one (empty) batch, so GE validates every load.
-        for number in range(max(1, -(-rows // batch_rows))):
-            rows_of_batch = sample.slice(number * batch_rows, batch_rows)
-            frame = _nanosecond_timestamps(rows_of_batch.to_pandas())
-            results = runner.validate(frame, ge_suite, parameters)
-            batches.append({_key(result): _batch_result(result) for result in results})
+        # GE judges pairs of instants on a frame whose timestamps are the UTC twins, under the
+        # canonical names its suite uses; every other rule on the staged wall-clock values.
+        groups = [
+            (group, _frame_select(group))
+            for group in (
+                [r for r in rules if not r.compares_instants],
+                [r for r in rules if r.compares_instants],
+            )
+            if group
+        ]
+        batches: list[dict[RuleKey, GeBatchResult]] = [
+            {} for _ in range(max(1, -(-rows // batch_rows)))
+        ]
+        for group, frame_select in groups:
+            sample = con.sql(
+                f"SELECT {frame_select} FROM {SAMPLE_TABLE} ORDER BY {_ROW}"
+            ).to_arrow_table()
+            ge_suite = runner.suite(suite, group)
+            # An empty table still gets one (empty) batch, so GE validates every load.
+            for number, batch in enumerate(batches):
+                rows_of_batch = sample.slice(number * batch_rows, batch_rows)
+                frame = _nanosecond_timestamps(rows_of_batch.to_pandas())
+                results = runner.validate(frame, ge_suite, parameters)
+                batch.update({_key(result): _batch_result(result) for result in results})
         sql = rule_counts(con, SAMPLE_TABLE, rules, parameters, group_by=_BATCH)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {SAMPLE_TABLE}")
     return GeSample(rows=rows, table_rows=table_rows, batches=batches, sql=sql)
+
+
+def _read_columns(rule: Rule) -> list[str]:
+    """The staged columns a rule reads: its columns, and their UTC twins when it judges those."""
+    named = [c for c in (rule.column, rule.column_b) if c]
+    return named + [instant_column(c) for c in named if rule.compares_instants]
+
+
+def _frame_select(rules: Sequence[Rule]) -> str:
+    """The sample's columns GE reads for these rules, twins renamed to the canonical names."""
+    names = sorted({c for r in rules for c in (r.column, r.column_b) if c})
+    timed = {c for r in rules if r.compares_instants for c in (r.column, r.column_b) if c}
+    return ", ".join(
+        f"{quote_identifier(instant_column(c) if c in timed else c)} AS {quote_identifier(c)}"
+        for c in names
+    )
 
 
 def _create_sample(

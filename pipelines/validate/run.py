@@ -42,14 +42,17 @@ from pipelines.validate.report import (
 from pipelines.validate.sql_rules import enforce, table_reference
 from pipelines.validate.suite import (
     NOT_NULL,
+    PAIR_A_GREATER,
     TABLE_COLUMNS,
     UNIQUE,
     ParameterValue,
     Rule,
+    Suite,
     check_parameters,
     load_suite,
 )
 from pipelines.warehouse.layout import EXPECTATIONS_DIR
+from pipelines.warehouse.schema import instant_column
 
 DEFAULT_SUITE = EXPECTATIONS_DIR / "service_requests.json"
 # GE's sample: large enough for GE to meet every kind of defect a real extract has, small
@@ -73,9 +76,9 @@ def validate_and_quarantine(
         raise ValueError(f"batch_rows must be at least 1, got {batch_rows}")
     if sample_rows < 1:
         raise ValueError(f"sample_rows must be at least 1, got {sample_rows}")
-    suite = load_suite(suite_path)
-    values = check_parameters(suite, parameters)
     table_sql = table_reference(table)
+    suite = _judging_instants(con, table_sql, load_suite(suite_path))
+    values = check_parameters(suite, parameters)
     runner = shared_runner()
     outcomes = validate_table_level(runner, con, table_sql, suite, values)
     if any(o.expectation_type == TABLE_COLUMNS and not o.success for o in outcomes):
@@ -116,6 +119,27 @@ def validate_and_quarantine(
         rows_quarantined=enforced.rows_quarantined,
         values_cleared=enforced.values_cleared,
     )
+
+
+def _judging_instants(con: duckdb.DuckDBPyConnection, table_sql: str, suite: Suite) -> Suite:
+    """The suite with its timestamp pairs and duplicates judged by instants, where staged.
+
+    Wall-clock time repeats an hour each autumn, so only instants order two moments. A table
+    staged without the UTC columns (built by hand) keeps the wall-clock comparison.
+    """
+    present = {str(row[0]) for row in con.execute(f"DESCRIBE {table_sql}").fetchall()}
+    timestamps = [c for c, t in suite.table.columns.items() if t == "TIMESTAMP"]
+
+    def judged(rule: Rule) -> Rule:
+        needed = [rule.column, rule.column_b] if rule.expectation_type == PAIR_A_GREATER else []
+        needed = needed if all(c in timestamps for c in needed) else []
+        if rule.expectation_type == UNIQUE and "updated_at" in timestamps:
+            needed = ["updated_at"]
+        if needed and all(instant_column(str(c)) in present for c in needed):
+            return dataclasses.replace(rule, instants=True)
+        return rule
+
+    return dataclasses.replace(suite, rules=tuple(judged(rule) for rule in suite.rules))
 
 
 def _row_outcome(

@@ -30,7 +30,7 @@ from pipelines.validate.suite import (
     Suite,
     resolved,
 )
-from pipelines.warehouse.schema import CANONICAL_TABLES, CanonicalTable
+from pipelines.warehouse.schema import CANONICAL_TABLES, CanonicalTable, instant_column
 
 _SERVICE_REQUESTS = CANONICAL_TABLES["service_requests"]
 # How a reason names one record of each table.
@@ -96,6 +96,9 @@ def failing_predicate(rule: Rule, parameters: Mapping[str, ParameterValue]) -> S
         return _between_predicate(column, rule, parameters)
     if kind == PAIR_A_GREATER:
         other = quote_identifier(str(rule.column_b))
+        if rule.compares_instants:
+            column = quote_identifier(instant_column(str(rule.column)))
+            other = quote_identifier(instant_column(str(rule.column_b)))
         before = "<" if resolved(kwargs.get("or_equal", False), parameters) else "<="
         return Sql(f"{column} IS NOT NULL AND {other} IS NOT NULL AND {column} {before} {other}")
     raise ValueError(f"{rule.label} has no row predicate")
@@ -177,6 +180,17 @@ def reason_expression(
     if kind == BETWEEN:
         low = resolved(kwargs.get("min_value"), parameters)
         high = resolved(kwargs.get("max_value"), parameters)
+        if low is None and isinstance(high, datetime) and column == "updated_at":
+            return _sentence(
+                [
+                    f"{column} ",
+                    value,
+                    f" is after {high:{_TIMESTAMP_DISPLAY}} (city time: the run's start plus "
+                    "one day of tolerance); a version dated in the future would win every later "
+                    "merge and freeze the record, so correct the date in the source system and "
+                    "load the file again",
+                ]
+            )
         if low is None and isinstance(high, datetime):
             return _sentence(
                 [
@@ -290,6 +304,7 @@ def _quarantine_duplicates(
     # Only values that repeat are ranked: a hash aggregate finds them, so the window sorts the
     # few duplicated rows instead of the whole staged table. Every row of such a value is
     # ranked, so the counts and the kept version are those of the whole table.
+    newest = _NEWEST_FIRST.replace("updated_at", instant_column("updated_at"), 1)
     ranked = (
         f"SELECT rowid AS staged_rowid, {quoted} AS value, updated_at, source_file, source_row, "
         f"{record_id} AS record_id, row_number() OVER newest AS version_rank, "
@@ -299,7 +314,8 @@ def _quarantine_duplicates(
         "first_value(updated_at) OVER newest AS kept_updated_at "
         f"FROM {table_sql} WHERE {quoted} IN (SELECT {quoted} FROM {table_sql} "
         f"WHERE {quoted} IS NOT NULL GROUP BY {quoted} HAVING count(*) > 1) "
-        f"WINDOW newest AS (PARTITION BY {quoted} ORDER BY {_NEWEST_FIRST})"
+        f"WINDOW newest AS (PARTITION BY {quoted} ORDER BY "
+        f"{newest if rule.instants else _NEWEST_FIRST})"
     )
     updated = "coalesce(" + _display("{}", "updated_at") + ", 'unknown')"
     reason = _sentence(

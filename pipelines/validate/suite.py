@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,14 @@ class Rule:
     critical: bool
     on_failure: str
     clear_columns: tuple[str, ...]
+    # Set by validation when the staged table has each timestamp's UTC instant: a pair of
+    # timestamps, and the newest version of a duplicate, are then judged by the instants.
+    instants: bool = False
+
+    @property
+    def compares_instants(self) -> bool:
+        """True for a pair of timestamps judged by their UTC twins (see ``instants``)."""
+        return self.instants and self.expectation_type == PAIR_A_GREATER
 
     @property
     def column(self) -> str | None:
@@ -241,7 +249,9 @@ def check_parameters(suite: Suite, parameters: Mapping[str, object]) -> dict[str
     """Return the parameters the suite needs, or raise naming the missing or non-numeric ones."""
     # The source mapping gives latest_timestamp on the city's clock; callers that validate a
     # batch without a mapping get this machine's clock.
-    parameters = {"latest_timestamp": datetime.now(), **parameters}
+    now = datetime.now()
+    # latest_update: how far an updated_at may lie ahead (the mapping's UPDATE_TOLERANCE).
+    parameters = {"latest_timestamp": now, "latest_update": now + timedelta(days=1), **parameters}
     missing = sorted(suite.parameter_names - set(parameters))
     if missing:
         raise ValidationConfigError(

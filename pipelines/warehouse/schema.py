@@ -3,7 +3,10 @@
 Timestamp convention: every timestamp column is a naive DuckDB ``TIMESTAMP`` holding the
 city's local wall-clock time (the ``timezone`` of the source mapping). Sources that publish
 UTC instants (for example ``/Date(epoch-ms)/``) are converted to local time at staging, so
-weeks, months and fiscal years are cut where the city cuts them.
+weeks, months and fiscal years are cut where the city cuts them. Wall-clock time repeats an
+hour each autumn, so what orders events is the instant: a staged table carries one UTC
+column per timestamp (``instant_column``) for the row checks, and each record and version
+keeps ``_utc_version``, the UTC instant of its version time, for the merge.
 """
 
 from __future__ import annotations
@@ -119,14 +122,30 @@ CANONICAL_TABLES: dict[str, CanonicalTable] = {
 STATUSES = CANONICAL_TABLES["service_requests"].statuses
 
 
+# The prefix of a staged table's UTC twin of a timestamp column, and of the stored
+# _utc_version; never the start of a canonical column name.
+INSTANT_PREFIX = "_utc_"
+
+
+def instant_column(column: str) -> str:
+    """The staged column holding a timestamp column's instant, naive in UTC."""
+    return INSTANT_PREFIX + column
+
+
+def is_instant_column(name: str) -> bool:
+    """True for a UTC column (a staged twin, or ``_utc_version``): never a canonical column."""
+    return name.startswith(INSTANT_PREFIX)
+
+
 def _table_ddl(table: CanonicalTable) -> str:
     """The canonical table (current version of each record) and its version history."""
     columns = ", ".join(f"{name} {kind}" for name, kind in table.columns.items())
     return (
-        f"CREATE TABLE IF NOT EXISTS {table.name} ({columns});\n"
+        # _utc_version: the instant of the version time (see the module docstring).
+        f"CREATE TABLE IF NOT EXISTS {table.name} ({columns}, _utc_version TIMESTAMP);\n"
         # Every distinct version of a record ever loaded, so status on a past date is known.
         f"CREATE TABLE IF NOT EXISTS {table.name}_versions "
-        f"({columns}, version_at TIMESTAMP, run_id VARCHAR);\n"
+        f"({columns}, version_at TIMESTAMP, run_id VARCHAR, _utc_version TIMESTAMP);\n"
     )
 
 
