@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import duckdb
 
 from pipelines.ingest.mapping import SourceMapping
+from pipelines.warehouse.schema import quote
 
 # Noun for one record of each canonical table, for messages ("932 violations match no
 # inspection").
@@ -24,11 +25,6 @@ class FileCount:
     file: str
     rows_read: int
     rows_rejected: int
-
-
-def quote(name: str) -> str:
-    """Quote one SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def raw_table(mapping: SourceMapping) -> str:

@@ -8,9 +8,9 @@ Identifiers come only from the validated mapping and are quoted.
 from __future__ import annotations
 
 from pipelines.ingest.columns import ODATA_EPOCH_MS, ODATA_EPOCH_MS_LOCAL, TIMESTAMP_TOKENS
-from pipelines.ingest.common import quote
 from pipelines.ingest.joins import key_expression
 from pipelines.ingest.mapping import SourceMapping
+from pipelines.warehouse.schema import quote
 
 # "/Date(1189506663000)/", optionally with an offset ("/Date(1189506663000-0500)/") which
 # does not change the instant: the milliseconds are always counted from 1970-01-01 UTC.

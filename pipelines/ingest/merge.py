@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import duckdb
 
 from pipelines.warehouse.pause import pause_point
-from pipelines.warehouse.schema import CanonicalTable, instant_column
+from pipelines.warehouse.schema import CanonicalTable, instant_column, quote
 
 _BATCH = "_merge_batch"
 
@@ -53,11 +53,6 @@ class MergeCounts:
 
 class MergeError(Exception):
     """A staged batch that cannot be merged; the message says which file and why."""
-
-
-def quote(identifier: str) -> str:
-    """A double-quoted SQL identifier (names come from the warehouse registry only)."""
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def version_expression(table: CanonicalTable, alias: str) -> str:

@@ -23,8 +23,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.common import LoadError, create_table, quote, relation_exists, scalar
+from pipelines.ingest.common import LoadError, create_table, relation_exists, scalar
 from pipelines.ingest.mapping import CsvOptions
+from pipelines.warehouse.schema import quote
 
 # OData pages are one JSON object per file; DuckDB's default object limit is 16 MB.
 _MAX_JSON_OBJECT_BYTES = 1 << 30

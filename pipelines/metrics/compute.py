@@ -35,8 +35,7 @@ from pipelines.metrics.incremental import (
     recent_rows_table,
 )
 from pipelines.metrics.model import Metric, MetricsConfig
-from pipelines.metrics.sql_parts import quote
-from pipelines.warehouse.schema import CANONICAL_TABLES
+from pipelines.warehouse.schema import CANONICAL_TABLES, quote
 
 if TYPE_CHECKING:  # pandas costs 0.2 s to import; only preview() returns a frame
     import pandas as pd

@@ -30,9 +30,9 @@ from pipelines.metrics.incremental import (
     recent_rows_statement,
 )
 from pipelines.metrics.model import Metric, MetricsConfig, as_of_columns
-from pipelines.metrics.sql_parts import Params, quote
+from pipelines.metrics.sql_parts import Params
 from pipelines.metrics.tables import metric_table
-from pipelines.warehouse.schema import CANONICAL_TABLES
+from pipelines.warehouse.schema import CANONICAL_TABLES, quote
 
 VALUE_COLUMNS = (
     "metric_id, grain, period_start, period_end, period_label, is_complete, dimension, "

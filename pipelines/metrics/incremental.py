@@ -47,8 +47,9 @@ from textwrap import indent
 
 from pipelines.metrics.model import MetricsConfig
 from pipelines.metrics.periods import GRAIN_STEP, period_start_sql
-from pipelines.metrics.sql_parts import CORE_KEYS, Params, quote, select_sql
+from pipelines.metrics.sql_parts import CORE_KEYS, Params, select_sql
 from pipelines.metrics.tables import MetricTable
+from pipelines.warehouse.schema import quote
 
 
 def changed_table(table_name: str, what: str) -> str:

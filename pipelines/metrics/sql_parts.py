@@ -17,6 +17,7 @@ from pipelines.metrics.periods import (
     GRAIN_STEP,
     period_start_sql,
 )
+from pipelines.warehouse.schema import quote
 
 SQL_OPS = {"=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
@@ -43,11 +44,6 @@ class Params:
         if not values:
             return "(NULL)"
         return "(" + ", ".join(self.add(value, stem) for value in values) + ")"
-
-
-def quote(identifier: str) -> str:
-    """Quote an identifier that comes from validated configuration."""
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def conditions_sql(conditions: list[Condition], params: Params) -> str:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.merge import quote
 from pipelines.ingest.provenance import (
     StepClock,
 )
@@ -24,7 +23,7 @@ from pipelines.publish.versions import (
 from pipelines.run.outcome import Progress, RunError
 from pipelines.warehouse.pause import pause_point
 from pipelines.warehouse.published import published_file
-from pipelines.warehouse.schema import CANONICAL_TABLES, is_instant_column
+from pipelines.warehouse.schema import CANONICAL_TABLES, is_instant_column, quote
 
 
 def remove_leftovers(published: Path, progress: Progress) -> None:

@@ -17,14 +17,14 @@ from pipelines.catalog import (
     compute_service_tables,
     load_services,
 )
-from pipelines.ingest.merge import MergeCounts, quote
+from pipelines.ingest.merge import MergeCounts
 from pipelines.ingest.provenance import (
     StepClock,
 )
 from pipelines.metrics import MetricsConfig, compute_metrics
 from pipelines.run.outcome import Progress, RunError, SourceResult
 from pipelines.warehouse.pause import pause_point
-from pipelines.warehouse.schema import CANONICAL_TABLES
+from pipelines.warehouse.schema import CANONICAL_TABLES, quote
 
 
 def new_run_id() -> str:

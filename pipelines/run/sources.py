@@ -12,7 +12,7 @@ import duckdb
 
 from pipelines.ingest import extract
 from pipelines.ingest.mapping import SourceMapping
-from pipelines.ingest.merge import MergeCounts, MergeError, merge_staged, quote
+from pipelines.ingest.merge import MergeCounts, MergeError, merge_staged
 from pipelines.ingest.provenance import (
     FileLoad,
     StepClock,
@@ -31,7 +31,7 @@ from pipelines.validate import (
 )
 from pipelines.warehouse.layout import EXPECTATIONS_DIR
 from pipelines.warehouse.pause import pause_point
-from pipelines.warehouse.schema import CANONICAL_TABLES
+from pipelines.warehouse.schema import CANONICAL_TABLES, quote
 
 
 def suite_path(mapping: SourceMapping) -> Path:

@@ -17,12 +17,9 @@ from datetime import datetime
 
 import duckdb
 
-from pipelines.validate.sql_rules import (
-    failing_predicate,
-    missing_predicate,
-    quote_identifier,
-)
+from pipelines.validate.sql_rules import failing_predicate, missing_predicate
 from pipelines.validate.suite import NOT_NULL, UNIQUE, ParameterValue, Rule
+from pipelines.warehouse.schema import quote
 
 RuleKey = tuple[str, str | None, str | None]
 _EXAMPLES = 5
@@ -69,7 +66,7 @@ def rule_counts(
     group_by: str | None = None,
 ) -> dict[int, dict[RuleKey, RuleCounts]]:
     """Counts per rule, per value of the ``group_by`` column (one group, 0, without it)."""
-    group = quote_identifier(group_by) if group_by else "0"
+    group = quote(group_by) if group_by else "0"
     columns: list[str] = []
     params: list[object] = []
     counted = [rule for rule in rules if rule.expectation_type != UNIQUE]
@@ -109,7 +106,7 @@ def _add_duplicates(
     result: dict[int, dict[RuleKey, RuleCounts]],
 ) -> None:
     """Rows whose value repeats within the group (GE's unique count), NULLs not judged."""
-    column = quote_identifier(str(rule.column))
+    column = quote(str(rule.column))
     by_value = f"GROUP BY {group}, {column}" if grouping else f"GROUP BY {column}"
     repeats = f"{column} IS NOT NULL AND n > 1"
     rows = con.execute(
@@ -148,8 +145,8 @@ def unexpected_examples(
     if rule.expectation_type == UNIQUE:
         return [_example_text(value) for value in counts.repeated_examples]
     names = [str(rule.column)] + ([str(rule.column_b)] if rule.column_b else [])
-    values = ", ".join(quote_identifier(name) for name in names)
-    first = f"min(({quote_identifier(id_column)}, source_file, source_row))"
+    values = ", ".join(quote(name) for name in names)
+    first = f"min(({quote(id_column)}, source_file, source_row))"
     where = failing_predicate(rule, parameters)
     rows = con.execute(
         f"SELECT {values} FROM {table_sql} WHERE {where.text} GROUP BY {values} "

@@ -30,7 +30,7 @@ import duckdb
 
 from pipelines.validate.counts import RuleCounts, RuleKey, rule_counts
 from pipelines.validate.report import ExpectationOutcome
-from pipelines.validate.sql_rules import one_row, quote_identifier
+from pipelines.validate.sql_rules import one_row
 from pipelines.validate.suite import (
     TABLE_COLUMNS,
     ParameterValue,
@@ -38,7 +38,7 @@ from pipelines.validate.suite import (
     Suite,
     resolved,
 )
-from pipelines.warehouse.schema import instant_column, is_instant_column
+from pipelines.warehouse.schema import instant_column, is_instant_column, quote
 
 SAMPLE_TABLE = "citystat_ge_sample"
 # Row number in record-id order and GE batch of each sampled row; not canonical column names.
@@ -271,8 +271,8 @@ def validate_sample(
     """Run GE on the sample of the staged table, batch by batch, and count it in SQL too."""
     id_column = suite.table.id_column
     columns = sorted({c for r in rules for c in _read_columns(r)} | {id_column})
-    selected = ", ".join(quote_identifier(c) for c in columns)
-    order = f"{quote_identifier(id_column)}, source_file, source_row"
+    selected = ", ".join(quote(c) for c in columns)
+    order = f"{quote(id_column)}, source_file, source_row"
     try:
         rows = _create_sample(
             con,
@@ -323,8 +323,7 @@ def _frame_select(rules: Sequence[Rule]) -> str:
     names = sorted({c for r in rules for c in (r.column, r.column_b) if c})
     timed = {c for r in rules if r.compares_instants for c in (r.column, r.column_b) if c}
     return ", ".join(
-        f"{quote_identifier(instant_column(c) if c in timed else c)} AS {quote_identifier(c)}"
-        for c in names
+        f"{quote(instant_column(c) if c in timed else c)} AS {quote(c)}" for c in names
     )
 
 

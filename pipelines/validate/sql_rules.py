@@ -30,7 +30,7 @@ from pipelines.validate.suite import (
     Suite,
     resolved,
 )
-from pipelines.warehouse.schema import CANONICAL_TABLES, CanonicalTable, instant_column
+from pipelines.warehouse.schema import CANONICAL_TABLES, CanonicalTable, instant_column, quote
 
 _SERVICE_REQUESTS = CANONICAL_TABLES["service_requests"]
 # How a reason names one record of each table.
@@ -63,11 +63,6 @@ class Enforcement:
     notes: dict[tuple[str, str | None, str | None], str] = field(default_factory=dict)
 
 
-def quote_identifier(name: str) -> str:
-    """Quote one SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
 def table_reference(table: str) -> str:
     """The quoted reference to the staged table, after checking each part is an identifier."""
     parts = [_NAME_PART.match(part) for part in table.split(".")]
@@ -76,13 +71,13 @@ def table_reference(table: str) -> str:
             f"staged table name {table!r} must be an identifier like stg_nyc_311 or "
             '"stg_nyc_311", optionally schema-qualified'
         )
-    return ".".join(quote_identifier(match["name"]) for match in parts if match)
+    return ".".join(quote(match["name"]) for match in parts if match)
 
 
 def failing_predicate(rule: Rule, parameters: Mapping[str, ParameterValue]) -> Sql:
     """The WHERE condition selecting the rows GE counts as unexpected for a row-level rule."""
     kind, kwargs = rule.expectation_type, rule.kwargs
-    column = quote_identifier(str(rule.column))
+    column = quote(str(rule.column))
     if kind == NOT_NULL:
         return Sql(f"{column} IS NULL")
     if kind == IN_SET:
@@ -95,10 +90,10 @@ def failing_predicate(rule: Rule, parameters: Mapping[str, ParameterValue]) -> S
     if kind == BETWEEN:
         return _between_predicate(column, rule, parameters)
     if kind == PAIR_A_GREATER:
-        other = quote_identifier(str(rule.column_b))
+        other = quote(str(rule.column_b))
         if rule.compares_instants:
-            column = quote_identifier(instant_column(str(rule.column)))
-            other = quote_identifier(instant_column(str(rule.column_b)))
+            column = quote(instant_column(str(rule.column)))
+            other = quote(instant_column(str(rule.column_b)))
         before = "<" if resolved(kwargs.get("or_equal", False), parameters) else "<="
         return Sql(f"{column} IS NOT NULL AND {other} IS NOT NULL AND {column} {before} {other}")
     raise ValueError(f"{rule.label} has no row predicate")
@@ -112,9 +107,9 @@ def missing_predicate(rule: Rule) -> str | None:
     """
     if rule.expectation_type == NOT_NULL:
         return None
-    column = quote_identifier(str(rule.column))
+    column = quote(str(rule.column))
     if rule.expectation_type == PAIR_A_GREATER:
-        return f"{column} IS NULL OR {quote_identifier(str(rule.column_b))} IS NULL"
+        return f"{column} IS NULL OR {quote(str(rule.column_b))} IS NULL"
     return f"{column} IS NULL"
 
 
@@ -148,7 +143,7 @@ def reason_expression(
 ) -> Sql:
     """SQL building the quarantine reason: what is wrong with the value and what to do."""
     column = str(rule.column)
-    value = Sql(_display(quote_identifier(column), column, table))
+    value = Sql(_display(quote(column), column, table))
     kind, kwargs = rule.expectation_type, rule.kwargs
     if kind == NOT_NULL:
         return _sentence(
@@ -204,7 +199,7 @@ def reason_expression(
             [f"{column} ", value, f" is outside {low} to {high}; correct it in the source system"]
         )
     other = str(rule.column_b)
-    other_value = Sql(_display(quote_identifier(other), other, table))
+    other_value = Sql(_display(quote(other), other, table))
     return _sentence(
         [
             f"{column} ",
@@ -278,7 +273,7 @@ def _quarantine(
 ) -> int:
     where = failing_predicate(rule, parameters)
     reason = reason_expression(rule, parameters, table)
-    record_id = quote_identifier(table.id_column)
+    record_id = quote(table.id_column)
     con.execute(
         "INSERT INTO quarantine (run_id, source, source_file, source_row, record_id, rule, "
         f"column_name, reason) SELECT ?, ?, source_file, source_row, {record_id}, ?, ?, "
@@ -299,8 +294,8 @@ def _quarantine_duplicates(
     table: CanonicalTable,
 ) -> int:
     column = str(rule.column)
-    quoted = quote_identifier(column)
-    record_id = quote_identifier(table.id_column)
+    quoted = quote(column)
+    record_id = quote(table.id_column)
     # Only values that repeat are ranked: a hash aggregate finds them, so the window sorts the
     # few duplicated rows instead of the whole staged table. Every row of such a value is
     # ranked, so the counts and the kept version are those of the whole table.
@@ -365,7 +360,7 @@ def _clear(
     parameters: Mapping[str, ParameterValue],
 ) -> tuple[int, int]:
     where = failing_predicate(rule, parameters)
-    columns = [quote_identifier(c) for c in rule.clear_columns]
+    columns = [quote(c) for c in rule.clear_columns]
     present = " + ".join(f"CAST({c} IS NOT NULL AS INTEGER)" for c in columns)
     (values,) = one_row(
         con,

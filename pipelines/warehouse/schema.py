@@ -78,6 +78,11 @@ INSPECTIONS_COLUMNS: dict[str, str] = {
 }
 
 
+def quote(identifier: str) -> str:
+    """A double-quoted SQL identifier; names come from validated configuration or this module."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
 @dataclass(frozen=True)
 class CanonicalTable:
     """One canonical table: its columns, record id, status vocabulary and required columns."""
