@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.ingest.mapping import real_data_dir
+from pipelines.city.paths import real_data_dir
 
 
 @pytest.fixture(scope="session")

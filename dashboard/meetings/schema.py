@@ -6,7 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from pipelines.warehouse.layout import DATA_DIR
+from pipelines.warehouse.layout import data_dir
 
 MEETINGS_ENV = "CITYSTAT_MEETINGS_DB"
 
@@ -76,7 +76,7 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 
 def meetings_db_path() -> Path:
     """Where the meetings database lives (env CITYSTAT_MEETINGS_DB overrides)."""
-    return Path(os.environ.get(MEETINGS_ENV, DATA_DIR / "meetings.sqlite"))
+    return Path(os.environ.get(MEETINGS_ENV, data_dir() / "meetings.sqlite"))
 
 
 def connect(path: Path | None = None) -> sqlite3.Connection:

@@ -13,7 +13,6 @@ and the CityScore-style leadership index and district equity tables computed fro
 
 from pipelines.catalog.compute import compute_service_tables
 from pipelines.catalog.loader import (
-    SERVICES_FILE,
     check_services_against_metrics,
     check_services_file,
     load_services,
@@ -26,7 +25,6 @@ from pipelines.config.issues import ServicesFileError
 __all__ = [
     "FACTORS",
     "FACTOR_LABELS",
-    "SERVICES_FILE",
     "SERVICE_TABLES",
     "Service",
     "ServicesConfig",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +14,6 @@ from pipelines.config.hints import Locator, did_you_mean
 from pipelines.config.issues import Issue, ServicesFileError
 from pipelines.config.yaml_lines import Loc, YamlSyntaxError, line_of, parse_yaml, to_plain
 from pipelines.metrics.model import MetricsConfig
-from pipelines.warehouse.layout import PROJECT_ROOT
-
-SERVICES_FILE = Path(os.environ.get("CITYSTAT_SERVICES_FILE", PROJECT_ROOT / "services.yml"))
 
 
 def load_services(path: Path) -> ServicesConfig:
@@ -42,9 +38,22 @@ def check_services_file(path: Path) -> list[Issue]:
 
 
 def check_services_against_metrics(services: ServicesConfig, metrics: MetricsConfig) -> list[Issue]:
-    """Each service's cohort_service must be a cohort_service some metric in metrics.yml names."""
+    """Each service's department is in the city's registry and its cohort_service in metrics.yml."""
     known = sorted({m.cohort_service for m in metrics.metrics if m.cohort_service is not None})
     issues = []
+    registry = metrics.department_ids()
+    for service in services.services:
+        if registry is not None and service.department not in registry:
+            issues.append(
+                Issue(
+                    services.file_label,
+                    services.department_lines.get(service.name, 1),
+                    f"service '{service.name}': department '{service.department}' is not a "
+                    "department id in city.yml",
+                    did_you_mean(service.department, registry)
+                    + " (or add it under 'departments:' in city.yml)",
+                )
+            )
     for service in services.services:
         if service.cohort_service is not None and service.cohort_service not in known:
             issues.append(
@@ -79,9 +88,9 @@ def _load_text(text: str, file_label: str) -> tuple[ServicesConfig | None, list[
             Issue(
                 file_label,
                 1,
-                "services.yml must be a mapping with 'departments', 'channels', "
-                "'prioritization', 'cohorts' and 'services'",
-                "start the file with 'departments:' and the other sections",
+                "services.yml must be a mapping with 'channels', 'prioritization', 'cohorts' "
+                "and 'services'",
+                "start the file with 'channels:' and the other sections",
             )
         ]
     at = Locator(file_label, root)
@@ -99,7 +108,6 @@ def _load_text(text: str, file_label: str) -> tuple[ServicesConfig | None, list[
     if issues:
         return None, issues
     config = ServicesConfig(
-        departments=top.departments,
         channels=top.channels,
         prioritization=top.prioritization,
         cohorts=top.cohorts,
@@ -109,6 +117,9 @@ def _load_text(text: str, file_label: str) -> tuple[ServicesConfig | None, list[
         file_label=file_label,
         service_lines={
             service.name: line_of(root, (*loc, "cohort_service")) for loc, service in services
+        },
+        department_lines={
+            service.name: line_of(root, (*loc, "department")) for loc, service in services
         },
     )
     return config, []

@@ -102,7 +102,6 @@ class Service(_Strict):
 class ServicesFile(_Strict):
     """The top level of services.yml; each service is validated on its own afterwards."""
 
-    departments: list[str]
     channels: dict[str, str]
     prioritization: Prioritization
     cohorts: Cohorts
@@ -116,7 +115,6 @@ class ServicesConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    departments: list[str]
     channels: dict[str, str]
     prioritization: Prioritization
     cohorts: Cohorts
@@ -125,6 +123,7 @@ class ServicesConfig(BaseModel):
     services: list[Service]
     file_label: str = "services.yml"
     service_lines: dict[str, int] = Field(default_factory=dict)
+    department_lines: dict[str, int] = Field(default_factory=dict)
 
     def service(self, name: str) -> Service:
         """The service with this name (KeyError naming the known services otherwise)."""

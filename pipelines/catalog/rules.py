@@ -130,15 +130,6 @@ def _check_equity_and_index(top: ServicesFile, at: Locator) -> list[Issue]:
 
 def _check_lists(top: ServicesFile, at: Locator) -> list[Issue]:
     issues: list[Issue] = []
-    for name, count in Counter(top.departments).items():
-        if count > 1:
-            issues.append(
-                at.issue(
-                    ("departments",),
-                    f"department '{name}' is listed {count} times",
-                    "list each department once",
-                )
-            )
     for key in top.channels:
         if not key.replace("_", "").isalnum() or key != key.lower():
             issues.append(
@@ -155,14 +146,6 @@ def check_service(service: Service, loc: Loc, top: ServicesFile, at: Locator) ->
     """Every rule that looks at one service on its own."""
     name = f"service '{service.name}'"
     issues: list[Issue] = []
-    if service.department not in top.departments:
-        issues.append(
-            at.issue(
-                (*loc, "department"),
-                f"{name}: unknown department '{service.department}'",
-                did_you_mean(service.department, top.departments) + " (or add it to 'departments')",
-            )
-        )
     if not service.channels:
         issues.append(
             at.issue(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 
-from pipelines.warehouse.layout import DEMO_DIR, METRICS_FILE
+from pipelines.warehouse import layout
 
 if TYPE_CHECKING:
     from pipelines.run.outcome import RunResult
@@ -34,10 +34,20 @@ def _progress_printer() -> Callable[[str], None]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
+@click.option(
+    "--city",
+    "city",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="The city's folder (its city.yml, metrics.yml, services.yml, mappings and data/); "
+    "default $CITYSTAT_CITY, else the project folder (the demo city).",
+)
 @click.pass_context
-def main(ctx: click.Context, debug: bool) -> None:
+def main(ctx: click.Context, debug: bool, city: Path | None) -> None:
     """citystat: performance management (Stat) for city services, from extract to scorecard."""
     ctx.obj = {"debug": debug or bool(os.environ.get("CITYSTAT_DEBUG"))}
+    if city is not None:
+        layout.use_city(city)
 
 
 @main.command("demo-data")
@@ -53,9 +63,8 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
-    default=DEMO_DIR,
-    show_default=True,
-    help="Folder to write the extracts into.",
+    default=None,
+    help="Folder to write the extracts into (default: the city's data/demo/).",
 )
 @click.option("--force", is_flag=True, help="Overwrite extracts that are already there.")
 def demo_data(rows: int | None, seed: int | None, out: Path, force: bool) -> None:
@@ -65,13 +74,13 @@ def demo_data(rows: int | None, seed: int | None, out: Path, force: bool) -> Non
     from pipelines.demo.service_requests import DEFAULT_ROWS
 
     written = write_demo_city(
-        out,
+        out or layout.demo_dir(),
         rows=rows or DEFAULT_ROWS,
         seed=DEFAULT_SEED if seed is None else seed,
         force=force,
         progress=_progress_printer(),
     )
-    for name, path in demo_extracts(out).items():
+    for name, path in demo_extracts(out or layout.demo_dir()).items():
         if written[name] is None:
             console.print(f"{name}: {path} already exists; use --force to write it again")
         else:
@@ -94,9 +103,8 @@ KEEP_OPTION = click.option(
     "--metrics",
     "metrics_file",
     type=click.Path(path_type=Path),
-    default=METRICS_FILE,
-    show_default=True,
-    help="Metric definitions; its city.sources lists what to load.",
+    default=None,
+    help="Metric definitions (default: the city's metrics.yml); city.yml lists what to load.",
 )
 @click.option(
     "--warehouse",
@@ -119,7 +127,7 @@ KEEP_OPTION = click.option(
 @click.pass_context
 def run(
     ctx: click.Context,
-    metrics_file: Path,
+    metrics_file: Path | None,
     warehouse: Path | None,
     metrics_only: bool,
     rebuild: bool,
@@ -133,6 +141,7 @@ def run(
             "--metrics-only reloads nothing; it cannot be combined with --rebuild"
         )
     show = _progress_printer()
+    metrics_file = metrics_file or layout.metrics_file()
     with _clean_errors(ctx):
         if metrics_only:
             result = recompute_metrics(metrics_file, warehouse, progress=show, keep=keep)

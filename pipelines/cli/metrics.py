@@ -23,12 +23,12 @@ FILE_OPTION = click.option(
     "metrics_file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="metrics.yml to read (default: the project's metrics.yml or $CITYSTAT_METRICS_FILE).",
+    help="metrics.yml to read (default: the city's metrics.yml or $CITYSTAT_METRICS_FILE).",
 )
 
 
 def _metrics_file(path: Path | None) -> Path:
-    return path if path is not None else layout.METRICS_FILE
+    return path if path is not None else layout.metrics_file()
 
 
 def _fail(lines: list[str]) -> NoReturn:

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from pipelines.catalog.loader import (
-    SERVICES_FILE,
     check_services_against_metrics,
     load_services,
 )
@@ -27,14 +26,14 @@ def services() -> None:
     "services_file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="services.yml to read (default: the project's services.yml or $CITYSTAT_SERVICES_FILE).",
+    help="services.yml to read (default: the city's services.yml or $CITYSTAT_SERVICES_FILE).",
 )
 def check(services_file: Path | None) -> None:
     """Check services.yml and print every problem as FILE:LINE: problem; fix."""
-    path = services_file if services_file is not None else SERVICES_FILE
+    path = services_file if services_file is not None else layout.services_file()
     try:
         config = load_services(path)
-        issues = check_services_against_metrics(config, load_metrics(layout.METRICS_FILE))
+        issues = check_services_against_metrics(config, load_metrics(layout.metrics_file()))
     except (ServicesFileError, MetricsFileError) as exc:
         issues = exc.issues
     for issue in issues:

@@ -32,3 +32,7 @@ class MetricsFileError(ConfigFileError):
 
 class ServicesFileError(ConfigFileError):
     """services.yml could not be loaded; ``issues`` lists every problem found."""
+
+
+class CityFileError(ConfigFileError):
+    """city.yml could not be loaded; ``issues`` lists every problem found."""

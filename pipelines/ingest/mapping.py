@@ -16,7 +16,6 @@ Raw column references, in ``columns`` and elsewhere:
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,7 +34,7 @@ from pipelines.ingest.columns import (
     canonical_table,
 )
 from pipelines.ingest.mapping_rules import mapping_problems
-from pipelines.warehouse.layout import DATA_DIR, PROJECT_ROOT, SOURCES_DIR
+from pipelines.city.paths import confined, file_root, sources_dir
 from pipelines.warehouse.schema import CanonicalTable
 
 Kind = Literal["service_requests", "permits", "inspections"]
@@ -43,12 +42,6 @@ Kind = Literal["service_requests", "permits", "inspections"]
 # How far past the run's start an updated_at may lie (clock skew, a source a zone ahead);
 # later ones are quarantined, since no later version could ever replace them in the merge.
 UPDATE_TOLERANCE = timedelta(days=1)
-
-
-def real_data_dir() -> Path:
-    """Folder of the shared real extracts (../shared/data/real from the project root)."""
-    default = PROJECT_ROOT.parent / "shared" / "data" / "real"
-    return Path(os.environ.get("CITYSTAT_REAL_DATA", default))
 
 
 class MappingProblems(ValueError):
@@ -64,14 +57,33 @@ class _Strict(BaseModel):
 
 
 class FileSpec(_Strict):
-    """Where the extract's files are: a glob under the data folder or the shared real data."""
+    """Where the extract's files are: a glob under one of the city's folders.
 
-    root: Literal["data", "real"] = "data"
+    ``root`` is ``data`` (the city's data folder), ``real`` (the shared real extracts) or a
+    folder the city's profile names under ``folders:``; the pattern stays inside it.
+    """
+
+    root: str = Field(default="data", pattern=r"^[a-z][a-z0-9_]*$")
     pattern: str
+
+    @field_validator("pattern")
+    @classmethod
+    def _stays_inside(cls, pattern: str) -> str:
+        if pattern.startswith(("/", "~")) or ".." in Path(pattern).parts:
+            raise ValueError(
+                f"pattern {pattern!r} leaves its root folder; write it relative to the root, "
+                "without '..', and name another folder under 'folders:' in city.yml instead"
+            )
+        return pattern
 
     def base(self) -> Path:
         """The folder the pattern is relative to."""
-        return DATA_DIR if self.root == "data" else real_data_dir()
+        return file_root(self.root)
+
+    def inside(self, path: Path) -> bool:
+        """True when a matched file (after symlinks) is inside the root folder."""
+        base = self.base()
+        return confined(base, str(path.relative_to(base))) if path.is_relative_to(base) else False
 
 
 class CsvOptions(_Strict):
@@ -143,8 +155,8 @@ class DistrictLookup(_Strict):
     file: str
 
     def path(self) -> Path:
-        """The crosswalk file, relative to pipelines/sources/."""
-        return SOURCES_DIR / self.file
+        """The crosswalk file, relative to the city's mappings folder."""
+        return sources_dir() / self.file
 
 
 class Aggregate(_Strict):
@@ -240,7 +252,8 @@ class SourceMapping(_Strict):
     format: Literal["csv", "json"] = "csv"
     csv: CsvOptions = CsvOptions()
     json_options: JsonOptions = Field(default=JsonOptions(), alias="json")
-    timezone: str
+    # The city's zone (city.yml) unless the mapping names one; they must agree.
+    timezone: str = ""
     timestamps: TimestampSpec
     columns: dict[str, str]
     id_from: list[str] | None = None
@@ -258,6 +271,8 @@ class SourceMapping(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, name: str) -> str:
+        if not name:
+            return name
         try:
             ZoneInfo(name)
         except (ValueError, ZoneInfoNotFoundError):

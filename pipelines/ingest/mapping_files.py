@@ -11,8 +11,9 @@ from pydantic import (
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from pipelines.city.loader import city_file
+from pipelines.city.paths import current_profile, sources_dir
 from pipelines.ingest.mapping import MappingProblems, SourceMapping
-from pipelines.warehouse.layout import SOURCES_DIR
 
 
 class MappingError(Exception):
@@ -25,7 +26,7 @@ class MappingError(Exception):
 
 def mapping_path(source: str) -> Path:
     """Path of the mapping file for a source name."""
-    return SOURCES_DIR / f"{source}.yml"
+    return sources_dir() / f"{source}.yml"
 
 
 def load_mapping(path: Path) -> SourceMapping:
@@ -40,10 +41,30 @@ def load_mapping(path: Path) -> SourceMapping:
         line = f":{mark.line + 1}" if mark is not None else ""
         raise MappingError(f"{path}{line}: invalid YAML: {_yaml_problem(exc)}") from exc
     try:
-        return SourceMapping.model_validate(data)
+        mapping = SourceMapping.model_validate(data)
     except ValidationError as exc:
         lines = [line for err in exc.errors() for line in _error_lines(path, data, err)]
         raise MappingError("\n".join(lines), lines) from exc
+    return _in_city_zone(mapping, path, data)
+
+
+def _in_city_zone(mapping: SourceMapping, path: Path, data: object) -> SourceMapping:
+    """The mapping with the city's time zone; a mapping naming another zone is an error."""
+    profile = current_profile()
+    if profile is None:
+        if not mapping.timezone:
+            raise MappingError(
+                f"{path}: no timezone; add 'timezone: Area/City' (the IANA name of the city's "
+                "zone), or give the city a city.yml that names it"
+            )
+        return mapping
+    if mapping.timezone and mapping.timezone != profile.timezone:
+        raise MappingError(
+            f"{path}{_line_of(data, ('timezone',))}: timezone {mapping.timezone} is not the "
+            f"city's ({profile.timezone}, in {city_file()}); timestamps are stored in the city's "
+            "local time, so remove this line (a source in UTC says timestamps.kind: instant)"
+        )
+    return mapping.model_copy(update={"timezone": profile.timezone})
 
 
 def _yaml_problem(exc: YAMLError) -> str:
@@ -68,13 +89,13 @@ def _error_lines(path: Path, data: object, err: Any) -> list[str]:
 
 
 def load_source(source: str) -> SourceMapping:
-    """Load the mapping of a named source from pipelines/sources/."""
+    """Load the mapping of a named source from the city's mappings folder."""
     return load_mapping(mapping_path(source))
 
 
 def available_sources() -> list[str]:
-    """Names of every mapping shipped in pipelines/sources/."""
-    return sorted(p.stem for p in SOURCES_DIR.glob("*.yml"))
+    """Names of every mapping in the city's mappings folder."""
+    return sorted(p.stem for p in sources_dir().glob("*.yml"))
 
 
 def _describe(err: Any) -> str:

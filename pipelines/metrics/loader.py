@@ -7,17 +7,24 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from pipelines.city.loader import check_city_file, load_city
+from pipelines.city.model import CityProfile
 from pipelines.config.entries import pydantic_issues, read_config_file, validate_entries
 from pipelines.config.hints import Locator
-from pipelines.config.issues import Issue, MetricsFileError
+from pipelines.config.issues import CityFileError, Issue, MetricsFileError
 from pipelines.config.yaml_lines import Loc, YamlSyntaxError, parse_yaml, to_plain
 from pipelines.metrics.cross_rules import check_across_metrics
-from pipelines.metrics.model import Metric, MetricsConfig, MetricsFile
+from pipelines.metrics.model import City, Metric, MetricsConfig, MetricsFile
 from pipelines.metrics.rules import check_defaults, check_metric
+from pipelines.metrics.department_rules import check_departments
+from pipelines.warehouse.layout import CITY_FILE
 
 
 def load_metrics(path: Path) -> MetricsConfig:
-    """Load and check metrics.yml; raise MetricsFileError listing every issue."""
+    """Load and check metrics.yml with the city.yml beside it; MetricsFileError lists every issue.
+
+    The issues of city.yml and metrics.yml are reported together, each at its own line.
+    """
     config, issues = _load(path)
     if issues or config is None:
         raise MetricsFileError(issues)
@@ -25,13 +32,15 @@ def load_metrics(path: Path) -> MetricsConfig:
 
 
 def check_metrics_file(path: Path) -> list[Issue]:
-    """Every issue in metrics.yml (an empty list when it is clean)."""
+    """Every issue in metrics.yml and the city.yml beside it (an empty list when both are clean)."""
     return sorted(_load(path)[1])
 
 
-def load_metrics_text(text: str, file_label: str = "metrics.yml") -> MetricsConfig:
-    """Load metrics.yml content from a string (used by tests and previews)."""
-    config, issues = _load_text(text, file_label)
+def load_metrics_text(
+    text: str, file_label: str = "metrics.yml", profile: CityProfile | None = None
+) -> MetricsConfig:
+    """Load metrics.yml content from a string, for the city ``profile`` if given (tests, previews)."""
+    config, issues = _load_text(text, file_label, profile, profile is not None)
     if issues or config is None:
         raise MetricsFileError(issues)
     return config
@@ -39,10 +48,31 @@ def load_metrics_text(text: str, file_label: str = "metrics.yml") -> MetricsConf
 
 def _load(path: Path) -> tuple[MetricsConfig | None, list[Issue]]:
     text, issues = read_config_file(path)
-    return (None, issues) if text is None else _load_text(text, path.name)
+    profile, city_issues, has_city = _profile_beside(path)
+    if text is None:
+        return None, issues + city_issues
+    config, metric_issues = _load_text(text, path.name, profile, has_city)
+    issues = city_issues + metric_issues
+    return (None, issues) if issues else (config, [])
 
 
-def _load_text(text: str, file_label: str) -> tuple[MetricsConfig | None, list[Issue]]:
+def _profile_beside(path: Path) -> tuple[CityProfile | None, list[Issue], bool]:
+    """The city.yml in the metrics file's folder: its profile, its issues, whether it exists."""
+    city_path = path.parent / CITY_FILE
+    if not city_path.exists():
+        return None, [], False
+    issues = check_city_file(city_path)
+    if issues:
+        return None, issues, True
+    try:
+        return load_city(path.parent), [], True
+    except CityFileError as exc:
+        return None, exc.issues, True
+
+
+def _load_text(
+    text: str, file_label: str, profile: CityProfile | None = None, has_city: bool = False
+) -> tuple[MetricsConfig | None, list[Issue]]:
     try:
         root = parse_yaml(text, file_label)
     except YamlSyntaxError as exc:
@@ -68,8 +98,11 @@ def _load_text(text: str, file_label: str) -> tuple[MetricsConfig | None, list[I
     issues = check_defaults(top.defaults, at)
     metric_issues, metrics = _validate_metrics(top.metrics, at, top)
     issues += metric_issues
+    issues += _city_issues(top, at, has_city)
+    issues += check_departments(metrics, at, profile)
     if issues:
         return None, issues
+    city = top.city if top.city is not None else _city_of(profile)
     resolved = [
         m.model_copy(
             update={
@@ -83,9 +116,41 @@ def _load_text(text: str, file_label: str) -> tuple[MetricsConfig | None, list[I
         for _, m in metrics
     ]
     config = MetricsConfig(
-        city=top.city, defaults=top.defaults, metrics=resolved, file_label=file_label
+        city=city, defaults=top.defaults, metrics=resolved, file_label=file_label, profile=profile
     )
     return config, []
+
+
+def _city_issues(top: MetricsFile, at: Locator, has_city: bool) -> list[Issue]:
+    """metrics.yml names its city in ``city:`` only when no city.yml is beside it."""
+    if has_city and top.city is not None:
+        return [
+            at.issue(
+                ("city",),
+                "the city is described in city.yml beside this file",
+                "remove this 'city:' section (name, fiscal year and sources live in city.yml)",
+            )
+        ]
+    if not has_city and top.city is None:
+        return [
+            at.issue(
+                (),
+                "no city.yml beside metrics.yml and no 'city:' section",
+                "write the city's profile with `citystat init DIR`, or pass --city DIR",
+            )
+        ]
+    return []
+
+
+def _city_of(profile: CityProfile | None) -> City:
+    """The city fields metric SQL needs, from the profile (a City of a profile that failed)."""
+    if profile is None:
+        return City(name="(city.yml has errors)")
+    return City(
+        name=profile.name,
+        fiscal_year_start_month=profile.fiscal_year_start_month,
+        sources=list(profile.sources),
+    )
 
 
 def _validate_metrics(

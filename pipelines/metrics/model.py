@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pipelines.city.model import CityProfile
+
 GRAINS = ("week", "month", "quarter", "fiscal_year")
 # Breakdowns of service_requests; every table's own list is in pipelines.metrics.tables.
 DIMENSIONS = ("council_district", "zip", "department", "service_name", "channel")
@@ -108,6 +110,8 @@ class Metric(_Strict):
     baseline: Baseline | None = None
     # Shown on the public site and in the open-data CSV; internal-only unless set.
     public: bool = False
+    # The id other cities give the same measure, for the Compare page (matched by id, not label).
+    common_id: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
 
     _conditions = field_validator("filter", "numerator", "denominator", mode="before")(
         _as_condition_list
@@ -115,9 +119,13 @@ class Metric(_Strict):
 
 
 class MetricsFile(_Strict):
-    """The top level of metrics.yml; each metric is validated on its own afterwards."""
+    """The top level of metrics.yml; each metric is validated on its own afterwards.
 
-    city: City
+    A city folder describes its city in city.yml; ``city:`` here is the one-file form for a
+    metrics.yml used on its own (no department registry, no district layer).
+    """
+
+    city: City | None = None
     defaults: Defaults = Field(default_factory=Defaults)
     metrics: list[Any]
 
@@ -131,6 +139,12 @@ class MetricsConfig(BaseModel):
     defaults: Defaults
     metrics: list[Metric]
     file_label: str = "metrics.yml"
+    # The city.yml this metrics.yml belongs to (None for the one-file form).
+    profile: CityProfile | None = None
+
+    def department_ids(self) -> list[str] | None:
+        """The ids of the city's department registry, or None when there is no city.yml."""
+        return None if self.profile is None else [d.id for d in self.profile.departments]
 
     def metric(self, metric_id: str) -> Metric:
         """The metric with this id (KeyError naming the known ids otherwise)."""

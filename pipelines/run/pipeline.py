@@ -58,14 +58,15 @@ from pipelines.validate import (
     warm_up_great_expectations,
 )
 from pipelines.warehouse.connection import connect_build
-from pipelines.warehouse.layout import METRICS_FILE, warehouse_path
+from pipelines.warehouse.layout import metrics_file as city_metrics_file
+from pipelines.warehouse.layout import warehouse_path
 from pipelines.warehouse.pause import pause_point
 from pipelines.warehouse.published import published_file
 from pipelines.warehouse.schema import create_schema
 
 
 def run_pipeline(
-    metrics_file: Path = METRICS_FILE,
+    metrics_file: Path | None = None,
     warehouse: Path | None = None,
     progress: Progress = quiet,
     *,
@@ -78,6 +79,7 @@ def run_pipeline(
     into an empty warehouse instead of merging new files into a copy of the published one.
     ``keep`` published versions are kept (default $CITYSTAT_KEEP_VERSIONS or 3).
     """
+    metrics_file = metrics_file or city_metrics_file()
     config = load_metrics(metrics_file)
     services = services_beside(metrics_file, config)
     published = warehouse or warehouse_path()
@@ -144,13 +146,14 @@ def _has_new_files(published: Path, files: dict[str, list[Path]]) -> bool:
 
 
 def recompute_metrics(
-    metrics_file: Path = METRICS_FILE,
+    metrics_file: Path | None = None,
     warehouse: Path | None = None,
     progress: Progress = quiet,
     *,
     keep: int | None = None,
 ) -> RunResult:
     """Recompute metric tables from the published warehouse's records without reloading."""
+    metrics_file = metrics_file or city_metrics_file()
     config = load_metrics(metrics_file)
     services = services_beside(metrics_file, config)
     published = warehouse or warehouse_path()
@@ -188,7 +191,7 @@ def _mapping_of(source: str, metrics_file: Path) -> SourceMapping:
     if not mapping_path(source).exists():
         known = ", ".join(available_sources()) or "none yet"
         raise RunError(
-            f"{metrics_file}: city.sources lists '{source}', but {mapping_path(source)} does not "
+            f"{metrics_file}: city.yml's sources list '{source}', but {mapping_path(source)} does not "
             f"exist; list one of the source mappings ({known}) or write that mapping"
         )
     return load_source(source)

@@ -1,4 +1,10 @@
-"""Where the project's files live: data folder, metrics file, expectations, mappings, warehouse."""
+"""Where a city's files live: its folder, data folder, metrics file, services file, warehouse.
+
+The city is a folder (``citystat --city DIR`` or ``$CITYSTAT_CITY``; the repository root is the
+demo city). Every path is looked up when it is needed, so a command's ``--city`` reaches every
+stage. ``$CITYSTAT_DATA_DIR``, ``$CITYSTAT_METRICS_FILE``, ``$CITYSTAT_SERVICES_FILE`` and
+``$CITYSTAT_WAREHOUSE`` override single paths (benchmarks and tests use them).
+"""
 
 from __future__ import annotations
 
@@ -6,19 +12,44 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DATA_DIR = Path(os.environ.get("CITYSTAT_DATA_DIR", PROJECT_ROOT / "data"))
-DEMO_DIR = DATA_DIR / "demo"
-METRICS_FILE = Path(os.environ.get("CITYSTAT_METRICS_FILE", PROJECT_ROOT / "metrics.yml"))
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
-# Mappings ship in the package; a city may keep its own elsewhere (CITYSTAT_SOURCES_DIR).
-SOURCES_DIR = Path(
-    os.environ.get("CITYSTAT_SOURCES_DIR", Path(__file__).resolve().parents[1] / "sources")
-)
+CITY_ENV = "CITYSTAT_CITY"
+CITY_FILE = "city.yml"
+
+
+def city_dir() -> Path:
+    """The city's folder: $CITYSTAT_CITY, else the repository root (the demo city)."""
+    return Path(os.environ.get(CITY_ENV) or PROJECT_ROOT).resolve()
+
+
+def use_city(folder: Path) -> None:
+    """Make ``folder`` the city of this process (what ``--city DIR`` does)."""
+    os.environ[CITY_ENV] = str(Path(folder).resolve())
+
+
+def data_dir() -> Path:
+    """The city's data folder (extracts it generates, warehouse, meetings): <city>/data."""
+    return Path(os.environ.get("CITYSTAT_DATA_DIR") or city_dir() / "data")
+
+
+def demo_dir() -> Path:
+    """Where the demo generator writes its extracts."""
+    return data_dir() / "demo"
+
+
+def metrics_file() -> Path:
+    """The city's metrics.yml."""
+    return Path(os.environ.get("CITYSTAT_METRICS_FILE") or city_dir() / "metrics.yml")
+
+
+def services_file() -> Path:
+    """The city's services.yml (the service catalog)."""
+    return Path(os.environ.get("CITYSTAT_SERVICES_FILE") or city_dir() / "services.yml")
 
 
 def warehouse_path() -> Path:
     """Path of the published warehouse the dashboard reads (a symlink to the current version)."""
-    return Path(os.environ.get("CITYSTAT_WAREHOUSE", DATA_DIR / "citystat.duckdb"))
+    return Path(os.environ.get("CITYSTAT_WAREHOUSE") or data_dir() / "citystat.duckdb")
 
 
 def versions_dir(published: Path | None = None) -> Path:
