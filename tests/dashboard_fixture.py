@@ -210,7 +210,6 @@ RUN_STEPS = [
 ]
 
 SERVICES_YML = """
-departments: [Streets Department, Police Department, Free Library of Philadelphia]
 channels: {311_phone: 311 phone, 311_app: 311 app, website: Website, library: Library}
 prioritization:
   weights: {importance: 0.4, life_safety: 0.2, equity: 0.2, time_tax: 0.1, resources: 0.05,

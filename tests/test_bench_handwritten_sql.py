@@ -41,7 +41,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]
     """(data folder, warehouse) after a whole run of metrics.yml over small demo extracts."""
     data_dir = tmp_path_factory.mktemp("data")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("pipelines.ingest.mapping.DATA_DIR", data_dir)
+        mp.setenv("CITYSTAT_DATA_DIR", str(data_dir))
         service_requests.generate_311(data_dir / "demo", rows=4_000, seed=11)
         generate_permits(data_dir / "demo", rows=3_000, seed=11)
         generate_inspections(data_dir / "demo", rows=3_000, seed=11)
@@ -116,7 +116,7 @@ def test_backlogs_from_history_match_after_a_daily_extract(demo: tuple[Path, Pat
     written = write_daily_extract(folder / "public_cases_fc.csv", folder / DAILY_NAME, rows=1_000)
     assert written == 1_000
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("pipelines.ingest.mapping.DATA_DIR", data_dir)
+        mp.setenv("CITYSTAT_DATA_DIR", str(data_dir))
         result = run_pipeline(METRICS_FILE, warehouse)
     assert result.published, result.message
     con = _handwritten_copy(warehouse, tmp_path / "after.duckdb")

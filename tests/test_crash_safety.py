@@ -78,13 +78,13 @@ def _citystat_run(root: str, pause_at: str | None, log: str) -> None:
     os.dup2(fd, 2)
     if pause_at is not None:
         os.environ[PAUSE_ENV] = pause_at
-    import pipelines.ingest.mapping as config
-    import pipelines.ingest.mapping_files as mapping_files
     from pipelines.cli.main import main
 
     town = make_town_paths(Path(root))
-    config.SOURCES_DIR, config.DATA_DIR = town.sources, town.data
-    mapping_files.SOURCES_DIR = town.sources
+    os.environ["CITYSTAT_SOURCES_DIR"], os.environ["CITYSTAT_DATA_DIR"] = (
+        str(town.sources),
+        str(town.data),
+    )
     args = ["run", "--metrics", str(town.metrics), "--warehouse", str(town.warehouse)]
     main(args)
 

@@ -32,7 +32,9 @@ from pipelines.demo.li_catalog import (
 )
 from pipelines.demo.permits import generate_permits
 from pipelines.ingest.mapping_files import load_mapping
-from pipelines.warehouse.layout import SOURCES_DIR
+from pipelines.warehouse.layout import PROJECT_ROOT
+
+SOURCES_DIR = PROJECT_ROOT / "pipelines" / "sources"
 
 ROWS = 20_000
 UTC_TEXT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

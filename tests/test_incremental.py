@@ -81,9 +81,8 @@ def _town(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, 
     sources, data = tmp_path / "sources", tmp_path / "data"
     sources.mkdir()
     (data / "town").mkdir(parents=True)
-    monkeypatch.setattr("pipelines.ingest.mapping.SOURCES_DIR", sources)
-    monkeypatch.setattr("pipelines.ingest.mapping_files.SOURCES_DIR", sources)
-    monkeypatch.setattr("pipelines.ingest.mapping.DATA_DIR", data)
+    monkeypatch.setenv("CITYSTAT_SOURCES_DIR", str(sources))
+    monkeypatch.setenv("CITYSTAT_DATA_DIR", str(data))
     (sources / "town.yml").write_text(
         """source: town
 title: Town 311 daily extracts

@@ -146,8 +146,7 @@ def test_district_comes_from_the_zip_crosswalk_when_the_extract_has_none(
 ) -> None:
     crosswalk = tmp_path / "xwalk.csv"
     crosswalk.write_text("zip,council_district\n19103,5\n", encoding="utf-8")
-    monkeypatch.setattr("pipelines.ingest.mapping.SOURCES_DIR", tmp_path)
-    monkeypatch.setattr("pipelines.ingest.mapping_files.SOURCES_DIR", tmp_path)
+    monkeypatch.setenv("CITYSTAT_SOURCES_DIR", str(tmp_path))
     mapping = _mapping(district_from_zip={"file": "xwalk.csv"})
     con, _, _ = _load(
         tmp_path,

@@ -18,7 +18,7 @@ BOX = {"lat_min": 39, "lat_max": 41, "lon_min": -76, "lon_max": -74}
 
 
 def _mapping(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **spec: object) -> SourceMapping:
-    monkeypatch.setattr("pipelines.ingest.mapping.DATA_DIR", tmp_path)
+    monkeypatch.setenv("CITYSTAT_DATA_DIR", str(tmp_path))
     base: dict[str, object] = {
         "source": "town",
         "title": "Town",

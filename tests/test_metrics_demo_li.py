@@ -28,7 +28,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A warehouse built by a whole run of metrics.yml over small demo extracts."""
     data_dir = tmp_path_factory.mktemp("data")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("pipelines.ingest.mapping.DATA_DIR", data_dir)
+        mp.setenv("CITYSTAT_DATA_DIR", str(data_dir))
         service_requests.generate_311(data_dir / "demo", rows=5_000, seed=3)
         generate_permits(data_dir / "demo", rows=8_000, seed=3)
         generate_inspections(data_dir / "demo", rows=6_000, seed=3)

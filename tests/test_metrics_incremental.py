@@ -22,6 +22,7 @@ from pipelines.demo import service_requests
 from pipelines.demo.inspections import generate_inspections
 from pipelines.demo.permits import generate_permits
 from pipelines.ingest.merge import merge_staged
+from pipelines.city.loader import load_city
 from pipelines.metrics import MetricsConfig, compute_metrics, load_metrics, load_metrics_text
 from pipelines.metrics import compute as compute_module
 from pipelines.run.pipeline import run_pipeline
@@ -30,6 +31,7 @@ from pipelines.warehouse.schema import CANONICAL_TABLES
 
 pytestmark = pytest.mark.slow
 METRICS_FILE = PROJECT_ROOT / "metrics.yml"
+DEMO_CITY = load_city(PROJECT_ROOT)
 CONFIG = load_metrics(METRICS_FILE)
 T = datetime.fromisoformat
 # The previous run's as-of, a Sunday evening; the next one crosses into Monday 30 June.
@@ -47,7 +49,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     data_dir = tmp_path_factory.mktemp("data")
     start, end = date(2023, 5, 1), date(2025, 7, 2)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("pipelines.ingest.mapping.DATA_DIR", data_dir)
+        mp.setenv("CITYSTAT_DATA_DIR", str(data_dir))
         service_requests.generate_311(data_dir / "demo", rows=4_000, seed=5, start=start, end=end)
         generate_permits(data_dir / "demo", rows=2_000, seed=5, start=start, end=end)
         generate_inspections(data_dir / "demo", rows=2_000, seed=5, start=start, end=end)
@@ -243,7 +245,7 @@ def test_a_changed_definition_is_recomputed_in_full(
     text = METRICS_FILE.read_text()
     edited = text.replace("value: 400", "value: 350", 1)
     assert edited != text
-    changed = load_metrics_text(edited)
+    changed = load_metrics_text(edited, profile=DEMO_CITY)
     updated = _check(
         published,
         tmp_path,
@@ -274,7 +276,7 @@ def test_a_removed_metric_loses_its_rows_while_the_others_stay_incremental(
     text = METRICS_FILE.read_text()
     start = text.index("  - id: street_defect_p90_days")
     end = text.index("  - id: ", start + 1)
-    fewer = load_metrics_text(text[:start] + text[end:])
+    fewer = load_metrics_text(text[:start] + text[end:], profile=DEMO_CITY)
     updated = _check(
         published,
         tmp_path,
@@ -342,14 +344,15 @@ def test_records_without_versions_are_recomputed_in_full(
 def _rooftop(metric_id: str, body: str) -> str:
     return (
         f"  - id: {metric_id}\n    label: {metric_id}\n    description: Matches nothing yet.\n"
-        "    methodology: Rooftop Repair requests.\n    department: Streets Department\n"
+        "    methodology: Rooftop Repair requests.\n    department: streets\n"
         "    owner: Tester\n    filter: {service_name: [Rooftop Repair]}\n" + body
     )
 
 
 # A metric of each kind that no demo request matches until ROOFTOP_NEW merges three.
 ROOFTOP = load_metrics_text(
-    METRICS_FILE.read_text()
+    profile=DEMO_CITY,
+    text=METRICS_FILE.read_text()
     + _rooftop("rooftop_requests", "    unit: requests\n    kind: count\n")
     + _rooftop(
         "rooftop_on_time",

@@ -15,7 +15,9 @@ from pipelines.cli.main import main
 from pipelines.demo import service_requests
 from pipelines.publish.versions import failed_path
 from pipelines.run.pipeline import recompute_metrics, run_pipeline
-from pipelines.warehouse.layout import METRICS_FILE
+from pipelines.warehouse.layout import PROJECT_ROOT
+
+METRICS_FILE = PROJECT_ROOT / "metrics.yml"
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +32,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, P
 
     data_dir = tmp_path_factory.mktemp("data")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("pipelines.ingest.mapping.DATA_DIR", data_dir)
+        mp.setenv("CITYSTAT_DATA_DIR", str(data_dir))
         extract = service_requests.generate_311(data_dir / "demo", rows=DEMO_ROWS, seed=7)
         # metrics.yml also lists the L&I demo sources; small extracts keep the run quick.
         generate_permits(data_dir / "demo", rows=3_000, seed=7)
@@ -147,9 +149,8 @@ def _town(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> Path:
     sources, data = tmp_path / "sources", tmp_path / "data"
     sources.mkdir(exist_ok=True)
     (data / "town").mkdir(parents=True, exist_ok=True)
-    monkeypatch.setattr("pipelines.ingest.mapping.SOURCES_DIR", sources)
-    monkeypatch.setattr("pipelines.ingest.mapping_files.SOURCES_DIR", sources)
-    monkeypatch.setattr("pipelines.ingest.mapping.DATA_DIR", data)
+    monkeypatch.setenv("CITYSTAT_SOURCES_DIR", str(sources))
+    monkeypatch.setenv("CITYSTAT_DATA_DIR", str(data))
     (sources / "town.yml").write_text(
         """source: town
 title: Town 311

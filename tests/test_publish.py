@@ -108,9 +108,8 @@ def make_town(root: Path) -> Town:
 
 def use_town(town: Town, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point the source mappings and the data folder at the town."""
-    monkeypatch.setattr("pipelines.ingest.mapping.SOURCES_DIR", town.sources)
-    monkeypatch.setattr("pipelines.ingest.mapping_files.SOURCES_DIR", town.sources)
-    monkeypatch.setattr("pipelines.ingest.mapping.DATA_DIR", town.data)
+    monkeypatch.setenv("CITYSTAT_SOURCES_DIR", str(town.sources))
+    monkeypatch.setenv("CITYSTAT_DATA_DIR", str(town.data))
 
 
 @pytest.fixture
@@ -417,11 +416,8 @@ def test_a_data_folder_without_write_permission_publishes_nothing(town: Town) ->
 
 
 _SUBPROCESS_RUN = (
-    "import resource, signal, sys\n"
-    "from pathlib import Path\n"
-    "import pipelines.ingest.mapping as config\n"
-    "config.SOURCES_DIR = Path(sys.argv[1]); config.DATA_DIR = Path(sys.argv[2])\n"
-    "import pipelines.ingest.mapping_files as files; files.SOURCES_DIR = config.SOURCES_DIR\n"
+    "import os, resource, signal, sys\n"
+    "os.environ['CITYSTAT_SOURCES_DIR'], os.environ['CITYSTAT_DATA_DIR'] = sys.argv[1:3]\n"
     "from pipelines.cli.main import main\n"
     # The limit applies to writes from here on (imports may write bytecode caches).
     "resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[3]), resource.RLIM_INFINITY))\n"

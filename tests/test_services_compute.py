@@ -57,7 +57,6 @@ DISTRICTS = [
 ]
 
 SERVICES = """
-departments: [Streets, Parks]
 channels: {website: Website}
 prioritization:
   weights: {importance: 0.4, life_safety: 0.2, equity: 0.2, time_tax: 0.1, resources: 0.05,

@@ -19,7 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Line numbers matter below: line 1 is "departments: ...".
 BASE = """\
-departments: [Streets Department, Police Department]
 channels: {311_phone: 311 phone, website: Website}
 prioritization:
   weights:

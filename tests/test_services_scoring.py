@@ -24,7 +24,6 @@ from pipelines.catalog.prioritize import (
 # Weights 0.4 / 0.2 / 0.2 / 0.1 / 0.05 / 0.05; a full importance score at 9,999 people a year,
 # so people_served_score(n) = log10(1 + n) / 4; a full equity score at a 50% district gap.
 HEAD = """\
-departments: [Streets Department, Parks]
 channels: {311_phone: 311 phone, website: Website}
 prioritization:
   weights: {importance: 0.4, life_safety: 0.2, equity: 0.2, time_tax: 0.1, resources: 0.05,

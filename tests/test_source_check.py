@@ -41,7 +41,7 @@ EXTRACT = (
 def town(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "town").mkdir()
     (tmp_path / "town" / "extract.csv").write_text(EXTRACT, encoding="utf-8")
-    monkeypatch.setattr("pipelines.ingest.mapping.DATA_DIR", tmp_path)
+    monkeypatch.setenv("CITYSTAT_DATA_DIR", str(tmp_path))
     return tmp_path
 
 

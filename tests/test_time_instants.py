@@ -26,7 +26,7 @@ TABLE = CANONICAL_TABLES["service_requests"]
 
 
 def _mapping(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, timestamps: dict) -> SourceMapping:
-    monkeypatch.setattr("pipelines.ingest.mapping.DATA_DIR", tmp_path)
+    monkeypatch.setenv("CITYSTAT_DATA_DIR", str(tmp_path))
     return SourceMapping.model_validate(
         {
             "source": "town",

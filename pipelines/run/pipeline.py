@@ -58,8 +58,8 @@ from pipelines.validate import (
     warm_up_great_expectations,
 )
 from pipelines.warehouse.connection import connect_build
+from pipelines.warehouse.layout import in_city, warehouse_path
 from pipelines.warehouse.layout import metrics_file as city_metrics_file
-from pipelines.warehouse.layout import warehouse_path
 from pipelines.warehouse.pause import pause_point
 from pipelines.warehouse.published import published_file
 from pipelines.warehouse.schema import create_schema
@@ -73,13 +73,21 @@ def run_pipeline(
     rebuild: bool = False,
     keep: int | None = None,
 ) -> RunResult:
-    """Merge the new files of the sources metrics.yml names, compute metrics, publish atomically.
+    """Merge the new files of the sources city.yml names, compute metrics, publish atomically.
 
+    The city is the folder of ``metrics_file`` (default: the current city's metrics.yml).
     With ``rebuild`` (or when nothing is published yet) every file is loaded, in name order,
     into an empty warehouse instead of merging new files into a copy of the published one.
     ``keep`` published versions are kept (default $CITYSTAT_KEEP_VERSIONS or 3).
     """
     metrics_file = metrics_file or city_metrics_file()
+    with in_city(metrics_file.parent):
+        return _run(metrics_file, warehouse, progress, rebuild, keep)
+
+
+def _run(
+    metrics_file: Path, warehouse: Path | None, progress: Progress, rebuild: bool, keep: int | None
+) -> RunResult:
     config = load_metrics(metrics_file)
     services = services_beside(metrics_file, config)
     published = warehouse or warehouse_path()
@@ -154,6 +162,13 @@ def recompute_metrics(
 ) -> RunResult:
     """Recompute metric tables from the published warehouse's records without reloading."""
     metrics_file = metrics_file or city_metrics_file()
+    with in_city(metrics_file.parent):
+        return _recompute(metrics_file, warehouse, progress, keep)
+
+
+def _recompute(
+    metrics_file: Path, warehouse: Path | None, progress: Progress, keep: int | None
+) -> RunResult:
     config = load_metrics(metrics_file)
     services = services_beside(metrics_file, config)
     published = warehouse or warehouse_path()

@@ -9,17 +9,31 @@ stage. ``$CITYSTAT_DATA_DIR``, ``$CITYSTAT_METRICS_FILE``, ``$CITYSTAT_SERVICES_
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 CITY_ENV = "CITYSTAT_CITY"
 CITY_FILE = "city.yml"
+_RUN_CITY: ContextVar[Path | None] = ContextVar("citystat_city", default=None)
 
 
 def city_dir() -> Path:
-    """The city's folder: $CITYSTAT_CITY, else the repository root (the demo city)."""
-    return Path(os.environ.get(CITY_ENV) or PROJECT_ROOT).resolve()
+    """The city's folder: the run's (``in_city``), $CITYSTAT_CITY, else the repository root."""
+    return _RUN_CITY.get() or Path(os.environ.get(CITY_ENV) or PROJECT_ROOT).resolve()
+
+
+@contextmanager
+def in_city(folder: Path) -> Iterator[None]:
+    """Within the block, the city is ``folder`` (a run is the city of its metrics.yml)."""
+    token = _RUN_CITY.set(Path(folder).resolve())
+    try:
+        yield
+    finally:
+        _RUN_CITY.reset(token)
 
 
 def use_city(folder: Path) -> None:
