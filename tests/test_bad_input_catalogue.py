@@ -644,7 +644,7 @@ METRICS_CASES = [
         "description, methodology, department, owner, cohort_service, unit, direction, kind, "
         "table, filter, numerator, denominator, date, start, end, percentile, overdue, due, "
         "age_buckets, numerator_metric, denominator_metric, targets, watch_band, min_count, "
-        "grains, dimensions, baseline, public",
+        "grains, dimensions, baseline, public, common_id",
     ),
     (
         "wrong type",
@@ -718,14 +718,14 @@ METRICS_CASES = [
         "description, methodology, department, owner, cohort_service, unit, direction, kind, "
         "table, filter, numerator, denominator, date, start, end, percentile, overdue, due, "
         "age_buckets, numerator_metric, denominator_metric, targets, watch_band, min_count, "
-        "grains, dimensions, baseline, public\n"
+        "grains, dimensions, baseline, public, common_id\n"
         "metrics.yml:21: metric 'b': 'min_count' should be a valid integer, unable to parse "
         "string as an integer, got 'many'; write a whole number without quotes",
     ),
     (
         "a source that has no mapping",
         _metrics(metric_yaml("a", COUNT)).replace("sources: [town]", "sources: [town, nowhere]"),
-        "{metrics}: city.sources lists 'nowhere', but {sources}/nowhere.yml does not exist; "
+        "{metrics}: city.yml's sources list 'nowhere', but {sources}/nowhere.yml does not exist; "
         "list one of the source mappings (town) or write that mapping",
     ),
 ]

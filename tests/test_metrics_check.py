@@ -174,15 +174,17 @@ def test_invalid_yaml_reports_the_parser_line(tmp_path: Path) -> None:
 
 def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
     assert issues_for(tmp_path, text="- just\n- a list\n") == [
-        "metrics.yml:1: metrics.yml must be a mapping with 'city', 'defaults' and 'metrics'; "
-        "start the file with 'city:' and 'metrics:' sections"
+        "metrics.yml:1: metrics.yml must be a mapping with 'defaults' and 'metrics'; "
+        "start the file with 'defaults:' and 'metrics:' sections"
     ]
 
 
 def test_missing_city_and_bad_defaults(tmp_path: Path) -> None:
     text = "defaults: {grains: [month, yearly]}\nmetrics: []\n"
     assert issues_for(tmp_path, text=text) == [
-        "metrics.yml:1: missing required field 'city' in the file; add 'city:' here",
+        "metrics.yml:1: no city.yml beside metrics.yml and no 'city:' section; write the "
+        "city's profile with `citystat init DIR`, or pass --city DIR",
+        "metrics.yml:1: unknown grain 'yearly'; use one of: week, month, quarter, fiscal_year",
     ]
     text = "city: {name: X}\ndefaults: {grains: [month, yearly]}\nmetrics: []\n"
     assert issues_for(tmp_path, text=text) == [

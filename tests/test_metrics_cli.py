@@ -179,8 +179,8 @@ def test_check_reads_the_services_file_beside_it(
     assert lines[-1] == "2 problems found"
     # Each problem once, at the line of its cohort_service.
     assert [line.split(": service")[0] for line in lines[:2]] == [
-        "services.yml:19",
-        "services.yml:30",
+        "services.yml:18",
+        "services.yml:29",
     ]
     assert lines[0].endswith(
         "cohort_service 'Street defects and potholes' is not a cohort_service in metrics.yml; "

@@ -18,11 +18,11 @@ from typing import Any
 import duckdb
 import pytest
 
+from pipelines.city.loader import load_city
 from pipelines.demo import service_requests
 from pipelines.demo.inspections import generate_inspections
 from pipelines.demo.permits import generate_permits
 from pipelines.ingest.merge import merge_staged
-from pipelines.city.loader import load_city
 from pipelines.metrics import MetricsConfig, compute_metrics, load_metrics, load_metrics_text
 from pipelines.metrics import compute as compute_module
 from pipelines.run.pipeline import run_pipeline
@@ -364,7 +364,7 @@ ROOFTOP = load_metrics_text(
         "rooftop_median_days",
         "    unit: days\n    kind: duration_percentile\n    percentile: 0.5\n",
     )
-    + _rooftop("rooftop_backlog", "    unit: requests\n    kind: backlog\n")
+    + _rooftop("rooftop_backlog", "    unit: requests\n    kind: backlog\n"),
 )
 ROOFTOP_NEW = _sql_change(
     "service_requests",

@@ -151,7 +151,7 @@ def test_source_names_are_looked_up_as_files_never_as_sql(town: Town, attack: st
         main, ["run", "--metrics", str(town.metrics), "--warehouse", str(town.warehouse)]
     )
     assert result.exit_code == 1
-    assert f"city.sources lists '{attack}', but" in " ".join(result.output.split())
+    assert f"city.yml's sources list '{attack}', but" in " ".join(result.output.split())
     assert _tables(town.warehouse) >= TABLES
 
 

@@ -17,8 +17,9 @@ from pipelines.metrics import load_metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Line numbers matter below: line 1 is "departments: ...".
+# Line numbers matter below: line 1 is a comment (departments are city.yml's).
 BASE = """\
+# departments: the city's registry in city.yml
 channels: {311_phone: 311 phone, website: Website}
 prioritization:
   weights:
@@ -33,7 +34,7 @@ cohorts:
   capacity: 2
 services:
   - name: Street defects and potholes
-    department: Streets Department
+    department: streets
     description: Pothole repair.
     channels: [311_phone, website]
     mechanism: Crews patch the defect.
@@ -150,14 +151,10 @@ def test_cohort_capacity_zero_and_start_off_a_quarter() -> None:
 
 
 def test_unknown_department_channel_and_factor_out_of_range_all_at_once() -> None:
-    text = (
-        BASE.replace("department: Streets Department", "department: Street Department")
-        .replace("[311_phone, website]", "[311_phone, webiste]")
-        .replace("life_safety: 0.7", "life_safety: 7")
+    text = BASE.replace("[311_phone, website]", "[311_phone, webiste]").replace(
+        "life_safety: 0.7", "life_safety: 7"
     )
     assert _issues(text) == [
-        "services.yml:16: service 'Street defects and potholes': unknown department 'Street "
-        "Department'; did you mean 'Streets Department'? (or add it to 'departments')",
         "services.yml:18: service 'Street defects and potholes': unknown channel 'webiste'; "
         "did you mean 'website'? (or add it to 'channels')",
         "services.yml:25: service 'Street defects and potholes': priority.life_safety is 7.0; "
@@ -205,6 +202,21 @@ def test_invalid_yaml_and_missing_file() -> None:
     ]
     with pytest.raises(ServicesFileError, match="cannot read"):
         load_services(Path("/nonexistent/services.yml"))
+
+
+def test_a_department_is_an_id_of_the_city_registry() -> None:
+    metrics = load_metrics(ROOT / "metrics.yml")
+    for written, hint in [
+        ("Streets Department", "write its id 'streets'"),
+        ("Street Department", "did you mean 'streets' (Streets Department)?"),
+        ("streats", "did you mean 'streets'?"),
+    ]:
+        config = load_services_text(BASE.replace("department: streets", f"department: {written}"))
+        (issue,) = check_services_against_metrics(config, metrics)
+        assert str(issue) == (
+            f"services.yml:16: service 'Street defects and potholes': department '{written}' "
+            f"is not a department id in city.yml; {hint}"
+        )
 
 
 def test_cohort_service_unknown_to_metrics_yml(tmp_path: Path) -> None:

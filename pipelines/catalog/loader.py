@@ -41,17 +41,17 @@ def check_services_against_metrics(services: ServicesConfig, metrics: MetricsCon
     """Each service's department is in the city's registry and its cohort_service in metrics.yml."""
     known = sorted({m.cohort_service for m in metrics.metrics if m.cohort_service is not None})
     issues = []
-    registry = metrics.department_ids()
+    profile = metrics.profile
+    registry = {d.id for d in profile.departments} if profile is not None else set()
     for service in services.services:
-        if registry is not None and service.department not in registry:
+        if profile is not None and service.department not in registry:
             issues.append(
                 Issue(
                     services.file_label,
                     services.department_lines.get(service.name, 1),
                     f"service '{service.name}': department '{service.department}' is not a "
                     "department id in city.yml",
-                    did_you_mean(service.department, registry)
-                    + " (or add it under 'departments:' in city.yml)",
+                    profile.department_hint(service.department),
                 )
             )
     for service in services.services:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from itertools import pairwise
 
 from pipelines.catalog.model import FACTORS, Service, ServicesFile

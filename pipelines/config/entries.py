@@ -105,7 +105,7 @@ def pydantic_issues(
 
 
 def _short(message: str) -> str:
-    return message.removeprefix("Input ").removeprefix("Value ")
+    return message.removeprefix("Input ").removeprefix("Value error, ").removeprefix("Value ")
 
 
 def _hint_for(kind: str) -> str:

@@ -30,11 +30,11 @@ from pydantic import (
     model_validator,
 )
 
+from pipelines.city.paths import confined, file_root, sources_dir
 from pipelines.ingest.columns import (
     canonical_table,
 )
 from pipelines.ingest.mapping_rules import mapping_problems
-from pipelines.city.paths import confined, file_root, sources_dir
 from pipelines.warehouse.schema import CanonicalTable
 
 Kind = Literal["service_requests", "permits", "inspections"]

@@ -2,6 +2,7 @@
 
 Definitions:
 - ``model``: ``MetricsConfig``, ``Metric``, ``Condition``: the typed metrics.yml.
+- ``department_rules``: department ids against city.yml's registry (``check_departments``).
 - ``loader``: ``load_metrics``, ``check_metrics_file``, ``load_metrics_text`` (three stages).
 - ``rules`` and ``table_rules``: the rules of one metric; ``cross_rules``: across metrics.
 - ``tables``: which canonical table and columns each metric may read (``metric_table``).

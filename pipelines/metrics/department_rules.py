@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from pipelines.city.model import CityProfile
-from pipelines.config.hints import Locator, did_you_mean
+from pipelines.config.hints import Locator
 from pipelines.config.issues import Issue
 from pipelines.config.yaml_lines import Loc, line_of
 from pipelines.metrics.model import Metric
@@ -18,19 +18,12 @@ def check_departments(
     """Each metric's department is a registry id; without a registry, one spelling each."""
     if profile is None:
         return _one_spelling(metrics, at)
-    ids = [d.id for d in profile.departments]
-    by_name = {d.name.casefold(): d.id for d in profile.departments}
+    ids = {d.id for d in profile.departments}
     issues = []
     for loc, metric in metrics:
         if metric.department in ids:
             continue
-        named = by_name.get(metric.department.casefold())
-        hint = (
-            f"write its id '{named}'"
-            if named is not None
-            else did_you_mean(metric.department, ids)
-            + " (or add the department under 'departments:' in city.yml)"
-        )
+        hint = profile.department_hint(metric.department)
         issues.append(
             at.issue(
                 (*loc, "department"),

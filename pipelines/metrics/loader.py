@@ -14,9 +14,9 @@ from pipelines.config.hints import Locator
 from pipelines.config.issues import CityFileError, Issue, MetricsFileError
 from pipelines.config.yaml_lines import Loc, YamlSyntaxError, parse_yaml, to_plain
 from pipelines.metrics.cross_rules import check_across_metrics
+from pipelines.metrics.department_rules import check_departments
 from pipelines.metrics.model import City, Metric, MetricsConfig, MetricsFile
 from pipelines.metrics.rules import check_defaults, check_metric
-from pipelines.metrics.department_rules import check_departments
 from pipelines.warehouse.layout import CITY_FILE
 
 
@@ -39,7 +39,7 @@ def check_metrics_file(path: Path) -> list[Issue]:
 def load_metrics_text(
     text: str, file_label: str = "metrics.yml", profile: CityProfile | None = None
 ) -> MetricsConfig:
-    """Load metrics.yml content from a string, for the city ``profile`` if given (tests, previews)."""
+    """Load metrics.yml text, for the city ``profile`` if given (tests and previews)."""
     config, issues = _load_text(text, file_label, profile, profile is not None)
     if issues or config is None:
         raise MetricsFileError(issues)
@@ -83,8 +83,8 @@ def _load_text(
             Issue(
                 file_label,
                 1,
-                "metrics.yml must be a mapping with 'city', 'defaults' and 'metrics'",
-                "start the file with 'city:' and 'metrics:' sections",
+                "metrics.yml must be a mapping with 'defaults' and 'metrics'",
+                "start the file with 'defaults:' and 'metrics:' sections",
             )
         ]
     plain = to_plain(root)

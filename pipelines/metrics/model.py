@@ -142,10 +142,6 @@ class MetricsConfig(BaseModel):
     # The city.yml this metrics.yml belongs to (None for the one-file form).
     profile: CityProfile | None = None
 
-    def department_ids(self) -> list[str] | None:
-        """The ids of the city's department registry, or None when there is no city.yml."""
-        return None if self.profile is None else [d.id for d in self.profile.departments]
-
     def metric(self, metric_id: str) -> Metric:
         """The metric with this id (KeyError naming the known ids otherwise)."""
         for metric in self.metrics:

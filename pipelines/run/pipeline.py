@@ -206,7 +206,7 @@ def _mapping_of(source: str, metrics_file: Path) -> SourceMapping:
     if not mapping_path(source).exists():
         known = ", ".join(available_sources()) or "none yet"
         raise RunError(
-            f"{metrics_file}: city.yml's sources list '{source}', but {mapping_path(source)} does not "
-            f"exist; list one of the source mappings ({known}) or write that mapping"
+            f"{metrics_file}: city.yml's sources list '{source}', but {mapping_path(source)} "
+            f"does not exist; list one of the source mappings ({known}) or write that mapping"
         )
     return load_source(source)
