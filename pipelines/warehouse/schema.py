@@ -1,7 +1,7 @@
 """The warehouse's tables: the canonical tables each kind of extract feeds, and every table's DDL.
 
 Timestamp convention: every timestamp column is a naive DuckDB ``TIMESTAMP`` holding the
-city's local wall-clock time (the ``timezone`` of the source mapping). Sources that publish
+city's local wall-clock time (``timezone`` in city.yml). Sources that publish
 UTC instants (for example ``/Date(epoch-ms)/``) are converted to local time at staging, so
 weeks, months and fiscal years are cut where the city cuts them. Wall-clock time repeats an
 hour each autumn, so what orders events is the instant: a staged table carries one UTC
