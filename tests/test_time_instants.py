@@ -245,6 +245,38 @@ def test_local_source_merge_follows_the_spring_rule(
     assert _record(con, "P")[0] == "closed"
 
 
+def test_newest_instant_wins_the_merge_across_the_spring_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Q updated 06:50Z (01:50 EST), then 07:10Z (03:10 EDT, 20 minutes later): replaced. Then
+    # a copy updated 06:55Z (01:55 EST), older though it arrives last: never rolls back.
+    con, first = _first_day(
+        tmp_path, monkeypatch, INSTANT, "Q,Open,2024-03-10T06:00:00Z,,2024-03-10T06:50:00Z\n"
+    )
+    assert first["inserted"] == 1
+    mapping = _mapping(tmp_path, monkeypatch, INSTANT)
+    newer = "Q,Closed,2024-03-10T06:00:00Z,2024-03-10T07:10:00Z,2024-03-10T07:10:00Z\n"
+    assert _load_day(con, mapping, tmp_path, "day2.csv", newer)["updated"] == 1
+    older = "Q,Open,2024-03-10T06:00:00Z,,2024-03-10T06:55:00Z\n"
+    assert _load_day(con, mapping, tmp_path, "day3.csv", older)["updated"] == 0
+    assert _record(con, "Q")[0] == "closed"
+
+
+def test_local_source_merge_follows_the_autumn_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # R updated 00:50 EDT (04:50Z), then 01:10, in the repeated hour, read as EST (06:10Z):
+    # the newer version, and it wins.
+    con, first = _first_day(
+        tmp_path, monkeypatch, LOCAL, "R,Open,2024-11-03 00:30:00,,2024-11-03 00:50:00\n"
+    )
+    assert first["inserted"] == 1
+    later = "R,Closed,2024-11-03 00:30:00,2024-11-03 01:10:00,2024-11-03 01:10:00\n"
+    mapping = _mapping(tmp_path, monkeypatch, LOCAL)
+    assert _load_day(con, mapping, tmp_path, "day2.csv", later)["updated"] == 1
+    assert _record(con, "R")[0] == "closed"
+
+
 # T was updated in 2099: quarantined. U a day after opening: staged.
 FUTURE_ROWS = (
     "T,Open,2024-05-01T12:00:00Z,,2099-01-01T00:00:00Z\n"
