@@ -1,0 +1,63 @@
+"""Who may write what in the meetings store: the signed-in person as an ``Actor`` and the rules.
+
+Roles (issue 15): ``leadership`` may do everything; a ``department_head`` writes commentary and
+action items of their own departments' meetings only; an ``analyst`` reads everything and may
+use the analyst tools (metric preview, data quality) but writes nothing here; a ``viewer``
+reads only. The store checks these rules on every write (``require``), so hiding a widget is
+never the only guard. Nothing here imports Streamlit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Role = Literal["leadership", "department_head", "analyst", "viewer"]
+ROLES: tuple[Role, ...] = ("leadership", "department_head", "analyst", "viewer")
+Action = Literal[
+    "schedule_meeting",  # create a meeting and freeze its packet
+    "close_meeting",  # close or reopen a meeting
+    "write_commentary",  # the four questions, per metric of a meeting
+    "write_action",  # add an action item or change its status
+    "use_analyst_tools",  # metric preview, data quality drill-down
+]
+
+
+class PermissionDenied(Exception):
+    """A write the signed-in person's role does not allow; the message says why."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in person: a stable id (e-mail or subject), a display name, a role, and for
+    a department head the department ids they answer for."""
+
+    user: str
+    name: str
+    role: Role
+    departments: frozenset[str] = field(default_factory=frozenset)
+
+    def may(self, action: Action, department: str | None = None) -> bool:
+        """True when this person may do ``action`` (on a meeting of ``department``, if given)."""
+        if self.role == "leadership":
+            return True
+        if self.role == "department_head" and action in ("write_commentary", "write_action"):
+            return department is not None and department in self.departments
+        return self.role == "analyst" and action == "use_analyst_tools"
+
+    def require(self, action: Action, department: str | None = None) -> None:
+        """Raise PermissionDenied, saying why, unless this person may do ``action``."""
+        if self.may(action, department):
+            return
+        what = action.replace("_", " ")
+        if self.role == "department_head" and action in ("write_commentary", "write_action"):
+            mine = ", ".join(sorted(self.departments)) or "none"
+            raise PermissionDenied(
+                f"{self.name} ({self.role}) may {what} only for their own departments ({mine}), "
+                f"not for {department or 'a meeting without a department'}"
+            )
+        raise PermissionDenied(f"{self.name} ({self.role}) may not {what}")
+
+
+# Used by scripts and tests that act as the system (the demo's seeding, migrations).
+SYSTEM = Actor(user="system", name="citystat", role="leadership")
