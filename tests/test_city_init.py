@@ -176,18 +176,22 @@ def test_without_a_zone_the_checks_say_where_to_fill_it_in(tmp_path: Path) -> No
     line = next(
         i
         for i, text in enumerate((folder / "city.yml").read_text().splitlines(), 1)
-        if text == "timezone: Area/City"
+        if text == "timezone: Area/City    # fill in: the city's zone"
     )
     assert (
         f"{folder / 'city.yml'}:{line}: fill in the city's time zone in place of Area/City "
         "(an IANA name such as America/Chicago)"
     ) in result.output
+    problem = (
+        f"city.yml:{line}: city.yml: 'timezone' unknown time zone 'Area/City'; use an IANA name "
+        "such as America/Chicago"
+    )
     check = _citystat("--city", str(folder), "metrics", "check")
     assert check.exit_code == 1
-    assert check.output == (
-        f"city.yml:{line}: city.yml: 'timezone' unknown time zone 'Area/City'; use an IANA name "
-        "such as America/Chicago\n1 problem found\n"
-    )
+    assert check.output == f"{problem}\n1 problem found\n"
+    for command in (["sources", "check"], ["sources", "list"]):
+        result = _citystat("--city", str(folder), *command)
+        assert (result.exit_code, result.output) == (1, f"{problem}\n"), command
 
 
 def test_replacing_the_example_departments_names_every_line_to_change(springfield: Path) -> None:

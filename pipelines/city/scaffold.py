@@ -107,6 +107,7 @@ def render_city(city: NewCity, today: date) -> dict[str, str]:
         "name_yaml": json.dumps(name, ensure_ascii=False),
         "title_yaml": json.dumps(f"{name} 311 service requests", ensure_ascii=False),
         "timezone": city.timezone or ZONE_PLACEHOLDER,
+        "timezone_note": "" if city.timezone else "    # fill in: the city's zone",
         "fiscal_year_start_month": str(city.fiscal_year_start_month),
         "folder": shlex.quote(str(city.folder)),
         # Cohorts start on a quarter's first day: the quarter today is in.
