@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipelines.ingest.check import check_mapping_file
+from pipelines.warehouse.layout import CITY_ENV, PROJECT_ROOT
 
 MAPPING = """source: town
 title: Town 311
@@ -42,6 +43,8 @@ def town(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "town").mkdir()
     (tmp_path / "town" / "extract.csv").write_text(EXTRACT, encoding="utf-8")
     monkeypatch.setenv("CITYSTAT_DATA_DIR", str(tmp_path))
+    # The town is a city of its own without city.yml: its mapping's zone is the city's.
+    monkeypatch.setenv(CITY_ENV, str(tmp_path))
     return tmp_path
 
 
@@ -101,6 +104,9 @@ def test_the_command_checks_shipped_mappings_and_files(town: Path, real_data: Pa
     result = CliRunner().invoke(main, ["sources", "check", str(path)])
     assert result.exit_code == 1
     assert "column 'closd' (for closed_at)" in result.output
-    clean = CliRunner().invoke(main, ["sources", "check", "boston_311_legacy"])
+    boston = PROJECT_ROOT / "cities" / "boston"
+    clean = CliRunner().invoke(
+        main, ["--city", str(boston), "sources", "check", "boston_311_legacy"]
+    )
     assert clean.exit_code == 0, clean.output
     assert "boston_311_legacy: no problems found" in clean.output
