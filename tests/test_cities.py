@@ -373,6 +373,27 @@ def test_every_file_is_accounted_for(
         assert read == records, name
 
 
+def test_the_readme_table_shows_this_accounting() -> None:
+    """cities/README.md's table of rows loaded is the accounting the builds assert."""
+    text = (CITIES_DIR / "README.md").read_text(encoding="utf-8")
+    shown: dict[tuple[str, str], tuple[int, ...]] = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 7 and cells[3].replace(",", "").isdigit():
+            shown[(cells[1], cells[2])] = tuple(int(c.replace(",", "")) for c in cells[3:])
+    expected = {key: value for files in ACCOUNTING.values() for key, value in files.items()}
+    pages = {k: v for k, v in expected.items() if k[0] == "philadelphia_permits"}
+    for key in pages:
+        del expected[key]
+    expected[("philadelphia_permits", "permits.001.json … permits.010.json (each)")] = (
+        1000, 1000, 0, 0
+    )  # fmt: skip
+    expected[("philadelphia_permits", "all ten pages")] = tuple(
+        sum(v[i] for v in pages.values()) for i in range(4)
+    )
+    assert shown == expected
+
+
 @pytest.mark.parametrize("city", CITIES)
 def test_district_ids_are_the_boundary_files_and_the_staged_values(
     city: str, built_city: Callable[[str], Built]
