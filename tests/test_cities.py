@@ -388,9 +388,8 @@ def test_the_readme_table_shows_this_accounting() -> None:
     expected[("philadelphia_permits", "permits.001.json … permits.010.json (each)")] = (
         1000, 1000, 0, 0
     )  # fmt: skip
-    expected[("philadelphia_permits", "all ten pages")] = tuple(
-        sum(v[i] for v in pages.values()) for i in range(4)
-    )
+    read, staged, held, rejected = (sum(v[i] for v in pages.values()) for i in range(4))
+    expected[("philadelphia_permits", "all ten pages")] = (read, staged, held, rejected)
     assert shown == expected
 
 

@@ -67,19 +67,22 @@ def test_real_extract_loads_and_every_row_is_accounted_for(
     assert src.rows_read == _records_in(extract)
     assert src.rows_read == src.rows_staged + src.rows_quarantined + src.rows_rejected
     con = duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True)
-    (in_table,) = con.execute("SELECT count(*) FROM service_requests").fetchone()
-    (quarantined,) = con.execute("SELECT count(*) FROM quarantine").fetchone()
+
+    def one(sql: str) -> object:
+        (value,) = con.execute(sql).fetchall()[0]
+        return value
+
+    in_table = one("SELECT count(*) FROM service_requests")
+    quarantined = one("SELECT count(*) FROM quarantine")
     assert in_table == src.rows_staged and quarantined == src.rows_quarantined
     # Every quarantined row carries its rule and a reason someone can act on.
-    (unexplained,) = con.execute(
-        "SELECT count(*) FROM quarantine WHERE rule IS NULL OR reason IS NULL"
-    ).fetchone()
+    unexplained = one("SELECT count(*) FROM quarantine WHERE rule IS NULL OR reason IS NULL")
     assert unexplained == 0
     # Metrics were computed from what was staged: monthly citywide counts add up to the table.
-    (counted,) = con.execute(
+    counted = one(
         "SELECT sum(value) FROM metric_values WHERE metric_id = 'volume' AND grain = 'month' "
         "AND dimension = 'citywide'"
-    ).fetchone()
+    )
     assert counted == in_table
 
 
