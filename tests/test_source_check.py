@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipelines.ingest.check import check_mapping_file
+from pipelines.warehouse.layout import PROJECT_ROOT
 
 MAPPING = """source: town
 title: Town 311
@@ -114,8 +115,9 @@ def test_the_command_checks_shipped_mappings_and_files(
     result = CliRunner().invoke(main, ["sources", "check", str(path)])
     assert result.exit_code == 1
     assert "column 'closd' (for closed_at)" in result.output
-    monkeypatch.delenv("CITYSTAT_CITY")  # the demo city, in Boston's zone
-    boston = Path(__file__).resolve().parents[1] / "cities/boston/sources/boston_311_legacy.yml"
-    clean = CliRunner().invoke(main, ["sources", "check", str(boston)])
+    boston = PROJECT_ROOT / "cities" / "boston"
+    clean = CliRunner().invoke(
+        main, ["--city", str(boston), "sources", "check", "boston_311_legacy"]
+    )
     assert clean.exit_code == 0, clean.output
     assert "boston_311_legacy: no problems found" in clean.output
