@@ -42,7 +42,7 @@ VALUES (:at, :user, :name, :role, :meeting_id, :kind, :entity_id, :action, :befo
 def _json(state: Mapping[str, Any] | None) -> str | None:
     if state is None:
         return None
-    return json.dumps(dict(state), sort_keys=True, ensure_ascii=False, default=str)
+    return json.dumps(dict(state), ensure_ascii=False, default=str)
 
 
 def record(
