@@ -203,25 +203,36 @@ def _reason(db: MeetingsDB, error: exc.DBAPIError) -> str:
 
 def sqlite_problem(path: Path, message: str) -> str:
     """Why the SQLite file cannot be used, and what to do, in one sentence."""
+    if _no_permission(path):
+        return (
+            "the dashboard has no permission to read and write the meetings database (or its "
+            "folder); give the user running the dashboard read and write access"
+        )
     if path.is_dir():
         return (
             "a folder is where the meetings database file should be; move the folder away "
             f"(a new database is created) or point {MEETINGS_ENV} at a file"
         )
-    folder = path.parent
-    if (path.exists() and not os.access(path, os.R_OK | os.W_OK)) or (
-        folder.exists() and not os.access(folder, os.R_OK | os.W_OK | os.X_OK)
-    ):
-        return (
-            "the dashboard has no permission to read and write the meetings database (or its "
-            "folder); give the user running the dashboard read and write access"
-        )
-    if _not_sqlite(path):
+    if _not_sqlite(path) or "malformed" in message or "not a database" in message:
         return (
             "the meetings database file is damaged or is not a SQLite database; move it aside "
             "and restore it from a backup (a new empty database is created in its place)"
         )
     return f"the meetings database could not be opened or read ({message})"
+
+
+def _no_permission(path: Path) -> bool:
+    """True when this process may not read and write the file (or create it in its folder)."""
+    for target in (path, path.parent):
+        try:
+            os.stat(target)  # PermissionError when a folder on the way is closed to us
+        except PermissionError:
+            return True
+        except OSError:
+            continue  # not there: its folder decides
+        search = os.X_OK if target.is_dir() else 0
+        return not os.access(target, os.R_OK | os.W_OK | search)
+    return False
 
 
 def _not_sqlite(path: Path) -> bool:
