@@ -174,7 +174,15 @@ def schema_version(conn: Connection) -> int:
     """The store's schema version: 0 for a new, empty store."""
     if conn.dialect.name == "sqlite":
         return int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
-    if conn.execute(text("SELECT to_regclass('meetings_schema_version')")).scalar() is None:
+    # A scan of the catalog, not to_regclass: a name looked up and not found stays "not found"
+    # in this session's cache after another process creates it, even under the lock.
+    exists = conn.execute(
+        text(
+            "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
+            "AND tablename = 'meetings_schema_version'"
+        )
+    ).scalar_one()
+    if not exists:
         return 0
     found = conn.execute(text("SELECT max(version) FROM meetings_schema_version")).scalar()
     return int(found or 0)
