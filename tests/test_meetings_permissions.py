@@ -8,12 +8,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from dashboard.meetings import actions as meeting_actions
 from dashboard.meetings import audit, store
 from dashboard.meetings import schema as meeting_schema
-from dashboard.meetings.database import MeetingError, MeetingsDB
+from dashboard.meetings.database import MEETINGS_ENV, MeetingError, MeetingsDB
 from dashboard.meetings.permissions import Actor, PermissionDenied
+from dashboard.views.actor import ACTOR_KEY
+from tests.dashboard_fixture import build_fixture_warehouse
 from tests.meetings_support import (
     ANALYST,
     LEAD,
@@ -28,6 +31,7 @@ from tests.meetings_support import (
     values,
 )
 
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 PLAN = {"improvement_plan": "Two more crews."}
 
 
@@ -135,3 +139,61 @@ def test_a_closed_meeting_takes_no_commentary_or_new_items_until_reopened(db: Me
         "reopened",
         "created",
     ]
+
+
+# ------------------------------------------------------------------- the page (AppTest)
+
+
+@pytest.fixture
+def page_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
+    """A warehouse and a meetings store holding one streets meeting; its id."""
+    warehouse = tmp_path / "wh.duckdb"
+    build_fixture_warehouse(warehouse)
+    monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv(MEETINGS_ENV, str(tmp_path / "meetings.sqlite"))
+    monkeypatch.delenv("CITYSTAT_PUBLIC", raising=False)
+    with meeting_schema.connect() as db:
+        return department_meeting(db)
+
+
+def _meetings_page(actor: Actor | None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    if actor is not None:
+        at.session_state[ACTOR_KEY] = actor
+    at.run()
+    at.switch_page("views/meetings.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    return at
+
+
+def test_the_page_shows_another_departments_head_read_only_forms(page_env: int) -> None:
+    at = _meetings_page(POLICE_HEAD)
+    suffix = f"{page_env}_{ON_TIME}"
+    captions = [c.value for c in at.caption]
+    assert "Only leadership schedules meetings; you are signed in as department head." in captions
+    assert (
+        "Read only: Kevin Bethel (department_head) may write commentary only for their own "
+        "departments (police), not for streets."
+    ) in captions
+    assert at.button(key=f"comment_save_{suffix}_2025-03").disabled
+    assert at.button(key=f"action_add_{suffix}").disabled
+    assert not [b for b in at.button if b.key == "meetings_close"]
+
+
+def test_without_sign_in_the_local_user_writes_and_closes(page_env: int) -> None:
+    at = _meetings_page(None)  # sign-in not configured: the local user, leadership
+    suffix = f"{page_env}_{ON_TIME}_2025-03"
+    at.text_area(key=f"comment_drivers_{suffix}").input("Rain.")
+    at.button(key=f"comment_save_{suffix}").click().run()
+    assert "Commentary on 2025-03 saved." in [s.value for s in at.success]
+    at.button(key="meetings_close").click().run()
+    assert f"Meeting {page_env} closed." in [s.value for s in at.success]
+    assert any(i.value.startswith("Closed at ") for i in at.info)
+    assert at.button(key=f"comment_save_{suffix}").disabled
+    at.button(key="meetings_close").click().run()  # now "Reopen the meeting"
+    assert f"Meeting {page_env} reopened." in [s.value for s in at.success]
+    assert not at.button(key=f"comment_save_{suffix}").disabled
+    with meeting_schema.connect() as db:
+        trail = audit.meeting_trail(db, page_env)
+    assert trail["actor_name"].tolist()[-3:] == ["Local user"] * 3
+    assert trail["action"].tolist()[-3:] == ["created", "closed", "reopened"]
