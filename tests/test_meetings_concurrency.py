@@ -113,21 +113,15 @@ def test_of_four_saves_racing_from_one_version_exactly_one_wins(
                 db, LEAD, meeting, ON_TIME, "2025-03", THEIRS, read_version=0
             )
     people = [meeting_schema.connect(meetings_target) for _ in range(4)]
-    try:
-        results = _race(
-            [
-                lambda db=db, n=n: store.save_commentary(
-                    db,
-                    LEAD,
-                    meeting,
-                    ON_TIME,
-                    "2025-03",
-                    {"drivers": f"Save {n}"},
-                    read_version=read,
-                )
-                for n, db in enumerate(people)
-            ]
+
+    def save(n: int) -> Callable[[], int]:
+        texts = {"drivers": f"Save {n}"}
+        return lambda: store.save_commentary(
+            people[n], LEAD, meeting, ON_TIME, "2025-03", texts, read_version=read
         )
+
+    try:
+        results = _race([save(n) for n in range(len(people))])
     finally:
         for db in people:
             db.close()

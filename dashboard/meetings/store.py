@@ -127,7 +127,16 @@ INSERT INTO packet_values (meeting_id, metric_id, period_label, period_start, pe
 VALUES (:meeting_id, :metric_id, :period_label, :period_start, :period_end, :value, :target,
         :status, :count)
 """
-_METRIC_TEXTS = ("label", "description", "methodology", "department", "owner", "cohort_service")
+_METRIC_TEXTS = (
+    "label",
+    "description",
+    "methodology",
+    "department",
+    "owner",
+    "cohort_service",
+    "unit",
+    "direction",
+)
 
 
 def _metric_rows(meeting_id: int, definitions: pd.DataFrame) -> list[dict[str, Any]]:
@@ -137,8 +146,6 @@ def _metric_rows(meeting_id: int, definitions: pd.DataFrame) -> list[dict[str, A
             "metric_id": str(row["metric_id"]),
             "position": position,
             **{column: _iso(row[column]) for column in _METRIC_TEXTS},
-            "unit": _iso(row["unit"]),
-            "direction": _iso(row["direction"]),
             "public": int(bool(row.get("public", False))),
         }
         for position, row in enumerate(definitions.to_dict("records"))

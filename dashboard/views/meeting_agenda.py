@@ -43,7 +43,7 @@ def agenda_section(db: MeetingsDB, actor: Actor, packet: store.Packet) -> None:
     if resolved is not None:
         stale, choice = resolved
         if choice == "theirs":
-            flash(f"Kept the change to {stale.what} by {stale.changed_by or 'someone else'}.")
+            flash(f"Kept the change to {stale.what} by {md(stale.changed_by or 'someone else')}.")
         # Yours: saved against the version that is there now.
         _set_status(
             db, actor, int(stale.entity_id), str(stale.yours["status"]), stale.current_version

@@ -60,7 +60,8 @@ def commentary_form(
         else:
             for key in keys.values():  # shown again from the saved version
                 st.session_state.pop(key, None)
-            flash(f"Kept the commentary on {period} saved by {stale.changed_by or 'someone else'}.")
+            who = md(stale.changed_by or "someone else")
+            flash(f"Kept the commentary on {md(period)} saved by {who}.")
     notes = packet.commentary[
         (packet.commentary["metric_id"] == metric_id)
         & (packet.commentary["period_label"] == period)
