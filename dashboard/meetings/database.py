@@ -135,9 +135,14 @@ class MeetingsDB:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A connection in one read transaction (one consistent view of the store)."""
-        with self._translated(), self.engine.connect() as conn, conn.begin():
-            yield conn
+        """A connection in one read transaction: one consistent view of the store (SQLite's
+        transactions are; PostgreSQL's must be REPEATABLE READ, or each statement sees the
+        latest commit)."""
+        with self._translated(), self.engine.connect() as conn:
+            if self.backend == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
