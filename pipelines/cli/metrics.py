@@ -15,6 +15,7 @@ from pipelines.metrics.compiler import explain as explain_sql
 from pipelines.metrics.compute import preview as preview_values
 from pipelines.metrics.loader import check_metrics_file, load_metrics
 from pipelines.metrics.model import GRAINS, MetricsConfig
+from pipelines.metrics.source_rules import check_metrics_against_sources
 from pipelines.run.record import services_beside
 from pipelines.warehouse import layout
 
@@ -72,8 +73,19 @@ def check(metrics_file: Path | None) -> None:
         lines = list(dict.fromkeys(str(i) for i in exc.issues))  # each problem once
         plural = "s" if len(lines) != 1 else ""
         _fail([*lines, f"{len(lines)} problem{plural} found"])
+    # Warnings, not errors: the run publishes such a metric as "not available for this
+    # source" on purpose (a city may keep a metric its extracts cannot give yet).
+    warnings = [f"warning: {issue}" for issue in check_metrics_against_sources(path, config)]
     also = f" ({services.file_label} agrees)" if services is not None else ""
-    click.echo(f"{path.name}: {len(config.metrics)} metrics, no problems found{also}")
+    noted = (
+        f"; {len(warnings)} metric column{'s' if len(warnings) != 1 else ''} no source maps "
+        "(published as not available)"
+        if warnings
+        else ""
+    )
+    click.echo(f"{path.name}: {len(config.metrics)} metrics, no problems found{also}{noted}")
+    for line in warnings:
+        click.echo(line, err=True)
 
 
 @metrics.command("explain")

@@ -134,7 +134,11 @@ class TimestampSpec(_Strict):
 
 
 class Bounds(_Strict):
-    """The city's coordinate box, used to catch coordinates at 0,0 or in another city."""
+    """The city's coordinate box, used to catch coordinates at 0,0 or in another city.
+
+    Optional for an extract without coordinates; a mapping that maps latitude or longitude
+    must give it (``mapping_rules``), so no point reaches a map unchecked.
+    """
 
     lat_min: float
     lat_max: float
@@ -263,7 +267,7 @@ class SourceMapping(_Strict):
     joins: list[JoinSpec] = Field(default_factory=list)
     due_rules: list[DueRule] = Field(default_factory=list)
     district_from_zip: DistrictLookup | None = None
-    bounds: Bounds
+    bounds: Bounds | None = None  # required when latitude or longitude is mapped
     expected_rows: RowBounds = RowBounds()
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -315,11 +319,16 @@ class SourceMapping(_Strict):
         refs += [main for join in self.joins for main in join.on]
         return list(dict.fromkeys(refs))
 
+    def unmapped_columns(self) -> tuple[str, ...]:
+        """Canonical columns the source never fills: validation does not judge rules on them."""
+        return tuple(column for column, filled in column_coverage(self).items() if not filled)
+
     def validation_parameters(self) -> dict[str, float | int | datetime]:
-        """Suite parameters: the city's box, row-count bounds and the latest plausible times."""
+        """Suite parameters: the city's box (when it has one), row-count bounds and the latest
+        plausible times."""
         now = datetime.now(ZoneInfo(self.timezone)).replace(tzinfo=None)
         return {
-            **self.bounds.model_dump(),
+            **(self.bounds.model_dump() if self.bounds is not None else {}),
             "min_rows": self.expected_rows.min,
             "max_rows": self.expected_rows.max,
             # Now on the city's wall clock, as staged timestamps are: nothing opened after it.

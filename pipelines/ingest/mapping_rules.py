@@ -44,7 +44,30 @@ def mapping_problems(m: SourceMapping) -> Problems:
             )
     if m.format != "json" and m.json_options.records:
         problems.append((("json",), "json options apply only with format: json"))
+    problems += _bounds_problems(m)
     return problems
+
+
+COORDINATES = ("latitude", "longitude")
+
+
+def _bounds_problems(m: SourceMapping) -> Problems:
+    """Coordinates without the city's box: 0,0 placeholders would reach maps unchecked."""
+    if m.bounds is not None:
+        return []
+    for section, names in (("columns", m.columns), ("constants", m.constants)):
+        mapped = [c for c in COORDINATES if c in names]
+        if mapped:
+            return [
+                (
+                    (section, mapped[0]),
+                    f"{' and '.join(mapped)} {'are' if len(mapped) > 1 else 'is'} mapped but the "
+                    "mapping has no bounds; add 'bounds: {lat_min: ..., lat_max: ..., lon_min: "
+                    "..., lon_max: ...}' (the city's coordinate box: points outside it, such as "
+                    "0,0 placeholders, are cleared), or remove the coordinates",
+                )
+            ]
+    return []
 
 
 def _repeated_status_words(m: SourceMapping) -> Problems:
