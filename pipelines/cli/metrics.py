@@ -9,6 +9,7 @@ import click
 import duckdb
 
 from pipelines.catalog import ServicesFileError
+from pipelines.config.hints import one_of
 from pipelines.config.issues import MetricsFileError
 from pipelines.metrics.availability import metric_availability
 from pipelines.metrics.compiler import explain as explain_sql
@@ -47,8 +48,12 @@ def _load(path: Path) -> MetricsConfig:
 
 def _known_metric(config: MetricsConfig, metric_id: str) -> None:
     if metric_id not in {m.id for m in config.metrics}:
-        known = ", ".join(m.id for m in config.metrics)
-        _fail([f"{config.file_label}: no metric '{metric_id}'; known metrics: {known}"])
+        hint = one_of(
+            (m.id for m in config.metrics),
+            lead="known metrics: ",
+            when_none="it defines no metric yet: add one under 'metrics:'",
+        )
+        _fail([f"{config.file_label}: no metric '{metric_id}'; {hint}"])
 
 
 @click.group("metrics")

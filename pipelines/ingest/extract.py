@@ -45,8 +45,8 @@ from pipelines.ingest.joins import (
     read_joins,
     record_join_accounts,
 )
-from pipelines.ingest.mapping import SourceMapping, column_coverage
-from pipelines.ingest.readers import RowShape, read_csv_numbered, read_json_numbered
+from pipelines.ingest.mapping import CsvOptions, SourceMapping, column_coverage
+from pipelines.ingest.readers import RowShape, csv_header, read_csv_numbered, read_json_numbered
 from pipelines.ingest.staging import stage, typed_shape
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "LoadError",
     "apply_district_lookup",
     "column_coverage",
+    "crosswalk_header",
     "join_messages",
     "raw_table",
     "read_raw",
@@ -218,13 +219,31 @@ def join_messages(con: duckdb.DuckDBPyConnection, run_id: str, source: str) -> l
     return [str(row[0]) for row in rows]
 
 
+def crosswalk_header(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> Path:
+    """The mapping's zip-to-district crosswalk, checked: it exists and has zip and
+    council_district columns (LoadError naming the file and what to do otherwise)."""
+    assert mapping.district_from_zip is not None
+    path = mapping.district_from_zip.path()
+    if not path.is_file():
+        raise LoadError(
+            f"{path}: the district crosswalk named by district_from_zip in "
+            f"{mapping_file(mapping)} is missing; restore the file or correct district_from_zip"
+        )
+    header = csv_header(con, path, CsvOptions())
+    missing = [c for c in ("zip", "council_district") if c not in header]
+    if missing:
+        raise LoadError(
+            f"{path}: the district crosswalk has no {' or '.join(missing)} column (its header: "
+            f"{', '.join(header) or 'empty'}); write it as zip,council_district"
+        )
+    return path
+
+
 def apply_district_lookup(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> None:
     """Fill council_district from the zip crosswalk where the extract has no district."""
     if mapping.district_from_zip is None:
         return
-    path = mapping.district_from_zip.path()
-    if not path.exists():
-        raise LoadError(f"{path}: district crosswalk named in {mapping.source}.yml is missing")
+    path = crosswalk_header(con, mapping)
     con.execute(
         f"UPDATE {staged_table(mapping)} s SET council_district = x.council_district::VARCHAR "
         "FROM read_csv(?, header = true, all_varchar = true) x "

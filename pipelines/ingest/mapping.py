@@ -26,6 +26,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -286,8 +287,11 @@ class SourceMapping(_Strict):
         return name
 
     @model_validator(mode="after")
-    def _consistent(self) -> SourceMapping:
-        problems = mapping_problems(self)
+    def _consistent(self, info: ValidationInfo) -> SourceMapping:
+        # context {"unknown": keys}: keys left out because their own value was invalid, so
+        # rules about their absence must not speak (mapping_files reports the rest at once).
+        unknown = frozenset((info.context or {}).get("unknown", ()))
+        problems = mapping_problems(self, unknown)
         if problems:
             raise MappingProblems(problems)
         return self

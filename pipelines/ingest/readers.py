@@ -152,6 +152,30 @@ def read_csv_numbered(
     return accepted, rejected
 
 
+def csv_header(
+    con: duckdb.DuckDBPyConnection, path: Path, opts: CsvOptions, referenced: Collection[str] = ()
+) -> list[str]:
+    """The file's trimmed column names, checked as ``read_csv_numbered`` checks them before it
+    reads a row (an empty file, another delimiter, a mapped column named twice): LoadError."""
+    _check_not_empty(path)
+    compression = "gzip" if _is_gzip(path) else "auto"
+    options = [opts.delimiter, opts.quote, opts.escape, opts.encoding]
+    try:
+        _check_header(con, path, opts, options, compression, referenced)
+        names = [
+            str(row[0])
+            for row in con.execute(
+                "DESCRIBE SELECT * FROM read_csv(?, header = true, all_varchar = true, delim = ?, "
+                "quote = ?, escape = ?, encoding = ?, compression = ?, max_line_size = ?, "
+                "buffer_size = ?, ignore_errors = true)",
+                [str(path), *options, compression, MAX_LINE_BYTES, MAX_LINE_BYTES],
+            ).fetchall()
+        ]
+    except duckdb.Error as exc:
+        raise _unreadable(path, exc) from exc
+    return _trimmed_aliases(names)
+
+
 def _in_file_order(
     con: duckdb.DuckDBPyConnection, path: Path, sql: str, params: dict[str, object]
 ) -> int:
