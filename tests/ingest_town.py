@@ -11,14 +11,17 @@ import pytest
 METRIC_TEXT = """\
     description: A metric for tests.
     methodology: Worked out by hand.
-    department: Licenses
+    department: {department}
     owner: Director
 """
 
 
-def metric(metric_id: str, body: str, label: str = "Test metric") -> str:
+def metric(
+    metric_id: str, body: str, label: str = "Test metric", department: str = "Licenses"
+) -> str:
     """One metrics.yml entry: id, label, the common text fields, then ``body``."""
-    return f"  - id: {metric_id}\n    label: {label}\n{METRIC_TEXT}" + textwrap.indent(
+    common = METRIC_TEXT.format(department=department)
+    return f"  - id: {metric_id}\n    label: {label}\n{common}" + textwrap.indent(
         textwrap.dedent(body), "    "
     )
 

@@ -19,6 +19,7 @@ from pipelines.metrics.model import GRAINS, MetricsConfig
 from pipelines.metrics.source_rules import check_metrics_against_sources
 from pipelines.run.record import services_beside
 from pipelines.warehouse import layout
+from pipelines.warehouse.words import record_words
 
 FILE_OPTION = click.option(
     "--file",
@@ -160,8 +161,7 @@ def preview(
         click.echo(f"{metric_id}: {note}")
     if frame.empty:
         # The table's own word: a permit metric matches permits, not requests.
-        table = config.metric(metric_id).table
-        word = {"service_requests": "requests"}.get(table, table)
+        word = record_words(config.metric(metric_id).table).many
         click.echo(f"{metric_id}: no values at grain {grain} (no {word} loaded yet)")
         return
     shown = frame[frame["dimension"] == dimension]

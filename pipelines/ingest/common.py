@@ -11,11 +11,6 @@ from pipelines.ingest.mapping import SourceMapping
 from pipelines.warehouse.layout import city_dir
 from pipelines.warehouse.schema import quote
 
-# Noun for one record of each canonical table, for messages ("932 violations match no
-# inspection").
-RECORD_NOUNS = {"service_requests": "request", "permits": "permit", "inspections": "inspection"}
-
-
 class LoadError(Exception):
     """An extract that cannot be loaded; the message says which file and what to do."""
 

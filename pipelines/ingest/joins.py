@@ -21,7 +21,6 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest.common import (
-    RECORD_NOUNS,
     LoadError,
     join_table,
     mapping_file,
@@ -31,6 +30,7 @@ from pipelines.ingest.common import (
 )
 from pipelines.ingest.mapping import Aggregate, JoinSpec, SourceMapping
 from pipelines.ingest.readers import read_csv_numbered
+from pipelines.warehouse.words import record_words
 
 JOIN_EXPECTATION = "joined_rows_match_main_records"
 # Timestamps computed by aggregates are stored as text in this layout in the raw tables.
@@ -215,7 +215,7 @@ def _unmatched(
 
 
 def _with_message(mapping: SourceMapping, join: JoinSpec, account: JoinAccount) -> JoinAccount:
-    noun = RECORD_NOUNS[mapping.kind]
+    noun = record_words(mapping.kind).one
     keys = ", ".join(join.on.values())
     parts = [
         f"{account.rows_unmatched:,} {join.name} match no {noun} (on {keys}); of "
