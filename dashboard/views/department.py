@@ -16,6 +16,7 @@ from dashboard.components.formats import (
     order_grains,
 )
 from dashboard.components.safe_text import escape_markdown as md
+from dashboard.components.set_aside import set_aside_notes, volume_tables
 from dashboard.components.status import status_label, style_status_column
 from dashboard.components.tables import catalog_table, freshness_table, scorecard_table
 from dashboard.meetings import actions as meeting_actions
@@ -91,6 +92,9 @@ else:
             "Details": st.column_config.LinkColumn("Details", display_text="Open metric →"),
         },
     )
+    totals = freshness.set_aside(warehouse)
+    for note in set_aside_notes(totals, volume_tables(board), public=False):
+        st.caption(note)
 
 st.subheader("Open action items")
 actions = None
