@@ -38,7 +38,7 @@ def test_each_table_has_its_words() -> None:
     assert record_words("permits").count(1) == "1 permit"
     assert record_words("inspections").counted(12034) == "12,034 cases"
     assert record_words("inspections").counted(1) == "1 case"
-    assert COUNT_UNITS == {"requests", "permits", "cases"}
+    assert {"requests", "permits", "cases"} == COUNT_UNITS
 
 
 def test_a_quarantine_reason_names_an_inspection() -> None:

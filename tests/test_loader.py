@@ -89,8 +89,9 @@ def test_only_a_district_that_is_a_number_loses_its_zero_padding(tmp_path: Path)
     districts = con.execute(
         'SELECT council_district FROM "stg_testcity" ORDER BY source_row'
     ).fetchall()
+    # "00" stays "00": an id of zeros is not a padded number (issue 14).
     assert [d for (d,) in districts] == [
-        "3", "0", "0", "7", "3", "12", "01 BRONX", "12 MANHATTAN", "0 Unspecified"
+        "3", "00", "0", "7", "3", "12", "01 BRONX", "12 MANHATTAN", "0 Unspecified"
     ]  # fmt: skip
 
 

@@ -189,9 +189,9 @@ def test_sources_list_lists_every_mapping_and_fails_for_the_broken_one(town: Tow
     assert result.exit_code == 1
     lines = result.output.splitlines()
     broken = town.sources / "broken.yml"
-    assert (
-        lines[0]
-        == f"broken does not load    {broken}:31: unknown key 'unknown'; remove it or check its spelling"
+    assert lines[0] == (
+        f"broken does not load    {broken}:31: unknown key 'unknown'; remove it or check its "
+        "spelling"
     )
     assert (
         lines[-2]

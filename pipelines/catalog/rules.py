@@ -164,9 +164,7 @@ def check_service(service: Service, loc: Loc, top: ServicesFile, at: Locator) ->
                 at.issue(
                     (*loc, "channels", index),
                     f"{name}: unknown channel '{channel}'",
-                    did_you_mean(
-                        channel, top.channels, when_none="add it under 'channels:' first"
-                    )
+                    did_you_mean(channel, top.channels, when_none="add it under 'channels:' first")
                     + ("" if not top.channels else " (or add it to 'channels')"),
                 )
             )

@@ -11,6 +11,7 @@ from pipelines.ingest.mapping import SourceMapping
 from pipelines.warehouse.layout import city_dir
 from pipelines.warehouse.schema import quote
 
+
 class LoadError(Exception):
     """An extract that cannot be loaded; the message says which file and what to do."""
 

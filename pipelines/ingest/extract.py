@@ -39,6 +39,7 @@ from pipelines.ingest.common import (
     scalar,
     staged_table,
 )
+from pipelines.ingest.expressions import district_expression, zip_expression
 from pipelines.ingest.joins import (
     JOIN_EXPECTATION,
     JoinAccount,
@@ -244,9 +245,13 @@ def apply_district_lookup(con: duckdb.DuckDBPyConnection, mapping: SourceMapping
     if mapping.district_from_zip is None:
         return
     path = crosswalk_header(con, mapping)
+    # The crosswalk's values are normalised as the extract's are: zips to five digits, districts
+    # without padding ("05" is "5", "00" stays "00"), so both name a district the same way.
+    district = district_expression("trim(x.council_district)")
+    zipcode = zip_expression("trim(x.zip)")
     con.execute(
-        f"UPDATE {staged_table(mapping)} s SET council_district = x.council_district::VARCHAR "
+        f"UPDATE {staged_table(mapping)} s SET council_district = {district} "
         "FROM read_csv(?, header = true, all_varchar = true) x "
-        "WHERE s.council_district IS NULL AND s.zip = x.zip",
+        f"WHERE s.council_district IS NULL AND s.zip = {zipcode}",
         [str(path)],
     )
