@@ -30,6 +30,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.components import site
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
+from dashboard.meetings.permissions import SYSTEM
 from dashboard.queries import packets, reader
 from pipelines.city.loader import load_city
 from pipelines.city.paths import file_root
@@ -681,7 +682,7 @@ def test_every_dashboard_page_renders_for_the_city(
     meetings = meeting_schema.connect(tmp_path / "meetings.sqlite")
     spec = store.MeetingSpec(date(2025, 6, 1), "department", departments[0], "month", city)
     provenance = store.Provenance("run", datetime(2025, 5, 1), "wh")
-    store.create_meeting(meetings, spec, *packet, provenance)
+    store.create_meeting(meetings, SYSTEM, spec, *packet, provenance)
     meetings.close()
 
     output = "\n".join(rendered_output(at) for at in _pages(metric_ids, departments))
