@@ -4,7 +4,11 @@ Definitions:
 - ``model``: ``MetricsConfig``, ``Metric``, ``Condition``: the typed metrics.yml.
 - ``department_rules``: department ids against city.yml's registry (``check_departments``).
 - ``loader``: ``load_metrics``, ``check_metrics_file``, ``load_metrics_text`` (three stages).
-- ``rules`` and ``table_rules``: the rules of one metric; ``cross_rules``: across metrics.
+- ``rules`` and ``table_rules``: the rules of one metric; ``value_rules``: every comparison
+  type-checked; ``cross_rules``: across metrics; ``lenient``: a metric that does not
+  type-check is repaired so the rules still see its other mistakes.
+- ``within``: ``within_days`` shares as conditions (the open-and-already-late rule).
+- ``describe``: ``describe_metric``, a metric's card in plain words.
 - ``tables``: which canonical table and columns each metric may read (``metric_table``).
 - ``availability``: ``metric_availability``, whether the sources hold what a metric needs.
 
