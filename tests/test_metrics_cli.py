@@ -222,5 +222,10 @@ def test_preview_of_a_metric_matching_nothing_shows_zeros(tmp_path: Path) -> Non
     args = ["preview", "graffiti", "--file", str(path), "--warehouse", str(wh), "--periods", "1"]
     result = CliRunner().invoke(metrics, args)
     assert result.exit_code == 0, result.output
-    (row,) = [line.split() for line in result.output.splitlines()[1:]]
+    (row,) = [line.split() for line in result.stdout.splitlines()[1:]]
     assert row[:4] == ["month", "2024-02", "False", "Citywide"] and "0.0" in row
+    # No request has that service name: a warning says so, at the filter's line.
+    assert result.stderr.startswith(
+        "warning: metrics.yml:12: metric 'graffiti': no service_requests record has "
+        "service_name 'Graffiti Removal', so this condition matches nothing in the warehouse"
+    )

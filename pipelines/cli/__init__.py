@@ -1,7 +1,9 @@
 """The ``citystat`` command (click): one-line errors, tracebacks only with ``--debug``.
 
 - ``main``: ``main``, the group, and ``demo-data``, ``run``, ``rollback``.
-- ``metrics``: ``citystat metrics check | explain | preview``.
+- ``metrics``: ``citystat metrics check | explain | preview``; ``drafts``: what
+  ``metrics preview --draft`` prints and saves.
+- ``schema``: ``citystat schema``, JSON Schemas of the city's files from the models.
 - ``services``: ``citystat services check``.
 - ``sources``: ``citystat sources list | check``.
 """

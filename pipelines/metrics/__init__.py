@@ -9,6 +9,9 @@ Definitions:
   type-check is repaired so the rules still see its other mistakes.
 - ``within``: ``within_days`` shares as conditions (the open-and-already-late rule).
 - ``describe``: ``describe_metric``, a metric's card in plain words.
+- ``drafts``: ``load_draft``, draft metrics checked and joined to the city's metrics.
+- ``mistakes``: ``likely_mistakes``, warnings on valid metrics; ``value_check``:
+  ``unmatched_values``, filter values no record of the warehouse holds.
 - ``tables``: which canonical table and columns each metric may read (``metric_table``).
 - ``availability``: ``metric_availability``, whether the sources hold what a metric needs.
 
@@ -20,7 +23,8 @@ SQL, pure functions that never touch a database:
   ``sql_parts``: parameters, conditions, grouping and the period spine.
 
 Computing:
-- ``compute``: ``compute_metrics`` (full or incremental), ``preview``, ``data_as_of``.
+- ``compute``: ``compute_metrics`` (full or incremental), ``preview``, ``data_as_of``,
+  ``materialise_values`` (one metric into a temporary table, for previews and drafts).
 - ``compute_state``: what each metric was last computed from, and the value writes.
 """
 
