@@ -27,7 +27,8 @@ def city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     build_fixture_warehouse(warehouse)
     with duckdb.connect(str(warehouse)) as con:
         con.execute(
-            "UPDATE metric_definitions SET explanation = ? WHERE metric_id = 'street_defect_on_time'",
+            "UPDATE metric_definitions SET explanation = ? "
+            "WHERE metric_id = 'street_defect_on_time'",
             [CARD],
         )
     monkeypatch.setenv("CITYSTAT_DATA_DIR", str(data))

@@ -406,7 +406,9 @@ def test_metrics_that_match_nothing_equal_a_full_recompute(
 
 # Durations in conditions (issue 16): the permit share within 30 days of application and a
 # count of requests open for over 30 days compare with the as-of plus or minus days.
-WITH_DAYS = METRICS_FILE.read_text() + """
+WITH_DAYS = (
+    METRICS_FILE.read_text()
+    + """
   - id: permits_within_30_days
     label: Permits issued within 30 days of application
     description: d
@@ -432,6 +434,7 @@ WITH_DAYS = METRICS_FILE.read_text() + """
       - {column: status, op: "=", value: open}
       - {column: opened_at, op: "<", value: as_of, plus_days: -30}
 """
+)
 
 
 def test_durations_against_the_as_of_equal_a_full_recompute(

@@ -121,7 +121,7 @@ def test_filter_values_no_record_holds_get_the_closest_present(tmp_path: Path) -
 def test_a_table_without_records_is_not_compared(tmp_path: Path) -> None:
     wh = _warehouse(tmp_path, [])
     defects = metric_yaml("defects", "unit: requests\nkind: count\nfilter: {service_name: X}\n")
-    code, out, err = _check(tmp_path, defects, warehouse=wh)
+    code, _, err = _check(tmp_path, defects, warehouse=wh)
     assert (code, err) == (0, [])
 
 
