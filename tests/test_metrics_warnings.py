@@ -139,3 +139,18 @@ def test_check_of_a_draft_warns_about_the_draft_only(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout == "draft.yml: 1 draft metrics, no problems found; 1 warning\n"
     assert result.stderr.startswith("warning: draft.yml:9: metric 'closed_days': a duration")
+
+
+def test_check_of_a_broken_draft_counts_its_problems(tmp_path: Path) -> None:
+    (tmp_path / "metrics.yml").write_text(
+        config_text(metric_yaml("m", "unit: requests\nkind: count\n"))
+    )
+    draft = tmp_path / "draft.yml"
+    draft.write_text("metrics:\n" + metric_yaml("d", "unit: requests\nkind: cont\n"))
+    args = ["check", "--file", str(tmp_path / "metrics.yml"), "--draft", str(draft)]
+    result = CliRunner().invoke(metrics, args)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "draft.yml:9: metric 'd': unknown kind 'cont'; did you mean 'count'?",
+        "1 problem found",
+    ]

@@ -123,10 +123,14 @@ def check(metrics_file: Path | None, draft_file: Path | None, warehouse_file: Pa
     issues = check_metrics_file(path)
     if issues:
         _fail_with(issues)
-    config = _load(path, draft_file)
+    try:
+        base = load_metrics(path)
+        config = base if draft_file is None else load_draft(draft_file, base)
+    except MetricsFileError as exc:
+        _fail_with(exc.issues)
     # The same services.yml check `citystat run` makes before it loads anything.
     try:
-        services = services_beside(path, load_metrics(path))
+        services = services_beside(path, base)
     except ServicesFileError as exc:
         _fail_with(exc.issues)
     warehouse = warehouse_file if warehouse_file is not None else _default_warehouse(path)
