@@ -1,6 +1,7 @@
 """The dashboard's pages: each reads through ``queries`` and draws with ``components``.
 
-Pages: ``scorecard``, ``metric`` (with ``metric_sections``), ``leadership``, ``department``,
+Pages: ``scorecard``, ``metric`` (with ``metric_sections``, and ``metric_draft`` for an
+analyst's saved drafts), ``leadership``, ``department``,
 ``equity``, ``services``, ``meetings`` (with ``meeting_schedule``, ``meeting_packet``,
 ``meeting_discussion``, ``meeting_commentary``, ``meeting_agenda``, ``meeting_conflict`` and
 ``meeting_state``), ``data_quality``, ``freshness``, ``open_data``. ``page_support``: pickers

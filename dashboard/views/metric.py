@@ -14,6 +14,7 @@ from dashboard.components.formats import (
 )
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.queries import metric_info, reader, trends
+from dashboard.views import metric_draft
 from dashboard.views.metric_sections import (
     definition_section,
     districts_section,
@@ -31,6 +32,11 @@ warehouse = reader.current_warehouse()
 if warehouse is None:
     st.stop()
 public = site.is_public()
+# An analyst's saved drafts (internal site only): shown instead of a published metric.
+draft = None if public else metric_draft.pick_draft()
+if draft is not None:
+    metric_draft.show_draft(draft, warehouse.version)
+    st.stop()
 # On the public site only public metrics exist: any other id from a link is ignored.
 catalog = metric_info.metric_catalog(warehouse, public_only=public).set_index(
     "metric_id", drop=False
