@@ -9,7 +9,9 @@ from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.status import check_mark
 from dashboard.components.tables import accounting_problems, file_accounting_table, validation_table
 from dashboard.queries import freshness, reader
+from dashboard.views.actor import require_page
 
+require_page("use_analyst_tools")
 st.title("Data quality")
 warehouse = reader.current_warehouse()
 if warehouse is None:

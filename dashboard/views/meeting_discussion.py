@@ -19,7 +19,9 @@ from dashboard.components.status import status_markdown
 from dashboard.meetings import actions as meeting_actions
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
+from dashboard.meetings.permissions import Actor
 from dashboard.meetings.tables import action_rows
+from dashboard.views.meeting_commentary import commentary_text, metric_department, saved_commentary
 from dashboard.views.meeting_state import (
     METRIC_KEY,
     PERIOD_KEY,
@@ -30,11 +32,7 @@ from dashboard.views.meeting_state import (
 def commentary_form(
     con: sqlite3.Connection, packet: store.Packet, metric_id: str, period: str
 ) -> None:
-    notes = packet.commentary[
-        (packet.commentary["metric_id"] == metric_id)
-        & (packet.commentary["period_label"] == period)
-    ]
-    saved = notes.iloc[0].to_dict() if not notes.empty else {}
+    saved = saved_commentary(packet, metric_id, period)
     suffix = f"{packet.meeting['meeting_id']}_{metric_id}_{period}"
     with st.form(f"meetings_comment_{suffix}"):
         st.markdown(f"**Commentary on {period}**")
@@ -79,8 +77,9 @@ def action_form(con: sqlite3.Connection, packet: store.Packet, metric_id: str) -
                 flash(f"Action item {action_id} added.")
 
 
-def discuss_metric(con: sqlite3.Connection, packet: store.Packet) -> None:
-    """One metric of the packet: frozen values and chart, commentary, a new action item."""
+def discuss_metric(con: sqlite3.Connection, packet: store.Packet, actor: Actor) -> None:
+    """One metric of the packet: frozen values and chart, commentary, a new action item (the
+    forms only for a role that may write them for the metric's department)."""
     st.subheader("Discuss a metric")
     metrics = packet.metrics.set_index("metric_id", drop=False)
     ids = [str(m) for m in metrics["metric_id"]]
@@ -90,6 +89,7 @@ def discuss_metric(con: sqlite3.Connection, packet: store.Packet) -> None:
         "Metric", ids, key=METRIC_KEY, format_func=lambda m: str(metrics.at[m, "label"])
     )
     metric = metrics.loc[metric_id]
+    department = metric_department(metric["department"])
     unit = str(metric["unit"])
     series = packet.values[packet.values["metric_id"] == metric_id]
     st.caption(
@@ -98,7 +98,8 @@ def discuss_metric(con: sqlite3.Connection, packet: store.Packet) -> None:
     )
     if series.empty:
         st.info("No complete period was available when this packet was frozen.")
-        action_form(con, packet, metric_id)
+        if actor.may("write_action", department):
+            action_form(con, packet, metric_id)
         return
     periods = series["period_label"].astype(str).tolist()
     if st.session_state.get(PERIOD_KEY) not in periods:
@@ -120,22 +121,33 @@ def discuss_metric(con: sqlite3.Connection, packet: store.Packet) -> None:
         ),
         key="meetings_trend",
     )
-    commentary_form(con, packet, metric_id, period)
-    action_form(con, packet, metric_id)
+    if actor.may("write_commentary", department):
+        commentary_form(con, packet, metric_id, period)
+    else:
+        commentary_text(packet, metric_id, period)
+    if actor.may("write_action", department):
+        action_form(con, packet, metric_id)
 
 
-def agenda_section(con: sqlite3.Connection, packet: store.Packet) -> None:
-    """Every action item on the meeting's agenda, and the form that updates one's status."""
+def agenda_section(con: sqlite3.Connection, packet: store.Packet, actor: Actor) -> None:
+    """Every action item on the meeting's agenda, and the form that updates the status of the
+    items the actor may write (those of their departments' metrics, for a department head)."""
     st.subheader("Action items on this meeting's agenda")
     actions = packet.actions
     if actions.empty:
         st.caption("None yet: add one while discussing a metric.")
         return
     st.table(markdown_table(action_rows(actions)), hide_index=True)
+    departments = dict(
+        zip(packet.metrics["metric_id"].astype(str), packet.metrics["department"], strict=True)
+    )
     labels = {
         str(a.action_id): f"#{a.action_id} {a.description} ({a.owner})"
         for a in actions.itertuples()
+        if actor.may("write_action", metric_department(departments.get(str(a.metric_id))))
     }
+    if not labels:
+        return
     with st.form(f"meetings_status_{packet.meeting['meeting_id']}"):
         left, right = st.columns([3, 1])
         chosen = left.selectbox(

@@ -7,7 +7,6 @@ import sqlite3
 
 import streamlit as st
 
-from dashboard.components import site
 from dashboard.components.formats import (
     MISSING,
     grain_label,
@@ -15,8 +14,10 @@ from dashboard.components.formats import (
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
+from dashboard.meetings.permissions import Actor
 from dashboard.meetings.tables import meeting_name
 from dashboard.queries import reader
+from dashboard.views.actor import require_page
 from dashboard.views.meeting_discussion import agenda_section, discuss_metric
 from dashboard.views.meeting_packet import carried_over, packet_section
 from dashboard.views.meeting_schedule import schedule_form
@@ -28,15 +29,21 @@ from dashboard.views.meeting_state import (
 from dashboard.views.page_support import choose_from_url, remember_in_url
 
 
-def _page(con: sqlite3.Connection) -> None:
+def _page(con: sqlite3.Connection, actor: Actor) -> None:
     warehouse = reader.current_warehouse()
     meetings = store.list_meetings(con)
-    with st.expander("Schedule a meeting", expanded=meetings.empty):
-        schedule_form(con, warehouse)
+    # What each role may change is shown by the same rules the store checks on every write.
+    if actor.may("schedule_meeting"):
+        with st.expander("Schedule a meeting", expanded=meetings.empty):
+            schedule_form(con, warehouse)
     if FLASH_KEY in st.session_state:
         st.success(st.session_state.pop(FLASH_KEY))
     if meetings.empty:
-        st.info("No meeting yet. Schedule one above: its packet is frozen when you create it.")
+        st.info(
+            "No meeting yet. Schedule one above: its packet is frozen when you create it."
+            if actor.may("schedule_meeting")
+            else "No meeting yet. Leadership schedules the stat meetings."
+        )
         return
     keys = meetings["meeting_id"].astype(str).tolist()
     choose_from_url("meeting", MEETING_KEY, keys, keys[0], "meeting")
@@ -60,17 +67,15 @@ def _page(con: sqlite3.Connection) -> None:
     )
     carried_over(packet)
     packet_section(packet)
-    discuss_metric(con, packet)
-    agenda_section(con, packet)
+    discuss_metric(con, packet, actor)
+    agenda_section(con, packet, actor)
 
 
+# Not in the public site's navigation; this guards a stale link all the same.
+signed_in = require_page()
 st.title("Stat review meetings")
-if site.is_public():
-    # Not in the public site's navigation; this guards a stale link all the same.
-    st.error("Meetings are internal and not part of the public site.")
-    st.stop()
 connection = meeting_schema.connect()
 try:
-    _page(connection)
+    _page(connection, signed_in)
 finally:
     connection.close()

@@ -10,9 +10,11 @@ from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.status import status_counts, status_label, style_status_column
 from dashboard.components.tables import scorecard_table
 from dashboard.queries import freshness, metric_info, reader, scorecard
+from dashboard.views.actor import require_page_of_either_site
 
 ALL_DEPARTMENTS = "All departments"
 
+require_page_of_either_site()
 st.title("Scorecard")
 warehouse = reader.current_warehouse()
 if warehouse is None:
