@@ -106,6 +106,7 @@ def test_an_edit_to_roles_yml_applies_without_a_restart(tmp_path: Path) -> None:
             "roles.yml:1: users: “A@x.org” and “a@X.org” are the same user",
         ),
         ("groups: [staff]\n", "roles.yml:1: groups: Input should be a valid dictionary"),
+        ("users:\n  a@b.c: viewer\n", "roles.yml:2: users.a@b.c: write a mapping such as {role: "),
         ("groups:\n  staff: {role: viewer\n", "roles.yml:3: invalid YAML"),
         ("- viewer\n", "roles.yml:1: roles.yml must be a mapping"),
     ],

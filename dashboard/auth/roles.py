@@ -268,6 +268,8 @@ def _describe(error: Mapping[str, Any], root: CommentedMap, label: str) -> str:
             f"{label}:{line}: sign_in must be `oidc` (Streamlit's sign-in with [auth] in "
             "secrets.toml) or `proxy` (a signing-in reverse proxy's headers)"
         )
+    if kind == "model_type" and len(loc) == 2 and loc[0] in ("users", "groups"):
+        return f"{label}:{line}: {where}: write a mapping such as {{role: viewer}}"
     if kind == "missing":
         return f"{label}:{line}: {where} is required"
     message = str(error["msg"]).removeprefix("Value error, ")
