@@ -22,7 +22,7 @@ from dashboard.components import site
 from dashboard.meetings import actions as meeting_actions
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
-from dashboard.meetings.permissions import Actor
+from dashboard.meetings.permissions import SYSTEM, Actor
 from dashboard.queries import packets, reader
 from dashboard.views.actor import ACTOR_KEY, NOT_PUBLIC
 from tests.dashboard_fixture import build_fixture_warehouse, walk_elements
@@ -93,12 +93,19 @@ def site_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Pa
     definitions, values = packets.packet_source(wh, ["street_defect_on_time"], "month")
     con = meeting_schema.connect(folder / "meetings.sqlite")
     spec = store.MeetingSpec(date(2025, 4, 20), "department", "Streets Department", "month", "")
-    meeting = store.create_meeting(
-        con, spec, definitions, values, store.Provenance("run", None, str(warehouse))
+    provenance = store.Provenance("run", None, str(warehouse))
+    meeting = store.create_meeting(con, SYSTEM, spec, definitions, values, provenance)
+    store.save_commentary(
+        con,
+        SYSTEM,
+        meeting,
+        "street_defect_on_time",
+        "2025-03",
+        {"drivers": COMMENT},
+        read_version=0,
     )
-    store.save_commentary(con, meeting, "street_defect_on_time", "2025-03", {"drivers": COMMENT})
     meeting_actions.add_action(
-        con, meeting, "street_defect_on_time", "Re-inspect", "Streets", date(2025, 5, 1)
+        con, SYSTEM, meeting, "street_defect_on_time", "Re-inspect", "Streets", date(2025, 5, 1)
     )
     con.close()
     roles = folder / "roles.yml"
@@ -295,20 +302,27 @@ def test_without_roles_yml_this_machine_is_the_local_user(
 
 
 def _meeting_controls(at: AppTest) -> set[str]:
-    text = _texts(at)
+    """The meeting controls this person can use (shown and not disabled)."""
     controls = {
-        "schedule": "Create the meeting and freeze its packet",
-        "commentary": "Save commentary",
-        "action": "Add action item",
-        "status": "Update status",
+        "Create the meeting and freeze its packet": "schedule",
+        "Close the meeting": "close",
+        "Save commentary": "commentary",
+        "Add action item": "action",
+        "Update status": "status",
     }
-    return {name for name, label in controls.items() if label in text}
+    return {
+        controls[node.proto.label]
+        for node in walk_elements(at._tree)
+        if type(node).__name__ == "Button"
+        and node.proto.label in controls
+        and not node.proto.disabled
+    }
 
 
 @pytest.mark.parametrize(
     ("person", "controls"),
     [
-        (PEOPLE["leadership"], {"schedule", "commentary", "action", "status"}),
+        (PEOPLE["leadership"], {"schedule", "close", "commentary", "action", "status"}),
         (PEOPLE["department_head"], {"commentary", "action", "status"}),
         (
             {"email": "pat@city.example", "name": "Pat Police", "groups": ["police-managers"]},

@@ -2,9 +2,10 @@
 
 Pages: ``scorecard``, ``metric`` (with ``metric_sections``), ``leadership``, ``department``,
 ``equity``, ``services``, ``meetings`` (with ``meeting_schedule``, ``meeting_packet``,
-``meeting_discussion`` and ``meeting_state``), ``data_quality``, ``freshness``,
-``open_data``. ``page_support``: pickers that keep the page's choices in its URL.
-``actor``: who is signed in (``current_actor``) and the check each page starts with
-(``require_page``); ``sign_in``: the sign-in, no-role and refusal pages and the sidebar's
-signed-in line. ``meeting_commentary``: commentary shown read only.
+``meeting_discussion``, ``meeting_commentary``, ``meeting_agenda``, ``meeting_conflict`` and
+``meeting_state``), ``data_quality``, ``freshness``, ``open_data``. ``page_support``: pickers
+that keep the page's choices in its URL. ``actor``: who is using the dashboard
+(``current_actor``, for the meetings store's permission checks too) and the check each page
+starts with (``require_page``); ``sign_in``: the sign-in, no-role and refusal pages and the
+sidebar's signed-in line.
 """

@@ -80,10 +80,17 @@ def _header_problems(mapping: SourceMapping, first: Path, lines: _KeyLines) -> l
         if join is not None or field in header:
             continue
         close = difflib.get_close_matches(field, header, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "check the file's header"
+        hint = (
+            f"did you mean '{close[0]}'?" if close else "use a column of the header (listed below)"
+        )
         problems.append(
             f"{lines.path}:{lines.at('columns', canonical)}: column '{field}' (for {canonical}) "
             f"is not in the header of {first.name}; {hint}"
+        )
+    if problems:
+        problems.append(
+            f"{lines.path}:{lines.at('columns')}: the header of {first.name} is "
+            f"{', '.join(header)}; map each canonical column to one of these"
         )
     return problems
 

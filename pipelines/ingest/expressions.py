@@ -136,9 +136,13 @@ def zip_expression(raw: str) -> str:
 
 
 def district_expression(raw: str) -> str:
-    """Council district as written without float or zero padding ("3.0" and "03" are "3")."""
+    """Council district as written without float or zero padding ("3.0" and "03" are "3").
+
+    Only a district that is a number loses its padding: a label such as New York's community
+    board "01 BRONX" is kept as written (its boundary file writes it so too).
+    """
     unfloated = _replace_where(raw, "contains({}, '.')", "^(\\d+)\\.0+$", "\\1")
-    return _replace_where(unfloated, "starts_with({}, '0')", "^0+(\\d)", "\\1")
+    return _replace_where(unfloated, "starts_with({}, '0')", "^0+(\\d+)$", "\\1")
 
 
 def id_expression(mapping: SourceMapping) -> str:

@@ -69,9 +69,14 @@ def resolve_files(mapping: SourceMapping) -> list[Path]:
     base = mapping.files.base()
     files = sorted(base.glob(mapping.files.pattern))
     if not files:
+        fix = (
+            "run `citystat demo-data` for the demo extract, or check files.pattern in its mapping"
+            if mapping.demo
+            else "put the extract there, or change files.pattern (and files.root) in its mapping "
+            "to where it is"
+        )
         raise LoadError(
-            f"source '{mapping.source}': no file matches {base / mapping.files.pattern}; "
-            "check files.pattern in its mapping, or run `citystat demo-data` for the demo extract"
+            f"source '{mapping.source}': no file matches {base / mapping.files.pattern}; {fix}"
         )
     return files
 
