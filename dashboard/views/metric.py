@@ -15,6 +15,7 @@ from dashboard.components.formats import (
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.queries import metric_info, reader, trends
 from dashboard.views import metric_draft
+from dashboard.views.actor import require_page_of_either_site
 from dashboard.views.metric_sections import (
     definition_section,
     districts_section,
@@ -28,6 +29,7 @@ METRIC_KEY = "metric_page_metric"
 GRAIN_KEY = "metric_page_grain"
 
 
+require_page_of_either_site()
 warehouse = reader.current_warehouse()
 if warehouse is None:
     st.stop()
