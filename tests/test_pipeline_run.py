@@ -256,6 +256,29 @@ def test_metrics_only_recomputes_without_reading_the_extracts(
     assert quarters == [("2024-Q1", 20.0)]
     assert [r[0] for r in runs] == ["published", "published"]
     assert "not reloaded" in runs[1][1]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        # A one-file metrics.yml (no city.yml): the profile tables are there, empty.
+        for table in ("city_profile", "departments", "districts"):
+            assert con.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+
+
+def test_the_run_publishes_the_city_profile(demo_run: tuple[Path, Path]) -> None:
+    _, warehouse = demo_run
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        city = con.execute("SELECT name, population_total FROM city_profile").fetchall()
+        streets = con.execute("SELECT name FROM departments WHERE id = 'streets'").fetchall()
+        districts = con.execute(
+            "SELECT count(*), count(geometry), min(label) FROM districts "
+            "WHERE dimension = 'council_district'"
+        ).fetchone()
+        unregistered = con.execute(
+            "SELECT count(*) FROM metric_definitions "
+            "WHERE department NOT IN (SELECT id FROM departments)"
+        ).fetchone()
+    assert city == [("Philadelphia", 1603797)]
+    assert streets == [("Streets Department",)]
+    assert districts == (10, 10, "Council district")
+    assert unregistered == (0,)  # every metric names a registered department by id
 
 
 def _metric_page(warehouse: Path, metric_id: str, grain: str, monkeypatch: pytest.MonkeyPatch):

@@ -224,6 +224,7 @@ def _register_groups() -> None:
 def _clean_errors(ctx: click.Context) -> Iterator[None]:
     """Turn the pipeline's own errors into one clean line (tracebacks only with --debug)."""
     from pipelines.catalog import ServicesFileError
+    from pipelines.config.issues import CityFileError
     from pipelines.ingest.extract import LoadError
     from pipelines.ingest.mapping_files import MappingError
     from pipelines.metrics import MetricsFileError
@@ -232,6 +233,7 @@ def _clean_errors(ctx: click.Context) -> Iterator[None]:
 
     pipeline_errors = (
         LoadError,
+        CityFileError,
         MetricsFileError,
         RunError,
         MappingError,

@@ -179,6 +179,7 @@ def definition_row(
         "baseline_period": metric.baseline.period if metric.baseline else None,
         "public": metric.public,
         "explanation": describe_metric(config, metric.id),
+        "common_id": metric.common_id,
     }
 
 

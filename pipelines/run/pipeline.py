@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.city.tables import profile_rows
 from pipelines.ingest import extract
 from pipelines.ingest.mapping import SourceMapping
 from pipelines.ingest.mapping_files import (
@@ -95,6 +96,8 @@ def _run(
 ) -> RunResult:
     config = load_metrics(metrics_file)
     services = services_beside(metrics_file, config)
+    # Boundaries are read now: a bad boundary file stops the run before anything is built.
+    profile = profile_rows(config.profile, metrics_file.parent)
     published = warehouse or warehouse_path()
     keep = keep_versions(keep)
     mappings = _mappings_of(config.city.sources, metrics_file)
@@ -123,7 +126,14 @@ def _run(
                     # A merge into the published copy recomputes only what its versions changed.
                     changed = None if rebuild else run_id
                     metric_rows = compute_and_record(
-                        con, config, services, run, clock, progress, changed_run_id=changed
+                        con,
+                        config,
+                        services,
+                        run,
+                        clock,
+                        progress,
+                        changed_run_id=changed,
+                        profile=profile,
                     )
                 else:
                     clock.write(con, run_id)
@@ -176,6 +186,7 @@ def _recompute(
 ) -> RunResult:
     config = load_metrics(metrics_file)
     services = services_beside(metrics_file, config)
+    profile = profile_rows(config.profile, metrics_file.parent)
     published = warehouse or warehouse_path()
     keep = keep_versions(keep)
     if published_file(published) is None:
@@ -199,7 +210,9 @@ def _recompute(
                 is_demo, as_of, validated = last
                 message = "metrics recomputed from metrics.yml; extracts not reloaded"
                 run = RunRecord(run_id, started, is_demo, as_of, validated, message)
-                metric_rows = compute_and_record(con, config, services, run, clock, progress)
+                metric_rows = compute_and_record(
+                    con, config, services, run, clock, progress, profile=profile
+                )
             finally:
                 con.close()
             publish_version(target, published, keep, progress)

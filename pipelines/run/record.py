@@ -17,6 +17,7 @@ from pipelines.catalog import (
     compute_service_tables,
     load_services,
 )
+from pipelines.city.tables import ProfileRows, write_profile_tables
 from pipelines.ingest.merge import MergeCounts
 from pipelines.ingest.provenance import (
     StepClock,
@@ -114,8 +115,12 @@ def compute_and_record(
     progress: Progress,
     *,
     changed_run_id: str | None = None,
+    profile: ProfileRows | None = None,
 ) -> int:
     """Compute every metric (and the service tables), record the run and its steps.
+
+    ``profile``: the city profile's tables (pipelines/city/tables.py), published with the
+    metrics; empty tables when it is None (a metrics.yml without city.yml).
 
     ``changed_run_id``: the run merged into a copy of the published warehouse; metrics are
     then updated from its values and that run's new versions (pipelines/metrics/incremental.py).
@@ -130,6 +135,7 @@ def compute_and_record(
         progress(message)
 
     with clock.step(None, "metrics"):
+        write_profile_tables(con, profile or ProfileRows())
         rows = compute_metrics(
             con, config, run.as_of, progress=each_metric, changed_run_id=changed_run_id
         )

@@ -240,7 +240,8 @@ CREATE TABLE IF NOT EXISTS metric_definitions (
                                  -- this source: philadelphia_permits has no applied_at"
     baseline_period VARCHAR,     -- period label change is measured against (e.g. FY2024)
     public BOOLEAN,              -- shown on the public site and in the open-data CSV
-    explanation VARCHAR          -- the metric in plain words (pipelines/metrics/describe.py)
+    explanation VARCHAR,         -- the metric in plain words (pipelines/metrics/describe.py)
+    common_id VARCHAR            -- the id other cities give the same measure (Compare page)
 );
 CREATE TABLE IF NOT EXISTS metric_values (
     metric_id VARCHAR,
