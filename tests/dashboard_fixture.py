@@ -43,7 +43,13 @@ Leadership index (value/target, target/value when lower is better, cap 1.5):
                  Movers: on time +0.055 (1.03 - 0.975), median days -0.097 (0.9375 - 1.0345).
   quarter 2025-Q1  Streets: 0.77/0.80 = 0.9625 (median has too little data); prior 2024-Q4
                  0.70/0.75 = 0.9333; change +0.029.
-District centroids: D1 (39.96, -75.15), D2 (39.92, -75.20), D3 (40.05, -75.05).
+District centroids: D1 (39.96, -75.15), D2 (39.92, -75.20), D3 (40.05, -75.05); each
+district's boundary is the box 0.03 degrees either side of its centroid.
+
+City profile (as a run publishes it): metrics and services name departments by registry id
+(streets, police, free_library); the departments table gives their names, plus
+licenses_inspections = Licenses and Inspections, which owns nothing here.
+Common ids: street_defect_on_time is street_defects_on_time; the others have none.
 
 Public metrics (metrics.yml `public: true`): street_defect_on_time and
 abandoned_vehicle_requests; street_defect_median_days is internal only.
@@ -54,6 +60,7 @@ five closed-before-opened quarantine reasons quote both.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -62,6 +69,7 @@ from typing import Any
 import duckdb
 
 from pipelines.catalog import compute_service_tables, load_services_text
+from pipelines.city.tables import ProfileRows, write_profile_tables
 from pipelines.warehouse.schema import create_schema
 
 RUN_ID = "run-2025-04-15"
@@ -73,7 +81,7 @@ METRICS = [
         "Street defects closed on time",
         "Share of street defect requests closed within the service-level target.",
         "Closed on or before due_at, over requests closed or still open past due.",
-        "Streets Department",
+        "streets",
         "Deputy Commissioner, Highways",
         "Street defects and potholes",
         "percent",
@@ -89,7 +97,7 @@ METRICS = [
         "Median days to close a street defect",
         "Typical time from report to closure.",
         "Median of (closed_at - opened_at) in days over requests closed in the period.",
-        "Streets Department",
+        "streets",
         "Deputy Commissioner, Highways",
         "Street defects and potholes",
         "days",
@@ -105,7 +113,7 @@ METRICS = [
         "Abandoned vehicle requests",
         "Requests reporting an abandoned vehicle.",
         "Count of requests opened in the period.",
-        "Police Department",
+        "police",
         "Captain, Abandoned Vehicles Unit",
         "Abandoned vehicles",
         "requests",
@@ -117,6 +125,25 @@ METRICS = [
         True,
     ),
 ]
+
+# The id other cities give the same measure (the Compare page matches by it).
+COMMON_IDS = {"street_defect_on_time": "street_defects_on_time"}
+
+# The city profile as a run publishes it (pipelines/city/tables.py): the department registry,
+# and three council districts, each a box around its centroid below (the boundaries).
+DEPARTMENTS = [
+    ("streets", "Streets Department"),
+    ("police", "Police Department"),
+    ("free_library", "Free Library of Philadelphia"),
+    ("licenses_inspections", "Licenses and Inspections"),
+]
+
+
+def _box(latitude: float, longitude: float, half: float = 0.03) -> str:
+    west, east, south, north = longitude - half, longitude + half, latitude - half, latitude + half
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]})
+
 
 MONTHS = [
     ("2025-01", date(2025, 1, 1), date(2025, 2, 1), True),
@@ -220,7 +247,7 @@ equity: {gap_threshold: 0.15, full_score_gap: 0.5, grain: month}
 leadership_index: {cap: 1.5}
 services:
   - name: Street defects and potholes
-    department: Streets Department
+    department: streets
     description: Pothole and street defect repair.
     channels: [311_phone, 311_app]
     mechanism: Highway crews patch the defect.
@@ -231,7 +258,7 @@ services:
     priority: {people_served: 5000, life_safety: 0.8, equity: 0.1, time_tax: 0.4,
                resources: 0.6, spillover: 0.5}
   - name: Abandoned vehicles
-    department: Police Department
+    department: police
     description: Removal of abandoned vehicles.
     channels: [311_phone, website]
     mechanism: Officers tag and tow the vehicle.
@@ -242,7 +269,7 @@ services:
     priority: {people_served: 20000, survey: 0.5, life_safety: 0.3, equity: 0.4, time_tax: 0.2,
                resources: 0.4, spillover: 0.3}
   - name: Library cards
-    department: Free Library of Philadelphia
+    department: free_library
     description: A free card for borrowing.
     channels: [library, website]
     mechanism: Staff issue the card at any branch.
@@ -255,6 +282,21 @@ services:
 """
 
 CENTROIDS = {"1": (39.96, -75.15), "2": (39.92, -75.20), "3": (40.05, -75.05)}
+DISTRICT_NAMES = {district: f"District {district}" for district in CENTROIDS}
+
+PROFILE = ProfileRows(
+    city=[
+        ("Philadelphia", "America/New_York", 7, 1_603_797, "U.S. Census Bureau, 2020 Census", 2020)
+    ],
+    departments=[(id_, name, index) for index, (id_, name) in enumerate(DEPARTMENTS)],
+    districts=[
+        (
+            *(district, DISTRICT_NAMES[district], None, None, None, _box(lat, lon)),
+            *("council_district", "Council district", index),
+        )
+        for index, (district, (lat, lon)) in enumerate(CENTROIDS.items())
+    ],
+)
 
 VALIDATION = [
     ("expect_column_values_to_not_be_null", "request_id", True, True, 1500, 0),
@@ -312,9 +354,10 @@ def build_fixture_warehouse(path: Path) -> None:
             "department, owner, cohort_service, unit, direction, kind, grains, dimensions, "
             "min_count, sql, canonical_table, availability, baseline_period, public) VALUES "
             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'SELECT 1', 'service_requests', NULL, NULL, "
-            "?)",
-            METRICS,
+            "?, ?)",
+            [(*metric, COMMON_IDS.get(metric[0])) for metric in METRICS],
         )
+        write_profile_tables(con, PROFILE)
         con.executemany(
             "INSERT INTO metric_values VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             _period_rows(),

@@ -122,12 +122,17 @@ def test_scorecard_quarter_grain_shows_watch_and_too_little_data(warehouse_env: 
 def test_department_filter_narrows_the_scorecard(warehouse_env: Path) -> None:
     at = _app().run()
     department = at.selectbox(key="scorecard_department")
+    # Departments are chosen by registry id and shown by name.
     assert department.options == ["All departments", "Police Department", "Streets Department"]
-    department.select("Police Department").run()
+    department.select("police").run()
     assert not at.exception
+    assert at.selectbox(key="scorecard_department").value == "police"
     assert [row["Metric"] for row in _rows(at)] == ["Abandoned vehicle requests"]
     assert [header.value for header in at.subheader] == ["Abandoned vehicles"]
-    at.selectbox(key="scorecard_department").select("Streets Department").run()
+    at.selectbox(key="scorecard_department").select("streets").run()
+    assert [header.value for header in at.caption if "Department" in header.value] == [
+        "Streets Department"
+    ]
     assert [row["Metric"] for row in _rows(at)] == [
         "Street defects closed on time",
         "Median days to close a street defect",

@@ -171,7 +171,7 @@ def test_leadership_index_matches_the_fixture(warehouse_env: Path) -> None:
             "▲ Watch": 0,
             "■ Off track": 0,
             "Metrics scored": "0 of 1",
-            "Open": "department?department=Police+Department",
+            "Open": "department?department=police",
         },
         {
             "Department": "Streets Department",
@@ -182,7 +182,7 @@ def test_leadership_index_matches_the_fixture(warehouse_env: Path) -> None:
             "▲ Watch": 0,
             "■ Off track": 1,
             "Metrics scored": "2 of 2",
-            "Open": "department?department=Streets+Department",
+            "Open": "department?department=streets",
         },
     ]
     assert [r["Service"] for r in services] == ["Abandoned vehicles", "Street defects and potholes"]
@@ -213,9 +213,10 @@ def test_leadership_quarter_index(warehouse_env: Path) -> None:
 def test_department_link_filters_to_its_metrics_services_and_sources(
     warehouse_env: Path,
 ) -> None:
-    at = _open("department", department="Police Department")
+    at = _open("department", department="police")
     assert not at.warning
-    assert at.selectbox(key="department_page_department").value == "Police Department"
+    assert at.selectbox(key="department_page_department").value == "police"
+    # Chosen by id, shown by name (in the order of the names).
     assert at.selectbox(key="department_page_department").options == [
         "Free Library of Philadelphia",
         "Police Department",
@@ -228,7 +229,7 @@ def test_department_link_filters_to_its_metrics_services_and_sources(
         ("philadelphia_311_demo", "city_311_2025b.csv", "2025-04-15 06:04")
     ]
     assert "Police Department" in [header.value for header in at.header]
-    assert at.query_params == {"department": "Police Department"}
+    assert at.query_params == {"department": "police"}
     # No index tile: the department's only metric has no target.
     assert not [m for m in at.metric if m.label.startswith("Department index")]
     assert (
@@ -238,9 +239,9 @@ def test_department_link_filters_to_its_metrics_services_and_sources(
 
 
 def test_department_switch_updates_the_link_and_shows_the_index(warehouse_env: Path) -> None:
-    at = _open("department", department="Police Department")
-    at.selectbox(key="department_page_department").select("Streets Department").run()
-    assert at.query_params == {"department": "Streets Department"}
+    at = _open("department", department="police")
+    at.selectbox(key="department_page_department").select("streets").run()
+    assert at.query_params == {"department": "streets"}
     tiles = {metric.label: metric.value for metric in at.metric}
     assert tiles["Department index (2025-03)"] == "0.98"
     metrics = _frames(at)[0]
@@ -254,11 +255,19 @@ def test_department_page_rejects_an_unknown_department(warehouse_env: Path) -> N
     at = _open("department", department="'; DROP TABLE services; --")
     (warning,) = [w.value for w in at.warning]
     assert warning.startswith("Ignored department “'; DROP TABLE services; --” from the link")
-    assert at.selectbox(key="department_page_department").value == "Free Library of Philadelphia"
+    assert at.selectbox(key="department_page_department").value == "free_library"
     # The library owns no metric and feeds from no source: the page says so.
     infos = [info.value for info in at.info]
     assert "Free Library of Philadelphia owns no metrics at the month grain." in infos
     assert "No loaded file feeds Free Library of Philadelphia's metrics." in infos
+
+
+def test_a_link_that_names_a_department_reads_as_its_id(warehouse_env: Path) -> None:
+    """Links shared before departments had ids name the department."""
+    at = _open("department", department="Police Department")
+    assert not at.warning
+    assert at.selectbox(key="department_page_department").value == "police"
+    assert at.query_params == {"department": "police"}
 
 
 def test_equity_flags_the_gap_district(warehouse_env: Path) -> None:

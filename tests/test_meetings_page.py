@@ -188,14 +188,18 @@ def test_the_whole_meeting_flow(env: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_the_department_view_lists_its_open_action_items(env: Path) -> None:
     con = meeting_schema.connect()
-    definitions_sql = "SELECT * FROM metric_definitions WHERE department = 'Streets Department'"
+    # The packet freezes the department's name, as the schedule form's packet_source does.
+    definitions_sql = (
+        "SELECT * REPLACE ('Streets Department' AS department) FROM metric_definitions "
+        "WHERE department = 'streets'"
+    )
     wh = duckdb.connect(str(env), read_only=True)
     definitions = wh.execute(definitions_sql).df()
     values = wh.execute(
         "SELECT metric_id, period_label, period_start, period_end, value, target, status, count "
         "FROM metric_values WHERE dimension = 'citywide' AND grain = 'month' AND is_complete "
         "AND metric_id IN (SELECT metric_id FROM metric_definitions "
-        "WHERE department = 'Streets Department')"
+        "WHERE department = 'streets')"
     ).df()
     wh.close()
     spec = store.MeetingSpec(date(2025, 4, 20), "department", "Streets Department", "month")
@@ -214,14 +218,14 @@ def test_the_department_view_lists_its_open_action_items(env: Path) -> None:
     meeting_actions.set_action_status(con, SYSTEM, done, "done", read_version=1)
     con.close()
 
-    at = _open("department", department="Streets Department")
+    at = _open("department", department="streets")
     assert "1 of 2 open action items are overdue." in _texts(at)
     items = next(f.value for f in at.dataframe if "Overdue" in f.value.columns)
     assert items["Action"].tolist() == ["Patch faster", "Plan winter"]
     assert items["Overdue"].tolist() == ["⚠ Overdue", ""]
     assert items["Meeting"].tolist() == [f"meetings?meeting={meeting}"] * 2
 
-    police = _open("department", department="Police Department")
+    police = _open("department", department="police")
     assert "No open action item on Police Department's metrics." in _texts(police)
 
 

@@ -46,8 +46,12 @@ def _meeting(
     name: str = STREETS,
     grain: str = "month",
 ) -> int:
+    # As the schedule form does: a department is chosen by id and the meeting named by name.
+    scope = name
+    if kind == "department":
+        scope = next(d for d, shown in metric_info.department_names(wh).items() if shown == name)
     definitions, values = packets.packet_source(
-        wh, metric_info.scope_metric_ids(wh, kind, name), grain
+        wh, metric_info.scope_metric_ids(wh, kind, scope), grain
     )
     provenance = store.Provenance("run-2025-04-15", None, wh.path)
     return store.create_meeting(

@@ -230,8 +230,9 @@ def test_a_hostile_url_parameter_is_named_as_text_on_both_sites(
 @pytest.fixture(scope="module")
 def hostile_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture warehouse with hostile text where a city's own files put text: metric
-    labels, description, methodology, owner and cohort service (metrics.yml), and council
-    district values (extracts) in the values, gaps and centroids."""
+    labels, description, methodology, owner and cohort service (metrics.yml), department and
+    district names (city.yml), and council district values (extracts) in the values, gaps,
+    centroids and district boundaries."""
     path = tmp_path_factory.mktemp("markdown_hostile") / "citystat.duckdb"
     build_fixture_warehouse(path)
     districts = {"1": FORMULA, "2": LINK, "3": RAW_HTML}
@@ -257,6 +258,8 @@ def hostile_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     f"UPDATE {table} SET council_district = ? WHERE council_district = ?",
                     [new, old],
                 )
+            con.execute("UPDATE districts SET id = ?, name = ? WHERE id = ?", [new, IMAGE, old])
+        con.execute("UPDATE departments SET name = ? WHERE id = 'streets'", [LINK])
     return path
 
 
@@ -277,7 +280,7 @@ PAGES = [
     (False, "scorecard", {}),
     (False, "metric", {"metric": "street_defect_median_days", "grain": "month"}),
     (False, "equity", {"metric": "street_defect_median_days", "grain": "month"}),
-    (False, "department", {"department": "Streets Department"}),
+    (False, "department", {"department": "streets"}),
     (False, "leadership", {}),
 ]
 

@@ -24,6 +24,13 @@ from dashboard.components.formats import (
 from dashboard.components.links import metric_link
 from dashboard.components.status import check_mark, status_label
 
+
+def department_names(frame: pd.DataFrame) -> list[str]:
+    """The department names of a query's rows (``department_name``; else the ids)."""
+    column = "department_name" if "department_name" in frame.columns else "department"
+    return [as_text(name) for name in frame[column]]
+
+
 SCORECARD_COLUMNS = ("Metric", "Period", "Value", "Target", "Status", "Change", "Trend", "Details")
 
 
@@ -138,18 +145,21 @@ def validation_table(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def filter_catalog(catalog: pd.DataFrame, query: str) -> pd.DataFrame:
-    """Services whose name, department or a channel contains the query (any case)."""
+    """Services whose name, department (id or name) or a channel contains the query (any
+    case)."""
     needle = query.strip().casefold()
     if not needle:
         return catalog
     keep = [
         needle in str(name).casefold()
         or needle in str(department).casefold()
+        or needle in department_name.casefold()
         or any(needle in str(label).casefold() for label in labels)
         or any(needle in str(channel).casefold() for channel in channels)
-        for name, department, labels, channels in zip(
+        for name, department, department_name, labels, channels in zip(
             catalog["service"],
             catalog["department"],
+            department_names(catalog),
             catalog["channel_labels"],
             catalog["channels"],
             strict=True,
@@ -163,7 +173,7 @@ def catalog_table(catalog: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Service": catalog["service"].astype(str).tolist(),
-            "Department": catalog["department"].astype(str).tolist(),
+            "Department": department_names(catalog),
             "Channels": [", ".join(labels) for labels in catalog["channel_labels"]],
             "How it is delivered": [as_text(v) for v in catalog["mechanism"]],
             "Fees": [as_text(v) for v in catalog["fees"]],
@@ -188,7 +198,7 @@ def ranking_table(ranking: pd.DataFrame, factors: pd.DataFrame) -> pd.DataFrame:
         {
             "Rank": ranking["rank"].astype(int).tolist(),
             "Service": ranking["service"].astype(str).tolist(),
-            "Department": ranking["department"].astype(str).tolist(),
+            "Department": department_names(ranking),
             "Score": [format_score(s) for s in ranking["score"]],
             "Cohort": ranking["cohort_label"].astype(str).tolist(),
             "Reason": ranking["reason"].astype(str).tolist(),
@@ -225,7 +235,11 @@ def index_table(
     """Display rows for leadership index values from ``leadership_latest``."""
     table = pd.DataFrame(
         {
-            name_column: index["scope_name"].astype(str).tolist(),
+            name_column: (
+                index["scope_label"] if "scope_label" in index.columns else index["scope_name"]
+            )
+            .astype(str)
+            .tolist(),
             "Period": [as_text(p) for p in index["period_label"]],
             "Index": [format_score(v) for v in index["index_value"]],
             "Change": [
@@ -257,7 +271,7 @@ def movers_table(movers: pd.DataFrame, grain: str) -> pd.DataFrame:
             "Metric": movers["label"].astype(str).tolist(),
             # The link next to the name, so a wide table never pushes it out of sight.
             "Details": [metric_link(str(m), grain) for m in movers["metric_id"]],
-            "Department": movers["department"].astype(str).tolist(),
+            "Department": department_names(movers),
             "Value": [
                 f"{format_value(prior, unit)} → {format_value(value, unit)}"
                 for prior, value, unit in zip(

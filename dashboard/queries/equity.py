@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.queries.metric_info import public_metric_ids
+from dashboard.queries.metric_info import public_metric_ids, with_department_names
 from dashboard.queries.reader import Warehouse, run_query
 
 _EQUITY_METRICS_SQL = """
@@ -19,9 +19,10 @@ ORDER BY d.rowid
 
 def equity_metrics(wh: Warehouse, public_only: bool = False) -> pd.DataFrame:
     """Metrics that have council-district values (public ones only), in metrics.yml order."""
-    return run_query(
+    frame = run_query(
         wh, _EQUITY_METRICS_SQL, public_only=public_only, public_ids=public_metric_ids(wh)
     )
+    return with_department_names(wh, frame)
 
 
 _DISTRICT_GAPS_SQL = """

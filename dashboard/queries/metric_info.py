@@ -1,4 +1,10 @@
-"""Metric definitions as published: the catalog, departments, grains, scopes and tables present."""
+"""Metric definitions as published: the catalog, departments, grains, scopes and tables present.
+
+Metrics, services and meetings name a department by its registry id (city.yml); pages show
+its name from the warehouse's ``departments`` table. Every query here that returns a
+``department`` id adds ``department_name`` beside it, the id itself when the warehouse has no
+such table (one published before the city profile) or does not know the id.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +25,8 @@ ORDER BY rowid
 
 def metric_catalog(wh: Warehouse, public_only: bool = False) -> pd.DataFrame:
     """Every metric definition (without its SQL), in the order metrics.yml lists them, with
-    whether it is public; ``public_only`` keeps the public ones (the public site)."""
-    frame = run_query(wh, _CATALOG_SQL)
+    whether it is public and its department's name; ``public_only`` keeps the public ones."""
+    frame = with_department_names(wh, run_query(wh, _CATALOG_SQL))
     frame["public"] = frame["metric_id"].isin(public_metric_ids(wh))
     return frame[frame["public"]] if public_only else frame
 
@@ -65,11 +71,48 @@ ORDER BY 1
 
 
 def departments(wh: Warehouse, public_only: bool = False) -> list[str]:
-    """Departments that own at least one metric (one public metric), alphabetically."""
+    """Ids of the departments that own at least one metric (one public metric), by name."""
     frame = run_query(
         wh, _DEPARTMENTS_SQL, public_only=public_only, public_ids=public_metric_ids(wh)
     )
-    return [str(name) for name in frame["department"]]
+    return _by_name(wh, [str(department) for department in frame["department"]])
+
+
+_DEPARTMENT_NAMES_SQL = "SELECT id, name FROM departments ORDER BY position"
+
+
+def department_names(wh: Warehouse) -> dict[str, str]:
+    """Department id -> name from the city's registry (empty for an older warehouse)."""
+    if missing_tables(wh, ["departments"]):
+        return {}
+    frame = run_query(wh, _DEPARTMENT_NAMES_SQL)
+    return dict(zip(frame["id"].astype(str), frame["name"].astype(str), strict=True))
+
+
+def department_name(wh: Warehouse, department: str) -> str:
+    """The name pages show for a department id (the id when the registry lacks it)."""
+    return department_names(wh).get(department, department)
+
+
+def with_department_names(
+    wh: Warehouse, frame: pd.DataFrame, column: str = "department", into: str = "department_name"
+) -> pd.DataFrame:
+    """``frame`` with ``into``: the name of the department id in ``column`` (None stays None)."""
+    names = department_names(wh)
+    frame[into] = [
+        names.get(department, department) if isinstance(department, str) else None
+        for department in frame[column]
+    ]
+    return frame
+
+
+def _by_name(wh: Warehouse, ids: list[str]) -> list[str]:
+    names = department_names(wh)
+
+    def shown(department: str) -> tuple[str, str]:
+        return (names.get(department, department).casefold(), department)
+
+    return sorted(ids, key=shown)
 
 
 _GRAINS_SQL = """
@@ -103,10 +146,11 @@ ORDER BY 1
 
 
 def all_departments(wh: Warehouse) -> list[str]:
-    """Departments that own a metric or deliver a catalogued service, alphabetically."""
+    """Ids of the departments that own a metric or deliver a catalogued service, by name."""
     if missing_tables(wh, ["services"]):
         return departments(wh)
-    return [str(name) for name in run_query(wh, _ALL_DEPARTMENTS_SQL)["department"]]
+    frame = run_query(wh, _ALL_DEPARTMENTS_SQL)
+    return _by_name(wh, [str(department) for department in frame["department"]])
 
 
 _COHORT_LABELS_SQL = "SELECT cohort_label FROM service_cohorts ORDER BY cohort"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.queries.metric_info import public_metric_ids
+from dashboard.queries.metric_info import public_metric_ids, with_department_names
 from dashboard.queries.reader import Warehouse, run_query
 
 _PACKET_DEFINITIONS_SQL = """
@@ -31,8 +31,14 @@ def packet_source(
     wh: Warehouse, metric_ids: list[str], grain: str, periods: int = 12
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What a new meeting's packet freezes: the metrics' definitions (metrics.yml order) and
-    their last ``periods`` complete citywide values at ``grain`` (oldest first)."""
-    definitions = run_query(wh, _PACKET_DEFINITIONS_SQL, metric_ids=metric_ids)
+    their last ``periods`` complete citywide values at ``grain`` (oldest first).
+
+    The packet freezes each metric's department by the name pages show (not its id), as it
+    was when the meeting was held.
+    """
+    definitions = with_department_names(
+        wh, run_query(wh, _PACKET_DEFINITIONS_SQL, metric_ids=metric_ids), into="department"
+    )
     definitions["public"] = definitions["metric_id"].isin(public_metric_ids(wh))
     values = run_query(wh, _PACKET_VALUES_SQL, metric_ids=metric_ids, grain=grain, periods=periods)
     return definitions, values
@@ -67,5 +73,8 @@ ORDER BY rowid
 
 
 def open_data_definitions(wh: Warehouse) -> pd.DataFrame:
-    """How each public metric is computed: description, methodology, unit, direction."""
-    return run_query(wh, _OPEN_DEFINITIONS_SQL, public_ids=public_metric_ids(wh))
+    """How each public metric is computed: description, methodology, unit, direction, and
+    the department (its id and name)."""
+    frame = run_query(wh, _OPEN_DEFINITIONS_SQL, public_ids=public_metric_ids(wh))
+    frame = with_department_names(wh, frame)
+    return frame[[*frame.columns[:5], "department_name", *frame.columns[5:-1]]]

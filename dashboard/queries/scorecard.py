@@ -6,7 +6,11 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.queries.metric_info import public_metric_ids
+from dashboard.queries.metric_info import (
+    department_names,
+    public_metric_ids,
+    with_department_names,
+)
 from dashboard.queries.reader import Warehouse, run_query
 
 # Latest two complete citywide periods per metric give the value and its change; the last
@@ -65,7 +69,7 @@ def scorecard(
         public_ids=public_metric_ids(wh),
     )
     frame["trend"] = [sparkline_values(values) for values in frame["trend"]]
-    return frame
+    return with_department_names(wh, frame)
 
 
 def sparkline_values(values: Any) -> list[float | None]:
@@ -98,8 +102,19 @@ def leadership_latest(
     wh: Warehouse, scope: str, grain: str, name: str | None = None
 ) -> pd.DataFrame:
     """The index of each scope member (city, department, service, cohort) in its latest
-    complete period at a grain, with the prior period's index and the change."""
-    return run_query(wh, _LEADERSHIP_SQL, scope=scope, grain=grain, name=name)
+    complete period at a grain, with the prior period's index and the change.
+
+    ``scope_name`` is what the index is kept by (a department's id); ``scope_label`` is what
+    pages show (a department's name), ordered by it.
+    """
+    frame = run_query(wh, _LEADERSHIP_SQL, scope=scope, grain=grain, name=name)
+    names = department_names(wh) if scope == "department" else {}
+    frame["scope_label"] = [names.get(str(n), str(n)) for n in frame["scope_name"]]
+    if scope == "department":
+        frame = frame.sort_values(
+            "scope_label", key=lambda labels: labels.astype(str).str.casefold(), kind="stable"
+        )
+    return frame.reset_index(drop=True)
 
 
 _MOVERS_SQL = """
@@ -116,4 +131,4 @@ ORDER BY score_change DESC, metric_id
 def metric_movers(wh: Warehouse, grain: str, department: str | None = None) -> pd.DataFrame:
     """Per metric, the change of its score against target from the prior complete period
     to the latest one (positive is better whichever the direction), largest first."""
-    return run_query(wh, _MOVERS_SQL, grain=grain, department=department)
+    return with_department_names(wh, run_query(wh, _MOVERS_SQL, grain=grain, department=department))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dashboard.queries.metric_info import with_department_names
 from dashboard.queries.reader import Warehouse, run_query
 
 _SERVICE_CATALOG_SQL = """
@@ -16,11 +17,12 @@ ORDER BY s.position
 
 
 def service_catalog(wh: Warehouse) -> pd.DataFrame:
-    """Every service in services.yml order, with its rank and quarterly cohort."""
+    """Every service in services.yml order, with its rank, quarterly cohort and department
+    name."""
     frame = run_query(wh, _SERVICE_CATALOG_SQL)
     for column in ("channels", "channel_labels", "documents"):
         frame[column] = [[] if v is None else [str(x) for x in v] for v in frame[column]]
-    return frame
+    return with_department_names(wh, frame)
 
 
 _RANKING_SQL = """
@@ -32,8 +34,9 @@ ORDER BY rank
 
 
 def service_ranking(wh: Warehouse) -> pd.DataFrame:
-    """Services by priority rank, with score, cohort and the reason in words."""
-    return run_query(wh, _RANKING_SQL)
+    """Services by priority rank, with score, cohort, the reason in words and the department's
+    name."""
+    return with_department_names(wh, run_query(wh, _RANKING_SQL))
 
 
 _FACTORS_SQL = """

@@ -36,20 +36,27 @@ if warehouse is None:
     st.stop()
 require_service_tables(warehouse)
 
-names = metric_info.all_departments(warehouse)
-if not names:
+ids = metric_info.all_departments(warehouse)
+if not ids:
     st.warning("The warehouse names no departments yet. Run `citystat run`.")
     st.stop()
-choose_from_url("department", DEPARTMENT_KEY, names, names[0], "department")
+names = metric_info.department_names(warehouse)
+# A link from before departments had ids names the department: read it as that id.
+by_name = {names.get(d, d): d for d in ids}
+if st.query_params.get("department") in by_name.keys() - set(ids):
+    st.query_params["department"] = by_name[st.query_params["department"]]
+choose_from_url("department", DEPARTMENT_KEY, ids, ids[0], "department")
 pick_col, grain_col = st.columns([2, 3])
 department = pick_col.selectbox(
     "Department",
-    names,
+    ids,
+    format_func=lambda d: names.get(d, d),
     key=DEPARTMENT_KEY,
     on_change=remember_in_url,
     args=(DEPARTMENT_KEY, "department"),
 )
 st.query_params["department"] = department
+name = names.get(department, department)
 grains = order_grains(metric_info.available_grains(warehouse))
 grain = grain_col.radio(
     "Period",
@@ -60,11 +67,11 @@ grain = grain_col.radio(
     key="department_grain",
 )
 
-st.header(md(department))
+st.header(md(name))
 index = scorecard.leadership_latest(warehouse, "department", grain, name=department)
 if index.empty or format_score(index.iloc[0]["index_value"]) == MISSING:
     st.caption(
-        f"No index for {md(department)}: none of its metrics has a target with enough data in the "
+        f"No index for {md(name)}: none of its metrics has a target with enough data in the "
         f"latest complete {grain_label(grain).lower()}."
     )
 else:
@@ -83,7 +90,7 @@ else:
 st.subheader("Metrics")
 board = scorecard.scorecard(warehouse, grain, department)
 if board.empty:
-    st.info(f"{md(department)} owns no metrics at the {grain_label(grain).lower()} grain.")
+    st.info(f"{md(name)} owns no metrics at the {grain_label(grain).lower()} grain.")
 else:
     st.dataframe(
         style_status_column(scorecard_table(board, grain), board["status"]),
@@ -105,11 +112,12 @@ if not store_exists():
 else:
     try:
         with meeting_schema.connect() as meetings_store:
-            actions = meeting_actions.open_actions(meetings_store, department)
+            # A meeting's packet froze each metric's department by name.
+            actions = meeting_actions.open_actions(meetings_store, name)
     except StoreUnavailable as problem:
         store_unavailable(problem)
 if actions is not None and actions.empty:
-    st.caption(f"No open action item on {md(department)}'s metrics.")
+    st.caption(f"No open action item on {md(name)}'s metrics.")
 elif actions is not None:
     overdue = int(actions["overdue"].sum())
     if overdue:
@@ -138,7 +146,7 @@ st.subheader("Services")
 catalog = services.service_catalog(warehouse)
 own = catalog[catalog["department"] == department]
 if own.empty:
-    st.info(f"services.yml lists no service delivered by {md(department)}.")
+    st.info(f"services.yml lists no service delivered by {md(name)}.")
 else:
     st.dataframe(catalog_table(own), hide_index=True, width="stretch")
 
@@ -151,6 +159,6 @@ if run is not None:
     )
 loads = freshness.latest_loads(warehouse, department)
 if loads.empty:
-    st.info(f"No loaded file feeds {md(department)}'s metrics.")
+    st.info(f"No loaded file feeds {md(name)}'s metrics.")
 else:
     st.dataframe(freshness_table(loads), hide_index=True, width="stretch")

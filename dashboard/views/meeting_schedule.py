@@ -39,11 +39,13 @@ def schedule_form(db: MeetingsDB, actor: Actor, warehouse: reader.Warehouse | No
         horizontal=True,
         key="meetings_new_kind",
     )
+    # A department is chosen by id (its metrics are found by id) and named by its name.
     names = (
         metric_info.all_departments(warehouse)
         if kind == "department"
         else metric_info.cohort_labels(warehouse)
     )
+    shown = metric_info.department_names(warehouse) if kind == "department" else {}
     grains = order_grains(metric_info.available_grains(warehouse))
     if not names or not grains:
         st.info(f"The warehouse has no {SCOPE_WORDS[kind].lower()} with metric values yet.")
@@ -51,7 +53,12 @@ def schedule_form(db: MeetingsDB, actor: Actor, warehouse: reader.Warehouse | No
     with st.form("meetings_new", border=True):
         left, middle, right = st.columns([1, 2, 1])
         when = left.date_input("Meeting date", value=date.today(), key="meetings_new_date")
-        name = middle.selectbox(SCOPE_WORDS[kind], names, key="meetings_new_scope")
+        name = middle.selectbox(
+            SCOPE_WORDS[kind],
+            names,
+            format_func=lambda n: shown.get(n, n),
+            key="meetings_new_scope",
+        )
         grain = right.selectbox(
             "Periods reviewed",
             grains,
@@ -76,7 +83,8 @@ def schedule_form(db: MeetingsDB, actor: Actor, warehouse: reader.Warehouse | No
     spec = store.MeetingSpec(
         meeting_date=when if isinstance(when, date) else date.today(),
         scope_kind=kind,
-        scope_name=str(name),
+        # The meeting is named as pages name its department (its packet freezes the name).
+        scope_name=shown.get(str(name), str(name)),
         grain=str(grain),
         title=title,
     )

@@ -57,7 +57,7 @@ definition = metric_info.metric_definition(warehouse, metric_id, public_only=pub
 unit: str | None = definition.get("unit")
 st.title(md(definition["label"]))
 cohort, owner = md(as_text(definition["cohort_service"])), md(as_text(definition["owner"]))
-st.caption(f"{md(as_text(definition['department']))} · {cohort} · owner: {owner}")
+st.caption(f"{md(as_text(definition['department_name']))} · {cohort} · owner: {owner}")
 
 if definition.get("availability"):
     # Say plainly why there is no number, rather than show a wrong one.

@@ -111,7 +111,7 @@ def definition_section(
     st.markdown(
         "\n".join(
             [
-                f"- **Department:** {md(as_text(definition['department']))}",
+                f"- **Department:** {md(as_text(definition['department_name']))}",
                 f"- **Owner:** {md(as_text(definition['owner']))}",
                 f"- **Cohort service:** {md(as_text(definition['cohort_service']))}",
                 f"- **Unit:** {md(as_text(unit))}",

@@ -49,7 +49,7 @@ def pick_metric_and_grain(
 ) -> tuple[str, str]:
     """Metric picker and grain switch, seeded from the URL and written back to it.
 
-    ``catalog`` is indexed by metric_id with label and department columns.
+    ``catalog`` is indexed by metric_id with label and department_name columns.
     """
     metric_ids = [str(metric_id) for metric_id in catalog["metric_id"]]
     choose_from_url("metric", metric_key, metric_ids, metric_ids[0], "metric")
@@ -58,7 +58,9 @@ def pick_metric_and_grain(
         "Metric",
         metric_ids,
         key=metric_key,
-        format_func=lambda key: f"{catalog.at[key, 'label']!s} · {catalog.at[key, 'department']!s}",
+        format_func=lambda key: (
+            f"{catalog.at[key, 'label']!s} · {catalog.at[key, 'department_name']!s}"
+        ),
         on_change=remember_in_url,
         args=(metric_key, "metric"),
     )

@@ -28,9 +28,11 @@ if not grains:
     st.stop()
 
 filter_col, grain_col = st.columns([2, 3])
+names = metric_info.department_names(warehouse)
 department = filter_col.selectbox(
     "Department",
     [ALL_DEPARTMENTS, *metric_info.departments(warehouse, public_only=public)],
+    format_func=lambda department: names.get(department, department),
     key="scorecard_department",
 )
 grain = grain_col.radio(
@@ -51,7 +53,8 @@ if board.empty:
     if public and not metric_info.public_metric_ids(warehouse):
         st.info("The city has not published any metric yet.")
         st.stop()
-    st.info(f"No metrics for {md(department)} at the {grain_label(grain).lower()} grain.")
+    shown = names.get(department, department)
+    st.info(f"No metrics for {md(shown)} at the {grain_label(grain).lower()} grain.")
     st.stop()
 
 counts = status_counts(board["status"])
@@ -86,7 +89,7 @@ column_config = {
 }
 for cohort, rows in table.groupby(board["cohort_service"].fillna("Other"), sort=False):
     departments_in_cohort = ", ".join(
-        sorted(board.loc[rows.index, "department"].dropna().astype(str).unique())
+        sorted(board.loc[rows.index, "department_name"].dropna().astype(str).unique())
     )
     st.subheader(md(cohort))
     st.caption(md(departments_in_cohort))

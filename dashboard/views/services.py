@@ -73,13 +73,13 @@ for cohort in services.service_cohorts(warehouse).itertuples():
         f"{cohort.services} of {cohort.capacity} places"
     )
     st.dataframe(
-        members[["rank", "service", "department", "score"]]
+        members[["rank", "service", "department_name", "score"]]
         .assign(score=[format_score(s) for s in members["score"]])
         .rename(
             columns={
                 "rank": "Rank",
                 "service": "Service",
-                "department": "Department",
+                "department_name": "Department",
                 "score": "Score",
             }
         ),
