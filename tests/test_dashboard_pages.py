@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -270,11 +271,23 @@ def test_a_link_that_names_a_department_reads_as_its_id(warehouse_env: Path) -> 
     assert at.query_params == {"department": "police"}
 
 
+def _html_tables(at: AppTest) -> list[list[dict[Any, Any]]]:
+    """Rows of every HTML table (st.table), cells as a visitor reads them (escapes undone)."""
+    return [
+        [{k: _unescape(v) for k, v in row.items()} for row in table.value.to_dict("records")]
+        for table in at.table
+    ]
+
+
+def _unescape(cell: object) -> str:
+    return re.sub(r"\\(.)", r"\1", str(cell)).replace("\u2060", "")
+
+
 def test_equity_flags_the_gap_district(warehouse_env: Path) -> None:
     at = _open("equity", metric="street_defect_median_days", grain="month")
     (flag,) = [w.value for w in at.warning]
     assert flag == ("2025-03: District 2 is 25.0% worse than citywide (4.0 days against 3.2 days).")
-    districts = _frames(at)[0]
+    districts = _html_tables(at)[0]
     assert [(r["District"], r["Gap"], r["Flag"]) for r in districts] == [
         ("District 1", "-21.9% (better)", ""),
         ("District 2", "+25.0% (worse)", "⚑ Flagged"),
@@ -284,12 +297,25 @@ def test_equity_flags_the_gap_district(warehouse_env: Path) -> None:
     flagged = next(t for t in trend["data"] if t["name"] == "Gap above threshold")
     assert flagged["x"] == ["2025-03"]
     assert _numbers(flagged["y"]) == pytest.approx([4.0])
-    (points,) = district_map["data"]
-    assert points["text"] == ["D1", "D2", "D3"]
-    assert _numbers(points["x"]) == pytest.approx([-75.15, -75.20, -75.05])
-    assert _numbers(points["y"]) == pytest.approx([39.96, 39.92, 40.05])
-    # Only District 2 is ringed in red.
-    assert points["marker"]["line"]["color"] == ["#444444", "#c62828", "#444444"]
+    # Each district's boundary shaded by its value, drawn on no tiles; District 2 outlined.
+    shaded, outlined = district_map["data"]
+    assert shaded["type"] == "choroplethmap"
+    # Features are keyed by position in the district list (ids are extract text).
+    assert shaded["locations"] == ["0", "1", "2"]
+    assert _numbers(shaded["z"]) == pytest.approx([2.5, 4.0, 3.3])
+    assert shaded["hovertext"][1] == (
+        "District 2<br>4.0 days · ■ Off track<br>+25.0% against the reference"
+        "<br>⚑ gap above the threshold"
+    )
+    assert (outlined["locations"], outlined["marker"]["line"]["color"]) == (["1"], "#c62828")
+    boxes = {f["id"]: f["geometry"] for f in shaded["geojson"]["features"]}
+    assert boxes["1"]["coordinates"][0][0] == pytest.approx([-75.23, 39.89])
+    view = district_map["layout"]["map"]
+    assert view["style"] == "white-bg"
+    # The boxes span -75.23..-75.02 and 39.89..40.08: the view is centred on them.
+    assert (view["center"]["lon"], view["center"]["lat"]) == pytest.approx(
+        (-75.125, 39.985), abs=1e-3
+    )
 
 
 def test_equity_over_time_flags_an_earlier_period(warehouse_env: Path) -> None:
@@ -298,7 +324,7 @@ def test_equity_over_time_flags_an_earlier_period(warehouse_env: Path) -> None:
     assert [s.value for s in at.success] == [
         "No district is more than 15% worse than citywide in 2025-03."
     ]
-    districts = _frames(at)[0]
+    districts = _html_tables(at)[0]
     assert districts[2]["Flag"] == "Not compared"
     trend = _figures(at)[0]
     lines = {trace["name"]: trace for trace in trend["data"]}
@@ -308,14 +334,48 @@ def test_equity_over_time_flags_an_earlier_period(warehouse_env: Path) -> None:
     # 2025-01: (0.70 - 0.55) / 0.70 = 21.4% > 15%.
     assert lines["Gap above threshold"]["x"] == ["2025-01"]
     assert "Every flagged district and period (1)" in [e.label for e in at.expander]
-    # On the map District 3 is grey: too little data to compare.
-    compared, thin = _figures(at)[1]["data"]
-    assert compared["text"] == ["D1", "D2"]
-    assert (thin["name"], thin["text"], thin["marker"]["color"]) == (
-        "Not compared",
-        ["D3"],
-        "#d1d5db",
-    )
+    flags = _html_tables(at)[1]
+    assert [(r["District"], r["Period"], r["Flag"]) for r in flags] == [
+        ("District 2", "2025-01", "⚑ Flagged")
+    ]
+    # On the map District 3 is grey: too little data to shade it by its value.
+    shaded, grey = _figures(at)[1]["data"]
+    assert shaded["locations"] == ["0", "1"]
+    assert (grey["locations"], grey["colorscale"][0][1]) == (["2"], "#e5e7eb")
+    assert grey["hovertext"] == ["District 3<br>50.0% · … Too little data"]
+
+
+def test_equity_names_districts_as_the_layer_does(
+    fixture_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renamed = tmp_path / "citystat.duckdb"
+    renamed.write_bytes(fixture_warehouse.read_bytes())
+    with duckdb.connect(str(renamed)) as con:
+        con.execute("UPDATE districts SET name = 'Southwest' WHERE id = '2'")
+    monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(renamed))
+    at = _open("equity", metric="street_defect_median_days", grain="month")
+    assert at.warning[0].value.startswith("2025-03: Southwest is 25.0% worse than citywide")
+    assert [r["District"] for r in _html_tables(at)[0]] == ["District 1", "Southwest", "District 3"]
+    assert _figures(at)[1]["data"][0]["hovertext"][1].startswith("Southwest<br>4.0 days")
+
+
+def test_equity_without_boundaries_places_districts_at_their_centroids(
+    fixture_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warehouse published before the city profile (no districts table) keeps the map of
+    district centroids."""
+    older = tmp_path / "citystat.duckdb"
+    older.write_bytes(fixture_warehouse.read_bytes())
+    with duckdb.connect(str(older)) as con:
+        con.execute("DROP TABLE districts")
+    monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(older))
+    at = _open("equity", metric="street_defect_median_days", grain="month")
+    (points,) = _figures(at)[1]["data"]
+    assert points["text"] == ["D1", "D2", "D3"]
+    assert _numbers(points["x"]) == pytest.approx([-75.15, -75.20, -75.05])
+    assert _numbers(points["y"]) == pytest.approx([39.96, 39.92, 40.05])
+    # Only District 2 is ringed in red.
+    assert points["marker"]["line"]["color"] == ["#444444", "#c62828", "#444444"]
 
 
 def test_equity_rejects_unknown_metric_and_grain(warehouse_env: Path) -> None:

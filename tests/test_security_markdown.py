@@ -306,13 +306,17 @@ def test_labels_and_district_values_from_files_render_as_text(
 def test_the_flagged_district_in_the_equity_warning_is_text(
     hostile_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 2025-03, median days: District 2 (now the hostile link) is 25% worse than citywide.
+    # 2025-03, median days: District 2 (now the hostile link, named by the hostile image in
+    # city.yml) is 25% worse than citywide.
     _hostile_env(hostile_warehouse, tmp_path, monkeypatch, public=False)
     at = _open("equity", metric="street_defect_median_days", grain="month")
     assert_nothing_live(at, "equity warning")
-    assert any(f"District {escape_markdown(LINK)} is 25.0% worse" in w.value for w in at.warning)
+    assert any(f"{escape_markdown(IMAGE)} is 25.0% worse" in w.value for w in at.warning)
     shown = json.dumps([json.loads(spec) for spec in chart_specs(at)], ensure_ascii=False)
     assert "District &lt;img src=x onerror=alert(1)&gt;" in shown
+    # The district map's hover names the district as text, and the table escapes it.
+    assert f"{plotly_text(IMAGE)}<br>4.0 days" in shown
+    assert escape_markdown(IMAGE) in at.table[0].value["District"].tolist()
 
 
 def _is_number(cell: str) -> bool:

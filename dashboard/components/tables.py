@@ -291,11 +291,15 @@ def movers_table(movers: pd.DataFrame, grain: str) -> pd.DataFrame:
     )
 
 
-def gap_table(latest: pd.DataFrame, unit: str | None) -> pd.DataFrame:
-    """Display rows for each district's gap against the reference in one period."""
+def gap_table(
+    latest: pd.DataFrame, unit: str | None, names: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """Display rows for each district's gap against the reference in one period; districts
+    by their ``names`` (city.yml's), else 'District <id>'."""
+    named = names or {}
     return pd.DataFrame(
         {
-            "District": [f"District {d}" for d in latest["council_district"]],
+            "District": [named.get(str(d)) or f"District {d}" for d in latest["council_district"]],
             "Value": [format_value(v, unit) for v in latest["value"]],
             "Compared with": [
                 format_value(ref, unit)

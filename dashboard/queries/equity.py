@@ -1,10 +1,15 @@
-"""District equity: metrics with district breakdowns, each district's gap, district centroids."""
+"""District equity: metrics with district breakdowns, each district's gap, the district layer
+(names and boundaries from city.yml) and district centroids."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.queries.metric_info import public_metric_ids, with_department_names
+from dashboard.queries.metric_info import (
+    missing_tables,
+    public_metric_ids,
+    with_department_names,
+)
 from dashboard.queries.reader import Warehouse, run_query
 
 _EQUITY_METRICS_SQL = """
@@ -49,3 +54,24 @@ ORDER BY try_cast(council_district AS INTEGER) NULLS LAST, council_district
 def district_centroids(wh: Warehouse) -> pd.DataFrame:
     """Where each council district lies: the average position of its located requests."""
     return run_query(wh, _CENTROIDS_SQL)
+
+
+# The districts the gaps are kept by (council districts), as city.yml lists them.
+_DISTRICTS_SQL = """
+SELECT id, name, population, population_source, population_year, geometry, label
+FROM districts
+WHERE dimension = 'council_district'
+ORDER BY position
+"""
+
+
+_LAYER_COLUMNS = ["id", "name", "population", "population_source", "population_year", "geometry"]
+_LAYER_COLUMNS += ["label"]
+
+
+def district_layer(wh: Warehouse) -> pd.DataFrame:
+    """The council districts of the city's profile: id, name, population and boundary
+    (GeoJSON text); empty for a warehouse published before the city profile or without one."""
+    if missing_tables(wh, ["districts"]):
+        return pd.DataFrame(columns=_LAYER_COLUMNS)
+    return run_query(wh, _DISTRICTS_SQL)

@@ -1,13 +1,15 @@
 """Equity: each council district against citywide over time, gaps above the threshold
-flagged, and a map of the districts at their centroids."""
+flagged, and a map of the districts: their boundaries shaded by value when the warehouse has
+them (city.yml's boundary file), else each district at its centroid."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.components import charts, site
+from dashboard.components import charts, maps, site
 from dashboard.components.formats import format_value, grain_label, table_words
 from dashboard.components.safe_text import escape_markdown as md
+from dashboard.components.safe_text import markdown_table
 from dashboard.components.tables import gap_table
 from dashboard.queries import equity, reader
 from dashboard.views.actor import require_page_of_either_site
@@ -53,6 +55,8 @@ else:
         "with too little data are shown but not compared."
     )
 
+layer = equity.district_layer(warehouse)
+names = {str(i): maps.district_name(i, n) for i, n in zip(layer["id"], layer["name"], strict=True)}
 period = str(gaps["period_label"].iloc[-1])
 latest = gaps[gaps["period_label"] == period]
 flagged = latest[latest["flagged"].fillna(False).astype(bool)]
@@ -63,8 +67,8 @@ if not counts:
         st.warning(
             f"{period}: "
             + "; ".join(
-                f"District {md(d)} is {g:.1%} worse than citywide ({format_value(v, unit)} against "
-                f"{format_value(r, unit)})"
+                f"{md(names.get(str(d), f'District {d}'))} is {g:.1%} worse than citywide "
+                f"({format_value(v, unit)} against {format_value(r, unit)})"
                 for d, g, v, r in zip(
                     flagged["council_district"],
                     flagged["gap"],
@@ -82,10 +86,19 @@ st.plotly_chart(
 )
 st.subheader(f"Districts in {period}")
 table_col, map_col = st.columns([3, 2])
-table_col.dataframe(gap_table(latest, unit), hide_index=True, width="stretch")
+table_col.table(markdown_table(gap_table(latest, unit, names)), hide_index=True)
 centroids = equity.district_centroids(warehouse)
 with map_col:
-    if centroids.empty:
+    if layer["geometry"].notna().any():
+        st.plotly_chart(
+            maps.district_choropleth(layer, latest, unit, f"{label}, {period}"), key="district_map"
+        )
+        st.caption(
+            "Each district's boundary (city.yml) shaded by its value: darker is higher. A red "
+            "outline marks a gap above the threshold; grey is no value or too little data. The "
+            "table beside says the same in words. No map tiles are downloaded."
+        )
+    elif centroids.empty:
         st.info("The data has no coordinates to place the districts on a map.")
     else:
         st.plotly_chart(
@@ -103,4 +116,5 @@ with st.expander(f"Every flagged district and period ({len(all_flags)})"):
     if all_flags.empty:
         st.write("None.")
     else:
-        st.dataframe(gap_table(all_flags, unit).assign(Period=list(all_flags["period_label"])))
+        rows = gap_table(all_flags, unit, names).assign(Period=list(all_flags["period_label"]))
+        st.table(markdown_table(rows), hide_index=True)
