@@ -3,7 +3,9 @@ notice.
 
 Run with `streamlit run dashboard/app.py`; `streamlit run dashboard/app.py -- --public` (or
 CITYSTAT_PUBLIC=1) runs the public site instead; `make public` runs it with the hardened
-Streamlit options of dashboard/components/site.py.
+Streamlit options of dashboard/components/site.py. `-- --city DIR` (or CITYSTAT_CITY) reads
+the city in DIR; `-- --compare cities/boston cities/new_york` (or CITYSTAT_COMPARE) adds the
+Compare page, which puts those cities' published warehouses side by side.
 
 The internal site is gated here, in one place: a visitor without an actor (not signed in, no
 role, sign-in misconfigured) gets a navigation of one page, the one that says so, whatever
@@ -25,6 +27,7 @@ from dashboard.meetings.permissions import Action, Actor
 from dashboard.queries import freshness, reader
 from dashboard.views import actor as actors
 from dashboard.views import sign_in
+from pipelines.warehouse.layout import use_city
 
 _PAGES_DIR = Path(__file__).resolve().parent / "views"
 _LOG = logging.getLogger("citystat.dashboard")
@@ -65,13 +68,23 @@ INTERNAL_PAGES: list[tuple[str, str, str, Action | None]] = [
 ]
 
 
+# Shown when two or more cities are configured (--compare, CITYSTAT_COMPARE).
+COMPARE_PAGE: tuple[str, str, str, Action | None] = (
+    "compare.py",
+    "Compare cities",
+    "compare",
+    None,
+)
+
+
 def _internal_pages(actor: Actor) -> list[Any]:
     """The pages of the internal Stat dashboard that ``actor``'s role includes."""
+    compare = [COMPARE_PAGE] if len(site.compare_cities()) >= 2 else []
     return [
         st.Page(_PAGES_DIR / file, title=title, default=True)
         if not url_path
         else st.Page(_PAGES_DIR / file, title=title, url_path=url_path)
-        for file, title, url_path, action in INTERNAL_PAGES
+        for file, title, url_path, action in [*INTERNAL_PAGES, *compare]
         if action is None or actor.may(action)
     ]
 
@@ -139,6 +152,9 @@ def _run_internal() -> None:
 
 def main() -> None:
     """Configure the app, check the warehouse, show the demo notice and run the chosen page."""
+    city = site.city_folder()
+    if city is not None:
+        use_city(city)
     public = site.is_public()
     st.set_page_config(page_title="citystat" + (" · public" if public else ""), layout="wide")
     if not public:

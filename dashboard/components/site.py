@@ -1,4 +1,9 @@
-"""Which site the dashboard runs as: the internal Stat dashboard or the public site.
+"""Which site the dashboard runs as, for which city, and which cities it compares.
+
+The city is the current one (``CITYSTAT_CITY``, or ``-- --city DIR``); the Compare page puts
+several cities' published warehouses side by side when two or more are configured
+(``CITYSTAT_COMPARE``, city folders separated by ``os.pathsep``, or
+``-- --compare cities/boston cities/new_york``).
 
 The public site (``CITYSTAT_PUBLIC=1``, or ``streamlit run dashboard/app.py -- --public``)
 shows only metrics marked ``public: true`` in metrics.yml, never record-level fields,
@@ -15,9 +20,13 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 PUBLIC_ENV = "CITYSTAT_PUBLIC"
 PUBLIC_FLAG = "--public"
+CITY_FLAG = "--city"
+COMPARE_FLAG = "--compare"
+COMPARE_ENV = "CITYSTAT_COMPARE"
 _LOG = logging.getLogger("citystat.dashboard")
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 # Host names the public site answers to, comma-separated (server.allowedHosts: a request with
@@ -41,6 +50,41 @@ def is_public(argv: Sequence[str] | None = None, environ: Mapping[str, str] | No
     args = sys.argv[1:] if argv is None else argv
     env = os.environ if environ is None else environ
     return PUBLIC_FLAG in args or env.get(PUBLIC_ENV, "").strip().lower() in _TRUE_WORDS
+
+
+def _flag_values(args: Sequence[str], flag: str) -> list[str] | None:
+    """The values after ``flag`` up to the next ``--option`` (``--flag=a`` too); None when the
+    flag is not given."""
+    values: list[str] | None = None
+    for index, arg in enumerate(args):
+        if arg == flag:
+            values = values or []
+            for value in args[index + 1 :]:
+                if value.startswith("--"):
+                    break
+                values.append(value)
+        elif arg.startswith(flag + "="):
+            values = [*(values or []), arg.split("=", 1)[1]]
+    return values
+
+
+def city_folder(argv: Sequence[str] | None = None) -> Path | None:
+    """The city folder ``--city DIR`` names, or None (the city is then CITYSTAT_CITY's)."""
+    values = _flag_values(sys.argv[1:] if argv is None else argv, CITY_FLAG)
+    return Path(values[0]) if values else None
+
+
+def compare_cities(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+) -> list[Path]:
+    """The city folders the Compare page puts side by side, in the order given: those after
+    ``--compare``, else CITYSTAT_COMPARE's (separated by os.pathsep); each once."""
+    values = _flag_values(sys.argv[1:] if argv is None else argv, COMPARE_FLAG)
+    if values is None:
+        env = os.environ if environ is None else environ
+        values = env.get(COMPARE_ENV, "").split(os.pathsep)
+    folders = [Path(value.strip()) for value in values if value.strip()]
+    return list(dict.fromkeys(folders))
 
 
 def allowed_hosts(environ: Mapping[str, str] | None = None) -> list[str]:

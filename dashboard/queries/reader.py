@@ -23,10 +23,15 @@ from pipelines.warehouse.published import published_file, published_version
 
 @dataclass(frozen=True)
 class Warehouse:
-    """One published version of the warehouse: the version file and its identity."""
+    """One published version of the warehouse: the version file and its identity.
+
+    ``published`` is the published path it was resolved from when that is not the current
+    city's warehouse (another city's, on the Compare page).
+    """
 
     path: str
     version: str
+    published: str | None = None
 
 
 _PINNED = "citystat_warehouse_version"
@@ -39,6 +44,14 @@ def resolve_warehouse() -> Warehouse | None:
     if current is None or version is None:
         return None
     return Warehouse(path=str(current), version=version)
+
+
+def warehouse_at(published: Path) -> Warehouse | None:
+    """The version published at ``published`` (another city's warehouse), or None."""
+    current, version = published_file(published), published_version(published)
+    if current is None or version is None:
+        return None
+    return Warehouse(path=str(current), version=version, published=str(published))
 
 
 def pin_warehouse() -> Warehouse | None:
@@ -103,7 +116,7 @@ def run_query(wh: Warehouse, sql: str, **params: Any) -> pd.DataFrame:
         # version published now instead (only ever between whole queries).
         if Path(wh.path).exists():
             raise
-        fresh = pin_warehouse()
+        fresh = warehouse_at(Path(wh.published)) if wh.published else pin_warehouse()
         if fresh is None:
             raise
         return _query(fresh.path, fresh.version, sql, params)
