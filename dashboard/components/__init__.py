@@ -5,10 +5,13 @@
   ``describe_change``).
 - ``tables``: display tables of each page (``scorecard_table``, ``district_table``, ...).
 - ``charts``: Plotly figures (``trend_figure``, ``district_figure``, ...).
+- ``maps``: the district map drawn offline (``district_choropleth``, ``fit_view``).
+- ``compare``: the Compare page's table, chart and period notes (``compare_table``).
 - ``links``: links between pages that carry the view in the URL.
 - ``csv_export``: formula-safe CSV (``csv_bytes``).
 - ``set_aside``: the rows quarantined and rejected behind a volume, said beside it
   (``set_aside_note``).
 - ``safe_text``: untrusted text shown literally (``escape_markdown``, ``plotly_text``).
-- ``site``: ``is_public``, which site the dashboard runs as, and the public site's options.
+- ``site``: ``is_public``, which site the dashboard runs as, and the public site's options;
+  ``city_folder`` and ``compare_cities`` (``--city``, ``--compare``).
 """

@@ -2,14 +2,17 @@
 
 - ``reader``: ``Warehouse`` (one published version), ``pin_warehouse``,
   ``current_warehouse``, and ``run_query`` over one held read-only connection per version.
-- ``metric_info``: the metric catalog, definitions, departments, grains and scopes.
+- ``metric_info``: the metric catalog, definitions, departments (``department_names``),
+  grains and scopes.
 - ``scorecard``: ``scorecard``, ``leadership_latest``, ``metric_movers``.
 - ``trends``: ``metric_series``, ``baseline_comparison``, ``target_history``,
   ``district_comparison``.
-- ``equity``: ``equity_metrics``, ``district_gaps``, ``district_centroids``.
+- ``equity``: ``equity_metrics``, ``district_gaps``, ``district_layer``, ``district_centroids``.
 - ``services``: the ranked service catalog and its cohorts.
 - ``freshness``: runs, files loaded, validation, quarantine and step times.
 - ``packets``: ``packet_source`` for a meeting, and the open data.
 - ``drafts``: draft metrics saved by `citystat metrics preview --draft ... --save`, read
   from their own small files (never the warehouse).
+- ``compare``: other cities' published warehouses side by side (``load_city``,
+  ``comparison``), matched by ``common_id``.
 """

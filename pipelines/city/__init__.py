@@ -7,4 +7,7 @@
   ``real_data_dir``, ``current_profile``).
 - ``scaffold``: ``write_city``, a new city's folder from the commented files in templates/
   (``citystat init``).
+- ``tables``: the profile as warehouse tables (``city_profile``, ``departments``,
+  ``districts`` with their boundaries), written by every run (``profile_rows``,
+  ``write_profile_tables``).
 """
