@@ -21,12 +21,12 @@ def test_bounds_reach_into_multipolygons() -> None:
 
 
 def test_the_view_fits_the_bounds_in_web_mercator() -> None:
-    # -75.23..-75.02 by 39.89..40.08 in a 520 x 480 map with 8% free on each side:
-    # across, 520 * 0.84 / (256 * 0.21 / 360) = 2,925 tiles' worth -> zoom 11.51; down, the
-    # Mercator height of 39.89..40.08 is 0.004328 rad, 480 * 0.84 / (256 * 0.004328 / 2pi)
-    # = 2,287 -> zoom 11.16. The smaller one fits both.
-    centre, zoom = fit_view((-75.23, 39.89, -75.02, 40.08))
-    assert zoom == pytest.approx(math.log2(2287), abs=0.01)
+    # -75.23..-75.02 by 39.89..40.08 in a 520 x 480 map with 8% free on each side, the world
+    # 512 pixels wide at zoom 0 (MapLibre): across, 520 * 0.84 / (512 * 0.21 / 360) = 1,462.5
+    # worlds' worth -> zoom 10.51; down, the Mercator height of 39.89..40.08 is 0.004328 rad,
+    # 480 * 0.84 / (512 * 0.004328 / 2pi) = 1,143.3 -> zoom 10.16. The smaller fits both.
+    centre, zoom = fit_view((-75.23, 39.89, -75.02, 40.08), width=520, height=480)
+    assert zoom == pytest.approx(math.log2(1143.3), abs=0.01)
     assert centre["lon"] == pytest.approx(-75.125)
     # The Mercator middle lies a little north of the mean of the latitudes (39.985).
     assert 39.985 < centre["lat"] < 39.9851

@@ -24,9 +24,13 @@ from dashboard.components.status import status_label
 FLAG_OUTLINE = "#c62828"
 UNSHADED = ("too_little_data", "not_available")
 NO_VALUE_FILL = "#e5e7eb"
-# The size the map is drawn at, for the zoom (Streamlit stretches it to its column).
-MAP_WIDTH, MAP_HEIGHT = 520, 480
-_TILE = 256  # pixels of the world at zoom 0
+# The size the zoom fits the districts into: the map is drawn MAP_HEIGHT high across the
+# page, so at least MAP_WIDTH wide on any screen the dashboard is read on.
+MAP_WIDTH, MAP_HEIGHT = 640, 560
+# Light to dark blue: the lowest value still stands out from the white background.
+VALUE_SCALE = [[0.0, "#c6dbef"], [0.5, "#4292c6"], [1.0, "#08306b"]]
+BOUNDARY_LINE = "#374151"
+_TILE = 512  # pixels of the world's width at zoom 0 (MapLibre's tile size)
 
 
 def district_name(district_id: object, name: object) -> str:
@@ -132,8 +136,8 @@ def district_choropleth(
                 geojson=collection,
                 locations=list(measured["key"]),
                 z=measured["value"].astype(float).tolist(),
-                colorscale="Blues",
-                marker={"opacity": 0.9, "line": {"color": "#ffffff", "width": 1}},
+                colorscale=VALUE_SCALE,
+                marker={"opacity": 0.9, "line": {"color": BOUNDARY_LINE, "width": 1}},
                 colorbar={
                     "title": {"text": "%" if unit == UNIT_PERCENT else plotly_text(unit or "")},
                     "tickformat": ".0%" if unit == UNIT_PERCENT else ",~r",
@@ -142,7 +146,7 @@ def district_choropleth(
                 hovertemplate="%{hovertext}<extra></extra>",
             )
         )
-    _add_outlines(figure, collection, grey, NO_VALUE_FILL, "#9ca3af", 1)
+    _add_outlines(figure, collection, grey, NO_VALUE_FILL, BOUNDARY_LINE, 1)
     flagged = rows[rows["flagged"].fillna(False).astype(bool)]
     _add_outlines(figure, collection, flagged, "rgba(0,0,0,0)", FLAG_OUTLINE, 4)
     figure.update_layout(
@@ -151,7 +155,7 @@ def district_choropleth(
         title={"text": plotly_text(title)},
         showlegend=False,
         margin={"l": 0, "r": 0, "t": 50, "b": 0},
-        height=MAP_HEIGHT,
+        height=MAP_HEIGHT + 50,
     )
     return figure
 

@@ -85,31 +85,34 @@ st.plotly_chart(
     key="equity_chart",
 )
 st.subheader(f"Districts in {period}")
-table_col, map_col = st.columns([3, 2])
-table_col.table(markdown_table(gap_table(latest, unit, names)), hide_index=True)
+table = markdown_table(gap_table(latest, unit, names))
 centroids = equity.district_centroids(warehouse)
-with map_col:
-    if layer["geometry"].notna().any():
-        st.plotly_chart(
-            maps.district_choropleth(layer, latest, unit, f"{label}, {period}"), key="district_map"
-        )
-        st.caption(
-            "Each district's boundary (city.yml) shaded by its value: darker is higher. A red "
-            "outline marks a gap above the threshold; grey is no value or too little data. The "
-            "table beside says the same in words. No map tiles are downloaded."
-        )
-    elif centroids.empty:
-        st.info("The data has no coordinates to place the districts on a map.")
-    else:
-        st.plotly_chart(
-            charts.district_map_figure(centroids, latest, unit, f"{label}, {period}"),
-            key="district_map",
-        )
-        st.caption(
-            "Each district at the average position of its located requests; a red ring marks "
-            "a gap above the threshold; red is worse than citywide, blue better, grey not "
-            "compared. No map tiles or boundaries are downloaded."
-        )
+if layer["geometry"].notna().any():
+    st.table(table, hide_index=True)
+    st.plotly_chart(
+        maps.district_choropleth(layer, latest, unit, f"{label}, {period}"), key="district_map"
+    )
+    st.caption(
+        "Each district's boundary (city.yml) shaded by its value: darker is higher. A red "
+        "outline marks a gap above the threshold; grey is no value or too little data. The "
+        "table above says the same in words. No map tiles are downloaded."
+    )
+else:
+    table_col, map_col = st.columns([3, 2])
+    table_col.table(table, hide_index=True)
+    with map_col:
+        if centroids.empty:
+            st.info("The data has no coordinates to place the districts on a map.")
+        else:
+            st.plotly_chart(
+                charts.district_map_figure(centroids, latest, unit, f"{label}, {period}"),
+                key="district_map",
+            )
+            st.caption(
+                "Each district at the average position of its located requests; a red ring "
+                "marks a gap above the threshold; red is worse than citywide, blue better, grey "
+                "not compared. No map tiles or boundaries are downloaded."
+            )
 
 all_flags = gaps[gaps["flagged"].fillna(False).astype(bool)]
 with st.expander(f"Every flagged district and period ({len(all_flags)})"):
