@@ -10,9 +10,11 @@ Springfield (60,000 residents, Springfield census 2020; data as of 2025-04-14 23
                                       fiscal year FY2024 (July 2023 - June 2024) 1,300
   sf_on_time    on_time_share         month 2025-03 80%
   sf_median     median_days_to_close  month 2025-03 3.5 days
-Shelbyville (250,000 residents, Shelbyville census 2020; data as of 2025-05-02 08:00, last
-run 2025-05-03 05:00 UTC):
-  sb_requests   requests_received     month 2025-02 500, 2025-03 450, 2025-04 600 (complete)
+Shelbyville (250,000 residents, Shelbyville census 2020; data as of 2025-06-02 08:00, last
+run 2025-06-03 05:00 UTC):
+  sb_requests   requests_received     month 2025-02 500, 2025-03 450, 2025-04 600 (complete),
+                                      2025-05 0 from no record at all (its extract ends in
+                                      April): not a period its data covers
                                       fiscal year FY2024 (January - December 2024) 5,000
   sb_on_time    on_time_share         month 2025-03 75%, 2025-04 70%
   (no median days: "not measured")
@@ -38,13 +40,14 @@ HOSTILE_LABEL = "[click](https://evil.example)"
 
 # metric_id, label, unit, kind, direction, grains, common_id
 Metric = tuple[str, str, str, str, str | None, list[str], str]
-# metric_id, grain, label, start, end, complete, value
-Value = tuple[str, str, str, date, date, bool, float]
+# metric_id, grain, label, start, end, complete, value, count (records it counts)
+Value = tuple[str, str, str, date, date, bool, float, int]
 
 MONTH = {
     "2025-02": (date(2025, 2, 1), date(2025, 3, 1)),
     "2025-03": (date(2025, 3, 1), date(2025, 4, 1)),
     "2025-04": (date(2025, 4, 1), date(2025, 5, 1)),
+    "2025-05": (date(2025, 5, 1), date(2025, 6, 1)),
 }
 
 
@@ -70,18 +73,19 @@ SPRINGFIELD = CitySpec(
          ["month"], "median_days_to_close"),
     ],
     values=[
-        ("sf_requests", "month", "2025-02", *MONTH["2025-02"], True, 100.0),
-        ("sf_requests", "month", "2025-03", *MONTH["2025-03"], True, 120.0),
-        ("sf_requests", "month", "2025-04", *MONTH["2025-04"], False, 30.0),
-        ("sf_requests", "fiscal_year", "FY2024", date(2023, 7, 1), date(2024, 7, 1), True, 1300.0),
-        ("sf_on_time", "month", "2025-03", *MONTH["2025-03"], True, 0.80),
-        ("sf_median", "month", "2025-03", *MONTH["2025-03"], True, 3.5),
+        ("sf_requests", "month", "2025-02", *MONTH["2025-02"], True, 100.0, 100),
+        ("sf_requests", "month", "2025-03", *MONTH["2025-03"], True, 120.0, 120),
+        ("sf_requests", "month", "2025-04", *MONTH["2025-04"], False, 30.0, 30),
+        ("sf_requests", "fiscal_year", "FY2024", date(2023, 7, 1), date(2024, 7, 1), True,
+         1300.0, 1300),
+        ("sf_on_time", "month", "2025-03", *MONTH["2025-03"], True, 0.80, 40),
+        ("sf_median", "month", "2025-03", *MONTH["2025-03"], True, 3.5, 40),
     ],
 )  # fmt: skip
 
 SHELBYVILLE = CitySpec(
     profile=("Shelbyville", 250_000, "Shelbyville census", 2020),
-    run=(datetime(2025, 5, 2, 8, 0), datetime(2025, 5, 3, 5, 0)),
+    run=(datetime(2025, 6, 2, 8, 0), datetime(2025, 6, 3, 5, 0)),
     metrics=[
         ("sb_requests", "311 requests opened", "requests", "count", None,
          ["month", "fiscal_year"], "requests_received"),
@@ -89,12 +93,15 @@ SHELBYVILLE = CitySpec(
          ["month"], "on_time_share"),
     ],
     values=[
-        ("sb_requests", "month", "2025-02", *MONTH["2025-02"], True, 500.0),
-        ("sb_requests", "month", "2025-03", *MONTH["2025-03"], True, 450.0),
-        ("sb_requests", "month", "2025-04", *MONTH["2025-04"], True, 600.0),
-        ("sb_requests", "fiscal_year", "FY2024", date(2024, 1, 1), date(2025, 1, 1), True, 5000.0),
-        ("sb_on_time", "month", "2025-03", *MONTH["2025-03"], True, 0.75),
-        ("sb_on_time", "month", "2025-04", *MONTH["2025-04"], True, 0.70),
+        ("sb_requests", "month", "2025-02", *MONTH["2025-02"], True, 500.0, 500),
+        ("sb_requests", "month", "2025-03", *MONTH["2025-03"], True, 450.0, 450),
+        ("sb_requests", "month", "2025-04", *MONTH["2025-04"], True, 600.0, 600),
+        # Its extract stops in April, its data (a late closure) in June: May counts nothing.
+        ("sb_requests", "month", "2025-05", *MONTH["2025-05"], True, 0.0, 0),
+        ("sb_requests", "fiscal_year", "FY2024", date(2024, 1, 1), date(2025, 1, 1), True,
+         5000.0, 5000),
+        ("sb_on_time", "month", "2025-03", *MONTH["2025-03"], True, 0.75, 40),
+        ("sb_on_time", "month", "2025-04", *MONTH["2025-04"], True, 0.70, 40),
     ],
 )  # fmt: skip
 
@@ -123,8 +130,8 @@ def build_city(folder: Path, city: CitySpec) -> Path:
         )
         con.executemany(
             "INSERT INTO metric_values (metric_id, grain, period_label, period_start, "
-            "period_end, is_complete, value, dimension, dimension_value, status) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, 'citywide', 'Citywide', 'no_target')",
+            "period_end, is_complete, value, count, dimension, dimension_value, status) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'citywide', 'Citywide', 'no_target')",
             city.values,
         )
         con.execute(

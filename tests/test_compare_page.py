@@ -89,7 +89,7 @@ def test_counts_are_compared_per_thousand_residents_in_the_common_month(env: lis
         "2025-04-14 23:58",
         "2025-04-15 06:04",
     )
-    assert shelbyville["Data as of"] == "2025-05-02 08:00"
+    assert shelbyville["Data as of"] == "2025-06-02 08:00"
     assert springfield["Warehouse"] == str(env[0] / "data" / "citystat.duckdb")
     assert shelbyville["Metric in this city"] == "311 requests opened (sb_requests)"
     assert ogdenville["Compared"] == "No published warehouse"

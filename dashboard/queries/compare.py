@@ -5,9 +5,9 @@ never by its label. Each city's warehouse is ``<city folder>/data/citystat.duckd
 read-only through ``reader`` like the city's own. Counts become rates per 1,000 residents
 (the value over city.yml's ``population.total``); medians and shares are compared as they
 are. Every city is shown in the latest period at the grain that all the cities measuring
-the measure have complete (the same start and end), and each value keeps its city, its
-warehouse, its period and how fresh its data is. A city without the measure is "not
-measured", never zero.
+the measure have complete, with records behind it (the same start and end), and each value
+keeps its city, its warehouse, its period and how fresh its data is. A city without the
+measure is "not measured", never zero.
 """
 
 from __future__ import annotations
@@ -156,16 +156,21 @@ def measures(city: City) -> dict[str, Measure]:
     return found
 
 
+# A period the city's data covers has at least one record behind its value: a count of 0
+# from no record at all (its extract stops before the period ends, its as-of time after)
+# says nothing about the city, so such a period is not one to compare.
 _VALUES_SQL = """
 SELECT period_label, period_start, period_end, value
 FROM metric_values
 WHERE metric_id = $metric_id AND grain = $grain AND dimension = 'citywide' AND is_complete
+  AND coalesce(count, 1) > 0
 ORDER BY period_start
 """
 
 
 def citywide_values(city: City, metric_id: str, grain: str) -> pd.DataFrame:
-    """The city's complete citywide values of one metric at one grain, oldest first."""
+    """The city's complete citywide values of one metric at one grain that have records
+    behind them, oldest first."""
     assert city.warehouse is not None
     return run_query(city.warehouse, _VALUES_SQL, metric_id=metric_id, grain=grain)
 

@@ -63,7 +63,8 @@ rows, common_period = compare.comparison(cities, common_id, grain)
 st.caption(
     "Counts are compared per 1,000 residents (the count over the city's population in "
     "city.yml); medians, shares and ratios as each city reports them. A city that does not "
-    "measure this shows “Not measured”, never zero."
+    "measure this shows “Not measured”, never zero, and a period with no record in a city's "
+    "data is not one it is compared in."
 )
 for note in period_notes(rows, grain, common_period):
     (st.caption if common_period else st.warning)(md(note))
