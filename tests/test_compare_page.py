@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -82,6 +83,7 @@ def test_counts_are_compared_per_thousand_residents_in_the_common_month(env: lis
         "450 requests",
     )
     assert springfield["Period"] == "2025-03"
+    # Its 2025-05 counts no record at all (its extract ends in April): not its latest.
     assert shelbyville["Period"] == "2025-03 (its latest: 2025-04)"
     assert springfield["Residents"] == "60,000 (Springfield census, 2020)"
     # Where each value came from and how fresh it is.
@@ -159,6 +161,16 @@ def test_the_page_is_in_the_navigation_only_with_two_cities(
     assert "Compare cities" not in pages()
     monkeypatch.delenv(site.COMPARE_ENV)
     assert "Compare cities" not in pages()
+
+
+def test_a_city_of_generated_demo_data_says_so(
+    env: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo = build_city(tmp_path / "demo", SPRINGFIELD)
+    with duckdb.connect(str(demo / "data" / "citystat.duckdb")) as con:
+        con.execute("UPDATE runs SET is_demo = true")
+    monkeypatch.setenv(site.COMPARE_ENV, os.pathsep.join([str(demo), str(env[1])]))
+    assert list(_rows(_open())) == ["Springfield (generated demo data)", "Shelbyville"]
 
 
 def test_with_one_published_city_the_page_says_two_are_needed(

@@ -122,7 +122,12 @@ def compare_table(rows: pd.DataFrame, grain: str) -> pd.DataFrame:
     records = _records(rows)
     return pd.DataFrame(
         {
-            "City": [str(r["city"]) for r in records],
+            "City": [
+                f"{r['city']} (generated demo data)"
+                if _has(r, "is_demo") and r["is_demo"]
+                else str(r["city"])
+                for r in records
+            ],
             "Compared": [compared_text(r, grain) for r in records],
             "As reported": [_reported(r) for r in records],
             "Period": [_period(r) for r in records],

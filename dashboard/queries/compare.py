@@ -39,6 +39,7 @@ COLUMNS = (
     "population_year",
     "data_as_of",  # the city's last published run
     "last_run",
+    "is_demo",  # generated demo data, not the city's records
     "metric_id",  # None: the city does not measure this common_id
     "label",
     "unit",
@@ -64,6 +65,7 @@ class City:
     population_year: int | None = None
     data_as_of: datetime | None = None
     last_run: datetime | None = None
+    is_demo: bool = False  # its last run published generated demo data
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ def load_city(folder: Path) -> City:
         else int(facts["population_year"]),
         data_as_of=None if run is None else run["data_as_of"],
         last_run=None if run is None else run["finished_at"],
+        is_demo=run is not None and bool(run["is_demo"]),
     )
 
 
@@ -221,6 +224,7 @@ def _row(
         "population_year": city.population_year,
         "data_as_of": city.data_as_of,
         "last_run": city.last_run,
+        "is_demo": city.is_demo,
         "has_values": frame is not None and not frame.empty,
     }
     if measure is None:
