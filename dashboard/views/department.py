@@ -23,9 +23,9 @@ from dashboard.meetings import actions as meeting_actions
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings.database import StoreUnavailable, store_exists
 from dashboard.queries import freshness, metric_info, reader, scorecard, services
+from dashboard.views import page_support as support
 from dashboard.views.actor import require_page
 from dashboard.views.meeting_state import store_unavailable
-from dashboard.views.page_support import choose_from_url, remember_in_url, require_service_tables
 
 DEPARTMENT_KEY = "department_page_department"
 
@@ -34,28 +34,15 @@ st.title("Department view")
 warehouse = reader.current_warehouse()
 if warehouse is None:
     st.stop()
-require_service_tables(warehouse)
+support.require_service_tables(warehouse)
 
 ids = metric_info.all_departments(warehouse)
 if not ids:
     st.warning("The warehouse names no departments yet. Run `citystat run`.")
     st.stop()
 names = metric_info.department_names(warehouse)
-# A link from before departments had ids names the department: read it as that id.
-by_name = {names.get(d, d): d for d in ids}
-if st.query_params.get("department") in by_name.keys() - set(ids):
-    st.query_params["department"] = by_name[st.query_params["department"]]
-choose_from_url("department", DEPARTMENT_KEY, ids, ids[0], "department")
 pick_col, grain_col = st.columns([2, 3])
-department = pick_col.selectbox(
-    "Department",
-    ids,
-    format_func=lambda d: names.get(d, d),
-    key=DEPARTMENT_KEY,
-    on_change=remember_in_url,
-    args=(DEPARTMENT_KEY, "department"),
-)
-st.query_params["department"] = department
+department = support.pick_by_name(pick_col, "department", DEPARTMENT_KEY, ids, names)
 name = names.get(department, department)
 grains = order_grains(metric_info.available_grains(warehouse))
 grain = grain_col.radio(

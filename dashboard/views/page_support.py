@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -24,6 +26,29 @@ SERVICE_TABLES = [
 def remember_in_url(widget_key: str, param: str) -> None:
     """Write a widget's new value to the URL so the page can be shared as it is."""
     st.query_params[param] = st.session_state[widget_key]
+
+
+def pick_by_name(
+    column: Any, param: str, widget_key: str, ids: list[str], names: dict[str, str]
+) -> str:
+    """A picker of ids (departments) shown by their names, seeded from and written to the
+    URL's ``param``. A link from before the page took ids names its choice: it reads as
+    that name's id."""
+    by_name = {names.get(key, key): key for key in ids}
+    requested = st.query_params.get(param)
+    if requested is not None and requested not in ids and requested in by_name:
+        st.query_params[param] = by_name[requested]
+    choose_from_url(param, widget_key, ids, ids[0], param)
+    chosen = column.selectbox(
+        param.capitalize(),
+        ids,
+        format_func=lambda key: names.get(key, key),
+        key=widget_key,
+        on_change=remember_in_url,
+        args=(widget_key, param),
+    )
+    st.query_params[param] = chosen
+    return str(chosen)
 
 
 def choose_from_url(
