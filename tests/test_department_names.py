@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.meetings import schema as meeting_schema
+from dashboard.meetings import store
 from tests.dashboard_fixture import build_fixture_warehouse
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
@@ -126,10 +127,11 @@ def test_a_meeting_is_scheduled_by_name_and_freezes_it(env: Path) -> None:
     scope.select(LI_ID)
     at.button(key="meetings_new_submit").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    with meeting_schema.connect() as con:
-        meeting = con.execute("SELECT scope_name FROM meetings").fetchall()
-        frozen = con.execute("SELECT DISTINCT department FROM packet_metrics").fetchall()
-    assert meeting == [(LI_NAME,)] and frozen == [(LI_NAME,)]
+    with meeting_schema.connect() as db:
+        (meeting,) = store.list_meetings(db).to_dict("records")
+        frozen = store.frozen_metrics(db, int(meeting["meeting_id"]))
+    assert meeting["scope_name"] == LI_NAME
+    assert frozen["department"].tolist() == [LI_NAME]
 
 
 def test_a_warehouse_without_a_registry_shows_the_ids(
