@@ -106,7 +106,8 @@ def test_district_00_reaches_the_warehouse_and_the_pages_as_00(
     assert table["Area"].tolist() == ["Citywide", "District 00", "District 3", "District 7"]
     assert table["Value"].tolist() == ["3", "1", "0", "2"]
     equity = open_page("equity", metric="requests_opened", grain="month")
-    gaps = next(f.value for f in equity.dataframe if "District" in f.value.columns)
+    # The equity page's per-district table is an HTML table (st.table).
+    gaps = next(f.value for f in equity.table if "District" in f.value.columns)
     assert gaps["District"].tolist() == ["District 00", "District 3", "District 7"]
     # The public site too.
     use_site(monkeypatch, warehouse, public=True)
