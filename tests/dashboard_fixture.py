@@ -352,7 +352,8 @@ def build_fixture_warehouse(path: Path) -> None:
         con.executemany(
             "INSERT INTO metric_definitions (metric_id, label, description, methodology, "
             "department, owner, cohort_service, unit, direction, kind, grains, dimensions, "
-            "min_count, sql, canonical_table, availability, baseline_period, public) VALUES "
+            "min_count, sql, canonical_table, availability, baseline_period, public, common_id) "
+            "VALUES "
             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'SELECT 1', 'service_requests', NULL, NULL, "
             "?, ?)",
             [(*metric, COMMON_IDS.get(metric[0])) for metric in METRICS],
