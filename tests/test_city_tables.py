@@ -162,3 +162,15 @@ def test_metric_definitions_carry_the_common_id() -> None:
     assert con.execute(
         "SELECT metric_id, common_id FROM metric_definitions ORDER BY metric_id"
     ).fetchall() == [("opened", "requests_received"), ("opened_too", None)]
+
+
+def test_the_demo_builds_without_the_shared_boundaries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fresh machine has no ../shared/data/real: the demo's districts keep their names and
+    # populations, and only the map (the geometry) is left out.
+    monkeypatch.setenv("CITYSTAT_REAL_DATA", str(tmp_path / "absent"))
+    root = Path(__file__).resolve().parents[1]
+    rows = profile_rows(load_city(root), root)
+    assert [row[0] for row in rows.districts] == [str(n) for n in range(1, 11)]
+    assert all(row[5] is None for row in rows.districts)
