@@ -21,7 +21,7 @@ from pipelines.ingest.expressions import (
     timestamp_parameters,
 )
 from pipelines.ingest.mapping import SourceMapping
-from pipelines.ingest.mapping_files import MappingError, load_mapping
+from pipelines.ingest.mapping_files import MappingError, guarded_text, load_mapping
 from pipelines.warehouse.schema import create_schema
 
 SAMPLE_ROWS = 1000
@@ -150,7 +150,7 @@ class _KeyLines:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.data = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+        self.data = YAML(typ="rt").load(guarded_text(path))
 
     def at(self, *keys: str) -> int:
         """Line of the deepest of these nested keys that exists."""
