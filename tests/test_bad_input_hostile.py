@@ -6,15 +6,23 @@ The same town and the same outcomes as tests/test_bad_input_catalogue.py (``Stop
 
 - Configuration (metrics.yml, city.yml, services.yml, a mapping) is held to limits before a
   tree is built: 1 MiB, 50 levels of nesting, aliases expanding to at most 10,000 values.
+- The run lock is an OS lock on open descriptors (the lock file and the data folder):
+  deleting the lock file while a run holds it does not let a second run in.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import tests.test_bad_input_catalogue as catalogue
+from pipelines.cli.main import main
+from pipelines.warehouse.pause import PAUSE_ENV, PAUSE_MARKER
 from tests.test_bad_input_catalogue import (
     MAPPING,
     _config_case_town,
@@ -110,3 +118,37 @@ def test_hostile_configuration(
     output = _run_fails_and_changes_nothing(town)
     # The first problem is the file's (a city.yml case goes on to metrics.yml's city: section).
     assert _error_line(output).splitlines()[0] == expected.replace("{path}", str(path)), name
+
+
+# --- the run lock ------------------------------------------------------------------------------
+
+
+def test_deleting_the_lock_file_does_not_admit_a_second_run(
+    published_day1: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    town = _config_case_town(published_day1, tmp_path, monkeypatch)
+    env = {
+        **os.environ,
+        "CITYSTAT_SOURCES_DIR": str(town.sources),
+        "CITYSTAT_DATA_DIR": str(town.data),
+        PAUSE_ENV: "run:locked",
+    }
+    citystat = Path(sys.executable).parent / "citystat"
+    args = ["run", "--metrics", str(town.metrics), "--warehouse", str(town.warehouse)]
+    first = subprocess.Popen(
+        [str(citystat), *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        assert first.stderr is not None
+        # The first run holds the lock and sleeps (pipelines.warehouse.pause).
+        assert first.stderr.readline().decode().strip() == f"{PAUSE_MARKER}run:locked"
+        (town.data / ".citystat.duckdb.lock").unlink()
+        second = CliRunner().invoke(main, args)
+    finally:
+        first.kill()
+        first.wait()
+    assert second.exit_code == 1
+    assert _error_line(second.output) == (
+        f"{town.warehouse}: another citystat run or rollback is publishing it; wait for it to "
+        "finish and run again"
+    )
