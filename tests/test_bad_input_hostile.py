@@ -6,6 +6,9 @@ The same town and the same outcomes as tests/test_bad_input_catalogue.py (``Stop
 
 - Configuration (metrics.yml, city.yml, services.yml, a mapping) is held to limits before a
   tree is built: 1 MiB, 50 levels of nesting, aliases expanding to at most 10,000 values.
+- Files a pattern matches are looked at before anything opens them: a folder, FIFO, socket,
+  device or broken link is skipped with a reason (recorded in skipped_files and printed); a
+  file leading outside its root folder is refused, and no message quotes it.
 - The run lock is an OS lock on open descriptors (the lock file and the data folder):
   deleting the lock file while a run holds it does not let a second run in.
 """
@@ -13,15 +16,19 @@ The same town and the same outcomes as tests/test_bad_input_catalogue.py (``Stop
 from __future__ import annotations
 
 import os
+import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
 import tests.test_bad_input_catalogue as catalogue
 from pipelines.cli.main import main
+from pipelines.run.pipeline import run_pipeline
 from pipelines.warehouse.pause import PAUSE_ENV, PAUSE_MARKER
 from tests.test_bad_input_catalogue import (
     MAPPING,
@@ -152,3 +159,206 @@ def test_deleting_the_lock_file_does_not_admit_a_second_run(
         f"{town.warehouse}: another citystat run or rollback is publishing it; wait for it to "
         "finish and run again"
     )
+
+
+# --- special files in the extract folder -------------------------------------------------------
+
+
+def _accounting(warehouse: Path, file: str) -> tuple[int, int, int, int]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        row = con.execute(
+            "SELECT rows_read, rows_staged, rows_quarantined, rows_rejected FROM load_files "
+            "WHERE file = ?",
+            [file],
+        ).fetchone()
+    assert row is not None, file
+    read, staged, quarantined, rejected = row
+    assert read == staged + quarantined + rejected  # every row accounted for
+    return read, staged, quarantined, rejected
+
+
+def _skipped(warehouse: Path) -> list[tuple[str, str]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return [
+            (str(f), str(r))
+            for f, r in con.execute(
+                "SELECT file, reason FROM skipped_files WHERE run_id = "
+                "(SELECT max(run_id) FROM runs) ORDER BY file"
+            ).fetchall()
+        ]
+
+
+SPECIAL = "not a regular file: skipped without opening it; remove it"
+
+
+def test_special_files_are_skipped_with_a_reason_and_never_opened(
+    published_day1: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    town = _config_case_town(published_day1, tmp_path, monkeypatch)  # b.csv: 5 good rows
+    os.mkfifo(town.extracts / "c.csv")  # opening it would block the run forever
+    monkeypatch.chdir(town.extracts)  # a socket's path is limited to 108 bytes: bind by name
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind("d.csv")
+    (town.extracts / "e.csv").symlink_to("gone.csv")
+    (town.extracts / "f.csv").mkdir()
+    try:
+        result = CliRunner().invoke(
+            main, ["run", "--metrics", str(town.metrics), "--warehouse", str(town.warehouse)]
+        )
+    finally:
+        listener.close()
+    assert result.exit_code == 0, result.output
+    skipped = [
+        ("town/c.csv", f"a FIFO (named pipe), {SPECIAL}"),
+        ("town/d.csv", f"a socket, {SPECIAL}"),
+        (
+            "town/e.csv",
+            "a symbolic link to a file that does not exist: skipped; restore the file it "
+            "points to, or remove the link",
+        ),
+        (
+            "town/f.csv",
+            "a folder, not a file: skipped; narrow files.pattern in pipelines/sources/town.yml "
+            "if it should match files only",
+        ),
+    ]
+    assert _skipped(town.warehouse) == skipped
+    for file, reason in skipped:  # printed as the run goes
+        assert f"town: {file} is {reason}\n" in result.output
+    assert _accounting(town.warehouse, "b.csv") == (5, 5, 0, 0)
+
+
+def test_a_device_file_is_skipped(
+    published_day1: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    town = _config_case_town(published_day1, tmp_path, monkeypatch)
+    try:  # the numbers of /dev/zero, an endless file
+        os.mknod(town.extracts / "z.csv", stat.S_IFCHR | 0o600, os.makedev(1, 5))
+    except PermissionError:
+        pytest.skip("creating a device file needs CAP_MKNOD")
+    result = run_pipeline(town.metrics, town.warehouse)
+    assert result.published, result.message
+    assert _skipped(town.warehouse) == [("town/z.csv", f"a character device, {SPECIAL}")]
+    assert _accounting(town.warehouse, "b.csv") == (5, 5, 0, 0)
+
+
+def test_only_special_files_left_stops_the_run(
+    published_day1: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    town = _config_case_town(published_day1, tmp_path, monkeypatch)
+    for extract in town.extracts.iterdir():
+        extract.unlink()
+    os.mkfifo(town.extracts / "c.csv")
+    output = _run_fails_and_changes_nothing(town)
+    assert _error_line(output) == (
+        f"source 'town': no file matches {town.extracts}/*.csv; town/c.csv is a FIFO (named pipe), "
+        f"{SPECIAL}; check files.pattern in its mapping, or run `citystat demo-data` for the "
+        "demo extract"
+    )
+
+
+# --- paths confined to the city's folders ------------------------------------------------------
+
+OUTSIDE_FIX = (
+    "a mapping reads only files inside its root folder: copy the file in, or name its folder "
+    "under 'folders:' in city.yml and set files.root in pipelines/sources/town.yml"
+)
+SECRET = "root:x:0:0:a line of a file outside the city's folders\n"
+
+
+def _outside(tmp_path: Path) -> Path:
+    """A file outside every folder of the city, which no message may quote."""
+    secret = tmp_path / "outside" / "passwd.csv"
+    secret.parent.mkdir()
+    secret.write_text(SECRET + "id,opened\n", encoding="utf-8")
+    return secret
+
+
+def test_a_symbolic_link_out_of_the_extract_folder_is_refused(
+    published_day1: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    town = _config_case_town(published_day1, tmp_path, monkeypatch)
+    link = town.extracts / "c.csv"
+    link.symlink_to(_outside(tmp_path))
+    output = _run_fails_and_changes_nothing(town)
+    root = os.path.realpath(town.data)
+    assert _error_line(output) == f"{link}: leads outside {root} (through a symbolic link); " + (
+        OUTSIDE_FIX
+    )
+    assert "root:x" not in output
+
+
+def test_a_linked_folder_out_of_the_root_is_refused(
+    published_day1: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    town = _config_case_town(published_day1, tmp_path, monkeypatch)
+    mapping = town.sources / "town.yml"
+    mapping.write_text(MAPPING.replace("town/*.csv", "town/*/*.csv"), encoding="utf-8")
+    (town.extracts / "archive").symlink_to(_outside(tmp_path).parent, target_is_directory=True)
+    output = _run_fails_and_changes_nothing(town)
+    root = os.path.realpath(town.data)
+    link = town.extracts / "archive" / "passwd.csv"
+    assert _error_line(output) == f"{link}: leads outside {root} (through a symbolic link); " + (
+        OUTSIDE_FIX
+    )
+    assert "root:x" not in output
+
+
+MAPPING_PATH_CASES = [
+    (
+        "a crosswalk path with ..",
+        MAPPING + "district_from_zip: {file: ../../outside/passwd.csv}\n",
+        "{path}:12: district_from_zip.file: file '../../outside/passwd.csv' leaves the mappings "
+        "folder; write it relative to that folder (e.g. lookups/zip_district.csv), without '..'",
+    ),
+    (
+        "an absolute crosswalk path",
+        MAPPING + "district_from_zip: {file: /etc/passwd}\n",
+        "{path}:12: district_from_zip.file: file '/etc/passwd' leaves the mappings folder; write "
+        "it relative to that folder (e.g. lookups/zip_district.csv), without '..'",
+    ),
+    (
+        "a join pattern with ..",
+        MAPPING + "joins: [{name: owners, files: {pattern: ../../outside/*.csv}, on: {id: id}}]\n",
+        "{path}:12: joins.0.files.pattern: pattern '../../outside/*.csv' leaves its root folder; "
+        "write it relative to the root, without '..', and name another folder under 'folders:' "
+        "in city.yml instead",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"), MAPPING_PATH_CASES, ids=[c[0] for c in MAPPING_PATH_CASES]
+)
+def test_a_mapping_path_out_of_its_folder_is_refused(
+    name: str,
+    text: str,
+    expected: str,
+    published_day1: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    town = _config_case_town(published_day1, tmp_path, monkeypatch)
+    _outside(tmp_path)
+    mapping = town.sources / "town.yml"
+    mapping.write_text(text, encoding="utf-8")
+    output = _run_fails_and_changes_nothing(town)
+    assert _error_line(output) == expected.replace("{path}", str(mapping)), name
+
+
+def test_a_crosswalk_linked_out_of_the_mappings_folder_is_refused(
+    published_day1: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    town = _config_case_town(published_day1, tmp_path, monkeypatch)
+    mapping = town.sources / "town.yml"
+    mapping.write_text(MAPPING + "district_from_zip: {file: lookups/zips.csv}\n", encoding="utf-8")
+    crosswalk = town.sources / "lookups" / "zips.csv"
+    crosswalk.parent.mkdir()
+    crosswalk.symlink_to(_outside(tmp_path))
+    output = _run_fails_and_changes_nothing(town)
+    assert _error_line(output) == (
+        f"{crosswalk}: the district crosswalk named in town.yml leads outside "
+        f"{os.path.realpath(town.sources)} (through a symbolic link); copy the file into that "
+        "folder"
+    )
+    assert "root:x" not in output

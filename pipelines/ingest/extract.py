@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.city.paths import sources_dir
 from pipelines.ingest.common import (
     FileCount,
     LoadError,
@@ -46,6 +47,7 @@ from pipelines.ingest.joins import (
     record_join_accounts,
 )
 from pipelines.ingest.mapping import SourceMapping, column_coverage
+from pipelines.ingest.matching import MatchedFiles, SkippedFile, checked_file, match_files
 from pipelines.ingest.readers import RowShape, read_csv_numbered, read_json_numbered
 from pipelines.ingest.staging import stage, typed_shape
 
@@ -53,8 +55,11 @@ __all__ = [
     "FileCount",
     "JoinAccount",
     "LoadError",
+    "MatchedFiles",
+    "SkippedFile",
     "apply_district_lookup",
     "column_coverage",
+    "find_files",
     "join_messages",
     "raw_table",
     "read_raw",
@@ -65,15 +70,34 @@ __all__ = [
 
 
 def resolve_files(mapping: SourceMapping) -> list[Path]:
-    """The extract's main files a mapping points at, sorted; LoadError if there are none."""
-    base = mapping.files.base()
-    files = sorted(base.glob(mapping.files.pattern))
-    if not files:
+    """The extract's main files a mapping points at, sorted; LoadError if there are none.
+
+    Only regular files inside the root are returned (``find_files`` says what was skipped).
+    """
+    return find_files(mapping).files
+
+
+def find_files(mapping: SourceMapping) -> MatchedFiles:
+    """The main files to read, and every file a pattern matched but the run skips (``matching``).
+
+    The joined files' patterns are checked too, so a run stops before building anything
+    when a file leads outside its root. LoadError when no main file is left to read.
+    """
+    found = match_files(mapping.files, mapping)
+    skipped = list(found.skipped)
+    for join in mapping.joins:
+        skipped += [
+            SkippedFile(f"{join.name}: {s.file}", s.reason)
+            for s in match_files(join.files, mapping).skipped
+        ]
+    if not found.files:
+        base = mapping.files.base()
+        also = "".join(f"; {s.file} is {s.reason}" for s in found.skipped)
         raise LoadError(
-            f"source '{mapping.source}': no file matches {base / mapping.files.pattern}; "
+            f"source '{mapping.source}': no file matches {base / mapping.files.pattern}{also}; "
             "check files.pattern in its mapping, or run `citystat demo-data` for the demo extract"
         )
-    return files
+    return MatchedFiles(found.files, skipped)
 
 
 def read_raw(
@@ -217,9 +241,11 @@ def apply_district_lookup(con: duckdb.DuckDBPyConnection, mapping: SourceMapping
     """Fill council_district from the zip crosswalk where the extract has no district."""
     if mapping.district_from_zip is None:
         return
-    path = mapping.district_from_zip.path()
-    if not path.exists():
-        raise LoadError(f"{path}: district crosswalk named in {mapping.source}.yml is missing")
+    path = checked_file(
+        mapping.district_from_zip.path(),
+        sources_dir(),
+        f"district crosswalk named in {mapping.source}.yml",
+    )
     con.execute(
         f"UPDATE {staged_table(mapping)} s SET council_district = x.council_district::VARCHAR "
         "FROM read_csv(?, header = true, all_varchar = true) x "

@@ -30,6 +30,7 @@ from pipelines.ingest.common import (
     scalar,
 )
 from pipelines.ingest.mapping import Aggregate, JoinSpec, SourceMapping
+from pipelines.ingest.matching import match_files
 from pipelines.ingest.readers import read_csv_numbered
 
 JOIN_EXPECTATION = "joined_rows_match_main_records"
@@ -62,7 +63,8 @@ def read_joins(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> list[J
 
 def _join_files(mapping: SourceMapping, join: JoinSpec) -> list[Path]:
     base = join.files.base()
-    files = sorted(base.glob(join.files.pattern))
+    # Files skipped (folders, FIFOs, ...) were reported when the run found its files.
+    files = match_files(join.files, mapping).files
     if not files:
         raise LoadError(
             f"source '{mapping.source}', join '{join.name}': no file matches "

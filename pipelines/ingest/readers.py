@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.config.files import NotAFile, open_regular
 from pipelines.ingest.common import LoadError, create_table, relation_exists, scalar
 from pipelines.ingest.mapping import CsvOptions
 from pipelines.warehouse.schema import quote
@@ -224,7 +225,11 @@ def _check_not_empty(path: Path) -> None:
 
 def _is_gzip(path: Path) -> bool:
     """True when the file starts with gzip's magic bytes, whatever its name says."""
-    with path.open("rb") as handle:
+    try:
+        handle = open_regular(path)
+    except NotAFile as exc:
+        raise LoadError(f"{exc} (it was replaced while the run read it); run again") from None
+    with handle:
         return handle.read(2) == b"\x1f\x8b"
 
 
