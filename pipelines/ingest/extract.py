@@ -12,9 +12,10 @@ stg_<source>   the canonical columns of the mapping's kind (service_requests, pe
                inspections), typed, with joined values and derived due times; values that do
                not parse and status words the mapping does not know are quarantined with a
                reason here, before validation sees the batch.
-Rows the CSV reader itself cannot split into the header's columns are rejected with DuckDB's
-own reason and line number. Only the main files are input rows (``resolve_files``); rows of a
-joined file that match no main record are reported in ``validation_results``.
+Rows the CSV reader itself cannot split into the header's columns (or longer than the line
+limit) are rejected with DuckDB's own reason, at their physical line. Only the main files are
+input rows (``resolve_files``); rows of a joined file that match no main record are reported
+in ``validation_results``.
 
 A run reads with ``typed``: a CSV mapping without joins (the common case) then skips the raw
 table, and each file is read, typed and written to stg_<source> in one statement (a 10M-row
