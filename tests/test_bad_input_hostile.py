@@ -9,6 +9,8 @@ The same town and the same outcomes as tests/test_bad_input_catalogue.py (``Stop
 - Files a pattern matches are looked at before anything opens them: a folder, FIFO, socket,
   device or broken link is skipped with a reason (recorded in skipped_files and printed); a
   file leading outside its root folder is refused, and no message quotes it.
+- Line numbers are physical past blank lines, CRLF and quoted line breaks; a row with a NUL
+  byte is quarantined at its line; a line over the limit is rejected alone.
 - The run lock is an OS lock on open descriptors (the lock file and the data folder):
   deleting the lock file while a run holds it does not let a second run in.
 """
@@ -135,6 +137,21 @@ def test_hostile_configuration(
     output = _run_fails_and_changes_nothing(town)
     # The first problem is the file's (a city.yml case goes on to metrics.yml's city: section).
     assert _error_line(output).splitlines()[0] == expected.replace("{path}", str(path)), name
+
+
+@pytest.mark.parametrize("file", ["services.yml", "sources/town.yml"])
+def test_a_configuration_fifo_is_refused_unopened(
+    file: str, published_day1: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    town = _config_case_town(published_day1, tmp_path, monkeypatch)
+    path = town.root / file
+    path.unlink(missing_ok=True)
+    os.mkfifo(path)  # opening it to read would wait for a writer forever
+    output = _run_fails_and_changes_nothing(town)
+    label = path.name if file == "services.yml" else str(path)
+    assert _error_line(output) == (
+        f"{label}:1: this is a FIFO (named pipe), not a file; put the YAML file itself here"
+    )
 
 
 # --- the run lock ------------------------------------------------------------------------------
