@@ -6,7 +6,7 @@ DEMO_EXTRACT := data/demo/philadelphia_311/public_cases_fc.csv
 WAREHOUSE := data/citystat.duckdb
 PORT ?= 8501
 
-.PHONY: demo test lint typecheck pytest dashboard public warehouse clean browser
+.PHONY: demo test lint typecheck pytest dashboard public warehouse clean browser cities
 
 ## demo: create .venv, install, build the demo warehouse, start the dashboard on localhost
 demo: $(BIN)/.installed warehouse dashboard
@@ -27,6 +27,10 @@ $(DEMO_EXTRACT): | $(BIN)/.installed
 ## warehouse: (re)build data/citystat.duckdb from the extracts and metrics.yml
 warehouse: $(BIN)/.installed $(DEMO_EXTRACT)
 	$(BIN)/citystat run
+
+## cities: build each real city's warehouse (cities/<city>/data/) from ../shared/data/real
+cities: $(BIN)/.installed
+	for city in cities/*/; do $(BIN)/citystat --city $$city run || exit 1; done
 
 dashboard: $(BIN)/.installed
 	$(BIN)/streamlit run dashboard/app.py --server.address localhost --server.port $(PORT) \
@@ -66,4 +70,4 @@ bench: $(BIN)/.installed-test
 
 clean:
 	rm -rf $(VENV) data/demo data/versions data/*.duckdb data/*.tmp data/*.wal data/*.building \
-		data/.citystat.duckdb.lock tests/artifacts
+		data/.citystat.duckdb.lock tests/artifacts cities/*/data

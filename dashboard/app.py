@@ -33,7 +33,7 @@ def _missing_warehouse_message() -> str:
 
 PUBLIC_NOTICE = (
     "Public view: the city's published performance metrics, each with how it is computed. "
-    "Values are totals and rates, never individual requests."
+    "Values are totals and rates, never individual records (requests, permits or cases)."
 )
 PUBLIC_UNAVAILABLE = "The city's performance data is being updated; please try again later."
 PUBLIC_PAGE_ERROR = (

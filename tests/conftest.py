@@ -1,4 +1,5 @@
-"""Shared fixtures: where the real extracts are, and whether tests may skip without them."""
+"""Shared fixtures: where the real extracts are, and whether tests may skip without them; the
+meetings store on SQLite and on a throwaway PostgreSQL cluster."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from pipelines.city.paths import real_data_dir
 from pipelines.warehouse.layout import CITY_ENV
+from tests.postgres_cluster import ClusterUnavailable, PostgresCluster
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +34,27 @@ def _city_is_restored() -> Iterator[None]:
         os.environ.pop(CITY_ENV, None)
     else:
         os.environ[CITY_ENV] = before
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A PostgreSQL cluster for this test session; skip when it cannot start, but never
+    under CI."""
+    try:
+        cluster = PostgresCluster().start()
+    except ClusterUnavailable as problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the PostgreSQL meetings tests: {problem}")
+        pytest.skip(f"PostgreSQL cannot be started here: {problem}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def meetings_target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a test's meetings store lives, once per backend: a fresh SQLite file, or the URL
+    of a fresh PostgreSQL database (what CITYSTAT_MEETINGS_URL would hold)."""
+    if request.param == "sqlite":
+        return tmp_path / "meetings.sqlite"
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    return cluster.new_database()

@@ -163,7 +163,7 @@ def _duplicate_unmapped_columns_are_fine(con: duckdb.DuckDBPyConnection) -> None
 
 
 READ_FIX = "repair the line (quoting, delimiter, column count) or re-export the file"
-TOWN_YML = "pipelines/sources/town.yml"
+TOWN_YML = "sources/town.yml"  # the mapping, named from the city's folder
 
 EXTRACT_CASES = [
     ExtractCase(

@@ -39,6 +39,7 @@ from tests.test_bad_input_catalogue import (
     JSON_MAPPING,
     MAPPING,
     READ_FIX,
+    TOWN_YML,
     ExtractCase,
     Loads,
     Stops,
@@ -250,7 +251,7 @@ def test_special_files_are_skipped_with_a_reason_and_never_opened(
         ),
         (
             "town/f.csv",
-            "a folder, not a file: skipped; narrow files.pattern in pipelines/sources/town.yml "
+            f"a folder, not a file: skipped; narrow files.pattern in {TOWN_YML} "
             "if it should match files only",
         ),
     ]
@@ -284,8 +285,8 @@ def test_only_special_files_left_stops_the_run(
     output = _run_fails_and_changes_nothing(town)
     assert _error_line(output) == (
         f"source 'town': no file matches {town.extracts}/*.csv; town/c.csv is a FIFO (named pipe), "
-        f"{SPECIAL}; check files.pattern in its mapping, or run `citystat demo-data` for the "
-        "demo extract"
+        f"{SPECIAL}; put the extract there, or change files.pattern (and files.root) in its "
+        "mapping to where it is"
     )
 
 
@@ -293,7 +294,7 @@ def test_only_special_files_left_stops_the_run(
 
 OUTSIDE_FIX = (
     "a mapping reads only files inside its root folder: copy the file in, or name its folder "
-    "under 'folders:' in city.yml and set files.root in pipelines/sources/town.yml"
+    f"under 'folders:' in city.yml and set files.root in {TOWN_YML}"
 )
 SECRET = "root:x:0:0:a line of a file outside the city's folders\n"
 
@@ -383,13 +384,15 @@ def test_a_crosswalk_linked_out_of_the_mappings_folder_is_refused(
 ) -> None:
     town = _config_case_town(published_day1, tmp_path, monkeypatch)
     mapping = town.sources / "town.yml"
-    mapping.write_text(MAPPING + "district_from_zip: {file: lookups/zips.csv}\n", encoding="utf-8")
+    # The town's extract has no zip column: its id stands in (the crosswalk stops the run first).
+    with_zip = MAPPING.replace("service_name: service,", "service_name: service, zip: id,")
+    mapping.write_text(with_zip + "district_from_zip: {file: lookups/zips.csv}\n", encoding="utf-8")
     crosswalk = town.sources / "lookups" / "zips.csv"
     crosswalk.parent.mkdir()
     crosswalk.symlink_to(_outside(tmp_path))
     output = _run_fails_and_changes_nothing(town)
     assert _error_line(output) == (
-        f"{crosswalk}: the district crosswalk named in town.yml leads outside "
+        f"{crosswalk}: the district crosswalk named in {TOWN_YML} leads outside "
         f"{os.path.realpath(town.sources)} (through a symbolic link); copy the file into that "
         "folder"
     )

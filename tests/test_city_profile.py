@@ -95,7 +95,7 @@ def test_every_problem_of_city_yml_is_reported_at_its_line(tmp_path: Path) -> No
         "city.yml:2: unknown key 'mayor' in city.yml; use one of: name, timezone, "
         "fiscal_year_start_month, sources, mappings, folders, departments, districts, population",
         "city.yml:3: city.yml: 'timezone' unknown time zone 'Mars/Olympus'; use an IANA name "
-        "such as America/Chicago, got 'Mars/Olympus'; change the value to the expected type",
+        "such as America/Chicago",
         "city.yml:4: city.yml: 'fiscal_year_start_month' should be less than or equal to 12, "
         "got 13; use a smaller number",
     ]

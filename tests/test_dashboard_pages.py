@@ -329,6 +329,8 @@ def test_freshness_rows_per_source_and_run_steps(warehouse_env: Path) -> None:
             "Loaded": "2025-04-15 06:04",
             "SHA-256": "9f86d081884c",
             "Read": "500",
+            "Quarantined": "3",
+            "Rejected": "1",
             "Inserted": "480",
             "Updated": "12",
             "Unchanged": "3",

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.components import site
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
+from dashboard.meetings.permissions import SYSTEM
 from dashboard.queries import packets, reader, scorecard
 from tests.empty_fixture import VARIANTS, build_empty_warehouse
 from tests.test_public_view import rendered_output
@@ -47,7 +48,9 @@ def empty_site(
     definitions, values = packets.packet_source(wh, ids, "month")
     con = meeting_schema.connect(folder / "meetings.sqlite")
     spec = store.MeetingSpec(date(2025, 4, 20), "department", "Streets Department", "month", "M")
-    store.create_meeting(con, spec, definitions, values, store.Provenance("run", None, "wh"))
+    store.create_meeting(
+        con, SYSTEM, spec, definitions, values, store.Provenance("run", None, "wh")
+    )
     con.close()
     return variant, warehouse, folder / "meetings.sqlite"
 

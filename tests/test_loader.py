@@ -74,6 +74,27 @@ def test_types_and_normalises_values(tmp_path: Path) -> None:
     assert a2[8] == 3
 
 
+def test_only_a_district_that_is_a_number_loses_its_zero_padding(tmp_path: Path) -> None:
+    # New York's 311 writes community boards "01 BRONX", exactly as its boundary file's
+    # community_board property does: a label, kept as written, not a padded number.
+    con, _, _ = _load(
+        tmp_path,
+        "".join(
+            f"D{i},2024-03-01 08:00:00,,Open,19103,,,{district}\n"
+            for i, district in enumerate(
+                ["03", "00", "0", "007", "03.0", "12", "01 BRONX", "12 MANHATTAN", "0 Unspecified"]
+            )
+        ),
+    )
+    districts = con.execute(
+        'SELECT council_district FROM "stg_testcity" ORDER BY source_row'
+    ).fetchall()
+    # "00" stays "00": an id of zeros is not a padded number (issue 14).
+    assert [d for (d,) in districts] == [
+        "3", "00", "0", "7", "3", "12", "01 BRONX", "12 MANHATTAN", "0 Unspecified"
+    ]  # fmt: skip
+
+
 def test_unparseable_values_and_unknown_statuses_are_quarantined_with_reasons(
     tmp_path: Path,
 ) -> None:

@@ -16,6 +16,7 @@ from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
 from dashboard.meetings.packet import packet_csv, packet_html, reviewed_periods
 from dashboard.meetings.packet_chart import nice_ticks, trend_svg
+from dashboard.meetings.permissions import SYSTEM
 
 ON_TIME = "street_defect_on_time"
 
@@ -56,17 +57,19 @@ def packet(tmp_path: Path) -> store.Packet:
     )
     spec = store.MeetingSpec(date(2025, 4, 20), "department", "Streets Department", "month")
     meeting = store.create_meeting(
-        con, spec, definitions, _series(), store.Provenance("run-1", None, "wh")
+        con, SYSTEM, spec, definitions, _series(), store.Provenance("run-1", None, "wh")
     )
     store.save_commentary(
         con,
+        SYSTEM,
         meeting,
         ON_TIME,
         "2025-03",
         {"drivers": "<script>alert('x')</script> & crews", "improvement_plan": "@once a week"},
+        read_version=0,
     )
     meeting_actions.add_action(
-        con, meeting, ON_TIME, "-Patch <b>faster</b>", "Highways", date(2025, 5, 1)
+        con, SYSTEM, meeting, ON_TIME, "-Patch <b>faster</b>", "Highways", date(2025, 5, 1)
     )
     loaded = store.load_packet(con, meeting)
     con.close()

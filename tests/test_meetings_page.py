@@ -19,6 +19,7 @@ from dashboard.components.safe_text import escape_markdown
 from dashboard.meetings import actions as meeting_actions
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
+from dashboard.meetings.permissions import SYSTEM
 from tests.dashboard_fixture import DownloadCapture, build_fixture_warehouse
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
@@ -199,12 +200,18 @@ def test_the_department_view_lists_its_open_action_items(env: Path) -> None:
     wh.close()
     spec = store.MeetingSpec(date(2025, 4, 20), "department", "Streets Department", "month")
     meeting = store.create_meeting(
-        con, spec, definitions, values, store.Provenance("run", None, str(env))
+        con, SYSTEM, spec, definitions, values, store.Provenance("run", None, str(env))
     )
-    meeting_actions.add_action(con, meeting, ON_TIME, "Patch faster", "Highways", date(2020, 5, 1))
-    meeting_actions.add_action(con, meeting, ON_TIME, "Plan winter", "Highways", date(2999, 1, 1))
-    done = meeting_actions.add_action(con, meeting, ON_TIME, "Hire crew", "HR", date(2025, 5, 1))
-    meeting_actions.set_action_status(con, done, "done")
+    meeting_actions.add_action(
+        con, SYSTEM, meeting, ON_TIME, "Patch faster", "Highways", date(2020, 5, 1)
+    )
+    meeting_actions.add_action(
+        con, SYSTEM, meeting, ON_TIME, "Plan winter", "Highways", date(2999, 1, 1)
+    )
+    done = meeting_actions.add_action(
+        con, SYSTEM, meeting, ON_TIME, "Hire crew", "HR", date(2025, 5, 1)
+    )
+    meeting_actions.set_action_status(con, SYSTEM, done, "done", read_version=1)
     con.close()
 
     at = _open("department", department="Streets Department")
@@ -226,7 +233,7 @@ def test_a_meeting_link_to_an_unknown_meeting_is_ignored(env: Path, requested: s
     wh.close()
     spec = store.MeetingSpec(date(2025, 4, 20), "department", "Streets Department", "month")
     store.create_meeting(
-        con, spec, definitions, definitions.iloc[0:0], store.Provenance(None, None, "wh")
+        con, SYSTEM, spec, definitions, definitions.iloc[0:0], store.Provenance(None, None, "wh")
     )
     con.close()
     at = _open("meetings", meeting=requested)

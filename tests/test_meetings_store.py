@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from dashboard.meetings import actions as meeting_actions
+from dashboard.meetings import database, store
 from dashboard.meetings import schema as meeting_schema
-from dashboard.meetings import store
+from dashboard.meetings.permissions import SYSTEM
 from dashboard.queries import metric_info, packets, reader
 from tests.dashboard_fixture import build_fixture_warehouse
 
@@ -31,14 +32,14 @@ def warehouse(tmp_path: Path) -> reader.Warehouse:
 
 
 @pytest.fixture
-def con(tmp_path: Path) -> Iterator[sqlite3.Connection]:
-    connection = meeting_schema.connect(tmp_path / "meetings.sqlite")
+def con(meetings_target: Path | str) -> Iterator[database.MeetingsDB]:
+    connection = meeting_schema.connect(meetings_target)
     yield connection
     connection.close()
 
 
 def _meeting(
-    con: sqlite3.Connection,
+    con: database.MeetingsDB,
     wh: reader.Warehouse,
     when: date,
     kind: str = "department",
@@ -50,14 +51,15 @@ def _meeting(
     )
     provenance = store.Provenance("run-2025-04-15", None, wh.path)
     return store.create_meeting(
-        con, store.MeetingSpec(when, kind, name, grain), definitions, values, provenance
+        con, SYSTEM, store.MeetingSpec(when, kind, name, grain), definitions, values, provenance
     )
 
 
 def test_the_database_is_created_with_its_schema_version_and_reopens(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "meetings.sqlite"
     meeting_schema.connect(path).close()
-    again = meeting_schema.connect(path)
+    meeting_schema.connect(path).close()
+    again = sqlite3.connect(path)
     assert again.execute("PRAGMA user_version").fetchone()[0] == meeting_schema.SCHEMA_VERSION
     tables = {r[0] for r in again.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"meetings", "packet_metrics", "packet_values", "commentary", "action_items"} <= tables
@@ -69,17 +71,17 @@ def test_a_file_from_a_newer_citystat_is_refused_with_what_to_do(tmp_path: Path)
     newer = sqlite3.connect(path)
     newer.execute(f"PRAGMA user_version = {meeting_schema.SCHEMA_VERSION + 1}")
     newer.close()
-    with pytest.raises(meeting_schema.MeetingError, match=r"newer citystat.*upgrade citystat"):
+    with pytest.raises(database.MeetingError, match=r"newer citystat.*upgrade citystat"):
         meeting_schema.connect(path)
 
 
 def test_the_path_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(meeting_schema.MEETINGS_ENV, "/somewhere/else.sqlite")
-    assert meeting_schema.meetings_db_path() == Path("/somewhere/else.sqlite")
+    monkeypatch.setenv(database.MEETINGS_ENV, "/somewhere/else.sqlite")
+    assert database.meetings_db_path() == Path("/somewhere/else.sqlite")
 
 
 def test_creating_a_meeting_freezes_definitions_and_values(
-    con: sqlite3.Connection, warehouse: reader.Warehouse
+    con: database.MeetingsDB, warehouse: reader.Warehouse
 ) -> None:
     meeting_id = _meeting(con, warehouse, date(2025, 4, 20))
     metrics = store.frozen_metrics(con, meeting_id)
@@ -96,7 +98,7 @@ def test_creating_a_meeting_freezes_definitions_and_values(
 
 
 def test_the_packet_survives_the_warehouse_being_rebuilt(
-    con: sqlite3.Connection, warehouse: reader.Warehouse
+    con: database.MeetingsDB, warehouse: reader.Warehouse
 ) -> None:
     meeting_id = _meeting(con, warehouse, date(2025, 4, 20))
     before = store.load_packet(con, meeting_id)
@@ -112,7 +114,7 @@ def test_the_packet_survives_the_warehouse_being_rebuilt(
 
 
 def test_a_cohort_meeting_reviews_the_metrics_of_its_services(
-    con: sqlite3.Connection, warehouse: reader.Warehouse
+    con: database.MeetingsDB, warehouse: reader.Warehouse
 ) -> None:
     # Cohort 1 holds Library cards (no metrics) and Street defects (two metrics); by quarter.
     cohort = metric_info.cohort_labels(warehouse)[0]
@@ -126,26 +128,34 @@ def test_a_cohort_meeting_reviews_the_metrics_of_its_services(
 
 
 def test_a_meeting_without_metrics_is_refused(
-    con: sqlite3.Connection, warehouse: reader.Warehouse
+    con: database.MeetingsDB, warehouse: reader.Warehouse
 ) -> None:
-    with pytest.raises(meeting_schema.MeetingError, match="no metrics to review"):
+    with pytest.raises(database.MeetingError, match="no metrics to review"):
         _meeting(con, warehouse, date(2025, 4, 20), name="Free Library of Philadelphia")
     assert store.list_meetings(con).empty
 
 
 def test_commentary_is_per_metric_and_period_and_can_be_rewritten(
-    con: sqlite3.Connection, warehouse: reader.Warehouse
+    con: database.MeetingsDB, warehouse: reader.Warehouse
 ) -> None:
     meeting_id = _meeting(con, warehouse, date(2025, 4, 20))
     store.save_commentary(
-        con, meeting_id, ON_TIME, "2025-03", {"why_it_matters": "Potholes damage cars."}
+        con,
+        SYSTEM,
+        meeting_id,
+        ON_TIME,
+        "2025-03",
+        {"why_it_matters": "Potholes damage cars."},
+        read_version=0,
     )
     store.save_commentary(
         con,
+        SYSTEM,
         meeting_id,
         ON_TIME,
         "2025-03",
         {"why_it_matters": "Potholes damage cars and hurt cyclists.", "drivers": "Dry March."},
+        read_version=1,
     )
     notes = store.commentary(con, meeting_id)
     assert len(notes) == 1
@@ -164,7 +174,7 @@ def test_commentary_is_per_metric_and_period_and_can_be_rewritten(
     ],
 )
 def test_commentary_on_something_the_packet_lacks_is_refused(
-    con: sqlite3.Connection,
+    con: database.MeetingsDB,
     warehouse: reader.Warehouse,
     metric_id: str,
     period: str,
@@ -172,41 +182,45 @@ def test_commentary_on_something_the_packet_lacks_is_refused(
     message: str,
 ) -> None:
     meeting_id = _meeting(con, warehouse, date(2025, 4, 20))
-    with pytest.raises(meeting_schema.MeetingError, match=message):
-        store.save_commentary(con, meeting_id, metric_id, period, texts)
+    with pytest.raises(database.MeetingError, match=message):
+        store.save_commentary(con, SYSTEM, meeting_id, metric_id, period, texts, read_version=0)
 
 
 def test_an_action_needs_a_description_an_owner_and_a_packet_metric(
-    con: sqlite3.Connection, warehouse: reader.Warehouse
+    con: database.MeetingsDB, warehouse: reader.Warehouse
 ) -> None:
     meeting_id = _meeting(con, warehouse, date(2025, 4, 20))
     due = date(2025, 5, 1)
-    with pytest.raises(meeting_schema.MeetingError, match="owner"):
-        meeting_actions.add_action(con, meeting_id, ON_TIME, "Patch faster", "  ", due)
-    with pytest.raises(meeting_schema.MeetingError, match="describe the action"):
-        meeting_actions.add_action(con, meeting_id, ON_TIME, "", "Highways", due)
-    with pytest.raises(meeting_schema.MeetingError, match="not in the packet"):
+    with pytest.raises(database.MeetingError, match="owner"):
+        meeting_actions.add_action(con, SYSTEM, meeting_id, ON_TIME, "Patch faster", "  ", due)
+    with pytest.raises(database.MeetingError, match="describe the action"):
+        meeting_actions.add_action(con, SYSTEM, meeting_id, ON_TIME, "", "Highways", due)
+    with pytest.raises(database.MeetingError, match="not in the packet"):
         meeting_actions.add_action(
-            con, meeting_id, "abandoned_vehicle_requests", "Tow", "Police", due
+            con, SYSTEM, meeting_id, "abandoned_vehicle_requests", "Tow", "Police", due
         )
-    with pytest.raises(meeting_schema.MeetingError, match="unknown status 'finished'"):
-        meeting_actions.set_action_status(con, 1, "finished")
+    with pytest.raises(database.MeetingError, match="unknown status 'finished'"):
+        meeting_actions.set_action_status(con, SYSTEM, 1, "finished", read_version=1)
 
 
 def test_open_items_carry_over_meeting_to_meeting_until_closed(
-    con: sqlite3.Connection, warehouse: reader.Warehouse
+    con: database.MeetingsDB, warehouse: reader.Warehouse
 ) -> None:
     # April: three items. Patch (due 1 May) and Survey (due 1 July) stay open; Crew is done on
     # 25 April, before May's meeting.
     april = _meeting(con, warehouse, date(2025, 4, 20))
     patch = meeting_actions.add_action(
-        con, april, ON_TIME, "Patch faster", "Highways", date(2025, 5, 1)
+        con, SYSTEM, april, ON_TIME, "Patch faster", "Highways", date(2025, 5, 1)
     )
     survey = meeting_actions.add_action(
-        con, april, MEDIAN, "Survey crews", "Highways", date(2025, 7, 1)
+        con, SYSTEM, april, MEDIAN, "Survey crews", "Highways", date(2025, 7, 1)
     )
-    crew = meeting_actions.add_action(con, april, ON_TIME, "Hire crew", "HR", date(2025, 5, 1))
-    meeting_actions.set_action_status(con, crew, "done", on=date(2025, 4, 25))
+    crew = meeting_actions.add_action(
+        con, SYSTEM, april, ON_TIME, "Hire crew", "HR", date(2025, 5, 1)
+    )
+    meeting_actions.set_action_status(
+        con, SYSTEM, crew, "done", read_version=1, on=date(2025, 4, 25)
+    )
     # A Police meeting in between never touches the Streets chain.
     _meeting(con, warehouse, date(2025, 5, 1), name="Police Department")
 
@@ -222,9 +236,11 @@ def test_open_items_carry_over_meeting_to_meeting_until_closed(
     assert store.previous_meeting(con, may)["meeting_id"] == april  # type: ignore[index]
 
     # Done during May's meeting: still on May's agenda (as done), gone from June's.
-    meeting_actions.set_action_status(con, patch, "done", on=date(2025, 5, 20))
+    meeting_actions.set_action_status(
+        con, SYSTEM, patch, "done", read_version=1, on=date(2025, 5, 20)
+    )
     fresh = meeting_actions.add_action(
-        con, may, ON_TIME, "Night shifts", "Highways", date(2025, 6, 1)
+        con, SYSTEM, may, ON_TIME, "Night shifts", "Highways", date(2025, 6, 1)
     )
     june = _meeting(con, warehouse, date(2025, 6, 20))
     may_agenda = store.agenda(con, may).set_index("action_id")
@@ -239,13 +255,21 @@ def test_open_items_carry_over_meeting_to_meeting_until_closed(
 
 
 def test_open_actions_of_a_department_flag_overdue_against_today(
-    con: sqlite3.Connection, warehouse: reader.Warehouse
+    con: database.MeetingsDB, warehouse: reader.Warehouse
 ) -> None:
     april = _meeting(con, warehouse, date(2025, 4, 20))
-    meeting_actions.add_action(con, april, ON_TIME, "Patch faster", "Highways", date(2025, 5, 1))
-    meeting_actions.add_action(con, april, MEDIAN, "Survey crews", "Highways", date(2025, 7, 1))
-    done = meeting_actions.add_action(con, april, ON_TIME, "Hire crew", "HR", date(2025, 5, 1))
-    meeting_actions.set_action_status(con, done, "done", on=date(2025, 4, 25))
+    meeting_actions.add_action(
+        con, SYSTEM, april, ON_TIME, "Patch faster", "Highways", date(2025, 5, 1)
+    )
+    meeting_actions.add_action(
+        con, SYSTEM, april, MEDIAN, "Survey crews", "Highways", date(2025, 7, 1)
+    )
+    done = meeting_actions.add_action(
+        con, SYSTEM, april, ON_TIME, "Hire crew", "HR", date(2025, 5, 1)
+    )
+    meeting_actions.set_action_status(
+        con, SYSTEM, done, "done", read_version=1, on=date(2025, 4, 25)
+    )
     open_items = meeting_actions.open_actions(con, STREETS, today=date(2025, 6, 1))
     assert open_items["description"].tolist() == ["Patch faster", "Survey crews"]
     assert open_items["overdue"].tolist() == [True, False]

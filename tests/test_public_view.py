@@ -23,6 +23,7 @@ from dashboard.components import site
 from dashboard.meetings import actions as meeting_actions
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
+from dashboard.meetings.permissions import SYSTEM
 from dashboard.queries import packets, reader
 from pipelines.metrics import compute_metrics, load_metrics
 from pipelines.warehouse.layout import PROJECT_ROOT
@@ -56,11 +57,19 @@ def site_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         date(2025, 4, 20), "department", "Streets Department", "month", MEETING_TITLE
     )
     meeting = store.create_meeting(
-        con, spec, definitions, values, store.Provenance("run", None, str(warehouse))
+        con, SYSTEM, spec, definitions, values, store.Provenance("run", None, str(warehouse))
     )
-    store.save_commentary(con, meeting, "street_defect_on_time", "2025-03", {"barriers": COMMENT})
+    store.save_commentary(
+        con,
+        SYSTEM,
+        meeting,
+        "street_defect_on_time",
+        "2025-03",
+        {"barriers": COMMENT},
+        read_version=0,
+    )
     meeting_actions.add_action(
-        con, meeting, "street_defect_on_time", ACTION, "Streets", date(2025, 5, 1)
+        con, SYSTEM, meeting, "street_defect_on_time", ACTION, "Streets", date(2025, 5, 1)
     )
     con.close()
     return warehouse, folder / "meetings.sqlite"

@@ -10,6 +10,8 @@ import pytest
 
 from pipelines.ingest.mapping_files import load_source
 from pipelines.run.pipeline import run_pipeline
+from pipelines.warehouse.layout import in_city
+from tests.real_cities import city_of
 
 REAL_311 = ["boston_311_legacy", "boston_311_2025", "la_311_2017", "la_311_api", "nyc_311"]
 
@@ -22,7 +24,11 @@ def _records_in(path: Path, encoding: str = "utf-8") -> int:
         return sum(1 for _ in csv.reader(handle)) - 1
 
 
-def _metrics_file(tmp_path: Path, source: str, extra_metrics: str = "") -> Path:
+def _metrics_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, extra_metrics: str = ""
+) -> Path:
+    """A one-file city (no city.yml) of one source, whose mapping is the real city's."""
+    monkeypatch.setenv("CITYSTAT_SOURCES_DIR", str(city_of(source) / "sources"))
     path = tmp_path / "metrics.yml"
     path.write_text(
         f"""city:
@@ -50,29 +56,33 @@ metrics:
 
 @pytest.mark.parametrize("source", REAL_311)
 def test_real_extract_loads_and_every_row_is_accounted_for(
-    source: str, real_data: Path, tmp_path: Path
+    source: str, real_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    mapping = load_source(source)
+    with in_city(city_of(source)):
+        mapping = load_source(source)
     extract = real_data / mapping.files.pattern
-    result = run_pipeline(_metrics_file(tmp_path, source), tmp_path / "wh.duckdb")
+    result = run_pipeline(_metrics_file(tmp_path, monkeypatch, source), tmp_path / "wh.duckdb")
     assert result.published, result.message
     (src,) = result.sources
     assert src.rows_read == _records_in(extract)
     assert src.rows_read == src.rows_staged + src.rows_quarantined + src.rows_rejected
     con = duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True)
-    (in_table,) = con.execute("SELECT count(*) FROM service_requests").fetchone()
-    (quarantined,) = con.execute("SELECT count(*) FROM quarantine").fetchone()
+
+    def one(sql: str) -> object:
+        (value,) = con.execute(sql).fetchall()[0]
+        return value
+
+    in_table = one("SELECT count(*) FROM service_requests")
+    quarantined = one("SELECT count(*) FROM quarantine")
     assert in_table == src.rows_staged and quarantined == src.rows_quarantined
     # Every quarantined row carries its rule and a reason someone can act on.
-    (unexplained,) = con.execute(
-        "SELECT count(*) FROM quarantine WHERE rule IS NULL OR reason IS NULL"
-    ).fetchone()
+    unexplained = one("SELECT count(*) FROM quarantine WHERE rule IS NULL OR reason IS NULL")
     assert unexplained == 0
     # Metrics were computed from what was staged: monthly citywide counts add up to the table.
-    (counted,) = con.execute(
+    counted = one(
         "SELECT sum(value) FROM metric_values WHERE metric_id = 'volume' AND grain = 'month' "
         "AND dimension = 'citywide'"
-    ).fetchone()
+    )
     assert counted == in_table
 
 
@@ -95,12 +105,13 @@ MEDIAN_DAYS = """  - id: median_days
 
 
 def test_la_days_to_close_agree_with_the_citys_own_daystoclose(
-    real_data: Path, tmp_path: Path
+    real_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import pandas as pd
 
     warehouse = tmp_path / "wh.duckdb"
-    result = run_pipeline(_metrics_file(tmp_path, "la_311_api", MEDIAN_DAYS), warehouse)
+    metrics = _metrics_file(tmp_path, monkeypatch, "la_311_api", MEDIAN_DAYS)
+    result = run_pipeline(metrics, warehouse)
     assert result.published, result.message
     con = duckdb.connect(str(warehouse), read_only=True)
     ours = con.execute(

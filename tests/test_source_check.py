@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipelines.ingest.check import check_mapping_file
+from pipelines.warehouse.layout import PROJECT_ROOT
 
 MAPPING = """source: town
 title: Town 311
@@ -37,10 +38,19 @@ EXTRACT = (
 )
 
 
+CITY = """name: Town
+timezone: America/Chicago
+departments: [{id: streets, name: Streets}]
+"""
+
+
 @pytest.fixture
 def town(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A city in Chicago's zone (the mapping's), its extract under its data folder."""
     (tmp_path / "town").mkdir()
     (tmp_path / "town" / "extract.csv").write_text(EXTRACT, encoding="utf-8")
+    (tmp_path / "city.yml").write_text(CITY, encoding="utf-8")
+    monkeypatch.setenv("CITYSTAT_CITY", str(tmp_path))
     monkeypatch.setenv("CITYSTAT_DATA_DIR", str(tmp_path))
     return tmp_path
 
@@ -55,7 +65,9 @@ def test_a_column_missing_from_the_header_names_its_line_and_a_guess(town: Path)
     path = _write(town, MAPPING)
     assert check_mapping_file(path) == [
         f"{path}:11: column 'closd' (for closed_at) is not in the header of extract.csv; "
-        "did you mean 'closed'?"
+        "did you mean 'closed'?",
+        f"{path}:8: the header of extract.csv is id, opened, closed, state; map each canonical "
+        "column to one of these",
     ]
 
 
@@ -94,13 +106,18 @@ def test_missing_files_point_at_the_files_line(town: Path) -> None:
     assert problem.startswith(f"{path}:4: source 'town': no file matches ")
 
 
-def test_the_command_checks_shipped_mappings_and_files(town: Path, real_data: Path) -> None:
+def test_the_command_checks_shipped_mappings_and_files(
+    town: Path, real_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pipelines.cli.main import main
 
     path = _write(town, MAPPING)
     result = CliRunner().invoke(main, ["sources", "check", str(path)])
     assert result.exit_code == 1
     assert "column 'closd' (for closed_at)" in result.output
-    clean = CliRunner().invoke(main, ["sources", "check", "boston_311_legacy"])
+    boston = PROJECT_ROOT / "cities" / "boston"
+    clean = CliRunner().invoke(
+        main, ["--city", str(boston), "sources", "check", "boston_311_legacy"]
+    )
     assert clean.exit_code == 0, clean.output
     assert "boston_311_legacy: no problems found" in clean.output

@@ -12,6 +12,13 @@ from pipelines.ingest.mapping_files import (
     load_mapping,
     load_source,
 )
+from pipelines.warehouse.layout import CITY_ENV, PROJECT_ROOT, in_city
+
+# The demo city (the repository root) and every real city under cities/.
+CITY_FOLDERS = [
+    PROJECT_ROOT,
+    *sorted(p.parent for p in (PROJECT_ROOT / "cities").glob("*/city.yml")),
+]
 
 GOOD = """source: town
 title: Town 311
@@ -25,11 +32,21 @@ bounds: {lat_min: 1, lat_max: 2, lon_min: 3, lon_max: 4}
 """
 
 
+@pytest.fixture(autouse=True)
+def _town_is_its_own_city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The town's mappings are a city of their own: a folder without city.yml, so each
+    mapping's own time zone is the city's (the demo city's zone is New York's)."""
+    monkeypatch.setenv(CITY_ENV, str(tmp_path))
+
+
 def test_every_shipped_mapping_is_valid() -> None:
-    names = available_sources()
-    assert {"philadelphia_311_demo", "boston_311_legacy", "nyc_311", "la_311_api"} <= set(names)
-    for name in names:
-        assert load_source(name).source == name  # the file name and the source name agree
+    names: set[str] = set()
+    for folder in CITY_FOLDERS:
+        with in_city(folder):
+            for name in available_sources():
+                assert load_source(name).source == name  # the file and source names agree
+                names.add(name)
+    assert {"philadelphia_311_demo", "boston_311_legacy", "nyc_311", "la_311_api"} <= names
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -215,15 +232,15 @@ def test_a_column_naming_an_aggregate_the_join_does_not_have_is_an_error(tmp_pat
 
 
 def test_real_extract_mappings_have_the_expected_kinds() -> None:
-    kinds = {
-        name: load_source(name).kind
-        for name in (
-            "philadelphia_permits",
-            "chicago_permits",
-            "sf_inspections",
-            "chicago_food_inspections",
-        )
-    }
+    kinds = {}
+    for city, name in (
+        ("philadelphia", "philadelphia_permits"),
+        ("chicago", "chicago_permits"),
+        ("san_francisco", "sf_inspections"),
+        ("chicago", "chicago_food_inspections"),
+    ):
+        with in_city(PROJECT_ROOT / "cities" / city):
+            kinds[name] = load_source(name).kind
     assert kinds == {
         "philadelphia_permits": "permits",
         "chicago_permits": "permits",

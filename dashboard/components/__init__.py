@@ -7,6 +7,8 @@
 - ``charts``: Plotly figures (``trend_figure``, ``district_figure``, ...).
 - ``links``: links between pages that carry the view in the URL.
 - ``csv_export``: formula-safe CSV (``csv_bytes``).
+- ``set_aside``: the rows quarantined and rejected behind a volume, said beside it
+  (``set_aside_note``).
 - ``safe_text``: untrusted text shown literally (``escape_markdown``, ``plotly_text``).
 - ``site``: ``is_public``, which site the dashboard runs as, and the public site's options.
 """

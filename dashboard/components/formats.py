@@ -11,6 +11,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from pipelines.warehouse.words import COUNT_UNITS as RECORD_COUNT_UNITS
+from pipelines.warehouse.words import RecordWords, record_words
+
 GRAIN_ORDER = ("week", "month", "quarter", "fiscal_year")
 
 
@@ -28,14 +31,11 @@ UNIT_PERCENT = "percent"
 UNIT_DAYS = "days"
 
 
-UNIT_REQUESTS = "requests"
-
-
 UNIT_RATIO = "ratio"
 
 
-# Units that count things: shown as whole numbers with thousands separators.
-COUNT_UNITS = frozenset({UNIT_REQUESTS, "permits", "cases"})
+# Units that count things (requests, permits, cases): whole numbers with thousands separators.
+COUNT_UNITS = RECORD_COUNT_UNITS
 
 
 MISSING = "—"
@@ -48,6 +48,12 @@ def is_missing(value: object) -> bool:
     scalar: Any = value  # pd.isna's stubs only accept known scalar types
     missing = pd.isna(scalar)
     return bool(missing) if isinstance(missing, bool | np.bool_) else False
+
+
+def table_words(table: object) -> RecordWords:
+    """The words for the records of a canonical table as a query returns it (NULL in a
+    warehouse from before permits and inspections: service requests)."""
+    return record_words(None if is_missing(table) else str(table))
 
 
 def format_value(value: float | None, unit: str | None) -> str:

@@ -19,6 +19,7 @@ from dashboard.components.formats import (
     format_value,
     is_missing,
     short_hash,
+    table_words,
 )
 from dashboard.components.links import metric_link
 from dashboard.components.status import check_mark, status_label
@@ -313,9 +314,25 @@ def freshness_table(loads: pd.DataFrame) -> pd.DataFrame:
             "Loaded": [format_timestamp(t) for t in loads["loaded_at"]],
             "SHA-256": [short_hash(h) for h in loads["file_sha256"]],
             "Read": [format_count(n) for n in loads["rows_read"]],
+            "Quarantined": [format_count(n) for n in loads["rows_quarantined"]],
+            "Rejected": [format_count(n) for n in loads["rows_rejected"]],
             "Inserted": [format_count(n) for n in loads["rows_inserted"]],
             "Updated": [format_count(n) for n in loads["rows_updated"]],
             "Unchanged": [format_count(n) for n in loads["rows_unchanged"]],
+        }
+    )
+
+
+def set_aside_table(totals: pd.DataFrame) -> pd.DataFrame:
+    """Display rows for every file behind the published data, per table, from ``set_aside``."""
+    return pd.DataFrame(
+        {
+            "Records": [table_words(t).many.capitalize() for t in totals["canonical_table"]],
+            "Files": [format_count(n) for n in totals["files"]],
+            "Read": [format_count(n) for n in totals["rows_read"]],
+            "Staged": [format_count(n) for n in totals["rows_staged"]],
+            "Quarantined": [format_count(n) for n in totals["rows_quarantined"]],
+            "Rejected": [format_count(n) for n in totals["rows_rejected"]],
         }
     )
 

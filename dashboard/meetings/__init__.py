@@ -1,8 +1,14 @@
-"""Stat review meetings: their own SQLite store, never the warehouse, and the printable packet.
+"""Stat review meetings: the dashboard's own store (SQLite or PostgreSQL), never the warehouse,
+and the printable packet.
 
-- ``schema``: the database file, ``connect`` and the numbered migrations.
-- ``store``: ``create_meeting`` (freezing its packet), commentary, ``load_packet``.
+- ``database``: where the store lives, ``MeetingsDB`` (read and write transactions on SQLite
+  or PostgreSQL) and the errors ``MeetingError``, ``StoreUnavailable`` and ``StaleEdit``.
+- ``schema``: the numbered migrations and ``connect``, which applies them under a lock.
+- ``store``: ``create_meeting`` (freezing its packet), closing and reopening, ``load_packet``;
+  the store's API, with ``commentary``: ``save_commentary`` against the version read.
+- ``checks``: what every write checks first (the meeting, open, the metric's department).
 - ``actions``: action items: ``add_action``, ``set_action_status``, ``open_actions``.
+- ``audit``: the append-only audit trail every write records its change in.
 - ``packet``: ``packet_html`` and ``packet_csv``, the packet as a document and as data.
 - ``packet_chart``: ``trend_svg``, the packet's inline SVG charts.
 - ``permissions``: ``Actor`` (who is signed in, their role) and ``PermissionDenied``; the

@@ -20,6 +20,7 @@ from dashboard.components.formats import (
     grain_label,
 )
 from dashboard.components.status import status_colour, status_label
+from dashboard.meetings.audit import AUDIT_CSV_COLUMNS, audit_rows
 from dashboard.meetings.packet_chart import trend_svg
 from dashboard.meetings.store import COMMENTARY_FIELDS, Packet
 
@@ -96,6 +97,12 @@ def packet_values_table(packet: Packet) -> pd.DataFrame:
 def packet_csv(packet: Packet) -> bytes:
     """The packet's frozen metric values as formula-safe CSV."""
     return csv_bytes(packet_values_table(packet))
+
+
+def packet_audit_csv(packet: Packet) -> bytes:
+    """The meeting's audit trail as formula-safe CSV: one row per recorded change, its
+    before and after as JSON."""
+    return csv_bytes(packet.audit.reindex(columns=list(AUDIT_CSV_COLUMNS)))
 
 
 # ------------------------------------------------------------------------------ the chart
@@ -265,9 +272,22 @@ def _metric_section(packet: Packet, metric: dict[str, object], grain: str) -> st
     )
 
 
+def _audit_html(packet: Packet) -> str:
+    if packet.audit.empty:
+        return '<p class="empty">No change recorded.</p>'
+    rows = audit_rows(packet.audit)
+    head = "".join(f"<th>{escape(str(column))}</th>" for column in rows.columns)
+    body = "".join(
+        "<tr>" + "".join(_cell(value) for value in row) + "</tr>"
+        for row in rows.itertuples(index=False)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
 def packet_html(packet: Packet) -> str:
     """The packet as one printable HTML document: summary, carried-over and new action items,
-    then each metric's frozen values, trend chart, methodology, commentary and actions."""
+    then each metric's frozen values, trend chart, methodology, commentary and actions, and
+    the meeting's audit trail."""
     meeting = packet.meeting
     grain = str(meeting["grain"])
     reviewed = reviewed_periods(packet.values)
@@ -319,6 +339,7 @@ def packet_html(packet: Packet) -> str:
         _metric_section(packet, {str(k): v for k, v in metric.items()}, grain)
         for metric in packet.metrics.to_dict("records")
     ]
+    parts += ["<h2>Audit trail</h2>", _audit_html(packet)]
     parts.append(
         '<footer><p class="note">citystat stat review packet. Values are citywide and frozen '
         "when the meeting was created.</p></footer></body></html>"

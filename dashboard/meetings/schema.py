@@ -1,107 +1,247 @@
-"""The meetings database file: where it is, opening it, and its numbered schema migrations."""
+"""The meetings store's numbered schema migrations, and ``connect``, which applies them.
+
+Migration N brings the store from version N - 1 to N; new ones are appended, never edited, so
+a store written by any older citystat opens and upgrades in place. The version is SQLite's
+``PRAGMA user_version`` (what every citystat has read) or, on PostgreSQL, the highest row of
+``meetings_schema_version``. Applying them is safe when several dashboard processes start at
+once: all pending migrations run in one transaction that first takes an exclusive lock (SQLite
+``BEGIN IMMEDIATE``, PostgreSQL ``pg_advisory_xact_lock``) and reads the version again, so one
+process migrates and the others find the work done.
+"""
 
 from __future__ import annotations
 
-import os
-import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.warehouse.layout import data_dir
+from sqlalchemy import Connection, text
 
-MEETINGS_ENV = "CITYSTAT_MEETINGS_DB"
-
-
-# Each migration brings the file from version index to index + 1; new ones are appended, never
-# edited, so a meetings file written by any older citystat opens and upgrades in place.
-_MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE meetings (
-        meeting_id INTEGER PRIMARY KEY,
-        meeting_date TEXT NOT NULL,              -- ISO date of the meeting
-        scope_kind TEXT NOT NULL CHECK (scope_kind IN ('department', 'cohort')),
-        scope_name TEXT NOT NULL,                -- the department or the cohort's label
-        grain TEXT NOT NULL,                     -- the periods reviewed: month, quarter, ...
-        title TEXT,
-        created_at TEXT NOT NULL,                -- UTC, when the packet was frozen
-        run_id TEXT,                             -- the warehouse run the packet was copied from
-        data_as_of TEXT,
-        warehouse TEXT                           -- the warehouse file (version) read
-    );
-    CREATE TABLE packet_metrics (
-        meeting_id INTEGER NOT NULL REFERENCES meetings (meeting_id),
-        metric_id TEXT NOT NULL,
-        position INTEGER NOT NULL,
-        label TEXT, description TEXT, methodology TEXT, department TEXT, owner TEXT,
-        cohort_service TEXT, unit TEXT, direction TEXT, public INTEGER,
-        PRIMARY KEY (meeting_id, metric_id)
-    );
-    CREATE TABLE packet_values (
-        meeting_id INTEGER NOT NULL,
-        metric_id TEXT NOT NULL,
-        period_label TEXT NOT NULL,
-        period_start TEXT, period_end TEXT,
-        value REAL, target REAL, status TEXT, count INTEGER,
-        PRIMARY KEY (meeting_id, metric_id, period_label),
-        FOREIGN KEY (meeting_id, metric_id) REFERENCES packet_metrics (meeting_id, metric_id)
-    );
-    CREATE TABLE commentary (
-        meeting_id INTEGER NOT NULL,
-        metric_id TEXT NOT NULL,
-        period_label TEXT NOT NULL,
-        why_it_matters TEXT, drivers TEXT, barriers TEXT, improvement_plan TEXT,
-        updated_at TEXT NOT NULL,
-        PRIMARY KEY (meeting_id, metric_id, period_label),
-        FOREIGN KEY (meeting_id, metric_id, period_label)
-            REFERENCES packet_values (meeting_id, metric_id, period_label)
-    );
-    CREATE TABLE action_items (
-        action_id INTEGER PRIMARY KEY,
-        meeting_id INTEGER NOT NULL,             -- the meeting that raised it, for good
-        metric_id TEXT NOT NULL,
-        description TEXT NOT NULL,
-        owner TEXT NOT NULL,
-        due_date TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'dropped')),
-        created_at TEXT NOT NULL,
-        status_changed_on TEXT,                  -- ISO date it was last marked done/dropped/open
-        FOREIGN KEY (meeting_id, metric_id) REFERENCES packet_metrics (meeting_id, metric_id)
-    );
-    CREATE INDEX action_items_by_meeting ON action_items (meeting_id);
-    """,
+from dashboard.meetings.database import (
+    MEETINGS_ENV,
+    MEETINGS_URL_ENV,
+    MeetingsDB,
+    StoreUnavailable,
+    open_database,
+    utc_now,
 )
 
-
-SCHEMA_VERSION = len(_MIGRATIONS)
-
-
-def meetings_db_path() -> Path:
-    """Where the meetings database lives (env CITYSTAT_MEETINGS_DB overrides)."""
-    return Path(os.environ.get(MEETINGS_ENV, data_dir() / "meetings.sqlite"))
-
-
-def connect(path: Path | None = None) -> sqlite3.Connection:
-    """Open (creating or upgrading) the meetings database; foreign keys are enforced."""
-    target = path or meetings_db_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Several Streamlit sessions write the same file: wait for a lock instead of failing.
-    con = sqlite3.connect(target, timeout=15)
-    con.execute("PRAGMA foreign_keys = ON")
-    _migrate(con, target)
-    return con
+# Column types that differ: SQLite's rowid key and REAL (8 bytes) are PostgreSQL's identity
+# column and DOUBLE PRECISION (its REAL has 4 bytes).
+_TYPES = {
+    "sqlite": {"id": "INTEGER PRIMARY KEY", "real": "REAL"},
+    "postgresql": {
+        "id": "INTEGER GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+        "real": "DOUBLE PRECISION",
+    },
+}
+# Any fixed number: the PostgreSQL advisory lock the migrating process holds.
+_MIGRATION_LOCK = 7_240_315_001
 
 
-def _migrate(con: sqlite3.Connection, path: Path) -> None:
-    version = int(con.execute("PRAGMA user_version").fetchone()[0])
-    if version > SCHEMA_VERSION:
-        con.close()
-        raise MeetingError(
-            f"{path} was written by a newer citystat (meetings schema {version}, this one "
-            f"knows {SCHEMA_VERSION}); upgrade citystat, or point {MEETINGS_ENV} elsewhere"
+@dataclass(frozen=True)
+class Migration:
+    """One numbered step: statements both databases run ({id} and {real} filled in per
+    database), then the statements only one of them needs (triggers differ)."""
+
+    number: int
+    name: str
+    statements: tuple[str, ...]
+    sqlite: tuple[str, ...] = ()
+    postgresql: tuple[str, ...] = ()
+
+    def sql(self, backend: str) -> list[str]:
+        portable = [statement.format(**_TYPES[backend]) for statement in self.statements]
+        return portable + list(self.sqlite if backend == "sqlite" else self.postgresql)
+
+
+_APPEND_ONLY = "the audit trail is append-only: its rows are never changed or deleted"
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "meetings, frozen packets, commentary and action items",
+        (
+            """CREATE TABLE meetings (
+                meeting_id {id},
+                meeting_date TEXT NOT NULL,              -- ISO date of the meeting
+                scope_kind TEXT NOT NULL CHECK (scope_kind IN ('department', 'cohort')),
+                scope_name TEXT NOT NULL,                -- the department id or cohort label
+                grain TEXT NOT NULL,                     -- the periods reviewed: month, ...
+                title TEXT,
+                created_at TEXT NOT NULL,                -- UTC, when the packet was frozen
+                run_id TEXT,                             -- the warehouse run copied from
+                data_as_of TEXT,
+                warehouse TEXT                           -- the warehouse file (version) read
+            )""",
+            """CREATE TABLE packet_metrics (
+                meeting_id INTEGER NOT NULL REFERENCES meetings (meeting_id),
+                metric_id TEXT NOT NULL,
+                position INTEGER NOT NULL,
+                label TEXT, description TEXT, methodology TEXT, department TEXT, owner TEXT,
+                cohort_service TEXT, unit TEXT, direction TEXT, public INTEGER,
+                PRIMARY KEY (meeting_id, metric_id)
+            )""",
+            """CREATE TABLE packet_values (
+                meeting_id INTEGER NOT NULL,
+                metric_id TEXT NOT NULL,
+                period_label TEXT NOT NULL,
+                period_start TEXT, period_end TEXT,
+                value {real}, target {real}, status TEXT, count INTEGER,
+                PRIMARY KEY (meeting_id, metric_id, period_label),
+                FOREIGN KEY (meeting_id, metric_id)
+                    REFERENCES packet_metrics (meeting_id, metric_id)
+            )""",
+            """CREATE TABLE commentary (
+                meeting_id INTEGER NOT NULL,
+                metric_id TEXT NOT NULL,
+                period_label TEXT NOT NULL,
+                why_it_matters TEXT, drivers TEXT, barriers TEXT, improvement_plan TEXT,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (meeting_id, metric_id, period_label),
+                FOREIGN KEY (meeting_id, metric_id, period_label)
+                    REFERENCES packet_values (meeting_id, metric_id, period_label)
+            )""",
+            """CREATE TABLE action_items (
+                action_id {id},
+                meeting_id INTEGER NOT NULL,             -- the meeting that raised it, for good
+                metric_id TEXT NOT NULL,
+                description TEXT NOT NULL,
+                owner TEXT NOT NULL,
+                due_date TEXT NOT NULL,
+                status TEXT NOT NULL DEFAULT 'open'
+                    CHECK (status IN ('open', 'done', 'dropped')),
+                created_at TEXT NOT NULL,
+                status_changed_on TEXT,                  -- ISO date last marked done/dropped/open
+                FOREIGN KEY (meeting_id, metric_id)
+                    REFERENCES packet_metrics (meeting_id, metric_id)
+            )""",
+            "CREATE INDEX action_items_by_meeting ON action_items (meeting_id)",
+        ),
+    ),
+    Migration(
+        2,
+        "the audit trail: who changed what and when, append-only",
+        (
+            """CREATE TABLE audit_log (
+                audit_id {id},
+                at TEXT NOT NULL,                        -- UTC
+                actor_user TEXT NOT NULL,                -- the signed-in person's stable id
+                actor_name TEXT NOT NULL,
+                actor_role TEXT NOT NULL,
+                meeting_id INTEGER,                      -- the meeting the change belongs to
+                entity_kind TEXT NOT NULL CHECK (entity_kind IN
+                    ('meeting', 'packet', 'commentary', 'action_item', 'user')),
+                entity_id TEXT NOT NULL,
+                action TEXT NOT NULL CHECK (action IN ('created', 'edited', 'closed',
+                    'reopened', 'froze', 'status_changed', 'role_changed')),
+                before_json TEXT,                        -- what it was (JSON), if anything
+                after_json TEXT                          -- what it became (JSON)
+            )""",
+            "CREATE INDEX audit_log_by_meeting ON audit_log (meeting_id, audit_id)",
+            "CREATE INDEX audit_log_by_entity ON audit_log (entity_kind, entity_id, audit_id)",
+        ),
+        sqlite=(
+            f"""CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END""",
+            f"""CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END""",
+        ),
+        postgresql=(
+            f"""CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION '{_APPEND_ONLY}'; END $$""",
+            """CREATE TRIGGER audit_log_no_update_or_delete BEFORE UPDATE OR DELETE
+            ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()""",
+            """CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE
+            ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()""",
+        ),
+    ),
+    Migration(
+        3,
+        "row versions for concurrent edits, and closing a meeting",
+        (
+            # Rows written before versions existed are version 1; 0 means "no row yet".
+            "ALTER TABLE commentary ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+            "ALTER TABLE action_items ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+            "ALTER TABLE meetings ADD COLUMN closed_at TEXT",  # UTC; NULL while open
+        ),
+    ),
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: Connection) -> int:
+    """The store's schema version: 0 for a new, empty store."""
+    if conn.dialect.name == "sqlite":
+        return int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
+    # A scan of the catalog, not to_regclass: a name looked up and not found stays "not found"
+    # in this session's cache after another process creates it, even under the lock.
+    exists = conn.execute(
+        text(
+            "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
+            "AND tablename = 'meetings_schema_version'"
         )
-    for number in range(version, SCHEMA_VERSION):
-        with con:  # each migration and its version number commit together
-            con.executescript(f"BEGIN; {_MIGRATIONS[number]} PRAGMA user_version = {number + 1};")
+    ).scalar_one()
+    if not exists:
+        return 0
+    found = conn.execute(text("SELECT max(version) FROM meetings_schema_version")).scalar()
+    return int(found or 0)
 
 
-class MeetingError(ValueError):
-    """A mistake in what a person entered (unknown metric, empty owner, ...): say what to do."""
+def _record_version(conn: Connection, migration: Migration) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"PRAGMA user_version = {int(migration.number)}")
+        return
+    conn.execute(
+        text(
+            "CREATE TABLE IF NOT EXISTS meetings_schema_version (version INTEGER PRIMARY KEY, "
+            "name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+    )
+    conn.execute(
+        text("INSERT INTO meetings_schema_version VALUES (:version, :name, :at)"),
+        {"version": migration.number, "name": migration.name, "at": utc_now()},
+    )
+
+
+def _refuse_newer(version: int, db: MeetingsDB) -> None:
+    if version > SCHEMA_VERSION:
+        where = MEETINGS_ENV if db.backend == "sqlite" else MEETINGS_URL_ENV
+        raise StoreUnavailable(
+            f"the meetings database was written by a newer citystat (meetings schema "
+            f"{version}, this one knows {SCHEMA_VERSION}); upgrade citystat, or point {where} "
+            "elsewhere",
+            db.location,
+        )
+
+
+def migrate(db: MeetingsDB, upto: int | None = None) -> int:
+    """Apply the pending migrations (up to ``upto``, all by default); the version reached."""
+    target = SCHEMA_VERSION if upto is None else upto
+    with db.read() as conn:
+        version = schema_version(conn)
+    _refuse_newer(version, db)
+    if version >= target:
+        return version
+    with db.write() as conn:
+        if db.backend == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        version = schema_version(conn)  # another process may have migrated meanwhile
+        _refuse_newer(version, db)
+        for migration in MIGRATIONS[version:target]:
+            for statement in migration.sql(db.backend):
+                conn.exec_driver_sql(statement)
+            _record_version(conn, migration)
+    return max(version, target)
+
+
+def connect(target: Path | str | None = None) -> MeetingsDB:
+    """Open the meetings store (a SQLite path, a database URL, or the configured one),
+    creating or upgrading its schema; ``StoreUnavailable`` when it cannot be used."""
+    db = open_database(target)
+    try:
+        migrate(db)
+    except BaseException:
+        db.close()
+        raise
+    return db

@@ -1,36 +1,71 @@
-"""The meetings database: stat review meetings, their frozen packets, commentary, action items.
+"""The meetings store: stat review meetings, their frozen packets, commentary, action items.
 
-It is its own SQLite file owned by the dashboard (``data/meetings.sqlite``, or the path in
-``CITYSTAT_MEETINGS_DB``), never the warehouse: the pipeline can rebuild the warehouse at any
-time without losing a meeting, and the dashboard keeps opening the warehouse read-only.
+It is the dashboard's own database (``database``: a SQLite file by default, or PostgreSQL),
+never the warehouse: the pipeline can rebuild the warehouse at any time without losing a
+meeting, and the dashboard keeps opening the warehouse read-only.
 
 Creating a meeting freezes its packet: the metric definitions and citywide values under
 review are copied in, so a later run does not change what was discussed. Action items stay
 linked to the meeting that raised them; a meeting's agenda also carries over every item from
 the previous meeting of the same department or cohort that was still open on its date.
-Nothing here imports Streamlit.
+
+Every write takes the signed-in ``Actor`` and checks it here, whatever the page showed:
+scheduling, closing and reopening a meeting need ``leadership``; commentary and action items
+need the right to write for the department of the metric they are about, as frozen in the
+packet (``packet_metrics.department``). On a department meeting that is the meeting's own
+department; on a cohort meeting, which reviews services of several departments, a department
+head writes the commentary and action items of their own departments' metrics only, and
+leadership all of them. A closed meeting takes no new commentary or action items until it is
+reopened (the status of its items can still change, as they carry over). Every write records
+its change in the audit trail (``audit``) in the same transaction. Commentary and action items
+carry a version: a save names the version it was read at and is refused with ``StaleEdit``
+when someone else saved a newer one meanwhile. Nothing here imports Streamlit.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import Connection, text
 
-from dashboard.meetings.schema import MeetingError
+from dashboard.meetings import audit
+from dashboard.meetings.checks import require_meeting
+from dashboard.meetings.commentary import COMMENTARY_FIELDS, commentary, save_commentary
+from dashboard.meetings.database import (
+    MeetingError,
+    MeetingsDB,
+    first_row,
+    frame,
+    reading,
+    utc_now,
+)
+from dashboard.meetings.permissions import Actor
+
+# The store's API: meetings and packets here, commentary from its own module.
+__all__ = [
+    "COMMENTARY_FIELDS",
+    "SCOPE_KINDS",
+    "MeetingSpec",
+    "Packet",
+    "Provenance",
+    "agenda",
+    "close_meeting",
+    "commentary",
+    "create_meeting",
+    "frozen_metrics",
+    "frozen_values",
+    "get_meeting",
+    "list_meetings",
+    "load_packet",
+    "previous_meeting",
+    "reopen_meeting",
+    "save_commentary",
+]
 
 SCOPE_KINDS = ("department", "cohort")
-# The four questions a Stat meeting asks of every metric, in the order they are discussed.
-COMMENTARY_FIELDS: dict[str, str] = {
-    "why_it_matters": "Why it matters",
-    "drivers": "What drives performance",
-    "barriers": "What holds it back",
-    "improvement_plan": "Improvement plan",
-}
 
 
 @dataclass(frozen=True)
@@ -69,23 +104,86 @@ def _number(value: object) -> float | None:
     return float(value)  # type: ignore[arg-type]
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
+def _as_date(value: object) -> object:
+    return value.date() if isinstance(value, datetime | pd.Timestamp) else value
+
+
+_INSERT_MEETING = """
+INSERT INTO meetings (meeting_date, scope_kind, scope_name, grain, title, created_at, run_id,
+                      data_as_of, warehouse)
+VALUES (:meeting_date, :scope_kind, :scope_name, :grain, :title, :created_at, :run_id,
+        :data_as_of, :warehouse)
+RETURNING meeting_id
+"""
+_INSERT_METRIC = """
+INSERT INTO packet_metrics (meeting_id, metric_id, position, label, description, methodology,
+                            department, owner, cohort_service, unit, direction, public)
+VALUES (:meeting_id, :metric_id, :position, :label, :description, :methodology, :department,
+        :owner, :cohort_service, :unit, :direction, :public)
+"""
+_INSERT_VALUE = """
+INSERT INTO packet_values (meeting_id, metric_id, period_label, period_start, period_end, value,
+                           target, status, count)
+VALUES (:meeting_id, :metric_id, :period_label, :period_start, :period_end, :value, :target,
+        :status, :count)
+"""
+_METRIC_TEXTS = (
+    "label",
+    "description",
+    "methodology",
+    "department",
+    "owner",
+    "cohort_service",
+    "unit",
+    "direction",
+)
+
+
+def _metric_rows(meeting_id: int, definitions: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {
+            "meeting_id": meeting_id,
+            "metric_id": str(row["metric_id"]),
+            "position": position,
+            **{column: _iso(row[column]) for column in _METRIC_TEXTS},
+            "public": int(bool(row.get("public", False))),
+        }
+        for position, row in enumerate(definitions.to_dict("records"))
+    ]
+
+
+def _value_rows(meeting_id: int, values: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {
+            "meeting_id": meeting_id,
+            "metric_id": str(row["metric_id"]),
+            "period_label": str(row["period_label"]),
+            "period_start": _iso(_as_date(row["period_start"])),
+            "period_end": _iso(_as_date(row["period_end"])),
+            "value": _number(row["value"]),
+            "target": _number(row["target"]),
+            "status": _iso(row["status"]),
+            "count": None if _number(row["count"]) is None else int(row["count"]),
+        }
+        for row in values.to_dict("records")
+    ]
 
 
 def create_meeting(
-    con: sqlite3.Connection,
+    db: MeetingsDB,
+    actor: Actor,
     spec: MeetingSpec,
     definitions: pd.DataFrame,
     values: pd.DataFrame,
     provenance: Provenance,
 ) -> int:
-    """Record a meeting and freeze its packet (``packet_source``'s frames).
+    """Record a meeting and freeze its packet (``packet_source``'s frames); leadership only.
 
     ``definitions`` has metric_id, label, description, methodology, department, owner,
     cohort_service, unit, direction, public; ``values`` has metric_id, period_label,
     period_start, period_end, value, target, status, count. Returns the new meeting id.
     """
+    actor.require("schedule_meeting")
     if spec.scope_kind not in SCOPE_KINDS:
         raise MeetingError(f"unknown scope '{spec.scope_kind}'; use department or cohort")
     if not spec.scope_name.strip():
@@ -94,93 +192,89 @@ def create_meeting(
         raise MeetingError(
             f"{spec.scope_name} has no metrics to review; pick another {spec.scope_kind}"
         )
-    with con:
-        cursor = con.execute(
-            "INSERT INTO meetings (meeting_date, scope_kind, scope_name, grain, title, "
-            "created_at, run_id, data_as_of, warehouse) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                spec.meeting_date.isoformat(),
-                spec.scope_kind,
-                spec.scope_name,
-                spec.grain,
-                (spec.title or "").strip() or None,
-                utc_now(),
-                provenance.run_id,
-                _iso(provenance.data_as_of),
-                provenance.warehouse,
-            ),
+    meeting = {
+        "meeting_date": spec.meeting_date.isoformat(),
+        "scope_kind": spec.scope_kind,
+        "scope_name": spec.scope_name,
+        "grain": spec.grain,
+        "title": (spec.title or "").strip() or None,
+    }
+    frozen = {
+        "run_id": provenance.run_id,
+        "data_as_of": _iso(provenance.data_as_of),
+        "warehouse": provenance.warehouse,
+    }
+    with db.write() as conn:
+        meeting_id = int(
+            conn.execute(
+                text(_INSERT_MEETING), {**meeting, **frozen, "created_at": utc_now()}
+            ).scalar_one()
         )
-        meeting_id = int(cursor.lastrowid or 0)
-        # A packet is a few dozen metrics and a dozen periods each: copied row by row.
-        con.executemany(
-            "INSERT INTO packet_metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    meeting_id,
-                    str(row["metric_id"]),
-                    position,
-                    *(_iso(row[c]) for c in ("label", "description", "methodology")),
-                    *(_iso(row[c]) for c in ("department", "owner", "cohort_service")),
-                    _iso(row["unit"]),
-                    _iso(row["direction"]),
-                    int(bool(row.get("public", False))),
-                )
-                for position, row in enumerate(definitions.to_dict("records"))
-            ],
-        )
-        con.executemany(
-            "INSERT INTO packet_values VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    meeting_id,
-                    str(row["metric_id"]),
-                    str(row["period_label"]),
-                    _iso(_as_date(row["period_start"])),
-                    _iso(_as_date(row["period_end"])),
-                    _number(row["value"]),
-                    _number(row["target"]),
-                    _iso(row["status"]),
-                    None if _number(row["count"]) is None else int(row["count"]),
-                )
-                for row in values.to_dict("records")
-            ],
-        )
+        # A packet is a few dozen metrics and a dozen periods each.
+        conn.execute(text(_INSERT_METRIC), _metric_rows(meeting_id, definitions))
+        value_rows = _value_rows(meeting_id, values)
+        if value_rows:
+            conn.execute(text(_INSERT_VALUE), value_rows)
+        audit.record(conn, actor, "created", "meeting", meeting_id, meeting_id, after=meeting)
+        froze = {**frozen, "metrics": len(definitions), "values": len(value_rows)}
+        audit.record(conn, actor, "froze", "packet", meeting_id, meeting_id, after=froze)
     return meeting_id
 
 
-def _as_date(value: object) -> object:
-    return value.date() if isinstance(value, datetime | pd.Timestamp) else value
+def _set_closed(db: MeetingsDB, actor: Actor, meeting_id: int, close: bool) -> None:
+    actor.require("close_meeting")
+    with db.write() as conn:
+        before = require_meeting(conn, meeting_id)["closed_at"]
+        if (before is not None) == close:
+            state = "closed" if close else "open"
+            raise MeetingError(f"meeting {meeting_id} is already {state}")
+        after = utc_now() if close else None
+        conn.execute(
+            text("UPDATE meetings SET closed_at = :at WHERE meeting_id = :id"),
+            {"at": after, "id": meeting_id},
+        )
+        action: audit.AuditAction = "closed" if close else "reopened"
+        audit.record(
+            conn,
+            actor,
+            action,
+            "meeting",
+            meeting_id,
+            meeting_id,
+            before={"closed_at": before},
+            after={"closed_at": after},
+        )
 
 
-def _frame(con: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> pd.DataFrame:
-    return pd.read_sql_query(sql, con, params=params)
+def close_meeting(db: MeetingsDB, actor: Actor, meeting_id: int) -> None:
+    """Close a meeting (leadership): its commentary and action items are final."""
+    _set_closed(db, actor, meeting_id, close=True)
+
+
+def reopen_meeting(db: MeetingsDB, actor: Actor, meeting_id: int) -> None:
+    """Reopen a closed meeting (leadership), so its commentary and items can change again."""
+    _set_closed(db, actor, meeting_id, close=False)
 
 
 _MEETINGS_SQL = """
 SELECT m.meeting_id, m.meeting_date, m.scope_kind, m.scope_name, m.grain, m.title,
-       m.created_at, m.run_id, m.data_as_of, m.warehouse,
+       m.created_at, m.run_id, m.data_as_of, m.warehouse, m.closed_at,
        (SELECT count(*) FROM packet_metrics p WHERE p.meeting_id = m.meeting_id) AS metrics
 FROM meetings m
 ORDER BY m.meeting_date DESC, m.meeting_id DESC
 """
 
 
-def list_meetings(con: sqlite3.Connection) -> pd.DataFrame:
+def list_meetings(source: MeetingsDB | Connection) -> pd.DataFrame:
     """Every meeting, newest first, with the number of metrics in its packet."""
-    return _frame(con, _MEETINGS_SQL)
+    with reading(source) as conn:
+        return frame(conn, _MEETINGS_SQL)
 
 
-def _row(con: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
-    cursor = con.execute(sql, params)
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    return {str(column[0]): value for column, value in zip(cursor.description, row, strict=True)}
-
-
-def get_meeting(con: sqlite3.Connection, meeting_id: int) -> dict[str, Any] | None:
+def get_meeting(source: MeetingsDB | Connection, meeting_id: int) -> dict[str, Any] | None:
     """One meeting's row (date, scope, grain, provenance), or None when there is none."""
-    return _row(con, "SELECT * FROM meetings WHERE meeting_id = ?", (meeting_id,))
+    with reading(source) as conn:
+        return first_row(conn, "SELECT * FROM meetings WHERE meeting_id = :id", {"id": meeting_id})
 
 
 # The meetings of one department or cohort in the order they happen (same-day ones by id).
@@ -189,94 +283,40 @@ SELECT p.* FROM meetings p JOIN meetings m
   ON p.scope_kind = m.scope_kind AND p.scope_name = m.scope_name
  AND (p.meeting_date < m.meeting_date
       OR (p.meeting_date = m.meeting_date AND p.meeting_id < m.meeting_id))
-WHERE m.meeting_id = ?
+WHERE m.meeting_id = :id
 ORDER BY p.meeting_date DESC, p.meeting_id DESC
 LIMIT 1
 """
 
 
-def previous_meeting(con: sqlite3.Connection, meeting_id: int) -> dict[str, Any] | None:
+def previous_meeting(source: MeetingsDB | Connection, meeting_id: int) -> dict[str, Any] | None:
     """The last meeting of the same department or cohort before this one, if any."""
-    return _row(con, _PREVIOUS_SQL, (meeting_id,))
+    with reading(source) as conn:
+        return first_row(conn, _PREVIOUS_SQL, {"id": meeting_id})
 
 
-def frozen_metrics(con: sqlite3.Connection, meeting_id: int) -> pd.DataFrame:
+def frozen_metrics(source: MeetingsDB | Connection, meeting_id: int) -> pd.DataFrame:
     """The packet's metric definitions as they were when the meeting was created."""
-    frame = _frame(
-        con,
-        "SELECT * FROM packet_metrics WHERE meeting_id = ? ORDER BY position",
-        (meeting_id,),
-    )
-    frame["public"] = frame["public"].astype(bool)
-    return frame
+    with reading(source) as conn:
+        metrics = frame(
+            conn,
+            "SELECT * FROM packet_metrics WHERE meeting_id = :id ORDER BY position",
+            {"id": meeting_id},
+        )
+    metrics["public"] = metrics["public"].astype(bool)
+    return metrics
 
 
-def frozen_values(con: sqlite3.Connection, meeting_id: int) -> pd.DataFrame:
+def frozen_values(source: MeetingsDB | Connection, meeting_id: int) -> pd.DataFrame:
     """The packet's citywide values (metric, period, value, target, status), oldest first."""
-    return _frame(
-        con,
-        "SELECT v.* FROM packet_values v JOIN packet_metrics p USING (meeting_id, metric_id) "
-        "WHERE v.meeting_id = ? ORDER BY p.position, v.period_start",
-        (meeting_id,),
-    )
-
-
-def require_packet_metric(con: sqlite3.Connection, meeting_id: int, metric_id: str) -> None:
-    row = con.execute(
-        "SELECT count(*) FROM packet_metrics WHERE meeting_id = ? AND metric_id = ?",
-        (meeting_id, metric_id),
-    ).fetchone()
-    if not row[0]:
-        raise MeetingError(
-            f"metric '{metric_id}' is not in the packet of meeting {meeting_id}; pick one of "
-            "the metrics the meeting reviews"
+    with reading(source) as conn:
+        return frame(
+            conn,
+            "SELECT v.* FROM packet_values v JOIN packet_metrics p "
+            "ON p.meeting_id = v.meeting_id AND p.metric_id = v.metric_id "
+            "WHERE v.meeting_id = :id ORDER BY p.position, v.period_start",
+            {"id": meeting_id},
         )
-
-
-def save_commentary(
-    con: sqlite3.Connection,
-    meeting_id: int,
-    metric_id: str,
-    period_label: str,
-    texts: Mapping[str, str],
-) -> None:
-    """Write (or rewrite) the four-part commentary on one metric and period of a meeting."""
-    unknown = sorted(set(texts) - set(COMMENTARY_FIELDS))
-    if unknown:
-        raise MeetingError(
-            f"unknown commentary field(s) {', '.join(unknown)}; use " + ", ".join(COMMENTARY_FIELDS)
-        )
-    require_packet_metric(con, meeting_id, metric_id)
-    known = con.execute(
-        "SELECT count(*) FROM packet_values WHERE meeting_id = ? AND metric_id = ? "
-        "AND period_label = ?",
-        (meeting_id, metric_id, period_label),
-    ).fetchone()
-    if not known[0]:
-        raise MeetingError(
-            f"period '{period_label}' of '{metric_id}' is not in the packet of meeting "
-            f"{meeting_id}; comment on one of the periods it froze"
-        )
-    cleaned = [(texts.get(field) or "").strip() or None for field in COMMENTARY_FIELDS]
-    with con:
-        con.execute(
-            "INSERT INTO commentary VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (meeting_id, metric_id, period_label) DO UPDATE SET "
-            "why_it_matters = excluded.why_it_matters, drivers = excluded.drivers, "
-            "barriers = excluded.barriers, improvement_plan = excluded.improvement_plan, "
-            "updated_at = excluded.updated_at",
-            (meeting_id, metric_id, period_label, *cleaned, utc_now()),
-        )
-
-
-def commentary(con: sqlite3.Connection, meeting_id: int) -> pd.DataFrame:
-    """Every commentary of a meeting, in packet order then period."""
-    return _frame(
-        con,
-        "SELECT c.* FROM commentary c JOIN packet_metrics p USING (meeting_id, metric_id) "
-        "WHERE c.meeting_id = ? ORDER BY p.position, c.period_label",
-        (meeting_id,),
-    )
 
 
 # A meeting's agenda: the items it raised, plus every item on the previous meeting's agenda
@@ -292,7 +332,7 @@ WITH RECURSIVE chain AS (
     WHERE m.meeting_id = :meeting
 ),
 agenda (n, action_id) AS (
-    SELECT chain.n, a.action_id FROM action_items a JOIN chain USING (meeting_id)
+    SELECT chain.n, a.action_id FROM action_items a JOIN chain ON chain.meeting_id = a.meeting_id
     UNION
     SELECT nxt.n, agenda.action_id
     FROM agenda JOIN chain nxt ON nxt.n = agenda.n + 1
@@ -301,31 +341,33 @@ agenda (n, action_id) AS (
 )
 SELECT a.action_id, a.meeting_id AS raised_at_meeting, raised.meeting_date AS raised_on,
        a.metric_id, p.label AS metric_label, p.department, a.description, a.owner,
-       a.due_date, a.status, a.status_changed_on,
+       a.due_date, a.status, a.status_changed_on, a.version,
        a.meeting_id <> :meeting AS carried_over,
        a.status = 'open' AND a.due_date < here.meeting_date AS overdue
 FROM agenda
 JOIN chain here ON here.meeting_id = :meeting AND agenda.n = here.n
-JOIN action_items a USING (action_id)
+JOIN action_items a ON a.action_id = agenda.action_id
 JOIN meetings raised ON raised.meeting_id = a.meeting_id
 JOIN packet_metrics p ON p.meeting_id = a.meeting_id AND p.metric_id = a.metric_id
 ORDER BY carried_over DESC, a.due_date, a.action_id
 """
 
 
-def agenda(con: sqlite3.Connection, meeting_id: int) -> pd.DataFrame:
+def agenda(source: MeetingsDB | Connection, meeting_id: int) -> pd.DataFrame:
     """The action items a meeting reviews: carried over from the previous meeting (still
     open on its date; overdue flagged when due before it) first, then those it raised."""
-    frame = pd.read_sql_query(_AGENDA_SQL, con, params={"meeting": meeting_id})
+    with reading(source) as conn:
+        items = frame(conn, _AGENDA_SQL, {"meeting": meeting_id})
     for column in ("carried_over", "overdue"):
-        frame[column] = frame[column].astype(bool)
-    return frame
+        items[column] = items[column].astype(bool)
+    return items
 
 
 @dataclass(frozen=True)
 class Packet:
     """Everything a meeting's packet shows: the meeting, its frozen metrics and values, the
-    commentary, the agenda of action items and the meeting before it (if any)."""
+    commentary, the agenda of action items, the meeting before it (if any) and the audit
+    trail of the meeting's changes."""
 
     meeting: dict[str, Any]
     metrics: pd.DataFrame
@@ -333,18 +375,18 @@ class Packet:
     commentary: pd.DataFrame
     actions: pd.DataFrame
     previous: dict[str, Any] | None
+    audit: pd.DataFrame
 
 
-def load_packet(con: sqlite3.Connection, meeting_id: int) -> Packet:
-    """The whole packet of one meeting, read from the meetings database only."""
-    meeting = get_meeting(con, meeting_id)
-    if meeting is None:
-        raise MeetingError(f"there is no meeting {meeting_id}; pick one from the list")
-    return Packet(
-        meeting=meeting,
-        metrics=frozen_metrics(con, meeting_id),
-        values=frozen_values(con, meeting_id),
-        commentary=commentary(con, meeting_id),
-        actions=agenda(con, meeting_id),
-        previous=previous_meeting(con, meeting_id),
-    )
+def load_packet(db: MeetingsDB, meeting_id: int) -> Packet:
+    """The whole packet of one meeting, read in one transaction from the meetings store."""
+    with db.read() as conn:
+        return Packet(
+            meeting=require_meeting(conn, meeting_id),
+            metrics=frozen_metrics(conn, meeting_id),
+            values=frozen_values(conn, meeting_id),
+            commentary=commentary(conn, meeting_id),
+            actions=agenda(conn, meeting_id),
+            previous=previous_meeting(conn, meeting_id),
+            audit=audit.meeting_trail(conn, meeting_id),
+        )

@@ -8,7 +8,8 @@ from dashboard.queries.metric_info import public_metric_ids
 from dashboard.queries.reader import Warehouse, run_query
 
 _EQUITY_METRICS_SQL = """
-SELECT d.metric_id, d.label, d.department, d.unit, d.direction, d.methodology
+SELECT d.metric_id, d.label, d.department, d.unit, d.direction, d.methodology,
+       d.canonical_table
 FROM metric_definitions d
 WHERE d.metric_id IN (SELECT DISTINCT metric_id FROM district_gaps)
   AND (NOT $public_only OR list_contains($public_ids, d.metric_id))

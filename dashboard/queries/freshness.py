@@ -129,3 +129,24 @@ ORDER BY r.run_started DESC, s.started_at
 def run_step_times(wh: Warehouse, runs: int = 5) -> pd.DataFrame:
     """Seconds each step (read, stage, validate, merge, metrics, publish) took, last runs."""
     return run_query(wh, _RUN_STEPS_SQL, runs=runs)
+
+
+# Every file merged into the published warehouse (files are loaded once: a repeat is skipped),
+# so these are the rows behind every count; NULL canonical_table: before permits/inspections.
+_SET_ASIDE_SQL = """
+SELECT coalesce(canonical_table, 'service_requests') AS canonical_table,
+       count(*) AS files,
+       coalesce(sum(rows_read), 0) AS rows_read,
+       coalesce(sum(rows_staged), 0) AS rows_staged,
+       coalesce(sum(rows_quarantined), 0) AS rows_quarantined,
+       coalesce(sum(rows_rejected), 0) AS rows_rejected
+FROM load_files
+GROUP BY ALL
+ORDER BY canonical_table
+"""
+
+
+def set_aside(wh: Warehouse) -> pd.DataFrame:
+    """Per canonical table, over every file behind the published data: files, rows read,
+    staged, quarantined and rejected (what a volume on a page leaves out)."""
+    return run_query(wh, _SET_ASIDE_SQL)

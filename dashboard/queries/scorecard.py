@@ -30,7 +30,8 @@ defs AS (
     FROM metric_definitions
 )
 SELECT d.metric_id, d.label, d.department, d.cohort_service, d.unit, d.direction,
-       d.methodology, cur.period_label, cur.value, cur.target, cur.status, cur.count,
+       d.methodology, d.canonical_table, cur.period_label, cur.value, cur.target, cur.status,
+       cur.count,
        prev.period_label AS prior_period_label, prev.value AS prior_value,
        t.trend
 FROM defs d

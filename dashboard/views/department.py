@@ -16,11 +16,14 @@ from dashboard.components.formats import (
     order_grains,
 )
 from dashboard.components.safe_text import escape_markdown as md
+from dashboard.components.set_aside import set_aside_notes, volume_tables
 from dashboard.components.status import status_label, style_status_column
 from dashboard.components.tables import catalog_table, freshness_table, scorecard_table
 from dashboard.meetings import actions as meeting_actions
 from dashboard.meetings import schema as meeting_schema
+from dashboard.meetings.database import StoreUnavailable, store_exists
 from dashboard.queries import freshness, metric_info, reader, scorecard, services
+from dashboard.views.meeting_state import store_unavailable
 from dashboard.views.page_support import choose_from_url, remember_in_url, require_service_tables
 
 DEPARTMENT_KEY = "department_page_department"
@@ -89,41 +92,45 @@ else:
             "Details": st.column_config.LinkColumn("Details", display_text="Open metric →"),
         },
     )
+    totals = freshness.set_aside(warehouse)
+    for note in set_aside_notes(totals, volume_tables(board), public=False):
+        st.caption(note)
 
 st.subheader("Open action items")
-if not meeting_schema.meetings_db_path().exists():
+actions = None
+if not store_exists():
     st.caption("No stat review meeting has been held yet.")
 else:
-    connection = meeting_schema.connect()
     try:
-        actions = meeting_actions.open_actions(connection, department)
-    finally:
-        connection.close()
-    if actions.empty:
-        st.caption(f"No open action item on {md(department)}'s metrics.")
-    else:
-        overdue = int(actions["overdue"].sum())
-        if overdue:
-            st.warning(f"{overdue} of {len(actions)} open action items are overdue.")
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "#": actions["action_id"].astype(int).tolist(),
-                    "Action": actions["description"].astype(str).tolist(),
-                    "Metric": actions["metric_label"].astype(str).tolist(),
-                    "Owner": actions["owner"].astype(str).tolist(),
-                    "Due": actions["due_date"].astype(str).tolist(),
-                    "Overdue": ["⚠ Overdue" if o else "" for o in actions["overdue"]],
-                    "Raised": [f"Meeting of {d}" for d in actions["raised_on"]],
-                    "Meeting": [f"meetings?meeting={m}" for m in actions["raised_at_meeting"]],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "Meeting": st.column_config.LinkColumn("Meeting", display_text="Open meeting →")
-            },
-        )
+        with meeting_schema.connect() as meetings_store:
+            actions = meeting_actions.open_actions(meetings_store, department)
+    except StoreUnavailable as problem:
+        store_unavailable(problem)
+if actions is not None and actions.empty:
+    st.caption(f"No open action item on {md(department)}'s metrics.")
+elif actions is not None:
+    overdue = int(actions["overdue"].sum())
+    if overdue:
+        st.warning(f"{overdue} of {len(actions)} open action items are overdue.")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "#": actions["action_id"].astype(int).tolist(),
+                "Action": actions["description"].astype(str).tolist(),
+                "Metric": actions["metric_label"].astype(str).tolist(),
+                "Owner": actions["owner"].astype(str).tolist(),
+                "Due": actions["due_date"].astype(str).tolist(),
+                "Overdue": ["⚠ Overdue" if o else "" for o in actions["overdue"]],
+                "Raised": [f"Meeting of {d}" for d in actions["raised_on"]],
+                "Meeting": [f"meetings?meeting={m}" for m in actions["raised_at_meeting"]],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Meeting": st.column_config.LinkColumn("Meeting", display_text="Open meeting →")
+        },
+    )
 
 st.subheader("Services")
 catalog = services.service_catalog(warehouse)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.components import charts, site
-from dashboard.components.formats import format_value, grain_label
+from dashboard.components.formats import format_value, grain_label, table_words
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.tables import gap_table
 from dashboard.queries import equity, reader
@@ -40,9 +40,9 @@ threshold = float(gaps["gap_threshold"].iloc[0])
 counts = str(gaps["reference_kind"].iloc[0]) != "citywide"
 if counts:
     st.info(
-        "This metric counts requests, so each district is compared with the citywide total "
-        "divided by the number of districts, and gaps are not flagged: a district's size, "
-        "not its service, drives the count."
+        f"This metric counts {table_words(metrics.at[metric_id, 'canonical_table']).unit}, so "
+        "each district is compared with the citywide total divided by the number of districts, "
+        "and gaps are not flagged: a district's size, not its service, drives the count."
     )
 else:
     st.caption(

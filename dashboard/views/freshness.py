@@ -33,12 +33,20 @@ if site.is_public():
 if loads.empty:
     st.info("No file has been loaded yet.")
 else:
+    quarantined, rejected = loads["rows_quarantined"].sum(), loads["rows_rejected"].sum()
+    aside = (
+        f"{format_count(quarantined)} of their rows were set aside for data problems and "
+        f"{format_count(rejected)} could not be read."
+        if site.is_public()
+        else f"{format_count(quarantined)} of their rows were quarantined and "
+        f"{format_count(rejected)} rejected — see Data quality."
+    )
     st.caption(
         f"{format_count(loads['rows_read'].sum())} rows read in the latest files: "
         f"{format_count(loads['rows_inserted'].sum())} new records, "
         f"{format_count(loads['rows_updated'].sum())} updated, "
         f"{format_count(loads['rows_unchanged'].sum())} unchanged. A repeated file inserts and "
-        "updates nothing."
+        f"updates nothing. {aside}"
     )
     st.dataframe(freshness_table(loads), hide_index=True, width="stretch")
 

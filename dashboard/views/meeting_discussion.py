@@ -1,8 +1,7 @@
-"""Discussing one metric of a packet: its frozen values, commentary, and the agenda."""
+"""Discussing one metric of a packet: its frozen values and chart, commentary, action items."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import streamlit as st
@@ -14,72 +13,52 @@ from dashboard.components.formats import (
     grain_label,
 )
 from dashboard.components.safe_text import escape_markdown as md
-from dashboard.components.safe_text import markdown_table
 from dashboard.components.status import status_markdown
 from dashboard.meetings import actions as meeting_actions
-from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
-from dashboard.meetings.tables import action_rows
+from dashboard.meetings.database import MeetingError, MeetingsDB
+from dashboard.meetings.permissions import Actor, PermissionDenied
+from dashboard.views.meeting_commentary import commentary_form
 from dashboard.views.meeting_state import (
     METRIC_KEY,
     PERIOD_KEY,
     flash,
+    write_refusal,
 )
 
 
-def commentary_form(
-    con: sqlite3.Connection, packet: store.Packet, metric_id: str, period: str
-) -> None:
-    notes = packet.commentary[
-        (packet.commentary["metric_id"] == metric_id)
-        & (packet.commentary["period_label"] == period)
-    ]
-    saved = notes.iloc[0].to_dict() if not notes.empty else {}
-    suffix = f"{packet.meeting['meeting_id']}_{metric_id}_{period}"
-    with st.form(f"meetings_comment_{suffix}"):
-        st.markdown(f"**Commentary on {period}**")
-        texts = {
-            field: st.text_area(
-                label, value=str(saved.get(field) or ""), key=f"comment_{field}_{suffix}", height=80
-            )
-            for field, label in store.COMMENTARY_FIELDS.items()
-        }
-        if st.form_submit_button("Save commentary", key=f"comment_save_{suffix}"):
-            try:
-                store.save_commentary(
-                    con, int(packet.meeting["meeting_id"]), metric_id, period, texts
-                )
-            except meeting_schema.MeetingError as exc:
-                st.error(f"Not saved: {md(exc)}.")
-            else:
-                flash(f"Commentary on {period} saved.")
-
-
-def action_form(con: sqlite3.Connection, packet: store.Packet, metric_id: str) -> None:
+def action_form(db: MeetingsDB, actor: Actor, packet: store.Packet, metric_id: str) -> None:
     suffix = f"{packet.meeting['meeting_id']}_{metric_id}"
+    department = packet.metrics.set_index("metric_id").at[metric_id, "department"]
+    refusal = write_refusal(actor, "write_action", department, packet.meeting)
     with st.form(f"meetings_action_{suffix}", clear_on_submit=True):
         st.markdown("**Add an action item**")
         what = st.text_input("Action", key=f"action_text_{suffix}")
         left, right = st.columns(2)
         owner = left.text_input("Owner", key=f"action_owner_{suffix}")
         due = right.date_input("Due", key=f"action_due_{suffix}")
-        if st.form_submit_button("Add action item", key=f"action_add_{suffix}"):
+        if refusal:
+            st.caption(f"Read only: {md(refusal)}.")
+        if st.form_submit_button(
+            "Add action item", key=f"action_add_{suffix}", disabled=bool(refusal)
+        ):
             try:
                 action_id = meeting_actions.add_action(
-                    con,
+                    db,
+                    actor,
                     int(packet.meeting["meeting_id"]),
                     metric_id,
                     what,
                     owner,
                     due if isinstance(due, date) else date.today(),
                 )
-            except meeting_schema.MeetingError as exc:
+            except (MeetingError, PermissionDenied) as exc:
                 st.error(f"Not added: {md(exc)}.")
             else:
                 flash(f"Action item {action_id} added.")
 
 
-def discuss_metric(con: sqlite3.Connection, packet: store.Packet) -> None:
+def discuss_metric(db: MeetingsDB, actor: Actor, packet: store.Packet) -> None:
     """One metric of the packet: frozen values and chart, commentary, a new action item."""
     st.subheader("Discuss a metric")
     metrics = packet.metrics.set_index("metric_id", drop=False)
@@ -98,7 +77,7 @@ def discuss_metric(con: sqlite3.Connection, packet: store.Packet) -> None:
     )
     if series.empty:
         st.info("No complete period was available when this packet was frozen.")
-        action_form(con, packet, metric_id)
+        action_form(db, actor, packet, metric_id)
         return
     periods = series["period_label"].astype(str).tolist()
     if st.session_state.get(PERIOD_KEY) not in periods:
@@ -120,28 +99,5 @@ def discuss_metric(con: sqlite3.Connection, packet: store.Packet) -> None:
         ),
         key="meetings_trend",
     )
-    commentary_form(con, packet, metric_id, period)
-    action_form(con, packet, metric_id)
-
-
-def agenda_section(con: sqlite3.Connection, packet: store.Packet) -> None:
-    """Every action item on the meeting's agenda, and the form that updates one's status."""
-    st.subheader("Action items on this meeting's agenda")
-    actions = packet.actions
-    if actions.empty:
-        st.caption("None yet: add one while discussing a metric.")
-        return
-    st.table(markdown_table(action_rows(actions)), hide_index=True)
-    labels = {
-        str(a.action_id): f"#{a.action_id} {a.description} ({a.owner})"
-        for a in actions.itertuples()
-    }
-    with st.form(f"meetings_status_{packet.meeting['meeting_id']}"):
-        left, right = st.columns([3, 1])
-        chosen = left.selectbox(
-            "Action item", list(labels), format_func=labels.__getitem__, key="status_action"
-        )
-        status = right.selectbox("New status", meeting_actions.ACTION_STATUSES, key="status_value")
-        if st.form_submit_button("Update status", key="status_submit"):
-            meeting_actions.set_action_status(con, int(chosen), str(status))
-            flash(f"Action item #{chosen} marked {status}.")
+    commentary_form(db, actor, packet, metric_id, period)
+    action_form(db, actor, packet, metric_id)

@@ -1,4 +1,5 @@
-"""A meeting's packet: items carried over from the last meeting, the summary, the downloads."""
+"""A meeting's packet: items carried over from the last meeting, the summary, the downloads, and
+the audit trail."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.safe_text import markdown_table
 from dashboard.components.status import style_status_column
 from dashboard.meetings import store
-from dashboard.meetings.packet import packet_csv, packet_file_stem, packet_html
+from dashboard.meetings.audit import audit_rows
+from dashboard.meetings.packet import packet_audit_csv, packet_csv, packet_file_stem, packet_html
 from dashboard.meetings.tables import action_rows, packet_summary
 
 
@@ -40,7 +42,7 @@ def packet_section(packet: store.Packet) -> None:
     st.subheader("Packet")
     st.dataframe(style_status_column(rows, statuses), hide_index=True, width="stretch")
     stem = packet_file_stem(packet)
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
     left.download_button(
         "Download the packet (printable HTML)",
         data=packet_html(packet).encode("utf-8"),
@@ -49,7 +51,7 @@ def packet_section(packet: store.Packet) -> None:
         on_click="ignore",
         key="meetings_export_html",
     )
-    right.download_button(
+    middle.download_button(
         "Download the packet's values (CSV)",
         data=packet_csv(packet),
         file_name=f"{stem}.csv",
@@ -57,3 +59,20 @@ def packet_section(packet: store.Packet) -> None:
         on_click="ignore",
         key="meetings_export_csv",
     )
+    right.download_button(
+        "Download the audit trail (CSV)",
+        data=packet_audit_csv(packet),
+        file_name=f"{stem}-audit.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="meetings_export_audit",
+    )
+
+
+def audit_section(packet: store.Packet) -> None:
+    """Who changed what in this meeting, and when: the audit trail, oldest first."""
+    with st.expander(f"Audit trail ({len(packet.audit)} changes recorded)"):
+        if packet.audit.empty:
+            st.caption("No change recorded for this meeting.")
+            return
+        st.table(markdown_table(audit_rows(packet.audit)), hide_index=True)

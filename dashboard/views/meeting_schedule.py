@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import streamlit as st
@@ -13,8 +12,9 @@ from dashboard.components.formats import (
     order_grains,
 )
 from dashboard.components.safe_text import escape_markdown as md
-from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
+from dashboard.meetings.database import MeetingError, MeetingsDB
+from dashboard.meetings.permissions import Actor, PermissionDenied
 from dashboard.queries import freshness, metric_info, packets, reader
 from dashboard.views.meeting_state import (
     MEETING_KEY,
@@ -23,8 +23,12 @@ from dashboard.views.meeting_state import (
 )
 
 
-def schedule_form(con: sqlite3.Connection, warehouse: reader.Warehouse | None) -> None:
+def schedule_form(db: MeetingsDB, actor: Actor, warehouse: reader.Warehouse | None) -> None:
     """The form that creates a meeting and freezes its packet from the warehouse."""
+    if not actor.may("schedule_meeting"):
+        role = actor.role.replace("_", " ")
+        st.caption(f"Only leadership schedules meetings; you are signed in as {md(role)}.")
+        return
     if warehouse is None:
         st.info("A published warehouse is needed to freeze a new packet; run `citystat run`.")
         return
@@ -77,8 +81,8 @@ def schedule_form(con: sqlite3.Connection, warehouse: reader.Warehouse | None) -
         title=title,
     )
     try:
-        meeting_id = store.create_meeting(con, spec, definitions, values, provenance)
-    except meeting_schema.MeetingError as exc:
+        meeting_id = store.create_meeting(db, actor, spec, definitions, values, provenance)
+    except (MeetingError, PermissionDenied) as exc:
         st.error(f"The meeting was not created: {md(exc)}.")
         return
     st.session_state[MEETING_KEY] = str(meeting_id)

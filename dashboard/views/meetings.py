@@ -1,9 +1,7 @@
 """Stat review meetings: schedule one (freezing its packet), discuss each metric, agree on
-action items, check last meeting's items, export the packet. Internal only."""
+action items, check last meeting's items, export the packet, close it. Internal only."""
 
 from __future__ import annotations
-
-import sqlite3
 
 import streamlit as st
 
@@ -15,24 +13,47 @@ from dashboard.components.formats import (
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
+from dashboard.meetings.database import MeetingError, MeetingsDB, StoreUnavailable
+from dashboard.meetings.permissions import Actor, PermissionDenied
 from dashboard.meetings.tables import meeting_name
 from dashboard.queries import reader
-from dashboard.views.meeting_discussion import agenda_section, discuss_metric
-from dashboard.views.meeting_packet import carried_over, packet_section
+from dashboard.views.actor import current_actor
+from dashboard.views.meeting_agenda import agenda_section
+from dashboard.views.meeting_discussion import discuss_metric
+from dashboard.views.meeting_packet import audit_section, carried_over, packet_section
 from dashboard.views.meeting_schedule import schedule_form
 from dashboard.views.meeting_state import (
     FLASH_KEY,
     MEETING_KEY,
     SCOPE_WORDS,
+    flash,
+    store_unavailable,
 )
 from dashboard.views.page_support import choose_from_url, remember_in_url
 
 
-def _page(con: sqlite3.Connection) -> None:
+def _open_or_close(db: MeetingsDB, actor: Actor, meeting: dict[str, object]) -> None:
+    """Whether the meeting is closed, and (for leadership) the button that changes it."""
+    meeting_id = int(str(meeting["meeting_id"]))
+    closed = meeting["closed_at"] is not None
+    if closed:
+        st.info(f"Closed at {meeting['closed_at']} UTC: its commentary and action items are final.")
+    if not actor.may("close_meeting"):
+        return
+    if st.button("Reopen the meeting" if closed else "Close the meeting", key="meetings_close"):
+        try:
+            (store.reopen_meeting if closed else store.close_meeting)(db, actor, meeting_id)
+        except (MeetingError, PermissionDenied) as exc:
+            st.error(f"Not changed: {md(exc)}.")
+        else:
+            flash(f"Meeting {meeting_id} {'reopened' if closed else 'closed'}.")
+
+
+def _page(db: MeetingsDB, actor: Actor) -> None:
     warehouse = reader.current_warehouse()
-    meetings = store.list_meetings(con)
+    meetings = store.list_meetings(db)
     with st.expander("Schedule a meeting", expanded=meetings.empty):
-        schedule_form(con, warehouse)
+        schedule_form(db, actor, warehouse)
     if FLASH_KEY in st.session_state:
         st.success(st.session_state.pop(FLASH_KEY))
     if meetings.empty:
@@ -49,7 +70,7 @@ def _page(con: sqlite3.Connection) -> None:
         args=(MEETING_KEY, "meeting"),
     )
     st.query_params["meeting"] = meeting_key
-    packet = store.load_packet(con, int(meeting_key))
+    packet = store.load_packet(db, int(meeting_key))
     meeting = packet.meeting
     st.header(f"{md(meeting['scope_name'])} · {meeting['meeting_date']}")
     st.caption(
@@ -58,10 +79,12 @@ def _page(con: sqlite3.Connection) -> None:
         f"{meeting['created_at']} UTC from run `{meeting['run_id'] or MISSING}` (data as of "
         f"{meeting['data_as_of'] or MISSING}); later data loads do not change it."
     )
+    _open_or_close(db, actor, meeting)
     carried_over(packet)
     packet_section(packet)
-    discuss_metric(con, packet)
-    agenda_section(con, packet)
+    audit_section(packet)
+    discuss_metric(db, actor, packet)
+    agenda_section(db, actor, packet)
 
 
 st.title("Stat review meetings")
@@ -69,8 +92,8 @@ if site.is_public():
     # Not in the public site's navigation; this guards a stale link all the same.
     st.error("Meetings are internal and not part of the public site.")
     st.stop()
-connection = meeting_schema.connect()
 try:
-    _page(connection)
-finally:
-    connection.close()
+    with meeting_schema.connect() as connection:
+        _page(connection, current_actor())
+except StoreUnavailable as problem:
+    store_unavailable(problem)

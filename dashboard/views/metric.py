@@ -19,6 +19,7 @@ from dashboard.views.metric_sections import (
     districts_section,
     freshness_section,
     headline,
+    volume_note,
 )
 from dashboard.views.page_support import pick_metric_and_grain
 
@@ -60,6 +61,7 @@ if complete.empty:
     st.info(f"No complete {grain_label(grain).lower()} yet for this metric.")
 else:
     headline(complete, unit, str(definition["direction"] or "") or None)
+    volume_note(warehouse, definition, complete.iloc[-1], public)
     baseline = trends.baseline_comparison(warehouse, metric_id)
     if baseline is not None and baseline["latest_label"] != baseline["baseline_label"]:
         st.markdown(

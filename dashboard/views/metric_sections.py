@@ -18,8 +18,10 @@ from dashboard.components.formats import (
     format_timestamp,
     format_value,
     grain_label,
+    is_missing,
 )
 from dashboard.components.safe_text import escape_markdown as md
+from dashboard.components.set_aside import is_volume, set_aside_note
 from dashboard.components.status import status_markdown, style_status_column
 from dashboard.components.tables import describe_targets, district_table
 from dashboard.queries import freshness, reader, trends
@@ -45,6 +47,26 @@ def headline(complete: pd.DataFrame, unit: str | None, direction: str | None) ->
         st.markdown("Status")
         st.markdown(f"#### {status_markdown(latest['status'])}")
     tiles[3].metric("Observations", format_count(latest["count"]))
+
+
+def volume_note(
+    warehouse: reader.Warehouse, definition: dict[str, Any], latest: pd.Series, public: bool
+) -> None:
+    """Beside a count's value: the rows of its table's files that were set aside."""
+    unit = definition.get("unit")
+    if not is_volume(unit):
+        return
+    note = set_aside_note(
+        freshness.set_aside(warehouse),
+        "service_requests"
+        if is_missing(definition.get("canonical_table"))
+        else str(definition["canonical_table"]),
+        public=public,
+    )
+    if note is None:
+        return
+    value = f"{format_value(latest['value'], unit)} {unit} in {latest['period_label']}"
+    st.caption(note if public else f"{value} · {note}")
 
 
 def districts_section(

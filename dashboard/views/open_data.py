@@ -29,7 +29,7 @@ st.markdown(
     f"Every value of the city's {len(definitions)} published metrics, citywide and by council "
     "district, for every week, month, quarter and fiscal year computed. One row per metric, "
     "period and area: the value, its target and status, and the number of observations it is "
-    "computed from. Values are aggregates; no individual request, address or note is included."
+    "computed from. Values are aggregates; no individual record, address or note is included."
 )
 
 

@@ -35,10 +35,8 @@ def choose_from_url(
     if requested is not None and requested not in valid:
         # Both come from outside the code (the address, the warehouse): shown as text.
         shown = escape_markdown(", ".join(valid))
-        st.warning(
-            f"Ignored {what} “{escape_markdown(requested)}” from the link: "
-            f"it is not one of {shown}."
-        )
+        why = f"it is not one of {shown}." if valid else f"there is no {what} to show yet."
+        st.warning(f"Ignored {what} “{escape_markdown(requested)}” from the link: {why}")
         requested = None
     if requested is not None:
         st.session_state[widget_key] = requested

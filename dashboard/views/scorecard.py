@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard.components import site
 from dashboard.components.formats import default_grain, format_timestamp, grain_label, order_grains
 from dashboard.components.safe_text import escape_markdown as md
+from dashboard.components.set_aside import set_aside_notes, volume_tables
 from dashboard.components.status import status_counts, status_label, style_status_column
 from dashboard.components.tables import scorecard_table
 from dashboard.queries import freshness, metric_info, reader, scorecard
@@ -67,6 +68,9 @@ if run is not None:
         f"Data as of {format_timestamp(run['data_as_of'])} · last loaded "
         f"{format_timestamp(run['finished_at'])} · {passed}"
     )
+# Beside the volumes: the rows of their tables' files that were set aside.
+for note in set_aside_notes(freshness.set_aside(warehouse), volume_tables(board), public=public):
+    st.caption(note)
 st.caption(
     f"Citywide value for each metric's latest complete {grain_label(grain).lower()}; "
     "change compares it with the period before. Trend shows up to the last 12 complete periods. "

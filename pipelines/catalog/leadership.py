@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from pipelines.catalog.model import ServicesConfig
+from pipelines.warehouse.words import COUNT_UNITS
 
 SCORED_STATUSES = ("on_track", "watch", "off_track")
 
@@ -90,15 +91,15 @@ WITH districts AS (
            v.dimension_value AS council_district, v.value, v.count, v.status,
            count(*) OVER (PARTITION BY v.metric_id, v.grain, v.period_start) AS districts
     FROM metric_values v
-    -- 'Unknown' gathers requests without a district: not a place to compare or flag.
+    -- 'Unknown' gathers records without a district: not a place to compare or flag.
     WHERE v.dimension = 'council_district' AND v.dimension_value IS DISTINCT FROM 'Unknown'
 ),
 joined AS (
     SELECT t.*, c.value AS citywide_value, d.unit, d.direction,
-           CASE WHEN d.unit = 'requests' THEN c.value / t.districts ELSE c.value END
-               AS reference_value,
-           CASE WHEN d.unit = 'requests' THEN 'citywide_per_district' ELSE 'citywide' END
-               AS reference_kind
+           CASE WHEN list_contains($count_units, d.unit) THEN c.value / t.districts
+                ELSE c.value END AS reference_value,
+           CASE WHEN list_contains($count_units, d.unit) THEN 'citywide_per_district'
+                ELSE 'citywide' END AS reference_kind
     FROM districts t
     JOIN metric_definitions d USING (metric_id)
     LEFT JOIN metric_values c
@@ -114,7 +115,7 @@ gaps AS (
                     THEN (value - reference_value) / abs(reference_value)
                 ELSE abs(value - reference_value) / abs(reference_value)
            END AS gap,
-           unit <> 'requests' AND value IS NOT NULL
+           NOT list_contains($count_units, unit) AND value IS NOT NULL
                AND coalesce(status, '') NOT IN ('too_little_data', 'not_available')
                AS comparable
     FROM joined
@@ -152,7 +153,11 @@ def compute_leadership_index(con: duckdb.DuckDBPyConnection) -> None:
 
 def compute_district_gaps(con: duckdb.DuckDBPyConnection, config: ServicesConfig) -> None:
     """Fill district_gaps: each district against citywide, flagged above the threshold."""
-    con.execute(_GAPS_SQL, {"threshold": config.equity.gap_threshold})
+    # Counts of any table (requests, permits, cases) are citywide totals.
+    con.execute(
+        _GAPS_SQL,
+        {"threshold": config.equity.gap_threshold, "count_units": sorted(COUNT_UNITS)},
+    )
 
 
 def compute_district_centroids(con: duckdb.DuckDBPyConnection) -> None:

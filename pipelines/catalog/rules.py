@@ -6,7 +6,7 @@ import math
 from itertools import pairwise
 
 from pipelines.catalog.model import FACTORS, Service, ServicesFile
-from pipelines.config.hints import Locator, did_you_mean
+from pipelines.config.hints import Locator, did_you_mean, one_of
 from pipelines.config.issues import Issue
 from pipelines.config.yaml_lines import Loc
 
@@ -150,7 +150,12 @@ def check_service(service: Service, loc: Loc, top: ServicesFile, at: Locator) ->
             at.issue(
                 (*loc, "channels"),
                 f"{name}: no channels",
-                "list at least one channel that delivers it: " + ", ".join(top.channels),
+                one_of(
+                    top.channels,
+                    lead="list at least one channel that delivers it: ",
+                    when_none="list the city's channels under 'channels:' first, then the ones "
+                    "that deliver it",
+                ),
             )
         )
     for index, channel in enumerate(service.channels):
@@ -159,7 +164,8 @@ def check_service(service: Service, loc: Loc, top: ServicesFile, at: Locator) ->
                 at.issue(
                     (*loc, "channels", index),
                     f"{name}: unknown channel '{channel}'",
-                    did_you_mean(channel, top.channels) + " (or add it to 'channels')",
+                    did_you_mean(channel, top.channels, when_none="add it under 'channels:' first")
+                    + ("" if not top.channels else " (or add it to 'channels')"),
                 )
             )
     priority = service.priority

@@ -5,4 +5,6 @@
 - ``loader``: ``load_city``, ``check_city_file``, ``load_city_text``, ``city_file``.
 - ``paths``: the folders the profile names (``sources_dir``, ``file_root``, ``confined``,
   ``real_data_dir``, ``current_profile``).
+- ``scaffold``: ``write_city``, a new city's folder from the commented files in templates/
+  (``citystat init``).
 """

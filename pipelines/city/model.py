@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import difflib
 import re
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def zone_problem(zone: str) -> str | None:
+    """Why ``zone`` is not an IANA time zone name, with the fix (None when it is one)."""
+    try:
+        ZoneInfo(zone)
+        return None
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    known = sorted(available_timezones())
+    by_case = {name.casefold(): name for name in known}
+    close = [by_case[zone.casefold()]] if zone.casefold() in by_case else []
+    close = close or difflib.get_close_matches(zone, known, n=1, cutoff=0.8)
+    hint = f"did you mean {close[0]}?" if close else "use an IANA name such as America/Chicago"
+    return f"unknown time zone {zone!r}; {hint}"
 
 
 class _Strict(BaseModel):
@@ -81,12 +96,9 @@ class CityProfile(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"unknown time zone {value!r}; use an IANA name such as America/Chicago"
-            ) from exc
+        problem = zone_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     def department_hint(self, written: str) -> str:

@@ -9,14 +9,17 @@ import click
 import duckdb
 
 from pipelines.catalog import ServicesFileError
+from pipelines.config.hints import one_of
 from pipelines.config.issues import MetricsFileError
 from pipelines.metrics.availability import metric_availability
 from pipelines.metrics.compiler import explain as explain_sql
 from pipelines.metrics.compute import preview as preview_values
 from pipelines.metrics.loader import check_metrics_file, load_metrics
 from pipelines.metrics.model import GRAINS, MetricsConfig
+from pipelines.metrics.source_rules import check_metrics_against_sources
 from pipelines.run.record import services_beside
 from pipelines.warehouse import layout
+from pipelines.warehouse.words import record_words
 
 FILE_OPTION = click.option(
     "--file",
@@ -46,8 +49,12 @@ def _load(path: Path) -> MetricsConfig:
 
 def _known_metric(config: MetricsConfig, metric_id: str) -> None:
     if metric_id not in {m.id for m in config.metrics}:
-        known = ", ".join(m.id for m in config.metrics)
-        _fail([f"{config.file_label}: no metric '{metric_id}'; known metrics: {known}"])
+        hint = one_of(
+            (m.id for m in config.metrics),
+            lead="known metrics: ",
+            when_none="it defines no metric yet: add one under 'metrics:'",
+        )
+        _fail([f"{config.file_label}: no metric '{metric_id}'; {hint}"])
 
 
 @click.group("metrics")
@@ -72,8 +79,19 @@ def check(metrics_file: Path | None) -> None:
         lines = list(dict.fromkeys(str(i) for i in exc.issues))  # each problem once
         plural = "s" if len(lines) != 1 else ""
         _fail([*lines, f"{len(lines)} problem{plural} found"])
+    # Warnings, not errors: the run publishes such a metric as "not available for this
+    # source" on purpose (a city may keep a metric its extracts cannot give yet).
+    warnings = [f"warning: {issue}" for issue in check_metrics_against_sources(path, config)]
     also = f" ({services.file_label} agrees)" if services is not None else ""
-    click.echo(f"{path.name}: {len(config.metrics)} metrics, no problems found{also}")
+    noted = (
+        f"; {len(warnings)} metric column{'s' if len(warnings) != 1 else ''} no source maps "
+        "(published as not available)"
+        if warnings
+        else ""
+    )
+    click.echo(f"{path.name}: {len(config.metrics)} metrics, no problems found{also}{noted}")
+    for line in warnings:
+        click.echo(line, err=True)
 
 
 @metrics.command("explain")
@@ -143,8 +161,7 @@ def preview(
         click.echo(f"{metric_id}: {note}")
     if frame.empty:
         # The table's own word: a permit metric matches permits, not requests.
-        table = config.metric(metric_id).table
-        word = {"service_requests": "requests"}.get(table, table)
+        word = record_words(config.metric(metric_id).table).many
         click.echo(f"{metric_id}: no values at grain {grain} (no {word} loaded yet)")
         return
     shown = frame[frame["dimension"] == dimension]

@@ -97,6 +97,16 @@ def pydantic_issues(
                     f"add '{loc[-1]}:' here",
                 )
             )
+        elif kind == "value_error":
+            # The validator's message says what is wrong and, after "; ", what to do.
+            problem, _, fix = _short(error["msg"]).partition("; ")
+            issues.append(
+                at.issue(
+                    (*prefix, *loc),
+                    f"{label}: {f'{where!r} ' if where else ''}{problem}",
+                    fix or f"got {error.get('input')!r}; {_hint_for(kind)}",
+                )
+            )
         else:
             got = error.get("input")
             issues.append(

@@ -20,7 +20,14 @@ def did_you_mean(word: str, choices: Iterable[str], *, when_none: str | None = N
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     if close:
         return f"did you mean '{close[0]}'?"
-    return "use one of: " + ", ".join(options)
+    return one_of(options, when_none="")
+
+
+def one_of(choices: Iterable[str], *, when_none: str, lead: str = "use one of: ") -> str:
+    """'use one of: a, b' (``lead`` and the choices), or ``when_none`` when there are none:
+    a hint never lists nothing."""
+    options = list(choices)
+    return lead + ", ".join(options) if options else when_none
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,10 @@ from dataclasses import dataclass
 
 import duckdb
 
+from pipelines.city.paths import sources_dir
 from pipelines.ingest.mapping import SourceMapping
+from pipelines.warehouse.layout import city_dir
 from pipelines.warehouse.schema import quote
-
-# Noun for one record of each canonical table, for messages ("932 violations match no
-# inspection").
-RECORD_NOUNS = {"service_requests": "request", "permits": "permit", "inspections": "inspection"}
 
 
 class LoadError(Exception):
@@ -85,5 +83,8 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> i
 
 
 def mapping_file(mapping: SourceMapping) -> str:
-    """How messages name the mapping file of a source."""
-    return f"pipelines/sources/{mapping.source}.yml"
+    """How messages name the mapping file of a source: where the city keeps it, relative to
+    the city's folder when it is inside it (pipelines/sources/x.yml for the demo city)."""
+    path = sources_dir() / f"{mapping.source}.yml"
+    city = city_dir()
+    return str(path.relative_to(city)) if path.is_relative_to(city) else str(path)

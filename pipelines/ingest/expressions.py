@@ -136,9 +136,15 @@ def zip_expression(raw: str) -> str:
 
 
 def district_expression(raw: str) -> str:
-    """Council district as written without float or zero padding ("3.0" and "03" are "3")."""
+    """Council district as text, without float or zero padding ("3.0" and "03" are "3").
+
+    Only a district that is a number loses its padding: a label such as New York's community
+    board "01 BRONX" is kept as written (its boundary file writes it so too). And only zeros
+    before another digit are padding: a district of zeros ("0", "00") is an id of its own
+    (often "no district") and stays as written, never "0" for "00".
+    """
     unfloated = _replace_where(raw, "contains({}, '.')", "^(\\d+)\\.0+$", "\\1")
-    return _replace_where(unfloated, "starts_with({}, '0')", "^0+(\\d)", "\\1")
+    return _replace_where(unfloated, "starts_with({}, '0')", "^0+([1-9]\\d*)$", "\\1")
 
 
 def id_expression(mapping: SourceMapping) -> str:

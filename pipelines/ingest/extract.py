@@ -41,15 +41,16 @@ from pipelines.ingest.common import (
     scalar,
     staged_table,
 )
+from pipelines.ingest.expressions import district_expression, zip_expression
 from pipelines.ingest.joins import (
     JOIN_EXPECTATION,
     JoinAccount,
     read_joins,
     record_join_accounts,
 )
-from pipelines.ingest.mapping import SourceMapping, column_coverage
+from pipelines.ingest.mapping import CsvOptions, SourceMapping, column_coverage
 from pipelines.ingest.matching import MatchedFiles, SkippedFile, checked_file, match_files
-from pipelines.ingest.readers import RowShape, read_csv_numbered, read_json_numbered
+from pipelines.ingest.readers import RowShape, csv_header, read_csv_numbered, read_json_numbered
 from pipelines.ingest.staging import stage, typed_shape
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "SkippedFile",
     "apply_district_lookup",
     "column_coverage",
+    "crosswalk_header",
     "find_files",
     "join_messages",
     "raw_table",
@@ -94,9 +96,15 @@ def find_files(mapping: SourceMapping) -> MatchedFiles:
     if not found.files:
         base = mapping.files.base()
         also = "".join(f"; {s.file} is {s.reason}" for s in found.skipped)
+        fix = (
+            "run `citystat demo-data` for the demo extract, or check files.pattern in its mapping"
+            if mapping.demo
+            else "put the extract there, or change files.pattern (and files.root) in its mapping "
+            "to where it is"
+        )
         raise LoadError(
             f"source '{mapping.source}': no file matches {base / mapping.files.pattern}{also}; "
-            "check files.pattern in its mapping, or run `citystat demo-data` for the demo extract"
+            f"{fix}"
         )
     return MatchedFiles(found.files, skipped)
 
@@ -238,18 +246,40 @@ def join_messages(con: duckdb.DuckDBPyConnection, run_id: str, source: str) -> l
     return [str(row[0]) for row in rows]
 
 
+def crosswalk_header(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> Path:
+    """The mapping's zip-to-district crosswalk, checked: it exists and has zip and
+    council_district columns (LoadError naming the file and what to do otherwise)."""
+    assert mapping.district_from_zip is not None
+    path = mapping.district_from_zip.path()
+    # Inside the mappings folder (after symbolic links) and a regular file, before it is opened.
+    checked_file(path, sources_dir(), f"district crosswalk named in {mapping_file(mapping)}")
+    if not path.is_file():
+        raise LoadError(
+            f"{path}: the district crosswalk named by district_from_zip in "
+            f"{mapping_file(mapping)} is missing; restore the file or correct district_from_zip"
+        )
+    header = csv_header(con, path, CsvOptions())
+    missing = [c for c in ("zip", "council_district") if c not in header]
+    if missing:
+        raise LoadError(
+            f"{path}: the district crosswalk has no {' or '.join(missing)} column (its header: "
+            f"{', '.join(header) or 'empty'}); write it as zip,council_district"
+        )
+    return path
+
+
 def apply_district_lookup(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> None:
     """Fill council_district from the zip crosswalk where the extract has no district."""
     if mapping.district_from_zip is None:
         return
-    path = checked_file(
-        mapping.district_from_zip.path(),
-        sources_dir(),
-        f"district crosswalk named in {mapping.source}.yml",
-    )
+    path = crosswalk_header(con, mapping)
+    # The crosswalk's values are normalised as the extract's are: zips to five digits, districts
+    # without padding ("05" is "5", "00" stays "00"), so both name a district the same way.
+    district = district_expression("trim(x.council_district)")
+    zipcode = zip_expression("trim(x.zip)")
     con.execute(
-        f"UPDATE {staged_table(mapping)} s SET council_district = x.council_district::VARCHAR "
+        f"UPDATE {staged_table(mapping)} s SET council_district = {district} "
         "FROM read_csv(?, header = true, all_varchar = true) x "
-        "WHERE s.council_district IS NULL AND s.zip = x.zip",
+        f"WHERE s.council_district IS NULL AND s.zip = {zipcode}",
         [str(path)],
     )

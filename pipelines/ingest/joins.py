@@ -21,7 +21,6 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest.common import (
-    RECORD_NOUNS,
     LoadError,
     join_table,
     mapping_file,
@@ -32,6 +31,7 @@ from pipelines.ingest.common import (
 from pipelines.ingest.mapping import Aggregate, JoinSpec, SourceMapping
 from pipelines.ingest.matching import match_files
 from pipelines.ingest.readers import read_csv_numbered
+from pipelines.warehouse.words import record_words
 
 JOIN_EXPECTATION = "joined_rows_match_main_records"
 # Timestamps computed by aggregates are stored as text in this layout in the raw tables.
@@ -61,7 +61,8 @@ def read_joins(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> list[J
     return [_read_join(con, mapping, join) for join in mapping.joins]
 
 
-def _join_files(mapping: SourceMapping, join: JoinSpec) -> list[Path]:
+def join_files(mapping: SourceMapping, join: JoinSpec) -> list[Path]:
+    """The files of one join, sorted; LoadError if there are none."""
     base = join.files.base()
     # Files skipped (folders, FIFOs, ...) were reported when the run found its files.
     files = match_files(join.files, mapping).files
@@ -76,7 +77,7 @@ def _join_files(mapping: SourceMapping, join: JoinSpec) -> list[Path]:
 def _read_join(
     con: duckdb.DuckDBPyConnection, mapping: SourceMapping, join: JoinSpec
 ) -> JoinAccount:
-    files = _join_files(mapping, join)
+    files = join_files(mapping, join)
     rows = f"raw.{quote(f'{mapping.source}__{join.name}_rows')}"
     con.execute(f"DROP TABLE IF EXISTS {rows}")
     rejected = 0
@@ -114,17 +115,30 @@ def _read_join(
     return _with_message(mapping, join, account)
 
 
-def _check_fields(mapping: SourceMapping, join: JoinSpec, path: Path, names: set[str]) -> None:
-    """Stop before reading a joined file whose header lacks a column the join reads."""
-    wanted = list(join.on.values())
+def join_fields(
+    mapping: SourceMapping, join: JoinSpec, index: int = 0
+) -> list[tuple[str, tuple[str | int, ...]]]:
+    """The joined file's columns the join reads, each with the mapping keys naming it (for
+    the join at position ``index``): its keys, its aggregates' columns, or the columns that
+    read ``<join>.<column>``."""
+    wanted: dict[str, tuple[str | int, ...]] = {}
+    for joined in join.on.values():
+        wanted.setdefault(joined, ("joins", index, "on"))
     if join.aggregate is not None:
-        wanted += [a.column for a in join.aggregate.values() if a.column]
+        for name, aggregate in join.aggregate.items():
+            if aggregate.column:
+                wanted.setdefault(aggregate.column, ("joins", index, "aggregate", name))
     else:
-        for raw in mapping.columns.values():
+        for canonical, raw in mapping.columns.items():
             ref_join, field = mapping.split_reference(raw)
             if ref_join is join:
-                wanted.append(field)
-    missing = [f for f in dict.fromkeys(wanted) if f not in names]
+                wanted.setdefault(field, ("columns", canonical))
+    return list(wanted.items())
+
+
+def _check_fields(mapping: SourceMapping, join: JoinSpec, path: Path, names: set[str]) -> None:
+    """Stop before reading a joined file whose header lacks a column the join reads."""
+    missing = [f for f, _ in join_fields(mapping, join) if f not in names]
     if missing:
         raise LoadError(
             f"{path}: column(s) {', '.join(missing)} named by join '{join.name}' are not in the "
@@ -204,7 +218,7 @@ def _unmatched(
 
 
 def _with_message(mapping: SourceMapping, join: JoinSpec, account: JoinAccount) -> JoinAccount:
-    noun = RECORD_NOUNS[mapping.kind]
+    noun = record_words(mapping.kind).one
     keys = ", ".join(join.on.values())
     parts = [
         f"{account.rows_unmatched:,} {join.name} match no {noun} (on {keys}); of "

@@ -26,6 +26,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -134,7 +135,11 @@ class TimestampSpec(_Strict):
 
 
 class Bounds(_Strict):
-    """The city's coordinate box, used to catch coordinates at 0,0 or in another city."""
+    """The city's coordinate box, used to catch coordinates at 0,0 or in another city.
+
+    Optional for an extract without coordinates; a mapping that maps latitude or longitude
+    must give it (``mapping_rules``), so no point reaches a map unchecked.
+    """
 
     lat_min: float
     lat_max: float
@@ -273,7 +278,7 @@ class SourceMapping(_Strict):
     joins: list[JoinSpec] = Field(default_factory=list)
     due_rules: list[DueRule] = Field(default_factory=list)
     district_from_zip: DistrictLookup | None = None
-    bounds: Bounds
+    bounds: Bounds | None = None  # required when latitude or longitude is mapped
     expected_rows: RowBounds = RowBounds()
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -292,8 +297,11 @@ class SourceMapping(_Strict):
         return name
 
     @model_validator(mode="after")
-    def _consistent(self) -> SourceMapping:
-        problems = mapping_problems(self)
+    def _consistent(self, info: ValidationInfo) -> SourceMapping:
+        # context {"unknown": keys}: keys left out because their own value was invalid, so
+        # rules about their absence must not speak (mapping_files reports the rest at once).
+        unknown = frozenset((info.context or {}).get("unknown", ()))
+        problems = mapping_problems(self, unknown)
         if problems:
             raise MappingProblems(problems)
         return self
@@ -325,11 +333,16 @@ class SourceMapping(_Strict):
         refs += [main for join in self.joins for main in join.on]
         return list(dict.fromkeys(refs))
 
+    def unmapped_columns(self) -> tuple[str, ...]:
+        """Canonical columns the source never fills: validation does not judge rules on them."""
+        return tuple(column for column, filled in column_coverage(self).items() if not filled)
+
     def validation_parameters(self) -> dict[str, float | int | datetime]:
-        """Suite parameters: the city's box, row-count bounds and the latest plausible times."""
+        """Suite parameters: the city's box (when it has one), row-count bounds and the latest
+        plausible times."""
         now = datetime.now(ZoneInfo(self.timezone)).replace(tzinfo=None)
         return {
-            **self.bounds.model_dump(),
+            **(self.bounds.model_dump() if self.bounds is not None else {}),
             "min_rows": self.expected_rows.min,
             "max_rows": self.expected_rows.max,
             # Now on the city's wall clock, as staged timestamps are: nothing opened after it.

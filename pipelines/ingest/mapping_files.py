@@ -14,7 +14,7 @@ from ruamel.yaml.error import YAMLError
 from pipelines.city.loader import city_file
 from pipelines.city.paths import current_profile, sources_dir
 from pipelines.config.yaml_lines import YamlSyntaxError, check_limits, read_config_text
-from pipelines.ingest.mapping import MappingProblems, SourceMapping
+from pipelines.ingest.mapping import FileSpec, MappingProblems, SourceMapping
 
 
 class MappingError(Exception):
@@ -44,9 +44,18 @@ def load_mapping(path: Path) -> SourceMapping:
     try:
         mapping = SourceMapping.model_validate(data)
     except ValidationError as exc:
-        lines = [line for err in exc.errors() for line in _error_lines(path, data, err)]
+        errors = exc.errors()
+        lines = [line for err in errors for line in _error_lines(path, data, err)]
+        lines += _rule_problems_besides(path, data, errors)
+        if not any(tuple(err["loc"][:1]) == ("timezone",) for err in errors):
+            lines += _zone_problems(path, data)  # reported with the rest, not after the fix
+        lines = list(dict.fromkeys(lines))
         raise MappingError("\n".join(lines), lines) from exc
-    return _in_city_zone(mapping, path, data)
+    problems = _zone_problems(path, data) + _root_problems(path, data, mapping)
+    if problems:
+        raise MappingError("\n".join(problems), problems)
+    profile = current_profile()
+    return mapping if profile is None else mapping.model_copy(update={"timezone": profile.timezone})
 
 
 def guarded_text(path: Path) -> str:
@@ -59,23 +68,60 @@ def guarded_text(path: Path) -> str:
     return text
 
 
-def _in_city_zone(mapping: SourceMapping, path: Path, data: object) -> SourceMapping:
-    """The mapping with the city's time zone; a mapping naming another zone is an error."""
+def _rule_problems_besides(path: Path, data: object, errors: list[Any]) -> list[str]:
+    """The mapping's semantic problems, found by validating it without the keys that failed.
+
+    pydantic runs the mapping's rules only when every field is valid; an unknown key or a
+    wrong value elsewhere would hide them until it is fixed. Best effort: when the rest is
+    still invalid (a required key is wrong), the rules wait for the next check.
+    """
+    if not isinstance(data, dict) or any(not err["loc"] for err in errors):
+        return []  # the rules themselves already ran (their errors have no field)
+    failed = {err["loc"][0] for err in errors}
+    rest = {key: value for key, value in data.items() if key not in failed}
+    try:
+        SourceMapping.model_validate(rest, context={"unknown": failed})
+    except ValidationError as exc:
+        return [
+            line
+            for err in exc.errors()
+            if isinstance((err.get("ctx") or {}).get("error"), MappingProblems)
+            for line in _error_lines(path, data, err)
+        ]
+    return []
+
+
+def _root_problems(path: Path, data: object, mapping: SourceMapping) -> list[str]:
+    """Each files.root (of the main files and of every join) must be a folder of the city."""
+    specs: list[tuple[tuple[str | int, ...], FileSpec]] = [(("files", "root"), mapping.files)]
+    specs += [(("joins", i, "files", "root"), j.files) for i, j in enumerate(mapping.joins)]
+    problems = []
+    for loc, spec in specs:
+        try:
+            spec.base()
+        except ValueError as exc:
+            problems.append(f"{path}{_line_of(data, loc)}: {exc}")
+    return problems
+
+
+def _zone_problems(path: Path, data: object) -> list[str]:
+    """A mapping names the city's zone or none; one naming another zone is an error."""
+    named = data.get("timezone") if isinstance(data, dict) else None
     profile = current_profile()
     if profile is None:
-        if not mapping.timezone:
-            raise MappingError(
-                f"{path}: no timezone; add 'timezone: Area/City' (the IANA name of the city's "
-                "zone), or give the city a city.yml that names it"
-            )
-        return mapping
-    if mapping.timezone and mapping.timezone != profile.timezone:
-        raise MappingError(
-            f"{path}{_line_of(data, ('timezone',))}: timezone {mapping.timezone} is not the "
+        if named:
+            return []
+        return [
+            f"{path}{_line_of(data, ())}: no timezone; add 'timezone: Area/City' (the IANA "
+            "name of the city's zone), or give the city a city.yml that names it"
+        ]
+    if named and named != profile.timezone:
+        return [
+            f"{path}{_line_of(data, ('timezone',))}: timezone {named} is not the "
             f"city's ({profile.timezone}, in {city_file()}); timestamps are stored in the city's "
             "local time, so remove this line (a source in UTC says timestamps.kind: instant)"
-        )
-    return mapping.model_copy(update={"timezone": profile.timezone})
+        ]
+    return []
 
 
 def _yaml_problem(exc: YAMLError) -> str:

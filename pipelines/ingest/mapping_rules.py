@@ -13,8 +13,16 @@ if TYPE_CHECKING:  # the model calls these rules from its validator
 Problems = list[tuple[tuple[str | int, ...], str]]
 
 
-def mapping_problems(m: SourceMapping) -> Problems:
-    """Every inconsistency between the mapping's sections and its kind, with its location."""
+# The keys whose presence decides whether a required column is filled.
+_FILLING_KEYS = frozenset({"columns", "constants", "id_from", "status_from", "due_rules"})
+
+
+def mapping_problems(m: SourceMapping, unknown: frozenset[str] = frozenset()) -> Problems:
+    """Every inconsistency between the mapping's sections and its kind, with its location.
+
+    ``unknown``: keys whose (invalid) value was left out; rules about their absence are not
+    judged, since the key is there, only wrong.
+    """
     table = m.table
     allowed = mappable_columns(m.kind)
     problems: Problems = []
@@ -30,7 +38,7 @@ def mapping_problems(m: SourceMapping) -> Problems:
                 )
     if "status" in m.constants:
         problems.append((("constants", "status"), "status cannot be a constant; use status_from"))
-    problems += _id_and_status_problems(m, table)
+    problems += _id_and_status_problems(m, table, unknown)
     problems += _join_problems(m)
     problems += _due_rule_problems(m)
     for i, fmt in enumerate(m.timestamps.formats):
@@ -44,7 +52,43 @@ def mapping_problems(m: SourceMapping) -> Problems:
             )
     if m.format != "json" and m.json_options.records:
         problems.append((("json",), "json options apply only with format: json"))
+    if "bounds" not in unknown:
+        problems += _bounds_problems(m)
+    if (
+        m.district_from_zip is not None
+        and not unknown & {"columns", "constants"}
+        and "zip" not in set(m.columns) | set(m.constants)
+    ):
+        problems.append(
+            (
+                ("district_from_zip",),
+                "district_from_zip looks the district up by zip, but zip is not mapped; map zip "
+                "under columns, or remove district_from_zip",
+            )
+        )
     return problems
+
+
+COORDINATES = ("latitude", "longitude")
+
+
+def _bounds_problems(m: SourceMapping) -> Problems:
+    """Coordinates without the city's box: 0,0 placeholders would reach maps unchecked."""
+    if m.bounds is not None:
+        return []
+    for section, names in (("columns", m.columns), ("constants", m.constants)):
+        mapped = [c for c in COORDINATES if c in names]
+        if mapped:
+            return [
+                (
+                    (section, mapped[0]),
+                    f"{' and '.join(mapped)} {'are' if len(mapped) > 1 else 'is'} mapped but the "
+                    "mapping has no bounds; add 'bounds: {lat_min: ..., lat_max: ..., lon_min: "
+                    "..., lon_max: ...}' (the city's coordinate box: points outside it, such as "
+                    "0,0 placeholders, are cleared), or remove the coordinates",
+                )
+            ]
+    return []
 
 
 def _repeated_status_words(m: SourceMapping) -> Problems:
@@ -65,13 +109,15 @@ def _repeated_status_words(m: SourceMapping) -> Problems:
     return problems
 
 
-def _id_and_status_problems(m: SourceMapping, table: CanonicalTable) -> Problems:
+def _id_and_status_problems(
+    m: SourceMapping, table: CanonicalTable, unknown: frozenset[str] = frozenset()
+) -> Problems:
     problems: Problems = []
     if m.id_from is not None and table.id_column in m.columns:
         problems.append(
             (("id_from",), f"map {table.id_column} in columns or derive it with id_from, not both")
         )
-    for required in table.required:
+    for required in table.required if not unknown & _FILLING_KEYS else ():
         satisfied = (
             required in m.columns
             or required in m.constants
@@ -87,7 +133,7 @@ def _id_and_status_problems(m: SourceMapping, table: CanonicalTable) -> Problems
             )
     if "status" in m.columns and m.status_from is not None:
         problems.append((("status_from",), "map status in columns or use status_from, not both"))
-    if "status" in m.columns and not m.statuses:
+    if "status" in m.columns and not m.statuses and "statuses" not in unknown:
         problems.append((("statuses",), "list every raw status word under statuses"))
     vocabulary = ", ".join(table.statuses)
     problems += _repeated_status_words(m)
@@ -130,11 +176,14 @@ def _join_problems(m: SourceMapping) -> Problems:
         if referenced is None or referenced.aggregate is None:
             continue
         if field not in referenced.aggregate:
+            named = ", ".join(referenced.aggregate)
             problems.append(
                 (
                     ("columns", column),
-                    f"'{raw}': join '{referenced.name}' aggregates only "
-                    f"{', '.join(referenced.aggregate) or 'nothing'}; name one of them",
+                    f"'{raw}': join '{referenced.name}' aggregates only {named}; name one of them"
+                    if named
+                    else f"'{raw}': join '{referenced.name}' aggregates nothing; add '{field}' "
+                    "under its aggregate",
                 )
             )
     return problems

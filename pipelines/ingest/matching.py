@@ -89,8 +89,9 @@ def inside(real: Path, root: Path) -> bool:
     return real == root or root in real.parents
 
 
-def checked_file(path: Path, root: Path, what: str) -> Path:
-    """A single named file (a crosswalk): LoadError unless a regular file inside ``root``."""
+def checked_file(path: Path, root: Path, what: str) -> None:
+    """A single named file (a crosswalk): LoadError if it leads outside ``root`` or is a FIFO,
+    a folder, a device...; a missing file is left to the caller to report."""
     real_root = Path(os.path.realpath(root))
     if not inside(Path(os.path.realpath(path)), real_root):
         raise LoadError(
@@ -98,10 +99,8 @@ def checked_file(path: Path, root: Path, what: str) -> Path:
             "file into that folder"
         )
     try:
-        info = os.stat(path)
+        kind = file_kind(os.stat(path).st_mode)
     except FileNotFoundError:
-        raise LoadError(f"{path}: the {what} is missing") from None
-    kind = file_kind(info.st_mode)
+        return
     if kind is not None:
         raise LoadError(f"{path}: the {what} is a {kind}, not a file; put the CSV file there")
-    return path

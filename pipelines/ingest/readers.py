@@ -230,6 +230,20 @@ def _collect_rejects(con: duckdb.DuckDBPyConnection) -> int:
     return scalar(con, "SELECT count(*) FROM _rejects")
 
 
+def csv_header(
+    con: duckdb.DuckDBPyConnection, path: Path, opts: CsvOptions, referenced: Collection[str] = ()
+) -> list[str]:
+    """The file's trimmed column names, checked as ``read_csv_numbered`` checks them before it
+    reads a row (an empty file, another delimiter, a mapped column named twice): LoadError.
+
+    ``con`` is not used: the header is read before DuckDB reads the file (header.py)."""
+    del con
+    _check_not_empty(path)
+    header = read_header(path, opts, _is_gzip(path))
+    check_header(path, opts, header, set(referenced))
+    return header.aliases
+
+
 def _unreadable(path: Path, exc: duckdb.Error) -> LoadError:
     return LoadError(
         f"{path}: DuckDB could not read this file as CSV ({str(exc).splitlines()[0]}); "

@@ -6,7 +6,8 @@ Definitions:
 - ``loader``: ``load_metrics``, ``check_metrics_file``, ``load_metrics_text`` (three stages).
 - ``rules`` and ``table_rules``: the rules of one metric; ``cross_rules``: across metrics.
 - ``tables``: which canonical table and columns each metric may read (``metric_table``).
-- ``availability``: ``metric_availability``, whether the sources hold what a metric needs.
+- ``availability``: ``metric_availability``, whether the sources hold what a metric needs;
+  ``source_rules``: `metrics check`'s warning when no source maps a column a metric reads.
 
 SQL, pure functions that never touch a database:
 - ``compiler``: ``compile_metric``, ``compile_incremental``, ``explain``.

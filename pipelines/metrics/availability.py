@@ -31,15 +31,16 @@ def needed_columns(metric: Metric) -> tuple[str, ...]:
     """Columns without which a source's rows would give this metric a wrong number."""
     needed = list(resolved_columns(metric).values())
     for conditions in (metric.filter, metric.numerator, metric.denominator):
-        needed += _condition_columns(conditions or [])
+        needed += condition_columns(conditions or [])
     return tuple(dict.fromkeys(needed))
 
 
-def _condition_columns(conditions: Iterable[Condition]) -> list[str]:
+def condition_columns(conditions: Iterable[Condition]) -> list[str]:
+    """Every column the conditions (and any nested any: lists) read."""
     columns: list[str] = []
     for condition in conditions:
         if condition.any_of is not None:
-            columns += _condition_columns(condition.any_of)
+            columns += condition_columns(condition.any_of)
         columns += [c for c in (condition.column, condition.column_ref) if c]
     return columns
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from pipelines.config.hints import one_of
 from pipelines.metrics.availability import (
     Availability,
     metric_availability,
@@ -202,8 +203,10 @@ def preview(
     """The last ``periods`` periods of one metric at one grain, computed without writing."""
     metric = config.metric(metric_id)
     if grain not in config.grains(metric):
-        allowed = ", ".join(config.grains(metric))
-        raise ValueError(f"metric '{metric_id}' has no grain '{grain}'; use one of: {allowed}")
+        hint = one_of(
+            config.grains(metric), when_none="it lists no grains: add some under 'grains:'"
+        )
+        raise ValueError(f"metric '{metric_id}' has no grain '{grain}'; {hint}")
     when = as_of if as_of is not None else data_as_of(con)
     if when is None:
         raise ValueError("the warehouse holds no records; load data with `citystat run` first")

@@ -11,6 +11,7 @@ from pipelines.config.issues import Issue
 from pipelines.config.yaml_lines import Loc
 from pipelines.metrics.model import Defaults, Metric
 from pipelines.metrics.tables import AGE_DIMENSION, ALL_DIMENSIONS, METRIC_TABLES, MetricTable
+from pipelines.warehouse.words import COUNT_UNITS, record_words
 
 # A period label of each grain, as metric_values.period_label writes it.
 PERIOD_LABELS: dict[str, re.Pattern[str]] = {
@@ -31,6 +32,7 @@ def check_table_fields(
 ) -> list[Issue]:
     """Timestamp fields, breakdowns, backlog options and baseline against the metric's table."""
     issues = _check_timestamp_fields(metric, where, name, table, at)
+    issues += _check_count_unit(metric, where, name, table, at)
     if metric.kind != "ratio":  # a ratio's breakdowns are checked against both its metrics
         issues += check_dimensions(metric, where, name, table, defaults, at)
     issues += _check_backlog_options(metric, where, name, at)
@@ -56,6 +58,22 @@ def _check_timestamp_fields(
                 )
             )
     return issues
+
+
+def _check_count_unit(
+    metric: Metric, where: Loc, name: str, table: MetricTable, at: Locator
+) -> list[Issue]:
+    """A count is in its table's noun: permits are not counted in 'requests'."""
+    noun = record_words(table.name).unit
+    if metric.unit in COUNT_UNITS and metric.unit != noun:
+        return [
+            at.issue(
+                (*where, "unit"),
+                f"{name} counts {table.name} records, which are {noun}, not {metric.unit}",
+                f"write 'unit: {noun}'",
+            )
+        ]
+    return []
 
 
 def _counterpart(column: str, table: MetricTable) -> str | None:

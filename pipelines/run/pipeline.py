@@ -25,7 +25,12 @@ import duckdb
 
 from pipelines.ingest import extract
 from pipelines.ingest.mapping import SourceMapping
-from pipelines.ingest.mapping_files import available_sources, load_source, mapping_path
+from pipelines.ingest.mapping_files import (
+    MappingError,
+    available_sources,
+    load_source,
+    mapping_path,
+)
 from pipelines.ingest.provenance import (
     StepClock,
     known_hashes,
@@ -92,7 +97,7 @@ def _run(
     services = services_beside(metrics_file, config)
     published = warehouse or warehouse_path()
     keep = keep_versions(keep)
-    mappings = [_mapping_of(name, metrics_file) for name in config.city.sources]
+    mappings = _mappings_of(config.city.sources, metrics_file)
     # Fail before building anything if an extract is missing.
     found = {m.source: extract.find_files(m) for m in mappings}
     files = {source: matched.files for source, matched in found.items()}
@@ -200,6 +205,21 @@ def _recompute(
                 con.close()
             publish_version(target, published, keep, progress)
     return RunResult(run_id, True, published, message, [], metric_rows, clock.steps)
+
+
+def _mappings_of(sources: list[str], metrics_file: Path) -> list[SourceMapping]:
+    """Every source's mapping; the problems of all the mappings that do not load, at once."""
+    mappings, problems = [], []
+    for source in sources:
+        try:
+            mappings.append(_mapping_of(source, metrics_file))
+        except MappingError as exc:
+            problems += exc.problems
+        except RunError as exc:  # no such mapping file
+            problems.append(str(exc))
+    if problems:
+        raise MappingError("\n".join(problems), problems)
+    return mappings
 
 
 def _mapping_of(source: str, metrics_file: Path) -> SourceMapping:

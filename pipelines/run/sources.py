@@ -135,6 +135,7 @@ def load_file(
             source=source,
             parameters=mapping.validation_parameters(),
             suite_path=suite_path(mapping),
+            unmapped=mapping.unmapped_columns(),
         )
     with ctx.clock.step(source, "stage"):
         extract.apply_district_lookup(con, mapping)

@@ -6,7 +6,9 @@ THEN quarantine and clear. A failed critical expectation means the run must not 
 report's ``passed`` is False and ``failures_summary()`` says why. Failing rows are still
 quarantined in that case, so the quarantine table explains the failure row by row. When the
 staged columns are not the canonical set, the row rules cannot be evaluated and nothing is
-quarantined.
+quarantined. Row rules on a column the source does not map (``unmapped``: no coordinates,
+no received date) are not judged: every value would be NULL for want of a field, not a fault
+of any row, and a coordinate rule would have no box to compare with.
 
 The counts behind every verdict are exact: one SQL aggregate over every staged row
 (``counts.rule_counts``). Great Expectations checks the same rules on a bounded, reproducible
@@ -19,7 +21,7 @@ no longer describe the same rule.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import duckdb
@@ -70,14 +72,18 @@ def validate_and_quarantine(
     suite_path: Path = DEFAULT_SUITE,
     batch_rows: int = 250_000,
     sample_rows: int = DEFAULT_SAMPLE_ROWS,
+    unmapped: Collection[str] = (),
 ) -> ValidationReport:
-    """Count every rule exactly in SQL, check them with GE on a sample, then quarantine."""
+    """Count every rule exactly in SQL, check them with GE on a sample, then quarantine.
+
+    ``unmapped``: canonical columns the source never fills; row rules on them are left out.
+    """
     if batch_rows < 1:
         raise ValueError(f"batch_rows must be at least 1, got {batch_rows}")
     if sample_rows < 1:
         raise ValueError(f"sample_rows must be at least 1, got {sample_rows}")
     table_sql = table_reference(table)
-    suite = _judging_instants(con, table_sql, load_suite(suite_path))
+    suite = _judging_instants(con, table_sql, _mapped_rules(load_suite(suite_path), unmapped))
     values = check_parameters(suite, parameters)
     runner = shared_runner()
     outcomes = validate_table_level(runner, con, table_sql, suite, values)
@@ -119,6 +125,18 @@ def validate_and_quarantine(
         rows_quarantined=enforced.rows_quarantined,
         values_cleared=enforced.values_cleared,
     )
+
+
+def _mapped_rules(suite: Suite, unmapped: Collection[str]) -> Suite:
+    """The suite without the row rules about a column the source does not map."""
+    if not unmapped:
+        return suite
+
+    def judged(rule: Rule) -> bool:
+        named = {rule.column, rule.column_b, *rule.clear_columns} - {None}
+        return rule.is_table_level or not named & set(unmapped)
+
+    return dataclasses.replace(suite, rules=tuple(r for r in suite.rules if judged(r)))
 
 
 def _judging_instants(con: duckdb.DuckDBPyConnection, table_sql: str, suite: Suite) -> Suite:

@@ -31,10 +31,9 @@ from pipelines.validate.suite import (
     resolved,
 )
 from pipelines.warehouse.schema import CANONICAL_TABLES, CanonicalTable, instant_column, quote
+from pipelines.warehouse.words import record_words
 
 _SERVICE_REQUESTS = CANONICAL_TABLES["service_requests"]
-# How a reason names one record of each table.
-_NOUNS = {"service_requests": "request", "permits": "permit", "inspections": "inspection"}
 
 # A table name part, bare or already double-quoted (the loader passes '"stg_<source>"').
 _NAME_PART = re.compile(r'^(?P<quote>"?)(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P=quote)$')
@@ -148,7 +147,7 @@ def reason_expression(
     if kind == NOT_NULL:
         return _sentence(
             [
-                f"{column} is empty but every {_NOUNS.get(table.name, 'record')} needs it; "
+                f"{column} is empty but every {record_words(table.name).one} needs it; "
                 "fill it in the source system "
                 "or map it in the city's source mapping"
             ]
@@ -328,7 +327,7 @@ def _quarantine_duplicates(
             ") and set this one aside (updated_at ",
             Sql(updated.format("updated_at")),
             "); no action needed unless the extract should hold one row per "
-            f"{_NOUNS.get(table.name, 'record')}",
+            f"{record_words(table.name).one}",
         ]
     )
     # Ranked once into a temporary table that both the quarantine insert and the delete read.

@@ -67,7 +67,7 @@ INSPECTIONS_COLUMNS: dict[str, str] = {
     "status": "VARCHAR",  # open | closed
     "status_raw": "VARCHAR",
     "outcome": "VARCHAR",
-    "received_at": "TIMESTAMP",  # complaint received / case created
+    "received_at": "TIMESTAMP",  # complaint received; optional: routine inspections have none
     "due_at": "TIMESTAMP",  # first inspection due
     "first_inspected_at": "TIMESTAMP",
     "closed_at": "TIMESTAMP",
@@ -119,7 +119,8 @@ CANONICAL_TABLES: dict[str, CanonicalTable] = {
         id_column="case_id",
         columns=INSPECTIONS_COLUMNS,
         statuses=("open", "closed"),
-        required=("case_id", "received_at", "status"),
+        # received_at is optional: a routine inspection answers no complaint.
+        required=("case_id", "status"),
         version_columns=("updated_at", "closed_at", "first_inspected_at", "received_at"),
     ),
 }
