@@ -6,15 +6,16 @@ DEMO_EXTRACT := data/demo/philadelphia_311/public_cases_fc.csv
 WAREHOUSE := data/citystat.duckdb
 PORT ?= 8501
 
-.PHONY: demo test lint typecheck pytest dashboard public warehouse clean browser cities
+.PHONY: demo test lint typecheck pytest dashboard demo-dashboard public warehouse clean browser cities
 
-## demo: create .venv, install, build the demo warehouse, start the dashboard on localhost
-demo: $(BIN)/.installed warehouse dashboard
+## demo: create .venv, install, build the demo warehouse, start the dashboard on localhost with
+## sign-in through a local test identity provider (demo only)
+demo: $(BIN)/.installed warehouse demo-dashboard
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[demo]'
 	touch $@
 
 $(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
@@ -32,9 +33,22 @@ warehouse: $(BIN)/.installed $(DEMO_EXTRACT)
 cities: $(BIN)/.installed
 	for city in cities/*/; do $(BIN)/citystat --city $$city run || exit 1; done
 
+## dashboard: the internal dashboard, signing people in as the city's roles.yml and
+## .streamlit/secrets.toml say (README, "Security"); on localhost unless DASHBOARD_ADDRESS says,
+## answering only the host names in CITYSTAT_ALLOWED_HOSTS when it is set
+DASHBOARD_ADDRESS ?= localhost
+comma := ,
+ALLOWED_HOSTS_ARGS = $(foreach host,$(subst $(comma), ,$(CITYSTAT_ALLOWED_HOSTS)),--server.allowedHosts $(host))
 dashboard: $(BIN)/.installed
-	$(BIN)/streamlit run dashboard/app.py --server.address localhost --server.port $(PORT) \
-		--server.headless true --browser.gatherUsageStats false
+	$(BIN)/streamlit run dashboard/app.py --server.address $(DASHBOARD_ADDRESS) --server.port $(PORT) \
+		--server.headless true --browser.gatherUsageStats false $(ALLOWED_HOSTS_ARGS)
+
+## demo-dashboard: the dashboard with the demo's sign-in: oidc-provider-mock on 127.0.0.1:9400
+## (SIGNIN_PORT) with the demo users, and data/demo-signin/secrets.toml written for it
+SIGNIN_PORT ?= 9400
+demo-dashboard: $(BIN)/.installed
+	CITYSTAT_DEMO_SIGNIN_PORT=$(SIGNIN_PORT) $(BIN)/python -m dashboard.demo_site \
+		--server.address localhost --server.port $(PORT)
 
 ## public: the public site for residents, hardened (no developer toolbar, error details or
 ## usage statistics); set CITYSTAT_ALLOWED_HOSTS to the host names it is served under
@@ -70,4 +84,4 @@ bench: $(BIN)/.installed-test
 
 clean:
 	rm -rf $(VENV) data/demo data/versions data/*.duckdb data/*.tmp data/*.wal data/*.building \
-		data/.citystat.duckdb.lock tests/artifacts cities/*/data
+		data/.citystat.duckdb.lock data/demo-signin tests/artifacts cities/*/data

@@ -1,8 +1,14 @@
-"""citystat dashboard entry point: page config, navigation, warehouse checks, demo notice.
+"""citystat dashboard entry point: page config, sign-in, navigation, warehouse checks, demo
+notice.
 
 Run with `streamlit run dashboard/app.py`; `streamlit run dashboard/app.py -- --public` (or
 CITYSTAT_PUBLIC=1) runs the public site instead; `make public` runs it with the hardened
 Streamlit options of dashboard/components/site.py.
+
+The internal site is gated here, in one place: a visitor without an actor (not signed in, no
+role, sign-in misconfigured) gets a navigation of one page, the one that says so, whatever
+address they asked for; a signed-in visitor gets the pages their role includes. Each page
+checks again (dashboard/views/actor.py, ``require_page``). The public site needs no sign-in.
 """
 
 from __future__ import annotations
@@ -15,7 +21,10 @@ import duckdb
 import streamlit as st
 
 from dashboard.components import site
+from dashboard.meetings.permissions import Action, Actor
 from dashboard.queries import freshness, reader
+from dashboard.views import actor as actors
+from dashboard.views import sign_in
 
 _PAGES_DIR = Path(__file__).resolve().parent / "views"
 _LOG = logging.getLogger("citystat.dashboard")
@@ -41,22 +50,29 @@ PUBLIC_PAGE_ERROR = (
 )
 
 
-def _internal_pages() -> list[Any]:
-    """Every page of the internal Stat dashboard."""
+# Every page of the internal Stat dashboard: file, title, address, and the right a role needs
+# to see it (None: every role). Each page checks the same right itself.
+INTERNAL_PAGES: list[tuple[str, str, str, Action | None]] = [
+    ("scorecard.py", "Scorecard", "", None),
+    ("metric.py", "Metric", "metric", None),
+    ("leadership.py", "Leadership", "leadership", None),
+    ("department.py", "Department", "department", None),
+    ("equity.py", "Equity", "equity", None),
+    ("services.py", "Services", "services", None),
+    ("meetings.py", "Meetings", "meetings", None),
+    ("data_quality.py", "Data quality", "data-quality", "use_analyst_tools"),
+    ("freshness.py", "Data freshness", "freshness", None),
+]
+
+
+def _internal_pages(actor: Actor) -> list[Any]:
+    """The pages of the internal Stat dashboard that ``actor``'s role includes."""
     return [
-        st.Page(_PAGES_DIR / "scorecard.py", title="Scorecard", default=True),
-        st.Page(_PAGES_DIR / "metric.py", title="Metric", url_path="metric"),
-        st.Page(_PAGES_DIR / "leadership.py", title="Leadership", url_path="leadership"),
-        st.Page(_PAGES_DIR / "department.py", title="Department", url_path="department"),
-        st.Page(_PAGES_DIR / "equity.py", title="Equity", url_path="equity"),
-        st.Page(_PAGES_DIR / "services.py", title="Services", url_path="services"),
-        st.Page(_PAGES_DIR / "meetings.py", title="Meetings", url_path="meetings"),
-        st.Page(
-            _PAGES_DIR / "data_quality.py",
-            title="Data quality",
-            url_path="data-quality",
-        ),
-        st.Page(_PAGES_DIR / "freshness.py", title="Data freshness", url_path="freshness"),
+        st.Page(_PAGES_DIR / file, title=title, default=True)
+        if not url_path
+        else st.Page(_PAGES_DIR / file, title=title, url_path=url_path)
+        for file, title, url_path, action in INTERNAL_PAGES
+        if action is None or actor.may(action)
     ]
 
 
@@ -105,14 +121,30 @@ def _check_and_run(page: Any, public: bool) -> None:
         )
 
 
+def _run_internal() -> None:
+    """Gate the internal site: the refusal page alone for a visitor without an actor, else
+    the pages of their role, with who is signed in in the sidebar."""
+    access = actors.visitor_access()
+    if access.actor is None:
+
+        def sign_in_page() -> None:
+            sign_in.refusal(access)
+
+        st.navigation([st.Page(sign_in_page, title="Sign in", default=True)]).run()
+        return
+    page = st.navigation(_internal_pages(access.actor))
+    sign_in.signed_in_sidebar(access)
+    _check_and_run(page, public=False)
+
+
 def main() -> None:
     """Configure the app, check the warehouse, show the demo notice and run the chosen page."""
     public = site.is_public()
     st.set_page_config(page_title="citystat" + (" · public" if public else ""), layout="wide")
-    page = st.navigation(_public_pages() if public else _internal_pages())
     if not public:
-        _check_and_run(page, public=False)
+        _run_internal()
         return
+    page = st.navigation(_public_pages())
     site.log_unhardened_options(st.get_option)
     st.caption(PUBLIC_NOTICE)
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.auth.roles import ROLES_ENV
 from pipelines.city.paths import real_data_dir
 from pipelines.warehouse.layout import CITY_ENV
 from tests.postgres_cluster import ClusterUnavailable, PostgresCluster
@@ -34,6 +35,16 @@ def _city_is_restored() -> Iterator[None]:
         os.environ.pop(CITY_ENV, None)
     else:
         os.environ[CITY_ENV] = before
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dashboard_without_sign_in(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests (and the servers they start) run the dashboard as the local user, as a city
+    without roles.yml does, not with the demo city's roles.yml and its sign-in; a sign-in test
+    points CITYSTAT_ROLES_FILE at its own roles.yml."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ROLES_ENV, str(tmp_path_factory.mktemp("no_sign_in") / "roles.yml"))
+        yield
 
 
 @pytest.fixture(scope="session")

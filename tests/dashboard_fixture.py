@@ -308,7 +308,9 @@ def build_fixture_warehouse(path: Path) -> None:
     try:
         create_schema(con)
         con.executemany(
-            "INSERT INTO metric_definitions VALUES "
+            "INSERT INTO metric_definitions (metric_id, label, description, methodology, "
+            "department, owner, cohort_service, unit, direction, kind, grains, dimensions, "
+            "min_count, sql, canonical_table, availability, baseline_period, public) VALUES "
             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'SELECT 1', 'service_requests', NULL, NULL, "
             "?)",
             METRICS,

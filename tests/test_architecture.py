@@ -66,6 +66,11 @@ PLANTS = [
         "import pipelines.warehouse.connection",
         "dashboard imports from pipelines only the published-warehouse read API",
     ),
+    (
+        "dashboard/auth/identity.py",
+        "import dashboard.views.actor",
+        "dashboard: pages over sign-in over meetings over queries and components",
+    ),
 ]
 
 

@@ -652,9 +652,9 @@ METRICS_CASES = [
         _metrics(metric_yaml("a", COUNT + "colour: red\n")),
         "metrics.yml:12: unknown key 'colour' in metric 'a'; use one of: id, label, "
         "description, methodology, department, owner, cohort_service, unit, direction, kind, "
-        "table, filter, numerator, denominator, date, start, end, percentile, overdue, due, "
-        "age_buckets, numerator_metric, denominator_metric, targets, watch_band, min_count, "
-        "grains, dimensions, baseline, public, common_id",
+        "table, filter, numerator, denominator, date, start, end, percentile, within_days, "
+        "overdue, due, age_buckets, numerator_metric, denominator_metric, targets, watch_band, "
+        "min_count, grains, dimensions, baseline, public, common_id",
     ),
     (
         "wrong type",
@@ -726,9 +726,9 @@ METRICS_CASES = [
         ),
         "metrics.yml:12: unknown key 'colour' in metric 'a'; use one of: id, label, "
         "description, methodology, department, owner, cohort_service, unit, direction, kind, "
-        "table, filter, numerator, denominator, date, start, end, percentile, overdue, due, "
-        "age_buckets, numerator_metric, denominator_metric, targets, watch_band, min_count, "
-        "grains, dimensions, baseline, public, common_id\n"
+        "table, filter, numerator, denominator, date, start, end, percentile, within_days, "
+        "overdue, due, age_buckets, numerator_metric, denominator_metric, targets, watch_band, "
+        "min_count, grains, dimensions, baseline, public, common_id\n"
         "metrics.yml:21: metric 'b': 'min_count' should be a valid integer, unable to parse "
         "string as an integer, got 'many'; write a whole number without quotes",
     ),

@@ -84,3 +84,34 @@ def test_a_session_for_another_host_name_is_refused(public_server: str) -> None:
     assert " 101 " in _session_answer(public_server, "127.0.0.1")
     refused = _session_answer(public_server, "evil.example")
     assert " 101 " not in refused and refused.startswith("HTTP/1.1 4"), refused
+
+
+# Every address of an internal page, and what that page would show as its heading.
+INTERNAL_ONLY = {
+    "leadership": "Leadership overview",
+    "department": "Department view",
+    "services": "Services",
+    "meetings": "Stat review meetings",
+    "data-quality": "Data quality",
+}
+
+
+def test_no_internal_page_is_served_on_the_public_site(public_server: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        for path, heading in INTERNAL_ONLY.items():
+            page.goto(f"{public_server}/{path}?department=Streets+Department")
+            # Not found: the public site's main page runs instead, with public data only.
+            page.get_by_text("Page not found").wait_for(timeout=30_000)
+            page.get_by_role("heading", name="Scorecard").wait_for(timeout=30_000)
+            page.get_by_text("Public view").wait_for()
+            assert page.get_by_role("heading", name=heading).count() == 0, path
+            assert page.get_by_text("Median days to close a street defect").count() == 0
+            assert page.get_by_role("button", name="Sign in").count() == 0
+        path = Path(ROOT / "tests" / "artifacts")
+        path.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=path / "browser_public_internal_address.png", full_page=True)
+        browser.close()

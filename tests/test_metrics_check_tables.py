@@ -86,7 +86,7 @@ CASES = {
     "start on a count": (
         "unit: requests\nkind: count\nstart: opened_at\n",
         "metrics.yml:12: metric 'm': 'start' does not apply to a count metric; remove it (it "
-        "is used by kind duration_percentile / backlog)",
+        "is used by kind duration_percentile / backlog / share with within_days)",
     ),
     "as_of on an inspections text column": (
         "unit: cases\nkind: count\ntable: inspections\n"

@@ -27,7 +27,9 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_check_real_file_is_clean() -> None:
     result = CliRunner().invoke(metrics, ["check", "--file", str(ROOT / "metrics.yml")])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("metrics.yml: ") and "no problems found" in result.output
+    # Warnings (on stderr) come first; the verdict line says how many there were.
+    verdict = [line for line in result.output.splitlines() if line.startswith("metrics.yml: ")]
+    assert len(verdict) == 1 and "no problems found" in verdict[0]
 
 
 def test_check_prints_one_line_per_issue_and_fails(tmp_path: Path) -> None:
@@ -222,5 +224,10 @@ def test_preview_of_a_metric_matching_nothing_shows_zeros(tmp_path: Path) -> Non
     args = ["preview", "graffiti", "--file", str(path), "--warehouse", str(wh), "--periods", "1"]
     result = CliRunner().invoke(metrics, args)
     assert result.exit_code == 0, result.output
-    (row,) = [line.split() for line in result.output.splitlines()[1:]]
+    (row,) = [line.split() for line in result.stdout.splitlines()[1:]]
     assert row[:4] == ["month", "2024-02", "False", "Citywide"] and "0.0" in row
+    # No request has that service name: a warning says so, at the filter's line.
+    assert result.stderr.startswith(
+        "warning: metrics.yml:12: metric 'graffiti': no service_requests record has "
+        "service_name 'Graffiti Removal', so this condition matches nothing in the warehouse"
+    )

@@ -402,3 +402,57 @@ def test_metrics_that_match_nothing_equal_a_full_recompute(
     # and its update empties them: the full recompute that follows is what was compared.
     # (The backlog's check sends it to a full recompute straight away: records left it.)
     assert {"rooftop_requests", "rooftop_on_time", "rooftop_median_days"} <= updated
+
+
+# Durations in conditions (issue 16): the permit share within 30 days of application and a
+# count of requests open for over 30 days compare with the as-of plus or minus days.
+WITH_DAYS = (
+    METRICS_FILE.read_text()
+    + """
+  - id: permits_within_30_days
+    label: Permits issued within 30 days of application
+    description: d
+    methodology: m
+    department: licenses_inspections
+    owner: o
+    unit: percent
+    direction: higher_is_better
+    kind: share
+    table: permits
+    within_days: 30
+    dimensions: [permit_type]
+    targets: [{from: 2023-07-01, value: 0.8}]
+  - id: requests_open_over_30_days
+    label: Requests opened over 30 days ago still open
+    description: d
+    methodology: m
+    department: streets
+    owner: o
+    unit: requests
+    kind: count
+    filter:
+      - {column: status, op: "=", value: open}
+      - {column: opened_at, op: "<", value: as_of, plus_days: -30}
+"""
+)
+
+
+def test_durations_against_the_as_of_equal_a_full_recompute(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_days = load_metrics_text(WITH_DAYS, profile=DEMO_CITY)
+    changes: list[tuple[Change, datetime]] = [
+        (PERMITS, AFTER),
+        (_nothing, T("2025-07-03 09:00")),  # days pass: waiting permits run out of time
+    ]
+    updated = _check(
+        published,
+        tmp_path,
+        changes,
+        config_before=with_days,
+        config_after=with_days,
+        monkeypatch=monkeypatch,
+    )
+    # Recomputed in full on each run; the other metrics stay incremental.
+    assert not {"permits_within_30_days", "requests_open_over_30_days"} & updated
+    assert "permits_issued" in updated

@@ -10,4 +10,6 @@
 - ``services``: the ranked service catalog and its cohorts.
 - ``freshness``: runs, files loaded, validation, quarantine and step times.
 - ``packets``: ``packet_source`` for a meeting, and the open data.
+- ``drafts``: draft metrics saved by `citystat metrics preview --draft ... --save`, read
+  from their own small files (never the warehouse).
 """

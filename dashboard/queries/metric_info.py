@@ -141,3 +141,17 @@ def scope_metric_ids(wh: Warehouse, kind: str, name: str) -> list[str]:
         return []
     frame = run_query(wh, _SCOPE_METRICS_SQL, kind=kind, name=name)
     return [str(m) for m in frame["metric_id"]]
+
+
+_EXPLANATION_SQL = "SELECT explanation FROM metric_definitions WHERE metric_id = $metric_id"
+
+
+def metric_explanation(wh: Warehouse, metric_id: str) -> list[str]:
+    """The metric in plain words as the run compiled it, one paragraph each (none from a
+    warehouse that predates the explanation column)."""
+    if not has_column(wh, "metric_definitions", "explanation"):
+        return []
+    frame = run_query(wh, _EXPLANATION_SQL, metric_id=metric_id)
+    if frame.empty or not isinstance(frame["explanation"].iloc[0], str):
+        return []
+    return [line for line in str(frame["explanation"].iloc[0]).splitlines() if line.strip()]

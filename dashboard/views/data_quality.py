@@ -14,7 +14,9 @@ from dashboard.components.tables import (
     validation_table,
 )
 from dashboard.queries import freshness, reader
+from dashboard.views.actor import require_page
 
+require_page("use_analyst_tools")
 st.title("Data quality")
 warehouse = reader.current_warehouse()
 if warehouse is None:

@@ -23,11 +23,13 @@ from dashboard.meetings import actions as meeting_actions
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings.database import StoreUnavailable, store_exists
 from dashboard.queries import freshness, metric_info, reader, scorecard, services
+from dashboard.views.actor import require_page
 from dashboard.views.meeting_state import store_unavailable
 from dashboard.views.page_support import choose_from_url, remember_in_url, require_service_tables
 
 DEPARTMENT_KEY = "department_page_department"
 
+require_page()
 st.title("Department view")
 warehouse = reader.current_warehouse()
 if warehouse is None:

@@ -10,11 +10,13 @@ from dashboard.components.formats import format_value, grain_label, table_words
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.tables import gap_table
 from dashboard.queries import equity, reader
+from dashboard.views.actor import require_page_of_either_site
 from dashboard.views.page_support import pick_metric_and_grain, require_service_tables
 
 METRIC_KEY = "equity_page_metric"
 GRAIN_KEY = "equity_page_grain"
 
+require_page_of_either_site()
 st.title("Equity")
 warehouse = reader.current_warehouse()
 if warehouse is None:

@@ -10,7 +10,9 @@ from dashboard.components import charts, site
 from dashboard.components.formats import format_count, format_timestamp
 from dashboard.components.tables import RUN_STEP_ORDER, freshness_table, step_table
 from dashboard.queries import freshness, reader
+from dashboard.views.actor import require_page_of_either_site
 
+require_page_of_either_site()
 st.title("Data freshness")
 warehouse = reader.current_warehouse()
 if warehouse is None:

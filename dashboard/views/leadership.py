@@ -17,10 +17,12 @@ from dashboard.components.links import department_link
 from dashboard.components.status import status_label, style_status_column
 from dashboard.components.tables import index_table, movers_table
 from dashboard.queries import metric_info, reader, scorecard
+from dashboard.views.actor import require_page
 from dashboard.views.page_support import require_service_tables
 
 MOVERS_SHOWN = 5
 
+require_page()
 st.title("Leadership overview")
 warehouse = reader.current_warehouse()
 if warehouse is None:

@@ -29,6 +29,10 @@ def _set_status(db: MeetingsDB, actor: Actor, action_id: int, status: str, read:
         flash(f"Action item #{action_id} marked {status}.")
 
 
+def _department(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def agenda_section(db: MeetingsDB, actor: Actor, packet: store.Packet) -> None:
     """Every action item on the meeting's agenda, and the form that updates one's status
     (against the version the page showed when it was clicked)."""
@@ -52,10 +56,15 @@ def agenda_section(db: MeetingsDB, actor: Actor, packet: store.Packet) -> None:
         st.caption("None yet: add one while discussing a metric.")
         return
     st.table(markdown_table(action_rows(actions)), hide_index=True)
+    # Only the items this person may change (those of their departments' metrics, for a
+    # department head); the store checks each change again.
     labels = {
         str(a.action_id): f"#{a.action_id} {a.description} ({a.owner})"
         for a in actions.itertuples()
+        if actor.may("write_action", _department(a.department))
     }
+    if not labels:
+        return
     with st.form(f"meetings_status_{packet.meeting['meeting_id']}"):
         left, right = st.columns([3, 1])
         chosen = left.selectbox(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.components import site
 from dashboard.components.formats import (
     MISSING,
     grain_label,
@@ -17,7 +16,7 @@ from dashboard.meetings.database import MeetingError, MeetingsDB, StoreUnavailab
 from dashboard.meetings.permissions import Actor, PermissionDenied
 from dashboard.meetings.tables import meeting_name
 from dashboard.queries import reader
-from dashboard.views.actor import current_actor
+from dashboard.views.actor import require_page
 from dashboard.views.meeting_agenda import agenda_section
 from dashboard.views.meeting_discussion import discuss_metric
 from dashboard.views.meeting_packet import audit_section, carried_over, packet_section
@@ -87,13 +86,12 @@ def _page(db: MeetingsDB, actor: Actor) -> None:
     agenda_section(db, actor, packet)
 
 
+# Not in the public site's navigation; this guards a stale link all the same, and refuses a
+# visitor who is not signed in with a role.
+signed_in = require_page()
 st.title("Stat review meetings")
-if site.is_public():
-    # Not in the public site's navigation; this guards a stale link all the same.
-    st.error("Meetings are internal and not part of the public site.")
-    st.stop()
 try:
     with meeting_schema.connect() as connection:
-        _page(connection, current_actor())
+        _page(connection, signed_in)
 except StoreUnavailable as problem:
     store_unavailable(problem)

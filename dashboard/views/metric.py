@@ -14,6 +14,8 @@ from dashboard.components.formats import (
 )
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.queries import metric_info, reader, trends
+from dashboard.views import metric_draft
+from dashboard.views.actor import require_page_of_either_site
 from dashboard.views.metric_sections import (
     definition_section,
     districts_section,
@@ -27,10 +29,16 @@ METRIC_KEY = "metric_page_metric"
 GRAIN_KEY = "metric_page_grain"
 
 
+require_page_of_either_site()
 warehouse = reader.current_warehouse()
 if warehouse is None:
     st.stop()
 public = site.is_public()
+# An analyst's saved drafts (internal site only): shown instead of a published metric.
+draft = None if public else metric_draft.pick_draft()
+if draft is not None:
+    metric_draft.show_draft(draft, warehouse.version)
+    st.stop()
 # On the public site only public metrics exist: any other id from a link is ignored.
 catalog = metric_info.metric_catalog(warehouse, public_only=public).set_index(
     "metric_id", drop=False

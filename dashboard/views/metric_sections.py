@@ -24,7 +24,7 @@ from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.set_aside import is_volume, set_aside_note
 from dashboard.components.status import status_markdown, style_status_column
 from dashboard.components.tables import describe_targets, district_table
-from dashboard.queries import freshness, reader, trends
+from dashboard.queries import freshness, metric_info, reader, trends
 
 
 def headline(complete: pd.DataFrame, unit: str | None, direction: str | None) -> None:
@@ -106,6 +106,7 @@ def definition_section(
     st.subheader("Definition and methodology")
     st.markdown(md(definition["description"] or ""))
     st.markdown(f"**How it is computed.** {md(definition['methodology'] or MISSING)}")
+    explain_in_words(metric_info.metric_explanation(warehouse, metric_id))
     targets = describe_targets(trends.target_history(warehouse, metric_id, grain), unit)
     st.markdown(
         "\n".join(
@@ -120,6 +121,13 @@ def definition_section(
             ]
         )
     )
+
+
+def explain_in_words(paragraphs: list[str]) -> None:
+    """The definition that runs, in plain words (written from it at run time)."""
+    if paragraphs:
+        st.caption("In plain words, from the definition the numbers are computed with:")
+        st.markdown("\n\n".join(md(paragraph) for paragraph in paragraphs))
 
 
 def freshness_section(warehouse: reader.Warehouse) -> None:

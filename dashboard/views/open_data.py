@@ -8,7 +8,9 @@ from dashboard.components.csv_export import csv_bytes
 from dashboard.components.formats import direction_text, format_count, format_timestamp
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.queries import freshness, packets, reader
+from dashboard.views.actor import require_page_of_either_site
 
+require_page_of_either_site()
 st.title("Open data")
 warehouse = reader.current_warehouse()
 if warehouse is None:

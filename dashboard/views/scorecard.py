@@ -11,9 +11,11 @@ from dashboard.components.set_aside import set_aside_notes, volume_tables
 from dashboard.components.status import status_counts, status_label, style_status_column
 from dashboard.components.tables import scorecard_table
 from dashboard.queries import freshness, metric_info, reader, scorecard
+from dashboard.views.actor import require_page_of_either_site
 
 ALL_DEPARTMENTS = "All departments"
 
+require_page_of_either_site()
 st.title("Scorecard")
 warehouse = reader.current_warehouse()
 if warehouse is None:

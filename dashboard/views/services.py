@@ -14,8 +14,10 @@ from dashboard.components.tables import (
     ranking_table,
 )
 from dashboard.queries import reader, services
+from dashboard.views.actor import require_page
 from dashboard.views.page_support import require_service_tables
 
+require_page()
 st.title("Services")
 warehouse = reader.current_warehouse()
 if warehouse is None:

@@ -7,6 +7,7 @@ and the CityScore-style leadership index and district equity tables computed fro
 - ``evidence``: what the warehouse says of each service (volume, district gaps).
 - ``prioritize``: the six-factor score, ranking and cohort assignment.
 - ``leadership``: the leadership index per department and cohort.
+- ``drafts``: how a draft metric would move the index, and the file the dashboard shows it from.
 - ``tables``: the DDL of the service tables.
 - ``compute``: ``compute_service_tables``, everything above written into the warehouse.
 """

@@ -9,28 +9,35 @@ from pipelines.warehouse.words import COUNT_UNITS
 
 SCORED_STATUSES = ("on_track", "watch", "off_track")
 
+
 # Each citywide value against its target: value/target when higher is better, target/value
 # when lower is better, capped so one metric far above target cannot hide others below it.
 # Only values judged against a target score (not no_target, too_little_data, not_available).
 # A lower-is-better value of 0 (nothing overdue) and a higher-is-better target of 0 meet any
 # target, so they score the cap rather than divide by zero.
+def score_sql(value: str, target: str, status: str, direction: str) -> str:
+    """The score of one value against its target (NULL when it is not judged), capped at
+    ``$cap``; the arguments are SQL expressions."""
+    return f"""CASE WHEN {status} IN ('on_track', 'watch', 'off_track')
+          AND {value} IS NOT NULL AND {target} IS NOT NULL THEN
+    CASE {direction}
+        WHEN 'higher_is_better' THEN
+            CASE WHEN {target} <= 0 THEN $cap
+                 ELSE least($cap, greatest({value}, 0) / {target}) END
+        WHEN 'lower_is_better' THEN
+            CASE WHEN {value} <= 0 THEN $cap
+                 ELSE least($cap, greatest({target}, 0) / {value}) END
+    END
+END"""
+
+
 _METRIC_SCORES_SQL = """
 INSERT INTO metric_index_scores BY NAME
 WITH scored AS (
     SELECT v.metric_id, d.label, d.department, d.cohort_service, d.unit, d.direction, v.grain,
            v.period_start, v.period_end, v.period_label, v.is_complete, v.value, v.target,
            v.status,
-           CASE WHEN v.status IN ('on_track', 'watch', 'off_track')
-                     AND v.value IS NOT NULL AND v.target IS NOT NULL THEN
-                CASE d.direction
-                    WHEN 'higher_is_better' THEN
-                        CASE WHEN v.target <= 0 THEN $cap
-                             ELSE least($cap, greatest(v.value, 0) / v.target) END
-                    WHEN 'lower_is_better' THEN
-                        CASE WHEN v.value <= 0 THEN $cap
-                             ELSE least($cap, greatest(v.target, 0) / v.value) END
-                END
-           END AS score
+           {score} AS score
     FROM metric_values v
     JOIN metric_definitions d USING (metric_id)
     WHERE v.dimension = 'citywide'
@@ -42,7 +49,7 @@ SELECT *,
        CASE WHEN is_complete THEN score - lag(score) OVER w END AS score_change
 FROM scored
 WINDOW w AS (PARTITION BY metric_id, grain, is_complete ORDER BY period_start)
-"""
+""".replace("{score}", score_sql("v.value", "v.target", "v.status", "d.direction"))
 
 # The index of a scope is the mean score of its scored metrics in a period; the quarterly
 # cohort scope gathers the metrics of the services assigned to each cohort.

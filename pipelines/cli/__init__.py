@@ -2,7 +2,9 @@
 
 - ``main``: ``main``, the group, and ``demo-data``, ``run``, ``rollback``.
 - ``init``: ``citystat init DIR``, a new city's folder (pipelines/city/scaffold.py).
-- ``metrics``: ``citystat metrics check | explain | preview``.
+- ``metrics``: ``citystat metrics check | explain | preview``; ``drafts``: what
+  ``metrics preview --draft`` prints and saves.
+- ``schema``: ``citystat schema``, JSON Schemas of the city's files from the models.
 - ``services``: ``citystat services check``.
 - ``sources``: ``citystat sources list | check``.
 """

@@ -209,11 +209,13 @@ def run_summary_lines(result: RunResult) -> list[str]:
 def _register_groups() -> None:
     from pipelines.cli.init import init
     from pipelines.cli.metrics import metrics
+    from pipelines.cli.schema import schema
     from pipelines.cli.services import services
     from pipelines.cli.sources import sources
 
     main.add_command(init)
     main.add_command(metrics)
+    main.add_command(schema)
     main.add_command(services)
     main.add_command(sources)
 

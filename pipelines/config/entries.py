@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import types
 import typing
 from pathlib import Path
@@ -71,9 +72,15 @@ def validate_entries(
 def pydantic_issues(
     exc: ValidationError, model: type[BaseModel], prefix: Loc, at: Locator, label: str
 ) -> list[Issue]:
-    """Translate pydantic errors into located issues with a fix hint."""
+    """Translate pydantic errors into located issues with a fix hint.
+
+    A misspelt required key is one mistake, not two: ``lable:`` with ``label`` missing is
+    reported once, at the misspelling, as "did you mean 'label'?".
+    """
+    errors = exc.errors()
+    meant_keys, explained = _typos(errors)
     issues = []
-    for error in exc.errors():
+    for error in errors:
         loc = tuple(error["loc"])
         where = _dotted(loc)
         kind = error["type"]
@@ -81,14 +88,19 @@ def pydantic_issues(
             key = str(loc[-1])
             allowed = _keys_of(_model_at(model, loc[:-1]))
             context = f"{label} ({_dotted(loc[:-1])})" if loc[:-1] else label
+            meant = meant_keys.get(loc)
             issues.append(
                 at.issue(
                     (*prefix, *loc),
                     f"unknown key '{key}' in {context}",
-                    _did_you_mean(key, allowed),
+                    f"did you mean '{meant}'? ('{meant}' is required and missing)"
+                    if meant
+                    else _did_you_mean(key, allowed),
                 )
             )
         elif kind == "missing":
+            if loc in explained:
+                continue  # the misspelt key's issue says it
             context = f"{label} ({_dotted(loc[:-1])})" if loc[:-1] else label
             issues.append(
                 at.issue(
@@ -117,6 +129,27 @@ def pydantic_issues(
                 )
             )
     return issues
+
+
+def _typos(errors: list[Any]) -> tuple[dict[tuple[Any, ...], str], set[tuple[Any, ...]]]:
+    """Unknown keys that misspell a required key missing beside them: each unknown key's
+    location -> the key it misspells, and the locations of the missing keys so explained."""
+    missing: dict[tuple[Any, ...], list[str]] = {}
+    for error in errors:
+        if error["type"] == "missing":
+            missing.setdefault(tuple(error["loc"][:-1]), []).append(str(error["loc"][-1]))
+    meant: dict[tuple[Any, ...], str] = {}
+    explained: set[tuple[Any, ...]] = set()
+    for error in errors:
+        loc = tuple(error["loc"])
+        if error["type"] != "extra_forbidden":
+            continue
+        left = [m for m in missing.get(loc[:-1], []) if (*loc[:-1], m) not in explained]
+        close = difflib.get_close_matches(str(loc[-1]), left, n=1, cutoff=0.6)
+        if close:
+            meant[loc] = close[0]
+            explained.add((*loc[:-1], close[0]))
+    return meant, explained
 
 
 def _short(message: str) -> str:

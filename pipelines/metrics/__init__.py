@@ -4,7 +4,14 @@ Definitions:
 - ``model``: ``MetricsConfig``, ``Metric``, ``Condition``: the typed metrics.yml.
 - ``department_rules``: department ids against city.yml's registry (``check_departments``).
 - ``loader``: ``load_metrics``, ``check_metrics_file``, ``load_metrics_text`` (three stages).
-- ``rules`` and ``table_rules``: the rules of one metric; ``cross_rules``: across metrics.
+- ``rules`` and ``table_rules``: the rules of one metric; ``value_rules``: every comparison
+  type-checked; ``cross_rules``: across metrics; ``lenient``: a metric that does not
+  type-check is repaired so the rules still see its other mistakes.
+- ``within``: ``within_days`` shares as conditions (the open-and-already-late rule).
+- ``describe``: ``describe_metric``, a metric's card in plain words.
+- ``drafts``: ``load_draft``, draft metrics checked and joined to the city's metrics.
+- ``mistakes``: ``likely_mistakes``, warnings on valid metrics; ``value_check``:
+  ``unmatched_values``, filter values no record of the warehouse holds.
 - ``tables``: which canonical table and columns each metric may read (``metric_table``).
 - ``availability``: ``metric_availability``, whether the sources hold what a metric needs;
   ``source_rules``: `metrics check`'s warning when no source maps a column a metric reads.
@@ -17,7 +24,8 @@ SQL, pure functions that never touch a database:
   ``sql_parts``: parameters, conditions, grouping and the period spine.
 
 Computing:
-- ``compute``: ``compute_metrics`` (full or incremental), ``preview``, ``data_as_of``.
+- ``compute``: ``compute_metrics`` (full or incremental), ``preview``, ``data_as_of``,
+  ``materialise_values`` (one metric into a temporary table, for previews and drafts).
 - ``compute_state``: what each metric was last computed from, and the value writes.
 """
 

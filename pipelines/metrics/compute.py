@@ -28,6 +28,7 @@ from pipelines.metrics.compute_state import (
     drop_version_spans,
     materialise_version_spans,
 )
+from pipelines.metrics.describe import describe_metric
 from pipelines.metrics.incremental import (
     CHANGED_PARTS,
     changed_table,
@@ -35,7 +36,7 @@ from pipelines.metrics.incremental import (
     moved_rows_table,
     recent_rows_table,
 )
-from pipelines.metrics.model import Metric, MetricsConfig
+from pipelines.metrics.model import Metric, MetricsConfig, shifts_as_of
 from pipelines.warehouse.schema import CANONICAL_TABLES, quote
 
 if TYPE_CHECKING:  # pandas costs 0.2 s to import; only preview() returns a frame
@@ -119,7 +120,7 @@ def _compute_one(
     if not availability[metric.id].computable:
         query = compile_unavailable(state.config, metric.id)
         bind = query.bind(state.as_of)
-    elif state.incremental(metric, standalone, availability):
+    elif not shifts_as_of(metric) and state.incremental(metric, standalone, availability):
         query = compile_incremental(state.config, metric.id)
         bind = state.bind(query)
     else:
@@ -145,7 +146,20 @@ def _record_definition(
     availability: Availability,
 ) -> None:
     """One metric_definitions row: the definition as written, its SQL and availability."""
-    values = {
+    values = definition_row(config, metric, query, availability)
+    names = ", ".join(values)
+    placeholders = ", ".join("?" for _ in values)
+    con.execute(
+        f"INSERT INTO metric_definitions ({names}) VALUES ({placeholders})",
+        list(values.values()),
+    )
+
+
+def definition_row(
+    config: MetricsConfig, metric: Metric, query: CompiledQuery, availability: Availability
+) -> dict[str, object]:
+    """The metric_definitions row of a metric: as written, its SQL, availability and card."""
+    return {
         "metric_id": metric.id,
         "label": metric.label,
         "description": metric.description,
@@ -164,13 +178,8 @@ def _record_definition(
         "availability": availability.note,
         "baseline_period": metric.baseline.period if metric.baseline else None,
         "public": metric.public,
+        "explanation": describe_metric(config, metric.id),
     }
-    names = ", ".join(values)
-    placeholders = ", ".join("?" for _ in values)
-    con.execute(
-        f"INSERT INTO metric_definitions ({names}) VALUES ({placeholders})",
-        list(values.values()),
-    )
 
 
 def data_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
@@ -192,6 +201,47 @@ def data_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
     return row[0] if row else None
 
 
+def materialise_values(
+    con: duckdb.DuckDBPyConnection,
+    config: MetricsConfig,
+    metric_id: str,
+    as_of: datetime,
+    table: str,
+    grains: list[str] | None = None,
+) -> None:
+    """Compute one metric (``grains``, or all of them) without writing the warehouse: its
+    metric_values rows become the temporary table ``table`` (read-only connections may)."""
+    metric = config.metric(metric_id)
+    if metric_availability(con, config, metric).computable:
+        query = compile_metric(config, metric_id, grains=grains, shared_spans=True)
+    else:
+        query = compile_unavailable(config, metric_id, grains=grains)
+    tables = _span_tables_of(config, [metric_id])
+    materialise_version_spans(con, config, tables)
+    try:
+        # Compiled SQL into a temporary table named by the caller; every value is bound.
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {quote(table)} AS\n{query.sql}", query.bind(as_of)
+        )
+    finally:
+        drop_version_spans(con, tables)
+
+
+def latest_rows(
+    con: duckdb.DuckDBPyConnection, table: str, grain: str, periods: int
+) -> pd.DataFrame:
+    """The rows of the last ``periods`` periods of one grain of materialised values."""
+    sql = (
+        f"WITH shown AS (SELECT * FROM {quote(table)} WHERE grain = $grain)\n"
+        "SELECT * FROM shown\n"
+        "WHERE period_start IN (\n"
+        "    SELECT DISTINCT period_start FROM shown ORDER BY period_start DESC LIMIT $periods\n"
+        ")\n"
+        "ORDER BY period_start, dimension <> 'citywide', dimension, dimension_value"
+    )
+    return con.execute(sql, {"grain": grain, "periods": periods}).df()
+
+
 def preview(
     con: duckdb.DuckDBPyConnection,
     config: MetricsConfig,
@@ -210,22 +260,11 @@ def preview(
     when = as_of if as_of is not None else data_as_of(con)
     if when is None:
         raise ValueError("the warehouse holds no records; load data with `citystat run` first")
-    if metric_availability(con, config, metric).computable:
-        query = compile_metric(config, metric_id, grains=[grain], shared_spans=True)
-    else:
-        query = compile_unavailable(config, metric_id, grains=[grain])
-    tables = _span_tables_of(config, [metric_id])
-    sql = (
-        f"WITH preview_values AS (\n{query.sql}\n)\n"  # compiled SQL; values are bound
-        "SELECT * FROM preview_values\n"
-        "WHERE period_start IN (\n"
-        "    SELECT DISTINCT period_start FROM preview_values\n"
-        "    ORDER BY period_start DESC LIMIT $preview_periods\n"
-        ")\n"
-        "ORDER BY period_start, dimension <> 'citywide', dimension, dimension_value"
-    )
-    materialise_version_spans(con, config, tables)
+    materialise_values(con, config, metric_id, when, PREVIEW_VALUES, [grain])
     try:
-        return con.execute(sql, {**query.bind(when), "preview_periods": periods}).df()
+        return latest_rows(con, PREVIEW_VALUES, grain, periods)
     finally:
-        drop_version_spans(con, tables)
+        con.execute(f"DROP TABLE IF EXISTS temp.{quote(PREVIEW_VALUES)}")
+
+
+PREVIEW_VALUES = "preview_values"  # temporary: the values a preview shows

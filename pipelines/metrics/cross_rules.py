@@ -16,9 +16,16 @@ from pipelines.metrics.tables import METRIC_TABLES
 
 
 def check_across_metrics(
-    metrics: Sequence[tuple[Loc, Metric]], at: Locator, defaults: Defaults | None = None
+    metrics: Sequence[tuple[Loc, Metric]],
+    at: Locator,
+    defaults: Defaults | None = None,
+    others: Sequence[Metric] = (),
 ) -> list[Issue]:
-    """Rules that need every metric: duplicate ids, ratio references, cycles and breakdowns."""
+    """Rules that need every metric: duplicate ids, ratio references, cycles and breakdowns.
+
+    ``others``: metrics defined in another file that a ratio here may divide (a draft checked
+    against metrics.yml); the metrics here replace those with the same id.
+    """
     issues: list[Issue] = []
     first_line: dict[str, int] = {}
     for loc, metric in metrics:
@@ -33,7 +40,7 @@ def check_across_metrics(
             )
         else:
             first_line[metric.id] = line_of(at.root, (*loc, "id"))
-    known = {metric.id: metric for _, metric in metrics}
+    known = {metric.id: metric for metric in others} | {metric.id: metric for _, metric in metrics}
     for loc, metric in metrics:
         for field in ("numerator_metric", "denominator_metric"):
             ref = getattr(metric, field) if metric.kind == "ratio" else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -9,14 +10,16 @@ from pydantic import ValidationError
 
 from pipelines.city.loader import check_city_file, load_city
 from pipelines.city.model import CityProfile
-from pipelines.config.entries import pydantic_issues, read_config_file, validate_entries
+from pipelines.config.entries import pydantic_issues, read_config_file
 from pipelines.config.hints import Locator
 from pipelines.config.issues import CityFileError, Issue, MetricsFileError
 from pipelines.config.yaml_lines import Loc, YamlSyntaxError, parse_yaml, to_plain
 from pipelines.metrics.cross_rules import check_across_metrics
 from pipelines.metrics.department_rules import check_departments
-from pipelines.metrics.model import City, Metric, MetricsConfig, MetricsFile
+from pipelines.metrics.lenient import validate_metric_entries
+from pipelines.metrics.model import City, Defaults, Metric, MetricsConfig, MetricsFile
 from pipelines.metrics.rules import check_defaults, check_metric
+from pipelines.metrics.within import resolve_within
 from pipelines.warehouse.layout import CITY_FILE
 
 
@@ -93,32 +96,36 @@ def _load_text(
     except ValidationError as exc:
         # Keep going with the metrics so one bad section does not hide the rest.
         issues = pydantic_issues(exc, MetricsFile, (), at, "the file")
-        metric_issues, _ = _validate_metrics(plain.get("metrics"), at, None)
+        metric_issues, _ = validate_metrics(plain.get("metrics"), at, None)
         return None, issues + metric_issues
     issues = check_defaults(top.defaults, at)
-    metric_issues, metrics = _validate_metrics(top.metrics, at, top)
+    metric_issues, metrics = validate_metrics(top.metrics, at, top.defaults)
     issues += metric_issues
     issues += _city_issues(top, at, has_city)
     issues += check_departments(metrics, at, profile)
     if issues:
         return None, issues
     city = top.city if top.city is not None else _city_of(profile)
-    resolved = [
-        m.model_copy(
-            update={
-                "grains": m.grains if m.grains is not None else list(top.defaults.grains),
-                "dimensions": m.dimensions
-                if m.dimensions is not None
-                else list(top.defaults.dimensions),
-                "min_count": m.min_count if m.min_count is not None else top.defaults.min_count,
-            }
-        )
-        for _, m in metrics
-    ]
+    resolved = [resolve_metric(m, top.defaults) for _, m in metrics]
     config = MetricsConfig(
         city=city, defaults=top.defaults, metrics=resolved, file_label=file_label, profile=profile
     )
     return config, []
+
+
+def resolve_metric(metric: Metric, defaults: Defaults) -> Metric:
+    """A checked metric as it is computed: the defaults filled in, ``within_days`` written
+    out as its numerator and denominator (pipelines/metrics/within.py)."""
+    filled = metric.model_copy(
+        update={
+            "grains": metric.grains if metric.grains is not None else list(defaults.grains),
+            "dimensions": metric.dimensions
+            if metric.dimensions is not None
+            else list(defaults.dimensions),
+            "min_count": metric.min_count if metric.min_count is not None else defaults.min_count,
+        }
+    )
+    return resolve_within(filled)
 
 
 def _city_issues(top: MetricsFile, at: Locator, has_city: bool) -> list[Issue]:
@@ -153,12 +160,43 @@ def _city_of(profile: CityProfile | None) -> City:
     )
 
 
-def _validate_metrics(
-    raw_metrics: Any, at: Locator, top: MetricsFile | None
+def validate_metrics(
+    raw_metrics: Any,
+    at: Locator,
+    defaults: Defaults | None,
+    others: Sequence[Metric] = (),
+    prefix: Loc = ("metrics",),
 ) -> tuple[list[Issue], list[tuple[Loc, Metric]]]:
-    issues, metrics = validate_entries(raw_metrics, Metric, "metrics", "id", "metric", at)
-    if top is not None:
-        for loc, metric in metrics:
-            issues += check_metric(metric, loc, top.defaults, at)
-        issues += check_across_metrics(metrics, at, top.defaults)
-    return issues, metrics
+    """Every issue of the metric entries, and the entries that type-checked.
+
+    An entry that does not type-check is still checked by the semantic rules, repaired
+    (pipelines/metrics/lenient.py), so one typo does not hide the metric's other mistakes.
+    ``others``: metrics of another file a ratio here may divide (a draft's metrics.yml).
+    """
+    issues, entries = validate_metric_entries(raw_metrics, at, prefix)
+    for loc, metric, unsure in entries:
+        issues += check_metric(metric, loc, defaults or Defaults(), at, unsure)
+    everything = [(loc, metric) for loc, metric, _ in entries]
+    if defaults is not None:  # the file's defaults type-checked
+        issues += check_across_metrics(everything, at, defaults, others)
+    # Each department once its field type-checked (a stand-in would be "not an id").
+    sure = [(loc, m) for loc, m, unsure in entries if "department" not in unsure]
+    return issues, sure
+
+
+def metric_sites(text: str, file_label: str) -> tuple[Locator, dict[str, Loc]]:
+    """The parsed file as a Locator, and where each metric's entry is (by id), for checks
+    that run after loading (warnings, the warehouse's values); a metrics.yml or a draft."""
+    try:
+        root = parse_yaml(text, file_label)
+    except YamlSyntaxError:
+        root = None
+    at = Locator(file_label, root)
+    entries, prefix = (root.get("metrics"), ("metrics",)) if isinstance(root, dict) else (root, ())
+    if not isinstance(entries, list):
+        return at, {}
+    sites: dict[str, Loc] = {}
+    for index, entry in enumerate(entries):
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            sites.setdefault(str(entry["id"]), (*prefix, index))
+    return at, sites

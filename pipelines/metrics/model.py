@@ -14,7 +14,7 @@ GRAINS = ("week", "month", "quarter", "fiscal_year")
 DIMENSIONS = ("council_district", "zip", "department", "service_name", "channel")
 KINDS = ("count", "share", "duration_percentile", "backlog", "ratio")
 OPS = ("=", "!=", "<", "<=", ">", ">=", "in", "not_in", "is_null", "is_not_null")
-CONDITION_KEYS = frozenset({"column", "op", "value", "column_ref", "any"})
+CONDITION_KEYS = frozenset({"column", "op", "value", "column_ref", "plus_days", "any"})
 AS_OF = "as_of"  # the special condition value meaning "the data's as-of timestamp"
 
 
@@ -23,16 +23,22 @@ class _Strict(BaseModel):
 
 
 class Condition(_Strict):
-    """``{column, op, value}``, ``{column, op, column_ref}`` or ``{any: [conditions]}``."""
+    """``{column, op, value}``, ``{column, op, column_ref}`` or ``{any: [conditions]}``.
+
+    ``plus_days`` shifts the right-hand side by whole days: ``{column: closed_at, op: "<=",
+    column_ref: opened_at, plus_days: 30}`` is "closed within 30 days of opening", and
+    ``{column: opened_at, op: "<", value: as_of, plus_days: -30}`` "opened over 30 days ago".
+    """
 
     column: str | None = None
     op: str | None = None
     value: Any = None
     column_ref: str | None = None
+    plus_days: int | None = None
     any_of: list[Condition] | None = Field(default=None, alias="any")
 
 
-def _as_condition_list(raw: Any) -> Any:
+def as_condition_list(raw: Any) -> Any:
     """Accept one condition mapping, a list of them, or the ``{column: [values]}`` shorthand."""
     if raw is None or isinstance(raw, list):
         return raw
@@ -97,6 +103,9 @@ class Metric(_Strict):
     start: str | None = None
     end: str | None = None
     percentile: float | None = None
+    # A share of records that reached `end` within this many days of `start` (the compiler
+    # writes its numerator and denominator: pipelines/metrics/within.py).
+    within_days: int | None = Field(default=None, ge=1)
     overdue: bool | None = None
     due: str | None = None
     age_buckets: list[int] | None = None
@@ -114,7 +123,7 @@ class Metric(_Strict):
     common_id: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
 
     _conditions = field_validator("filter", "numerator", "denominator", mode="before")(
-        _as_condition_list
+        as_condition_list
     )
 
 
@@ -164,13 +173,26 @@ class MetricsConfig(BaseModel):
         return metric.min_count if metric.min_count is not None else self.defaults.min_count
 
 
+def all_conditions(metric: Metric) -> list[Condition]:
+    """Every condition of the metric's filter, numerator and denominator, ``any`` unnested."""
+    pending = [*metric.filter, *(metric.numerator or []), *(metric.denominator or [])]
+    found: list[Condition] = []
+    while pending:
+        condition = pending.pop()
+        found.append(condition)
+        pending += condition.any_of or []
+    return found
+
+
 def as_of_columns(metric: Metric) -> list[str]:
     """Columns the metric's conditions compare with the as-of time (ratio parts excluded)."""
-    conditions = [*metric.filter, *(metric.numerator or []), *(metric.denominator or [])]
-    columns: list[str] = []
-    while conditions:
-        condition = conditions.pop()
-        if condition.value == AS_OF and condition.column:
-            columns.append(condition.column)
-        conditions += condition.any_of or []
-    return sorted(set(columns))
+    return sorted(
+        {c.column for c in all_conditions(metric) if c.value == AS_OF and c.column is not None}
+    )
+
+
+def shifts_as_of(metric: Metric) -> bool:
+    """Whether a condition compares with the as-of time plus or minus days (``within_days``
+    writes one): its verdict moves with the as-of in ways the daily run's difference does
+    not follow, so such a metric is recomputed in full on every run."""
+    return any(c.value == AS_OF and c.plus_days for c in all_conditions(metric))

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pipelines.config.hints import Locator, did_you_mean
 from pipelines.config.issues import Issue
 from pipelines.config.yaml_lines import Loc
+from pipelines.metrics.lenient import BROKEN_CONDITION
 from pipelines.metrics.model import (
-    AS_OF,
     GRAINS,
     KINDS,
     OPS,
@@ -19,19 +19,19 @@ from pipelines.metrics.model import (
 )
 from pipelines.metrics.table_rules import check_table_fields
 from pipelines.metrics.tables import ALL_DIMENSIONS, METRIC_TABLES, MetricTable
+from pipelines.metrics.value_rules import check_operands, unknown_column
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-LIST_OPS = ("in", "not_in")
-NULL_OPS = ("is_null", "is_not_null")
 # Fields that only make sense for some kinds: set on another kind they would be silently ignored.
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "numerator": ("share",),
     "denominator": ("share",),
     "table": ("count", "share", "duration_percentile", "backlog"),
     "date": ("count", "share"),
-    "start": ("duration_percentile", "backlog"),
-    "end": ("duration_percentile", "backlog"),
+    "start": ("duration_percentile", "backlog", "share"),
+    "end": ("duration_percentile", "backlog", "share"),
     "percentile": ("duration_percentile",),
+    "within_days": ("share",),
     "overdue": ("backlog",),
     "due": ("backlog",),
     "age_buckets": ("backlog",),
@@ -49,12 +49,18 @@ def check_defaults(defaults: Defaults, at: Locator) -> list[Issue]:
     return issues
 
 
-def check_metric(metric: Metric, loc: Loc, defaults: Defaults, at: Locator) -> list[Issue]:
-    """Every rule that looks at one metric on its own."""
+def check_metric(
+    metric: Metric, loc: Loc, defaults: Defaults, at: Locator, unsure: frozenset[str] = frozenset()
+) -> list[Issue]:
+    """Every rule that looks at one metric on its own.
+
+    ``unsure``: fields whose value as written did not type-check (pipelines/metrics/
+    lenient.py stood in for them); rules about them would repeat or contradict that issue.
+    """
     where = (*loc,)
-    name = f"metric '{metric.id}'"
+    name = f"metric '{metric.id}'" if "id" not in unsure else metric.id
     issues: list[Issue] = []
-    if not ID_PATTERN.match(metric.id):
+    if not ID_PATTERN.match(metric.id) and "id" not in unsure:
         issues.append(
             at.issue(
                 (*where, "id"),
@@ -70,11 +76,11 @@ def check_metric(metric: Metric, loc: Loc, defaults: Defaults, at: Locator) -> l
                 did_you_mean(metric.kind, KINDS),
             )
         )
-    else:
-        issues += _check_kind_fields(metric, where, name, at)
+    elif "kind" not in unsure:  # a missing kind: which fields apply is unknown
+        issues += _check_kind_fields(metric, where, name, at, unsure)
     grains = metric.grains if metric.grains is not None else defaults.grains
     issues += _check_names(metric.grains or [], GRAINS, "grain", (*where, "grains"), at)
-    issues += _check_targets(metric, where, name, grains, at)
+    issues += _check_targets(metric, where, name, grains, at, unsure)
     table = METRIC_TABLES.get(metric.table)
     if table is None:
         return [
@@ -93,15 +99,19 @@ def check_metric(metric: Metric, loc: Loc, defaults: Defaults, at: Locator) -> l
     return issues
 
 
-def _check_kind_fields(metric: Metric, where: Loc, name: str, at: Locator) -> list[Issue]:
+def _check_kind_fields(
+    metric: Metric, where: Loc, name: str, at: Locator, unsure: frozenset[str]
+) -> list[Issue]:
     issues: list[Issue] = []
     required = {
-        "share": ("numerator", "denominator"),
+        "share": ("numerator", "denominator")
+        if metric.within_days is None and "within_days" not in unsure
+        else (),
         "duration_percentile": ("percentile",),
         "ratio": ("numerator_metric", "denominator_metric"),
     }.get(metric.kind, ())
     for field in required:
-        if getattr(metric, field) is None:
+        if getattr(metric, field) is None and field not in unsure:
             issues.append(
                 at.issue(
                     where,
@@ -115,9 +125,13 @@ def _check_kind_fields(metric: Metric, where: Loc, name: str, at: Locator) -> li
                 at.issue(
                     (*where, field),
                     f"{name}: '{field}' does not apply to a {metric.kind} metric",
-                    f"remove it (it is used by kind {' / '.join(kinds)})",
+                    f"remove it (it is used by kind {' / '.join(kinds)})".replace(
+                        "share", "share with within_days" if field in ("start", "end") else "share"
+                    ),
                 )
             )
+    if metric.kind == "share":
+        issues += _check_within(metric, where, name, at)
     if metric.kind == "ratio" and metric.filter:
         issues.append(
             at.issue(
@@ -137,6 +151,30 @@ def _check_kind_fields(metric: Metric, where: Loc, name: str, at: Locator) -> li
     return issues
 
 
+def _check_within(metric: Metric, where: Loc, name: str, at: Locator) -> list[Issue]:
+    """A share takes start and end only with within_days, which writes its conditions."""
+    if metric.within_days is None:
+        return [
+            at.issue(
+                (*where, field),
+                f"{name}: '{field}' applies to a share only with 'within_days'",
+                f"add 'within_days: N' for the share of records reaching end within N days "
+                f"of start, or remove '{field}'",
+            )
+            for field in ("start", "end")
+            if field in metric.model_fields_set
+        ]
+    return [
+        at.issue(
+            (*where, field),
+            f"{name}: 'within_days' writes the {field} itself",
+            f"remove '{field}:' (conditions every record must meet go under 'filter:')",
+        )
+        for field in ("numerator", "denominator")
+        if field in metric.model_fields_set
+    ]
+
+
 def _field_help(field: str) -> str:
     return {
         "numerator": "conditions a denominator row must also meet to count as a success",
@@ -148,10 +186,15 @@ def _field_help(field: str) -> str:
 
 
 def _check_targets(
-    metric: Metric, where: Loc, name: str, grains: Sequence[str], at: Locator
+    metric: Metric,
+    where: Loc,
+    name: str,
+    grains: Sequence[str],
+    at: Locator,
+    unsure: frozenset[str],
 ) -> list[Issue]:
     issues: list[Issue] = []
-    if metric.targets and metric.direction is None:
+    if metric.targets and metric.direction is None and "direction" not in unsure:
         issues.append(
             at.issue(
                 (*where, "targets"),
@@ -160,6 +203,15 @@ def _check_targets(
             )
         )
     for index, target in enumerate(metric.targets):
+        if metric.kind == "share" and not 0 <= target.value <= 1:
+            issues.append(
+                at.issue(
+                    (*where, "targets", index, "value"),
+                    f"{name}: target {target.value:g} for a share, which is a fraction "
+                    "between 0 and 1",
+                    f"write it as a fraction: {target.value / 100:g} for {target.value:g}%",
+                )
+            )
         if target.grain is None:
             continue
         loc = (*where, "targets", index, "grain")
@@ -187,6 +239,8 @@ def check_condition(
     condition: Condition, loc: Loc, name: str, at: Locator, table: MetricTable
 ) -> list[Issue]:
     """Structure, column names, ops and values of one condition (recursing into ``any``)."""
+    if condition is BROKEN_CONDITION:
+        return []  # it did not type-check; that issue is reported already
     if condition.any_of is not None:
         return _check_any(condition, loc, name, at, table)
     issues: list[Issue] = []
@@ -199,7 +253,7 @@ def check_condition(
             )
         )
     elif condition.column not in table.columns:
-        issues.append(_unknown_column(condition.column, (*loc, "column"), name, at, table))
+        issues.append(unknown_column(condition.column, (*loc, "column"), name, at, table))
     if condition.op is None:
         issues.append(
             at.issue(loc, f"{name}: condition has no 'op'", "add 'op:', one of " + ", ".join(OPS))
@@ -213,7 +267,7 @@ def check_condition(
             )
         )
     else:
-        issues += _check_operands(condition, loc, name, at, table)
+        issues += check_operands(condition, loc, name, at, table)
     return issues
 
 
@@ -241,67 +295,6 @@ def _check_any(
     for index, child in enumerate(condition.any_of or []):
         issues += check_condition(child, (*loc, "any", index), name, at, table)
     return issues
-
-
-def _unknown_column(column: str, loc: Loc, name: str, at: Locator, table: MetricTable) -> Issue:
-    where = "" if table.name == "service_requests" else f" of {table.name}"
-    return at.issue(
-        loc,
-        f"{name}: unknown column '{column}'{where}",
-        did_you_mean(column, table.columns),
-    )
-
-
-def _check_operands(
-    condition: Condition, loc: Loc, name: str, at: Locator, table: MetricTable
-) -> list[Issue]:
-    op = condition.op or ""
-    has_value = "value" in condition.model_fields_set
-    has_ref = condition.column_ref is not None
-    if op in NULL_OPS:
-        if has_value or has_ref:
-            return [at.issue(loc, f"{name}: op '{op}' takes no value", "remove 'value'")]
-        return []
-    if op in LIST_OPS:
-        if has_ref or not isinstance(condition.value, list) or not condition.value:
-            return [
-                at.issue(
-                    (*loc, "value"),
-                    f"{name}: op '{op}' needs 'value' as a non-empty list",
-                    "write value: [A, B]",
-                )
-            ]
-        return []
-    if has_value == has_ref:
-        return [
-            at.issue(
-                loc,
-                f"{name}: op '{op}' needs exactly one of 'value' or 'column_ref'",
-                "compare with a constant (value: ...) or with another column (column_ref: ...)",
-            )
-        ]
-    if has_ref:
-        ref = condition.column_ref or ""
-        if ref not in table.columns:
-            return [_unknown_column(ref, (*loc, "column_ref"), name, at, table)]
-        return []
-    if condition.value == AS_OF and condition.column not in table.timestamp_columns:
-        return [
-            at.issue(
-                (*loc, "value"),
-                f"{name}: 'as_of' can only be compared with a timestamp column",
-                "use it with " + ", ".join(table.timestamp_columns),
-            )
-        ]
-    if condition.value is None or isinstance(condition.value, list | dict):
-        return [
-            at.issue(
-                (*loc, "value"),
-                f"{name}: op '{op}' needs a single value",
-                "use op 'is_null' for missing values or op 'in' for a list",
-            )
-        ]
-    return []
 
 
 def _check_names(

@@ -67,10 +67,15 @@ def condition_sql(condition: Condition, params: Params) -> str:
         placeholders = ", ".join(params.add(value, "value") for value in condition.value)
         return f"{column} {'NOT IN' if op == 'not_in' else 'IN'} ({placeholders})"
     if condition.column_ref is not None:
-        return f"{column} {SQL_OPS[op]} {quote(condition.column_ref)}"
-    if condition.value == AS_OF:
-        return f"{column} {SQL_OPS[op]} $as_of"
-    return f"{column} {SQL_OPS[op]} {params.add(condition.value, 'value')}"
+        other = quote(condition.column_ref)
+    elif condition.value == AS_OF:
+        other = "$as_of" if condition.plus_days is None else "CAST($as_of AS TIMESTAMP)"
+    else:
+        return f"{column} {SQL_OPS[op]} {params.add(condition.value, 'value')}"
+    if condition.plus_days is not None:
+        # Whole calendar days on the city's wall clock: 30 days after 10:00 is 10:00.
+        other += f" + to_days(CAST({params.add(condition.plus_days, 'days')} AS INTEGER))"
+    return f"{column} {SQL_OPS[op]} {other}"
 
 
 def where_sql(conditions: Sequence[str]) -> str:

@@ -66,6 +66,11 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("CITYSTAT_WAREHOUSE") or data_dir() / "citystat.duckdb")
 
 
+def drafts_dir() -> Path:
+    """Where `citystat metrics preview --draft ... --save` leaves drafts for the dashboard."""
+    return data_dir() / "drafts"
+
+
 def versions_dir(published: Path | None = None) -> Path:
     """Folder holding the published versions of a warehouse (pipelines/publish/)."""
     # Resolved, so version paths compare equal to published_file() whatever the cwd.

@@ -245,7 +245,8 @@ CREATE TABLE IF NOT EXISTS metric_definitions (
     availability VARCHAR,        -- NULL when computable; else why not, e.g. "not available for
                                  -- this source: philadelphia_permits has no applied_at"
     baseline_period VARCHAR,     -- period label change is measured against (e.g. FY2024)
-    public BOOLEAN               -- shown on the public site and in the open-data CSV
+    public BOOLEAN,              -- shown on the public site and in the open-data CSV
+    explanation VARCHAR          -- the metric in plain words (pipelines/metrics/describe.py)
 );
 CREATE TABLE IF NOT EXISTS metric_values (
     metric_id VARCHAR,
