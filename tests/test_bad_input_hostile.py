@@ -11,6 +11,7 @@ The same town and the same outcomes as tests/test_bad_input_catalogue.py (``Stop
   file leading outside its root folder is refused, and no message quotes it.
 - Line numbers are physical past blank lines, CRLF and quoted line breaks; a row with a NUL
   byte is quarantined at its line; a line over the limit is rejected alone.
+- roles.yml, which the dashboard reads at every click, is held to the same limits.
 - The run lock is an OS lock on open descriptors (the lock file and the data folder):
   deleting the lock file while a run holds it does not let a second run in.
 """
@@ -31,6 +32,7 @@ from click.testing import CliRunner
 
 import pipelines.ingest.readers as readers
 import tests.test_bad_input_catalogue as catalogue
+from dashboard.auth.roles import RolesFileError, load_roles
 from pipelines.cli.main import main
 from pipelines.run.pipeline import run_pipeline
 from pipelines.warehouse.pause import PAUSE_ENV, PAUSE_MARKER
@@ -153,6 +155,51 @@ def test_a_configuration_fifo_is_refused_unopened(
     assert _error_line(output) == (
         f"{label}:1: this is a FIFO (named pipe), not a file; put the YAML file itself here"
     )
+
+
+ROLES_CASES = [
+    (
+        "billion laughs",
+        "sign_in: proxy\n" + _laughs(8),
+        "roles.yml:6: aliases (*name) up to this line expand to 15,670 values, more than the "
+        f"10,000 a configuration file may hold; {LIMIT_FIX}",
+    ),
+    (
+        "nesting 60 levels deep",
+        "sign_in: proxy\n" + _nested(60),
+        f"roles.yml:51: the values here are nested more than 50 levels deep; {DEPTH_FIX}",
+    ),
+    (
+        "a 2 MB file",
+        "sign_in: proxy\n" + "# padding\n" * 200_000,
+        "roles.yml:1: the file is 2,000,015 bytes, more than the 1,048,576 (1 MiB) a "
+        "configuration file may hold; check that this is the right file; a city's "
+        "configuration is far smaller",
+    ),
+    (
+        "a FIFO",
+        None,
+        "roles.yml:1: this is a FIFO (named pipe), not a file; put the YAML file itself here",
+    ),
+    (
+        "bytes that are not UTF-8",
+        "sign_in: proxy\ncontact: caf\xe9\n",
+        "roles.yml:2: byte 28 is not UTF-8 text; save the file as UTF-8",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), ROLES_CASES, ids=[c[0] for c in ROLES_CASES])
+def test_hostile_roles_file(name: str, text: str | None, expected: str, tmp_path: Path) -> None:
+    # roles.yml is read by the dashboard at every click: the same limits, and no FIFO.
+    path = tmp_path / "roles.yml"
+    if text is None:
+        os.mkfifo(path)
+    else:
+        path.write_bytes(text.encode("latin-1") if "\xe9" in text else text.encode())
+    with pytest.raises(RolesFileError) as caught:
+        load_roles(path)
+    assert caught.value.problems == [expected], name
 
 
 # --- the run lock ------------------------------------------------------------------------------

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipelines.config.files import NotAFile, open_regular
 from pipelines.ingest.common import LoadError
 from pipelines.ingest.mapping import CsvOptions
+from pipelines.warehouse.files import NotAFile, open_regular
 
 MAX_HEADER_BYTES = 1 << 20
 _ENCODINGS = {"utf-8": "utf-8-sig", "latin-1": "latin-1", "utf-16": "utf-16"}

@@ -37,8 +37,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.config.files import NotAFile, open_regular
 from pipelines.ingest.common import LoadError, scalar
+from pipelines.warehouse.files import NotAFile, open_regular
 from pipelines.warehouse.schema import quote
 
 # Separates no fields in a line-by-line read: every physical line is one row.

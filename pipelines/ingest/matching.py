@@ -18,9 +18,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.config.files import file_kind
 from pipelines.ingest.common import LoadError, mapping_file
 from pipelines.ingest.mapping import FileSpec, SourceMapping
+from pipelines.warehouse.files import file_kind
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.config.files import NotAFile, open_regular
 from pipelines.ingest.common import LoadError
 from pipelines.ingest.mapping import SourceMapping, column_coverage
 from pipelines.ingest.matching import SkippedFile
+from pipelines.warehouse.files import NotAFile, open_regular
 from pipelines.warehouse.schema import CANONICAL_TABLES
 
 

@@ -27,7 +27,6 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.config.files import NotAFile, open_regular
 from pipelines.ingest.common import LoadError, create_table, relation_exists, scalar
 from pipelines.ingest.header import check_header, read_header
 from pipelines.ingest.lines import (
@@ -39,6 +38,7 @@ from pipelines.ingest.lines import (
     scan_file,
 )
 from pipelines.ingest.mapping import CsvOptions
+from pipelines.warehouse.files import NotAFile, open_regular
 from pipelines.warehouse.schema import quote
 
 # OData pages are one JSON object per file; DuckDB's default object limit is 16 MB.
