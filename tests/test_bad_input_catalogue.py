@@ -511,6 +511,16 @@ def test_bad_extract(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    check_extract_case(case, published_day1, tmp_path, monkeypatch)
+
+
+def check_extract_case(
+    case: ExtractCase,
+    published_day1: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Write the case's file after day 1, run, and check the outcome (tests/test_bad_input_*)."""
     root = tmp_path / "town"
     shutil.copytree(published_day1[case.mapping], root, symlinks=True)
     town = Town(root, root / "sources", root / "data", root / "metrics.yml")

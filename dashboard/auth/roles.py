@@ -14,7 +14,9 @@ all at once::
       streets-managers: {role: department_head, departments: [streets]}
       performance-analysts: {role: analyst}
 
-Parsed with ruamel.yaml (for the lines) and pydantic (for the rules). Nothing here imports
+Read within the limits every configuration file is held to (pipelines.warehouse.files: a
+regular file of at most 1 MiB, nesting and aliases bounded), parsed with ruamel.yaml (for the
+lines) and pydantic (for the rules). Nothing here imports
 Streamlit.
 """
 
@@ -33,6 +35,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from dashboard.meetings.permissions import ROLES, Role
+from pipelines.warehouse.files import LimitError, check_yaml_limits, read_limited_text
 from pipelines.warehouse.layout import city_dir
 
 ROLES_FILE = "roles.yml"
@@ -154,7 +157,12 @@ def parse_roles(text: str, path: Path) -> RolesConfig:
     """roles.yml's text as a RolesConfig, or RolesFileError naming the line of every problem."""
     label = path.name
     try:
+        # Size, nesting and aliases are held to limits before a tree is built (a "billion
+        # laughs" roles.yml would take the dashboard down at every click).
+        check_yaml_limits(text)
         document = YAML(typ="rt").load(text)
+    except LimitError as exc:
+        raise RolesFileError(path, [f"{label}:{exc.line}: {exc.message}; {exc.hint}"]) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -192,8 +200,11 @@ def _load_cached(path: Path, mtime_ns: int, size: int) -> RolesConfig:
     """Parsed once per version of the file: an edit applies at the visitor's next click."""
     del mtime_ns, size  # part of the cache key only
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        # A regular file of at most 1 MiB only: a FIFO would block the page forever.
+        text = read_limited_text(path)
+    except LimitError as exc:
+        raise RolesFileError(path, [f"{path.name}:{exc.line}: {exc.message}; {exc.hint}"]) from None
+    except OSError as exc:
         raise RolesFileError(path, [f"{path.name}: cannot be read: {exc}"]) from exc
     return parse_roles(text, path)
 

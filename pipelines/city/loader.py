@@ -41,7 +41,9 @@ def load_city_text(text: str, file_label: str = CITY_FILE) -> CityProfile:
 
 
 def _load(path: Path) -> tuple[CityProfile | None, list[Issue]]:
-    text, _ = read_config_file(path)
+    text, unreadable = read_config_file(path)
+    if text is None and path.exists():
+        return None, unreadable
     if text is None:
         hint = "write one with `citystat init DIR`, or pass the city's folder with --city DIR"
         return None, [Issue(path.name, 0, f"no city profile at {path}", hint)]

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from pipelines.config.hints import Locator
 from pipelines.config.hints import did_you_mean as _did_you_mean
 from pipelines.config.issues import Issue
-from pipelines.config.yaml_lines import Loc
+from pipelines.config.yaml_lines import Loc, YamlSyntaxError, read_config_text
 
 _TYPE_HINTS = {
     "int": "write a whole number without quotes",
@@ -31,9 +31,14 @@ _TYPE_HINTS = {
 
 
 def read_config_file(path: Path) -> tuple[str | None, list[Issue]]:
-    """A YAML configuration file's text, or the issue saying why it cannot be read."""
+    """A YAML configuration file's text, or the issue saying why it cannot be read.
+
+    Only a regular file of at most 1 MiB is read (``read_config_text``).
+    """
     try:
-        return path.read_text(encoding="utf-8"), []
+        return read_config_text(path), []
+    except YamlSyntaxError as exc:
+        return None, [exc.issue]
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return None, [Issue(path.name, 0, f"cannot read {path}: {reason}", "check the path")]

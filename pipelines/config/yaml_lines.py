@@ -1,9 +1,19 @@
-"""Line-aware YAML loading: parse with ruamel.yaml and find the line of any key path."""
+"""Line-aware YAML loading: parse with ruamel.yaml and find the line of any key path.
+
+Configuration is read by people but may be written by anyone with access to the city's
+folder, so every file is held to limits before ruamel builds a tree of it: read only from a
+regular file of at most 1 MiB (``read_config_text``), nested at most 50 levels deep, its
+aliases (``*name``) expanding to at most 10,000 values (``check_limits``, which
+``parse_yaml`` calls first). The limits live in ``pipelines.warehouse.files``, where the
+dashboard's roles.yml reads them too; here they become located ``Issue`` values.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -11,6 +21,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from pipelines.config.issues import Issue
+from pipelines.warehouse.files import LimitError, check_yaml_limits, read_limited_text
 
 Loc = Sequence[str | int]
 
@@ -23,11 +34,49 @@ class YamlSyntaxError(Exception):
         super().__init__(str(issue))
 
 
-def parse_yaml(text: str, file_label: str) -> Any:
-    """Parse YAML text into ruamel's round-trip nodes, which remember their line numbers."""
-    yaml = YAML(typ="rt")
+def read_config_text(path: Path, file_label: str | None = None) -> str:
+    """The text of a configuration file, or YamlSyntaxError when it must not be read.
+
+    Only a regular file of at most 1 MiB is read, looked at before it is opened (a FIFO
+    would block the read forever): ``pipelines.warehouse.files.read_limited_text``. OSError
+    (a missing file, no permission) is left to the caller.
+    """
     try:
-        return yaml.load(text)
+        return read_limited_text(path)
+    except LimitError as exc:
+        raise YamlSyntaxError(_issue(file_label or path.name, exc)) from None
+
+
+def check_limits(text: str, file_label: str) -> None:
+    """YamlSyntaxError when the text is too big, too deep, or its aliases expand too far
+    (``pipelines.warehouse.files.check_yaml_limits``); a syntax error raises as ruamel's
+    YAMLError, which ``parse_yaml`` reports at its line."""
+    try:
+        check_yaml_limits(text)
+    except LimitError as exc:
+        raise YamlSyntaxError(_issue(file_label, exc)) from None
+
+
+def _issue(file_label: str, exc: LimitError) -> Issue:
+    return Issue(file_label, exc.line, exc.message, exc.hint)
+
+
+def parse_yaml(text: str, file_label: str) -> Any:
+    """Parse YAML text into ruamel's round-trip nodes, which remember their line numbers.
+
+    The text is held to the limits of ``check_limits`` first.
+    """
+    with _located(file_label):
+        check_limits(text, file_label)
+        root = YAML(typ="rt").load(text)
+    return root
+
+
+@contextmanager
+def _located(file_label: str) -> Iterator[None]:
+    """Turn ruamel's errors into YamlSyntaxError with the line the parser stopped at."""
+    try:
+        yield
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1

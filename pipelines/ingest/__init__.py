@@ -9,7 +9,12 @@ Mappings:
 
 Reading and staging (``extract`` is the entry point):
 - ``extract``: ``resolve_files``, ``read_raw``, ``stage``, ``apply_district_lookup``.
+- ``matching``: ``match_files``: what a pattern matches, confined to its root; folders, FIFOs,
+  sockets, devices and broken links skipped unopened with a reason.
 - ``readers``: DuckDB CSV and JSON readers that number every physical line.
+- ``header``: a CSV file's header, read before DuckDB reads a row (no dialect sniffing).
+- ``lines``: physical line numbers past rejected lines, quoted line breaks and blank
+  lines; the pass that finds lines over the length limit.
 - ``joins``: related files joined to the main one, aggregated when one-to-many.
 - ``expressions``: SQL expressions typing raw text (timestamps, numbers, zips, statuses).
 - ``staging``: typed staging, quarantine of values that do not parse, due rules.

@@ -33,7 +33,7 @@ from pipelines.ingest.expressions import (
 )
 from pipelines.ingest.joins import join_fields, join_files
 from pipelines.ingest.mapping import CsvOptions, SourceMapping
-from pipelines.ingest.mapping_files import MappingError, load_mapping
+from pipelines.ingest.mapping_files import MappingError, guarded_text, load_mapping
 from pipelines.ingest.readers import csv_header
 from pipelines.warehouse.schema import create_schema
 
@@ -297,7 +297,7 @@ class _KeyLines:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.data = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+        self.data = YAML(typ="rt").load(guarded_text(path))
 
     def at(self, *keys: str | int) -> int:
         """Line of the deepest of these nested keys (or list positions) that exists."""

@@ -12,9 +12,10 @@ stg_<source>   the canonical columns of the mapping's kind (service_requests, pe
                inspections), typed, with joined values and derived due times; values that do
                not parse and status words the mapping does not know are quarantined with a
                reason here, before validation sees the batch.
-Rows the CSV reader itself cannot split into the header's columns are rejected with DuckDB's
-own reason and line number. Only the main files are input rows (``resolve_files``); rows of a
-joined file that match no main record are reported in ``validation_results``.
+Rows the CSV reader itself cannot split into the header's columns (or longer than the line
+limit) are rejected with DuckDB's own reason, at their physical line. Only the main files are
+input rows (``resolve_files``); rows of a joined file that match no main record are reported
+in ``validation_results``.
 
 A run reads with ``typed``: a CSV mapping without joins (the common case) then skips the raw
 table, and each file is read, typed and written to stg_<source> in one statement (a 10M-row
@@ -29,6 +30,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.city.paths import sources_dir
 from pipelines.ingest.common import (
     FileCount,
     LoadError,
@@ -47,6 +49,7 @@ from pipelines.ingest.joins import (
     record_join_accounts,
 )
 from pipelines.ingest.mapping import CsvOptions, SourceMapping, column_coverage
+from pipelines.ingest.matching import MatchedFiles, SkippedFile, checked_file, match_files
 from pipelines.ingest.readers import RowShape, csv_header, read_csv_numbered, read_json_numbered
 from pipelines.ingest.staging import stage, typed_shape
 
@@ -54,9 +57,12 @@ __all__ = [
     "FileCount",
     "JoinAccount",
     "LoadError",
+    "MatchedFiles",
+    "SkippedFile",
     "apply_district_lookup",
     "column_coverage",
     "crosswalk_header",
+    "find_files",
     "join_messages",
     "raw_table",
     "read_raw",
@@ -67,10 +73,29 @@ __all__ = [
 
 
 def resolve_files(mapping: SourceMapping) -> list[Path]:
-    """The extract's main files a mapping points at, sorted; LoadError if there are none."""
-    base = mapping.files.base()
-    files = sorted(base.glob(mapping.files.pattern))
-    if not files:
+    """The extract's main files a mapping points at, sorted; LoadError if there are none.
+
+    Only regular files inside the root are returned (``find_files`` says what was skipped).
+    """
+    return find_files(mapping).files
+
+
+def find_files(mapping: SourceMapping) -> MatchedFiles:
+    """The main files to read, and every file a pattern matched but the run skips (``matching``).
+
+    The joined files' patterns are checked too, so a run stops before building anything
+    when a file leads outside its root. LoadError when no main file is left to read.
+    """
+    found = match_files(mapping.files, mapping)
+    skipped = list(found.skipped)
+    for join in mapping.joins:
+        skipped += [
+            SkippedFile(f"{join.name}: {s.file}", s.reason)
+            for s in match_files(join.files, mapping).skipped
+        ]
+    if not found.files:
+        base = mapping.files.base()
+        also = "".join(f"; {s.file} is {s.reason}" for s in found.skipped)
         fix = (
             "run `citystat demo-data` for the demo extract, or check files.pattern in its mapping"
             if mapping.demo
@@ -78,9 +103,10 @@ def resolve_files(mapping: SourceMapping) -> list[Path]:
             "to where it is"
         )
         raise LoadError(
-            f"source '{mapping.source}': no file matches {base / mapping.files.pattern}; {fix}"
+            f"source '{mapping.source}': no file matches {base / mapping.files.pattern}{also}; "
+            f"{fix}"
         )
-    return files
+    return MatchedFiles(found.files, skipped)
 
 
 def read_raw(
@@ -225,6 +251,8 @@ def crosswalk_header(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> 
     council_district columns (LoadError naming the file and what to do otherwise)."""
     assert mapping.district_from_zip is not None
     path = mapping.district_from_zip.path()
+    # Inside the mappings folder (after symbolic links) and a regular file, before it is opened.
+    checked_file(path, sources_dir(), f"district crosswalk named in {mapping_file(mapping)}")
     if not path.is_file():
         raise LoadError(
             f"{path}: the district crosswalk named by district_from_zip in "

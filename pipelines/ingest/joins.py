@@ -29,6 +29,7 @@ from pipelines.ingest.common import (
     scalar,
 )
 from pipelines.ingest.mapping import Aggregate, JoinSpec, SourceMapping
+from pipelines.ingest.matching import match_files
 from pipelines.ingest.readers import read_csv_numbered
 from pipelines.warehouse.words import record_words
 
@@ -63,7 +64,8 @@ def read_joins(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> list[J
 def join_files(mapping: SourceMapping, join: JoinSpec) -> list[Path]:
     """The files of one join, sorted; LoadError if there are none."""
     base = join.files.base()
-    files = sorted(base.glob(join.files.pattern))
+    # Files skipped (folders, FIFOs, ...) were reported when the run found its files.
+    files = match_files(join.files, mapping).files
     if not files:
         raise LoadError(
             f"source '{mapping.source}', join '{join.name}': no file matches "
@@ -160,7 +162,8 @@ def _build_keyed(
     key_cols = ", ".join(f"{k} AS _k{i}" for i, k in enumerate(keys))
     if join.aggregate is None:
         con.execute(
-            f"CREATE OR REPLACE TABLE {target} AS SELECT * EXCLUDE (_rank, _has_break) FROM ("
+            f"CREATE OR REPLACE TABLE {target} AS SELECT * "
+            "EXCLUDE (_rank, _has_break, _nul_column) FROM ("
             f"SELECT j.*, {key_cols}, row_number() OVER (PARTITION BY {', '.join(keys)} "
             f"ORDER BY j._file, j._line) AS _rank FROM {rows} j WHERE {_all_not_null(keys)}) "
             "WHERE _rank = 1"

@@ -159,6 +159,16 @@ class DistrictLookup(_Strict):
 
     file: str
 
+    @field_validator("file")
+    @classmethod
+    def _stays_in_mappings(cls, file: str) -> str:
+        if file.startswith(("/", "~")) or ".." in Path(file).parts:
+            raise ValueError(
+                f"file {file!r} leaves the mappings folder; write it relative to that folder "
+                "(e.g. lookups/zip_district.csv), without '..'"
+            )
+        return file
+
     def path(self) -> Path:
         """The crosswalk file, relative to the city's mappings folder."""
         return sources_dir() / self.file

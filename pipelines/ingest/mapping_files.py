@@ -13,6 +13,7 @@ from ruamel.yaml.error import YAMLError
 
 from pipelines.city.loader import city_file
 from pipelines.city.paths import current_profile, sources_dir
+from pipelines.config.yaml_lines import YamlSyntaxError, check_limits, read_config_text
 from pipelines.ingest.mapping import FileSpec, MappingProblems, SourceMapping
 
 
@@ -33,7 +34,7 @@ def load_mapping(path: Path) -> SourceMapping:
     """Read and validate one mapping file; raise MappingError with file and line on problems."""
     yaml = YAML(typ="rt")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"))
+        data = yaml.load(guarded_text(path))
     except FileNotFoundError as exc:
         raise MappingError(f"{path}: no such mapping file") from exc
     except YAMLError as exc:
@@ -55,6 +56,16 @@ def load_mapping(path: Path) -> SourceMapping:
         raise MappingError("\n".join(problems), problems)
     profile = current_profile()
     return mapping if profile is None else mapping.model_copy(update={"timezone": profile.timezone})
+
+
+def guarded_text(path: Path) -> str:
+    """The mapping's text, held to the limits every configuration file is (size, depth, aliases)."""
+    try:
+        text = read_config_text(path, str(path))
+        check_limits(text, str(path))
+    except YamlSyntaxError as exc:
+        raise MappingError(str(exc.issue)) from exc
+    return text
 
 
 def _rule_problems_besides(path: Path, data: object, errors: list[Any]) -> list[str]:

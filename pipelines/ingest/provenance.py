@@ -1,6 +1,6 @@
 """Provenance of a run: file hashes, per-file row accounting, step timings, column coverage.
 
-Writes the ``load_files``, ``run_steps`` and ``source_columns`` tables (DDL in
+Writes the ``load_files``, ``skipped_files``, ``run_steps`` and ``source_columns`` tables (DDL in
 pipelines/warehouse.py). ``load_files`` doubles as the register of extracts already merged: a
 file whose sha256 is there for its source is not loaded again.
 """
@@ -17,14 +17,21 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.ingest.common import LoadError
 from pipelines.ingest.mapping import SourceMapping, column_coverage
+from pipelines.ingest.matching import SkippedFile
+from pipelines.warehouse.files import NotAFile, open_regular
 from pipelines.warehouse.schema import CANONICAL_TABLES
 
 
 def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file's bytes, read in 1 MiB chunks."""
+    """Hex sha256 of a file's bytes, read in 1 MiB chunks; LoadError if it is not a file."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    try:
+        handle = open_regular(path)
+    except NotAFile as exc:
+        raise LoadError(f"{exc} (it was replaced while the run read it); run again") from None
+    with handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
@@ -107,6 +114,17 @@ def record_file(con: duckdb.DuckDBPyConnection, run_id: str, load: FileLoad) -> 
             load.mtime_ns,
         ],
     )
+
+
+def record_skipped(
+    con: duckdb.DuckDBPyConnection, run_id: str, source: str, skipped: list[SkippedFile]
+) -> None:
+    """Insert the files a source's patterns matched but the run did not read, with why."""
+    if skipped:
+        con.executemany(
+            "INSERT INTO skipped_files (run_id, source, file, reason) VALUES (?, ?, ?, ?)",
+            [[run_id, source, s.file, s.reason] for s in skipped],
+        )
 
 
 @dataclass(frozen=True)

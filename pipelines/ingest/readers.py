@@ -1,13 +1,17 @@
 """Read one extract file: every field as text, plus the file name (``_file``) and where the row
 is in it (``_line``).
 
-CSV: appended straight to the caller's table in one read, every column as text, with the raw
-column names trimmed, always: some exports pad header names with spaces ("         ISSUE_DATE"),
-and a mapping refers to the trimmed name. ``_line`` is the physical line (the header is line
-1), counting the line breaks inside quoted fields of earlier records. Lines the reader cannot
-split into the header's columns go to the temp table ``_rejects`` (line, error_message).
-A ``RowShape`` may write other columns computed from these in the same statement (the staged,
-typed columns): the line is then corrected in the column it names.
+CSV: the header is read first (pipelines/ingest/header.py), then the rows are appended
+straight to the caller's table in one DuckDB read with those columns given (no dialect
+sniffing: one damaged line cannot fail the file), every column as text, with the raw column
+names trimmed, always: some exports pad header names with spaces ("         ISSUE_DATE"), and
+a mapping refers to the trimmed name. ``_line`` is the physical line (the header is line 1),
+past rejected lines, line breaks inside quoted fields and blank lines (pipelines/ingest/
+lines.py). Lines the reader cannot split into the header's columns, and lines longer than
+``MAX_LINE_BYTES``, go to the temp table ``_rejects`` (line, error_message, breaks) at their
+physical line. ``_nul_column`` names the first kept column holding a NUL byte, for staging to
+quarantine the row. A ``RowShape`` may write other columns computed from these in the same
+statement (the staged, typed columns): the line is then corrected in the column it names.
 
 JSON (into the temp table ``_numbered``): the array of records at ``json.records`` (a dotted
 path, e.g. ``d.results`` for OData pages) is unnested in SQL; each referenced field (a dotted
@@ -24,7 +28,17 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest.common import LoadError, create_table, relation_exists, scalar
+from pipelines.ingest.header import check_header, read_header
+from pipelines.ingest.lines import (
+    CsvFile,
+    FileLines,
+    Written,
+    in_file_order,
+    renumber,
+    scan_file,
+)
 from pipelines.ingest.mapping import CsvOptions
+from pipelines.warehouse.files import NotAFile, open_regular
 from pipelines.warehouse.schema import quote
 
 # OData pages are one JSON object per file; DuckDB's default object limit is 16 MB.
@@ -33,9 +47,14 @@ _MAX_JSON_OBJECT_BYTES = 1 << 30
 # (2 MB) would fail the whole file on one long note. The read buffer is one such line: DuckDB's
 # default (16 lines, 4 GiB) is allocated whole for a gzip file and passes the memory limit.
 MAX_LINE_BYTES = 256 << 20
-_COMMON_DELIMITERS = (",", ";", "|", "\t")
+# The largest read buffer given to set an over-long line aside (see _buffer_bytes).
+MAX_BUFFER_BYTES = 1 << 30
 _ENCODING_ADVICE = (
     " (set csv.encoding in the mapping, e.g. latin-1, or re-export the file as UTF-8)"
+)
+_SIZE_ADVICE = (
+    " (the line is longer than any extract line should be: the export is damaged, or the "
+    "file is not the extract)"
 )
 
 
@@ -47,8 +66,8 @@ def _raw_rows(rows: str) -> str:
 class RowShape:
     """What a CSV read writes: ``select`` turns the raw rows (a subquery) into the SELECT written.
 
-    The default writes the raw rows as they are. Whatever it writes keeps ``_has_break``, and
-    the physical line number in the column ``line``.
+    The default writes the raw rows as they are. Whatever it writes keeps ``_has_break`` and
+    ``_nul_column``, and the physical line number in the column ``line``.
     """
 
     select: Callable[[str], str] = _raw_rows
@@ -73,123 +92,156 @@ def read_csv_numbered(
     the file's (trimmed) column names before any row is read and may raise LoadError.
     ``keep`` limits the columns written to these (trimmed) names; all when None. Besides
     ``_file`` and ``_line``, ``target`` gets ``_has_break`` (a field of the record holds a line
-    break). ``shape`` writes other columns computed from those in the same statement (and
-    names the column holding the line). Rejected lines are left in the temp table
-    ``_rejects`` (line, error_message).
+    break) and ``_nul_column`` (the first kept column holding a NUL byte, else NULL). ``shape``
+    writes other columns computed from those in the same statement (and names the column
+    holding the line). Rejected lines are left in the temp table ``_rejects`` (line,
+    error_message), each at its physical line.
     """
     _check_not_empty(path)
-    compression = "gzip" if _is_gzip(path) else "auto"
-    # DuckDB appends every scan's rejects to the same temp tables; start each file afresh.
-    con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
-    options = [opts.delimiter, opts.quote, opts.escape, opts.encoding]
-    params: dict[str, object] = {
-        "path": str(path),
-        "delim": opts.delimiter,
-        "quote": opts.quote,
-        "escape": opts.escape,
-        "encoding": opts.encoding,
-        "nulls": opts.null_strings or [""],
-        "compression": compression,
-        "max_line": MAX_LINE_BYTES,
-    }
-    # Every column is text and the dialect is given, so the sniffer's default sample is
-    # enough: there are no types to infer from the rest of the file.
-    read = (
-        "read_csv($path, header = true, all_varchar = true, delim = $delim, quote = $quote, "
-        "escape = $escape, encoding = $encoding, nullstr = $nulls, compression = $compression, "
-        "max_line_size = $max_line, buffer_size = $max_line, store_rejects = true, "
-        "ignore_errors = true)"
-    )
-    try:
-        _check_header(con, path, opts, options, compression, referenced)
-        names = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {read}", params).fetchall()]
-    except duckdb.Error as exc:
-        raise _unreadable(path, exc) from exc
-    aliases = _trimmed_aliases(names)
+    gzipped = _is_gzip(path)
+    header = read_header(path, opts, gzipped)
+    check_header(path, opts, header, set(referenced))
+    aliases = header.aliases
     if check is not None:
         check(set(aliases))
+    lines = scan_file(path, opts.encoding, gzipped, MAX_LINE_BYTES)
+    csv = CsvFile(
+        {
+            "path": str(path),
+            "delim": opts.delimiter,
+            "quote": opts.quote,
+            "escape": opts.escape,
+            "encoding": opts.encoding,
+            "compression": "gzip" if gzipped else "none",
+            "max_line": MAX_LINE_BYTES,
+            "buffer": _buffer_bytes(path, lines),
+        },
+        len(header.fields),
+        header.lines,
+    )
+    # DuckDB appends every scan's rejects to the same temp tables; start each file afresh.
+    con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
     exists = relation_exists(con, target)
     # rowids are dense (the loader never deletes from these tables): the file's rows are the
     # ones from ``start`` on.
     start = scalar(con, f"SELECT count(*) FROM {target}") if exists else 0
-    kept = "".join(
-        f"{quote(n)} AS {quote(a)}, "
-        for n, a in zip(names, aliases, strict=True)
-        if keep is None or a in keep
-    )
-    has_break = " OR ".join(f"contains({quote(n)}, chr(10))" for n in names) or "false"
-    # Provisional _line: the record's position + 2 (the header is line 1), right for every
-    # file without rejected lines or line breaks inside quoted fields; corrected below.
+    kept = [
+        (quote(n), a) for n, a in zip(csv.names, aliases, strict=True) if keep is None or a in keep
+    ]
+    columns = "".join(f"{n} AS {quote(a)}, " for n, a in kept)
+    has_break = " OR ".join(f"contains({n}, chr(10))" for n in map(quote, csv.names))
+    # Which kept column holds a NUL byte: staging quarantines the row (see pipelines/ingest/
+    # staging.py); the name is looked up in a bound list, never written into the SQL.
+    nul = " ".join(f"WHEN contains({n}, chr(0)) THEN {i + 1}" for i, (n, _) in enumerate(kept))
+    nul_column = f"$kept[CASE {nul} END]" if kept else "CAST(NULL AS VARCHAR)"
+    # Provisional _line: the record's position after the header, right for every file
+    # without rejected lines, line breaks inside quoted fields or blank lines; see renumber.
     verb = f"INSERT INTO {target} BY NAME" if exists else f"{create_table(target)} AS"
     rows = (
-        f"SELECT {kept}$file AS _file, (row_number() OVER () + 1)::BIGINT AS _line, "
-        f"({has_break}) AS _has_break FROM {read}"
+        f"SELECT {columns}$file AS _file, (row_number() OVER () + $header)::BIGINT AS _line, "
+        f"({has_break or 'false'}) AS _has_break, {nul_column} AS _nul_column "
+        f"FROM {csv.read(', nullstr = $nulls, store_rejects = true')}"
     )
     shape = shape or RowShape()
-    accepted = _in_file_order(
-        con,
-        path,
-        f"{verb} {shape.select(f'({rows})')}",
-        {**params, **shape.params, "file": path.name},
-    )
+    params = {
+        **csv.read_params,
+        **shape.params,
+        "nulls": opts.null_strings or [""],
+        "file": path.name,
+        "header": header.lines,
+    }
+    if kept:
+        params["kept"] = [a for _, a in kept]
+    try:
+        accepted = in_file_order(con, f"{verb} {shape.select(f'({rows})')}", params)
+    except duckdb.Error as exc:
+        raise _unreadable(path, exc) from exc
+    rejected = _collect_rejects(con)
+    broken = con.execute(
+        f"SELECT 1 FROM {target} WHERE rowid >= $start AND _has_break LIMIT 1", {"start": start}
+    ).fetchone()
+    try:
+        if rejected or broken or lines.count != header.lines + accepted:
+            renumber(con, csv, Written(target, shape.line, start), lines.count)
+    except duckdb.Error as exc:
+        raise _unreadable(path, exc) from exc
+    _check_long_lines_rejected(con, path, lines)
+    return accepted, rejected
+
+
+def _buffer_bytes(path: Path, lines: FileLines) -> int:
+    """DuckDB's read buffer: one line of the limit, or room for the file's longest line.
+
+    DuckDB sets an over-long line aside only when its buffer holds the line (twice, to be
+    safe); a longer one vanishes without a trace, so a line too long even for the largest
+    buffer stops the file instead.
+    """
+    if lines.longest <= MAX_LINE_BYTES:
+        return MAX_LINE_BYTES
+    needed = 2 * lines.longest + (1 << 20)
+    if needed > MAX_BUFFER_BYTES:
+        line, size = lines.long[0] if lines.long else (0, lines.longest)
+        raise LoadError(
+            f"{path}: line {line} is {size:,} bytes long, longer than a line can be set aside "
+            f"({MAX_BUFFER_BYTES // 2:,}); the export is damaged or this is not the extract: "
+            "repair or remove that line, or export the file again"
+        )
+    return needed
+
+
+def _check_long_lines_rejected(
+    con: duckdb.DuckDBPyConnection, path: Path, lines: FileLines
+) -> None:
+    """Every line over the limit must be a rejected line: none may vanish unaccounted."""
+    if not lines.long:
+        return
+    rejected = {
+        int(row[0])
+        for row in con.execute(
+            "SELECT line FROM _rejects WHERE list_contains($lines, line)",
+            {"lines": [line for line, _ in lines.long]},
+        ).fetchall()
+    }
+    for line, size in lines.long:
+        if line not in rejected:
+            raise LoadError(
+                f"{path}: line {line} is {size:,} bytes long, more than the {MAX_LINE_BYTES:,} a "
+                "line may hold, and the CSV reader could not set it aside (it is inside a "
+                "quoted field); repair or remove that line, or export the file again"
+            )
+
+
+def _collect_rejects(con: duckdb.DuckDBPyConnection) -> int:
+    """_rejects (line, error_message, breaks): one row per rejected line, at DuckDB's number,
+    with the line breaks inside it."""
     # reject_errors has a row per error and a line may have several (a short line has one per
     # missing column): the first of each kind, one row per line here.
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _rejects AS SELECT line, "
-        "row_number() OVER (ORDER BY line) - 1 AS j, "
-        "string_agg(error_message || CASE WHEN error_type = 'INVALID ENCODING' THEN ? ELSE '' END, "
-        "'; ' ORDER BY error_type) AS error_message "
-        "FROM (SELECT line, error_type, arg_min(error_message, column_idx) AS error_message "
-        "FROM reject_errors GROUP BY line, error_type) GROUP BY line",
-        [_ENCODING_ADVICE],
+        "string_agg(error_message || CASE error_type WHEN 'INVALID ENCODING' THEN $encoding "
+        "WHEN 'LINE SIZE OVER MAXIMUM' THEN $size ELSE '' END, '; ' ORDER BY error_type) "
+        "AS error_message, max(breaks) AS breaks FROM (SELECT line, error_type, "
+        "arg_min(error_message, coalesce(column_idx, -1)) AS error_message, "
+        "max(length(csv_line) - "
+        "length(replace(csv_line, chr(10), ''))) AS breaks FROM reject_errors "
+        "GROUP BY line, error_type) GROUP BY line",
+        {"encoding": _ENCODING_ADVICE, "size": _SIZE_ADVICE},
     )
-    rejected = scalar(con, "SELECT count(*) FROM _rejects")
-    broken = con.execute(
-        f"SELECT 1 FROM {target} WHERE rowid >= $start AND _has_break LIMIT 1", {"start": start}
-    ).fetchone()
-    if rejected or broken:
-        _renumber_lines(con, path, (target, shape.line), start, read, params, names)
-    return accepted, rejected
+    return scalar(con, "SELECT count(*) FROM _rejects")
 
 
 def csv_header(
     con: duckdb.DuckDBPyConnection, path: Path, opts: CsvOptions, referenced: Collection[str] = ()
 ) -> list[str]:
     """The file's trimmed column names, checked as ``read_csv_numbered`` checks them before it
-    reads a row (an empty file, another delimiter, a mapped column named twice): LoadError."""
+    reads a row (an empty file, another delimiter, a mapped column named twice): LoadError.
+
+    ``con`` is not used: the header is read before DuckDB reads the file (header.py)."""
+    del con
     _check_not_empty(path)
-    compression = "gzip" if _is_gzip(path) else "auto"
-    options = [opts.delimiter, opts.quote, opts.escape, opts.encoding]
-    try:
-        _check_header(con, path, opts, options, compression, referenced)
-        names = [
-            str(row[0])
-            for row in con.execute(
-                "DESCRIBE SELECT * FROM read_csv(?, header = true, all_varchar = true, delim = ?, "
-                "quote = ?, escape = ?, encoding = ?, compression = ?, max_line_size = ?, "
-                "buffer_size = ?, ignore_errors = true)",
-                [str(path), *options, compression, MAX_LINE_BYTES, MAX_LINE_BYTES],
-            ).fetchall()
-        ]
-    except duckdb.Error as exc:
-        raise _unreadable(path, exc) from exc
-    return _trimmed_aliases(names)
-
-
-def _in_file_order(
-    con: duckdb.DuckDBPyConnection, path: Path, sql: str, params: dict[str, object]
-) -> int:
-    """Run a statement reading the file with insertion order preserved; the rows it wrote."""
-    # row_number() OVER () counts records in file order only while insertion order is kept.
-    preserve = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
-    con.execute("SET preserve_insertion_order = true")
-    try:
-        return scalar(con, sql, params)
-    except duckdb.Error as exc:
-        raise _unreadable(path, exc) from exc
-    finally:
-        if preserve and not preserve[0]:
-            con.execute("SET preserve_insertion_order = false")
+    header = read_header(path, opts, _is_gzip(path))
+    check_header(path, opts, header, set(referenced))
+    return header.aliases
 
 
 def _unreadable(path: Path, exc: duckdb.Error) -> LoadError:
@@ -197,44 +249,6 @@ def _unreadable(path: Path, exc: duckdb.Error) -> LoadError:
         f"{path}: DuckDB could not read this file as CSV ({str(exc).splitlines()[0]}); "
         "check the file and the csv options (delimiter, encoding) in its mapping"
     )
-
-
-def _renumber_lines(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    written: tuple[str, str],
-    start: int,
-    read: str,
-    params: dict[str, object],
-    names: list[str],
-) -> None:
-    """Set the line of the file's rows to the physical line, past rejects and embedded breaks.
-
-    ``written`` is the table the rows went to and its column holding the line.
-    """
-    target, line = written[0], quote(written[1])
-    # Only files with rejected lines or multi-line records come here: the file is read again
-    # for the line breaks of every field, kept or not.
-    joined = f"concat_ws('', {', '.join(quote(n) for n in names)})" if names else "''"
-    breaks = f"(length({joined}) - length(replace({joined}, chr(10), '')))"
-    _in_file_order(
-        con,
-        path,
-        "CREATE OR REPLACE TEMP TABLE _file_breaks AS SELECT (row_number() OVER () + 1)::BIGINT "
-        f"AS _line, {breaks} AS _breaks FROM {read}",
-        params,
-    )
-    # A rejected line before a record pushes it one line down; so do the line breaks inside
-    # quoted fields of every earlier record. b._line - 2 is the record's position in the file.
-    con.execute(
-        f"UPDATE {target} t SET {line} = c.line FROM (SELECT b._line AS provisional, (b._line + "
-        "(SELECT count(*) FROM _rejects r WHERE r.line - 1 - r.j <= b._line - 1)"
-        " + coalesce(sum(b._breaks) OVER (ORDER BY b._line ROWS BETWEEN UNBOUNDED PRECEDING "
-        "AND 1 PRECEDING), 0))::BIGINT AS line FROM _file_breaks b) c "
-        f"WHERE t.rowid >= $start AND t.{line} = c.provisional",
-        {"start": start},
-    )
-    con.execute("DROP TABLE _file_breaks")
 
 
 def _check_not_empty(path: Path) -> None:
@@ -248,57 +262,12 @@ def _check_not_empty(path: Path) -> None:
 
 def _is_gzip(path: Path) -> bool:
     """True when the file starts with gzip's magic bytes, whatever its name says."""
-    with path.open("rb") as handle:
+    try:
+        handle = open_regular(path)
+    except NotAFile as exc:
+        raise LoadError(f"{exc} (it was replaced while the run read it); run again") from None
+    with handle:
         return handle.read(2) == b"\x1f\x8b"
-
-
-def _check_header(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    opts: CsvOptions,
-    options: list[str],
-    compression: str,
-    referenced: Collection[str],
-) -> None:
-    """Stop on a header split by another delimiter, or naming a mapped column twice."""
-    # The header line as data: one text value per field, as the file's options split it.
-    row = con.execute(
-        "SELECT * FROM read_csv(?, header = false, all_varchar = true, delim = ?, "
-        "quote = ?, escape = ?, encoding = ?, compression = ?, max_line_size = ?, buffer_size = ?, "
-        "ignore_errors = true) LIMIT 1",
-        [str(path), *options, compression, MAX_LINE_BYTES, MAX_LINE_BYTES],
-    ).fetchone()
-    names = [str(name).strip() for name in row or () if name is not None]
-    others = [d for d in _COMMON_DELIMITERS if d != opts.delimiter]
-    if len(names) == 1 and (found := next((d for d in others if d in names[0]), None)):
-        raise LoadError(
-            f"{path}: the header line is one single column ({names[0][:80]!r}): the file seems "
-            f"delimited by {found!r}, not {opts.delimiter!r}; set csv.delimiter in its mapping "
-            f"(csv: {{delimiter: {found!r}}}) or re-export the file"
-        )
-    twice = sorted({n for n in names if names.count(n) > 1 and n in referenced})
-    if twice:
-        where = "; ".join(
-            f"{n} at columns {', '.join(str(i + 1) for i, m in enumerate(names) if m == n)}"
-            for n in twice
-        )
-        raise LoadError(
-            f"{path}: the header names a column the mapping reads more than once ({where}); "
-            "the mapping cannot tell which one is meant: rename or drop the copy in the extract"
-        )
-
-
-def _trimmed_aliases(names: list[str]) -> list[str]:
-    """Each column's trimmed name (first one wins), in the file's order."""
-    taken: set[str] = set()
-    aliases = []
-    for name in names:
-        trimmed = name.strip() or name
-        # Two headers that trim to the same text keep the later one's untrimmed name.
-        alias = trimmed if trimmed not in taken else name
-        taken.add(alias)
-        aliases.append(alias)
-    return aliases
 
 
 def json_path(dotted: str) -> str:
@@ -353,10 +322,14 @@ def read_json_numbered(
     )
     selects = [f"json_extract_string(rec, $p{i}) AS {quote(f)}" for i, f in enumerate(fields)]
     field_params: dict[str, object] = {f"p{i}": json_path(f) for i, f in enumerate(fields)}
+    # Which field holds a NUL byte (a \u0000 escape): staging quarantines the row.
+    nul = " ".join(f"WHEN contains({quote(f)}, chr(0)) THEN $n{i}" for i, f in enumerate(fields))
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _numbered AS SELECT {', '.join([*selects, ''])}"
-        "$file AS _file, _line, false AS _has_break FROM _records",
-        {**field_params, "file": path.name},
+        f"CREATE OR REPLACE TEMP TABLE _numbered AS SELECT *, "
+        f"{f'CASE {nul} END' if fields else 'CAST(NULL AS VARCHAR)'} AS _nul_column FROM "
+        f"(SELECT {', '.join([*selects, ''])}$file AS _file, _line, false AS _has_break "
+        "FROM _records)",
+        {**field_params, **{f"n{i}": f for i, f in enumerate(fields)}, "file": path.name},
     )
     missing = _fields_absent(con, fields, field_params)
     con.execute("DROP TABLE _json_docs; DROP TABLE _records")

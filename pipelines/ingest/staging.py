@@ -61,7 +61,8 @@ def typed_shape(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> RowSh
 
     Besides the canonical columns its rows have ``_failure`` ('rule|column|reason' of the
     first value that does not parse, else NULL) and the raw ``_has_break``, both removed by
-    ``stage``. Creates the temp tables the SELECT joins (status map, due days).
+    ``stage`` (a row with a NUL byte in a column the mapping reads, ``_nul_column``, fails
+    first). Creates the temp tables the SELECT joins (status map, due days).
     """
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _status_map AS "
@@ -84,7 +85,7 @@ def typed_shape(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> RowSh
     def select(rows: str) -> str:
         return (
             f"SELECT {due_select} FROM (SELECT {columns}, {parse_failures(mapping)} AS _failure, "
-            f"_has_break FROM (SELECT {typed}, r._has_break FROM {rows} r "
+            f"_has_break FROM (SELECT {typed}, r._has_break, r._nul_column FROM {rows} r "
             f"{_join_clauses(mapping)} {status_join})) t {due_joins}"
         )
 
@@ -118,7 +119,7 @@ def _set_aside_failures(
     con.execute(
         "INSERT INTO quarantine SELECT ?, source, source_file, source_row, "
         f"{quote(mapping.table.id_column)}, "
-        "split_part(_failure, '|', 1), split_part(_failure, '|', 2), "
+        "split_part(_failure, '|', 1), NULLIF(split_part(_failure, '|', 2), ''), "
         "substr(_failure, length(split_part(_failure, '|', 1)) + "
         "length(split_part(_failure, '|', 2)) + 3) "
         f"FROM {staged} WHERE _failure IS NOT NULL",
@@ -188,8 +189,15 @@ def parse_failures(mapping: SourceMapping) -> str:
     It reads the typed columns and the ``failure_inputs`` of the SELECT below it.
     """
     table = mapping.table
-    checks = []
     field = "raw field" if mapping.format == "json" else "raw column"
+    # A NUL byte is no text's: a damaged export, or binary padding. Its row is set aside whole
+    # (a NUL in an id would make two ids that print the same, and tools reading C strings cut
+    # the value at it), at its own line.
+    checks = [
+        f"WHEN _nul_column IS NOT NULL THEN 'nul_byte||{field} ' || _nul_column || ' holds a "
+        "NUL byte (\\0), which no text value holds: the line is damaged; repair it or "
+        "re-export the file'"
+    ]
     for column in _checked(mapping):
         raw = _raw_alias(column)
         fix = (
@@ -209,7 +217,7 @@ def parse_failures(mapping: SourceMapping) -> str:
             f" || coalesce({_raw_alias('status')}, '') || ''' is not in the statuses "
             f"of {mapping_file(mapping)}; map it to one of {vocabulary}'"
         )
-    return "CASE " + " ".join(checks) + " END" if checks else "CAST(NULL AS VARCHAR)"
+    return "CASE " + " ".join(checks) + " END"
 
 
 def _due_sql(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> tuple[str, str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipelines.config.hints import Locator
 from pipelines.config.issues import Issue
-from pipelines.config.yaml_lines import Loc, YamlSyntaxError, parse_yaml
+from pipelines.config.yaml_lines import Loc, YamlSyntaxError, parse_yaml, read_config_text
 from pipelines.ingest.mapping import column_coverage
 from pipelines.ingest.mapping_files import MappingError, load_source, mapping_path
 from pipelines.metrics.availability import condition_columns, resolved_columns
@@ -50,7 +50,7 @@ def city_source_columns(config: MetricsConfig, city: Path) -> list[SourceColumns
 def check_metrics_against_sources(path: Path, config: MetricsConfig) -> list[Issue]:
     """Every column a metric of ``path`` reads that no source of its table maps."""
     try:
-        root = parse_yaml(path.read_text(encoding="utf-8"), path.name)
+        root = parse_yaml(read_config_text(path), path.name)
     except (OSError, YamlSyntaxError):
         return []  # the metrics file's own check reports it
     sources = city_source_columns(config, path.parent)

@@ -8,7 +8,8 @@ Layout, for the published path ``data/citystat.duckdb`` (``CITYSTAT_WAREHOUSE`` 
     data/versions/citystat-<run_id>.duckdb.building  the build of a run in progress (+ .wal)
     data/citystat.failed.duckdb          the last build that failed validation
     data/citystat.rolled-back.duckdb     the version the last `citystat rollback` took down
-    data/.citystat.duckdb.lock           held (flock) by the run or rollback in progress
+    data/.citystat.duckdb.lock           held (flock) by the run or rollback in progress, as
+                                         is the data/ folder itself (see publish_lock)
 
 Why a symlink: every reader (dashboard, ``metrics preview``, the duckdb CLI) keeps opening
 ``data/citystat.duckdb``, and replacing a symlink with ``os.replace`` is atomic, so a reader
@@ -144,6 +145,11 @@ def storage_message(exc: BaseException, folder: Path, published: Path) -> str:
 def publish_lock(published: Path) -> Iterator[None]:
     """Hold the warehouse's lock for a run or rollback; refuse if another one holds it.
 
+    Two OS locks (``flock``), each on a descriptor held open until the run ends: one on the
+    lock file, and one on the folder holding the warehouse. Deleting the lock file while a run
+    holds it lets the next run lock a new file of that name, but not the folder, which cannot
+    be deleted while the warehouse is in it: the second run still refuses. (A filesystem that
+    cannot lock a folder, such as some network mounts, leaves the lock file's lock alone.)
     The kernel drops an flock when its holder dies, so a killed run never leaves it held.
     """
     folder = published.parent
@@ -152,17 +158,43 @@ def publish_lock(published: Path) -> Iterator[None]:
         handle = open(folder / f".{published.name}.lock", "a+b")  # noqa: SIM115 — held until exit
     except OSError as exc:
         raise PublishError(storage_message(exc, folder, published)) from exc
+    folder_fd: int | None = None
     try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise PublishError(
-                f"{published}: another citystat run or rollback is publishing it; wait for it to "
-                "finish and run again"
-            ) from None
+        _flock(handle.fileno(), published)
+        folder_fd = _lock_folder(folder, published)
         yield
     finally:
+        if folder_fd is not None:
+            os.close(folder_fd)
         handle.close()
+
+
+def _flock(fd: int, published: Path) -> None:
+    """Take the exclusive lock on ``fd`` without waiting; PublishError if another run has it."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise PublishError(
+            f"{published}: another citystat run or rollback is publishing it; wait for it to "
+            "finish and run again"
+        ) from None
+
+
+def _lock_folder(folder: Path, published: Path) -> int | None:
+    """Lock the warehouse's folder too; the open descriptor, or None where folders cannot lock."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        raise PublishError(storage_message(exc, folder, published)) from exc
+    try:
+        _flock(fd, published)
+    except PublishError:
+        os.close(fd)
+        raise
+    except OSError:  # EBADF, ENOLCK, EOPNOTSUPP: the lock file's lock holds alone
+        os.close(fd)
+        return None
+    return fd
 
 
 def clean_leftovers(published: Path) -> list[Path]:

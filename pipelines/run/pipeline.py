@@ -102,7 +102,8 @@ def _run(
     keep = keep_versions(keep)
     mappings = _mappings_of(config.city.sources, metrics_file)
     # Fail before building anything if an extract is missing.
-    files = {m.source: extract.resolve_files(m) for m in mappings}
+    found = {m.source: extract.find_files(m) for m in mappings}
+    files = {source: matched.files for source, matched in found.items()}
     with publish_lock(published):
         pause_point("run:locked")
         remove_leftovers(published, progress)
@@ -120,7 +121,7 @@ def _run(
                     check_published(con, published, [m.source for m in mappings])
                 create_schema(con)
                 ctx = FileContext(run_id, clock, progress)
-                results = [load_source_files(con, m, files[m.source], ctx) for m in mappings]
+                results = [load_source_files(con, m, found[m.source], ctx) for m in mappings]
                 run = run_record(con, (run_id, started), any(m.demo for m in mappings), results)
                 if run.validated:
                     # A merge into the published copy recomputes only what its versions changed.

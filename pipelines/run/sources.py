@@ -12,6 +12,7 @@ import duckdb
 
 from pipelines.ingest import extract
 from pipelines.ingest.mapping import SourceMapping
+from pipelines.ingest.matching import MatchedFiles
 from pipelines.ingest.merge import MergeCounts, MergeError, merge_staged
 from pipelines.ingest.provenance import (
     FileLoad,
@@ -21,6 +22,7 @@ from pipelines.ingest.provenance import (
     loaded_files,
     loaded_sizes,
     record_file,
+    record_skipped,
     record_source_columns,
 )
 from pipelines.ingest.staging import keep_staged
@@ -49,12 +51,20 @@ class FileContext:
 
 
 def load_source_files(
-    con: duckdb.DuckDBPyConnection, mapping: SourceMapping, files: list[Path], ctx: FileContext
+    con: duckdb.DuckDBPyConnection, mapping: SourceMapping, found: MatchedFiles, ctx: FileContext
 ) -> SourceResult:
-    """Load a source's files not merged before, in name order, stopping at a failed one."""
+    """Load a source's files not merged before, in name order, stopping at a failed one.
+
+    Files its patterns matched but that cannot be read (a folder, a FIFO, ...) are recorded
+    in skipped_files and printed.
+    """
     table = CANONICAL_TABLES[mapping.kind]
     result = SourceResult(mapping.source, table.name)
     record_source_columns(con, mapping)
+    record_skipped(con, ctx.run_id, mapping.source, found.skipped)
+    for skipped in found.skipped:
+        ctx.progress(f"{mapping.source}: {skipped.file} is {skipped.reason}")
+    files = found.files
     already = loaded_files(con, mapping.source)
     hashed = known_hashes(con, mapping.source)
     sizes = loaded_sizes(con, mapping.source)

@@ -184,6 +184,12 @@ CREATE TABLE IF NOT EXISTS load_files (
     rows_unchanged BIGINT,       -- same or older versions than the warehouse has: no change
     file_mtime_ns BIGINT         -- the file's modification time when it was hashed
 );
+CREATE TABLE IF NOT EXISTS skipped_files (
+    run_id VARCHAR,
+    source VARCHAR,
+    file VARCHAR,                -- as the pattern matched it, under the mapping's root folder
+    reason VARCHAR               -- a folder, FIFO, socket, device or broken link: never opened
+);
 CREATE TABLE IF NOT EXISTS run_steps (
     run_id VARCHAR,
     source VARCHAR,              -- NULL for steps of the whole run (metrics, publish)
