@@ -263,3 +263,35 @@ def test_the_city_publishes_its_outcome_metrics_and_keeps_diagnostics_internal()
     assert not {m.id for m in metrics if m.id.endswith("_p90_days")} & public
     assert not {m.id for m in metrics if m.id.startswith("cohort_")} & public
     assert len(public) == 32 and len(metrics) == 50
+
+
+def _operator_details(warehouse: Path) -> list[str]:
+    """Run ids, file hashes and step timings: what operators need and residents do not."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        run_ids = [str(r) for (r,) in con.execute("SELECT run_id FROM runs").fetchall()]
+        hashes = [
+            str(h)[:12] for (h,) in con.execute("SELECT file_sha256 FROM load_files").fetchall()
+        ]
+    return [*run_ids, *hashes, "SHA-256", "Where the time of the last runs went"]
+
+
+def test_public_freshness_shows_no_run_ids_hashes_or_step_timings(
+    site_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouse, meetings = site_files
+    monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv(meeting_schema.MEETINGS_ENV, str(meetings))
+    details = _operator_details(warehouse)
+    monkeypatch.delenv(site.PUBLIC_ENV, raising=False)
+    internal = rendered_output(_open("freshness"))
+    # The internal page shows the run, the step timings and each latest file's hash: the
+    # scan can fail. (Older files' hashes are on neither page.)
+    shown = [d for d in details if d in internal]
+    assert {"SHA-256", "Where the time of the last runs went"} <= set(shown)
+    assert len(shown) >= 4  # and a run id and a hash
+    monkeypatch.setenv(site.PUBLIC_ENV, "1")
+    public = rendered_output(_open("freshness"))
+    assert [d for d in shown if d in public] == []
+    assert "Data as of" in public

@@ -22,10 +22,11 @@ run = freshness.published_run(warehouse)
 if run is None:
     st.warning("No run has been published yet. Run `citystat run` (or `make demo`).")
     st.stop()
-st.caption(
-    f"Data as of {format_timestamp(run['data_as_of'])} · last published "
-    f"{format_timestamp(run['finished_at'])} (run `{run['run_id']}`)"
-)
+# Residents get the dates; run ids, hashes and step timings are the operators' (internal).
+published = f"{format_timestamp(run['finished_at'])}"
+if not site.is_public():
+    published += f" (run `{run['run_id']}`)"
+st.caption(f"Data as of {format_timestamp(run['data_as_of'])} · last published {published}")
 
 st.subheader("Latest file per source")
 loads = freshness.latest_loads(warehouse)
@@ -50,8 +51,13 @@ else:
         f"{format_count(loads['rows_unchanged'].sum())} unchanged. A repeated file inserts and "
         f"updates nothing. {aside}"
     )
-    st.dataframe(freshness_table(loads), hide_index=True, width="stretch")
+    table = freshness_table(loads)
+    if site.is_public():
+        table = table.drop(columns=["Source", "SHA-256"])
+    st.dataframe(table, hide_index=True, width="stretch")
 
+if site.is_public():
+    st.stop()
 st.subheader("Where the time of the last runs went")
 steps = freshness.run_step_times(warehouse)
 if steps.empty:

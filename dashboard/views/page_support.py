@@ -113,7 +113,9 @@ def require_service_tables(warehouse: reader.Warehouse) -> None:
     missing = metric_info.missing_tables(warehouse, SERVICE_TABLES)
     if missing:
         st.warning(
-            f"This warehouse has no service catalog or leadership index yet (missing: "
-            f"{', '.join(missing)}). Run `citystat run` to compute them from services.yml."
+            "This page compares districts and ranks services from the city's service catalog, "
+            f"which this warehouse does not hold (missing: {', '.join(missing)}). Add a "
+            'services.yml beside the city\'s metrics.yml (README, "Add your city") and run '
+            "`citystat run`; a warehouse built before services.yml existed gets them the same way."
         )
         st.stop()
