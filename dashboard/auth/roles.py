@@ -35,7 +35,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from dashboard.meetings.permissions import ROLES, Role
-from pipelines.warehouse.files import LimitError, check_yaml_limits, read_limited_text
+from pipelines.warehouse.files import LimitError, check_yaml_limits, read_limited_text, to_plain
 from pipelines.warehouse.layout import city_dir
 
 ROLES_FILE = "roles.yml"
@@ -180,7 +180,7 @@ def parse_roles(text: str, path: Path) -> RolesConfig:
             path, [f"{label}:1: roles.yml must be a mapping (sign_in:, users:, groups:)"]
         )
     try:
-        return RolesConfig.model_validate(_plain(document))
+        return RolesConfig.model_validate(to_plain(document))
     except ValidationError as exc:
         problems = [_describe(error, document, label) for error in exc.errors()]
         raise RolesFileError(path, problems) from exc
@@ -207,20 +207,6 @@ def _load_cached(path: Path, mtime_ns: int, size: int) -> RolesConfig:
     except OSError as exc:
         raise RolesFileError(path, [f"{path.name}: cannot be read: {exc}"]) from exc
     return parse_roles(text, path)
-
-
-def _plain(node: Any) -> Any:
-    """ruamel's nodes as plain dicts, lists and scalars (keys as text)."""
-    if isinstance(node, dict):
-        return {str(key): _plain(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_plain(item) for item in node]
-    if isinstance(node, bool) or node is None:
-        return node
-    for kind in (int, float, str):
-        if isinstance(node, kind):
-            return kind(node)
-    return node
 
 
 def _line_of(root: Any, loc: Sequence[str | int]) -> int:

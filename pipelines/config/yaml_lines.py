@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from pipelines.config.issues import Issue
 from pipelines.warehouse.files import LimitError, check_yaml_limits, read_limited_text
+from pipelines.warehouse.files import to_plain as to_plain  # the config loaders' import
 
 Loc = Sequence[str | int]
 
@@ -93,24 +93,6 @@ def _located(file_label: str) -> Iterator[None]:
         raise YamlSyntaxError(
             Issue(file_label, 1, f"invalid YAML: {exc}", "fix the YAML syntax")
         ) from exc
-
-
-def to_plain(node: Any) -> Any:
-    """Convert ruamel nodes and scalar subclasses into plain Python values."""
-    if isinstance(node, dict):
-        return {str(key): to_plain(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [to_plain(item) for item in node]
-    if isinstance(node, bool) or node is None:
-        return node
-    if isinstance(node, datetime):
-        return datetime.fromisoformat(node.isoformat())
-    if isinstance(node, date):
-        return date(node.year, node.month, node.day)
-    for kind in (int, float, str):
-        if isinstance(node, kind):
-            return kind(node)
-    return node
 
 
 def line_of(root: Any, loc: Loc) -> int:

@@ -11,7 +11,7 @@
   never ends). The YAML limits are checked on ruamel's event stream, which never expands an
   alias, so a hostile file costs no more than its size. A limit broken raises ``LimitError``
   with the line; pipelines/config/yaml_lines.py and dashboard/auth/roles.py word it as their
-  other problems.
+  other problems. ``to_plain`` turns the parsed tree into plain values for pydantic.
 
 No I/O beyond the file asked for, no database: the dashboard may import this module.
 """
@@ -21,8 +21,9 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ruamel.yaml import YAML
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
@@ -202,3 +203,21 @@ def check_yaml_limits(text: str) -> None:
             if event.anchor:
                 seen.anchors[event.anchor] = (1, 1)
             seen.add(1, 1, line)
+
+
+def to_plain(node: Any) -> Any:
+    """Convert ruamel nodes and scalar subclasses into plain Python values."""
+    if isinstance(node, dict):
+        return {str(key): to_plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [to_plain(item) for item in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, datetime):
+        return datetime.fromisoformat(node.isoformat())
+    if isinstance(node, date):
+        return date(node.year, node.month, node.day)
+    for kind in (int, float, str):
+        if isinstance(node, kind):
+            return kind(node)
+    return node
