@@ -61,6 +61,11 @@ def _under_city(path: str) -> Path:
     return folder if folder.is_absolute() else city_dir() / folder
 
 
+def leaves_root(relative: str) -> bool:
+    """True when a configured relative path is absolute, starts at a home folder or uses '..'."""
+    return relative.startswith(("/", "~")) or ".." in Path(relative).parts
+
+
 def confined(root: Path, relative: str) -> bool:
     """True when ``relative`` (a path or glob) stays inside ``root``."""
     if Path(relative).is_absolute():

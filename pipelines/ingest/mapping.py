@@ -31,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from pipelines.city.paths import confined, file_root, sources_dir
+from pipelines.city.paths import confined, file_root, leaves_root, sources_dir
 from pipelines.ingest.columns import (
     canonical_table,
 )
@@ -70,7 +70,7 @@ class FileSpec(_Strict):
     @field_validator("pattern")
     @classmethod
     def _stays_inside(cls, pattern: str) -> str:
-        if pattern.startswith(("/", "~")) or ".." in Path(pattern).parts:
+        if leaves_root(pattern):
             raise ValueError(
                 f"pattern {pattern!r} leaves its root folder; write it relative to the root, "
                 "without '..', and name another folder under 'folders:' in city.yml instead"
@@ -162,7 +162,7 @@ class DistrictLookup(_Strict):
     @field_validator("file")
     @classmethod
     def _stays_in_mappings(cls, file: str) -> str:
-        if file.startswith(("/", "~")) or ".." in Path(file).parts:
+        if leaves_root(file):
             raise ValueError(
                 f"file {file!r} leaves the mappings folder; write it relative to that folder "
                 "(e.g. lookups/zip_district.csv), without '..'"
