@@ -173,8 +173,43 @@ def _after_3(db: MeetingsDB) -> None:
     assert packet.audit["actor_name"].tolist() == ["Someone"]
 
 
-SEEDS: dict[int, Callable[[Connection], None]] = {1: lambda conn: None, 2: _v1_data, 3: _v2_data}
-CHECKS: dict[int, Callable[[MeetingsDB], None]] = {1: _after_1, 2: _after_2, 3: _after_3}
+def _after_4(db: MeetingsDB) -> None:
+    _after_3(db)  # the trail's rows were kept, with their ids
+    with db.read() as conn:
+        assert conn.execute(text("SELECT audit_id FROM audit_log")).scalars().all() == [1]
+    with db.write() as conn:  # the wider vocabulary is accepted...
+        conn.execute(
+            text(
+                "INSERT INTO audit_log (at, actor_user, actor_name, actor_role, entity_kind, "
+                "entity_id, action) VALUES ('t', 'u', 'n', 'leadership', 'cohort', "
+                "'FY2027 Q3', 'confirmed')"
+            )
+        )
+    with pytest.raises(Exception, match=r"(?i)check"), db.write() as conn:  # ...and no more
+        conn.execute(
+            text(
+                "INSERT INTO audit_log (at, actor_user, actor_name, actor_role, entity_kind, "
+                "entity_id, action) VALUES ('t', 'u', 'n', 'leadership', 'invoice', '1', 'paid')"
+            )
+        )
+    with pytest.raises(Exception, match="append-only"), db.write() as conn:  # still append-only
+        conn.execute(text("UPDATE audit_log SET actor_name = 'someone else'"))
+    with pytest.raises(Exception, match="append-only"), db.write() as conn:
+        conn.execute(text("DELETE FROM audit_log"))
+
+
+SEEDS: dict[int, Callable[[Connection], None]] = {
+    1: lambda conn: None,
+    2: _v1_data,
+    3: _v2_data,
+    4: _v2_data,
+}
+CHECKS: dict[int, Callable[[MeetingsDB], None]] = {
+    1: _after_1,
+    2: _after_2,
+    3: _after_3,
+    4: _after_4,
+}
 
 
 def test_every_migration_has_its_test() -> None:

@@ -27,10 +27,22 @@ from dashboard.meetings.database import (
 )
 from dashboard.meetings.permissions import Actor
 
+# The database checks the same words (dashboard/meetings/schema.py, migration 4).
 AuditAction = Literal[
-    "created", "edited", "closed", "reopened", "froze", "status_changed", "role_changed"
+    "created",
+    "edited",
+    "closed",
+    "reopened",
+    "froze",
+    "status_changed",
+    "role_changed",
+    "confirmed",
+    "carried",
+    "deleted",
 ]
-EntityKind = Literal["meeting", "packet", "commentary", "action_item", "user"]
+EntityKind = Literal[
+    "meeting", "packet", "commentary", "action_item", "user", "cohort", "milestone", "memo"
+]
 
 _INSERT = """
 INSERT INTO audit_log (at, actor_user, actor_name, actor_role, meeting_id, entity_kind,

@@ -55,6 +55,37 @@ class Migration:
 
 
 _APPEND_ONLY = "the audit trail is append-only: its rows are never changed or deleted"
+_AUDIT_LOG_INDEXES = (
+    "CREATE INDEX audit_log_by_meeting ON audit_log (meeting_id, audit_id)",
+    "CREATE INDEX audit_log_by_entity ON audit_log (entity_kind, entity_id, audit_id)",
+)
+_SQLITE_APPEND_ONLY = (
+    f"""CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END""",
+    f"""CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END""",
+)
+# The audit vocabulary from migration 4 on (dashboard/meetings/audit.py's Literals say the same).
+_ENTITY_KINDS_V4 = (
+    "'meeting', 'packet', 'commentary', 'action_item', 'user', 'cohort', 'milestone', 'memo'"
+)
+_ACTIONS_V4 = (
+    "'created', 'edited', 'closed', 'reopened', 'froze', 'status_changed', 'role_changed', "
+    "'confirmed', 'carried', 'deleted'"
+)
+_AUDIT_LOG_V4 = f"""CREATE TABLE audit_log (
+    audit_id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor_user TEXT NOT NULL,
+    actor_name TEXT NOT NULL,
+    actor_role TEXT NOT NULL,
+    meeting_id INTEGER,
+    entity_kind TEXT NOT NULL CHECK (entity_kind IN ({_ENTITY_KINDS_V4})),
+    entity_id TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ({_ACTIONS_V4})),
+    before_json TEXT,
+    after_json TEXT
+)"""
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -137,15 +168,9 @@ MIGRATIONS: tuple[Migration, ...] = (
                 before_json TEXT,                        -- what it was (JSON), if anything
                 after_json TEXT                          -- what it became (JSON)
             )""",
-            "CREATE INDEX audit_log_by_meeting ON audit_log (meeting_id, audit_id)",
-            "CREATE INDEX audit_log_by_entity ON audit_log (entity_kind, entity_id, audit_id)",
+            *_AUDIT_LOG_INDEXES,
         ),
-        sqlite=(
-            f"""CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-            BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END""",
-            f"""CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-            BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END""",
-        ),
+        sqlite=_SQLITE_APPEND_ONLY,
         postgresql=(
             f"""CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN RAISE EXCEPTION '{_APPEND_ONLY}'; END $$""",
@@ -163,6 +188,30 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE commentary ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
             "ALTER TABLE action_items ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
             "ALTER TABLE meetings ADD COLUMN closed_at TEXT",  # UTC; NULL while open
+        ),
+    ),
+    Migration(
+        4,
+        "the audit trail names cohorts, milestones and memos, and confirmations and carries",
+        (),
+        # SQLite cannot change a CHECK in place: the trail is copied row for row into a table
+        # with the wider vocabulary (DROP TABLE fires no DELETE trigger), and its indexes and
+        # append-only triggers are made again.
+        sqlite=(
+            _AUDIT_LOG_V4.replace("audit_log (", "audit_log_v4 (", 1),
+            "INSERT INTO audit_log_v4 SELECT * FROM audit_log",
+            "DROP TABLE audit_log",
+            "ALTER TABLE audit_log_v4 RENAME TO audit_log",
+            *_AUDIT_LOG_INDEXES,
+            *_SQLITE_APPEND_ONLY,
+        ),
+        postgresql=(
+            "ALTER TABLE audit_log DROP CONSTRAINT audit_log_entity_kind_check",
+            f"ALTER TABLE audit_log ADD CONSTRAINT audit_log_entity_kind_check "
+            f"CHECK (entity_kind IN ({_ENTITY_KINDS_V4}))",
+            "ALTER TABLE audit_log DROP CONSTRAINT audit_log_action_check",
+            f"ALTER TABLE audit_log ADD CONSTRAINT audit_log_action_check "
+            f"CHECK (action IN ({_ACTIONS_V4}))",
         ),
     ),
 )
