@@ -22,9 +22,10 @@ from dashboard.components.formats import (
 )
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.set_aside import is_volume, set_aside_note
-from dashboard.components.status import status_markdown, style_status_column
+from dashboard.components.status import status_markdown
 from dashboard.components.tables import describe_targets, district_table
 from dashboard.queries import freshness, metric_info, reader, trends
+from dashboard.views.page_support import show_table
 
 
 def headline(complete: pd.DataFrame, unit: str | None, direction: str | None) -> None:
@@ -91,11 +92,8 @@ def districts_section(
             ),
             key="district_chart",
         )
-    table_col.dataframe(
-        style_status_column(district_table(comparison, unit), comparison["status"]),
-        hide_index=True,
-        width="stretch",
-    )
+    with table_col:
+        show_table(district_table(comparison, unit), comparison["status"])
 
 
 def definition_section(
