@@ -6,7 +6,6 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.components.safe_text import escape_markdown as md
-from dashboard.components.safe_text import markdown_table
 from dashboard.meetings import store
 from dashboard.meetings.audit import audit_rows
 from dashboard.meetings.packet import packet_audit_csv, packet_csv, packet_file_stem, packet_html
@@ -34,7 +33,7 @@ def carried_over(packet: store.Packet) -> None:
             f"(due before {packet.meeting['meeting_date']})."
         )
     # A static table: action texts wrap instead of being cut off.
-    st.table(markdown_table(action_rows(carried)), hide_index=True)
+    show_table(action_rows(carried))
 
 
 def packet_section(packet: store.Packet) -> None:
@@ -75,4 +74,4 @@ def audit_section(packet: store.Packet) -> None:
         if packet.audit.empty:
             st.caption("No change recorded for this meeting.")
             return
-        st.table(markdown_table(audit_rows(packet.audit)), hide_index=True)
+        show_table(audit_rows(packet.audit))

@@ -13,6 +13,7 @@ from dashboard.components.tables import scorecard_table
 from dashboard.queries import freshness, metric_info, reader, scorecard
 from dashboard.views.actor import require_page_of_either_site
 from dashboard.views.page_support import show_table
+from dashboard.views.scorecard_cards import metric_cards
 
 ALL_DEPARTMENTS = "All departments"
 
@@ -92,7 +93,10 @@ for cohort, rows in table.groupby(board["cohort_service"].fillna("Other"), sort=
     )
     st.subheader(md(cohort))
     st.caption(md(departments_in_cohort))
-    show_table(rows, board.loc[rows.index, "status"])
+    if public:
+        metric_cards(rows, board.loc[rows.index], grain)
+    else:
+        show_table(rows, board.loc[rows.index, "status"])
     if public:
         # The public site explains every number where it is shown.
         st.markdown(
