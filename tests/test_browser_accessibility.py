@@ -119,7 +119,7 @@ def test_the_public_scorecard_fits_a_phone(public_server: str, browser: Any) -> 
     _settle(page)
     # Nothing wider than the phone: the page never scrolls sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    card = page.locator('[data-testid="stVerticalBlockBorderWrapper"]').filter(
+    card = page.locator('[data-testid="stColumn"]').filter(
         has=page.get_by_role("heading", name="Street defects closed on time")
     )
     card.first.scroll_into_view_if_needed()
