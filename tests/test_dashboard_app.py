@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.dashboard_fixture import build_fixture_warehouse
+from tests.tables_support import shown_tables
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 DEMO_NOTICE = "Demo data: generated Philadelphia-style extract, not real city records."
@@ -48,9 +49,9 @@ def _texts(at: AppTest) -> str:
 
 
 def _rows(at: AppTest) -> list[dict[Any, Any]]:
-    """Rows of every st.dataframe on the page."""
+    """Rows of every shown_tables(st) on the page."""
     rows: list[dict[Any, Any]] = []
-    for frame in at.dataframe:
+    for frame in shown_tables(at):
         rows.extend(frame.value.to_dict("records"))
     return rows
 
@@ -243,7 +244,7 @@ def test_data_quality_page_shows_row_accounting(warehouse_env: Path) -> None:
     assert "**✔ Passed**" in text
     (problem,) = [error.value for error in at.error]
     assert "city_311_2025b.csv: 500 rows read but 499 accounted for" in problem
-    files, behind, validation, quarantine, _runs = (frame.value for frame in at.dataframe)
+    files, behind, validation, quarantine, _runs = (frame.value for frame in shown_tables(at))
     # Every file behind the published data: 1,000 + 500 read, 990 + 495 staged, 8 + 3
     # quarantined, 2 + 1 rejected.
     assert behind.to_dict("records") == [
@@ -308,7 +309,7 @@ def test_missing_warehouse_shows_error_not_traceback(
         assert str(missing) in error
         assert "citystat run" in error
         assert "make demo" in error
-        assert not at.dataframe
+        assert not shown_tables(at)
 
 
 def test_new_published_warehouse_is_read_on_rerun(

@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.dashboard_fixture import build_fixture_warehouse
+from tests.tables_support import shown_tables
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 
@@ -52,7 +53,7 @@ def _texts(at: AppTest) -> str:
 
 
 def _frames(at: AppTest) -> list[list[dict[Any, Any]]]:
-    return [frame.value.to_dict("records") for frame in at.dataframe]
+    return [frame.value.to_dict("records") for frame in shown_tables(at)]
 
 
 def _figures(at: AppTest) -> list[dict[str, Any]]:
@@ -453,4 +454,4 @@ def test_pages_explain_a_warehouse_without_service_tables(
         (warning,) = [w.value for w in at.warning]
         assert "missing: leadership_index" in warning
         assert "citystat run" in warning
-        assert not at.dataframe
+        assert not shown_tables(at)

@@ -35,6 +35,7 @@ from tests.dashboard_fixture import (
     walk_elements,
 )
 from tests.metrics_support import config, metric_yaml, warehouse
+from tests.tables_support import shown_tables
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 COMMENT = "The Fairmount crew lead was off sick for most of March"
@@ -184,7 +185,7 @@ def test_the_scanner_finds_internal_text_where_it_is_shown(
 
 def test_only_public_metrics_and_a_link_to_another_is_ignored(public_env: Path) -> None:
     board = _open("scorecard")
-    metrics = [label for frame in board.dataframe for label in frame.value["Metric"]]
+    metrics = [label for frame in shown_tables(board) for label in frame.value["Metric"]]
     assert metrics == ["Street defects closed on time", "Abandoned vehicle requests"]
 
     at = _open("metric", metric="street_defect_median_days", grain="month")
