@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -34,3 +35,14 @@ def shown_tables(at: Any) -> list[Shown]:
         frame.columns = [shown_text(name) for name in table.value.columns]
         tables.append(Shown(frame))
     return tables
+
+
+def shown_cards(at: Any) -> dict[str, str]:
+    """The public scorecard's metric cards: each metric's name (a "####" heading) and the
+    lines under it, as a visitor reads them."""
+    markdown = [str(element.value) for element in at.markdown]
+    return {
+        shown_text(heading.removeprefix("#### ")): shown_text(lines)
+        for heading, lines in pairwise(markdown)
+        if heading.startswith("#### ")
+    }

@@ -107,8 +107,8 @@ def test_leadership_and_services_show_the_name_and_link_by_id(env: Path) -> None
     departments = next(f.value for f in shown_tables(at) if "Department" in f.value.columns)
     rows = {row["Department"]: row["Open"] for row in departments.to_dict("records")}
     assert rows == {
-        LI_NAME: f"department?department={LI_ID}",
-        "Streets Department": "department?department=streets",
+        LI_NAME: f"[Department view →](department?department={LI_ID})",
+        "Streets Department": "[Department view →](department?department=streets)",
     }
     at = _open("services")
     catalog = shown_tables(at)[0].value.to_dict("records")

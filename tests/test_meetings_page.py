@@ -224,7 +224,7 @@ def test_the_department_view_lists_its_open_action_items(env: Path) -> None:
     items = next(f.value for f in shown_tables(at) if "Overdue" in f.value.columns)
     assert items["Action"].tolist() == ["Patch faster", "Plan winter"]
     assert items["Overdue"].tolist() == ["⚠ Overdue", ""]
-    assert items["Meeting"].tolist() == [f"meetings?meeting={meeting}"] * 2
+    assert items["Meeting"].tolist() == [f"[Open meeting →](meetings?meeting={meeting})"] * 2
 
     police = _open("department", department="police")
     assert "No open action item on Police Department's metrics." in _texts(police)
