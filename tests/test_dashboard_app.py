@@ -84,7 +84,7 @@ def test_scorecard_shows_each_metric_with_value_status_and_demo_notice(warehouse
     assert on_time["Status"] == "● On track"
     assert on_time["Change"] == "↑ +4.4 pts (better)"
     # 0.70, 0.78, 0.824 over the three complete months: the first and the last, in words.
-    assert on_time["Trend"] == "70.0% → 82.4% over 3 periods"
+    assert on_time["Trend"] == "70.0% → 82.4%"
     assert on_time["Details"] == "[Open metric →](metric?metric=street_defect_on_time&grain=month)"
     median = rows["Median days to close a street defect"]
     assert (median["Value"], median["Status"]) == ("3.2 days", "■ Off track")

@@ -34,7 +34,8 @@ def department_names(frame: pd.DataFrame) -> list[str]:
     return [as_text(name) for name in frame[column]]
 
 
-SCORECARD_COLUMNS = ("Metric", "Period", "Value", "Target", "Status", "Change", "Trend", "Details")
+# The link beside the name, so a table wider than the screen never hides it.
+SCORECARD_COLUMNS = ("Metric", "Details", "Period", "Value", "Target", "Status", "Change", "Trend")
 OPEN_METRIC = "Open metric →"
 
 
@@ -46,15 +47,12 @@ def metric_links(metric_ids: Iterable[object], grain: str) -> pd.Series:
 
 
 def describe_trend(values: Sequence[float | None], unit: str | None) -> str:
-    """A trend in words for a table cell: '70.0% → 82.4% over 3 periods' (first and last
-    value shown; periods without a value are counted but not shown); '—' under two values."""
+    """A trend in words for a table cell: its first and last known values, '70.0% → 82.4%'
+    (the page says how many periods a trend spans); '—' with fewer than two values."""
     known = [v for v in values if not is_missing(v)]
     if len(known) < 2:
         return MISSING
-    return (
-        f"{format_value(known[0], unit)} → {format_value(known[-1], unit)} "
-        f"over {len(values)} periods"
-    )
+    return f"{format_value(known[0], unit)} → {format_value(known[-1], unit)}"
 
 
 def scorecard_table(board: pd.DataFrame, grain: str) -> pd.DataFrame:

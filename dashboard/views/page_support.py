@@ -29,7 +29,8 @@ SERVICE_TABLES = [
 # A width in pixels (held to the page's width) makes Streamlit give a table's scrolling box a tab
 # stop and the name "Scrollable table" (its Table component does so only for a pixel width or
 # height): a table wider than a phone can then be scrolled from the keyboard (axe-core's
-# scrollable-region-focusable, WCAG 2.1.1). Such a table is as wide as its cells, not stretched.
+# scrollable-region-focusable, WCAG 2.1.1). The price: Streamlit then does not wrap the cells, so
+# a table of long texts scrolls sideways on a laptop too; links sit beside the name they open.
 TABLE_WIDTH = 4000
 
 
