@@ -1,7 +1,8 @@
 """The dashboard's pages: each reads through ``queries`` and draws with ``components``.
 
-Pages: ``scorecard`` (with ``scorecard_cards``, the public site's cards), ``metric`` (with ``metric_sections``, and ``metric_draft`` for an
-analyst's saved drafts), ``leadership``, ``department``,
+Pages: ``scorecard`` (with ``scorecard_cards``, the public site's cards), ``metric`` (with
+``metric_sections``, and ``metric_draft`` for an analyst's saved drafts), ``leadership``,
+``department``,
 ``equity``, ``services``, ``meetings`` (with ``meeting_schedule``, ``meeting_packet``,
 ``meeting_discussion``, ``meeting_commentary``, ``meeting_agenda``, ``meeting_conflict`` and
 ``meeting_state``), ``data_quality``, ``freshness``, ``open_data``, ``compare`` (cities side by

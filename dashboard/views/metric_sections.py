@@ -35,7 +35,9 @@ def headline(complete: pd.DataFrame, unit: str | None, direction: str | None) ->
     change = describe_change(
         latest["value"], None if prior is None else prior["value"], unit, direction
     )
-    tiles = st.columns(4)
+    # A row that wraps, not four columns that stack: on a phone the tiles take two lines.
+    row = st.container(horizontal=True, gap="medium")
+    tiles = [row.container(width="content") for _ in range(4)]
     tiles[0].metric(
         f"Latest complete ({latest['period_label']})",
         format_value(latest["value"], unit),

@@ -61,7 +61,7 @@ if board.empty:
 
 counts = status_counts(board["status"])
 # One row that wraps (not four columns that stack): on a phone the counts stay a few lines.
-summary = st.container(horizontal=True, gap="large")
+summary = st.container(horizontal=True, gap="medium")
 summary.metric(status_label("on_track"), counts["on_track"], width="content")
 summary.metric(status_label("watch"), counts["watch"], width="content")
 summary.metric(status_label("off_track"), counts["off_track"], width="content")
