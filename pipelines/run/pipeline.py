@@ -96,11 +96,11 @@ def _run(
 ) -> RunResult:
     config = load_metrics(metrics_file)
     services = services_beside(metrics_file, config)
+    mappings = _mappings_of(config.city.sources, metrics_file)
     # Boundaries are read now: a bad boundary file stops the run before anything is built.
-    profile = profile_rows(config.profile, metrics_file.parent)
+    profile = profile_rows(config.profile, metrics_file.parent, _titles(mappings))
     published = warehouse or warehouse_path()
     keep = keep_versions(keep)
-    mappings = _mappings_of(config.city.sources, metrics_file)
     # Fail before building anything if an extract is missing.
     found = {m.source: extract.find_files(m) for m in mappings}
     files = {source: matched.files for source, matched in found.items()}
@@ -187,7 +187,8 @@ def _recompute(
 ) -> RunResult:
     config = load_metrics(metrics_file)
     services = services_beside(metrics_file, config)
-    profile = profile_rows(config.profile, metrics_file.parent)
+    titles = _titles(_mappings_of(config.city.sources, metrics_file))
+    profile = profile_rows(config.profile, metrics_file.parent, titles)
     published = warehouse or warehouse_path()
     keep = keep_versions(keep)
     if published_file(published) is None:
@@ -218,6 +219,11 @@ def _recompute(
                 con.close()
             publish_version(target, published, keep, progress)
     return RunResult(run_id, True, published, message, [], metric_rows, clock.steps)
+
+
+def _titles(mappings: list[SourceMapping]) -> dict[str, str]:
+    """Each source's title, what pages call it (a late source is named by it)."""
+    return {m.source: m.title for m in mappings}
 
 
 def _mappings_of(sources: list[str], metrics_file: Path) -> list[SourceMapping]:

@@ -17,6 +17,7 @@ from pipelines.catalog import (
     compute_service_tables,
     load_services,
 )
+from pipelines.city.arrivals import record_arrivals
 from pipelines.city.tables import ProfileRows, write_profile_tables
 from pipelines.ingest.merge import MergeCounts
 from pipelines.ingest.provenance import (
@@ -135,7 +136,10 @@ def compute_and_record(
         progress(message)
 
     with clock.step(None, "metrics"):
-        write_profile_tables(con, profile or ProfileRows())
+        profile = profile or ProfileRows()
+        write_profile_tables(con, profile)
+        if profile.city:
+            record_arrivals(con, str(profile.city[0][1]), run.started.replace(tzinfo=UTC))
         rows = compute_metrics(
             con, config, run.as_of, progress=each_metric, changed_run_id=changed_run_id
         )
