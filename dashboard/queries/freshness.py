@@ -188,14 +188,14 @@ def late_sources(con: Warehouse | duckdb.DuckDBPyConnection, now: datetime) -> p
     return _read(con, _LATE_SOURCES_SQL, now=utc_naive(now))
 
 
-# Each metric and the late sources of the table it is computed from, by title.
-_LATE_METRICS_SQL = f"""
-WITH late AS ({_LATE_SOURCES_SQL}),
-feeds AS (SELECT DISTINCT source, canonical_table FROM source_columns)
-SELECT d.metric_id, list(late.source_name ORDER BY late.source_name) AS late_sources
+# Each metric and the late sources (of late_sources) of the table it is computed from.
+_LATE_METRICS_SQL = """
+WITH feeds AS (SELECT DISTINCT source, canonical_table FROM source_columns)
+SELECT d.metric_id, list(s.title ORDER BY s.position) AS late_sources
 FROM metric_definitions d
 JOIN feeds f ON f.canonical_table = coalesce(d.canonical_table, 'service_requests')
-JOIN late ON late.source_id = f.source
+JOIN city_sources s ON s.source = f.source
+WHERE list_contains($late, f.source)
 GROUP BY d.metric_id
 ORDER BY d.metric_id
 """
@@ -203,9 +203,10 @@ ORDER BY d.metric_id
 
 def late_metrics(wh: Warehouse, now: datetime) -> dict[str, list[str]]:
     """Metric id -> the names of the late sources it is computed from (late metrics only)."""
-    if not _has_table(wh, "city_sources"):
+    late = [str(source) for source in late_sources(wh, now)["source_id"]]
+    if not late:
         return {}
-    frame = _read(wh, _LATE_METRICS_SQL, now=utc_naive(now))
+    frame = run_query(wh, _LATE_METRICS_SQL, late=late)
     return {
         str(m): [str(s) for s in sources]
         for m, sources in zip(frame["metric_id"], frame["late_sources"], strict=True)

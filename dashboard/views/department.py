@@ -15,6 +15,7 @@ from dashboard.components.formats import (
     grain_label,
     order_grains,
 )
+from dashboard.components.late import late_marks, late_summary, with_late_column
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.set_aside import set_aside_notes, volume_tables
 from dashboard.components.status import status_label, style_status_column
@@ -79,8 +80,15 @@ board = scorecard.scorecard(warehouse, grain, department)
 if board.empty:
     st.info(f"{md(name)} owns no metrics at the {grain_label(grain).lower()} grain.")
 else:
+    late = freshness.late_metrics(warehouse, freshness.now_to_the_minute())
+    late_note = late_summary(board["metric_id"], late, public=False)
+    if late_note:
+        st.warning(late_note)
+    marks = late_marks(board["metric_id"], late)
     st.dataframe(
-        style_status_column(scorecard_table(board, grain), board["status"]),
+        style_status_column(
+            with_late_column(scorecard_table(board, grain), marks), board["status"]
+        ),
         hide_index=True,
         width="stretch",
         column_config={

@@ -13,10 +13,11 @@ from dashboard.components.formats import (
     grain_label,
     order_grains,
 )
+from dashboard.components.late import late_marks, late_sources_table, with_late_column
 from dashboard.components.links import department_link
 from dashboard.components.status import status_label, style_status_column
 from dashboard.components.tables import index_table, movers_table
-from dashboard.queries import metric_info, reader, scorecard
+from dashboard.queries import freshness, metric_info, reader, scorecard
 from dashboard.views.actor import require_page
 from dashboard.views.page_support import require_service_tables
 
@@ -65,6 +66,17 @@ st.caption(
     "is better than target. Metrics without a target or with too little data are not scored."
 )
 
+now = freshness.now_to_the_minute()
+late_sources = freshness.late_sources(warehouse, now)
+if not late_sources.empty:
+    st.subheader("Late data")
+    st.warning(
+        f"{len(late_sources)} source(s) have not delivered new data when city.yml expects it; "
+        "metrics computed from them are marked ⏰ Late data on every page."
+    )
+    st.dataframe(late_sources_table(late_sources), hide_index=True, width="stretch")
+late = freshness.late_metrics(warehouse, now)
+
 link_column = {"Open": st.column_config.LinkColumn("Open", display_text="Department view →")}
 
 st.subheader("By quarterly cohort")
@@ -111,7 +123,12 @@ if improved.empty:
     st.info("No metric improved against its target since the prior period.")
 else:
     st.dataframe(
-        style_status_column(movers_table(improved, grain), improved["status"]),
+        style_status_column(
+            with_late_column(
+                movers_table(improved, grain), late_marks(improved["metric_id"], late)
+            ),
+            improved["status"],
+        ),
         hide_index=True,
         width="stretch",
         column_config=details,
@@ -122,7 +139,12 @@ if declined.empty:
     st.info("No metric declined against its target since the prior period.")
 else:
     st.dataframe(
-        style_status_column(movers_table(declined, grain), declined["status"]),
+        style_status_column(
+            with_late_column(
+                movers_table(declined, grain), late_marks(declined["metric_id"], late)
+            ),
+            declined["status"],
+        ),
         hide_index=True,
         width="stretch",
         column_config=details,

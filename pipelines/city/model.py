@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
-
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 

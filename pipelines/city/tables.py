@@ -63,7 +63,7 @@ CREATE OR REPLACE TABLE city_sources (
     grace VARCHAR,               -- slack before it counts as late ('1 day')
     position INTEGER,            -- order in city.yml
     last_record_utc TIMESTAMP    -- UTC instant of the newest record time the source holds
-                                 -- (pipelines.city.arrivals.record_arrivals)
+                                 -- (pipelines.run.arrivals.record_arrivals)
 );
 """
 

@@ -37,6 +37,7 @@ from pipelines.ingest.provenance import (
     known_hashes,
 )
 from pipelines.metrics import load_metrics
+from pipelines.metrics.definition_history import carry_definition_history
 from pipelines.publish.versions import (
     failed_path,
     keep_versions,
@@ -109,7 +110,8 @@ def _run(
         remove_leftovers(published, progress)
         run_id, started = new_run_id(), utc_now()
         clock = StepClock()
-        rebuild = rebuild or published_file(published) is None
+        previous = published_file(published)
+        rebuild = rebuild or previous is None
         if rebuild or _has_new_files(published, files):
             # GE's import (seconds of Python) overlaps the copy and the first read.
             warm_up_great_expectations()
@@ -120,6 +122,9 @@ def _run(
                 if not rebuild:
                     check_published(con, published, [m.source for m in mappings])
                 create_schema(con)
+                if rebuild and previous is not None:
+                    # A rebuild starts empty; the definitions' history is not in the extracts.
+                    carry_definition_history(con, previous)
                 ctx = FileContext(run_id, clock, progress)
                 results = [load_source_files(con, m, found[m.source], ctx) for m in mappings]
                 run = run_record(con, (run_id, started), any(m.demo for m in mappings), results)

@@ -17,13 +17,14 @@ from pipelines.catalog import (
     compute_service_tables,
     load_services,
 )
-from pipelines.city.arrivals import record_arrivals
 from pipelines.city.tables import ProfileRows, write_profile_tables
 from pipelines.ingest.merge import MergeCounts
 from pipelines.ingest.provenance import (
     StepClock,
 )
 from pipelines.metrics import MetricsConfig, compute_metrics
+from pipelines.metrics.definition_history import record_definition_versions
+from pipelines.run.arrivals import record_arrivals
 from pipelines.run.outcome import Progress, RunError, SourceResult
 from pipelines.warehouse.pause import pause_point
 from pipelines.warehouse.schema import CANONICAL_TABLES, quote
@@ -143,6 +144,7 @@ def compute_and_record(
         rows = compute_metrics(
             con, config, run.as_of, progress=each_metric, changed_run_id=changed_run_id
         )
+        record_definition_versions(con, config, run.run_id, run.started)
     if services is not None:
         progress("ranking services, leadership index and district gaps")
         with clock.step(None, "services"):

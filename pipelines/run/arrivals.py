@@ -21,7 +21,8 @@ def _newest_sql() -> str:
     # run started (a typo in an extract, 2062 for 2026) is not an arrival.
     parts = " UNION ALL ".join(
         f"SELECT source, max(timezone($zone, {quote(c)})) "
-        f"FILTER (timezone($zone, {quote(c)}) <= $now) AS newest FROM {quote(t.name)} GROUP BY source"
+        f"FILTER (timezone($zone, {quote(c)}) <= $now) AS newest "
+        f"FROM {quote(t.name)} GROUP BY source"
         for t in CANONICAL_TABLES.values()
         for c in t.version_columns
     )
