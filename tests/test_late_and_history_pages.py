@@ -72,8 +72,7 @@ def _open(page: str, **params: str) -> AppTest:
 
 
 def _warnings(at: AppTest) -> list[str]:
-    # Streamlit draws an alert's leading emoji as its icon, beside the words.
-    return [f"{w.icon} {w.value}" if w.icon else str(w.value) for w in at.warning]
+    return [str(w.value) for w in at.warning]
 
 
 def _column(at: AppTest, name: str) -> list[object]:
@@ -83,16 +82,16 @@ def _column(at: AppTest, name: str) -> list[object]:
 def test_the_scorecard_marks_every_metric_of_the_late_source(internal: Path) -> None:
     at = _open("scorecard", grain="month")
     assert (
-        "⏰ Late data: 3 of these 3 metrics are computed from a late source (City 311 export); "
+        "◷ Late data: 3 of these 3 metrics are computed from a late source (City 311 export); "
         "their latest values may be out of date."
     ) in _warnings(at)
-    assert _column(at, "Data") == ["⏰ Late data"] * 3
+    assert _column(at, "Data") == ["◷ Late data"] * 3
 
 
 def test_the_metric_page_names_the_late_source_and_the_definition_change(internal: Path) -> None:
     at = _open("metric", metric="street_defect_on_time", grain="month")
     assert any(
-        w.startswith("⏰ Late data: this metric is computed from City 311 export")
+        w.startswith("◷ Late data: this metric is computed from City 311 export")
         for w in _warnings(at)
     )
     history = [str(m.value) for m in at.markdown if "Definition history" in str(m.value)]
@@ -124,12 +123,12 @@ def test_leadership_lists_the_late_sources(internal: Path) -> None:
     assert late["Newest record (UTC)"].tolist() == ["2025-04-15 03:58"]
     assert late["Expected every"].tolist() == ["1 day"]
     # The movers are marked too (both street defect metrics moved).
-    assert set(_column(at, "Data")) == {"⏰ Late data"}
+    assert set(_column(at, "Data")) == {"◷ Late data"}
 
 
 def test_the_department_page_marks_its_late_metrics(internal: Path) -> None:
     at = _open("department", department="streets", grain="month")
-    assert any(w.startswith("⏰ Late data: 2 of these 2 metrics") for w in _warnings(at))
+    assert any(w.startswith("◷ Late data: 2 of these 2 metrics") for w in _warnings(at))
 
 
 def test_the_public_site_says_it_in_plain_words(
@@ -139,12 +138,12 @@ def test_the_public_site_says_it_in_plain_words(
     monkeypatch.setenv(site.PUBLIC_ENV, "1")
     board = _open("scorecard", grain="month")
     assert (
-        "⏰ Late data: the newest data behind 2 of these 2 measures has not arrived when "
+        "◷ Late data: the newest data behind 2 of these 2 measures has not arrived when "
         "expected, so their latest figures may be out of date."
     ) in _warnings(board)
     page = _open("metric", metric="street_defect_on_time", grain="month")
     assert (
-        "⏰ Late data: the newest data for this measure has not arrived when expected, so its "
+        "◷ Late data: the newest data for this measure has not arrived when expected, so its "
         "latest figures may be out of date."
     ) in _warnings(page)
     shown = " ".join(_warnings(board) + _warnings(page))

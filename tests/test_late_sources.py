@@ -125,7 +125,7 @@ def test_late_words() -> None:
     ]
     late = {"a": ["Nightly *311* export"]}
     assert late_summary(["a", "b"], late, public=False) == (
-        "⏰ Late data: 1 of these 2 metrics are computed from a late source (Nightly \\*311\\* "
+        "◷ Late data: 1 of these 2 metrics are computed from a late source (Nightly \\*311\\* "
         "export); their latest values may be out of date."
     )
     # Residents get plain words, no source names.

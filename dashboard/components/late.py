@@ -13,7 +13,7 @@ import pandas as pd
 from dashboard.components.formats import format_timestamp, is_missing
 from dashboard.components.safe_text import escape_markdown
 
-LATE_MARK = "⏰ Late data"
+LATE_MARK = "◷ Late data"
 CURRENT_MARK = "✓ Current"
 
 
@@ -22,11 +22,10 @@ def late_marks(metric_ids: Iterable[object], late: Mapping[str, list[str]]) -> l
     return [LATE_MARK if str(m) in late else CURRENT_MARK for m in metric_ids]
 
 
-def with_late_column(table: pd.DataFrame, marks: list[str]) -> pd.DataFrame:
-    """A display table with a "Data" column of ``marks`` after its status (or at its end)."""
-    at = (
-        list(table.columns).index("Status") + 1 if "Status" in table.columns else len(table.columns)
-    )
+def with_late_column(table: pd.DataFrame, marks: list[str], after: str = "Status") -> pd.DataFrame:
+    """A display table with a "Data" column of ``marks`` after column ``after`` (or last)."""
+    columns = list(table.columns)
+    at = columns.index(after) + 1 if after in columns else len(columns)
     marked = table.copy()
     marked.insert(at, "Data", marks)
     return marked

@@ -13,7 +13,12 @@ from dashboard.components.formats import (
     grain_label,
     order_grains,
 )
-from dashboard.components.late import late_marks, late_sources_table, with_late_column
+from dashboard.components.late import (
+    LATE_MARK,
+    late_marks,
+    late_sources_table,
+    with_late_column,
+)
 from dashboard.components.links import department_link
 from dashboard.components.status import status_label, style_status_column
 from dashboard.components.tables import index_table, movers_table
@@ -72,7 +77,7 @@ if not late_sources.empty:
     st.subheader("Late data")
     st.warning(
         f"{len(late_sources)} source(s) have not delivered new data when city.yml expects it; "
-        "metrics computed from them are marked ⏰ Late data on every page."
+        f"metrics computed from them are marked {LATE_MARK} on every page."
     )
     st.dataframe(late_sources_table(late_sources), hide_index=True, width="stretch")
 late = freshness.late_metrics(warehouse, now)
@@ -125,7 +130,7 @@ else:
     st.dataframe(
         style_status_column(
             with_late_column(
-                movers_table(improved, grain), late_marks(improved["metric_id"], late)
+                movers_table(improved, grain), late_marks(improved["metric_id"], late), "Metric"
             ),
             improved["status"],
         ),
@@ -141,7 +146,7 @@ else:
     st.dataframe(
         style_status_column(
             with_late_column(
-                movers_table(declined, grain), late_marks(declined["metric_id"], late)
+                movers_table(declined, grain), late_marks(declined["metric_id"], late), "Metric"
             ),
             declined["status"],
         ),

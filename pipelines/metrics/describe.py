@@ -183,9 +183,7 @@ def history_rule_words(rule: str, direction: str | None) -> str:
     if rule == "last_year_median":
         return "the median of its values in the year before each period"
     sign = "plus" if direction == "higher_is_better" else "minus"
-    return (
-        f"the mean of its values in the year before each period, {sign} one standard deviation"
-    )
+    return f"the mean of its values in the year before each period, {sign} one standard deviation"
 
 
 def _target(config: MetricsConfig, metric: Metric) -> str:
