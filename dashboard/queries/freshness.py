@@ -188,14 +188,15 @@ def late_sources(con: Warehouse | duckdb.DuckDBPyConnection, now: datetime) -> p
     return _read(con, _LATE_SOURCES_SQL, now=utc_naive(now))
 
 
-# Each metric and the late sources (of late_sources) of the table it is computed from.
+# Each metric and the late sources (of late_sources) of the table it is computed from; a
+# metric its sources cannot give (availability set) has no values to be out of date.
 _LATE_METRICS_SQL = """
 WITH feeds AS (SELECT DISTINCT source, canonical_table FROM source_columns)
 SELECT d.metric_id, list(s.title ORDER BY s.position) AS late_sources
 FROM metric_definitions d
 JOIN feeds f ON f.canonical_table = coalesce(d.canonical_table, 'service_requests')
 JOIN city_sources s ON s.source = f.source
-WHERE list_contains($late, f.source)
+WHERE list_contains($late, f.source) AND d.availability IS NULL
 GROUP BY d.metric_id
 ORDER BY d.metric_id
 """
