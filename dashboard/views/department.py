@@ -15,6 +15,7 @@ from dashboard.components.formats import (
     grain_label,
     order_grains,
 )
+from dashboard.components.late import late_marks, late_summary, with_late_column
 from dashboard.components.links import meeting_link
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.safe_text import markdown_cells, markdown_link
@@ -81,7 +82,12 @@ board = scorecard.scorecard(warehouse, grain, department)
 if board.empty:
     st.info(f"{md(name)} owns no metrics at the {grain_label(grain).lower()} grain.")
 else:
-    support.show_table(scorecard_table(board, grain), board["status"])
+    late = freshness.late_metrics(warehouse, freshness.now_to_the_minute())
+    late_note = late_summary(board["metric_id"], late, public=False)
+    if late_note:
+        st.warning(late_note)
+    marks = late_marks(board["metric_id"], late)
+    support.show_table(with_late_column(scorecard_table(board, grain), marks), board["status"])
     totals = freshness.set_aside(warehouse)
     for note in set_aside_notes(totals, volume_tables(board), public=False):
         st.caption(note)
