@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.components import site
 from tests.dashboard_fixture import build_fixture_warehouse
+from tests.tables_support import shown_tables
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 SOURCE = "City 311 export"
@@ -76,7 +77,7 @@ def _warnings(at: AppTest) -> list[str]:
 
 
 def _column(at: AppTest, name: str) -> list[object]:
-    return [v for frame in at.dataframe if name in frame.value for v in frame.value[name]]
+    return [v for frame in shown_tables(at) if name in frame.value for v in frame.value[name]]
 
 
 def test_the_scorecard_marks_every_metric_of_the_late_source(internal: Path) -> None:
@@ -118,7 +119,7 @@ def test_the_metric_page_names_the_late_source_and_the_definition_change(interna
 def test_leadership_lists_the_late_sources(internal: Path) -> None:
     at = _open("leadership", grain="month")
     assert "Late data" in [str(s.value) for s in at.subheader]
-    late = next(f.value for f in at.dataframe if "Late by" in f.value)
+    late = next(f.value for f in shown_tables(at) if "Late by" in f.value)
     assert late["Source"].tolist() == [SOURCE]
     assert late["Newest record (UTC)"].tolist() == ["2025-04-15 03:58"]
     assert late["Expected every"].tolist() == ["1 day"]
