@@ -155,11 +155,11 @@ def test_the_whole_meeting_flow(env: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert _summary(at)["Street defects closed on time"]["Value"] == "11.1%"
 
     # Closing one item in May's meeting.
-    at.selectbox(key="status_action").set_value("2")
-    at.selectbox(key="status_value").set_value("done")
-    at.button(key="status_submit").click().run()
+    at.selectbox(key="agenda_item").set_value("2").run()
+    at.selectbox(key="agenda_status_2").set_value("done")
+    at.button(key="agenda_save_2").click().run()
     _ok(at)
-    assert "Action item #2 marked done." in _texts(at)
+    assert "Action item #2 saved." in _texts(at)
 
     # 5. Export April's packet: the frozen values, the commentary and its actions.
     at = _open("meetings", meeting="1")

@@ -11,6 +11,7 @@ from dashboard.components.status import style_status_column
 from dashboard.meetings import store
 from dashboard.meetings.audit import audit_rows
 from dashboard.meetings.packet import packet_audit_csv, packet_csv, packet_file_stem, packet_html
+from dashboard.meetings.packet_pdf import packet_pdf
 from dashboard.meetings.tables import action_rows, packet_summary
 
 
@@ -42,7 +43,7 @@ def packet_section(packet: store.Packet) -> None:
     st.subheader("Packet")
     st.dataframe(style_status_column(rows, statuses), hide_index=True, width="stretch")
     stem = packet_file_stem(packet)
-    left, middle, right = st.columns(3)
+    left, middle, right, last = st.columns(4)
     left.download_button(
         "Download the packet (printable HTML)",
         data=packet_html(packet).encode("utf-8"),
@@ -66,6 +67,15 @@ def packet_section(packet: store.Packet) -> None:
         mime="text/csv",
         on_click="ignore",
         key="meetings_export_audit",
+    )
+    last.download_button(
+        "Download the packet (PDF, US Letter)",
+        # Printed only when clicked: WeasyPrint takes a second or two.
+        data=lambda: packet_pdf(packet),
+        file_name=f"{stem}.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+        key="meetings_export_pdf",
     )
 
 

@@ -19,6 +19,7 @@ from dashboard.queries import reader
 from dashboard.views.actor import require_page
 from dashboard.views.meeting_agenda import agenda_section
 from dashboard.views.meeting_discussion import discuss_metric
+from dashboard.views.meeting_memo import memo_section
 from dashboard.views.meeting_packet import audit_section, carried_over, packet_section
 from dashboard.views.meeting_schedule import schedule_form
 from dashboard.views.meeting_state import (
@@ -79,6 +80,7 @@ def _page(db: MeetingsDB, actor: Actor) -> None:
         f"{meeting['data_as_of'] or MISSING}); later data loads do not change it."
     )
     _open_or_close(db, actor, meeting)
+    memo_section(db, actor, packet)
     carried_over(packet)
     packet_section(packet)
     audit_section(packet)
