@@ -32,9 +32,14 @@ def target_moves(values: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     (higher-is-better: (value - target) / |target|; lower-is-better: the negative of that),
     latest gap minus prior gap. Largest moves (either way) first; metrics without a direction
     or a nonzero target are left out."""
+    # An empty packet reads its number columns back as text: make them numbers first.
+    values = values.assign(
+        value=pd.to_numeric(values["value"], errors="coerce"),
+        target=pd.to_numeric(values["target"], errors="coerce"),
+    )
     scored = values[values["value"].notna() & values["target"].notna() & (values["target"] != 0)]
     scored = scored.merge(metrics[["metric_id", "label", "unit", "direction"]], on="metric_id")
-    sign = scored["direction"].map({"higher_is_better": 1.0, "lower_is_better": -1.0})
+    sign = scored["direction"].map({"higher_is_better": 1.0, "lower_is_better": -1.0}).astype(float)
     scored = scored.assign(
         gap=sign * (scored["value"] - scored["target"]) / scored["target"].abs()
     ).dropna(subset=["gap"])

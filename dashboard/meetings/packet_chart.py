@@ -12,7 +12,7 @@ from dashboard.components.formats import (
 )
 from dashboard.components.status import status_colour, status_label
 
-_WIDTH, _HEIGHT = 640, 250
+_WIDTH, _HEIGHT = 640, 248
 _LEFT, _RIGHT, _TOP, _BOTTOM = 78, 40, 14, 84
 # Period labels sit this far below the plot (clear of the lowest value label) and, when more
 # than a few are shown, turn 35 degrees so neighbours never touch.

@@ -17,6 +17,7 @@ from dashboard.components.links import department_link
 from dashboard.components.status import status_label, style_status_column
 from dashboard.components.tables import index_table, movers_table
 from dashboard.queries import metric_info, reader, scorecard
+from dashboard.views.action_lists import data_date, overdue_items
 from dashboard.views.actor import require_page
 from dashboard.views.page_support import require_service_tables
 
@@ -127,3 +128,5 @@ else:
         width="stretch",
         column_config=details,
     )
+
+overdue_items(data_date(warehouse))
