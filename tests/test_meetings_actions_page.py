@@ -60,6 +60,7 @@ def test_memo_action_history_and_pdf_export(env: Path, monkeypatch: pytest.Monke
     assert "owner: Dana Ruiz" in history["After"].iloc[1]
     assert "due_date: 2025-06-01" in history["After"].iloc[1]
     assert "owner: Highways crew chief" in history["Before"].iloc[1]
+    assert at.text_input(key="agenda_owner_1").value == ""  # saved: the field starts afresh
 
     # The packet as PDF: the memo's headings and note, the edited item, the trail.
     pdf = downloads.content(at, "Download the packet (PDF, US Letter)")

@@ -55,6 +55,7 @@ def _save(db: MeetingsDB, actor: Actor, action_id: int, changes: dict[str, Any],
     except (MeetingError, PermissionDenied) as exc:
         st.error(f"Not changed: {md(exc)}.")
     else:
+        st.session_state[f"agenda_saved_{action_id}"] = True
         flash(f"Action item #{action_id} saved.")
 
 
@@ -73,6 +74,10 @@ def _yours(stale: StaleEdit) -> dict[str, Any]:
 def _edit_form(db: MeetingsDB, actor: Actor, item: dict[str, Any], read: int) -> None:
     action_id = int(item["action_id"])
     people = known_people()
+    # After a save the owner fields start empty again (set before the widgets exist).
+    if st.session_state.pop(f"agenda_saved_{action_id}", False):
+        st.session_state[f"agenda_owner_{action_id}"] = ""
+        st.session_state[f"agenda_pick_{action_id}"] = TYPED
     with st.form(f"agenda_edit_{action_id}"):
         left, middle, right = st.columns(3)
         status = left.selectbox(
@@ -126,18 +131,15 @@ def agenda_section(db: MeetingsDB, actor: Actor, packet: store.Packet) -> None:
     chosen = st.selectbox(
         "Action item: its history, and edit it",
         list(items),
-        format_func=lambda k: f"#{k} {items[k]['description']} ({items[k]['owner']})",
+        format_func=lambda k: f"#{k} {items[k]['description']}",
         key=ITEM_KEY,
     )
     item = items[str(chosen)]
-    history, form = st.columns([2, 3])
-    with history:
-        st.markdown(f"**History of action item #{chosen}**")
-        changes = meeting_actions.action_history(db, int(str(chosen)))
-        st.table(markdown_table(audit_rows(changes).drop(columns=["What"])), hide_index=True)
-    with form:
-        # Only leadership and the head of the item's department; the store checks again.
-        if actor.may("write_action", _department(item["department"])):
-            _edit_form(db, actor, item, shown_before.get(str(chosen), shown[str(chosen)]))
-        else:
-            st.caption("Read only: the item's department head or leadership edits it.")
+    # Only leadership and the head of the item's department; the store checks again.
+    if actor.may("write_action", _department(item["department"])):
+        _edit_form(db, actor, item, shown_before.get(str(chosen), shown[str(chosen)]))
+    else:
+        st.caption("Read only: the item's department head or leadership edits it.")
+    st.markdown(f"**History of action item #{chosen}**")
+    changes = meeting_actions.action_history(db, int(str(chosen)))
+    st.table(markdown_table(audit_rows(changes).drop(columns=["What"])), hide_index=True)

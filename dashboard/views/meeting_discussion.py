@@ -34,9 +34,10 @@ def action_form(db: MeetingsDB, actor: Actor, packet: store.Packet, metric_id: s
     refusal = write_refusal(actor, "write_action", department, packet.meeting)
     keys = [f"action_{part}_{suffix}" for part in ("text", "owner", "pick", "due")]
     # Cleared only after a save: a refused one keeps what was typed.
+    # Set (not deleted) before the widgets exist, so the browser's copies are replaced too.
     if st.session_state.pop(f"action_saved_{suffix}", False):
-        for key in keys:
-            st.session_state.pop(key, None)
+        st.session_state[keys[0]] = st.session_state[keys[1]] = ""
+        st.session_state[keys[2]] = TYPED
     people = known_people()
     with st.form(f"meetings_action_{suffix}", clear_on_submit=False):
         st.markdown("**Add an action item**")
