@@ -9,6 +9,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from dashboard.meetings import actions as meeting_actions
@@ -16,6 +17,7 @@ from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
 from dashboard.meetings.database import MeetingError, StaleEdit
 from dashboard.meetings.permissions import PermissionDenied
+from dashboard.meetings.tables import meeting_name
 from tests.meetings_support import (
     ANALYST,
     LEAD,
@@ -141,3 +143,18 @@ def test_overdue_and_my_actions_lists(meetings_target: Path | str) -> None:
         )
         assert by_me["action_id"].tolist() == [mine, typed]
         assert by_me["overdue"].tolist() == [True, False]
+
+
+def test_a_meeting_without_a_title_is_named_without_nan() -> None:
+    meetings = pd.DataFrame(
+        {
+            "meeting_id": [1, 2, 3],
+            "meeting_date": ["2025-04-20"] * 3,
+            "scope_name": ["Streets"] * 3,
+            "grain": ["month"] * 3,
+            "title": [None, float("nan"), "April review"],
+        }
+    )
+    assert meeting_name(meetings, "1") == "2025-04-20 · Streets (Month)"
+    assert meeting_name(meetings, "2") == "2025-04-20 · Streets (Month)"
+    assert meeting_name(meetings, "3") == "2025-04-20 · Streets (Month) · April review"

@@ -70,3 +70,11 @@ def test_memo_action_history_and_pdf_export(env: Path, monkeypatch: pytest.Monke
         assert heading in text
     assert "Analyst note: crews are short in April." in text
     assert "Dana Ruiz" in text and "Audit trail" in text
+
+    # Handed to the signed-in person (here the local user, sign-in id "local"): their list.
+    at.text_input(key="agenda_owner_1").input("local")
+    at.button(key="agenda_save_1").click().run()
+    _ok(at)
+    mine = next(f.value for f in at.dataframe if "Overdue" in f.value.columns)
+    assert mine["Action"].tolist() == ["Pilot night patching"]
+    assert mine["Overdue"].tolist() == [""]  # due 1 June; the data runs to 14 April 2025
