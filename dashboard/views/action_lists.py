@@ -16,7 +16,7 @@ import streamlit as st
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.meetings import actions as meeting_actions
 from dashboard.meetings import schema as meeting_schema
-from dashboard.meetings.database import StoreUnavailable, store_exists
+from dashboard.meetings.database import MeetingsDB, StoreUnavailable, store_exists
 from dashboard.meetings.permissions import Actor
 from dashboard.queries import freshness, reader
 from dashboard.views.meeting_state import store_unavailable
@@ -96,13 +96,11 @@ def overdue_items(on: date) -> None:
     _items_table(late)
 
 
-def my_items(actor: Actor, on: date) -> None:
+def my_items(db: MeetingsDB, actor: Actor, on: date) -> None:
     """The signed-in person's open items: those whose owner is their sign-in id (picked from
-    roles.yml, or typed as that e-mail)."""
+    roles.yml, or typed as that e-mail), read from the meetings page's open store."""
     st.subheader("My action items")
-    items = _read(None, on, owner_user=actor.user)
-    if items is None:
-        return
+    items = meeting_actions.open_actions(db, None, on, owner_user=actor.user)
     if items.empty:
         st.caption(f"No open action item names {md(actor.user)} as its owner.")
         return

@@ -53,7 +53,7 @@ def _open_or_close(db: MeetingsDB, actor: Actor, meeting: dict[str, object]) -> 
 def _page(db: MeetingsDB, actor: Actor) -> None:
     warehouse = reader.current_warehouse()
     with st.expander("My action items"):
-        my_items(actor, data_date(warehouse))
+        my_items(db, actor, data_date(warehouse))
     meetings = store.list_meetings(db)
     with st.expander("Schedule a meeting", expanded=meetings.empty):
         schedule_form(db, actor, warehouse)
