@@ -23,6 +23,7 @@ from dashboard.components.links import department_link
 from dashboard.components.status import status_label
 from dashboard.components.tables import index_table, movers_table
 from dashboard.queries import freshness, metric_info, reader, scorecard
+from dashboard.views.action_lists import data_date, overdue_items
 from dashboard.views.actor import require_page
 from dashboard.views.page_support import require_service_tables, show_table
 
@@ -134,3 +135,5 @@ else:
         ),
         declined["status"],
     )
+
+overdue_items(data_date(warehouse))

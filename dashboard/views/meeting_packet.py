@@ -9,6 +9,7 @@ from dashboard.components.safe_text import escape_markdown as md
 from dashboard.meetings import store
 from dashboard.meetings.audit import audit_rows
 from dashboard.meetings.packet import packet_audit_csv, packet_csv, packet_file_stem, packet_html
+from dashboard.meetings.packet_pdf import packet_pdf
 from dashboard.meetings.tables import action_rows, packet_summary
 from dashboard.views.page_support import show_table
 
@@ -41,7 +42,7 @@ def packet_section(packet: store.Packet) -> None:
     st.subheader("Packet")
     show_table(rows, statuses)
     stem = packet_file_stem(packet)
-    left, middle, right = st.columns(3)
+    left, middle, right, last = st.columns(4)
     left.download_button(
         "Download the packet (printable HTML)",
         data=packet_html(packet).encode("utf-8"),
@@ -65,6 +66,15 @@ def packet_section(packet: store.Packet) -> None:
         mime="text/csv",
         on_click="ignore",
         key="meetings_export_audit",
+    )
+    last.download_button(
+        "Download the packet (PDF, US Letter)",
+        # Printed only when clicked: WeasyPrint takes a second or two.
+        data=lambda: packet_pdf(packet),
+        file_name=f"{stem}.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+        key="meetings_export_pdf",
     )
 
 
