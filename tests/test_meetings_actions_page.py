@@ -13,6 +13,7 @@ import pytest
 
 from dashboard.meetings.memo_draft import MEMO_HEADINGS
 from tests.dashboard_fixture import DownloadCapture
+from tests.tables_support import shown_tables
 from tests.test_meetings_page import ON_TIME, _create, _ok, _open, _texts, env
 
 __all__ = ["env"]  # the fixture, shared with the meeting flow's tests
@@ -75,6 +76,6 @@ def test_memo_action_history_and_pdf_export(env: Path, monkeypatch: pytest.Monke
     at.text_input(key="agenda_owner_1").input("local")
     at.button(key="agenda_save_1").click().run()
     _ok(at)
-    mine = next(f.value for f in at.dataframe if "Overdue" in f.value.columns)
+    mine = next(f.value for f in shown_tables(at) if "Overdue" in f.value.columns)
     assert mine["Action"].tolist() == ["Pilot night patching"]
     assert mine["Overdue"].tolist() == [""]  # due 1 June; the data runs to 14 April 2025
