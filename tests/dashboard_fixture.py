@@ -404,7 +404,9 @@ def build_fixture_warehouse(path: Path) -> None:
         )
         _insert_requests(con)
         _insert_raw_extract(con)
-        compute_service_tables(con, load_services_text(SERVICES_YML), AS_OF)
+        compute_service_tables(
+            con, load_services_text(SERVICES_YML), AS_OF, fiscal_year_start_month=7
+        )
         con.executemany(
             "INSERT INTO validation_results VALUES "
             "(?, 'philadelphia_311_demo', 'service_requests', ?, ?, ?, ?, ?, ?, NULL)",
