@@ -137,6 +137,8 @@ _KINDS = {
     "commentary": "Commentary",
     "action_item": "Action item",
     "user": "User",
+    "cohort": "Cohort",
+    "milestone": "Milestone",
 }
 _ACTIONS = {
     "created": "Created",
@@ -146,6 +148,7 @@ _ACTIONS = {
     "froze": "Froze",
     "status_changed": "Changed status",
     "role_changed": "Changed role",
+    "confirmed": "Confirmed",
 }
 AUDIT_CSV_COLUMNS = (
     "audit_id",
@@ -173,8 +176,8 @@ def describe(state_json: object) -> str:
 def _entity(kind: str, entity_id: str) -> str:
     if kind == "commentary":  # meeting/metric/period
         return "Commentary on " + ", ".join(entity_id.split("/", 2)[1:])
-    if kind == "action_item":
-        return f"Action item #{entity_id}"
+    if kind in ("action_item", "milestone"):
+        return f"{_KINDS[kind]} #{entity_id}"
     return f"{_KINDS.get(kind, kind)} {entity_id}"
 
 
