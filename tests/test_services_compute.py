@@ -195,9 +195,7 @@ def test_index_averages_scored_metrics_and_counts_statuses(con) -> None:
     assert _index(con, "cohort_service", "Potholes", "2025-03")[0] == pytest.approx(3.125 / 3)
     # Potholes ranks first (see the equity test below), alone in the current cohort (data of
     # 2025-04-01, a calendar-year city: 2025 Q2; capacity 1).
-    assert _index(con, "cohort", "2025 Q2", "2025-03")[0] == pytest.approx(
-        3.125 / 3
-    )
+    assert _index(con, "cohort", "2025 Q2", "2025-03")[0] == pytest.approx(3.125 / 3)
 
 
 def test_district_gaps_are_direction_aware_and_flag_only_comparable_rates(con) -> None:

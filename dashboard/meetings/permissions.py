@@ -2,10 +2,10 @@
 
 Roles (issue 15): ``leadership`` may do everything (and alone confirms a quarterly cohort); a
 ``department_head`` writes commentary and action items of their own departments' meetings, and
-the improvement-plan milestones of their own departments' services, only; an ``analyst`` reads everything and may
-use the analyst tools (metric preview, data quality) but writes nothing here; a ``viewer``
-reads only. The store checks these rules on every write (``require``), so hiding a widget is
-never the only guard. Nothing here imports Streamlit.
+the improvement-plan milestones of their own departments' services, only; an ``analyst`` reads
+everything and may use the analyst tools (metric preview, data quality) but writes nothing
+here; a ``viewer`` reads only. The store checks these rules on every write (``require``), so
+hiding a widget is never the only guard. Nothing here imports Streamlit.
 """
 
 from __future__ import annotations

@@ -225,7 +225,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                 cohort_label TEXT NOT NULL,              -- its name when confirmed: FY2027 Q3
                 cohort_end TEXT NOT NULL,                -- exclusive
                 capacity INTEGER NOT NULL,               -- the quarter's capacity when confirmed
-                data_as_of TEXT,                         -- the data's current date the proposal used
+                data_as_of TEXT,                         -- the data's current date then
                 confirmed_at TEXT NOT NULL,              -- UTC
                 confirmed_by TEXT NOT NULL,              -- the signed-in person's stable id
                 confirmed_by_name TEXT NOT NULL,

@@ -40,9 +40,15 @@ def check_cohorts(top: ServicesFile, at: Locator) -> list[Issue]:
     ``fiscal_quarter_issues``."""
     cohorts = top.cohorts
     issues: list[Issue] = []
-    capacities = [(("cohorts", "capacity"), "cohorts.capacity", cohorts.capacity)]
+    capacities: list[tuple[Loc, str, int]] = [
+        (("cohorts", "capacity"), "cohorts.capacity", cohorts.capacity)
+    ]
     capacities += [
-        (("cohorts", "assessments", i, "capacity"), f"cohorts.assessments[{i}].capacity", a.capacity)
+        (
+            ("cohorts", "assessments", i, "capacity"),
+            f"cohorts.assessments[{i}].capacity",
+            a.capacity,
+        )
         for i, a in enumerate(cohorts.assessments)
     ]
     for loc, name, capacity in capacities:
@@ -54,7 +60,9 @@ def check_cohorts(top: ServicesFile, at: Locator) -> list[Issue]:
                     "set it to how many services the Stat team can review in one quarter, e.g. 4",
                 )
             )
-    dates = [(("cohorts", "first_start"), "cohorts.first_start", cohorts.first_start)]
+    dates: list[tuple[Loc, str, date]] = [
+        (("cohorts", "first_start"), "cohorts.first_start", cohorts.first_start)
+    ]
     dates += [
         (("cohorts", "assessments", i, "quarter"), f"cohorts.assessments[{i}].quarter", a.quarter)
         for i, a in enumerate(cohorts.assessments)

@@ -1,0 +1,79 @@
+"""How cohorts and improvement plans read on a page: states and statuses in icon and word (never
+colour alone), and the display rows of a cohort's services and of a plan's milestones. Pure
+pandas; no Streamlit."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+
+from dashboard.components.formats import format_score
+
+COHORT_STATES = {
+    "history": "◷ Past quarter",
+    "current": "▶ In progress",
+    "next": "➜ Next quarter",
+}
+MILESTONE_STATES = {
+    "planned": "○ Planned",
+    "in_progress": "◐ In progress",
+    "done": "✔ Done",
+    "missed": "✖ Missed",
+}
+
+
+def quarter_span(start: date, end: date) -> str:
+    """'1 Oct 2026 – 31 Dec 2026': a quarter's first and last day (its end is exclusive)."""
+    last = end - timedelta(days=1)
+    return f"{start.day} {start:%b %Y} – {last.day} {last:%b %Y}"
+
+
+def confirmation_words(confirmation: dict[str, object] | None, state: str) -> str:
+    """Whether a cohort is confirmed (by whom, when), proposed, or was never confirmed."""
+    if confirmation is not None:
+        at = str(confirmation["confirmed_at"])[:10]
+        return f"✔ Confirmed by {confirmation['confirmed_by_name']} on {at}"
+    if state == "history":
+        return "– Not confirmed"
+    return "○ Proposed, not confirmed yet"
+
+
+def members_table(members: pd.DataFrame, confirmed: bool) -> pd.DataFrame:
+    """Rank, service, department, and how it came in: as proposed, added or left out."""
+    if confirmed:
+        how = [
+            ("Added by leadership" if not proposed else "As proposed")
+            if in_cohort
+            else "Proposed, left out"
+            for proposed, in_cohort in zip(members["proposed"], members["in_cohort"], strict=True)
+        ]
+        score = [""] * len(members)
+    else:
+        how = ["Proposed by rank"] * len(members)
+        score = [format_score(s) for s in members["score"]]
+    return pd.DataFrame(
+        {
+            "Rank": ["" if pd.isna(r) else str(int(r)) for r in members["rank"]],
+            "Service": members["service"].astype(str).tolist(),
+            "Department": members["department_name"].astype(str).tolist(),
+            "Score": score,
+            "In the cohort": how,
+        },
+        columns=["Rank", "Service", "Department", "Score", "In the cohort"],
+    )
+
+
+def plan_table(plan: pd.DataFrame) -> pd.DataFrame:
+    """A plan's milestones: due date, milestone, owner, status in icon and word, version."""
+    return pd.DataFrame(
+        {
+            "#": plan["milestone_id"].astype(int).tolist(),
+            "Due": plan["due_date"].astype(str).tolist(),
+            "Milestone": plan["title"].astype(str).tolist(),
+            "Owner": plan["owner"].astype(str).tolist(),
+            "Status": [MILESTONE_STATES.get(str(s), str(s)) for s in plan["status"]],
+            "Cohort": plan["cohort_label"].astype(str).tolist(),
+        },
+        columns=["#", "Due", "Milestone", "Owner", "Status", "Cohort"],
+    )
