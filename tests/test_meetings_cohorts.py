@@ -17,6 +17,7 @@ from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings.cohorts import Candidate, CohortQuarter
 from dashboard.meetings.database import MeetingError, MeetingsDB, StaleEdit
 from dashboard.meetings.milestones import Milestone
+from dashboard.meetings.packet_plans import plans_html
 from dashboard.meetings.permissions import PermissionDenied
 from tests.meetings_support import ANALYST, LEAD, POLICE_HEAD, STREETS_HEAD, VIEWER
 
@@ -180,3 +181,32 @@ def test_still_improving(db: MeetingsDB) -> None:
     assert cohorts.still_improving(db, before=Q2.start, current_start=Q2.start) == [
         "Street defects and potholes"
     ]
+
+
+def test_the_packet_section_lists_the_scopes_plans(db: MeetingsDB) -> None:
+    cohorts.confirm_cohort(db, LEAD, Q2, [POTHOLES, VEHICLES], [POTHOLES, VEHICLES])
+    hostile = Milestone("<script>alert(1)</script> crews", date(2026, 12, 15), "Highways & co")
+    milestones.add_milestone(db, LEAD, Q2.start, POTHOLES.service, hostile)
+    done = Milestone("Bid out patching", date(2026, 10, 30), "Procurement", "done")
+    milestones.add_milestone(db, LEAD, Q2.start, POTHOLES.service, done)
+    # A cohort meeting of FY2027 Q2: both services, potholes' milestones by due date, and
+    # abandoned vehicles with none yet.
+    plans = milestones.scope_plans(db, "cohort", "FY2027 Q2")
+    assert plans[["service", "title"]].fillna("").values.tolist() == [
+        ["Street defects and potholes", "Bid out patching"],
+        ["Street defects and potholes", "<script>alert(1)</script> crews"],
+        ["Abandoned vehicles", ""],
+    ]
+    # A department meeting of police: its own service only.
+    assert milestones.scope_plans(db, "department", "police")["service"].tolist() == [
+        "Abandoned vehicles"
+    ]
+    html = plans_html(plans, "2026-11-20 09:00:00")
+    assert "<h2>Improvement plans</h2>" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; crews" in html and "<script>" not in html
+    assert "Highways &amp; co" in html
+    assert '<td class="status">✔ Done</td>' in html
+    assert '<td class="status">○ Planned</td>' in html
+    assert html.count("<h3>") == 2 and "No milestone yet." in html
+    empty = plans_html(milestones.scope_plans(db, "department", "parks"), "2026-11-20")
+    assert "No confirmed cohort service in this meeting's scope." in empty

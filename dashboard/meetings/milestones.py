@@ -175,3 +175,25 @@ def improvement_plans(
     }
     with reading(source) as conn:
         return frame(conn, _PLAN_SQL, params)
+
+
+# A cohort meeting's scope is the cohort's label; a department meeting's is the department id.
+# Every confirmed service of the scope, with its milestones (none yet: one row of NULLs).
+_SCOPE_SQL = """
+SELECT c.cohort_start, c.cohort_label, s.service, s.department, m.milestone_id, m.title,
+       m.due_date, m.owner, m.status
+FROM cohort_services s
+JOIN cohort_confirmations c ON c.cohort_start = s.cohort_start
+LEFT JOIN milestones m ON m.cohort_start = s.cohort_start AND m.service = s.service
+WHERE s.in_cohort = 1
+  AND ((:kind = 'cohort' AND c.cohort_label = :name)
+       OR (:kind = 'department' AND s.department = :name))
+ORDER BY c.cohort_start, s.rank, s.service, m.due_date, m.milestone_id
+"""
+
+
+def scope_plans(source: MeetingsDB | Connection, scope_kind: str, scope_name: str) -> pd.DataFrame:
+    """The improvement plans a meeting of this scope reviews: each confirmed service of the
+    cohort (or of the department, in any cohort) with its milestones, by cohort and due date."""
+    with reading(source) as conn:
+        return frame(conn, _SCOPE_SQL, {"kind": scope_kind, "name": scope_name})

@@ -284,10 +284,10 @@ def _audit_html(packet: Packet) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def packet_html(packet: Packet) -> str:
+def packet_html(packet: Packet, plans: str = "") -> str:
     """The packet as one printable HTML document: summary, carried-over and new action items,
-    then each metric's frozen values, trend chart, methodology, commentary and actions, and
-    the meeting's audit trail."""
+    then each metric's frozen values, trend chart, methodology, commentary and actions, the
+    improvement plans (``plans``: packet_plans.plans_html) and the meeting's audit trail."""
     meeting = packet.meeting
     grain = str(meeting["grain"])
     reviewed = reviewed_periods(packet.values)
@@ -339,7 +339,7 @@ def packet_html(packet: Packet) -> str:
         _metric_section(packet, {str(k): v for k, v in metric.items()}, grain)
         for metric in packet.metrics.to_dict("records")
     ]
-    parts += ["<h2>Audit trail</h2>", _audit_html(packet)]
+    parts += [plans, "<h2>Audit trail</h2>", _audit_html(packet)]
     parts.append(
         '<footer><p class="note">citystat stat review packet. Values are citywide and frozen '
         "when the meeting was created.</p></footer></body></html>"

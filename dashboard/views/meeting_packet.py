@@ -10,7 +10,10 @@ from dashboard.components.safe_text import markdown_table
 from dashboard.components.status import style_status_column
 from dashboard.meetings import store
 from dashboard.meetings.audit import audit_rows
+from dashboard.meetings.database import MeetingsDB, utc_now
+from dashboard.meetings.milestones import scope_plans
 from dashboard.meetings.packet import packet_audit_csv, packet_csv, packet_file_stem, packet_html
+from dashboard.meetings.packet_plans import plans_html
 from dashboard.meetings.tables import action_rows, packet_summary
 
 
@@ -37,15 +40,17 @@ def carried_over(packet: store.Packet) -> None:
     st.table(markdown_table(action_rows(carried)), hide_index=True)
 
 
-def packet_section(packet: store.Packet) -> None:
+def packet_section(db: MeetingsDB, packet: store.Packet) -> None:
     rows, statuses = packet_summary(packet)
+    meeting = packet.meeting
+    plans = scope_plans(db, str(meeting["scope_kind"]), str(meeting["scope_name"]))
     st.subheader("Packet")
     st.dataframe(style_status_column(rows, statuses), hide_index=True, width="stretch")
     stem = packet_file_stem(packet)
     left, middle, right = st.columns(3)
     left.download_button(
         "Download the packet (printable HTML)",
-        data=packet_html(packet).encode("utf-8"),
+        data=packet_html(packet, plans_html(plans, utc_now())).encode("utf-8"),
         file_name=f"{stem}.html",
         mime="text/html",
         on_click="ignore",
