@@ -40,28 +40,22 @@ def confirmation_words(confirmation: dict[str, object] | None, state: str) -> st
 
 
 def members_table(members: pd.DataFrame, confirmed: bool) -> pd.DataFrame:
-    """Rank, service, department, and how it came in: as proposed, added or left out."""
-    if confirmed:
-        how = [
-            ("Added by leadership" if not proposed else "As proposed")
-            if in_cohort
-            else "Proposed, left out"
-            for proposed, in_cohort in zip(members["proposed"], members["in_cohort"], strict=True)
-        ]
-        score = [""] * len(members)
-    else:
-        how = ["Proposed by rank"] * len(members)
-        score = [format_score(s) for s in members["score"]]
-    return pd.DataFrame(
-        {
-            "Rank": ["" if pd.isna(r) else str(int(r)) for r in members["rank"]],
-            "Service": members["service"].astype(str).tolist(),
-            "Department": members["department_name"].astype(str).tolist(),
-            "Score": score,
-            "In the cohort": how,
-        },
-        columns=["Rank", "Service", "Department", "Score", "In the cohort"],
-    )
+    """Rank, service, department, and for a proposal its score, for a confirmation how each
+    service came in: as proposed, added by leadership, or proposed and left out."""
+    rows = {
+        "Rank": ["" if pd.isna(r) else str(int(r)) for r in members["rank"]],
+        "Service": members["service"].astype(str).tolist(),
+        "Department": members["department_name"].astype(str).tolist(),
+    }
+    if not confirmed:
+        rows["Score"] = [format_score(s) for s in members["score"]]
+        rows["In the cohort"] = ["Proposed by rank"] * len(members)
+        return pd.DataFrame(rows)
+    rows["In the cohort"] = [
+        ("As proposed" if proposed else "Added by leadership") if kept else "Proposed, left out"
+        for proposed, kept in zip(members["proposed"], members["in_cohort"], strict=True)
+    ]
+    return pd.DataFrame(rows)
 
 
 def plan_table(plan: pd.DataFrame) -> pd.DataFrame:
