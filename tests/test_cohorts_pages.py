@@ -77,7 +77,7 @@ def test_leadership_confirms_a_cohort_and_sees_it_confirmed(store: Path) -> None
     today = date.today().isoformat()  # the confirmation's UTC date, as the store records it
     text = _texts(at)
     assert "FY2025 Q4 confirmed: 2 service(s)." in text
-    assert f"✔ Confirmed by Cherelle Parker on {today}" in text
+    assert f"✔ Confirmed by Cherelle Parker on {today} · note: Towing backlog first" in text
     *_, following, current = [frame.value.to_dict("records") for frame in at.dataframe]
     assert [(r["Service"], r["In the cohort"]) for r in current] == [
         ("Library cards", "As proposed"),

@@ -79,7 +79,7 @@ def test_services_catalog_search_narrows_the_list(warehouse_env: Path) -> None:
         library["What a resident must do"] == "Apply at a branch or online. Application required."
     )
     assert library["Documents"] == "Photo ID, Proof of address"
-    assert (library["Rank"], library["Cohort"]) == ("1", "FY2025 Q4")
+    assert (library["Rank"], library["Cohort by rank"]) == ("1", "FY2025 Q4")
     # By channel label ...
     at.text_input(key="services_search").input("website").run()
     assert [row["Service"] for row in _frames(at)[0]] == ["Abandoned vehicles", "Library cards"]

@@ -33,7 +33,9 @@ def confirmation_words(confirmation: dict[str, object] | None, state: str) -> st
     """Whether a cohort is confirmed (by whom, when), proposed, or was never confirmed."""
     if confirmation is not None:
         at = str(confirmation["confirmed_at"])[:10]
-        return f"✔ Confirmed by {confirmation['confirmed_by_name']} on {at}"
+        note = confirmation.get("note")
+        why = f" · note: {note}" if isinstance(note, str) and note else ""
+        return f"✔ Confirmed by {confirmation['confirmed_by_name']} on {at}{why}"
     if state == "history":
         return "– Not confirmed"
     return "○ Proposed, not confirmed yet"

@@ -114,7 +114,7 @@ def _confirm_form(cohort: BoardCohort, ranking: pd.DataFrame, actor: Actor) -> N
     except (MeetingError, PermissionDenied) as refusal:
         st.error(f"Not confirmed: {md(refusal)}.")
     else:
-        flash(f"{label} confirmed: {len(chosen)} service(s).")
+        flash(f"{md(label)} confirmed: {len(chosen)} service(s).")
 
 
 def _board_or_none(wh: Warehouse) -> list[BoardCohort] | None:
