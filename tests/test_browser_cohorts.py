@@ -4,7 +4,6 @@ streamlit run on the fixture warehouse (data to 14 Apr 2025: FY2025 Q4 is in pro
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 

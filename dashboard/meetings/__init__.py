@@ -8,9 +8,13 @@ and the printable packet.
   the store's API, with ``commentary``: ``save_commentary`` against the version read.
 - ``checks``: what every write checks first (the meeting, open, the metric's department).
 - ``actions``: action items: ``add_action``, ``set_action_status``, ``open_actions``.
+- ``cohorts``: quarterly cohorts leadership confirmed (``confirm_cohort``, ``still_improving``);
+  ``board``: ``build_board``, the calendar with its confirmed or proposed services.
+- ``milestones``: improvement plans (``add_milestone``, ``update_milestone``, ``scope_plans``).
 - ``audit``: the append-only audit trail every write records its change in.
 - ``packet``: ``packet_html`` and ``packet_csv``, the packet as a document and as data.
 - ``packet_chart``: ``trend_svg``, the packet's inline SVG charts.
+- ``packet_plans``: ``plans_html``, the packet's improvement-plan section.
 - ``permissions``: ``Actor`` (who is signed in, their role) and ``PermissionDenied``; the
   rules every write checks.
 - ``tables``: display rows of a meeting (``action_rows``, ``packet_summary``).

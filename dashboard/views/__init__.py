@@ -2,7 +2,8 @@
 
 Pages: ``scorecard``, ``metric`` (with ``metric_sections``, and ``metric_draft`` for an
 analyst's saved drafts), ``leadership``, ``department``,
-``equity``, ``services``, ``meetings`` (with ``meeting_schedule``, ``meeting_packet``,
+``equity``, ``services`` (with ``cohort_board``: the cohorts and leadership's confirmation,
+and ``improvement_plans``), ``meetings`` (with ``meeting_schedule``, ``meeting_packet``,
 ``meeting_discussion``, ``meeting_commentary``, ``meeting_agenda``, ``meeting_conflict`` and
 ``meeting_state``), ``data_quality``, ``freshness``, ``open_data``, ``compare`` (cities side by
 side, when two or more are configured). ``page_support``: pickers that keep the page's
