@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -135,3 +136,17 @@ def test_a_viewer_or_another_department_cannot_plan_or_confirm(store: Path, acto
     assert "Save the change" not in labels and "Add the milestone" not in labels
     assert not [label for label in labels if label.startswith("Confirm")]
     assert "Leadership and the head of the service's department write its plan." in _texts(at)
+
+
+def test_a_warehouse_from_before_the_calendar_says_to_run_again(
+    fixture_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    older = tmp_path / "older.duckdb"
+    older.write_bytes(fixture_warehouse.read_bytes())
+    with duckdb.connect(str(older)) as con:
+        con.execute("ALTER TABLE service_cohorts DROP COLUMN state")
+    monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(older))
+    monkeypatch.setenv(MEETINGS_ENV, str(tmp_path / "meetings.sqlite"))
+    at = _page("services", LEAD)
+    assert "the next `citystat run` lays out the cohort calendar" in _texts(at)
+    assert not [b for b in at.button if b.label.startswith("Confirm")]

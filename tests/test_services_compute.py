@@ -326,3 +326,24 @@ def test_a_failure_rolls_back_and_keeps_the_previous_tables(con) -> None:
             con, load_services_text(SERVICES), datetime(2025, 4, 1), fiscal_year_start_month=1
         )
     assert con.execute("SELECT count(*) FROM service_priorities").fetchone() == (2,)
+
+
+def test_a_warehouse_from_before_the_calendar_gets_it(tmp_path: Path) -> None:
+    # An older run's service_cohorts had no state: the next run makes the table again.
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    create_schema(con)
+    con.execute(
+        "CREATE TABLE service_cohorts (cohort INTEGER PRIMARY KEY, cohort_label VARCHAR, "
+        "cohort_start DATE, cohort_end DATE, capacity INTEGER, services INTEGER)"
+    )
+    con.execute(
+        "INSERT INTO service_cohorts VALUES (1, 'Cohort 1 · Jan–Mar 2025', NULL, NULL, 1, 1)"
+    )
+    compute_service_tables(
+        con, load_services_text(SERVICES), datetime(2025, 4, 1), fiscal_year_start_month=1
+    )
+    assert con.execute("SELECT cohort_label, state FROM service_cohorts").fetchall() == [
+        ("2025 Q1", "history"),
+        ("2025 Q2", "current"),
+        ("2025 Q3", "next"),
+    ]

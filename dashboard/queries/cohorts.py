@@ -10,8 +10,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.queries.metric_info import with_department_names
+from dashboard.queries.metric_info import has_column, with_department_names
 from dashboard.queries.reader import Warehouse, run_query
+
+
+def has_calendar(wh: Warehouse) -> bool:
+    """Whether the warehouse's cohorts are the calendar's (a run before it numbered them)."""
+    return has_column(wh, "service_cohorts", "state")
+
 
 _CALENDAR_SQL = """
 SELECT cohort, cohort_label, cohort_start, cohort_end, capacity, capacity_assessed,

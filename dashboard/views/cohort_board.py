@@ -20,6 +20,7 @@ from dashboard.meetings.board import BoardCohort, build_board
 from dashboard.meetings.cohorts import Candidate, CohortQuarter
 from dashboard.meetings.database import MeetingError, StoreUnavailable, store_exists
 from dashboard.meetings.permissions import Actor, PermissionDenied
+from dashboard.queries.cohorts import has_calendar
 from dashboard.queries.reader import Warehouse
 from dashboard.views.meeting_state import FLASH_KEY, flash, store_unavailable
 
@@ -88,6 +89,12 @@ def cohorts_section(
     ``ranking`` given, leadership's form to confirm an open one."""
     if FLASH_KEY in st.session_state:
         st.success(st.session_state.pop(FLASH_KEY))
+    if not has_calendar(wh):
+        st.info(
+            "This warehouse was built before cohorts followed the fiscal quarters; the next "
+            "`citystat run` lays out the cohort calendar."
+        )
+        return
     board = _board_or_none(wh)
     if board is None:
         return
