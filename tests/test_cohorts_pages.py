@@ -22,6 +22,7 @@ from dashboard.meetings.permissions import Actor
 from dashboard.views.actor import ACTOR_KEY
 from tests.dashboard_fixture import build_fixture_warehouse
 from tests.meetings_support import LEAD, POLICE_HEAD, STREETS_HEAD, VIEWER
+from tests.tables_support import shown_tables
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 POTHOLES = "Street defects and potholes"
@@ -79,7 +80,7 @@ def test_leadership_confirms_a_cohort_and_sees_it_confirmed(store: Path) -> None
     text = _texts(at)
     assert "FY2025 Q4 confirmed: 2 service(s)." in text
     assert f"✔ Confirmed by Cherelle Parker on {today} · note: Towing backlog first" in text
-    *_, following, current = [frame.value.to_dict("records") for frame in at.dataframe]
+    *_, following, current = [frame.value.to_dict("records") for frame in shown_tables(at)]
     assert [(r["Service"], r["In the cohort"]) for r in current] == [
         ("Library cards", "As proposed"),
         ("Abandoned vehicles", "Added by leadership"),
@@ -93,6 +94,10 @@ def test_leadership_confirms_a_cohort_and_sees_it_confirmed(store: Path) -> None
     assert f"✔ Confirmed by Cherelle Parker on {today}" in _texts(leadership)
     with meeting_schema.connect(store) as db:
         assert cohorts.confirmations(db)["note"].tolist() == ["Towing backlog first"]
+
+
+def _plans(at: AppTest) -> list[list[dict[str, str]]]:
+    return [f.value.to_dict("records") for f in shown_tables(at) if "Milestone" in f.value.columns]
 
 
 def _planned(store: Path) -> int:
@@ -109,7 +114,7 @@ def _planned(store: Path) -> int:
 def test_a_department_head_changes_a_milestone_and_sees_it(store: Path) -> None:
     milestone_id = _planned(store)
     at = _page("services", STREETS_HEAD, service=POTHOLES)
-    (plan,) = [f.value.to_dict("records") for f in at.dataframe if "Milestone" in f.value.columns]
+    (plan,) = _plans(at)
     assert [(r["Milestone"], r["Status"]) for r in plan] == [
         ("Hire a second night crew", "○ Planned")
     ]
@@ -119,7 +124,7 @@ def test_a_department_head_changes_a_milestone_and_sees_it(store: Path) -> None:
     _button(at, "Save the change").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert f"Milestone #{milestone_id} saved." in _texts(at)
-    (plan,) = [f.value.to_dict("records") for f in at.dataframe if "Milestone" in f.value.columns]
+    (plan,) = _plans(at)
     assert [(r["Owner"], r["Status"]) for r in plan] == [("Highways: night shift", "◐ In progress")]
     with meeting_schema.connect(store) as db:
         (row,) = milestones.improvement_plans(db).to_dict("records")

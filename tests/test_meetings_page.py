@@ -21,6 +21,7 @@ from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
 from dashboard.meetings.permissions import SYSTEM
 from tests.dashboard_fixture import DownloadCapture, build_fixture_warehouse
+from tests.tables_support import shown_tables
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 ON_TIME = "street_defect_on_time"
@@ -79,7 +80,7 @@ def _texts(at: AppTest) -> str:
 
 
 def _summary(at: AppTest) -> dict[str, dict[str, str]]:
-    packet = next(f.value for f in at.dataframe if "Commentary" in f.value.columns)
+    packet = next(f.value for f in shown_tables(at) if "Commentary" in f.value.columns)
     return {row["Metric"]: row for row in packet.to_dict("records")}
 
 
@@ -105,7 +106,7 @@ def test_the_whole_meeting_flow(env: Path, monkeypatch: pytest.MonkeyPatch) -> N
     )
     con.close()
     board = _open("scorecard")
-    assert "11.1%" in board.dataframe[0].value["Value"].tolist()
+    assert "11.1%" in shown_tables(board)[0].value["Value"].tolist()
     at = _open("meetings", meeting="1")
     assert _summary(at)["Street defects closed on time"]["Value"] == "82.4%"
     assert "Dry" not in _texts(at)
@@ -220,10 +221,10 @@ def test_the_department_view_lists_its_open_action_items(env: Path) -> None:
 
     at = _open("department", department="streets")
     assert "1 of 2 open action items are overdue." in _texts(at)
-    items = next(f.value for f in at.dataframe if "Overdue" in f.value.columns)
+    items = next(f.value for f in shown_tables(at) if "Overdue" in f.value.columns)
     assert items["Action"].tolist() == ["Patch faster", "Plan winter"]
     assert items["Overdue"].tolist() == ["⚠ Overdue", ""]
-    assert items["Meeting"].tolist() == [f"meetings?meeting={meeting}"] * 2
+    assert items["Meeting"].tolist() == [f"[Open meeting →](meetings?meeting={meeting})"] * 2
 
     police = _open("department", department="police")
     assert "No open action item on Police Department's metrics." in _texts(police)

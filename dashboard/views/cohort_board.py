@@ -23,6 +23,7 @@ from dashboard.meetings.permissions import Actor, PermissionDenied
 from dashboard.queries.cohorts import has_calendar
 from dashboard.queries.reader import Warehouse
 from dashboard.views.meeting_state import FLASH_KEY, flash, store_unavailable
+from dashboard.views.page_support import show_table
 
 
 def _confirm_form(cohort: BoardCohort, ranking: pd.DataFrame, actor: Actor) -> None:
@@ -128,10 +129,6 @@ def cohorts_section(
                 else "Every ranked service is already in an earlier cohort: nothing to propose."
             )
         else:
-            st.dataframe(
-                members_table(cohort.members, cohort.confirmation is not None),
-                hide_index=True,
-                width="stretch",
-            )
+            show_table(members_table(cohort.members, cohort.confirmation is not None))
         if cohort.open and ranking is not None and actor.may("confirm_cohort"):
             _confirm_form(cohort, ranking, actor)

@@ -15,9 +15,11 @@ from dashboard.components.formats import (
     grain_label,
     order_grains,
 )
+from dashboard.components.links import meeting_link
 from dashboard.components.safe_text import escape_markdown as md
+from dashboard.components.safe_text import markdown_cells, markdown_link
 from dashboard.components.set_aside import set_aside_notes, volume_tables
-from dashboard.components.status import status_label, style_status_column
+from dashboard.components.status import status_label
 from dashboard.components.tables import catalog_table, freshness_table, scorecard_table
 from dashboard.meetings import actions as meeting_actions
 from dashboard.meetings import schema as meeting_schema
@@ -79,15 +81,7 @@ board = scorecard.scorecard(warehouse, grain, department)
 if board.empty:
     st.info(f"{md(name)} owns no metrics at the {grain_label(grain).lower()} grain.")
 else:
-    st.dataframe(
-        style_status_column(scorecard_table(board, grain), board["status"]),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "Trend": st.column_config.LineChartColumn("Trend", width="small"),
-            "Details": st.column_config.LinkColumn("Details", display_text="Open metric →"),
-        },
-    )
+    support.show_table(scorecard_table(board, grain), board["status"])
     totals = freshness.set_aside(warehouse)
     for note in set_aside_notes(totals, volume_tables(board), public=False):
         st.caption(note)
@@ -109,7 +103,7 @@ elif actions is not None:
     overdue = int(actions["overdue"].sum())
     if overdue:
         st.warning(f"{overdue} of {len(actions)} open action items are overdue.")
-    st.dataframe(
+    support.show_table(
         pd.DataFrame(
             {
                 "#": actions["action_id"].astype(int).tolist(),
@@ -119,14 +113,12 @@ elif actions is not None:
                 "Due": actions["due_date"].astype(str).tolist(),
                 "Overdue": ["⚠ Overdue" if o else "" for o in actions["overdue"]],
                 "Raised": [f"Meeting of {d}" for d in actions["raised_on"]],
-                "Meeting": [f"meetings?meeting={m}" for m in actions["raised_at_meeting"]],
+                "Meeting": markdown_cells(
+                    markdown_link("Open meeting →", meeting_link(int(m)))
+                    for m in actions["raised_at_meeting"]
+                ),
             }
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "Meeting": st.column_config.LinkColumn("Meeting", display_text="Open meeting →")
-        },
+        )
     )
 
 st.subheader("Services")
@@ -135,7 +127,7 @@ own = catalog[catalog["department"] == department]
 if own.empty:
     st.info(f"services.yml lists no service delivered by {md(name)}.")
 else:
-    st.dataframe(catalog_table(own), hide_index=True, width="stretch")
+    support.show_table(catalog_table(own))
 
 st.subheader("Data freshness")
 run = freshness.published_run(warehouse)
@@ -148,4 +140,4 @@ loads = freshness.latest_loads(warehouse, department)
 if loads.empty:
     st.info(f"No loaded file feeds {md(name)}'s metrics.")
 else:
-    st.dataframe(freshness_table(loads), hide_index=True, width="stretch")
+    support.show_table(freshness_table(loads))

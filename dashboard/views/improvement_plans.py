@@ -18,7 +18,7 @@ from dashboard.meetings.database import MeetingError, StaleEdit, StoreUnavailabl
 from dashboard.meetings.milestones import MILESTONE_STATUSES, Milestone
 from dashboard.meetings.permissions import Actor, PermissionDenied
 from dashboard.views.meeting_state import FLASH_KEY, flash, store_unavailable
-from dashboard.views.page_support import choose_from_url, remember_in_url
+from dashboard.views.page_support import choose_from_url, remember_in_url, show_table
 
 _VERSION_KEY = "plan_version_{}"
 
@@ -126,7 +126,7 @@ def plans_section(actor: Actor) -> None:
     if plan.empty:
         st.info("No milestone yet.")
     else:
-        st.dataframe(plan_table(plan), hide_index=True, width="stretch")
+        show_table(plan_table(plan))
     if not actor.may("write_milestone", str(member["department"])):
         st.caption("Leadership and the head of the service's department write its plan.")
         return

@@ -14,12 +14,12 @@ from dashboard.components.formats import (
     order_grains,
 )
 from dashboard.components.links import department_link
-from dashboard.components.status import status_label, style_status_column
+from dashboard.components.status import status_label
 from dashboard.components.tables import index_table, movers_table
 from dashboard.queries import metric_info, reader, scorecard
 from dashboard.views.actor import require_page
 from dashboard.views.cohort_board import cohorts_section
-from dashboard.views.page_support import require_service_tables
+from dashboard.views.page_support import require_service_tables, show_table
 
 MOVERS_SHOWN = 5
 
@@ -66,8 +66,6 @@ st.caption(
     "is better than target. Metrics without a target or with too little data are not scored."
 )
 
-link_column = {"Open": st.column_config.LinkColumn("Open", display_text="Department view →")}
-
 st.subheader("Quarterly cohorts")
 cohorts_section(warehouse, signed_in, states=("current", "next"))
 st.caption("Leadership confirms a proposal on the Services page, where each plan is kept.")
@@ -77,30 +75,22 @@ cohorts = scorecard.leadership_latest(warehouse, "cohort", grain)
 if cohorts.empty:
     st.info("No cohort service has metrics with targets yet.")
 else:
-    st.dataframe(index_table(cohorts, "Cohort"), hide_index=True, width="stretch")
+    show_table(index_table(cohorts, "Cohort"))
 
 st.subheader("By department")
 by_department = scorecard.leadership_latest(warehouse, "department", grain)
-st.dataframe(
+show_table(
     index_table(
         by_department,
         "Department",
         links=[department_link(str(name)) for name in by_department["scope_name"]],
-    ),
-    hide_index=True,
-    width="stretch",
-    column_config=link_column,
+    )
 )
 
 st.subheader("By service")
-st.dataframe(
-    index_table(scorecard.leadership_latest(warehouse, "cohort_service", grain), "Service"),
-    hide_index=True,
-    width="stretch",
-)
+show_table(index_table(scorecard.leadership_latest(warehouse, "cohort_service", grain), "Service"))
 
 movers = scorecard.metric_movers(warehouse, grain)
-details = {"Details": st.column_config.LinkColumn("Details", display_text="Open metric →")}
 st.subheader("Biggest improvements since the prior period")
 periods = (
     f" ({movers['prior_period_label'].iloc[0]} → {movers['period_label'].iloc[0]})"
@@ -115,20 +105,10 @@ improved = movers[movers["score_change"] > 0].head(MOVERS_SHOWN)
 if improved.empty:
     st.info("No metric improved against its target since the prior period.")
 else:
-    st.dataframe(
-        style_status_column(movers_table(improved, grain), improved["status"]),
-        hide_index=True,
-        width="stretch",
-        column_config=details,
-    )
+    show_table(movers_table(improved, grain), improved["status"])
 st.subheader("Biggest declines since the prior period")
 declined = movers[movers["score_change"] < 0].sort_values("score_change").head(MOVERS_SHOWN)
 if declined.empty:
     st.info("No metric declined against its target since the prior period.")
 else:
-    st.dataframe(
-        style_status_column(movers_table(declined, grain), declined["status"]),
-        hide_index=True,
-        width="stretch",
-        column_config=details,
-    )
+    show_table(movers_table(declined, grain), declined["status"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.components.safe_text import escape_markdown as md
-from dashboard.components.safe_text import markdown_table
 from dashboard.meetings import actions as meeting_actions
 from dashboard.meetings import store
 from dashboard.meetings.database import MeetingError, MeetingsDB, StaleEdit
@@ -14,6 +13,7 @@ from dashboard.meetings.permissions import Actor, PermissionDenied
 from dashboard.meetings.tables import action_rows
 from dashboard.views import meeting_conflict
 from dashboard.views.meeting_state import flash
+from dashboard.views.page_support import show_table
 
 ACTION_FIELDS = {"status": "Status", "description": "Action", "owner": "Owner", "due_date": "Due"}
 
@@ -55,7 +55,7 @@ def agenda_section(db: MeetingsDB, actor: Actor, packet: store.Packet) -> None:
     if actions.empty:
         st.caption("None yet: add one while discussing a metric.")
         return
-    st.table(markdown_table(action_rows(actions)), hide_index=True)
+    show_table(action_rows(actions))
     # Only the items this person may change (those of their departments' metrics, for a
     # department head); the store checks each change again.
     labels = {

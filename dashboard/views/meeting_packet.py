@@ -6,8 +6,6 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.components.safe_text import escape_markdown as md
-from dashboard.components.safe_text import markdown_table
-from dashboard.components.status import style_status_column
 from dashboard.meetings import store
 from dashboard.meetings.audit import audit_rows
 from dashboard.meetings.database import MeetingsDB, utc_now
@@ -15,6 +13,7 @@ from dashboard.meetings.milestones import scope_plans
 from dashboard.meetings.packet import packet_audit_csv, packet_csv, packet_file_stem, packet_html
 from dashboard.meetings.packet_plans import plans_html
 from dashboard.meetings.tables import action_rows, packet_summary
+from dashboard.views.page_support import show_table
 
 
 def carried_over(packet: store.Packet) -> None:
@@ -37,7 +36,7 @@ def carried_over(packet: store.Packet) -> None:
             f"(due before {packet.meeting['meeting_date']})."
         )
     # A static table: action texts wrap instead of being cut off.
-    st.table(markdown_table(action_rows(carried)), hide_index=True)
+    show_table(action_rows(carried))
 
 
 def packet_section(db: MeetingsDB, packet: store.Packet) -> None:
@@ -45,7 +44,7 @@ def packet_section(db: MeetingsDB, packet: store.Packet) -> None:
     meeting = packet.meeting
     plans = scope_plans(db, str(meeting["scope_kind"]), str(meeting["scope_name"]))
     st.subheader("Packet")
-    st.dataframe(style_status_column(rows, statuses), hide_index=True, width="stretch")
+    show_table(rows, statuses)
     stem = packet_file_stem(packet)
     left, middle, right = st.columns(3)
     left.download_button(
@@ -80,4 +79,4 @@ def audit_section(packet: store.Packet) -> None:
         if packet.audit.empty:
             st.caption("No change recorded for this meeting.")
             return
-        st.table(markdown_table(audit_rows(packet.audit)), hide_index=True)
+        show_table(audit_rows(packet.audit))

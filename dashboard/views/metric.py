@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.components import charts, site
-from dashboard.components.csv_export import csv_bytes
+from dashboard.components.csv_export import csv_bytes, percent_columns
 from dashboard.components.formats import (
     as_text,
     describe_baseline,
@@ -101,7 +101,7 @@ definition_section(warehouse, definition, metric_id, grain)
 freshness_section(warehouse)
 st.download_button(
     "Download this series (CSV)",
-    data=csv_bytes(complete),
+    data=csv_bytes(percent_columns(complete, unit)),
     file_name=f"{metric_id}_{grain}.csv",
     mime="text/csv",
     on_click="ignore",

@@ -18,7 +18,7 @@ from dashboard.queries import reader, services
 from dashboard.views.actor import require_page
 from dashboard.views.cohort_board import cohorts_section
 from dashboard.views.improvement_plans import plans_section
-from dashboard.views.page_support import require_service_tables
+from dashboard.views.page_support import require_service_tables, show_table
 
 signed_in = require_page()
 st.title("Services")
@@ -42,7 +42,7 @@ st.caption(f"{len(shown)} of {len(catalog)} services" + (f" match “{md(query)}
 if shown.empty:
     st.info(f"No service matches “{md(query)}”. Try a department or a channel such as “Website”.")
 else:
-    st.dataframe(catalog_table(shown), hide_index=True, width="stretch")
+    show_table(catalog_table(shown))
 
 st.subheader("Priority ranking (Executive Order 2-24)")
 weights = factors.drop_duplicates("factor_order").sort_values("factor_order")
@@ -57,15 +57,10 @@ st.caption(
     "the other inputs are services.yml's."
 )
 st.plotly_chart(charts.priority_figure(ranking, factors), key="priority_chart")
-st.dataframe(
-    ranking_table(ranking, factors),
-    hide_index=True,
-    width="stretch",
-    column_config={"Reason": st.column_config.TextColumn("Reason", width="large")},
-)
+show_table(ranking_table(ranking, factors))
 with st.expander("How each factor was scored"):
     service = st.selectbox("Service", ranking["service"].astype(str).tolist(), key="factor_service")
-    st.dataframe(factor_detail_table(factors, service), hide_index=True, width="stretch")
+    show_table(factor_detail_table(factors, service))
 
 st.subheader("Quarterly cohorts")
 cohorts_section(warehouse, signed_in, ranking)
