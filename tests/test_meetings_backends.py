@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import Connection, text
 
 from dashboard.meetings import actions as meeting_actions
-from dashboard.meetings import cohorts, database, milestones, store
+from dashboard.meetings import audit, cohorts, database, milestones, store
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings.cohorts import Candidate, CohortQuarter
 from dashboard.meetings.database import MeetingsDB, StaleEdit, StoreUnavailable
+from dashboard.meetings.memo import save_memo
 from dashboard.meetings.milestones import Milestone
 from tests.meetings_support import LEAD, ON_TIME
 from tests.postgres_cluster import PostgresCluster
@@ -167,12 +168,12 @@ def _after_2(db: MeetingsDB) -> None:
 
 def _after_3(db: MeetingsDB) -> None:
     _the_v1_data_is_intact(db)
-    packet = store.load_packet(db, 1)
+    # Read part by part: the whole packet reads tables of later migrations too.
     # Rows written before versions existed are version 1; the meeting is open.
-    assert packet.commentary["version"].tolist() == [1]
-    assert packet.actions["version"].tolist() == [1]
-    assert packet.meeting["closed_at"] is None
-    assert packet.audit["actor_name"].tolist() == ["Someone"]
+    assert store.commentary(db, 1)["version"].tolist() == [1]
+    assert store.agenda(db, 1)["version"].tolist() == [1]
+    assert store.get_meeting(db, 1)["closed_at"] is None  # type: ignore[index]
+    assert audit.meeting_trail(db, 1)["actor_name"].tolist() == ["Someone"]
 
 
 def _after_4(db: MeetingsDB) -> None:
@@ -200,10 +201,23 @@ def _after_4(db: MeetingsDB) -> None:
         conn.execute(text("DELETE FROM audit_log"))
 
 
+def _after_5(db: MeetingsDB) -> None:
+    _after_3(db)
+    packet = store.load_packet(db, 1)
+    # The item raised before owners had sign-in ids has none; the meeting has no memo yet.
+    assert packet.actions["owner"].tolist() == ["Highways"]
+    assert packet.memo is None
+    with db.read() as conn:
+        assert conn.execute(text("SELECT owner_user FROM action_items")).scalars().all() == [None]
+    # A typed owner still matches "my actions" when it is the person's sign-in id.
+    mine = meeting_actions.open_actions(db, today=date(2025, 4, 20), owner_user="HIGHWAYS")
+    assert mine["action_id"].tolist() == [1]
+    assert save_memo(db, LEAD, 1, "A memo.", read_version=0) == 1
+
+
 def _after_cohorts(db: MeetingsDB) -> None:
-    """The cohort migration (6 once the action items' 5 is in; 5 in a branch without it),
-    applied to schema 4 holding data: the data is kept, and a cohort is confirmed and planned,
-    its milestone's status checked by the database."""
+    """The cohort migration applied to the schema before it holding data: the data is kept,
+    and a cohort is confirmed and planned, its milestone's status checked by the database."""
     _after_3(db)
     quarter = CohortQuarter(date(2026, 10, 1), date(2027, 1, 1), "FY2027 Q2", 2)
     pothole = Candidate("Street defects and potholes", "streets", 1)
@@ -225,6 +239,7 @@ SEEDS: dict[int, Callable[[Connection], None]] = {
     2: _v1_data,
     3: _v2_data,
     4: _v2_data,
+    5: _v2_data,
     COHORTS_MIGRATION: _v2_data,
 }
 CHECKS: dict[int, Callable[[MeetingsDB], None]] = {
@@ -232,6 +247,7 @@ CHECKS: dict[int, Callable[[MeetingsDB], None]] = {
     2: _after_2,
     3: _after_3,
     4: _after_4,
+    5: _after_5,
     COHORTS_MIGRATION: _after_cohorts,
 }
 

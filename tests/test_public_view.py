@@ -193,7 +193,9 @@ def test_only_public_metrics_and_a_link_to_another_is_ignored(public_env: Path) 
         "**Value (2025-03):** 82.4%  ",
         "**Target:** 80.0%  ",
         # 0.70, 0.78, 0.824 over the three complete months; +4.4 points against 2025-02.
-        "**Trend:** 70.0% → 82.4% · ↑ +4.4 pts (better)",
+        "**Trend:** 70.0% → 82.4% · ↑ +4.4 pts (better)  ",
+        # The fixture city's sources declare no cadence: never late.
+        "**Data:** ✓ Current",
     ]
 
     at = _open("metric", metric="street_defect_median_days", grain="month")

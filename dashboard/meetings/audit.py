@@ -139,6 +139,7 @@ _KINDS = {
     "user": "User",
     "cohort": "Cohort",
     "milestone": "Milestone",
+    "memo": "Briefing memo of meeting",
 }
 _ACTIONS = {
     "created": "Created",
@@ -149,6 +150,8 @@ _ACTIONS = {
     "status_changed": "Changed status",
     "role_changed": "Changed role",
     "confirmed": "Confirmed",
+    "carried": "Carried",
+    "deleted": "Deleted",
 }
 AUDIT_CSV_COLUMNS = (
     "audit_id",

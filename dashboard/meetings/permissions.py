@@ -3,9 +3,10 @@
 Roles (issue 15): ``leadership`` may do everything (and alone confirms a quarterly cohort); a
 ``department_head`` writes commentary and action items of their own departments' meetings, and
 the improvement-plan milestones of their own departments' services, only; an ``analyst`` reads
-everything and may use the analyst tools (metric preview, data quality) but writes nothing
-here; a ``viewer`` reads only. The store checks these rules on every write (``require``), so
-hiding a widget is never the only guard. Nothing here imports Streamlit.
+everything and may use the analyst tools (metric preview, data quality) and drafts the
+briefing memo (leadership freezes it) but writes nothing else here; a ``viewer`` reads only.
+The store checks these rules on every write (``require``), so hiding a widget is never the
+only guard. Nothing here imports Streamlit.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ Action = Literal[
     "use_analyst_tools",  # metric preview, data quality drill-down
     "confirm_cohort",  # confirm the services of a quarterly cohort
     "write_milestone",  # add or change a milestone of a cohort service's improvement plan
+    "write_memo",  # draft and edit a meeting's briefing memo
+    "freeze_memo",  # make the briefing memo final for the printed packet
 ]
 # What a department head may do, for their own departments only.
 _DEPARTMENT_WRITES = ("write_commentary", "write_action", "write_milestone")
@@ -48,7 +51,7 @@ class Actor:
             return True
         if self.role == "department_head" and action in _DEPARTMENT_WRITES:
             return department is not None and department in self.departments
-        return self.role == "analyst" and action == "use_analyst_tools"
+        return self.role == "analyst" and action in ("use_analyst_tools", "write_memo")
 
     def require(self, action: Action, department: str | None = None) -> None:
         """Raise PermissionDenied, saying why, unless this person may do ``action``."""

@@ -5,7 +5,8 @@ Pages: ``scorecard`` (with ``scorecard_cards``, the public site's cards), ``metr
 ``department``, ``equity``, ``services`` (with ``cohort_board``: the cohorts and leadership's
 confirmation, and ``improvement_plans``), ``meetings`` (with ``meeting_schedule``,
 ``meeting_packet``, ``meeting_discussion``, ``meeting_commentary``, ``meeting_agenda``,
-``meeting_conflict`` and ``meeting_state``), ``data_quality``, ``freshness``, ``open_data``,
+``meeting_memo``, ``meeting_conflict`` and ``meeting_state``), ``action_lists`` (open, overdue
+and "my" action items outside a meeting), ``data_quality``, ``freshness``, ``open_data``,
 ``compare`` (cities side by side, when two or more are configured). ``page_support``: HTML
 tables and pickers that keep the page's choices in its URL. ``actor``: who is using the
 dashboard (``current_actor``, for the meetings store's permission checks too) and the check

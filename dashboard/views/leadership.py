@@ -13,10 +13,17 @@ from dashboard.components.formats import (
     grain_label,
     order_grains,
 )
+from dashboard.components.late import (
+    LATE_MARK,
+    late_marks,
+    late_sources_table,
+    with_late_column,
+)
 from dashboard.components.links import department_link
 from dashboard.components.status import status_label
 from dashboard.components.tables import index_table, movers_table
-from dashboard.queries import metric_info, reader, scorecard
+from dashboard.queries import freshness, metric_info, reader, scorecard
+from dashboard.views.action_lists import data_date, overdue_items
 from dashboard.views.actor import require_page
 from dashboard.views.cohort_board import cohorts_section
 from dashboard.views.page_support import require_service_tables, show_table
@@ -66,6 +73,17 @@ st.caption(
     "is better than target. Metrics without a target or with too little data are not scored."
 )
 
+now = freshness.now_to_the_minute()
+late_sources = freshness.late_sources(warehouse, now)
+if not late_sources.empty:
+    st.subheader("Late data")
+    st.warning(
+        f"{len(late_sources)} source(s) have not delivered new data when city.yml expects it; "
+        f"metrics computed from them are marked {LATE_MARK} on every page."
+    )
+    show_table(late_sources_table(late_sources))
+late = freshness.late_metrics(warehouse, now)
+
 st.subheader("Quarterly cohorts")
 cohorts_section(warehouse, signed_in, states=("current", "next"))
 st.caption("Leadership confirms a proposal on the Services page, where each plan is kept.")
@@ -105,10 +123,22 @@ improved = movers[movers["score_change"] > 0].head(MOVERS_SHOWN)
 if improved.empty:
     st.info("No metric improved against its target since the prior period.")
 else:
-    show_table(movers_table(improved, grain), improved["status"])
+    show_table(
+        with_late_column(
+            movers_table(improved, grain), late_marks(improved["metric_id"], late), "Metric"
+        ),
+        improved["status"],
+    )
 st.subheader("Biggest declines since the prior period")
 declined = movers[movers["score_change"] < 0].sort_values("score_change").head(MOVERS_SHOWN)
 if declined.empty:
     st.info("No metric declined against its target since the prior period.")
 else:
-    show_table(movers_table(declined, grain), declined["status"])
+    show_table(
+        with_late_column(
+            movers_table(declined, grain), late_marks(declined["metric_id"], late), "Metric"
+        ),
+        declined["status"],
+    )
+
+overdue_items(data_date(warehouse))

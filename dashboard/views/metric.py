@@ -12,8 +12,9 @@ from dashboard.components.formats import (
     format_value,
     grain_label,
 )
+from dashboard.components.late import late_metric_note
 from dashboard.components.safe_text import escape_markdown as md
-from dashboard.queries import metric_info, reader, trends
+from dashboard.queries import freshness, metric_info, reader, trends
 from dashboard.views import metric_draft
 from dashboard.views.actor import require_page_of_either_site
 from dashboard.views.metric_sections import (
@@ -59,6 +60,9 @@ st.title(md(definition["label"]))
 cohort, owner = md(as_text(definition["cohort_service"])), md(as_text(definition["owner"]))
 st.caption(f"{md(as_text(definition['department_name']))} · {cohort} · owner: {owner}")
 
+late = freshness.late_metrics(warehouse, freshness.now_to_the_minute())
+if metric_id in late:
+    st.warning(late_metric_note(late[metric_id], public))
 if definition.get("availability"):
     # Say plainly why there is no number, rather than show a wrong one.
     st.warning(md(definition["availability"]))

@@ -8,6 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import charts
+from dashboard.components.definition_changes import (
+    definition_history_markdown,
+    history_rule,
+    history_target_text,
+)
 from dashboard.components.formats import (
     MISSING,
     as_text,
@@ -107,7 +112,17 @@ def definition_section(
     st.markdown(md(definition["description"] or ""))
     st.markdown(f"**How it is computed.** {md(definition['methodology'] or MISSING)}")
     explain_in_words(metric_info.metric_explanation(warehouse, metric_id))
-    targets = describe_targets(trends.target_history(warehouse, metric_id, grain), unit)
+    versions = metric_info.latest_definition_versions(warehouse, metric_id)
+    history = definition_history_markdown(versions)
+    if history:
+        st.markdown(history)
+    in_force = trends.target_history(warehouse, metric_id, grain)
+    rule = history_rule(None if versions.empty else str(versions.iloc[0]["definition"]))
+    targets = (
+        describe_targets(in_force, unit)
+        if rule is None
+        else history_target_text(rule, in_force, unit)
+    )
     st.markdown(
         "\n".join(
             [

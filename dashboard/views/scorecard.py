@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard.components import site
 from dashboard.components.formats import default_grain, format_timestamp, grain_label, order_grains
+from dashboard.components.late import late_marks, late_summary, with_late_column
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.set_aside import set_aside_notes, volume_tables
 from dashboard.components.status import status_counts, status_label
@@ -86,7 +87,11 @@ st.caption(
     "Open a metric for its districts, methodology and data freshness."
 )
 
-table = scorecard_table(board, grain)
+late = freshness.late_metrics(warehouse, freshness.now_to_the_minute())
+late_note = late_summary(board["metric_id"], late, public)
+if late_note:
+    st.warning(late_note)
+table = with_late_column(scorecard_table(board, grain), late_marks(board["metric_id"], late))
 for cohort, rows in table.groupby(board["cohort_service"].fillna("Other"), sort=False):
     departments_in_cohort = ", ".join(
         sorted(board.loc[rows.index, "department_name"].dropna().astype(str).unique())

@@ -23,6 +23,8 @@ def _card_text(row: pd.Series, status: str | None) -> str:
             f"**Target:** {md(row['Target'])}",
             f"**Trend:** {md(row['Trend'])}"
             + (f" · {md(row['Change'])}" if str(row["Change"]) else ""),
+            # Whether the metric's sources have delivered when expected (a constant mark).
+            *([f"**Data:** {md(row['Data'])}"] if "Data" in row.index else []),
         ]
     )
 
