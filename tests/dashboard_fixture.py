@@ -35,7 +35,8 @@ Services (SERVICES_YML below, weights 0.4/0.2/0.2/0.1/0.05/0.05, people served f
                        0.4*0.25 + 0.2*0.8 + 0.2*0.5 + 0.1*0.4 + 0.05*0.6 + 0.05*0.5 = 0.455  rank 2
   Abandoned vehicles   99 requests: log10(100)/4 = 0.5, survey 0.5 -> 0.5; equity 0.4 (no districts)
                        0.4*0.5 + 0.2*0.3 + 0.2*0.4 + 0.1*0.2 + 0.05*0.4 + 0.05*0.3 = 0.395  rank 3
-  Cohorts of 2 from 2025-04-01: Cohort 1 · Apr–Jun 2025 (ranks 1, 2), Cohort 2 · Jul–Sep 2025.
+  Cohorts of 2 from 2025-04-01 (July fiscal year): FY2025 Q4 (Apr–Jun 2025) is in progress on
+  the data of 14 Apr 2025 and proposes ranks 1, 2; FY2026 Q1 (Jul–Sep 2025) is next: rank 3.
 Leadership index (value/target, target/value when lower is better, cap 1.5):
   month 2025-03  Streets: on time 0.824/0.80 = 1.03, median 3.0/3.2 = 0.9375 -> 0.98375
                  prior 2025-02: 0.78/0.80 = 0.975, 3.0/2.9 = 1.0345 -> 1.00474; change -0.021
@@ -404,7 +405,9 @@ def build_fixture_warehouse(path: Path) -> None:
         )
         _insert_requests(con)
         _insert_raw_extract(con)
-        compute_service_tables(con, load_services_text(SERVICES_YML), AS_OF)
+        compute_service_tables(
+            con, load_services_text(SERVICES_YML), AS_OF, fiscal_year_start_month=7
+        )
         con.executemany(
             "INSERT INTO validation_results VALUES "
             "(?, 'philadelphia_311_demo', 'service_requests', ?, ?, ?, ?, ?, ?, NULL)",

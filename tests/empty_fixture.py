@@ -80,7 +80,9 @@ def build_empty_warehouse(path: Path, variant: str) -> None:
             con.execute(_EMPTY_VALUES, {"ids": [m[0] for m in METRICS]})
         else:
             con.execute("DELETE FROM metric_values")
-        compute_service_tables(con, load_services_text(SERVICES_YML), AS_OF)
+        compute_service_tables(
+            con, load_services_text(SERVICES_YML), AS_OF, fiscal_year_start_month=7
+        )
     finally:
         con.close()
 

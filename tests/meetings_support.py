@@ -82,7 +82,7 @@ def department_meeting(db: MeetingsDB, when: date = date(2025, 4, 20)) -> int:
 
 def cohort_meeting(db: MeetingsDB, when: date = date(2025, 4, 20)) -> int:
     """A cohort meeting reviewing a streets metric and a police metric."""
-    spec = store.MeetingSpec(when, "cohort", "Cohort 1 · Apr–Jun 2025", "month")
+    spec = store.MeetingSpec(when, "cohort", "FY2025 Q4", "month")
     provenance = store.Provenance("run-1", None, "wh")
     both = (ON_TIME, RESPONSE)
     return store.create_meeting(db, LEAD, spec, definitions(*both), values(*both), provenance)

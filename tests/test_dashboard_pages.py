@@ -80,7 +80,7 @@ def test_services_catalog_search_narrows_the_list(warehouse_env: Path) -> None:
         library["What a resident must do"] == "Apply at a branch or online. Application required."
     )
     assert library["Documents"] == "Photo ID, Proof of address"
-    assert (library["Rank"], library["Cohort"]) == ("1", "Cohort 1 · Apr–Jun 2025")
+    assert (library["Rank"], library["Cohort by rank"]) == ("1", "FY2025 Q4")
     # By channel label ...
     at.text_input(key="services_search").input("website").run()
     assert [row["Service"] for row in _frames(at)[0]] == ["Abandoned vehicles", "Library cards"]
@@ -133,11 +133,17 @@ def test_services_ranking_shows_each_factors_contribution(warehouse_env: Path) -
 def test_services_cohorts_by_quarter(warehouse_env: Path) -> None:
     at = _open("services")
     text = _texts(at)
-    assert "**Cohort 1 · Apr–Jun 2025** · starts 2025-04-01 · 2 of 2 places" in text
-    assert "**Cohort 2 · Jul–Sep 2025** · starts 2025-07-01 · 1 of 2 places" in text
-    *_, detail, first, second = _frames(at)
-    assert [row["Service"] for row in first] == ["Library cards", "Street defects and potholes"]
-    assert [row["Service"] for row in second] == ["Abandoned vehicles"]
+    # Data to 14 Apr 2025 in a July fiscal year: FY2025 Q4 (Apr-Jun 2025) is in progress and
+    # FY2026 Q1 is next, the next shown first; two places each, ranks 1-2 then rank 3.
+    assert (
+        "**FY2026 Q1** · 1 Jul 2025 – 30 Sep 2025 · ➜ Next quarter · 2 places  \n"
+        "○ Proposed, not confirmed yet" in text
+    )
+    assert "**FY2025 Q4** · 1 Apr 2025 – 30 Jun 2025 · ▶ In progress · 2 places" in text
+    *_, detail, following, current = _frames(at)
+    assert [row["Service"] for row in current] == ["Library cards", "Street defects and potholes"]
+    assert [row["Service"] for row in following] == ["Abandoned vehicles"]
+    assert following[0]["In the cohort"] == "Proposed by rank"
     # The factor detail of the first-ranked service says where each number came from.
     assert [(row["Factor"], row["From"]) for row in detail][:3] == [
         ("Importance to residents", "services.yml"),
@@ -158,10 +164,13 @@ def test_leadership_index_matches_the_fixture(warehouse_env: Path) -> None:
         "0",
         "1",
     )
-    cohorts, departments, services, improved, declined = _frames(at)
+    following, current, cohorts, departments, services, improved, declined = _frames(at)
+    # The proposals of the quarter in progress and the next (tests/test_cohorts_pages.py).
+    assert [row["Service"] for row in current] == ["Library cards", "Street defects and potholes"]
+    assert [row["Service"] for row in following] == ["Abandoned vehicles"]
     assert [(r["Cohort"], r["Index"], r["Metrics scored"]) for r in cohorts] == [
-        ("Cohort 1 · Apr–Jun 2025", "0.98", "2 of 2"),
-        ("Cohort 2 · Jul–Sep 2025", "—", "0 of 1"),
+        ("FY2025 Q4", "0.98", "2 of 2"),
+        ("FY2026 Q1", "—", "0 of 1"),
     ]
     assert departments == [
         {

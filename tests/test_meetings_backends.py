@@ -16,10 +16,12 @@ import pytest
 from sqlalchemy import Connection, text
 
 from dashboard.meetings import actions as meeting_actions
-from dashboard.meetings import audit, database, store
+from dashboard.meetings import audit, cohorts, database, milestones, store
 from dashboard.meetings import schema as meeting_schema
+from dashboard.meetings.cohorts import Candidate, CohortQuarter
 from dashboard.meetings.database import MeetingsDB, StaleEdit, StoreUnavailable
 from dashboard.meetings.memo import save_memo
+from dashboard.meetings.milestones import Milestone
 from tests.meetings_support import LEAD, ON_TIME
 from tests.postgres_cluster import PostgresCluster
 
@@ -213,12 +215,32 @@ def _after_5(db: MeetingsDB) -> None:
     assert save_memo(db, LEAD, 1, "A memo.", read_version=0) == 1
 
 
+def _after_cohorts(db: MeetingsDB) -> None:
+    """The cohort migration applied to the schema before it holding data: the data is kept,
+    and a cohort is confirmed and planned, its milestone's status checked by the database."""
+    _after_3(db)
+    quarter = CohortQuarter(date(2026, 10, 1), date(2027, 1, 1), "FY2027 Q2", 2)
+    pothole = Candidate("Street defects and potholes", "streets", 1)
+    cohorts.confirm_cohort(db, LEAD, quarter, [pothole], [pothole])
+    crew = Milestone("Second crew", date(2026, 12, 1), "Highways")
+    assert milestones.add_milestone(db, LEAD, quarter.start, pothole.service, crew) == 1
+    with pytest.raises(Exception, match=r"(?i)check"), db.write() as conn:
+        conn.execute(text("UPDATE milestones SET status = 'late'"))
+    with db.read() as conn:
+        kinds = conn.execute(text("SELECT entity_kind FROM audit_log ORDER BY audit_id"))
+        assert kinds.scalars().all() == ["commentary", "cohort", "milestone"]
+
+
+COHORTS_MIGRATION = next(
+    m.number for m in meeting_schema.MIGRATIONS if m.name.startswith("confirmed quarterly")
+)
 SEEDS: dict[int, Callable[[Connection], None]] = {
     1: lambda conn: None,
     2: _v1_data,
     3: _v2_data,
     4: _v2_data,
     5: _v2_data,
+    COHORTS_MIGRATION: _v2_data,
 }
 CHECKS: dict[int, Callable[[MeetingsDB], None]] = {
     1: _after_1,
@@ -226,6 +248,7 @@ CHECKS: dict[int, Callable[[MeetingsDB], None]] = {
     3: _after_3,
     4: _after_4,
     5: _after_5,
+    COHORTS_MIGRATION: _after_cohorts,
 }
 
 

@@ -120,9 +120,10 @@ def test_the_packet_survives_the_warehouse_being_rebuilt(
 def test_a_cohort_meeting_reviews_the_metrics_of_its_services(
     con: database.MeetingsDB, warehouse: reader.Warehouse
 ) -> None:
-    # Cohort 1 holds Library cards (no metrics) and Street defects (two metrics); by quarter.
+    # FY2025 Q4, the cohort in progress, holds Library cards (no metrics) and Street defects
+    # (two metrics) by rank; by quarter.
     cohort = metric_info.cohort_labels(warehouse)[0]
-    assert cohort == "Cohort 1 · Apr–Jun 2025"
+    assert cohort == "FY2025 Q4"
     meeting_id = _meeting(con, warehouse, date(2025, 4, 20), "cohort", cohort, "quarter")
     values = store.frozen_values(con, meeting_id)
     assert sorted(set(values["metric_id"])) == [MEDIAN, ON_TIME]

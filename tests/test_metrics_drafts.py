@@ -266,9 +266,9 @@ def test_a_new_draft_joins_its_department_and_cohort_index(tmp_path: Path) -> No
     # 2025-03: (1.03 + 0.9375 + 0.9/0.8) / 3 = 1.030833; 2025-02: (0.975 + 1.0345 + 1.0625) / 3
     assert got[("department", "2025-03")] == pytest.approx((0.98375, 1.0308333, 1.125), abs=1e-4)
     assert got[("department", "2025-02")] == pytest.approx((1.00474, 1.02400, 1.0625), abs=1e-4)
-    # The street defect service is in Cohort 1, whose only metrics are the same two.
+    # The street defect service is in FY2025 Q4, whose only metrics are the same two.
     cohorts = {m.scope_name for m in moves if m.scope == "cohort"}
-    assert cohorts == {"Cohort 1 · Apr–Jun 2025"}
+    assert cohorts == {"FY2025 Q4"}
     assert got[("cohort", "2025-03")] == got[("department", "2025-03")]
 
 

@@ -157,7 +157,8 @@ def test_the_readme_example_publishes_the_metric(city: Path) -> None:
     )
     assert preview[1] == "Leadership index by month: as published -> with the draft"
     assert preview[2].startswith("  department licenses_inspections, ")
-    assert any(line.startswith("  cohort Cohort ") for line in preview)
+    # Data to 1 Jun 2025: the permits service is proposed for the quarter in progress.
+    assert any(line.startswith("  cohort FY2025 Q4") for line in preview)
     assert (city / "data" / "drafts" / "permits_within_30_days.duckdb").exists()
     card = outputs["metrics explain"]
     assert card.startswith(

@@ -126,7 +126,9 @@ def _build(path: Path) -> duckdb.DuckDBPyConnection:
             ("r7", "Graffiti", datetime(2025, 3, 1), "3", 40.1, -75.3),
         ],
     )
-    compute_service_tables(con, load_services_text(SERVICES), datetime(2025, 4, 1))
+    compute_service_tables(
+        con, load_services_text(SERVICES), datetime(2025, 4, 1), fiscal_year_start_month=1
+    )
     return con
 
 
@@ -191,10 +193,9 @@ def test_index_averages_scored_metrics_and_counts_statuses(con) -> None:
     # Citywide: (1.125 + 1.5 + 0.5 + 1.5) / 4 over all five metrics.
     assert _index(con, "city", "Citywide", "2025-03")[:3] == (pytest.approx(4.625 / 4), 5, 4)
     assert _index(con, "cohort_service", "Potholes", "2025-03")[0] == pytest.approx(3.125 / 3)
-    # Potholes ranks first (see the equity test below), alone in cohort 1 (capacity 1).
-    assert _index(con, "cohort", "Cohort 1 · Jan–Mar 2025", "2025-03")[0] == pytest.approx(
-        3.125 / 3
-    )
+    # Potholes ranks first (see the equity test below), alone in the current cohort (data of
+    # 2025-04-01, a calendar-year city: 2025 Q2; capacity 1).
+    assert _index(con, "cohort", "2025 Q2", "2025-03")[0] == pytest.approx(3.125 / 3)
 
 
 def test_district_gaps_are_direction_aware_and_flag_only_comparable_rates(con) -> None:
@@ -243,19 +244,24 @@ def test_volume_and_equity_evidence_feed_the_ranking(con) -> None:
     ).fetchall()
     # Potholes 0.4*0.174743 + 0.2*0.5 + 0.2*1.0 + 0.1*0.5 + 0.05*0.5 + 0.05*0.5 = 0.469897
     # Pools    0.4*0.25     + 0.2*0.5 + 0.2*0.3 + 0.1*0.5 + 0.05*0.5 + 0.05*0.5 = 0.36
+    # Cohorts from 2025-01-01; the data's current date 2025-04-01 is the first day of 2025 Q2,
+    # the current cohort; 2025 Q1 is history and proposes nothing, 2025 Q3 is the next.
     assert priorities == [
         (
-            *("Potholes", 1, pytest.approx(0.469897, abs=1e-6), 4, 1),
-            *("Cohort 1 · Jan–Mar 2025", date(2025, 1, 1), date(2025, 4, 1)),
+            *("Potholes", 1, pytest.approx(0.469897, abs=1e-6), 4, 2),
+            *("2025 Q2", date(2025, 4, 1), date(2025, 7, 1)),
         ),
         (
-            *("Pools", 2, pytest.approx(0.36), 9, 2),
-            *("Cohort 2 · Apr–Jun 2025", date(2025, 4, 1), date(2025, 7, 1)),
+            *("Pools", 2, pytest.approx(0.36), 9, 3),
+            *("2025 Q3", date(2025, 7, 1), date(2025, 10, 1)),
         ),
     ]
-    assert con.execute("SELECT cohort, capacity, services FROM service_cohorts").fetchall() == [
-        (1, 1, 1),
-        (2, 1, 1),
+    assert con.execute(
+        "SELECT cohort, cohort_label, state, capacity, services FROM service_cohorts"
+    ).fetchall() == [
+        (1, "2025 Q1", "history", 1, 0),
+        (2, "2025 Q2", "current", 1, 1),
+        (3, "2025 Q3", "next", 1, 1),
     ]
 
 
@@ -277,7 +283,9 @@ def test_recomputing_replaces_every_table(con) -> None:
         table: con.execute(f"SELECT count(*) FROM {table}").fetchone()
         for table in ("services", "service_priorities", "leadership_index", "district_gaps")
     }
-    compute_service_tables(con, load_services_text(SERVICES), datetime(2025, 4, 1))
+    compute_service_tables(
+        con, load_services_text(SERVICES), datetime(2025, 4, 1), fiscal_year_start_month=1
+    )
     after = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone() for table in before}
     assert after == before
     assert before["services"] == (2,)
@@ -314,5 +322,28 @@ def test_catalog_row_holds_channels_and_documents(tmp_path: Path) -> None:
 def test_a_failure_rolls_back_and_keeps_the_previous_tables(con) -> None:
     con.execute("DROP TABLE metric_definitions")
     with pytest.raises(duckdb.Error):
-        compute_service_tables(con, load_services_text(SERVICES), datetime(2025, 4, 1))
+        compute_service_tables(
+            con, load_services_text(SERVICES), datetime(2025, 4, 1), fiscal_year_start_month=1
+        )
     assert con.execute("SELECT count(*) FROM service_priorities").fetchone() == (2,)
+
+
+def test_a_warehouse_from_before_the_calendar_gets_it(tmp_path: Path) -> None:
+    # An older run's service_cohorts had no state: the next run makes the table again.
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    create_schema(con)
+    con.execute(
+        "CREATE TABLE service_cohorts (cohort INTEGER PRIMARY KEY, cohort_label VARCHAR, "
+        "cohort_start DATE, cohort_end DATE, capacity INTEGER, services INTEGER)"
+    )
+    con.execute(
+        "INSERT INTO service_cohorts VALUES (1, 'Cohort 1 · Jan–Mar 2025', NULL, NULL, 1, 1)"
+    )
+    compute_service_tables(
+        con, load_services_text(SERVICES), datetime(2025, 4, 1), fiscal_year_start_month=1
+    )
+    assert con.execute("SELECT cohort_label, state FROM service_cohorts").fetchall() == [
+        ("2025 Q1", "history"),
+        ("2025 Q2", "current"),
+        ("2025 Q3", "next"),
+    ]

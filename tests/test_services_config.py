@@ -140,9 +140,56 @@ def test_cohort_capacity_zero_and_start_off_a_quarter() -> None:
     text = BASE.replace("capacity: 2", "capacity: 0").replace("2025-07-01", "2025-08-15")
     assert _issues(text) == [
         "services.yml:12: cohorts.first_start 2025-08-15 is not the first day of a quarter; "
-        "cohorts run by quarter: use a date such as 2025-10-01",
+        "cohorts run by fiscal quarter: use a quarter's first day, such as 2025-10-01",
         "services.yml:13: cohorts.capacity is 0; each quarterly cohort must take at least 1 "
         "service; set it to how many services the Stat team can review in one quarter, e.g. 4",
+    ]
+
+
+ASSESSED = """  capacity: 2
+  assessments:
+    - {quarter: 2026-10-01, capacity: 3, note: Two new analysts}
+    - {quarter: 2027-01-01, capacity: 0}
+    - {quarter: 2026-10-01, capacity: 1}
+"""
+
+
+def test_capacity_assessments_are_typed_and_checked_at_their_lines() -> None:
+    clean = load_services_text(
+        BASE.replace("  capacity: 2\n", ASSESSED.rsplit("    - {quarter: 2027", 1)[0])
+    )
+    (assessment,) = clean.cohorts.assessments
+    assert (assessment.capacity, assessment.note) == (3, "Two new analysts")
+    assert _issues(BASE.replace("  capacity: 2\n", ASSESSED)) == [
+        "services.yml:16: cohorts.assessments[1].capacity is 0; each quarterly cohort must take "
+        "at least 1 service; set it to how many services the Stat team can review in one "
+        "quarter, e.g. 4",
+        "services.yml:17: cohorts.assessments: quarter 2026-10-01 is assessed twice; keep one "
+        "assessment per quarter (the latest)",
+    ]
+    misspelt = BASE.replace(
+        "  capacity: 2\n", "  capacity: 2\n  assessments: [{quarter: 2026-10-01, capasity: 3}]\n"
+    )
+    assert any("capasity" in issue for issue in _issues(misspelt))
+
+
+def test_cohort_dates_start_the_citys_fiscal_quarters() -> None:
+    # The demo city's fiscal year starts in July: its quarters start in Jul, Oct, Jan and Apr,
+    # so 2025-08-01 (a first day, not a quarter's) is refused at its line with the next one.
+    metrics = load_metrics(ROOT / "metrics.yml")
+    config = load_services_text(
+        BASE.replace("2025-07-01", "2025-08-01").replace(
+            "  capacity: 2\n",
+            "  capacity: 2\n  assessments:\n    - {quarter: 2026-02-01, capacity: 3}\n",
+        )
+    )
+    assert [str(issue) for issue in check_services_against_metrics(config, metrics)] == [
+        "services.yml:12: cohorts.first_start 2025-08-01 is not the first day of one of the "
+        "city's fiscal quarters (its fiscal year starts in month 7, city.yml); cohorts are "
+        "fiscal quarters: use 2025-10-01",
+        "services.yml:15: cohorts.assessments[0].quarter 2026-02-01 is not the first day of one "
+        "of the city's fiscal quarters (its fiscal year starts in month 7, city.yml); cohorts "
+        "are fiscal quarters: use 2026-04-01",
     ]
 
 

@@ -1,4 +1,5 @@
-"""Prioritization on hand-worked numbers: factor scores, weights, ranking ties, cohorts."""
+"""Prioritization on hand-worked numbers: factor scores, weights, ranking ties (the cohort
+calendar that places the ranks is tests/test_cohort_calendar.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ from pipelines.catalog.prioritize import (
     BASIS_DATA,
     DistrictGap,
     Evidence,
-    cohort_label,
-    cohort_start,
     equity_score,
     people_served_score,
     rank_services,
@@ -139,46 +138,12 @@ def test_ranking_breaks_ties_by_the_factors_in_priority_order_then_name() -> Non
     config = _config(services)
     scored = [score_service(s, Evidence(), config) for s in config.services]
     assert [round(s.score, 9) for s in scored] == [0.5, 0.5, 0.5]
-    ranked = rank_services(scored, config.cohorts)
+    ranked = rank_services(scored)
     assert [(r.rank, r.service.name) for r in ranked] == [
         (1, "B trails"),
         (2, "A parks"),
         (3, "C pools"),
     ]
-
-
-def test_cohorts_take_services_in_rank_order_up_to_capacity() -> None:
-    services = "".join(
-        _service(
-            f"Service {n}",
-            99,
-            f"life_safety: {n / 10}, equity: 0.5, time_tax: 0.5, resources: 0.5, spillover: 0.5",
-        )
-        for n in range(1, 6)
-    )
-    config = _config(services, capacity=2)
-    ranked = rank_services(
-        [score_service(s, Evidence(), config) for s in config.services], config.cohorts
-    )
-    # More life safety ranks higher: Service 5 first; two per cohort, the fifth alone.
-    assert [(r.service.name, r.rank, r.cohort) for r in ranked] == [
-        ("Service 5", 1, 1),
-        ("Service 4", 2, 1),
-        ("Service 3", 3, 2),
-        ("Service 2", 4, 2),
-        ("Service 1", 5, 3),
-    ]
-    assert cohort_start(config.cohorts, 1) == date(2025, 10, 1)
-    assert cohort_start(config.cohorts, 2) == date(2026, 1, 1)
-    assert cohort_start(config.cohorts, 3) == date(2026, 4, 1)
-    assert cohort_label(config.cohorts, 1) == "Cohort 1 · Oct–Dec 2025"
-    assert cohort_label(config.cohorts, 2) == "Cohort 2 · Jan–Mar 2026"
-    capacity_one = _config(services, capacity=1)
-    ranked_one = rank_services(
-        [score_service(s, Evidence(), capacity_one) for s in capacity_one.services],
-        capacity_one.cohorts,
-    )
-    assert [r.cohort for r in ranked_one] == [1, 2, 3, 4, 5]
 
 
 def test_reason_names_the_largest_contributions_and_the_data_used() -> None:
@@ -188,7 +153,7 @@ def test_reason_names_the_largest_contributions_and_the_data_used() -> None:
         as_of=date(2025, 4, 14),
         gap=DistrictGap(0.25, "Median days to close", "2", "2025-03"),
     )
-    (ranked,) = rank_services([score_service(config.services[0], evidence, config)], config.cohorts)
+    (ranked,) = rank_services([score_service(config.services[0], evidence, config)])
     # Contributions: importance 0.2, life safety 0.1, equity 0.1 (ties keep the order's order).
     assert ranked.reason == (
         "Rank 1 of 1, score 0.50: strongest on importance to residents (0.20 of 0.40) and "

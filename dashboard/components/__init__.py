@@ -6,6 +6,8 @@
 - ``tables``: display tables of each page (``scorecard_table``, ``district_table``, ...).
 - ``charts``: Plotly figures (``trend_figure``, ``district_figure``, ...).
 - ``maps``: the district map drawn offline (``district_choropleth``, ``fit_view``).
+- ``cohorts``: quarterly cohorts and improvement plans in icon and word (``members_table``,
+  ``plan_table``).
 - ``compare``: the Compare page's table, chart and period notes (``compare_table``).
 - ``links``: links between pages that carry the view in the URL.
 - ``csv_export``: formula-safe CSV (``csv_bytes``).

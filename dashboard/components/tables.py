@@ -208,7 +208,8 @@ def catalog_table(catalog: pd.DataFrame) -> pd.DataFrame:
             ],
             "Documents": [", ".join(docs) if docs else MISSING for docs in catalog["documents"]],
             "Rank": [MISSING if is_missing(r) else str(int(r)) for r in catalog["rank"]],
-            "Cohort": [as_text(v) for v in catalog["cohort_label"]],
+            # The ranking alone; leadership's confirmed cohorts are on the cohort board.
+            "Cohort by rank": [as_text(v) for v in catalog["cohort_label"]],
         }
     )
 
@@ -223,7 +224,7 @@ def ranking_table(ranking: pd.DataFrame, factors: pd.DataFrame) -> pd.DataFrame:
             "Service": ranking["service"].astype(str).tolist(),
             "Department": department_names(ranking),
             "Score": [format_score(s) for s in ranking["score"]],
-            "Cohort": ranking["cohort_label"].astype(str).tolist(),
+            "Cohort by rank": [as_text(v) for v in ranking["cohort_label"]],
             "Reason": ranking["reason"].astype(str).tolist(),
         }
     )

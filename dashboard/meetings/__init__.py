@@ -11,9 +11,13 @@ and the printable packet.
   ``action_history``, ``open_actions`` and ``overdue_actions``.
 - ``memo``: the briefing memo stored, versioned and frozen (``save_memo``, ``freeze_memo``);
   ``memo_draft``: ``draft_memo``, its first draft from the packet, a pure function.
+- ``cohorts``: quarterly cohorts leadership confirmed (``confirm_cohort``, ``still_improving``);
+  ``board``: ``build_board``, the calendar with its confirmed or proposed services.
+- ``milestones``: improvement plans (``add_milestone``, ``update_milestone``, ``scope_plans``).
 - ``audit``: the append-only audit trail every write records its change in.
 - ``packet``: ``packet_html`` and ``packet_csv``, the packet as a document and as data.
 - ``packet_chart``: ``trend_svg``, the packet's inline SVG charts.
+- ``packet_plans``: ``plans_html``, the packet's improvement-plan section.
 - ``packet_pdf``: ``packet_pdf``, the packet printed to PDF on US Letter by WeasyPrint.
 - ``permissions``: ``Actor`` (who is signed in, their role) and ``PermissionDenied``; the
   rules every write checks.

@@ -137,6 +137,8 @@ _KINDS = {
     "commentary": "Commentary",
     "action_item": "Action item",
     "user": "User",
+    "cohort": "Cohort",
+    "milestone": "Milestone",
     "memo": "Briefing memo of meeting",
 }
 _ACTIONS = {
@@ -147,6 +149,7 @@ _ACTIONS = {
     "froze": "Froze",
     "status_changed": "Changed status",
     "role_changed": "Changed role",
+    "confirmed": "Confirmed",
     "carried": "Carried",
     "deleted": "Deleted",
 }
@@ -176,8 +179,8 @@ def describe(state_json: object) -> str:
 def _entity(kind: str, entity_id: str) -> str:
     if kind == "commentary":  # meeting/metric/period
         return "Commentary on " + ", ".join(entity_id.split("/", 2)[1:])
-    if kind == "action_item":
-        return f"Action item #{entity_id}"
+    if kind in ("action_item", "milestone"):
+        return f"{_KINDS[kind]} #{entity_id}"
     return f"{_KINDS.get(kind, kind)} {entity_id}"
 
 

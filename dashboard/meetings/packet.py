@@ -327,11 +327,11 @@ def memo_html(packet: Packet) -> str:
     return '<section class="memo">' + "".join(parts) + "</section>"
 
 
-def packet_html(packet: Packet) -> str:
+def packet_html(packet: Packet, plans: str = "") -> str:
     """The packet as one printable HTML document (US Letter): the briefing memo, the summary,
-    carried-over and new action items,
-    then each metric's frozen values, trend chart, methodology, commentary and actions, and
-    the meeting's audit trail."""
+    carried-over and new action items, then each metric's frozen values, trend chart,
+    methodology, commentary and actions, the improvement plans (``plans``:
+    packet_plans.plans_html) and the meeting's audit trail."""
     meeting = packet.meeting
     grain = str(meeting["grain"])
     reviewed = reviewed_periods(packet.values)
@@ -385,7 +385,7 @@ def packet_html(packet: Packet) -> str:
         _metric_section(packet, {str(k): v for k, v in metric.items()}, grain)
         for metric in packet.metrics.to_dict("records")
     ]
-    parts += ["<h2>Audit trail</h2>", _audit_html(packet)]
+    parts += [plans, "<h2>Audit trail</h2>", _audit_html(packet)]
     parts.append(
         '<footer><p class="note">citystat stat review packet. Values are citywide and frozen '
         "when the meeting was created.</p></footer></body></html>"

@@ -16,7 +16,8 @@ def _no_fetch(url: str) -> dict[str, object]:
     raise ValueError(f"the packet fetches nothing ({url[:80]})")
 
 
-def packet_pdf(packet: Packet) -> bytes:
-    """The meeting's packet as PDF bytes (US Letter pages, numbered)."""
-    document = HTML(string=packet_html(packet), url_fetcher=_no_fetch)
+def packet_pdf(packet: Packet, plans: str = "") -> bytes:
+    """The meeting's packet as PDF bytes (US Letter pages, numbered); ``plans`` as for
+    ``packet_html``."""
+    document = HTML(string=packet_html(packet, plans), url_fetcher=_no_fetch)
     return bytes(document.write_pdf())

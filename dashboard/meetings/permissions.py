@@ -1,11 +1,12 @@
 """Who may write what in the meetings store: the signed-in person as an ``Actor`` and the rules.
 
-Roles (issue 15): ``leadership`` may do everything; a ``department_head`` writes commentary and
-action items of their own departments' meetings only; an ``analyst`` reads everything and may
-use the analyst tools (metric preview, data quality) and drafts the briefing memo (leadership
-freezes it) but writes nothing else here; a ``viewer``
-reads only. The store checks these rules on every write (``require``), so hiding a widget is
-never the only guard. Nothing here imports Streamlit.
+Roles (issue 15): ``leadership`` may do everything (and alone confirms a quarterly cohort); a
+``department_head`` writes commentary and action items of their own departments' meetings, and
+the improvement-plan milestones of their own departments' services, only; an ``analyst`` reads
+everything and may use the analyst tools (metric preview, data quality) and drafts the
+briefing memo (leadership freezes it) but writes nothing else here; a ``viewer`` reads only.
+The store checks these rules on every write (``require``), so hiding a widget is never the
+only guard. Nothing here imports Streamlit.
 """
 
 from __future__ import annotations
@@ -21,9 +22,13 @@ Action = Literal[
     "write_commentary",  # the four questions, per metric of a meeting
     "write_action",  # add an action item or change its status
     "use_analyst_tools",  # metric preview, data quality drill-down
+    "confirm_cohort",  # confirm the services of a quarterly cohort
+    "write_milestone",  # add or change a milestone of a cohort service's improvement plan
     "write_memo",  # draft and edit a meeting's briefing memo
     "freeze_memo",  # make the briefing memo final for the printed packet
 ]
+# What a department head may do, for their own departments only.
+_DEPARTMENT_WRITES = ("write_commentary", "write_action", "write_milestone")
 
 
 class PermissionDenied(Exception):
@@ -44,7 +49,7 @@ class Actor:
         """True when this person may do ``action`` (on a meeting of ``department``, if given)."""
         if self.role == "leadership":
             return True
-        if self.role == "department_head" and action in ("write_commentary", "write_action"):
+        if self.role == "department_head" and action in _DEPARTMENT_WRITES:
             return department is not None and department in self.departments
         return self.role == "analyst" and action in ("use_analyst_tools", "write_memo")
 
@@ -53,7 +58,7 @@ class Actor:
         if self.may(action, department):
             return
         what = action.replace("_", " ")
-        if self.role == "department_head" and action in ("write_commentary", "write_action"):
+        if self.role == "department_head" and action in _DEPARTMENT_WRITES:
             mine = ", ".join(sorted(self.departments)) or "none"
             raise PermissionDenied(
                 f"{self.name} ({self.role}) may {what} only for their own departments ({mine}), "

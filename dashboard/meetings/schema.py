@@ -232,6 +232,49 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    # Self-contained: it only creates its own tables.
+    Migration(
+        6,
+        "confirmed quarterly cohorts and their services' improvement plans",
+        (
+            """CREATE TABLE cohort_confirmations (
+                cohort_start TEXT PRIMARY KEY,           -- ISO date: the fiscal quarter's first day
+                cohort_label TEXT NOT NULL,              -- its name when confirmed: FY2027 Q3
+                cohort_end TEXT NOT NULL,                -- exclusive
+                capacity INTEGER NOT NULL,               -- the quarter's capacity when confirmed
+                data_as_of TEXT,                         -- the data's current date then
+                confirmed_at TEXT NOT NULL,              -- UTC
+                confirmed_by TEXT NOT NULL,              -- the signed-in person's stable id
+                confirmed_by_name TEXT NOT NULL,
+                note TEXT
+            )""",
+            """CREATE TABLE cohort_services (
+                cohort_start TEXT NOT NULL REFERENCES cohort_confirmations (cohort_start),
+                service TEXT NOT NULL,
+                department TEXT NOT NULL,                -- registry id, for who may plan it
+                rank INTEGER,                            -- its priority rank when confirmed
+                proposed INTEGER NOT NULL CHECK (proposed IN (0, 1)),
+                in_cohort INTEGER NOT NULL CHECK (in_cohort IN (0, 1)),  -- 0: proposed, left out
+                PRIMARY KEY (cohort_start, service)
+            )""",
+            """CREATE TABLE milestones (
+                milestone_id {id},
+                cohort_start TEXT NOT NULL,
+                service TEXT NOT NULL,
+                title TEXT NOT NULL,
+                due_date TEXT NOT NULL,
+                owner TEXT NOT NULL,
+                status TEXT NOT NULL DEFAULT 'planned'
+                    CHECK (status IN ('planned', 'in_progress', 'done', 'missed')),
+                version INTEGER NOT NULL DEFAULT 1,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                FOREIGN KEY (cohort_start, service)
+                    REFERENCES cohort_services (cohort_start, service)
+            )""",
+            "CREATE INDEX milestones_by_service ON milestones (service, cohort_start)",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -9,6 +9,8 @@
   ``district_comparison``.
 - ``equity``: ``equity_metrics``, ``district_gaps``, ``district_layer``, ``district_centroids``.
 - ``services``: the ranked service catalog and its cohorts.
+- ``cohorts``: the cohort calendar (``cohort_calendar``) and a quarter's proposal from the
+  ranking (``cohort_proposal``).
 - ``freshness``: runs, files loaded, validation, quarantine and step times.
 - ``packets``: ``packet_source`` for a meeting, and the open data.
 - ``drafts``: draft metrics saved by `citystat metrics preview --draft ... --save`, read

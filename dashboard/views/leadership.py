@@ -25,11 +25,12 @@ from dashboard.components.tables import index_table, movers_table
 from dashboard.queries import freshness, metric_info, reader, scorecard
 from dashboard.views.action_lists import data_date, overdue_items
 from dashboard.views.actor import require_page
+from dashboard.views.cohort_board import cohorts_section
 from dashboard.views.page_support import require_service_tables, show_table
 
 MOVERS_SHOWN = 5
 
-require_page()
+signed_in = require_page()
 st.title("Leadership overview")
 warehouse = reader.current_warehouse()
 if warehouse is None:
@@ -83,7 +84,11 @@ if not late_sources.empty:
     show_table(late_sources_table(late_sources))
 late = freshness.late_metrics(warehouse, now)
 
-st.subheader("By quarterly cohort")
+st.subheader("Quarterly cohorts")
+cohorts_section(warehouse, signed_in, states=("current", "next"))
+st.caption("Leadership confirms a proposal on the Services page, where each plan is kept.")
+
+st.subheader("Index by quarterly cohort")
 cohorts = scorecard.leadership_latest(warehouse, "cohort", grain)
 if cohorts.empty:
     st.info("No cohort service has metrics with targets yet.")

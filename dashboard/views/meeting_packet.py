@@ -8,8 +8,11 @@ import streamlit as st
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.meetings import store
 from dashboard.meetings.audit import audit_rows
+from dashboard.meetings.database import MeetingsDB, utc_now
+from dashboard.meetings.milestones import scope_plans
 from dashboard.meetings.packet import packet_audit_csv, packet_csv, packet_file_stem, packet_html
 from dashboard.meetings.packet_pdf import packet_pdf
+from dashboard.meetings.packet_plans import plans_html
 from dashboard.meetings.tables import action_rows, packet_summary
 from dashboard.views.page_support import show_table
 
@@ -37,15 +40,18 @@ def carried_over(packet: store.Packet) -> None:
     show_table(action_rows(carried))
 
 
-def packet_section(packet: store.Packet) -> None:
+def packet_section(db: MeetingsDB, packet: store.Packet) -> None:
     rows, statuses = packet_summary(packet)
+    meeting = packet.meeting
+    scope = scope_plans(db, str(meeting["scope_kind"]), str(meeting["scope_name"]))
+    plans = plans_html(scope, utc_now())
     st.subheader("Packet")
     show_table(rows, statuses)
     stem = packet_file_stem(packet)
     left, middle, right, last = st.columns(4)
     left.download_button(
         "Download the packet (printable HTML)",
-        data=packet_html(packet).encode("utf-8"),
+        data=packet_html(packet, plans).encode("utf-8"),
         file_name=f"{stem}.html",
         mime="text/html",
         on_click="ignore",
@@ -70,7 +76,7 @@ def packet_section(packet: store.Packet) -> None:
     last.download_button(
         "Download the packet (PDF, US Letter)",
         # Printed only when clicked: WeasyPrint takes a second or two.
-        data=lambda: packet_pdf(packet),
+        data=lambda: packet_pdf(packet, plans),
         file_name=f"{stem}.pdf",
         mime="application/pdf",
         on_click="ignore",

@@ -85,7 +85,7 @@ def _page(db: MeetingsDB, actor: Actor) -> None:
     _open_or_close(db, actor, meeting)
     memo_section(db, actor, packet)
     carried_over(packet)
-    packet_section(packet)
+    packet_section(db, packet)
     audit_section(packet)
     discuss_metric(db, actor, packet)
     agenda_section(db, actor, packet)

@@ -1,11 +1,12 @@
-"""Services: the catalog (searchable), the Executive Order 2-24 ranking, quarterly cohorts."""
+"""Services: the catalog (searchable), the Executive Order 2-24 ranking, the quarterly cohorts
+(leadership confirms a proposal) and each cohort service's improvement plan."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboard.components import charts
-from dashboard.components.formats import format_date, format_score
+from dashboard.components.formats import format_score
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.tables import (
     catalog_table,
@@ -15,9 +16,11 @@ from dashboard.components.tables import (
 )
 from dashboard.queries import reader, services
 from dashboard.views.actor import require_page
+from dashboard.views.cohort_board import cohorts_section
+from dashboard.views.improvement_plans import plans_section
 from dashboard.views.page_support import require_service_tables, show_table
 
-require_page()
+signed_in = require_page()
 st.title("Services")
 warehouse = reader.current_warehouse()
 if warehouse is None:
@@ -60,22 +63,7 @@ with st.expander("How each factor was scored"):
     show_table(factor_detail_table(factors, service))
 
 st.subheader("Quarterly cohorts")
-st.caption("Services join cohorts in rank order, up to each cohort's capacity.")
-for cohort in services.service_cohorts(warehouse).itertuples():
-    members = ranking[ranking["cohort"] == cohort.cohort]
-    st.markdown(
-        f"**{md(cohort.cohort_label)}** · starts {format_date(cohort.cohort_start)} · "
-        f"{cohort.services} of {cohort.capacity} places"
-    )
-    show_table(
-        members[["rank", "service", "department_name", "score"]]
-        .assign(score=[format_score(s) for s in members["score"]])
-        .rename(
-            columns={
-                "rank": "Rank",
-                "service": "Service",
-                "department_name": "Department",
-                "score": "Score",
-            }
-        )
-    )
+cohorts_section(warehouse, signed_in, ranking)
+
+st.subheader("Improvement plans")
+plans_section(signed_in)

@@ -5,7 +5,8 @@ and the CityScore-style leadership index and district equity tables computed fro
 - ``loader``: ``load_services``, ``check_services_file``, ``check_services_against_metrics``.
 - ``rules``: the semantic rules of services.yml, each issue at its line.
 - ``evidence``: what the warehouse says of each service (volume, district gaps).
-- ``prioritize``: the six-factor score, ranking and cohort assignment.
+- ``prioritize``: the six-factor score and the ranking.
+- ``calendar``: the cohort calendar in SQL: fiscal quarters from the data's current date.
 - ``leadership``: the leadership index per department and cohort.
 - ``drafts``: how a draft metric would move the index, and the file the dashboard shows it from.
 - ``tables``: the DDL of the service tables.

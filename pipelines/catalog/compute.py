@@ -6,6 +6,7 @@ from datetime import datetime
 
 import duckdb
 
+from pipelines.catalog.calendar import compute_cohort_calendar
 from pipelines.catalog.evidence import gather_evidence
 from pipelines.catalog.leadership import (
     compute_district_centroids,
@@ -14,13 +15,7 @@ from pipelines.catalog.leadership import (
     compute_metric_scores,
 )
 from pipelines.catalog.model import FACTOR_LABELS, FACTORS, ServicesConfig
-from pipelines.catalog.prioritize import (
-    RankedService,
-    cohort_label,
-    cohort_start,
-    rank_services,
-    score_service,
-)
+from pipelines.catalog.prioritize import RankedService, rank_services, score_service
 from pipelines.catalog.tables import CLEAR_SERVICE_TABLES_SQL, create_service_tables
 
 
@@ -29,9 +24,13 @@ def compute_service_tables(
     services: ServicesConfig,
     as_of: datetime,
     *,
+    fiscal_year_start_month: int,
     own_transaction: bool = True,
 ) -> None:
     """Replace every service table from service_requests, metric_values and services.yml.
+
+    ``as_of`` is the data's current date: it dates the current quarterly cohort, a fiscal
+    quarter of the city's (``fiscal_year_start_month``, city.yml).
 
     Run after the metrics are computed (it reads metric_values and metric_definitions). The
     replacement is one transaction so readers never see half of it; pass
@@ -48,8 +47,9 @@ def compute_service_tables(
         compute_district_centroids(con)
         evidence = gather_evidence(con, services, as_of)
         scored = [score_service(s, evidence[s.name], services) for s in services.services]
-        ranked = rank_services(scored, services.cohorts)
-        _write_priorities(con, services, ranked)
+        ranked = rank_services(scored)
+        _write_priorities(con, ranked)
+        compute_cohort_calendar(con, services.cohorts, as_of, fiscal_year_start_month)
         compute_leadership_index(con)
         if own_transaction:
             con.execute("COMMIT")
@@ -84,10 +84,7 @@ def _write_catalog(con: duckdb.DuckDBPyConnection, config: ServicesConfig) -> No
     )
 
 
-def _write_priorities(
-    con: duckdb.DuckDBPyConnection, config: ServicesConfig, ranked: list[RankedService]
-) -> None:
-    cohorts = config.cohorts
+def _write_priorities(con: duckdb.DuckDBPyConnection, ranked: list[RankedService]) -> None:
     con.executemany(
         "INSERT INTO service_priority_factors VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -106,8 +103,10 @@ def _write_priorities(
             for f in r.factors
         ],
     )
+    # The cohort columns are filled by the calendar (pipelines/catalog/calendar.py).
     con.executemany(
-        "INSERT INTO service_priorities VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO service_priorities (service, department, rank, score, people_served, "
+        "people_served_basis, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
             [
                 r.service.name,
@@ -116,27 +115,8 @@ def _write_priorities(
                 r.score,
                 r.people_served,
                 r.people_served_basis,
-                r.cohort,
-                cohort_label(cohorts, r.cohort),
-                cohort_start(cohorts, r.cohort),
-                cohort_start(cohorts, r.cohort + 1),
                 r.reason,
             ]
             for r in ranked
-        ],
-    )
-    count = max((r.cohort for r in ranked), default=0)
-    con.executemany(
-        "INSERT INTO service_cohorts VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            [
-                number,
-                cohort_label(cohorts, number),
-                cohort_start(cohorts, number),
-                cohort_start(cohorts, number + 1),
-                cohorts.capacity,
-                sum(1 for r in ranked if r.cohort == number),
-            ]
-            for number in range(1, count + 1)
         ],
     )

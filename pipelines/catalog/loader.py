@@ -8,7 +8,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from pipelines.catalog.model import Service, ServicesConfig, ServicesFile
-from pipelines.catalog.rules import check_across_services, check_service, check_settings
+from pipelines.catalog.rules import (
+    check_across_services,
+    check_service,
+    check_settings,
+    fiscal_quarter_issues,
+)
 from pipelines.config.entries import pydantic_issues, read_config_file, validate_entries
 from pipelines.config.hints import Locator, did_you_mean
 from pipelines.config.issues import Issue, ServicesFileError
@@ -38,9 +43,15 @@ def check_services_file(path: Path) -> list[Issue]:
 
 
 def check_services_against_metrics(services: ServicesConfig, metrics: MetricsConfig) -> list[Issue]:
-    """Each service's department is in the city's registry and its cohort_service in metrics.yml."""
+    """Each service's department is in the city's registry and its cohort_service in metrics.yml;
+    cohort dates start the city's fiscal quarters."""
     known = sorted({m.cohort_service for m in metrics.metrics if m.cohort_service is not None})
-    issues = []
+    issues = fiscal_quarter_issues(
+        services.cohorts,
+        services.cohort_lines,
+        services.file_label,
+        metrics.city.fiscal_year_start_month,
+    )
     profile = metrics.profile
     registry = {d.id for d in profile.departments} if profile is not None else set()
     for service in services.services:
@@ -120,6 +131,13 @@ def _load_text(text: str, file_label: str) -> tuple[ServicesConfig | None, list[
         },
         department_lines={
             service.name: line_of(root, (*loc, "department")) for loc, service in services
+        },
+        cohort_lines={
+            "first_start": line_of(root, ("cohorts", "first_start")),
+            **{
+                f"assessments.{i}": line_of(root, ("cohorts", "assessments", i, "quarter"))
+                for i in range(len(top.cohorts.assessments))
+            },
         },
     )
     return config, []

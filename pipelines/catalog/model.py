@@ -48,11 +48,20 @@ class Prioritization(_Strict):
     people_served_full_score: int = 100_000
 
 
+class CapacityAssessment(_Strict):
+    """One quarter's capacity, set after a capacity assessment (overrides the default)."""
+
+    quarter: date  # the first day of the fiscal quarter
+    capacity: int
+    note: str | None = None
+
+
 class Cohorts(_Strict):
     """Quarterly cohorts: when the first starts and how many services each takes."""
 
     first_start: date
     capacity: int
+    assessments: list[CapacityAssessment] = Field(default_factory=list)
 
 
 class Equity(_Strict):
@@ -124,6 +133,8 @@ class ServicesConfig(BaseModel):
     file_label: str = "services.yml"
     service_lines: dict[str, int] = Field(default_factory=dict)
     department_lines: dict[str, int] = Field(default_factory=dict)
+    # Lines of cohorts.first_start and of each assessment's quarter, for checks with city.yml.
+    cohort_lines: dict[str, int] = Field(default_factory=dict)
 
     def service(self, name: str) -> Service:
         """The service with this name (KeyError naming the known services otherwise)."""

@@ -1,4 +1,5 @@
-"""Score services on Executive Order 2-24's six factors, rank them, assign quarterly cohorts.
+"""Score services on Executive Order 2-24's six factors and rank them (``calendar.py`` places
+the ranks in quarterly cohorts, in SQL).
 
 Pure Python over the few dozen services in services.yml; the data-driven inputs (request
 volume, district gaps) arrive already aggregated by SQL in ``evidence.py``.
@@ -10,7 +11,7 @@ import math
 from dataclasses import dataclass, replace
 from datetime import date
 
-from pipelines.catalog.model import FACTOR_LABELS, FACTORS, Cohorts, Service, ServicesConfig
+from pipelines.catalog.model import FACTOR_LABELS, FACTORS, Service, ServicesConfig
 
 BASIS_DATA = "warehouse"
 BASIS_CONFIG = "services.yml"
@@ -58,14 +59,13 @@ class FactorScore:
 
 @dataclass(frozen=True)
 class RankedService:
-    """A scored service with its rank, cohort and reason."""
+    """A scored service with its rank and reason."""
 
     service: Service
     factors: list[FactorScore]
     people_served: int
     people_served_basis: str
     rank: int = 0
-    cohort: int = 0
     reason: str = ""
 
     @property
@@ -154,12 +154,12 @@ def _tie_break_key(ranked: RankedService) -> tuple[float | str, ...]:
     return (-total, *factor_scores, ranked.service.name)
 
 
-def rank_services(scored: list[RankedService], cohorts: Cohorts) -> list[RankedService]:
-    """Order by score (ties by factors in priority order, then name); number ranks and cohorts."""
+def rank_services(scored: list[RankedService]) -> list[RankedService]:
+    """Order by score (ties by factors in priority order, then name) and number the ranks."""
     ordered = sorted(scored, key=_tie_break_key)
     ranked = []
     for index, item in enumerate(ordered):
-        placed = replace(item, rank=index + 1, cohort=index // cohorts.capacity + 1)
+        placed = replace(item, rank=index + 1)
         ranked.append(replace(placed, reason=explain_rank(placed, len(ordered))))
     return ranked
 
@@ -175,19 +175,3 @@ def explain_rank(ranked: RankedService, total: int) -> str:
         if factor.basis == BASIS_DATA:
             parts.append(f"{factor.label} from data: {factor.detail}.")
     return " ".join(parts)
-
-
-def cohort_start(cohorts: Cohorts, cohort: int) -> date:
-    """First day of a quarterly cohort (cohort 1 starts on ``first_start``)."""
-    months = cohorts.first_start.year * 12 + cohorts.first_start.month - 1 + 3 * (cohort - 1)
-    return date(months // 12, months % 12 + 1, 1)
-
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def cohort_label(cohorts: Cohorts, cohort: int) -> str:
-    """'Cohort 2 · Oct–Dec 2025': the cohort's number and the quarter it runs."""
-    start = cohort_start(cohorts, cohort)
-    last_month = _MONTHS[(start.month + 1) % 12]
-    return f"Cohort {cohort} · {_MONTHS[start.month - 1]}–{last_month} {start.year}"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 from itertools import pairwise
 
-from pipelines.catalog.model import FACTORS, Service, ServicesFile
+from pipelines.catalog.model import FACTORS, Cohorts, Service, ServicesFile
 from pipelines.config.hints import Locator, did_you_mean, one_of
 from pipelines.config.issues import Issue
 from pipelines.config.yaml_lines import Loc
@@ -17,26 +18,7 @@ _QUARTER_START_MONTHS = (1, 4, 7, 10)
 def check_settings(top: ServicesFile, at: Locator) -> list[Issue]:
     """Weights, cohorts, equity and index settings, and the department and channel lists."""
     issues = _check_weights(top, at)
-    cohorts = top.cohorts
-    if cohorts.capacity < 1:
-        issues.append(
-            at.issue(
-                ("cohorts", "capacity"),
-                f"cohorts.capacity is {cohorts.capacity}; each quarterly cohort must take at "
-                "least 1 service",
-                "set it to how many services the Stat team can review in one quarter, e.g. 4",
-            )
-        )
-    start = cohorts.first_start
-    if start.day != 1 or start.month not in _QUARTER_START_MONTHS:
-        issues.append(
-            at.issue(
-                ("cohorts", "first_start"),
-                f"cohorts.first_start {start.isoformat()} is not the first day of a quarter",
-                "cohorts run by quarter: use a date such as "
-                f"{start.year}-{_next_quarter_month(start.month):02d}-01",
-            )
-        )
+    issues += check_cohorts(top, at)
     if top.prioritization.people_served_full_score < 1:
         issues.append(
             at.issue(
@@ -48,6 +30,94 @@ def check_settings(top: ServicesFile, at: Locator) -> list[Issue]:
         )
     issues += _check_equity_and_index(top, at)
     issues += _check_lists(top, at)
+    return issues
+
+
+def check_cohorts(top: ServicesFile, at: Locator) -> list[Issue]:
+    """Capacities of at least 1, dates on a month's first day, one assessment per quarter.
+
+    Whether a date starts one of the city's fiscal quarters needs city.yml: see
+    ``fiscal_quarter_issues``."""
+    cohorts = top.cohorts
+    issues: list[Issue] = []
+    capacities: list[tuple[Loc, str, int]] = [
+        (("cohorts", "capacity"), "cohorts.capacity", cohorts.capacity)
+    ]
+    capacities += [
+        (
+            ("cohorts", "assessments", i, "capacity"),
+            f"cohorts.assessments[{i}].capacity",
+            a.capacity,
+        )
+        for i, a in enumerate(cohorts.assessments)
+    ]
+    for loc, name, capacity in capacities:
+        if capacity < 1:
+            issues.append(
+                at.issue(
+                    loc,
+                    f"{name} is {capacity}; each quarterly cohort must take at least 1 service",
+                    "set it to how many services the Stat team can review in one quarter, e.g. 4",
+                )
+            )
+    dates: list[tuple[Loc, str, date]] = [
+        (("cohorts", "first_start"), "cohorts.first_start", cohorts.first_start)
+    ]
+    dates += [
+        (("cohorts", "assessments", i, "quarter"), f"cohorts.assessments[{i}].quarter", a.quarter)
+        for i, a in enumerate(cohorts.assessments)
+    ]
+    for loc, name, day in dates:
+        if day.day != 1:
+            issues.append(
+                at.issue(
+                    loc,
+                    f"{name} {day.isoformat()} is not the first day of a quarter",
+                    f"cohorts run by fiscal quarter: use a quarter's first day, such as "
+                    f"{day.year}-{_next_quarter_month(day.month):02d}-01",
+                )
+            )
+    seen: set[date] = set()
+    for i, assessment in enumerate(cohorts.assessments):
+        if assessment.quarter in seen:
+            issues.append(
+                at.issue(
+                    ("cohorts", "assessments", i, "quarter"),
+                    f"cohorts.assessments: quarter {assessment.quarter.isoformat()} is assessed "
+                    "twice",
+                    "keep one assessment per quarter (the latest)",
+                )
+            )
+        seen.add(assessment.quarter)
+    return issues
+
+
+def fiscal_quarter_issues(
+    cohorts: Cohorts, lines: dict[str, int], file_label: str, fiscal_year_start_month: int
+) -> list[Issue]:
+    """Cohort dates that are a month's first day but not the first day of a fiscal quarter of
+    a city whose fiscal year starts in ``fiscal_year_start_month`` (city.yml)."""
+    starts = sorted({(fiscal_year_start_month - 1 + 3 * k) % 12 + 1 for k in range(4)})
+    dates = [("first_start", "cohorts.first_start", cohorts.first_start)]
+    dates += [
+        (f"assessments.{i}", f"cohorts.assessments[{i}].quarter", a.quarter)
+        for i, a in enumerate(cohorts.assessments)
+    ]
+    issues = []
+    for key, name, day in dates:
+        if day.day == 1 and day.month not in starts:
+            month = next((m for m in starts if m >= day.month), starts[0])
+            year = day.year if month >= day.month else day.year + 1
+            issues.append(
+                Issue(
+                    file_label,
+                    lines.get(key, 1),
+                    f"{name} {day.isoformat()} is not the first day of one of the city's fiscal "
+                    f"quarters (its fiscal year starts in month {fiscal_year_start_month}, "
+                    "city.yml)",
+                    f"cohorts are fiscal quarters: use {year}-{month:02d}-01",
+                )
+            )
     return issues
 
 

@@ -55,19 +55,26 @@ CREATE TABLE IF NOT EXISTS service_priorities (
     score DOUBLE,                -- sum of contributions, 0..1
     people_served BIGINT,        -- a year: 311 requests in the last 12 months, or configured
     people_served_basis VARCHAR, -- warehouse | services.yml
-    cohort INTEGER,              -- quarterly cohort number, 1 = first
+    cohort INTEGER,              -- the current or next cohort the ranking alone proposes it
+                                 -- for (service_cohorts.cohort); NULL: neither
     cohort_label VARCHAR,
     cohort_start DATE,
     cohort_end DATE,             -- exclusive
     reason VARCHAR               -- plain-language reason for the rank
 );
 CREATE TABLE IF NOT EXISTS service_cohorts (
-    cohort INTEGER PRIMARY KEY,
-    cohort_label VARCHAR,
+    cohort INTEGER PRIMARY KEY,  -- 1 = the fiscal quarter of cohorts.first_start
+    cohort_label VARCHAR,        -- the fiscal quarter: 'FY2027 Q2' ('2026 Q4' in a city whose
+                                 -- fiscal year is the calendar year)
     cohort_start DATE,
     cohort_end DATE,             -- exclusive
-    capacity INTEGER,
-    services INTEGER             -- services assigned (at most capacity)
+    capacity INTEGER,            -- services it can take: an assessment's, or the default
+    capacity_assessed BOOLEAN,   -- true when a capacity assessment set it (services.yml)
+    capacity_note VARCHAR,       -- the assessment's note
+    state VARCHAR,               -- history | current | next, from the data's current date
+    data_as_of DATE,             -- the data's current date the states were counted from
+    services INTEGER,            -- services the ranking alone proposes (current and next)
+    ranks_before INTEGER         -- ranks proposed for open cohorts before it (NULL: history)
 );
 CREATE TABLE IF NOT EXISTS metric_index_scores (
     metric_id VARCHAR,
@@ -147,6 +154,17 @@ DELETE FROM district_centroids;
 """
 
 
+# A warehouse from before the cohort calendar has a service_cohorts without its state; the
+# table is rebuilt whole on every run, so it is made again with today's columns.
+_OLD_COHORTS_SQL = """
+SELECT count(*) FROM duckdb_columns()
+WHERE database_name = current_database() AND table_name = 'service_cohorts'
+GROUP BY table_name HAVING count_if(column_name = 'state') = 0
+"""
+
+
 def create_service_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the service, priority, cohort, index, gap and centroid tables if missing."""
+    if con.execute(_OLD_COHORTS_SQL).fetchone() is not None:
+        con.execute("DROP TABLE service_cohorts")
     con.execute(SERVICE_DDL)

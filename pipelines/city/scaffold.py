@@ -58,6 +58,13 @@ class NewCity:
 KEPT_IF_PRESENT = "data/.gitignore"
 
 
+def _fiscal_quarter_start(day: date, fiscal_year_start_month: int) -> date:
+    # Back to the latest month that starts a fiscal quarter (they fall 3 months apart).
+    months = day.year * 12 + day.month - 1
+    start = months - (day.month - fiscal_year_start_month) % 3
+    return date(start // 12, start % 12 + 1, 1)
+
+
 def existing_files(folder: Path) -> list[Path]:
     """The configuration files `init` would overwrite in ``folder`` (city.yml first)."""
     return [
@@ -110,8 +117,8 @@ def render_city(city: NewCity, today: date) -> dict[str, str]:
         "timezone_note": "" if city.timezone else "    # fill in: the city's zone",
         "fiscal_year_start_month": str(city.fiscal_year_start_month),
         "folder": shlex.quote(str(city.folder)),
-        # Cohorts start on a quarter's first day: the quarter today is in.
-        "cohort_start": date(today.year, (today.month - 1) // 3 * 3 + 1, 1).isoformat(),
+        # Cohorts are fiscal quarters: the first starts on the first day of the one today is in.
+        "cohort_start": _fiscal_quarter_start(today, city.fiscal_year_start_month).isoformat(),
     }
     texts = {target: _fill(TEMPLATES / source, values) for source, target in FILES.items()}
     if city.timezone is not None:

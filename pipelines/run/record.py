@@ -148,7 +148,12 @@ def compute_and_record(
     if services is not None:
         progress("ranking services, leadership index and district gaps")
         with clock.step(None, "services"):
-            compute_service_tables(con, services, run.as_of)
+            compute_service_tables(
+                con,
+                services,
+                run.as_of,
+                fiscal_year_start_month=config.city.fiscal_year_start_month,
+            )
     pause_point("publish")
     with clock.step(None, "publish"):
         record_run(con, run, "published")
