@@ -17,6 +17,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from dashboard.components import site
 from pipelines.city.loader import load_city
 from pipelines.cli.main import main
 from pipelines.demo import service_requests
@@ -28,6 +29,7 @@ from pipelines.run.pipeline import run_pipeline
 from pipelines.spark.session import java_available
 from pipelines.warehouse.layout import PROJECT_ROOT
 from tests.real_cities import CITIES_DIR, Built
+from tests.test_compare_page import _open, _rows
 
 pytestmark = pytest.mark.slow
 
@@ -81,7 +83,7 @@ def _differences(warehouse: Path, spark_values: Path, city_id: str) -> list[tupl
         return con.execute(
             f"""
             WITH s AS (
-                SELECT * EXCLUDE (city, month)
+                SELECT * EXCLUDE (city)
                 FROM read_parquet(?, hive_partitioning = true) WHERE city = ?
             )
             SELECT metric_id, count(*) AS rows, any_value(detail) AS example FROM (
@@ -102,7 +104,7 @@ def test_every_city_computed_on_spark_equals_duckdb(
     built_city,
     tmp_path: Path,
 ) -> None:
-    lake, out = tmp_path / "lake", tmp_path / "spark"
+    lake = tmp_path / "lake"
     # Every city into one lake, as a state or a consortium would build it.
     exported = {"demo": (demo_100k / "citystat.duckdb", demo_100k)}
     said = _cli(["export", "--parquet", str(lake), "--city-id", "demo"], demo_100k)
@@ -117,47 +119,30 @@ def test_every_city_computed_on_spark_equals_duckdb(
         exported[city] = (built.warehouse, built.warehouse.parent)
     assert set(exported) == {"demo", *REAL_CITIES}
 
-    said = _cli(
-        ["metrics", "compute", "--engine", "spark", "--lake", str(lake), "--out", str(out)],
-        demo_100k,
-    )
+    said = _cli(["metrics", "compute", "--engine", "spark", "--lake", str(lake)], demo_100k)
     assert f"spark: {len(exported)} cities" in said
+    # Spark's values replaced the exported ones in the lake (Spark names its files part-*).
+    written = list((lake / "metric_values").rglob("*.parquet"))
+    assert written and all(path.name.startswith("part-") for path in written)
 
     for city_id, (warehouse, _) in exported.items():
-        assert _differences(warehouse, out / "metric_values", city_id) == [], city_id
+        assert _differences(warehouse, lake / "metric_values", city_id) == [], city_id
     # Every metric of every city came back: as many rows per metric as DuckDB wrote.
     with duckdb.connect() as con:
         per_city = dict(
             con.execute(
                 "SELECT city, count(DISTINCT metric_id) FROM read_parquet(?, hive_partitioning "
                 "= true) GROUP BY city",
-                [str(out / "metric_values" / "**" / "*.parquet")],
+                [str(lake / "metric_values" / "**" / "*.parquet")],
             ).fetchall()
         )
     assert per_city["demo"] == len(load_metrics(PROJECT_ROOT / "metrics.yml").metrics)
     for city in REAL_CITIES:
         assert per_city[city] == len(load_metrics(CITIES_DIR / city / "metrics.yml").metrics)
 
-
-def test_a_second_export_replaces_only_its_own_city(
-    spark_runtime: None, demo_100k: Path, tmp_path: Path
-) -> None:
-    lake = tmp_path / "lake"
-    _cli(["export", "--parquet", str(lake), "--city-id", "one"], demo_100k)
-    _cli(["export", "--parquet", str(lake), "--city-id", "two"], demo_100k)
-    first = sorted(p.relative_to(lake) for p in (lake / "permits" / "city=one").rglob("*.parquet"))
-    _cli(["export", "--parquet", str(lake), "--city-id", "two"], demo_100k)
-    assert (
-        sorted(p.relative_to(lake) for p in (lake / "permits" / "city=one").rglob("*.parquet"))
-        == first
-    )
-    with duckdb.connect() as con:
-        rows = con.execute(
-            "SELECT city, count(*) FROM read_parquet(?, hive_partitioning = true) GROUP BY city "
-            "ORDER BY city",
-            [str(lake / "permits" / "**" / "*.parquet")],
-        ).fetchall()
-    with duckdb.connect(str(demo_100k / "citystat.duckdb"), read_only=True) as con:
-        permits = con.execute("SELECT count(*) FROM permits").fetchone()
-    assert permits is not None and permits[0] > 0
-    assert rows == [("one", permits[0]), ("two", permits[0])]
+    # The Compare page reads the lake's cities, with Spark's values.
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CITYSTAT_WAREHOUSE", str(demo_100k / "citystat.duckdb"))
+        env.setenv(site.COMPARE_ENV, str(lake))
+        shown = set(_rows(_open()))
+    assert {load_city(CITIES_DIR / city).name for city in REAL_CITIES} <= shown

@@ -16,6 +16,7 @@ import duckdb
 
 from pipelines.city.loader import city_file
 from pipelines.lake.layout import (
+    CITY_CONTEXT,
     METRIC_INPUTS,
     METRIC_VALUES,
     NO_MONTH,
@@ -64,8 +65,10 @@ def export_city(
         as_of = data_as_of(con)
         if as_of is None:
             raise LakeError(f"{warehouse}: the warehouse holds no data to export")
-        for table in (*METRIC_INPUTS, METRIC_VALUES):
-            rows[table] = _export_table(con, lake, table, city_id)
+        tables = {name for (name,) in con.execute("SHOW TABLES").fetchall()}
+        for table in (*METRIC_INPUTS, METRIC_VALUES, *CITY_CONTEXT):
+            if table in tables:  # a warehouse from before city profiles has none
+                rows[table] = _export_table(con, lake, table, city_id)
     manifest = Manifest(
         city_id=city_id,
         name=name,

@@ -29,6 +29,8 @@ METRIC_INPUTS = (
     *(f"{name}_versions" for name in CANONICAL_TABLES),
     SOURCE_COLUMNS,
 )
+# What the Compare page reads beside the values: each city's profile, definitions and runs.
+CITY_CONTEXT = ("city_profile", "metric_definitions", "runs")
 NO_MONTH = "all"
 _CITY_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 

@@ -73,8 +73,8 @@ def compute_lake(
     progress: Callable[[str], None] | None = None,
 ) -> list[CityValues]:
     """Compute the metrics of ``cities`` (default: every city in the lake) in one Spark
-    application and write ``<out>/metric_values/city=<id>/month=…`` (``out`` defaults to
-    the lake itself), each city's earlier values replaced."""
+    application and write ``<out>/metric_values/city=<id>/`` (``out`` defaults to the lake
+    itself, where the Compare page reads it), each city's earlier values replaced."""
     target = table_dir(out or lake, METRIC_VALUES)
     spark = spark_session(master)
     written = []
@@ -87,7 +87,8 @@ def compute_lake(
         # One write per metric: Spark plans each metric's query alone (a union of every
         # metric's plan takes the optimizer far longer than computing them).
         for frame in _city_values(spark, lake, manifest, config):
-            frame.write.mode("append").partitionBy("city", "month").parquet(str(target))
+            # A metric's values are small beside its records (periods x breakdowns): one file.
+            frame.coalesce(1).write.mode("append").partitionBy("city").parquet(str(target))
         rows = spark.read.parquet(str(partition)).count()
         written.append(CityValues(city_id, rows, len(config.metrics)))
         if progress is not None:
@@ -104,8 +105,8 @@ def _config(manifest: Manifest) -> MetricsConfig:
 def _city_values(
     spark: SparkSession, lake: Path, manifest: Manifest, config: MetricsConfig
 ) -> Iterator[DataFrame]:
-    """Each metric of one city as a DataFrame with the warehouse's columns, plus city and
-    month for the partitions."""
+    """Each metric of one city as a DataFrame with the warehouse's columns, plus the city
+    for the partitions."""
     from pyspark.sql import functions as F
 
     for table in METRIC_INPUTS:
@@ -117,9 +118,7 @@ def _city_values(
         query = compile_spark(config, metric.id, available=available[metric.id])
         values = spark.sql(query.sql, args=query.bind(manifest.as_of))
         typed = values.select(*(F.col(c).cast(t).alias(c) for c, t in VALUE_COLUMNS))
-        yield typed.withColumn("city", F.lit(manifest.city_id)).withColumn(
-            "month", F.date_format("period_start", "yyyy-MM")
-        )
+        yield typed.withColumn("city", F.lit(manifest.city_id))
 
 
 def _availability(lake: Path, city_id: str, config: MetricsConfig) -> dict[str, bool]:
