@@ -6,7 +6,7 @@ DEMO_EXTRACT := data/demo/philadelphia_311/public_cases_fc.csv
 WAREHOUSE := data/citystat.duckdb
 PORT ?= 8501
 
-.PHONY: demo test lint typecheck pytest dashboard demo-dashboard public warehouse clean browser cities
+.PHONY: demo test lint typecheck pytest dashboard demo-dashboard public warehouse clean browser cities spark-runtime
 
 ## demo: create .venv, install, build the demo warehouse, start the dashboard on localhost with
 ## sign-in through a local test identity provider (demo only)
@@ -62,8 +62,16 @@ browser:
 		echo "installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+## spark-runtime: a Java runtime for the Spark engine (Debian's OpenJDK 17; pyspark comes with
+## the test extra, or `pip install 'citystat[spark]'`)
+spark-runtime:
+	@command -v java >/dev/null 2>&1 || { \
+		echo "installing Debian's OpenJDK 17 for the Spark engine"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			openjdk-17-jre-headless >/dev/null; }
+
 ## test: install what tests need, then ruff, the import contracts, mypy and pytest
-test: $(BIN)/.installed-test browser lint typecheck pytest
+test: $(BIN)/.installed-test browser spark-runtime lint typecheck pytest
 
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check .

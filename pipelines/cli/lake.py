@@ -68,11 +68,13 @@ def export(lake: Path, city_id: str | None) -> None:
 )
 @click.option(
     "--master",
-    default=None,
-    help="Spark master URL (default: the application spark-submit started, else local[*]).",
+    default="local[*]",
+    show_default=True,
+    help="Spark master URL: local mode on this machine's cores, or a cluster's "
+    "(spark://host:7077, yarn, k8s://…).",
 )
 def compute(
-    engine: str, lake: Path, out: Path | None, cities: tuple[str, ...], master: str | None
+    engine: str, lake: Path, out: Path | None, cities: tuple[str, ...], master: str
 ) -> None:
     """Compute every city's metrics in the lake with ENGINE and write metric_values as Parquet,
     partitioned by city, with the warehouse's columns."""

@@ -31,7 +31,7 @@ from pipelines.metrics.availability import metric_availability
 from pipelines.metrics.compiler import compile_spark
 from pipelines.metrics.loader import load_metrics_text
 from pipelines.metrics.model import MetricsConfig
-from pipelines.spark.session import spark_session
+from pipelines.spark.session import LOCAL_MASTER, spark_session
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -69,7 +69,7 @@ def compute_lake(
     out: Path | None = None,
     *,
     cities: Sequence[str] | None = None,
-    master: str | None = None,
+    master: str | None = LOCAL_MASTER,
     progress: Callable[[str], None] | None = None,
 ) -> list[CityValues]:
     """Compute the metrics of ``cities`` (default: every city in the lake) in one Spark

@@ -37,9 +37,9 @@ def java_available() -> bool:
     )
 
 
-def spark_session(master: str | None = None) -> SparkSession:
-    """A Spark session for the metric SQL: ``master`` (default: the running application's,
-    else local mode on every core), in UTC, with the job's settings."""
+def spark_session(master: str | None = LOCAL_MASTER) -> SparkSession:
+    """A Spark session for the metric SQL on ``master`` (default: local mode on every core;
+    None: whatever spark-submit configured), in UTC, with the job's settings."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -52,11 +52,9 @@ def spark_session(master: str | None = None) -> SparkSession:
             "`apt-get install openjdk-17-jre-headless`, or set JAVA_HOME"
         )
     builder = SparkSession.builder.appName(APP_NAME)
-    local = master is None or master.startswith("local")
+    local = master is not None and master.startswith("local")
     if master is not None:
         builder = builder.master(master)
-    elif not os.environ.get("SPARK_HOME") and "PYSPARK_SUBMIT_ARGS" not in os.environ:
-        builder = builder.master(LOCAL_MASTER)
     settings = {**SPARK_SESSION_CONF, **JOB_CONF, **(LOCAL_CONF if local else {})}
     for key, value in settings.items():
         builder = builder.config(key, value)
