@@ -77,7 +77,7 @@ def compute(
     engine: str, lake: Path, out: Path | None, cities: tuple[str, ...], master: str
 ) -> None:
     """Compute every city's metrics in the lake with ENGINE and write metric_values as Parquet,
-    partitioned by city, with the warehouse's columns."""
+    one folder per city and metric, with the warehouse's columns."""
     from pipelines.spark.compute import compute_lake
     from pipelines.spark.session import SparkUnavailable
 

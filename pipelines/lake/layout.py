@@ -3,7 +3,8 @@
     LAKE/service_requests/city=boston/month=2024-01/data_0.parquet
     LAKE/service_requests_versions/city=boston/month=2024-01/…
     LAKE/source_columns/city=boston/month=all/…
-    LAKE/metric_values/city=boston/month=2024-01/…      (the warehouse's, DuckDB)
+    LAKE/metric_values/city=boston/month=2024-01/…      (the warehouse's, DuckDB; Spark's
+                                                          replace them: city=boston/metric=…/)
     LAKE/_cities/boston.json                               (the city's manifest)
 
 Spark (and DuckDB's read_parquet with hive_partitioning) read ``city`` and ``month`` back as

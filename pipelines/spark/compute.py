@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +37,8 @@ from pipelines.spark.session import LOCAL_MASTER, spark_session
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+# Metric jobs submitted at once (threads of the driver; Spark runs their tasks side by side).
+JOBS_AT_ONCE = 4
 # metric_values as the warehouse declares it (pipelines/warehouse/schema.py), in Spark types.
 VALUE_COLUMNS = (
     ("metric_id", "string"),
@@ -73,9 +76,9 @@ def compute_lake(
     progress: Callable[[str], None] | None = None,
 ) -> list[CityValues]:
     """Compute the metrics of ``cities`` (default: every city in the lake) in one Spark
-    application and write ``<out>/metric_values/city=<id>/`` (``out`` defaults to the lake
-    itself, where the Compare page reads it), each city's earlier values replaced."""
-    target = table_dir(out or lake, METRIC_VALUES)
+    application and write ``<out>/metric_values/city=<id>/metric=<metric id>/`` (``out``
+    defaults to the lake itself, where the Compare page reads it), each city's earlier values
+    replaced."""
     spark = spark_session(master)
     written = []
     for city_id in cities or lake_cities(lake):
@@ -84,16 +87,29 @@ def compute_lake(
         partition = city_partition(out or lake, METRIC_VALUES, city_id)
         if partition.exists():
             shutil.rmtree(partition)
-        # One write per metric: Spark plans each metric's query alone (a union of every
-        # metric's plan takes the optimizer far longer than computing them).
-        for frame in _city_values(spark, lake, manifest, config):
-            # A metric's values are small beside its records (periods x breakdowns): one file.
-            frame.coalesce(1).write.mode("append").partitionBy("city").parquet(str(target))
+        # One job per metric, a few at once: Spark plans each metric's query alone (a union of
+        # every metric's plan takes the optimizer far longer than computing them), and while
+        # the driver plans one job the executors run another's tasks. Each job writes its own
+        # folder, so no two share a commit.
+        frames = dict(_city_values(spark, lake, manifest, config))
+        with ThreadPoolExecutor(max_workers=JOBS_AT_ONCE) as pool:
+            folders = [partition / f"metric={metric_id}" for metric_id in frames]
+            for done in pool.map(_write, frames.items(), folders):
+                if progress is not None:
+                    progress(f"{city_id}: {done}")
         rows = spark.read.parquet(str(partition)).count()
         written.append(CityValues(city_id, rows, len(config.metrics)))
         if progress is not None:
             progress(f"{city_id}: {len(config.metrics)} metrics, {rows:,} metric values")
     return written
+
+
+def _write(metric: tuple[str, DataFrame], folder: Path) -> str:
+    """One metric's values as one Parquet file in ``folder`` (they are small beside its
+    records: periods x breakdowns); the metric's id once written."""
+    metric_id, frame = metric
+    frame.coalesce(1).write.mode("overwrite").parquet(str(folder))
+    return metric_id
 
 
 def _config(manifest: Manifest) -> MetricsConfig:
@@ -104,9 +120,9 @@ def _config(manifest: Manifest) -> MetricsConfig:
 
 def _city_values(
     spark: SparkSession, lake: Path, manifest: Manifest, config: MetricsConfig
-) -> Iterator[DataFrame]:
-    """Each metric of one city as a DataFrame with the warehouse's columns, plus the city
-    for the partitions."""
+) -> Iterator[tuple[str, DataFrame]]:
+    """Each metric of one city and its values as a DataFrame with the warehouse's columns
+    (planned now, against this city's views; computed when written)."""
     from pyspark.sql import functions as F
 
     for table in METRIC_INPUTS:
@@ -117,8 +133,7 @@ def _city_values(
     for metric in config.metrics:
         query = compile_spark(config, metric.id, available=available[metric.id])
         values = spark.sql(query.sql, args=query.bind(manifest.as_of))
-        typed = values.select(*(F.col(c).cast(t).alias(c) for c, t in VALUE_COLUMNS))
-        yield typed.withColumn("city", F.lit(manifest.city_id))
+        yield metric.id, values.select(*(F.col(c).cast(t).alias(c) for c, t in VALUE_COLUMNS))
 
 
 def _availability(lake: Path, city_id: str, config: MetricsConfig) -> dict[str, bool]:
