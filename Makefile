@@ -6,7 +6,7 @@ DEMO_EXTRACT := data/demo/philadelphia_311/public_cases_fc.csv
 WAREHOUSE := data/citystat.duckdb
 PORT ?= 8501
 
-.PHONY: demo test lint typecheck pytest dashboard demo-dashboard public warehouse clean browser pdf-libs cities
+.PHONY: demo test lint typecheck pytest dashboard demo-dashboard public warehouse clean browser pdf-libs cities spark-runtime
 
 ## demo: create .venv, install, build the demo warehouse, start the dashboard on localhost with
 ## sign-in through a local test identity provider (demo only)
@@ -69,8 +69,16 @@ pdf-libs:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
 
+## spark-runtime: a Java runtime for the Spark engine (Debian's OpenJDK 17; pyspark comes with
+## the test extra, or `pip install 'citystat[spark]'`)
+spark-runtime:
+	@command -v java >/dev/null 2>&1 || { \
+		echo "installing Debian's OpenJDK 17 for the Spark engine"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			openjdk-17-jre-headless >/dev/null; }
+
 ## test: install what tests need, then ruff, the import contracts, mypy and pytest
-test: $(BIN)/.installed-test browser pdf-libs lint typecheck pytest
+test: $(BIN)/.installed-test browser pdf-libs spark-runtime lint typecheck pytest
 
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check .

@@ -33,6 +33,8 @@ def _op(args: list[str]) -> None:
         ops.raw_load(Path(rest[0]), Path(rest[1]))
     elif name == "compute":
         ops.compute(Path(rest[0]), Path(rest[1]))
+    elif name == "spark":
+        ops.spark(Path(rest[0]), Path(rest[1]), Path(rest[2]))
     elif name == "handwritten":
         ops.handwritten(Path(rest[0]), Path(rest[1]))
     elif name == "pages":

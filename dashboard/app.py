@@ -79,7 +79,7 @@ COMPARE_PAGE: tuple[str, str, str, Action | None] = (
 
 def _internal_pages(actor: Actor) -> list[Any]:
     """The pages of the internal Stat dashboard that ``actor``'s role includes."""
-    compare = [COMPARE_PAGE] if len(site.compare_cities()) >= 2 else []
+    compare = [COMPARE_PAGE] if reader.configured_cities(site.compare_cities()) >= 2 else []
     return [
         st.Page(_PAGES_DIR / file, title=title, default=True)
         if not url_path

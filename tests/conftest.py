@@ -4,7 +4,7 @@ meetings store on SQLite and on a throwaway PostgreSQL cluster."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from dashboard.auth.roles import ROLES_ENV
 from pipelines.city.paths import real_data_dir
 from pipelines.warehouse.layout import CITY_ENV
 from tests.postgres_cluster import ClusterUnavailable, PostgresCluster
+from tests.real_cities import Built, build_city
 
 
 @pytest.fixture(scope="session")
@@ -69,3 +70,16 @@ def meetings_target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | st
         return tmp_path / "meetings.sqlite"
     cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
     return cluster.new_database()
+
+
+@pytest.fixture(scope="session")
+def built_city(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Built]:
+    """Builds a real city on first use (once per session, shared by every test module)."""
+    cache: dict[str, Built] = {}
+
+    def build(city: str) -> Built:
+        if city not in cache:
+            cache[city] = build_city(city, tmp_path_factory.mktemp(city))
+        return cache[city]
+
+    return build

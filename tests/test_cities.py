@@ -19,7 +19,6 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -34,9 +33,8 @@ from dashboard.meetings.permissions import SYSTEM
 from dashboard.queries import packets, reader
 from pipelines.city.loader import load_city
 from pipelines.city.paths import file_root
-from pipelines.run.outcome import RunResult
-from pipelines.run.pipeline import run_pipeline
 from pipelines.warehouse.layout import CITY_ENV, PROJECT_ROOT, in_city
+from tests.real_cities import Built
 from tests.test_public_view import rendered_output
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
@@ -87,51 +85,6 @@ NOT_DISTRICTS: dict[str, set[str]] = {
 }
 # Cities whose extracts carry no district at all (coordinates only).
 NO_DISTRICT_COLUMN = {"chicago", "san_francisco"}
-
-
-@dataclass(frozen=True)
-class Built:
-    """One city built into a temporary folder."""
-
-    city: str
-    folder: Path
-    warehouse: Path
-    result: RunResult
-
-
-def _files_under(folder: Path) -> dict[str, int]:
-    return {str(p): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
-
-
-@pytest.fixture(scope="session")
-def built_city(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Built]:
-    """Builds a city on first use (once per session) and returns it."""
-    cache: dict[str, Built] = {}
-
-    def build(city: str) -> Built:
-        if city not in cache:
-            folder = CITIES_DIR / city
-            data = tmp_path_factory.mktemp(city)
-            before = _files_under(folder)
-            with pytest.MonkeyPatch.context() as env:
-                env.setenv("CITYSTAT_DATA_DIR", str(data))
-                for name in (
-                    "CITYSTAT_WAREHOUSE",
-                    "CITYSTAT_SOURCES_DIR",
-                    "CITYSTAT_METRICS_FILE",
-                    "CITYSTAT_SERVICES_FILE",
-                    CITY_ENV,
-                ):
-                    env.delenv(name, raising=False)
-                result = run_pipeline(folder / "metrics.yml")
-            assert result.published, result.message
-            assert result.warehouse.parent == data
-            # Nothing was written into the repository's city folder.
-            assert _files_under(folder) == before
-            cache[city] = Built(city, folder, result.warehouse, result)
-        return cache[city]
-
-    return build
 
 
 def _warehouse(built: Built) -> duckdb.DuckDBPyConnection:

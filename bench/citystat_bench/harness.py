@@ -118,6 +118,7 @@ class SizeBench:
         self.work.mkdir(parents=True, exist_ok=True)
         self.full_pipeline()
         self.metrics()
+        self.spark()
         self.incremental()
         self.dashboard()
         return self.result
@@ -152,6 +153,16 @@ class SizeBench:
             self._record("handwritten", _op("handwritten", *args, log=self._log("handwritten", r)))
         self.result["comparison"] = _op("compare", str(copy), log=self._log("compare", 0)).reported
         copy.unlink(missing_ok=True)
+
+    def spark(self) -> None:
+        """The metrics on Spark in local mode, once (it takes minutes where DuckDB takes
+        seconds), from a lake exported from the built warehouse."""
+        lake = self.work / "lake"
+        shutil.rmtree(lake, ignore_errors=True)
+        self.say(f"{self.rows:,}: Spark (local mode), all metrics")
+        args = (str(self.base), str(lake), str(METRICS_FILE))
+        self._record("spark", _op("spark", *args, log=self._log("spark", 0)))
+        shutil.rmtree(lake, ignore_errors=True)
 
     def incremental(self) -> None:
         """A daily extract of changed requests merged into a copy of the N-row warehouse."""

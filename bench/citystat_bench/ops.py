@@ -146,6 +146,34 @@ def compute(database: Path, metrics_file: Path) -> None:
     report_result({"seconds": time.perf_counter() - started, "rows": rows})
 
 
+def spark(database: Path, lake: Path, metrics_file: Path) -> None:
+    """The same metrics on Spark in local mode: the warehouse exported into a lake, then
+    `metrics compute --engine spark` (export and compute timed apart)."""
+    import os
+
+    from pipelines.lake.export import export_city
+    from pipelines.spark.compute import compute_lake
+
+    started = time.perf_counter()
+    exported = export_city(database, lake, "bench", "bench", metrics_file)
+    exporting = time.perf_counter() - started
+    started = time.perf_counter()
+    (city,) = compute_lake(lake, cities=["bench"])
+    seconds = time.perf_counter() - started
+    records = sum(
+        exported.rows.get(table, 0) for table in ("service_requests", "permits", "inspections")
+    )
+    report_result(
+        {
+            "seconds": seconds,
+            "export_seconds": exporting,
+            "rows": city.rows,
+            "records": records,
+            "cores": os.cpu_count() or 1,
+        }
+    )
+
+
 def handwritten(database: Path, metrics_file: Path) -> None:
     """Baseline: one hand-written query per metric, into handwritten_values."""
     from pipelines.metrics import data_as_of, load_metrics

@@ -19,6 +19,7 @@ BENCH_DIR = Path(__file__).resolve().parents[1]
 RESULTS_FILE = BENCH_DIR / "RESULTS.md"
 ANALYSIS_FILE = BENCH_DIR / "analysis.md"
 GIB = 1024**3
+BILLION = 1_000_000_000
 STEP_ORDER = (
     "copy",
     "hash",
@@ -339,6 +340,7 @@ class Report:
         )
         lines += self._validation_cost(data)
         lines += self._comparison(data)
+        lines += self._spark(data)
         lines += self._breakdown(
             f"Incremental run ({data.get('daily_rows', 0):,} changed rows merged into a copy "
             "of the warehouse)",
@@ -367,6 +369,11 @@ class Report:
                 "metric computation `compute_metrics`",
                 _fmt(_inner(data["compute"])),
                 _fmt(_rss(data["compute"]), "GiB"),
+            ],
+            [
+                "the same metrics on Spark, local mode (`metrics compute --engine spark`)",
+                _fmt(_inner(data["spark"])) if data.get("spark") else "not measured",
+                _fmt(_rss(data["spark"]), "GiB") if data.get("spark") else "",
             ],
             [
                 "hand-written SQL, one query per metric",
@@ -473,6 +480,28 @@ class Report:
             for d in c["differences"]
         ]
         return lines + _table(header, rows)
+
+    def _spark(self, data: dict[str, Any]) -> list[str]:
+        """Spark beside DuckDB, and what a billion records would take on a cluster."""
+        if not data.get("spark"):
+            return []
+        run = data["spark"][0]["reported"]
+        duckdb_seconds = _inner(data["compute"]).median
+        per_core = run["records"] / run["seconds"] / run["cores"]
+        hour_cores = BILLION / per_core / 3600
+        return [
+            "",
+            "### Spark (local mode) beside DuckDB",
+            "",
+            f"All metrics of metrics.yml over {run['records']:,} records: Spark "
+            f"{_s(run['seconds'])} s on {run['cores']} cores (export to Parquet "
+            f"{_s(run['export_seconds'])} s before it), DuckDB `compute_metrics` "
+            f"{_s(duckdb_seconds)} s: Spark takes {_s(run['seconds'] / duckdb_seconds)}x as "
+            f"long on one machine. Its throughput, {per_core:,.0f} records per core-second, "
+            f"puts 1 billion records at about {hour_cores:,.0f} executor cores for a one-hour "
+            "job if throughput per core holds as the cluster grows (bench/analysis.md says "
+            "what that assumes).",
+        ]
 
     def _incremental_files(self, data: dict[str, Any]) -> list[str]:
         runs = data.get("incremental_runs", [])

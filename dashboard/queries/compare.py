@@ -22,7 +22,7 @@ import pandas as pd
 
 from dashboard.queries.freshness import published_run
 from dashboard.queries.metric_info import has_column, missing_tables
-from dashboard.queries.reader import Warehouse, run_query, warehouse_at
+from dashboard.queries.reader import Warehouse, lake_cities_at, run_query, warehouse_at
 
 CITY_WAREHOUSE = Path("data") / "citystat.duckdb"
 PER_RESIDENTS = 1_000
@@ -89,11 +89,30 @@ SELECT name, population_total, population_source, population_year FROM city_prof
 """
 
 
+def load_cities(folders: list[Path]) -> list[City]:
+    """The configured cities in order: a city folder is one city, a lake folder (written by
+    `citystat export --parquet`, values from `metrics compute --engine spark`) is each of its
+    cities."""
+    cities = []
+    for folder in folders:
+        lake = lake_cities_at(folder)
+        if lake:
+            cities += [_city_from(folder / (wh.lake_city or ""), wh) for wh in lake]
+        else:
+            cities.append(load_city(folder))
+    return cities
+
+
 def load_city(folder: Path) -> City:
     """A configured city: its published warehouse and what its profile and last run say."""
     warehouse = warehouse_at(city_folders_warehouse(folder))
     if warehouse is None:
         return City(folder, None, folder.name)
+    return _city_from(folder, warehouse)
+
+
+def _city_from(folder: Path, warehouse: Warehouse) -> City:
+    """A city read from its warehouse (or its lake tables): profile facts and last run."""
     run = published_run(warehouse)
     facts: dict[str, Any] = {}
     if not missing_tables(warehouse, ["city_profile"]):

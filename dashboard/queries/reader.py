@@ -32,6 +32,9 @@ class Warehouse:
     path: str
     version: str
     published: str | None = None
+    # A city of a lake folder (citystat export --parquet, metric values from Spark): ``path``
+    # is the lake, and the city's tables are its Parquet partitions.
+    lake_city: str | None = None
 
 
 _PINNED = "citystat_warehouse_version"
@@ -92,9 +95,54 @@ def _connection(path: str, version: str) -> duckdb.DuckDBPyConnection:
 _CURSOR_LOCK = threading.Lock()
 
 
+# What the Compare page reads of a lake city, each the city's partitions of one lake table.
+LAKE_TABLES = ("metric_values", "metric_definitions", "city_profile", "runs")
+_LAKE_MANIFESTS = "_cities"
+
+
+def lake_cities_at(lake: Path) -> list[Warehouse]:
+    """Every city of a lake folder (its ``_cities/<id>.json`` manifests), sorted by id; an
+    empty list when ``lake`` is no lake."""
+    manifests = sorted((lake / _LAKE_MANIFESTS).glob("*.json"))
+    cities = []
+    for manifest in manifests:
+        values = lake / "metric_values" / f"city={manifest.stem}"
+        # A new export or a new Spark run changes the version, so pages read it afresh.
+        stamps = [manifest.stat().st_mtime_ns, *(f.stat().st_mtime_ns for f in values.rglob("*"))]
+        cities.append(Warehouse(path=str(lake), version=str(max(stamps)), lake_city=manifest.stem))
+    return cities
+
+
+def configured_cities(folders: list[Path]) -> int:
+    """How many cities the Compare page shows: a city folder is one, a lake its cities."""
+    return sum(len(lake_cities_at(folder)) or 1 for folder in folders)
+
+
+def _lake_connection(lake: str, city: str) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection whose views are one lake city's tables (read-only Parquet)."""
+    con = duckdb.connect()
+    for table in LAKE_TABLES:
+        folder = Path(lake) / table / f"city={city}"
+        if any(folder.rglob("*.parquet")):
+            # DDL takes no parameters: the path is quoted as a SQL string literal. The values
+            # stay Parquet (a view); the small tables are copied, keeping their row order.
+            literal = str(folder / "**" / "*.parquet").replace("'", "''")
+            kind = "VIEW" if table == "metric_values" else "TABLE"
+            con.execute(
+                f"CREATE {kind} {table} AS SELECT * FROM read_parquet('{literal}', "  # noqa: S608
+                "hive_partitioning = false, union_by_name = true)"
+            )
+    return con
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
-def _query(path: str, version: str, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+def _query(
+    path: str, version: str, sql: str, params: dict[str, Any], lake_city: str | None = None
+) -> pd.DataFrame:
     """Run one read-only query; version keys the cache, so a new version is read afresh."""
+    if lake_city is not None:
+        with _lake_connection(path, lake_city) as con:
+            return con.execute(sql, params).df()
     if Path(path).parent != versions_dir(warehouse_path()):
         # A plain-file warehouse (older citystat, tests) may be rewritten in place: a
         # connection held open would keep its writers out, so each query opens its own.
@@ -109,6 +157,8 @@ def _query(path: str, version: str, sql: str, params: dict[str, Any]) -> pd.Data
 
 
 def run_query(wh: Warehouse, sql: str, **params: Any) -> pd.DataFrame:
+    if wh.lake_city is not None:
+        return _query(wh.path, wh.version, sql, params, wh.lake_city)
     try:
         return _query(wh.path, wh.version, sql, params)
     except duckdb.IOException:

@@ -22,7 +22,7 @@ from dashboard.views.page_support import show_table
 require_page()
 st.title("Cities side by side")
 folders = site.compare_cities()
-cities = [compare.load_city(folder) for folder in folders]
+cities = compare.load_cities(folders)
 published = [city for city in cities if city.warehouse is not None]
 missing = [city for city in cities if city.warehouse is None]
 if missing:

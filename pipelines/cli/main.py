@@ -208,12 +208,15 @@ def run_summary_lines(result: RunResult) -> list[str]:
 
 def _register_groups() -> None:
     from pipelines.cli.init import init
+    from pipelines.cli.lake import compute, export
     from pipelines.cli.metrics import metrics
     from pipelines.cli.schema import schema
     from pipelines.cli.services import services
     from pipelines.cli.sources import sources
 
     main.add_command(init)
+    main.add_command(export)
+    metrics.add_command(compute)
     main.add_command(metrics)
     main.add_command(schema)
     main.add_command(services)

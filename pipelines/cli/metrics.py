@@ -163,7 +163,16 @@ def check(metrics_file: Path | None, draft_file: Path | None, warehouse_file: Pa
 @click.argument("metric_id")
 @FILE_OPTION
 @DRAFT_OPTION
-def explain(metric_id: str, metrics_file: Path | None, draft_file: Path | None) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="Whose SQL to print: DuckDB's, or the Spark SQL `metrics compute --engine spark` runs.",
+)
+def explain(
+    metric_id: str, metrics_file: Path | None, draft_file: Path | None, engine: str
+) -> None:
     """Print METRIC_ID in plain words (what it counts, filters, target rule, periods), then
     the SQL it runs and its bound parameters."""
     config = _load(_metrics_file(metrics_file), draft_file)
@@ -173,7 +182,7 @@ def explain(metric_id: str, metrics_file: Path | None, draft_file: Path | None) 
     for paragraph in describe_metric(config, metric_id).splitlines():
         click.echo(textwrap.fill(paragraph, width=96))
     click.echo("")
-    click.echo(explain_sql(config, metric_id), nl=False)
+    click.echo(explain_sql(config, metric_id, engine), nl=False)
 
 
 @metrics.command("preview")

@@ -98,7 +98,8 @@ def backlog_sql(
             ("source_rows", delta_events_sql("events", keep)),
         ]
     else:
-        source = f"SELECT * FROM {spans}" if shared_spans else version_spans_sql(table)
+        named = version_spans_sql(table, backlog_columns(metric, dimensions))
+        source = f"SELECT * FROM {spans}" if shared_spans else named
         ctes = [
             *coverage,
             ("record_versions", source),

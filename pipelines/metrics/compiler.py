@@ -104,6 +104,20 @@ def compile_unavailable(
     return CompiledQuery(metric.id, sql, dict(params.values))
 
 
+def compile_spark(
+    config: MetricsConfig, metric_id: str, *, available: bool = True
+) -> CompiledQuery:
+    """The metric's full query in Spark SQL: the DuckDB query transpiled with SQLGlot
+    (pipelines/metrics/spark_sql.py), the same parameters bound by name (``:x``)."""
+    # SQLGlot is imported on the Spark path only: the DuckDB path never pays for it.
+    from pipelines.metrics.spark_sql import to_spark
+
+    query = (
+        compile_metric(config, metric_id) if available else compile_unavailable(config, metric_id)
+    )
+    return CompiledQuery(query.metric_id, to_spark(query.sql), query.params)
+
+
 def compile_incremental(config: MetricsConfig, metric_id: str) -> CompiledQuery:
     """The metric's values rebuilt from the previous run's and what this run changed
     (pipelines/metrics/incremental.py); binds ``$previous_as_of`` and ``$changed_run_id``
@@ -186,10 +200,13 @@ def spans_statement(table_name: str, columns: list[str] | None = None) -> str:
     return f"CREATE OR REPLACE TEMP TABLE {name} AS\n{spans}"
 
 
-def explain(config: MetricsConfig, metric_id: str) -> str:
-    """The SQL a metric runs, followed by its parameters."""
-    compiled = compile_metric(config, metric_id)
-    lines = [f"-- metric: {metric_id}", compiled.sql, "", "-- parameters:"]
-    lines.append("--   $as_of = <the data's as-of timestamp, supplied at run time>")
-    lines += [f"--   ${name} = {value!r}" for name, value in compiled.params.items()]
+def explain(config: MetricsConfig, metric_id: str, engine: str = "duckdb") -> str:
+    """The SQL a metric runs on ``engine`` (duckdb or spark), followed by its parameters."""
+    spark = engine == "spark"
+    compiled = compile_spark(config, metric_id) if spark else compile_metric(config, metric_id)
+    mark = ":" if spark else "$"
+    title = f"-- metric: {metric_id}" + (" (Spark SQL)" if spark else "")
+    lines = [title, compiled.sql, "", "-- parameters:"]
+    lines.append(f"--   {mark}as_of = <the data's as-of timestamp, supplied at run time>")
+    lines += [f"--   {mark}{name} = {value!r}" for name, value in compiled.params.items()]
     return "\n".join(lines) + "\n"

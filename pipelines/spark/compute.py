@@ -1,0 +1,149 @@
+"""Compute every city's metrics of a lake folder on Spark and write metric_values as Parquet.
+
+Each city's configuration comes from its manifest (the city.yml and metrics.yml it was
+exported with), its data from the lake's partitions for that city. Which metrics a city can
+compute (its sources' columns) is decided exactly as on DuckDB, from its ``source_columns``:
+a few dozen rows, read with DuckDB; every metric value is computed by Spark.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from pipelines.city.loader import load_city_text
+from pipelines.lake.layout import (
+    METRIC_INPUTS,
+    METRIC_VALUES,
+    SOURCE_COLUMNS,
+    Manifest,
+    city_partition,
+    lake_cities,
+    read_manifest,
+    table_dir,
+)
+from pipelines.metrics.availability import metric_availability
+from pipelines.metrics.compiler import compile_spark
+from pipelines.metrics.loader import load_metrics_text
+from pipelines.metrics.model import MetricsConfig
+from pipelines.spark.session import LOCAL_MASTER, spark_session
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+# Metric jobs submitted at once (threads of the driver; Spark runs their tasks side by side).
+JOBS_AT_ONCE = 4
+# metric_values as the warehouse declares it (pipelines/warehouse/schema.py), in Spark types.
+VALUE_COLUMNS = (
+    ("metric_id", "string"),
+    ("grain", "string"),
+    ("period_start", "date"),
+    ("period_end", "date"),
+    ("period_label", "string"),
+    ("is_complete", "boolean"),
+    ("dimension", "string"),
+    ("dimension_value", "string"),
+    ("value", "double"),
+    ("numerator", "double"),
+    ("denominator", "double"),
+    ("count", "bigint"),
+    ("target", "double"),
+    ("status", "string"),
+)
+
+
+@dataclass(frozen=True)
+class CityValues:
+    """What the job wrote for one city: its metric_values rows and metrics."""
+
+    city_id: str
+    rows: int
+    metrics: int
+
+
+def compute_lake(
+    lake: Path,
+    out: Path | None = None,
+    *,
+    cities: Sequence[str] | None = None,
+    master: str | None = LOCAL_MASTER,
+    progress: Callable[[str], None] | None = None,
+) -> list[CityValues]:
+    """Compute the metrics of ``cities`` (default: every city in the lake) in one Spark
+    application and write ``<out>/metric_values/city=<id>/metric=<metric id>/`` (``out``
+    defaults to the lake itself, where the Compare page reads it), each city's earlier values
+    replaced."""
+    spark = spark_session(master)
+    written = []
+    for city_id in cities or lake_cities(lake):
+        manifest = read_manifest(lake, city_id)
+        config = _config(manifest)
+        partition = city_partition(out or lake, METRIC_VALUES, city_id)
+        if partition.exists():
+            shutil.rmtree(partition)
+        # One job per metric, a few at once: Spark plans each metric's query alone (a union of
+        # every metric's plan takes the optimizer far longer than computing them), and while
+        # the driver plans one job the executors run another's tasks. Each job writes its own
+        # folder, so no two share a commit.
+        frames = dict(_city_values(spark, lake, manifest, config))
+        with ThreadPoolExecutor(max_workers=JOBS_AT_ONCE) as pool:
+            folders = [partition / f"metric={metric_id}" for metric_id in frames]
+            for done in pool.map(_write, frames.items(), folders):
+                if progress is not None:
+                    progress(f"{city_id}: {done}")
+        rows = spark.read.parquet(str(partition)).count()
+        written.append(CityValues(city_id, rows, len(config.metrics)))
+        if progress is not None:
+            progress(f"{city_id}: {len(config.metrics)} metrics, {rows:,} metric values")
+    return written
+
+
+def _write(metric: tuple[str, DataFrame], folder: Path) -> str:
+    """One metric's values as one Parquet file in ``folder`` (they are small beside its
+    records: periods x breakdowns); the metric's id once written."""
+    metric_id, frame = metric
+    frame.coalesce(1).write.mode("overwrite").parquet(str(folder))
+    return metric_id
+
+
+def _config(manifest: Manifest) -> MetricsConfig:
+    """The city's metrics as it exported them, with its own profile (zone, fiscal year)."""
+    profile = load_city_text(manifest.city_yml, f"{manifest.city_id}: city.yml")
+    return load_metrics_text(manifest.metrics_yml, f"{manifest.city_id}: metrics.yml", profile)
+
+
+def _city_values(
+    spark: SparkSession, lake: Path, manifest: Manifest, config: MetricsConfig
+) -> Iterator[tuple[str, DataFrame]]:
+    """Each metric of one city and its values as a DataFrame with the warehouse's columns
+    (planned now, against this city's views; computed when written)."""
+    from pyspark.sql import functions as F
+
+    for table in METRIC_INPUTS:
+        rows = spark.read.parquet(str(table_dir(lake, table)))
+        own = rows.where(F.col("city") == F.lit(manifest.city_id)).drop("city", "month")
+        own.createOrReplaceTempView(table)
+    available = _availability(lake, manifest.city_id, config)
+    for metric in config.metrics:
+        query = compile_spark(config, metric.id, available=available[metric.id])
+        values = spark.sql(query.sql, args=query.bind(manifest.as_of))
+        yield metric.id, values.select(*(F.col(c).cast(t).alias(c) for c, t in VALUE_COLUMNS))
+
+
+def _availability(lake: Path, city_id: str, config: MetricsConfig) -> dict[str, bool]:
+    """Which metrics the city's sources can compute, decided as on DuckDB from its
+    source_columns (metadata: a few rows per source)."""
+    files = city_partition(lake, SOURCE_COLUMNS, city_id) / "**" / "*.parquet"
+    with duckdb.connect() as con:
+        con.execute(
+            "CREATE TABLE source_columns AS "
+            "SELECT * FROM read_parquet(?, hive_partitioning = false)",
+            [str(files)],
+        )
+        return {m.id: metric_availability(con, config, m).computable for m in config.metrics}
