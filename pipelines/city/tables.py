@@ -53,7 +53,8 @@ CREATE OR REPLACE TABLE districts (
     geometry VARCHAR,            -- GeoJSON geometry of the district's boundary feature
     dimension VARCHAR,           -- the metric_values dimension the districts are in
     label VARCHAR,               -- the layer's name, e.g. 'Council district'
-    position INTEGER             -- order in city.yml
+    position INTEGER,            -- order in city.yml
+    equal_population BOOLEAN     -- the layer is drawn to equal population (NULL: not known)
 );
 """
 
@@ -98,7 +99,7 @@ def profile_rows(profile: CityProfile | None, folder: Path | None = None) -> Pro
 _INSERTS = (
     "INSERT INTO city_profile VALUES (?, ?, ?, ?, ?, ?)",
     "INSERT INTO departments VALUES (?, ?, ?)",
-    "INSERT INTO districts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO districts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 )
 
 
@@ -125,6 +126,7 @@ def _district_rows(layer: DistrictLayer, city_file: Path) -> list[tuple[Any, ...
             layer.dimension,
             layer.label,
             index,
+            layer.equal_population,
         )
         for index, d in enumerate(layer.districts)
     ]
