@@ -65,6 +65,7 @@ st.caption(f"How it is computed: {md(metrics.at[metric_id, 'methodology'])}")
 rows = equity.district_comparison(warehouse, metric_id, grain)
 if rows.empty:
     st.info(f"No complete {grain_label(grain).lower()} has council-district values yet.")
+    st.caption(words.population_note(layer))
     st.stop()
 basis = str(rows["basis"].iloc[0])
 shown_unit = words.display_unit(basis, unit)
