@@ -217,10 +217,6 @@ def test_population_note_names_source_year_or_the_drawing_rule() -> None:
     assert words.population_note(_layer([69548, 69606], True)) == (
         r"District populations (139,154 residents in all): U.S. Census \*2010\*, 2010."
     )
-    assert "are drawn to near-equal population" in words.population_note(
-        _layer([None, None], True)
-    )
-    assert "are not drawn to equal population" in words.population_note(
-        _layer([None, None], False)
-    )
+    assert "are drawn to near-equal population" in words.population_note(_layer([None, None], True))
+    assert "are not drawn to equal population" in words.population_note(_layer([None, None], False))
     assert "does not say whether the wards" in words.population_note(_layer([None, 5], None))

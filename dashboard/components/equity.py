@@ -158,7 +158,7 @@ def comparison_rule(basis: str, min_count: int, records: str, threshold: float) 
 def population_note(layer: pd.DataFrame) -> str:
     """Where the district populations come from, or that there are none and whether the
     districts are drawn to equal population (Markdown, escaped)."""
-    label = md(_label(layer)).lower()
+    label = md(layer_label(layer)).lower()
     with_people = layer[layer["population"].notna()] if not layer.empty else layer
     if not layer.empty and len(with_people) == len(layer):
         sources = with_people[["population_source", "population_year"]].drop_duplicates()
@@ -183,9 +183,10 @@ def population_note(layer: pd.DataFrame) -> str:
     )
 
 
-def _label(layer: pd.DataFrame) -> str:
+def layer_label(layer: pd.DataFrame) -> str:
+    """What the city calls a district ('Ward'), from the layer; 'district' without one."""
     labels = layer["label"].dropna() if "label" in layer else pd.Series(dtype=object)
-    return str(labels.iloc[0]) if not labels.empty else "district"
+    return str(labels.iloc[0]) if not labels.empty else "Council district"
 
 
 def behind_sentence(

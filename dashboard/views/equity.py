@@ -36,7 +36,7 @@ has_boundaries = bool(layer["geometry"].notna().any())
 public = site.is_public()
 metrics = equity.equity_metrics(warehouse, public_only=public).set_index("metric_id", drop=False)
 if metrics.empty:
-    st.info("No metric is broken down by council district.")
+    st.info(f"No metric is broken down by {md(words.layer_label(layer)).lower()}.")
     if not layer.empty:
         # The districts themselves are still worth seeing: their residents, on the map.
         st.subheader("The districts")
@@ -72,7 +72,8 @@ shown_unit = words.display_unit(basis, unit)
 min_count = int(rows["min_count"].iloc[0])
 threshold = float(rows["gap_threshold"].iloc[0])
 st.markdown(words.comparison_rule(basis, min_count, records, threshold))
-st.caption(words.population_note(layer))
+if basis in ("rate", "per_district"):
+    st.caption(words.population_note(layer))
 
 period = str(rows["period_label"].iloc[-1])
 latest = rows[rows["period_label"] == period]
