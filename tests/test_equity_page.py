@@ -74,11 +74,16 @@ def open_equity(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     yield open_
 
 
+def _unescape(cell: object) -> str:
+    return re.sub(r"\\(.)", r"\1", str(cell))
+
+
 def _tables(at: AppTest) -> list[list[dict[str, str]]]:
+    """Rows of every HTML table, cells as a visitor reads them (escapes undone)."""
     return [
-        [{k: re.sub(r"\\(.)", r"\1", str(v)) for k, v in row.items()} for row in t.value.to_dict("records")]
+        [{k: _unescape(v) for k, v in row.items()} for row in t.value.to_dict("records")]
         for t in at.table
-    ]  # fmt: skip
+    ]
 
 
 def _texts(at: AppTest) -> str:

@@ -6,6 +6,8 @@
 - ``tables``: display tables of each page (``scorecard_table``, ``district_table``, ...).
 - ``charts``: Plotly figures (``trend_figure``, ``district_figure``, ...).
 - ``maps``: the district map drawn offline (``district_choropleth``, ``fit_view``).
+- ``equity``: the Equity page's words and district table (``district_table``,
+  ``comparison_rule``, ``population_note``).
 - ``compare``: the Compare page's table, chart and period notes (``compare_table``).
 - ``links``: links between pages that carry the view in the URL.
 - ``csv_export``: formula-safe CSV (``csv_bytes``).

@@ -7,7 +7,8 @@
 - ``scorecard``: ``scorecard``, ``leadership_latest``, ``metric_movers``.
 - ``trends``: ``metric_series``, ``baseline_comparison``, ``target_history``,
   ``district_comparison``.
-- ``equity``: ``equity_metrics``, ``district_gaps``, ``district_layer``, ``district_centroids``.
+- ``equity``: ``equity_metrics``, ``district_comparison``, ``district_layer``,
+  ``district_centroids``.
 - ``services``: the ranked service catalog and its cohorts.
 - ``freshness``: runs, files loaded, validation, quarantine and step times.
 - ``packets``: ``packet_source`` for a meeting, and the open data.
