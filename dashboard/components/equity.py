@@ -144,9 +144,10 @@ def comparison_rule(basis: str, min_count: int, records: str, threshold: float) 
         )
     if basis == "per_district":
         return (
-            "Without district populations a count cannot be a rate: each district is shown "
-            "against the citywide total divided by the number of districts, and no gap is "
-            "flagged."
+            f"This metric counts {records}. Without district populations a count cannot be a "
+            "rate: each district is shown against the citywide total divided by the number of "
+            "districts, and no gap is flagged (a district's size, not its service, would "
+            "drive it)."
         )
     return (
         f"A district is flagged behind when its value is more than {threshold:.0%} worse than "
