@@ -772,3 +772,23 @@ def test_equity_of_a_city_without_populations_reads_shares_by_their_interval(
     at = _equity_page(new_york, monkeypatch)
     texts = "\n".join(str(e.value) for e in [*at.markdown, *at.caption])
     assert "community districts are not drawn to equal population" in texts
+
+
+def test_san_francisco_district_populations_are_the_boundary_folders(real_data: Path) -> None:
+    """city.yml's populations are san_francisco_population.csv's `total` column, read here
+    with Python's csv module; every other real city has none, and says how it is drawn."""
+    with (real_data / "boundaries" / "san_francisco_population.csv").open(newline="") as f:
+        expected = {row["district"]: int(row["total"]) for row in csv.DictReader(f)}
+    assert sum(expected.values()) == 805_235  # San Francisco's 2010 Census count
+    for city in CITIES:
+        layer = load_city(CITIES_DIR / city).districts
+        assert layer is not None and layer.boundaries is not None, city
+        populations = {d.id: d.population for d in layer.districts}
+        if city == "san_francisco":
+            assert populations == expected
+            assert layer.population is not None and layer.population.year == 2010
+        else:
+            assert set(populations.values()) == {None}, city
+        # Council districts, wards and supervisorial districts are drawn to equal population;
+        # New York's community districts are not (boundaries README).
+        assert layer.equal_population is (city != "new_york"), city

@@ -194,6 +194,26 @@ def test_counts_without_populations_are_shown_per_district_unflagged(
     assert not rows["flagged"].any()
 
 
+def test_an_interval_at_0_or_100_percent_ends_exactly_there(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # 0 of 103 (a Boston district-month): centre z²/2n / (1 + z²/n) = half, so the lower
+    # bound is 0 up to rounding, and must not read "-0.0%".
+    con.execute(
+        "UPDATE metric_values SET numerator = 0, value = 0, denominator = 103 "
+        "WHERE metric_id = 'on_time' AND dimension_value = '1'"
+    )
+    con.execute(
+        "UPDATE metric_values SET numerator = 20, value = 1 WHERE metric_id = 'on_time' "
+        "AND dimension_value = '2'"
+    )
+    rows = _compare(con, "on_time")
+    assert rows.at["1", "ci_low"] == 0.0 and rows.at["2", "ci_high"] == 1.0
+    # The upper bound of 0 of 103: 2 · (z²/2n) / (1 + z²/n) = 0.037295 / 1.037295 = 0.035954.
+    assert rows.at["1", "ci_high"] == pytest.approx(0.035954, abs=1e-6)
+    assert words.interval_text(rows.at["1", "ci_low"], rows.at["1", "ci_high"]) == "0.0%–3.6%"
+
+
 def test_a_warehouse_without_the_district_layer(con: duckdb.DuckDBPyConnection) -> None:
     rows = _compare(con, "overdue", layer=False)
     assert set(rows["basis"]) == {"per_district"}

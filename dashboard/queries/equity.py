@@ -110,16 +110,17 @@ valued AS (
     FROM based
 ),
 wilson AS (
-    -- Wilson score interval: (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n).
+    -- Wilson score interval: (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n); at
+    -- p = 0 or 1 the bound is exactly 0 or 1, which rounding would leave a hair outside.
     SELECT *,
-           CASE WHEN basis = 'share' AND n > 0 THEN
+           CASE WHEN basis = 'share' AND n > 0 THEN greatest(0.0,
                (p + $z * $z / (2 * n)
                 - $z * sqrt(greatest(p * (1 - p), 0) / n + $z * $z / (4 * n * n)))
-               / (1 + $z * $z / n) END AS ci_low,
-           CASE WHEN basis = 'share' AND n > 0 THEN
+               / (1 + $z * $z / n)) END AS ci_low,
+           CASE WHEN basis = 'share' AND n > 0 THEN least(1.0,
                (p + $z * $z / (2 * n)
                 + $z * sqrt(greatest(p * (1 - p), 0) / n + $z * $z / (4 * n * n)))
-               / (1 + $z * $z / n) END AS ci_high
+               / (1 + $z * $z / n)) END AS ci_high
     FROM valued
 ),
 gaps AS (
