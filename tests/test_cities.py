@@ -772,6 +772,10 @@ def test_equity_of_a_city_without_populations_reads_shares_by_their_interval(
     at = _equity_page(new_york, monkeypatch)
     texts = "\n".join(str(e.value) for e in [*at.markdown, *at.caption])
     assert "community districts are not drawn to equal population" in texts
+    # No complete month has district values yet: the districts are still drawn, all 59.
+    (district_map,) = (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
+    assert len(district_map["data"][0]["geojson"]["features"]) == 59
+    assert district_map["layout"]["map"]["style"] == "white-bg"
 
 
 def test_san_francisco_district_populations_are_the_boundary_folders(real_data: Path) -> None:

@@ -35,26 +35,33 @@ names = {str(i): maps.district_name(i, n) for i, n in zip(layer["id"], layer["na
 has_boundaries = bool(layer["geometry"].notna().any())
 public = site.is_public()
 metrics = equity.equity_metrics(warehouse, public_only=public).set_index("metric_id", drop=False)
+
+
+def show_districts() -> None:
+    """The districts themselves, when there are no values to compare: their residents in a
+    table and on the map of their boundaries."""
+    if layer.empty:
+        return
+    st.subheader("The districts")
+    st.markdown(words.population_note(layer))
+    st.table(markdown_table(words.layer_table(layer, names)), hide_index=True)
+    if has_boundaries:
+        people = bool(layer["population"].notna().any())
+        title = "Districts by residents" if people else "The districts"
+        st.plotly_chart(
+            maps.district_choropleth(layer, words.layer_rows(layer), UNIT_RESIDENTS, title),
+            key="district_map",
+        )
+        st.caption(
+            "Each district's boundary (city.yml) shaded by its residents: darker is more; grey "
+            "has no population. The table above says the same in words. No map tiles are "
+            "downloaded."
+        )
+
+
 if metrics.empty:
     st.info(f"No metric is broken down by {md(words.layer_label(layer)).lower()}.")
-    if not layer.empty:
-        # The districts themselves are still worth seeing: their residents, on the map.
-        st.subheader("The districts")
-        st.markdown(words.population_note(layer))
-        st.table(markdown_table(words.layer_table(layer, names)), hide_index=True)
-        if has_boundaries:
-            shaded_by = "residents" if layer["population"].notna().any() else "nothing"
-            st.plotly_chart(
-                maps.district_choropleth(
-                    layer, words.layer_rows(layer), UNIT_RESIDENTS, f"Districts by {shaded_by}"
-                ),
-                key="district_map",
-            )
-            st.caption(
-                "Each district's boundary (city.yml) shaded by its residents: darker is more; "
-                "grey has no population. The table above says the same in words. No map tiles "
-                "are downloaded."
-            )
+    show_districts()
     st.stop()
 metric_id, grain = pick_metric_and_grain(warehouse, metrics, METRIC_KEY, GRAIN_KEY)
 
@@ -65,7 +72,7 @@ st.caption(f"How it is computed: {md(metrics.at[metric_id, 'methodology'])}")
 rows = equity.district_comparison(warehouse, metric_id, grain)
 if rows.empty:
     st.info(f"No complete {grain_label(grain).lower()} has council-district values yet.")
-    st.caption(words.population_note(layer))
+    show_districts()
     st.stop()
 basis = str(rows["basis"].iloc[0])
 shown_unit = words.display_unit(basis, unit)
