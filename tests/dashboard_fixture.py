@@ -293,7 +293,7 @@ PROFILE = ProfileRows(
     districts=[
         (
             *(district, DISTRICT_NAMES[district], None, None, None, _box(lat, lon)),
-            *("council_district", "Council district", index),
+            *("council_district", "Council district", index, True),
         )
         for index, (district, (lat, lon)) in enumerate(CENTROIDS.items())
     ],

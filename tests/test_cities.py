@@ -30,7 +30,7 @@ from dashboard.components import site
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
 from dashboard.meetings.permissions import SYSTEM
-from dashboard.queries import packets, reader
+from dashboard.queries import equity, packets, reader
 from pipelines.city.loader import load_city
 from pipelines.city.paths import file_root
 from pipelines.warehouse.layout import CITY_ENV, PROJECT_ROOT, in_city
@@ -648,3 +648,104 @@ def test_every_dashboard_page_renders_for_the_city(
     for metric in public:
         for page in ("metric", "equity"):
             _open_page(page, metric=metric, grain="month")
+
+
+# ------------------------------------------------------------------------ the equity page
+
+
+def _equity_page(built: Built, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:
+    monkeypatch.setenv(CITY_ENV, str(built.folder))
+    monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(built.warehouse))
+    monkeypatch.delenv(site.PUBLIC_ENV, raising=False)
+    return _open_page("equity", **params)
+
+
+def _wilson(successes: float, n: float, z: float = 1.959963984540054) -> tuple[float, float]:
+    """The Wilson score interval written out in Python, independent of the page's SQL."""
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def test_equity_of_a_city_with_district_populations(
+    built_city: Callable[[str], Built], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """San Francisco's city.yml gives its supervisorial districts' 2010 populations (805,235
+    in all, boundaries README); its inspections carry no district, so the page shows the
+    districts themselves: their residents in a table and on the map of the real boundaries."""
+    at = _equity_page(built_city("san_francisco"), monkeypatch)
+    assert [i.value for i in at.info] == ["No metric is broken down by supervisorial district."]
+    (note,) = [m.value for m in at.markdown if "District populations" in m.value]
+    assert note.startswith("District populations (805,235 residents in all): Probably U.S.")
+    assert note.endswith(", 2010.")
+    (table,) = at.table
+    rows = table.value.to_dict("records")
+    assert len(rows) == 11
+    assert re.sub(r"\\(.)", r"\1", str(rows[0]["Residents"])) == "69,548 residents"
+    (district_map,) = (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
+    (shaded,) = district_map["data"]
+    assert shaded["type"] == "choroplethmap" and len(shaded["geojson"]["features"]) == 11
+    assert sum(shaded["z"]) == 805_235
+    assert district_map["layout"]["map"]["style"] == "white-bg"
+
+
+def test_equity_of_a_city_without_populations_reads_shares_by_their_interval(
+    built_city: Callable[[str], Built], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Boston gives no district populations; its council districts are drawn to near-equal
+    population. Every district's interval is the Wilson interval of its published numerator
+    and denominator, and no district is flagged below min_count or against the direction."""
+    built = built_city("boston")
+    at = _equity_page(built, monkeypatch, metric="requests_on_time", grain="month")
+    texts = "\n".join(str(e.value) for e in [*at.markdown, *at.caption])
+    assert "fewer than 30 requests in a period is shown but not compared" in texts
+    district_map = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert {t["type"] for t in district_map["data"]} == {"choroplethmap"}
+    assert len(district_map["data"][0]["geojson"]["features"]) == 9
+    wh = reader.Warehouse(str(built.warehouse), f"boston@{built.warehouse.stat().st_mtime_ns}")
+    rows = equity.district_comparison(wh, "requests_on_time", "month")
+    shares = rows[rows["denominator"] > 0]
+    assert not shares.empty
+    for successes, n, low, high in zip(
+        shares["numerator"], shares["denominator"], shares["ci_low"], shares["ci_high"], strict=True
+    ):
+        assert (low, high) == pytest.approx(_wilson(successes, n))
+    # Hundreds of district-months hold a handful of closed cases, all on time: "100%" on
+    # fewer than 30 requests. None of them is compared, let alone flagged.
+    few = rows[rows["observations"] < 30]
+    assert ((few["value"] == 1.0).sum()) > 100
+    assert set(few["not_compared"]) == {"too_few"} and not few["flagged"].any()
+    flagged = rows[rows["flagged"]]
+    assert (flagged["ci_high"] < flagged["reference_value"]).all()  # higher is better
+    at = _equity_page(built, monkeypatch, metric="requests_received", grain="month")
+    texts = "\n".join(str(e.value) for e in [*at.markdown, *at.caption])
+    assert "The council districts are drawn to near-equal population" in texts
+    new_york = built_city("new_york")
+    at = _equity_page(new_york, monkeypatch)
+    texts = "\n".join(str(e.value) for e in [*at.markdown, *at.caption])
+    assert "community districts are not drawn to equal population" in texts
+    # No complete month has district values yet: the districts are still drawn, all 59.
+    (district_map,) = (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
+    assert len(district_map["data"][0]["geojson"]["features"]) == 59
+    assert district_map["layout"]["map"]["style"] == "white-bg"
+
+
+def test_san_francisco_district_populations_are_the_boundary_folders(real_data: Path) -> None:
+    """city.yml's populations are san_francisco_population.csv's `total` column, read here
+    with Python's csv module; every other real city has none, and says how it is drawn."""
+    with (real_data / "boundaries" / "san_francisco_population.csv").open(newline="") as f:
+        expected = {row["district"]: int(row["total"]) for row in csv.DictReader(f)}
+    assert sum(expected.values()) == 805_235  # San Francisco's 2010 Census count
+    for city in CITIES:
+        layer = load_city(CITIES_DIR / city).districts
+        assert layer is not None and layer.boundaries is not None, city
+        populations = {d.id: d.population for d in layer.districts}
+        if city == "san_francisco":
+            assert populations == expected
+            assert layer.population is not None and layer.population.year == 2010
+        else:
+            assert set(populations.values()) == {None}, city
+        # Council districts, wards and supervisorial districts are drawn to equal population;
+        # New York's community districts are not (boundaries README).
+        assert layer.equal_population is (city != "new_york"), city

@@ -300,15 +300,18 @@ def _unescape(cell: object) -> str:
 def test_equity_flags_the_gap_district(warehouse_env: Path) -> None:
     at = _open("equity", metric="street_defect_median_days", grain="month")
     (flag,) = [w.value for w in at.warning]
-    assert flag == ("2025-03: District 2 is 25.0% worse than citywide (4.0 days against 3.2 days).")
+    # Lower is better: (4.0 - 3.2) / 3.2 = +25.0% > 15% (services.yml), 80 closed >= 30.
+    assert (
+        flag == "2025-03: District 2 is behind citywide: 4.0 days against 3.2 days (+25.0%, worse)."
+    )
     districts = _html_tables(at)[0]
     assert [(r["District"], r["Gap"], r["Flag"]) for r in districts] == [
         ("District 1", "-21.9% (better)", ""),
-        ("District 2", "+25.0% (worse)", "⚑ Flagged"),
+        ("District 2", "+25.0% (worse)", "⚑ Behind citywide"),
         ("District 3", "+3.1% (worse)", ""),
     ]
     trend, district_map = _figures(at)
-    flagged = next(t for t in trend["data"] if t["name"] == "Gap above threshold")
+    flagged = next(t for t in trend["data"] if t["name"] == "Behind citywide")
     assert flagged["x"] == ["2025-03"]
     assert _numbers(flagged["y"]) == pytest.approx([4.0])
     # Each district's boundary shaded by its value, drawn on no tiles; District 2 outlined.
@@ -318,8 +321,7 @@ def test_equity_flags_the_gap_district(warehouse_env: Path) -> None:
     assert shaded["locations"] == ["0", "1", "2"]
     assert _numbers(shaded["z"]) == pytest.approx([2.5, 4.0, 3.3])
     assert shaded["hovertext"][1] == (
-        "District 2<br>4.0 days · ■ Off track<br>+25.0% against the reference"
-        "<br>⚑ gap above the threshold"
+        "District 2<br>4.0 days · ■ Off track<br>+25.0% against citywide<br>⚑ behind citywide"
     )
     assert (outlined["locations"], outlined["marker"]["line"]["color"]) == (["1"], "#c62828")
     boxes = {f["id"]: f["geometry"] for f in shaded["geojson"]["features"]}
@@ -332,28 +334,44 @@ def test_equity_flags_the_gap_district(warehouse_env: Path) -> None:
     )
 
 
-def test_equity_over_time_flags_an_earlier_period(warehouse_env: Path) -> None:
+def test_equity_shares_are_flagged_by_their_wilson_interval(warehouse_env: Path) -> None:
+    """z = 1.959964, z² = 3.841459; Wilson (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n).
+    2025-03, citywide 0.824: District 2, 0.75 of 118: 1 + z²/n = 1.032555, centre
+    (0.75 + 0.016277) / 1.032555 = 0.742118, half 1.959964 · sqrt(0.001589 + 0.000069) /
+    1.032555 = 0.077290 → [0.665, 0.819], wholly below 0.824: behind, though only 9.0% worse.
+    District 1, 0.90 of 120: 1.032012, centre 0.906006 / 1.032012 = 0.887593, half 1.959964 ·
+    sqrt(0.00075 + 0.000067) / 1.032012 = 0.054274 → [0.833, 0.942]. District 3, 0.50 of 12:
+    1.320122, centre 0.5, half 1.959964 · sqrt(0.020833 + 0.006669) / 1.320122 = 0.246219 →
+    [0.254, 0.746], but 12 requests are under min_count 30: not compared. 2025-01, citywide 0.70:
+    District 2, 0.55 of 80 → [0.441, 0.654]: behind. 2025-02, citywide 0.78: District 2, 0.70
+    of 85 → [0.596, 0.787] reaches 0.78: not flagged."""
     at = _open("equity", metric="street_defect_on_time", grain="month")
-    # 2025-03: District 2 is 9.0% worse (under 15%), District 3 has too little data.
-    assert [s.value for s in at.success] == [
-        "No district is more than 15% worse than citywide in 2025-03."
+    assert [w.value for w in at.warning] == [
+        "2025-03: District 2 is behind citywide: 75.0% (95% interval 66.5%–81.9%) against "
+        "82.4% (-7.4 pts, worse)."
     ]
+    assert "95% confidence interval (Wilson score)" in _texts(at)
+    assert "fewer than 30 requests in a period is shown but not compared" in _texts(at)
     districts = _html_tables(at)[0]
-    assert districts[2]["Flag"] == "Not compared"
+    assert [(r["District"], r["95% interval"], r["Flag"]) for r in districts] == [
+        ("District 1", "83.3%–94.2%", ""),
+        ("District 2", "66.5%–81.9%", "⚑ Behind citywide"),
+        ("District 3", "25.4%–74.6%", "Not compared: fewer than 30 requests"),
+    ]
     trend = _figures(at)[0]
     lines = {trace["name"]: trace for trace in trend["data"]}
     assert lines["District 2"]["x"] == ["2025-01", "2025-02", "2025-03"]
     assert _numbers(lines["District 2"]["y"]) == pytest.approx([0.55, 0.70, 0.75])
     assert _numbers(lines["Citywide"]["y"]) == pytest.approx([0.70, 0.78, 0.824])
-    # 2025-01: (0.70 - 0.55) / 0.70 = 21.4% > 15%.
-    assert lines["Gap above threshold"]["x"] == ["2025-01"]
-    assert "Every flagged district and period (1)" in [e.label for e in at.expander]
+    assert lines["Behind citywide"]["x"] == ["2025-01", "2025-03"]
+    assert "Every flagged district and period (2)" in [e.label for e in at.expander]
     flags = _html_tables(at)[1]
     assert [(r["District"], r["Period"], r["Flag"]) for r in flags] == [
-        ("District 2", "2025-01", "⚑ Flagged")
+        ("District 2", "2025-01", "⚑ Behind citywide"),
+        ("District 2", "2025-03", "⚑ Behind citywide"),
     ]
     # On the map District 3 is grey: too little data to shade it by its value.
-    shaded, grey = _figures(at)[1]["data"]
+    shaded, grey, _outlined = _figures(at)[1]["data"]
     assert shaded["locations"] == ["0", "1"]
     assert (grey["locations"], grey["colorscale"][0][1]) == (["2"], "#e5e7eb")
     assert grey["hovertext"] == ["District 3<br>50.0% · … Too little data"]
@@ -368,7 +386,7 @@ def test_equity_names_districts_as_the_layer_does(
         con.execute("UPDATE districts SET name = 'Southwest' WHERE id = '2'")
     monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(renamed))
     at = _open("equity", metric="street_defect_median_days", grain="month")
-    assert at.warning[0].value.startswith("2025-03: Southwest is 25.0% worse than citywide")
+    assert at.warning[0].value.startswith("2025-03: Southwest is behind citywide: 4.0 days")
     assert [r["District"] for r in _html_tables(at)[0]] == ["District 1", "Southwest", "District 3"]
     assert _figures(at)[1]["data"][0]["hovertext"][1].startswith("Southwest<br>4.0 days")
 
@@ -462,7 +480,7 @@ def test_pages_explain_a_warehouse_without_service_tables(
     con.execute("DROP TABLE leadership_index")
     con.close()
     monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(path))
-    for page in ("services", "leadership", "department", "equity"):
+    for page in ("services", "leadership", "department"):
         at = _open(page)
         (warning,) = [w.value for w in at.warning]
         assert "missing: leadership_index" in warning

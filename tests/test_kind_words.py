@@ -108,8 +108,8 @@ def test_the_equity_page_says_what_a_count_counts(
 ) -> None:
     use_site(monkeypatch, warehouse, public=False)
     at = open_page("equity", metric=metric_id, grain="month")
-    assert str(at.info[0].value) == (
-        f"This metric counts {noun}, so each district is compared with the citywide total "
-        "divided by the number of districts, and gaps are not flagged: a district's size, not "
-        "its service, drives the count."
-    )
+    assert (
+        f"This metric counts {noun}. Without district populations a count cannot be a rate: "
+        "each district is shown against the citywide total divided by the number of districts, "
+        "and no gap is flagged (a district's size, not its service, would drive it)."
+    ) in [str(m.value) for m in at.markdown]

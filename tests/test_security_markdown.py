@@ -311,7 +311,7 @@ def test_the_flagged_district_in_the_equity_warning_is_text(
     _hostile_env(hostile_warehouse, tmp_path, monkeypatch, public=False)
     at = _open("equity", metric="street_defect_median_days", grain="month")
     assert_nothing_live(at, "equity warning")
-    assert any(f"{escape_markdown(IMAGE)} is 25.0% worse" in w.value for w in at.warning)
+    assert any(f"{escape_markdown(IMAGE)} is behind citywide" in w.value for w in at.warning)
     shown = json.dumps([json.loads(spec) for spec in chart_specs(at)], ensure_ascii=False)
     assert "District &lt;img src=x onerror=alert(1)&gt;" in shown
     # The district map's hover names the district as text, and the table escapes it.

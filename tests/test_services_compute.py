@@ -217,6 +217,27 @@ def test_district_gaps_are_direction_aware_and_flag_only_comparable_rates(con) -
     assert ("days", "Unknown") not in rows
 
 
+def test_a_district_below_min_count_is_not_compared_even_without_a_target(con) -> None:
+    # on_time as a share with min_count 30: District 2's 72% (gap 20%, flagged above) now
+    # rests on 5 requests, under 30, so it is not compared and the service's equity evidence
+    # cannot come from it; District 1's 95% of 100 still is, and District 3's 50% of 100, no
+    # longer marked too little data, is compared and flagged (44% worse).
+    con.execute("UPDATE metric_definitions SET kind = 'share', min_count = 30")
+    con.execute("UPDATE metric_values SET denominator = 100, status = 'no_target'")
+    con.execute(
+        "UPDATE metric_values SET denominator = 5 WHERE metric_id = 'on_time' "
+        "AND dimension_value = '2'"
+    )
+    compute_service_tables(con, load_services_text(SERVICES), datetime(2025, 4, 1))
+    rows = dict(
+        con.execute(
+            "SELECT council_district, (comparable, flagged) FROM district_gaps "
+            "WHERE metric_id = 'on_time'"
+        ).fetchall()
+    )
+    assert rows == {"1": (True, False), "2": (False, False), "3": (True, True)}
+
+
 def test_volume_and_equity_evidence_feed_the_ranking(con) -> None:
     factors = {
         (service, factor): (score, basis, detail)

@@ -8,6 +8,8 @@
 - ``maps``: the district map drawn offline (``district_choropleth``, ``fit_view``).
 - ``cohorts``: quarterly cohorts and improvement plans in icon and word (``members_table``,
   ``plan_table``).
+- ``equity``: the Equity page's words and district table (``district_table``,
+  ``comparison_rule``, ``population_note``).
 - ``compare``: the Compare page's table, chart and period notes (``compare_table``).
 - ``links``: links between pages that carry the view in the URL.
 - ``csv_export``: formula-safe CSV (``csv_bytes``).

@@ -142,7 +142,12 @@ def district_figure(
 
 # Colours for the six prioritization factors, in Executive Order 2-24's order of priority.
 FACTOR_COLOURS = ("#1f4e79", "#c62828", "#6a3d9a", "#8a5a00", "#2e7d32", "#00838f")
-FLAG_TRACE = "Gap above threshold"
+FLAG_TRACE = "Behind citywide"
+# The dashed reference line of the equity chart, by what the districts are compared with.
+REFERENCE_LINES = {
+    "citywide_per_district": "Citywide ÷ districts",
+    "citywide_per_1000": "Citywide per 1,000 residents",
+}
 FLAG_COLOUR = "#c62828"
 
 
@@ -183,7 +188,7 @@ def priority_figure(ranking: pd.DataFrame, factors: pd.DataFrame) -> go.Figure:
 
 def equity_figure(gaps: pd.DataFrame, unit: str | None, title: str) -> go.Figure:
     """One line per council district over time, the reference (citywide) as a dashed line and
-    the district-periods whose gap exceeds the threshold marked.
+    the district-periods flagged behind citywide marked.
 
     `gaps` has period_label, council_district, value, reference_value, reference_kind and
     flagged, oldest period first.
@@ -207,7 +212,7 @@ def equity_figure(gaps: pd.DataFrame, unit: str | None, title: str) -> go.Figure
         go.Scatter(
             x=periods,
             y=[reference.at[p, "reference_value"] for p in periods],
-            name=CITYWIDE_LINE if kind == "citywide" else "Citywide ÷ districts",
+            name=REFERENCE_LINES.get(kind, CITYWIDE_LINE),
             mode="lines+markers",
             line={"color": "#111111", "dash": "dash", "width": 3},
         )
@@ -227,7 +232,7 @@ def equity_figure(gaps: pd.DataFrame, unit: str | None, title: str) -> go.Figure
                     "line": {"width": 3, "color": FLAG_COLOUR},
                 },
                 text=[_district_label(d) for d in flagged["council_district"]],
-                hovertemplate="%{text}, %{x}<br>%{y}<extra>gap above threshold</extra>",
+                hovertemplate="%{text}, %{x}<br>%{y}<extra>behind citywide</extra>",
             )
         )
     figure.update_layout(

@@ -38,6 +38,9 @@ UNIT_RATIO = "ratio"
 COUNT_UNITS = RECORD_COUNT_UNITS
 
 
+# Units the Equity page shows that no metric has: a count per 1,000 residents, and residents.
+UNIT_PER_1000 = "per 1,000 residents"
+UNIT_RESIDENTS = "residents"
 MISSING = "—"
 
 
@@ -69,6 +72,10 @@ def format_value(value: float | None, unit: str | None) -> str:
         return f"{round(number):,}"
     if unit == UNIT_RATIO:
         return f"{number:,.2f}"
+    if unit == UNIT_PER_1000:
+        return f"{number:,.2f} per 1,000 residents"
+    if unit == UNIT_RESIDENTS:
+        return f"{round(number):,} residents"
     return f"{number:,.2f}"
 
 

@@ -87,20 +87,22 @@ def _hover(row: Any, unit: str | None) -> str:
     name = plotly_text(row.district_name)
     if is_missing(row.value):
         return f"{name}<br>No value"
-    parts = [f"{name}<br>{format_value(row.value, unit)} · {status_label(row.status)}"]
+    status = "" if is_missing(row.status) else f" · {status_label(row.status)}"
+    parts = [f"{name}<br>{format_value(row.value, unit)}{status}"]
     if not is_missing(row.gap) and bool(row.comparable):
-        parts.append(f"{float(row.gap):+.1%} against the reference")
+        parts.append(f"{float(row.gap):+.1%} against citywide")
     if bool(row.flagged):
-        parts.append("⚑ gap above the threshold")
+        parts.append("⚑ behind citywide")
     return "<br>".join(parts)
 
 
 def district_choropleth(
     layer: pd.DataFrame, latest: pd.DataFrame, unit: str | None, title: str
 ) -> go.Figure:
-    """Each district's boundary shaded by its value in ``latest`` (district_gaps rows of one
-    period); districts without a value (or with too little data) are grey, flagged ones
-    outlined in red. ``layer`` has id, name and geometry (GeoJSON text) per district."""
+    """Each district's boundary shaded by its value in ``latest`` (district_comparison rows of
+    one period); districts without a value (or with too little data) are grey, flagged ones
+    outlined in red. ``layer`` has id, name and geometry (GeoJSON text) per district;
+    ``latest`` has council_district, value, status, gap, comparable and flagged."""
     shapes = layer[layer["geometry"].notna()]
     # Features are keyed by position ("0", "1", ...), never by the district id: an id is
     # text from the extracts, and nothing of it reaches the figure but the escaped hover.
@@ -126,7 +128,8 @@ def district_choropleth(
     ]
     rows["hover"] = [_hover(row, unit) for row in rows.itertuples()]
     # Too little data is no value to shade by: such a district is grey, like one without any.
-    shaded = rows["value"].notna() & ~rows["status"].isin(UNSHADED)
+    too_few = rows["not_compared"] == "too_few" if "not_compared" in rows else False
+    shaded = rows["value"].notna() & ~rows["status"].isin(UNSHADED) & ~too_few
     measured, grey = rows[shaded], rows[~shaded]
     centre, zoom = fit_view(bounds(rows["geometry"]))
     figure = go.Figure()

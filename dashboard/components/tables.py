@@ -318,37 +318,6 @@ def movers_table(movers: pd.DataFrame, grain: str) -> pd.DataFrame:
     )
 
 
-def gap_table(
-    latest: pd.DataFrame, unit: str | None, names: dict[str, str] | None = None
-) -> pd.DataFrame:
-    """Display rows for each district's gap against the reference in one period; districts
-    by their ``names`` (city.yml's), else 'District <id>'."""
-    named = names or {}
-    return pd.DataFrame(
-        {
-            "District": [named.get(str(d)) or f"District {d}" for d in latest["council_district"]],
-            "Value": [format_value(v, unit) for v in latest["value"]],
-            "Compared with": [
-                format_value(ref, unit)
-                + (" (citywide)" if kind == "citywide" else " (citywide ÷ districts)")
-                for ref, kind in zip(
-                    latest["reference_value"], latest["reference_kind"], strict=True
-                )
-            ],
-            "Gap": [
-                MISSING if is_missing(g) else f"{float(g):+.1%} ({'worse' if g > 0 else 'better'})"
-                for g in latest["gap"]
-            ],
-            "Flag": [
-                "⚑ Flagged" if bool(flagged) else ("" if bool(comparable) else "Not compared")
-                for flagged, comparable in zip(latest["flagged"], latest["comparable"], strict=True)
-            ],
-            "Status": [status_label(s) for s in latest["status"]],
-            "Observations": [format_count(c) for c in latest["count"]],
-        }
-    )
-
-
 def freshness_table(loads: pd.DataFrame) -> pd.DataFrame:
     """Display rows for each source's latest loaded file from ``latest_loads``."""
     return pd.DataFrame(

@@ -7,7 +7,8 @@
 - ``scorecard``: ``scorecard``, ``leadership_latest``, ``metric_movers``.
 - ``trends``: ``metric_series``, ``baseline_comparison``, ``target_history``,
   ``district_comparison``.
-- ``equity``: ``equity_metrics``, ``district_gaps``, ``district_layer``, ``district_centroids``.
+- ``equity``: ``equity_metrics``, ``district_comparison``, ``district_layer``,
+  ``district_centroids``.
 - ``services``: the ranked service catalog and its cohorts.
 - ``cohorts``: the cohort calendar (``cohort_calendar``) and a quarter's proposal from the
   ranking (``cohort_proposal``).

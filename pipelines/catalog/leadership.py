@@ -95,14 +95,15 @@ _GAPS_SQL = """
 INSERT INTO district_gaps BY NAME
 WITH districts AS (
     SELECT v.metric_id, v.grain, v.period_start, v.period_label, v.is_complete,
-           v.dimension_value AS council_district, v.value, v.count, v.status,
+           v.dimension_value AS council_district, v.value, v.count, v.denominator, v.status,
            count(*) OVER (PARTITION BY v.metric_id, v.grain, v.period_start) AS districts
     FROM metric_values v
     -- 'Unknown' gathers records without a district: not a place to compare or flag.
     WHERE v.dimension = 'council_district' AND v.dimension_value IS DISTINCT FROM 'Unknown'
 ),
 joined AS (
-    SELECT t.*, c.value AS citywide_value, d.unit, d.direction,
+    SELECT t.*, c.value AS citywide_value, d.unit, d.direction, d.min_count,
+           CASE WHEN d.kind = 'share' THEN t.denominator ELSE t.count END AS observations,
            CASE WHEN list_contains($count_units, d.unit) THEN c.value / t.districts
                 ELSE c.value END AS reference_value,
            CASE WHEN list_contains($count_units, d.unit) THEN 'citywide_per_district'
@@ -124,6 +125,10 @@ gaps AS (
            END AS gap,
            NOT list_contains($count_units, unit) AND value IS NOT NULL
                AND coalesce(status, '') NOT IN ('too_little_data', 'not_available')
+               -- A district with fewer observations than the metric's min_count is not
+               -- compared even without a target (one request is no 100%), as on the
+               -- Equity page (dashboard/queries/equity.py).
+               AND coalesce(observations, 0) >= coalesce(min_count, 0)
                AS comparable
     FROM joined
 )

@@ -119,6 +119,10 @@ class DistrictLayer(_Strict):
     districts: list[District] = Field(min_length=1)
     population: Population | None = None
     boundaries: Boundaries | None = None
+    # Whether the districts are drawn to (near-)equal population, as council districts and
+    # wards are by law and New York's community districts are not; None when not known. The
+    # Equity page says it when there are no district populations to divide by.
+    equal_population: bool | None = None
 
 
 class CityProfile(_Strict):

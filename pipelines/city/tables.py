@@ -54,7 +54,8 @@ CREATE OR REPLACE TABLE districts (
     geometry VARCHAR,            -- GeoJSON geometry of the district's boundary feature
     dimension VARCHAR,           -- the metric_values dimension the districts are in
     label VARCHAR,               -- the layer's name, e.g. 'Council district'
-    position INTEGER             -- order in city.yml
+    position INTEGER,            -- order in city.yml
+    equal_population BOOLEAN     -- the layer is drawn to equal population (NULL: not known)
 );
 CREATE OR REPLACE TABLE city_sources (
     source VARCHAR PRIMARY KEY,  -- the mapping's name, as load_files and the records say it
@@ -117,7 +118,7 @@ def profile_rows(
 _INSERTS = (
     "INSERT INTO city_profile VALUES (?, ?, ?, ?, ?, ?)",
     "INSERT INTO departments VALUES (?, ?, ?)",
-    "INSERT INTO districts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO districts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "INSERT INTO city_sources VALUES (?, ?, ?, ?, ?, ?)",
 )
 
@@ -146,6 +147,7 @@ def _district_rows(layer: DistrictLayer, city_file: Path) -> list[tuple[Any, ...
             layer.dimension,
             layer.label,
             index,
+            layer.equal_population,
         )
         for index, d in enumerate(layer.districts)
     ]
