@@ -228,7 +228,9 @@ def test_a_district_below_min_count_is_not_compared_even_without_a_target(con) -
         "UPDATE metric_values SET denominator = 5 WHERE metric_id = 'on_time' "
         "AND dimension_value = '2'"
     )
-    compute_service_tables(con, load_services_text(SERVICES), datetime(2025, 4, 1))
+    compute_service_tables(
+        con, load_services_text(SERVICES), datetime(2025, 4, 1), fiscal_year_start_month=1
+    )
     rows = dict(
         con.execute(
             "SELECT council_district, (comparable, flagged) FROM district_gaps "
