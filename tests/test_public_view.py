@@ -248,7 +248,11 @@ def test_the_switch_reads_the_flag_and_the_environment() -> None:
 
 
 def test_public_flows_from_metrics_yml_into_metric_definitions() -> None:
-    published = metric_yaml("opened", "unit: requests\nkind: count\npublic: true\n")
+    published = metric_yaml(
+        "opened",
+        "unit: requests\nkind: count\npublic: true\n"
+        "public_text: {name: Requests made, about: How many requests were made.}\n",
+    )
     internal = metric_yaml("opened_again", "unit: requests\nkind: count\n")
     con = warehouse([{"opened_at": datetime(2024, 1, 5)}])
     compute_metrics(con, config(published, internal), datetime(2024, 2, 10))
