@@ -14,7 +14,17 @@ ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 VENV_BIN = Path(sys.executable).parent
 # Words that start a command when they open a code span or a shell line.
-PROGRAMS = ("make", "citystat", "streamlit", "python", "python3", "pip", "duckdb", "lint-imports")
+PROGRAMS = (
+    "make",
+    "citystat",
+    "streamlit",
+    "python",
+    "python3",
+    "pip",
+    "duckdb",
+    "lint-imports",
+    "pybabel",
+)
 
 
 def _shell_lines() -> list[str]:
