@@ -88,10 +88,19 @@ def pick_grain(lang: Language, grains: list[str]) -> str:
 
 
 def glossary_links(lang: Language, keys: list[str]) -> None:
-    """A line linking the glossary's entries for the words this page keeps."""
+    """The words this page keeps, and a link to the glossary that explains them (a page link:
+    the public site renders no Markdown link)."""
     words = {term.key: lang.gettext(term.word) for term in GLOSSARY}
-    links = ", ".join(f"[{md(words[key])}](glossary?lang={lang.code}#{key})" for key in keys)
-    st.caption(lang.gettext("Words on this page explained:") + " " + links)
+    st.caption(
+        lang.gettext("Words on this page explained in the glossary: {words}.").format(
+            words=md(", ".join(words[key] for key in keys))
+        )
+    )
+    st.page_link(
+        "views/public_glossary.py",
+        label=lang.gettext("Words we use"),
+        query_params={LANG_PARAM: lang.code},
+    )
 
 
 def data_as_of(lang: Language, warehouse: reader.Warehouse) -> None:
@@ -124,9 +133,10 @@ def set_aside_sentences(lang: Language, warehouse: reader.Warehouse, metrics: pd
                 "data problems."
             )
         else:
+            # Worded so that any number reads right ("1 of 4", "3 of 9").
             sentence = lang.gettext(
-                "Of the {read} rows in the city's files of {records}, {aside} were set aside "
-                "for data problems and {unread} could not be read; they are not counted."
+                "Rows of the city's files of {records} set aside for data problems: {aside} of "
+                "{read}; {unread} more could not be read. They are not counted."
             )
         st.caption(
             sentence.format(
