@@ -4,8 +4,11 @@ Pages: ``scorecard``, ``metric`` (with ``metric_sections``, and ``metric_draft``
 analyst's saved drafts), ``leadership``, ``department``,
 ``equity``, ``services``, ``meetings`` (with ``meeting_schedule``, ``meeting_packet``,
 ``meeting_discussion``, ``meeting_commentary``, ``meeting_agenda``, ``meeting_conflict`` and
-``meeting_state``), ``data_quality``, ``freshness``, ``open_data``, ``compare`` (cities side by
-side, when two or more are configured). ``page_support``: pickers that keep the page's
+``meeting_state``), ``data_quality``, ``freshness``, ``compare`` (cities side by
+side, when two or more are configured). The public site's own pages, in the visitor's
+language: ``public_scorecard``, ``public_metric``, ``open_data``, ``public_glossary``, over
+``public_support`` (the language in the URL, the period switch, status and glossary words).
+``page_support``: pickers that keep the page's
 choices in its URL. ``actor``: who is using the dashboard
 (``current_actor``, for the meetings store's permission checks too) and the check each page
 starts with (``require_page``); ``sign_in``: the sign-in, no-role and refusal pages and the
