@@ -308,7 +308,7 @@ def _meeting_controls(at: AppTest) -> set[str]:
         "Close the meeting": "close",
         "Save commentary": "commentary",
         "Add action item": "action",
-        "Update status": "status",
+        "Save the action item": "status",
     }
     return {
         controls[node.proto.label]

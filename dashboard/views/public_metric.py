@@ -20,6 +20,7 @@ from dashboard.views.public_support import (
     current_language,
     data_as_of,
     glossary_links,
+    late_warning,
     pick_grain,
     set_aside_sentences,
     status_text,
@@ -63,6 +64,7 @@ grain = pick_grain(lang, list(metric["grains"]))
 st.title(md(metric["name"]))
 st.markdown(md(metric["about"]))
 data_as_of(lang, warehouse)
+late_warning(lang, warehouse, [metric_id])
 
 history = public.series(warehouse, metric_id, grain)
 if history.empty:

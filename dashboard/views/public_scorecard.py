@@ -16,6 +16,7 @@ from dashboard.views.public_support import (
     current_language,
     data_as_of,
     glossary_links,
+    late_warning,
     pick_grain,
     set_aside_sentences,
     status_text,
@@ -45,6 +46,7 @@ st.markdown(
 )
 grain = pick_grain(lang, sorted({g for grains in metrics["grains"] for g in grains}))
 data_as_of(lang, warehouse)
+late_warning(lang, warehouse, [str(m) for m in metrics["metric_id"]])
 latest = {
     str(row["metric_id"]): row for row in public.latest_values(warehouse, grain).to_dict("records")
 }

@@ -114,6 +114,28 @@ def data_as_of(lang: Language, warehouse: reader.Warehouse) -> None:
         )
 
 
+def late_warning(lang: Language, warehouse: reader.Warehouse, metric_ids: list[str]) -> None:
+    """Say when the newest data behind the shown measures has not arrived when expected."""
+    late = freshness.late_metrics(warehouse, freshness.now_to_the_minute())
+    count = sum(m in late for m in metric_ids)
+    if not count:
+        return
+    if len(metric_ids) == 1:
+        st.warning(
+            lang.gettext(
+                "◷ Late data: the newest data for this measure has not arrived when expected, "
+                "so its latest figures may be out of date."
+            )
+        )
+        return
+    st.warning(
+        lang.gettext(
+            "◷ Late data: the newest data behind {count} of these {total} measures has not "
+            "arrived when expected, so their latest figures may be out of date."
+        ).format(count=lang.number(count), total=lang.number(len(metric_ids)))
+    )
+
+
 def set_aside_sentences(lang: Language, warehouse: reader.Warehouse, metrics: pd.DataFrame) -> None:
     """Beside the counts of ``metrics`` (unit, canonical_table): how many rows of each
     counted table's files were set aside, one sentence each, with no file, path or id."""
