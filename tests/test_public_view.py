@@ -121,7 +121,8 @@ def rendered_output(at: AppTest, downloads: DownloadCapture | None = None) -> st
             parts.append(node.value.to_csv())
     if downloads is not None:
         for button in at.get("download_button"):
-            parts.append(downloads.content(at, button.proto.label).decode("utf-8"))
+            # A binary download (a document) is scanned for what text it shows as such.
+            parts.append(downloads.content(at, button.proto.label).decode("utf-8", "replace"))
     return "\n".join(parts)
 
 

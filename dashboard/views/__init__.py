@@ -9,7 +9,8 @@ Pages: ``scorecard`` (with ``scorecard_cards``, the public site's cards), ``metr
 items outside a meeting), ``data_quality``, ``freshness``, ``compare`` (cities side by side,
 when two or more are configured). The public site's own pages, in the visitor's language:
 ``public_scorecard``, ``public_metric``, ``open_data``, ``public_glossary``, over
-``public_support`` (the language in the URL, the period switch, status and glossary words).
+``public_support`` (the language in the URL, the period switch, status and glossary words)
+and ``public_notes`` (data as of, late data, rows set aside).
 ``page_support``: HTML tables and pickers that keep
 the page's choices in its URL. ``actor``: who is using the dashboard
 (``current_actor``, for the meetings store's permission checks too) and the check each page

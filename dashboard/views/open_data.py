@@ -14,7 +14,8 @@ from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.safe_text import markdown_table
 from dashboard.queries import public, reader
 from dashboard.views.actor import require_page_of_either_site
-from dashboard.views.public_support import current_language, data_as_of
+from dashboard.views.public_notes import data_as_of
+from dashboard.views.public_support import current_language
 
 require_page_of_either_site()
 lang = current_language()

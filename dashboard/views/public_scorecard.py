@@ -12,13 +12,11 @@ from dashboard.components.public_charts import change_sentence
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.queries import public, reader
 from dashboard.views.actor import require_page_of_either_site
+from dashboard.views.public_notes import data_as_of, late_warning, set_aside_sentences
 from dashboard.views.public_support import (
     current_language,
-    data_as_of,
     glossary_links,
-    late_warning,
     pick_grain,
-    set_aside_sentences,
     status_text,
     target_line,
 )
