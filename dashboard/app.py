@@ -23,10 +23,11 @@ import duckdb
 import streamlit as st
 
 from dashboard.components import site
+from dashboard.components.i18n import N_, Language
 from dashboard.meetings.permissions import Action, Actor
 from dashboard.queries import freshness, reader
 from dashboard.views import actor as actors
-from dashboard.views import sign_in
+from dashboard.views import public_support, sign_in
 from pipelines.warehouse.layout import use_city
 
 _PAGES_DIR = Path(__file__).resolve().parent / "views"
@@ -43,14 +44,15 @@ def _missing_warehouse_message() -> str:
     )
 
 
-PUBLIC_NOTICE = (
-    "Public view: the city's published performance metrics, each with how it is computed. "
-    "Values are totals and rates, never individual records (requests, permits or cases)."
+PUBLIC_NOTICE = N_(
+    "How the city's services are doing, in figures the city publishes for residents. The "
+    "figures are totals and rates, never individual requests, permits or cases."
 )
-PUBLIC_UNAVAILABLE = "The city's performance data is being updated; please try again later."
-PUBLIC_PAGE_ERROR = (
+PUBLIC_UNAVAILABLE = N_("The city's figures are being updated; please try again later.")
+PUBLIC_PAGE_ERROR = N_(
     "Sorry, this page could not be shown. Please try again later, or open another page."
 )
+PUBLIC_DEMO_NOTICE = N_("Example figures: this site shows made-up data, not real city records.")
 
 
 # Every page of the internal Stat dashboard: file, title, address, and the right a role needs
@@ -89,33 +91,34 @@ def _internal_pages(actor: Actor) -> list[Any]:
     ]
 
 
-# The public site: public metrics, their districts, freshness and the open data. No
-# meetings, commentary, action items, department internals or row-level data quality.
+# The public site, written for residents in the city's languages: its own pages, never an
+# internal one. (file, title, address); titles are translated when the site starts.
 PUBLIC_PAGES: list[tuple[str, str, str]] = [
-    ("scorecard.py", "Scorecard", ""),
-    ("metric.py", "Metric", "metric"),
-    ("equity.py", "Equity", "equity"),
-    ("freshness.py", "Data freshness", "freshness"),
-    ("open_data.py", "Open data", "open-data"),
+    ("public_scorecard.py", N_("How the city is doing"), ""),
+    ("public_metric.py", N_("A measure in detail"), "metric"),
+    ("open_data.py", N_("Open data"), "open-data"),
+    ("public_glossary.py", N_("Words we use"), "glossary"),
 ]
 
 
-def _public_pages() -> list[Any]:
-    """The pages of the public site (``PUBLIC_PAGES``), the scorecard first."""
+def _public_pages(lang: Language) -> list[Any]:
+    """The pages of the public site (``PUBLIC_PAGES``), titled in ``lang``."""
     return [
-        st.Page(_PAGES_DIR / file, title=title, default=True)
+        st.Page(_PAGES_DIR / file, title=lang.gettext(title), default=True)
         if not url_path
-        else st.Page(_PAGES_DIR / file, title=title, url_path=url_path)
+        else st.Page(_PAGES_DIR / file, title=lang.gettext(title), url_path=url_path)
         for file, title, url_path in PUBLIC_PAGES
     ]
 
 
-def _check_and_run(page: Any, public: bool) -> None:
-    """Pin the warehouse, say when it is missing, demo or unpublished, and run the page."""
+def _check_and_run(page: Any, public: bool, lang: Language | None = None) -> None:
+    """Pin the warehouse, say when it is missing, demo or unpublished, and run the page
+    (the public site's notices in ``lang``)."""
+    _ = (lang or Language("en")).gettext
     warehouse = reader.pin_warehouse()
     if warehouse is None:
         # The public site never shows server paths.
-        st.error(PUBLIC_UNAVAILABLE if public else _missing_warehouse_message())
+        st.error(_(PUBLIC_UNAVAILABLE) if public else _missing_warehouse_message())
         # Still run the page (it stops itself without a warehouse): a run that never reaches
         # page.run() makes the browser report the requested page as not found.
         page.run()
@@ -124,18 +127,18 @@ def _check_and_run(page: Any, public: bool) -> None:
         run = freshness.published_run(warehouse)
         if run is None:
             st.warning(
-                PUBLIC_UNAVAILABLE
+                _(PUBLIC_UNAVAILABLE)
                 if public
                 else f"The warehouse `{warehouse.path}` has no published run yet. "
                 "Run `citystat run` (or `make demo`) to publish one."
             )
         elif run["is_demo"]:
-            st.info(DEMO_NOTICE, icon="ℹ️")
+            st.info(_(PUBLIC_DEMO_NOTICE) if public else DEMO_NOTICE, icon="ℹ️")
         page.run()
     except duckdb.Error as exc:
         if public:
             _LOG.exception("public site could not read the warehouse")
-            st.error(PUBLIC_UNAVAILABLE)
+            st.error(_(PUBLIC_UNAVAILABLE))
             return
         st.error(
             f"Could not read the warehouse `{warehouse.path}`: {exc}. "
@@ -169,16 +172,18 @@ def main() -> None:
     if not public:
         _run_internal()
         return
-    page = st.navigation(_public_pages())
+    # The language first: the page titles, notices and every page speak it.
+    lang = public_support.site_language(reader.pin_warehouse())
+    page = st.navigation(_public_pages(lang))
     site.log_unhardened_options(st.get_option)
-    st.caption(PUBLIC_NOTICE)
+    st.caption(lang.gettext(PUBLIC_NOTICE))
     try:
-        _check_and_run(page, public=True)
+        _check_and_run(page, public=True, lang=lang)
     except Exception:
         # Residents get a plain sentence (no traceback, path, hash or internal id); the server
         # log gets the whole traceback. st.stop and st.rerun are BaseExceptions: not caught.
         _LOG.exception("public page %s failed", page.url_path or "(default)")
-        st.error(PUBLIC_PAGE_ERROR)
+        st.error(lang.gettext(PUBLIC_PAGE_ERROR))
 
 
 main()

@@ -118,7 +118,7 @@ def build_city(folder: Path, city: CitySpec) -> Path:
         write_profile_tables(
             con,
             ProfileRows(
-                city=[(name, "America/Chicago", 7, population, source, year)],
+                city=[(name, "America/Chicago", 7, population, source, year, ["en"])],
                 departments=[("public_works", "Public Works", 0)],
             ),
         )

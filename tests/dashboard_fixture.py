@@ -53,7 +53,8 @@ licenses_inspections = Licenses and Inspections, which owns nothing here.
 Common ids: street_defect_on_time is street_defects_on_time; the others have none.
 
 Public metrics (metrics.yml `public: true`): street_defect_on_time and
-abandoned_vehicle_requests; street_defect_median_days is internal only.
+abandoned_vehicle_requests, with their public texts in English and Spanish (the city's
+languages: en, es); street_defect_median_days is internal only.
 Record-level text the public site must never show (tests/test_public_view.py): the raw table
 raw.philadelphia_311_demo holds a request at RECORD_ADDRESS with the note RECORD_NOTE, and the
 five closed-before-opened quarantine reasons quote both.
@@ -287,7 +288,10 @@ DISTRICT_NAMES = {district: f"District {district}" for district in CENTROIDS}
 
 PROFILE = ProfileRows(
     city=[
-        ("Philadelphia", "America/New_York", 7, 1_603_797, "U.S. Census Bureau, 2020 Census", 2020)
+        (
+            *("Philadelphia", "America/New_York", 7, 1_603_797),
+            *("U.S. Census Bureau, 2020 Census", 2020, ["en", "es"]),
+        )
     ],
     departments=[(id_, name, index) for index, (id_, name) in enumerate(DEPARTMENTS)],
     districts=[
@@ -305,6 +309,11 @@ VALIDATION = [
     ("expect_column_values_to_be_between", "latitude", False, False, 1500, 4),
 ]
 
+POTHOLES_ABOUT = "Out of every 100 pothole reports that were due, how many were fixed in time."
+POTHOLES_ABOUT_ES = "De cada 100 avisos de baches con fecha límite, cuántos se repararon a tiempo."
+CARS_ABOUT = "How many times residents reported an abandoned car."
+CARS_ABOUT_ES = "Cuántas veces los residentes avisaron de un coche abandonado."
+
 # Record-level text: in the raw extract and quoted by quarantine reasons, never public.
 RECORD_ADDRESS = "1417 Wistful Vista Lane"
 RECORD_NOTE = "Caller says the crew left a cone in her driveway"
@@ -318,6 +327,16 @@ QUARANTINE = [
         f"closed before opened: request at {RECORD_ADDRESS}, note '{RECORD_NOTE}'",
     ),
 ] * 5
+
+
+# What residents read for the two public metrics, in English and Spanish (metrics.yml
+# public_text); the internal metric has none.
+PUBLIC_TEXTS = [
+    ("street_defect_on_time", "en", "Potholes fixed on time", POTHOLES_ABOUT),
+    ("street_defect_on_time", "es", "Baches reparados a tiempo", POTHOLES_ABOUT_ES),
+    ("abandoned_vehicle_requests", "en", "Abandoned car reports", CARS_ABOUT),
+    ("abandoned_vehicle_requests", "es", "Avisos de coches abandonados", CARS_ABOUT_ES),
+]
 
 
 def _period_rows() -> list[tuple[object, ...]]:
@@ -360,6 +379,7 @@ def build_fixture_warehouse(path: Path) -> None:
             [(*metric, COMMON_IDS.get(metric[0])) for metric in METRICS],
         )
         write_profile_tables(con, PROFILE)
+        con.executemany("INSERT INTO metric_public_texts VALUES (?, ?, ?, ?)", PUBLIC_TEXTS)
         con.executemany(
             "INSERT INTO metric_values VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             _period_rows(),

@@ -105,14 +105,15 @@ METRICS = [
     metric(
         "requests_opened",
         "unit: requests\nkind: count\ngrains: [month]\ndimensions: [council_district]\n"
-        "public: true\n",
+        "public: true\npublic_text: {name: Requests made, about: How many requests were made.}\n",
         label="Requests opened",
         department="Streets",
     ),
     metric(
         "permits_applied",
         "unit: permits\nkind: count\ntable: permits\ngrains: [month]\n"
-        "dimensions: [council_district]\npublic: true\n",
+        "dimensions: [council_district]\npublic: true\n"
+        "public_text: {name: Permit applications, about: How many permits were applied for.}\n",
         label="Permits applied for",
     ),
     metric(

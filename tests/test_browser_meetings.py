@@ -194,17 +194,17 @@ def test_the_public_site_in_a_browser(public: str, browser) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport=VIEWPORT)
     page.goto(public + "/")
-    page.get_by_role("heading", name="Scorecard").wait_for(timeout=30_000)
-    page.get_by_text("Public view: the city's published performance metrics").wait_for()
-    page.get_by_text("Closed on or before due_at", exact=False).first.wait_for()
+    page.get_by_role("heading", name="How the city is doing").wait_for(timeout=30_000)
+    page.get_by_text("figures the city publishes for residents", exact=False).wait_for()
+    page.get_by_role("heading", name="Potholes fixed on time").wait_for()
     body = page.content()
     assert "Median days to close a street defect" not in body
     assert "Meetings" not in page.locator('[data-testid="stSidebarNav"]').inner_text()
     _shoot(page, "public_scorecard")
 
     page.goto(public + "/metric?metric=street_defect_on_time&grain=month")
-    page.get_by_role("heading", name="Street defects closed on time").wait_for(timeout=30_000)
-    page.get_by_text("Definition and methodology").wait_for()
+    page.get_by_role("heading", name="Potholes fixed on time").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Over time").wait_for()
     _shoot(page, "public_metric")
 
     page.goto(public + "/open-data")

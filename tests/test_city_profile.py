@@ -93,7 +93,8 @@ def test_every_problem_of_city_yml_is_reported_at_its_line(tmp_path: Path) -> No
     issues = [str(i) for i in check_city_file(_city(tmp_path, bad) / "city.yml")]
     assert issues == [
         "city.yml:2: unknown key 'mayor' in city.yml; use one of: name, timezone, "
-        "fiscal_year_start_month, sources, mappings, folders, departments, districts, population",
+        "fiscal_year_start_month, sources, mappings, folders, departments, districts, population, "
+        "languages",
         "city.yml:3: city.yml: 'timezone' unknown time zone 'Mars/Olympus'; use an IANA name "
         "such as America/Chicago",
         "city.yml:4: city.yml: 'fiscal_year_start_month' should be less than or equal to 12, "

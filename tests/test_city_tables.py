@@ -74,7 +74,7 @@ def test_profile_tables_hold_the_profile_and_each_districts_boundary(tmp_path: P
     con = duckdb.connect()
     write_profile_tables(con, _rows(folder))
     assert con.execute("SELECT * FROM city_profile").fetchall() == [
-        ("Testville", "America/Chicago", 10, 60000, "U.S. Census Bureau, 2020 Census", 2020)
+        ("Testville", "America/Chicago", 10, 60000, "U.S. Census Bureau, 2020 Census", 2020, ["en"])
     ]
     assert con.execute("SELECT id, name FROM departments ORDER BY position").fetchall() == [
         ("streets", "Streets and Sanitation"),

@@ -70,9 +70,9 @@ def _save_draft(data: Path) -> Path:
     return save_draft(data / "drafts", con, definition, [move])
 
 
-def _metric_page() -> AppTest:
+def _metric_page(page: str = "metric") -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=30).run()
-    at.switch_page("views/metric.py").run()
+    at.switch_page(f"views/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -117,6 +117,6 @@ def test_a_saved_draft_is_shown_instead_of_a_published_metric(city: Path) -> Non
 def test_the_public_site_never_offers_drafts(city: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _save_draft(city)
     monkeypatch.setenv(site.PUBLIC_ENV, "1")
-    at = _metric_page()
+    at = _metric_page("public_metric")
     assert not [s for s in at.selectbox if s.label.startswith("Show a draft")]
     assert not any(t.value.startswith("Draft:") for t in at.title)

@@ -15,7 +15,7 @@ from dashboard.components import site
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
 from dashboard.meetings.permissions import SYSTEM
-from dashboard.queries import packets, reader, scorecard
+from dashboard.queries import packets, public, reader, scorecard
 from tests.empty_fixture import VARIANTS, build_empty_warehouse
 from tests.tables_support import shown_tables
 from tests.test_public_view import rendered_output
@@ -23,7 +23,9 @@ from tests.test_public_view import rendered_output
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 
 INTERNAL = ["scorecard", "leadership", "department", "services", "meetings", "data_quality"]
-PUBLIC = ["scorecard", "freshness", "open_data"]
+PUBLIC = ["public_scorecard", "open_data", "public_glossary"]
+# The radio that switches a scorecard's period.
+GRAIN_KEYS = {"scorecard": "scorecard_grain", "public_scorecard": "public_grain"}
 METRIC_IDS = [
     "street_defect_on_time",
     "street_defect_median_days",
@@ -78,18 +80,22 @@ def _open(page: str, **params: str) -> AppTest:
     return at
 
 
-def _renders(pages: list[str], grains: tuple[str, ...] = ("month", "quarter")) -> Iterator[str]:
-    """The output of each page, of each metric's page and of each metric's equity page."""
+def _renders(
+    pages: list[str],
+    grains: tuple[str, ...] = ("month", "quarter"),
+    metric_pages: tuple[str, ...] = ("metric", "equity"),
+) -> Iterator[str]:
+    """The output of each page, and of each metric's ``metric_pages`` at each grain."""
     for page in pages:
         at = _open(page, meeting="1") if page == "meetings" else _open(page)
-        if page == "scorecard" and at.radio:
+        if page in GRAIN_KEYS and any(r.key == GRAIN_KEYS[page] for r in at.radio):
             for grain in grains:
-                at.radio(key="scorecard_grain").set_value(grain).run()
+                at.radio(key=GRAIN_KEYS[page]).set_value(grain).run()
                 assert not at.exception, [e.value for e in at.exception]
         yield rendered_output(at)
     for metric in METRIC_IDS:
         for grain in grains:
-            for page in ("metric", "equity"):
+            for page in metric_pages:
                 yield rendered_output(_open(page, metric=metric, grain=grain))
 
 
@@ -107,7 +113,7 @@ def test_every_public_page_renders(
     empty_site: tuple[str, Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _env(monkeypatch, empty_site, public=True)
-    for output in _renders(PUBLIC):
+    for output in _renders(PUBLIC, metric_pages=("public_metric",)):
         assert not re.search(r"\bnan\b", output, re.IGNORECASE), "a missing value shows as nan"
 
 
@@ -145,6 +151,7 @@ def test_a_failing_public_page_shows_no_traceback(
         raise RuntimeError(f"boom in {one_empty.parent}")
 
     monkeypatch.setattr(scorecard, "scorecard", broken)
+    monkeypatch.setattr(public, "latest_values", broken)
     monkeypatch.setenv(site.PUBLIC_ENV, "1")
     at = AppTest.from_file(str(APP), default_timeout=30).run()
     assert not at.exception

@@ -137,12 +137,12 @@ def test_the_public_site_says_it_in_plain_words(
 ) -> None:
     monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(late_warehouse))
     monkeypatch.setenv(site.PUBLIC_ENV, "1")
-    board = _open("scorecard", grain="month")
+    board = _open("public_scorecard", grain="month")
     assert (
         "◷ Late data: the newest data behind 2 of these 2 measures has not arrived when "
         "expected, so their latest figures may be out of date."
     ) in _warnings(board)
-    page = _open("metric", metric="street_defect_on_time", grain="month")
+    page = _open("public_metric", metric="street_defect_on_time", grain="month")
     assert (
         "◷ Late data: the newest data for this measure has not arrived when expected, so its "
         "latest figures may be out of date."

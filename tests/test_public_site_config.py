@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import public_site
 from dashboard.components import site
-from dashboard.queries import metric_info
+from dashboard.queries import metric_info, public
 from tests.dashboard_fixture import build_fixture_warehouse, walk_elements
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
@@ -94,18 +94,18 @@ def _broken_catalog(*_args: object, **_kwargs: object) -> None:
     raise RuntimeError(f"could not open {SECRET}")
 
 
-def _metric_page() -> AppTest:
+def _metric_page(page: str = "metric") -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=60).run()
-    return at.switch_page("views/metric.py").run()
+    return at.switch_page(f"views/{page}.py").run()
 
 
 def test_a_public_page_error_is_a_plain_sentence_and_the_traceback_is_logged(
     warehouse: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv(site.PUBLIC_ENV, "1")
-    monkeypatch.setattr(metric_info, "metric_catalog", _broken_catalog)
+    monkeypatch.setattr(public, "public_metrics", _broken_catalog)
     with caplog.at_level(logging.ERROR, logger="citystat.dashboard"):
-        at = _metric_page()
+        at = _metric_page("public_metric")
     assert not at.exception  # nothing for Streamlit to show with its traceback
     assert [e.value for e in at.error] == [
         "Sorry, this page could not be shown. Please try again later, or open another page."
@@ -131,8 +131,8 @@ def test_st_stop_on_a_public_page_is_not_an_error(
     # No warehouse: the page stops itself (st.stop); that must not read as a failure.
     monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(tmp_path / "missing.duckdb"))
     monkeypatch.setenv(site.PUBLIC_ENV, "1")
-    at = _metric_page()
+    at = _metric_page("public_metric")
     assert not at.exception
     assert [e.value for e in at.error] == [
-        "The city's performance data is being updated; please try again later."
+        "The city's figures are being updated; please try again later."
     ]

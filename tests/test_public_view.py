@@ -1,5 +1,7 @@
-"""The public site (CITYSTAT_PUBLIC=1): only public metrics, methodology beside every number,
-an open-data CSV, and no record-level text anywhere in what it renders.
+"""The public site (CITYSTAT_PUBLIC=1), in English and Spanish: only public metrics, each by
+its plain-language name and paragraph, the chart's data as a sentence and a table, open data
+as CSV and JSON with percentages from 0 to 100, and no record-level text, metric id, run id or
+hash anywhere in what it renders.
 
 The fixture plants recognisable record-level strings where a careless page could pick them up:
 an address and a status note in the raw extract and in quarantine reasons
@@ -12,14 +14,18 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components import site
+from dashboard.components.public_words import DATA_DICTIONARY
 from dashboard.meetings import actions as meeting_actions
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
@@ -28,6 +34,10 @@ from dashboard.queries import packets, reader
 from pipelines.metrics import compute_metrics, load_metrics
 from pipelines.warehouse.layout import PROJECT_ROOT
 from tests.dashboard_fixture import (
+    CARS_ABOUT,
+    CARS_ABOUT_ES,
+    POTHOLES_ABOUT,
+    POTHOLES_ABOUT_ES,
     RECORD_ADDRESS,
     RECORD_NOTE,
     DownloadCapture,
@@ -35,14 +45,28 @@ from tests.dashboard_fixture import (
     walk_elements,
 )
 from tests.metrics_support import config, metric_yaml, warehouse
-from tests.tables_support import shown_cards
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 COMMENT = "The Fairmount crew lead was off sick for most of March"
 ACTION = "Ask Councilmember Quiñones-Sánchez about the Kensington yard"
 MEETING_TITLE = "Budget hearing rehearsal"
 INTERNAL_LABEL = "Median days to close a street defect"
-PUBLIC_PAGES = ["Scorecard", "Metric", "Equity", "Data freshness", "Open data"]
+PUBLIC_PAGES = {
+    "en": ["How the city is doing", "A measure in detail", "Open data", "Words we use"],
+    "es": [
+        "Cómo le va a la ciudad",
+        "Una medida en detalle",
+        "Datos abiertos",
+        "Palabras que usamos",
+    ],
+}
+ON_TIME_ID = "street_defect_on_time"
+CARS_ID = "abandoned_vehicle_requests"
+NAMES = {
+    "en": ["Potholes fixed on time", "Abandoned car reports"],
+    "es": ["Baches reparados a tiempo", "Avisos de coches abandonados"],
+}
+PAGES = ("public_scorecard", "public_metric", "open_data", "public_glossary")
 
 
 @pytest.fixture(scope="module")
@@ -97,12 +121,16 @@ def rendered_output(at: AppTest, downloads: DownloadCapture | None = None) -> st
             parts.append(node.value.to_csv())
     if downloads is not None:
         for button in at.get("download_button"):
-            parts.append(downloads.content(at, button.proto.label).decode("utf-8"))
+            # A binary download (a document) is scanned for what text it shows as such.
+            parts.append(downloads.content(at, button.proto.label).decode("utf-8", "replace"))
     return "\n".join(parts)
 
 
 def _open(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    if "lang" in params:
+        at.query_params["lang"] = params["lang"]
+    at.run()
     for key, value in params.items():
         at.query_params[key] = value
     at.switch_page(f"views/{page}.py").run()
@@ -119,6 +147,11 @@ def _forbidden(warehouse: Path) -> list[str]:
         ACTION,
         MEETING_TITLE,
         INTERNAL_LABEL,
+        ON_TIME_ID,  # metric ids, and the internal labels the public names replace
+        CARS_ID,
+        "Street defects closed on time",
+        "run-2025",  # run ids
+        "Traceback",
         "SR-00",  # quarantined record ids
         "SD-2-1",  # the raw extract's request id
         str(warehouse.parent),  # server paths
@@ -130,41 +163,69 @@ def _assert_clean(output: str, warehouse: Path, where: str) -> None:
     assert not leaked, f"{where} shows {leaked}"
 
 
-def _public_renders(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str]]:
-    """(where, output) for every page of the public site in every state a visitor can reach."""
+def visible_text(at: AppTest) -> str:
+    """What a visitor reads: every text element, table cell, widget label and option (a
+    widget's value is what it holds, not what it shows)."""
+    parts: list[str] = []
+    for node in walk_elements(at._tree):
+        kind = type(node).__name__
+        if kind in ("Dataframe", "Table"):
+            parts.append(node.value.to_csv())
+            continue
+        shown = ("label", "options") if kind in ("Selectbox", "Radio") else ("value", "label")
+        for attribute in shown:
+            value = getattr(node, attribute, None)
+            if isinstance(value, str):
+                parts.append(value)
+            elif isinstance(value, list):
+                parts += [str(v) for v in value]
+    return "\n".join(parts)
+
+
+def _public_renders(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str, str]]:
+    """(where, output, visible text) of every page of the public site, in both languages, in
+    every state a visitor can reach."""
     downloads = DownloadCapture().install(monkeypatch)
-    for grain in ("month", "quarter"):
-        at = _open("scorecard")
-        at.radio(key="scorecard_grain").set_value(grain).run()
-        yield f"scorecard ({grain})", rendered_output(at, downloads)
-    for metric in ("street_defect_on_time", "abandoned_vehicle_requests"):
+    for lang in ("en", "es"):
         for grain in ("month", "quarter"):
-            at = _open("metric", metric=metric, grain=grain)
-            yield f"metric {metric} ({grain})", rendered_output(at, downloads)
-    for grain in ("month", "quarter"):
-        at = _open("equity", metric="street_defect_on_time", grain=grain)
-        yield f"equity ({grain})", rendered_output(at, downloads)
-    yield "freshness", rendered_output(_open("freshness"), downloads)
-    yield "open data", rendered_output(_open("open_data"), downloads)
+            for page, params in [
+                ("public_scorecard", {}),
+                ("public_metric", {"metric": ON_TIME_ID}),
+                ("public_metric", {"metric": CARS_ID}),
+            ]:
+                at = _open(page, lang=lang, grain=grain, **params)
+                where = f"{page} {params} ({grain}, {lang})"
+                yield where, rendered_output(at, downloads), visible_text(at)
+        for page in ("open_data", "public_glossary"):
+            at = _open(page, lang=lang)
+            yield f"{page} ({lang})", rendered_output(at, downloads), visible_text(at)
 
 
 def test_the_public_site_has_only_the_public_pages(public_env: Path) -> None:
-    at = AppTest.from_file(str(APP), default_timeout=30).run()
-    pages = [page["page_name"] for page in at._registered_pages.values()]
-    assert pages == PUBLIC_PAGES
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("views/meetings.py")
-    assert "Public view" in rendered_output(at)
+    for lang, titles in PUBLIC_PAGES.items():
+        at = AppTest.from_file(str(APP), default_timeout=30)
+        at.query_params["lang"] = lang
+        at.run()
+        assert [page["page_name"] for page in at._registered_pages.values()] == titles
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page("views/meetings.py")
+    assert "figures the city publishes for residents" in rendered_output(_open("public_scorecard"))
 
 
 def test_no_public_page_shows_record_level_or_internal_text(
     public_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen = 0
-    for where, output in _public_renders(monkeypatch):
-        _assert_clean(output, public_env, where)
+    for where, output, text in _public_renders(monkeypatch):
+        # Record-level text nowhere, not even in chart specs or downloads; ids, internal labels
+        # and run ids nowhere a visitor reads (the links' addresses name the metric).
+        # The open-data files key each row by its metric_code, and a link's address names the
+        # metric: record-level text is scanned there, ids only where a visitor reads.
+        _assert_clean(output.replace(ON_TIME_ID, "").replace(CARS_ID, ""), public_env, where)
+        _assert_clean(text, public_env, where)
+        assert not re.search(r"\b[0-9a-f]{64}\b", text), where
         seen += 1
-    assert seen == 10  # 2 scorecards, 4 metric views, 2 equity views, freshness, open data
+    assert seen == 16  # 3 pages x 2 grains x 2 languages, open data and glossary in both
 
 
 def test_the_scanner_finds_internal_text_where_it_is_shown(
@@ -183,71 +244,134 @@ def test_the_scanner_finds_internal_text_where_it_is_shown(
         _assert_clean(output, warehouse, "meetings")
 
 
-def test_only_public_metrics_and_a_link_to_another_is_ignored(public_env: Path) -> None:
-    board = _open("scorecard")
-    # The public scorecard's cards, one per public metric.
-    cards = shown_cards(board)
-    assert list(cards) == ["Street defects closed on time", "Abandoned vehicle requests"]
-    assert cards["Street defects closed on time"].splitlines() == [
-        "**Status:** ● On track  ",
-        "**Value (2025-03):** 82.4%  ",
-        "**Target:** 80.0%  ",
-        # 0.70, 0.78, 0.824 over the three complete months; +4.4 points against 2025-02.
-        "**Trend:** 70.0% → 82.4% · ↑ +4.4 pts (better)  ",
-        # The fixture city's sources declare no cadence: never late.
-        "**Data:** ✓ Current",
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_each_public_metric_by_its_plain_name_and_paragraph(public_env: Path, lang: str) -> None:
+    board = _open("public_scorecard", lang=lang)
+    cards = [m.value.removeprefix("#### ") for m in board.markdown if m.value.startswith("####")]
+    assert cards == NAMES[lang]
+    about = [e.markdown[0].value for e in board.expander]
+    assert about == [
+        POTHOLES_ABOUT if lang == "en" else POTHOLES_ABOUT_ES,
+        CARS_ABOUT if lang == "en" else CARS_ABOUT_ES,
     ]
-
-    at = _open("metric", metric="street_defect_median_days", grain="month")
-    assert at.warning[0].value.startswith("Ignored metric “street_defect_median_days”")
-    assert at.title[0].value == "Street defects closed on time"
-    equity = _open("equity", metric="street_defect_median_days")
-    assert "Ignored metric" in equity.warning[0].value
+    # The internal metric, asked for by a link, is not shown: the first public one is.
+    at = _open("public_metric", lang=lang, metric="street_defect_median_days")
+    assert len(at.warning) == 1 and "street_defect_median_days" not in at.warning[0].value
+    assert at.title[0].value == NAMES[lang][0]
 
 
-def test_methodology_is_shown_beside_every_public_number(public_env: Path) -> None:
-    on_time = "Closed on or before due_at, over requests closed or still open past due."
-    count = "Count of requests opened in the period."
-    board = "\n".join(m.value for m in _open("scorecard").markdown)
-    assert f"**Street defects closed on time:** {on_time}" in board
-    assert f"**Abandoned vehicle requests:** {count}" in board
-    metric = "\n".join(m.value for m in _open("metric", metric=ON_TIME_ID).markdown)
-    assert f"**How it is computed.** {on_time}" in metric
-    equity = [c.value for c in _open("equity", metric=ON_TIME_ID).caption]
-    assert f"How it is computed: {on_time}" in equity
-    open_data = "\n".join(m.value for m in _open("open_data").markdown)
-    assert f"*How it is computed:* {on_time}" in open_data and count in open_data
+CHART_DATA = {
+    "en": (
+        "From January 2025 to March 2025 the value went from 70.0% to 82.4%. The highest was "
+        "82.4% (March 2025) and the lowest 70.0% (January 2025).",
+        [
+            ["March 2025", "82.4%", "80.0%", "● Meeting the target"],
+            ["February 2025", "78.0%", "80.0%", "▲ Close to the target"],
+            ["January 2025", "70.0%", "80.0%", "■ Missing the target"],
+        ],
+    ),
+    "es": (
+        "De enero de 2025 a marzo de 2025 el valor pasó de 70,0 % a 82,4 %. El más alto fue "
+        "82,4 % (marzo de 2025) y el más bajo 70,0 % (enero de 2025).",
+        [
+            ["marzo de 2025", "82,4 %", "80,0 %", "● Cumple la meta"],
+            ["febrero de 2025", "78,0 %", "80,0 %", "▲ Cerca de la meta"],
+            ["enero de 2025", "70,0 %", "80,0 %", "■ No cumple la meta"],
+        ],
+    ),
+}
 
 
-ON_TIME_ID = "street_defect_on_time"
+def _plain(text: str) -> str:
+    """Markdown escapes and no-break spaces undone, to compare with what a reader sees."""
+    return re.sub(r"\\(.)", r"\1", text).replace("\xa0", " ")
 
 
-def test_the_open_data_csv_holds_the_public_values_only(
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_chart_has_its_data_as_a_sentence_and_a_table(public_env: Path, lang: str) -> None:
+    at = _open("public_metric", lang=lang, metric=ON_TIME_ID, grain="month")
+    sentence, rows = CHART_DATA[lang]
+    # Fixture: 2025-01 0.700 off track, 2025-02 0.780 watch, 2025-03 0.824 on track, target
+    # 0.80; 2025-04 is in progress and left out. Newest first in the table.
+    assert sentence in [_plain(m.value) for m in at.markdown]
+    history = at.table[0].value
+    assert [[_plain(str(c)) for c in row] for row in history.values.tolist()] == rows
+    # By district in March: 1: 0.90, 2: 0.75, 3: 0.50 (citywide 0.824).
+    districts = at.table[1].value
+    assert [_plain(str(c)) for c in districts.iloc[:, 1]] == (
+        ["90.0%", "75.0%", "50.0%"] if lang == "en" else ["90,0 %", "75,0 %", "50,0 %"]
+    )
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_the_language_is_kept_in_the_address_and_an_unknown_one_falls_back(
+    public_env: Path,
+) -> None:
+    at = _open("public_scorecard", lang="es")
+    assert at.title[0].value == "Cómo le va a la ciudad" and at.query_params["lang"] == "es"
+    at.radio(key="public_language").set_value("en").run()
+    assert at.title[0].value == "How the city is doing" and at.query_params["lang"] == "en"
+    fallback = _open("public_scorecard", lang="[xx](https://evil.example)")
+    assert fallback.title[0].value == "How the city is doing"
+    assert fallback.query_params["lang"] == "en"
+
+
+def test_the_open_data_holds_public_values_with_percentages_as_percentages(
     public_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     downloads = DownloadCapture().install(monkeypatch)
-    at = _open("open_data")
-    raw = downloads.content(at, "Download the metric values (CSV)").decode("utf-8")
+    at = _open("open_data", lang="es")
+    raw = downloads.content(at, "Descargar las cifras (CSV)").decode("utf-8")
     rows = list(csv.DictReader(io.StringIO(raw)))
     # On time: 4 months + 3 quarters citywide, 3 districts in 3 months and in 2025-Q1 = 19;
     # abandoned vehicle requests: 4 months + 3 quarters citywide, no districts = 7.
     assert len(rows) == 26
-    assert {r["metric_id"] for r in rows} == {ON_TIME_ID, "abandoned_vehicle_requests"}
+    assert list(rows[0]) == [column.name for column in DATA_DICTIONARY]
+    assert {r["metric"] for r in rows} == set(NAMES["es"])
     march = [
-        r
+        (r["area"], r["district"], r["value"], r["target"])
         for r in rows
-        if r["metric_id"] == ON_TIME_ID and r["grain"] == "month" and r["period_label"] == "2025-03"
+        if r["metric_code"] == ON_TIME_ID
+        and r["period_type"] == "month"
+        and r["period"] == "2025-03"
     ]
-    assert [(r["dimension_value"], r["value"]) for r in march] == [
-        ("Citywide", "0.824"),
-        ("1", "0.9"),
-        ("2", "0.75"),
-        ("3", "0.5"),
+    # 0.824 citywide, districts 0.9, 0.75, 0.5, target 0.8: shown as percentages.
+    assert march == [
+        ("citywide", "", "82.4", "80.0"),
+        ("council district", "1", "90.0", "80.0"),
+        ("council district", "2", "75.0", "80.0"),
+        ("council district", "3", "50.0", "80.0"),
     ]
-    _assert_clean(raw, public_env, "open-data values CSV")
-    definitions = downloads.content(at, "Download the metric definitions and methodology (CSV)")
-    assert b"Closed on or before due_at" in definitions
-    assert INTERNAL_LABEL.encode() not in definitions
+    _assert_clean(raw.replace(ON_TIME_ID, "").replace(CARS_ID, ""), public_env, "values CSV")
+    document = json.loads(downloads.content(at, "Descargar las cifras (JSON)"))
+    assert [c["name"] for c in document["columns"]] == list(rows[0])
+    assert document["columns"][10]["meaning"].startswith("El valor de la medida.")
+    assert len(document["values"]) == 26 and document["values"][0]["value"] == 70.0
+    dictionary = at.table[0].value
+    assert list(dictionary.iloc[:, 0]) == [_plain(c.name) for c in DATA_DICTIONARY] or list(
+        dictionary.iloc[:, 0]
+    ) == [c.name.replace("_", "\\_") for c in DATA_DICTIONARY]
+
+
+def test_the_open_data_csv_neutralises_formulas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A public name a spreadsheet would run as a formula arrives as text."""
+    warehouse = tmp_path / "wh.duckdb"
+    build_fixture_warehouse(warehouse)
+    hostile = '=HYPERLINK("https://evil.example","Baches")'
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "UPDATE metric_public_texts SET name = ? WHERE language = 'es' AND metric_id = ?",
+            [hostile, ON_TIME_ID],
+        )
+    monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv(site.PUBLIC_ENV, "1")
+    downloads = DownloadCapture().install(monkeypatch)
+    at = _open("open_data", lang="es")
+    raw = downloads.content(at, "Descargar las cifras (CSV)").decode("utf-8")
+    names = {r["metric"] for r in csv.DictReader(io.StringIO(raw))}
+    assert "'" + hostile in names and hostile not in names
 
 
 def test_the_switch_reads_the_flag_and_the_environment() -> None:
@@ -259,7 +383,11 @@ def test_the_switch_reads_the_flag_and_the_environment() -> None:
 
 
 def test_public_flows_from_metrics_yml_into_metric_definitions() -> None:
-    published = metric_yaml("opened", "unit: requests\nkind: count\npublic: true\n")
+    published = metric_yaml(
+        "opened",
+        "unit: requests\nkind: count\npublic: true\n"
+        "public_text: {name: Requests made, about: How many requests were made.}\n",
+    )
     internal = metric_yaml("opened_again", "unit: requests\nkind: count\n")
     con = warehouse([{"opened_at": datetime(2024, 1, 5)}])
     compute_metrics(con, config(published, internal), datetime(2024, 2, 10))
@@ -274,35 +402,3 @@ def test_the_city_publishes_its_outcome_metrics_and_keeps_diagnostics_internal()
     assert not {m.id for m in metrics if m.id.endswith("_p90_days")} & public
     assert not {m.id for m in metrics if m.id.startswith("cohort_")} & public
     assert len(public) == 32 and len(metrics) == 50
-
-
-def _operator_details(warehouse: Path) -> list[str]:
-    """Run ids, file hashes and step timings: what operators need and residents do not."""
-    import duckdb
-
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        run_ids = [str(r) for (r,) in con.execute("SELECT run_id FROM runs").fetchall()]
-        hashes = [
-            str(h)[:12] for (h,) in con.execute("SELECT file_sha256 FROM load_files").fetchall()
-        ]
-    return [*run_ids, *hashes, "SHA-256", "Where the time of the last runs went"]
-
-
-def test_public_freshness_shows_no_run_ids_hashes_or_step_timings(
-    site_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    warehouse, meetings = site_files
-    monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(warehouse))
-    monkeypatch.setenv(meeting_schema.MEETINGS_ENV, str(meetings))
-    details = _operator_details(warehouse)
-    monkeypatch.delenv(site.PUBLIC_ENV, raising=False)
-    internal = rendered_output(_open("freshness"))
-    # The internal page shows the run, the step timings and each latest file's hash: the
-    # scan can fail. (Older files' hashes are on neither page.)
-    shown = [d for d in details if d in internal]
-    assert {"SHA-256", "Where the time of the last runs went"} <= set(shown)
-    assert len(shown) >= 4  # and a run id and a hash
-    monkeypatch.setenv(site.PUBLIC_ENV, "1")
-    public = rendered_output(_open("freshness"))
-    assert [d for d in shown if d in public] == []
-    assert "Data as of" in public

@@ -24,6 +24,7 @@ PROGRAMS = (
     "duckdb",
     "lint-imports",
     "spark-submit",
+    "pybabel",
 )
 
 

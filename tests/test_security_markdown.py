@@ -198,8 +198,9 @@ INTERNAL_PARAMETERS = [
     ("department", "department"),
     ("meetings", "meeting"),
 ]
-PUBLIC_PARAMETERS = [("metric", "metric"), ("metric", "grain"), ("equity", "metric")]
-PUBLIC_PARAMETERS += [("equity", "grain")]
+PUBLIC_PARAMETERS = [("public_metric", "metric"), ("public_metric", "grain")]
+PUBLIC_PARAMETERS += [("public_metric", "lang"), ("public_scorecard", "grain")]
+PUBLIC_PARAMETERS += [("public_scorecard", "lang")]
 
 
 @pytest.mark.parametrize(
@@ -222,7 +223,10 @@ def test_a_hostile_url_parameter_is_named_as_text_on_both_sites(
         monkeypatch.setenv(site.PUBLIC_ENV, "1")
     at = _open(page, **{parameter: value})
     assert_nothing_live(at, f"{page}?{parameter}={value}")
-    if parameter != "meeting":  # no meeting exists: the id is not even looked up
+    if public:
+        # The public site never repeats what the address said: it shows its own choice.
+        assert not any(escape_markdown(value) in w.value for w in at.warning)
+    elif parameter != "meeting":  # no meeting exists: the id is not even looked up
         warnings = [w.value for w in at.warning]
         assert any(f"“{escape_markdown(value)}”" in w for w in warnings), warnings
 
@@ -260,6 +264,12 @@ def hostile_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 )
             con.execute("UPDATE districts SET id = ?, name = ? WHERE id = ?", [new, IMAGE, old])
         con.execute("UPDATE departments SET name = ? WHERE id = 'streets'", [LINK])
+        # What the public site shows instead of the label (metrics.yml public_text).
+        con.execute(
+            "UPDATE metric_public_texts SET name = ?, about = ? "
+            "WHERE metric_id = 'street_defect_on_time'",
+            [LINK, RAW_HTML],
+        )
     return path
 
 
@@ -273,9 +283,8 @@ def _hostile_env(
 
 
 PAGES = [
-    (True, "scorecard", {}),
-    (True, "metric", {"metric": "street_defect_on_time", "grain": "month"}),
-    (True, "equity", {"metric": "street_defect_on_time", "grain": "month"}),
+    (True, "public_scorecard", {}),
+    (True, "public_metric", {"metric": "street_defect_on_time", "grain": "month"}),
     (True, "open_data", {}),
     (False, "scorecard", {}),
     (False, "metric", {"metric": "street_defect_median_days", "grain": "month"}),
@@ -298,7 +307,7 @@ def test_labels_and_district_values_from_files_render_as_text(
     at = _open(page, **params)
     assert_nothing_live(at, f"{'public' if public else 'internal'} {page}")
     bodies = "\n".join(body for _, body in markdown_bodies(at))
-    if page in ("metric", "open_data") or (public and page == "scorecard"):
+    if page in ("metric", "open_data", "public_scorecard", "public_metric"):
         # The hostile label is on the page, as its escaped self.
         assert escape_markdown(LINK if public else IMAGE) in bodies
 
@@ -334,11 +343,11 @@ def test_open_data_csv_cells_cannot_run_as_formulas(
     downloads = DownloadCapture().install(monkeypatch)
     at = _open("open_data")
     for label in (
-        "Download the metric values (CSV)",
-        "Download the metric definitions and methodology (CSV)",
+        "Download the figures (CSV)",
+        "Download the list of measures (CSV)",
     ):
         rows = list(csv.reader(io.StringIO(downloads.content(at, label).decode("utf-8"))))
         text = [cell for row in rows for cell in row if not _is_number(cell)]
         assert text and not [cell for cell in text if cell.startswith(FORMULA_TRIGGERS)], label
-    values = downloads.content(at, "Download the metric values (CSV)").decode("utf-8")
+    values = downloads.content(at, "Download the figures (CSV)").decode("utf-8")
     assert "'" + FORMULA.replace('"', '""') in values  # the district, quoted, as text

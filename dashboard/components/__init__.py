@@ -18,6 +18,10 @@
 - ``late``: the mark of a metric whose source is late, and the late sources (``late_marks``).
 - ``definition_changes``: what changed between two versions of a definition, in words.
 - ``safe_text``: untrusted text shown literally (``escape_markdown``, ``plotly_text``).
+- ``i18n``: the public site's languages: gettext catalogues read with Babel, ``Language``
+  (messages, numbers, dates and periods as the language writes them), ``choose_language``.
+- ``public_words``: the public site's status words, glossary and data dictionary;
+  ``public_charts``: its trend chart and the sentences that say what a chart shows.
 - ``site``: ``is_public``, which site the dashboard runs as, and the public site's options;
   ``city_folder`` and ``compare_cities`` (``--city``, ``--compare``).
 """

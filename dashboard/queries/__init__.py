@@ -13,7 +13,9 @@
 - ``cohorts``: the cohort calendar (``cohort_calendar``) and a quarter's proposal from the
   ranking (``cohort_proposal``).
 - ``freshness``: runs, files loaded, validation, quarantine and step times.
-- ``packets``: ``packet_source`` for a meeting, and the open data.
+- ``packets``: ``packet_source`` for a meeting.
+- ``public``: the public site: the city's languages, each public metric's text in the
+  visitor's language (``public_metrics``), latest values, districts and the open data.
 - ``drafts``: draft metrics saved by `citystat metrics preview --draft ... --save`, read
   from their own small files (never the warehouse).
 - ``compare``: other cities' published warehouses side by side (``load_city``,

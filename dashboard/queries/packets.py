@@ -1,4 +1,4 @@
-"""What a meeting packet freezes, and the open data residents download: definitions and values."""
+"""What a meeting packet freezes: the metrics' definitions and their latest values."""
 
 from __future__ import annotations
 
@@ -42,39 +42,3 @@ def packet_source(
     definitions["public"] = definitions["metric_id"].isin(public_metric_ids(wh))
     values = run_query(wh, _PACKET_VALUES_SQL, metric_ids=metric_ids, grain=grain, periods=periods)
     return definitions, values
-
-
-# Citywide and council-district values only: the aggregates a resident can compare. ZIP and
-# other breakdowns stay out of the download (small cells, and a file too large to offer).
-_OPEN_DATA_SQL = """
-SELECT v.metric_id, d.label, d.unit, d.direction, v.grain, v.period_label, v.period_start,
-       v.period_end, v.is_complete, v.dimension, v.dimension_value, v.value, v.target,
-       v.status, v.count
-FROM metric_values v JOIN metric_definitions d USING (metric_id)
-WHERE list_contains($public_ids, v.metric_id)
-  AND v.dimension IN ('citywide', 'council_district')
-ORDER BY d.rowid, v.grain, v.period_start, v.dimension <> 'citywide',
-         try_cast(v.dimension_value AS INTEGER) NULLS LAST, v.dimension_value
-"""
-
-
-def open_data_values(wh: Warehouse) -> pd.DataFrame:
-    """Every value of the public metrics, citywide and by council district (the open data)."""
-    return run_query(wh, _OPEN_DATA_SQL, public_ids=public_metric_ids(wh))
-
-
-_OPEN_DEFINITIONS_SQL = """
-SELECT metric_id, label, description, methodology, department, unit, direction, grains,
-       dimensions, min_count, coalesce(availability, '') AS availability
-FROM metric_definitions
-WHERE list_contains($public_ids, metric_id)
-ORDER BY rowid
-"""
-
-
-def open_data_definitions(wh: Warehouse) -> pd.DataFrame:
-    """How each public metric is computed: description, methodology, unit, direction, and
-    the department (its id and name)."""
-    frame = run_query(wh, _OPEN_DEFINITIONS_SQL, public_ids=public_metric_ids(wh))
-    frame = with_department_names(wh, frame)
-    return frame[[*frame.columns[:5], "department_name", *frame.columns[5:-1]]]

@@ -1,75 +1,102 @@
-"""Open data: the public metrics' values and definitions as CSV downloads (public site)."""
+"""Open data (public site): every value of the public measures as CSV and JSON, the measures
+themselves, and a data dictionary saying what each column holds and in which unit."""
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import streamlit as st
 
 from dashboard.components.csv_export import csv_bytes
-from dashboard.components.formats import direction_text, format_count, format_timestamp
+from dashboard.components.public_words import DATA_DICTIONARY
 from dashboard.components.safe_text import escape_markdown as md
-from dashboard.queries import freshness, packets, reader
+from dashboard.components.safe_text import markdown_table
+from dashboard.queries import public, reader
 from dashboard.views.actor import require_page_of_either_site
+from dashboard.views.public_notes import data_as_of
+from dashboard.views.public_support import current_language
 
 require_page_of_either_site()
-st.title("Open data")
+lang = current_language()
+_ = lang.gettext
+st.title(_("Open data"))
 warehouse = reader.current_warehouse()
 if warehouse is None:
     st.stop()
-
-definitions = packets.open_data_definitions(warehouse)
-if definitions.empty:
-    st.info("No metric is published yet.")
+metrics = public.public_metrics(warehouse, lang.code)
+if metrics.empty:
+    st.info(_("The city has not published any measure yet."))
     st.stop()
 
-run = freshness.published_run(warehouse)
-if run is not None:
-    st.caption(
-        f"Data as of {format_timestamp(run['data_as_of'])} · published "
-        f"{format_timestamp(run['finished_at'])}"
-    )
+data_as_of(lang, warehouse)
 st.markdown(
-    f"Every value of the city's {len(definitions)} published metrics, citywide and by council "
-    "district, for every week, month, quarter and fiscal year computed. One row per metric, "
-    "period and area: the value, its target and status, and the number of observations it is "
-    "computed from. Values are aggregates; no individual record, address or note is included."
+    _(
+        "Every figure of the {count} measures on this site, for the whole city and for each "
+        "council district, for every week, month, quarter and fiscal year. One row per "
+        "measure, period and area. The figures are totals and rates: no individual request, "
+        "address or note is included. Percentages are given from 0 to 100."
+    ).format(count=lang.number(len(metrics)))
+)
+dictionary = pd.DataFrame(
+    {
+        _("Column"): [column.name for column in DATA_DICTIONARY],
+        _("What it holds"): [_(column.meaning) for column in DATA_DICTIONARY],
+        _("Unit"): [_(column.unit) for column in DATA_DICTIONARY],
+    }
+)
+measures = metrics[["metric_id", "name", "about", "unit"]].rename(
+    columns={"metric_id": "metric_code", "name": "metric"}
 )
 
 
-def _values_csv(wh: reader.Warehouse = warehouse) -> bytes:
+def _values_csv(wh: reader.Warehouse = warehouse, code: str = lang.code) -> bytes:
     """Built when the button is pressed: the file is large and most visitors never ask."""
-    return csv_bytes(packets.open_data_values(wh))
+    return csv_bytes(public.open_data(wh, code))
 
 
-st.download_button(
-    "Download the metric values (CSV)",
+def _values_json(wh: reader.Warehouse = warehouse, code: str = lang.code) -> bytes:
+    """The values with the dictionary and the measures, in one self-describing document."""
+    values = public.open_data(wh, code)
+    document = {
+        "columns": [
+            {"name": c.name, "meaning": _(c.meaning), "unit": _(c.unit)} for c in DATA_DICTIONARY
+        ],
+        "measures": measures.to_dict(orient="records"),
+        "values": json.loads(values.to_json(orient="records", date_format="iso")),
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+downloads = st.columns(3)
+downloads[0].download_button(
+    _("Download the figures (CSV)"),
     data=_values_csv,
-    file_name="citystat_public_metric_values.csv",
+    file_name=f"city_measures_{lang.code}.csv",
     mime="text/csv",
     on_click="ignore",
     key="open_data_values",
 )
-st.download_button(
-    "Download the metric definitions and methodology (CSV)",
-    data=csv_bytes(definitions),
-    file_name="citystat_public_metric_definitions.csv",
+downloads[1].download_button(
+    _("Download the figures (JSON)"),
+    data=_values_json,
+    file_name=f"city_measures_{lang.code}.json",
+    mime="application/json",
+    on_click="ignore",
+    key="open_data_json",
+)
+downloads[2].download_button(
+    _("Download the list of measures (CSV)"),
+    data=csv_bytes(measures),
+    file_name=f"city_measures_list_{lang.code}.csv",
     mime="text/csv",
     on_click="ignore",
-    key="open_data_definitions",
+    key="open_data_measures",
 )
 
-st.subheader("The published metrics and how each is computed")
-for definition in definitions.itertuples():
-    st.markdown(
-        f"**{md(definition.label)}** ({md(definition.unit)}; "
-        f"{direction_text(str(definition.direction or '') or None).lower()}). "
-        f"{md(definition.description)}  \n"
-        f"*How it is computed:* {md(definition.methodology)}"
-    )
-    if definition.availability:
-        st.caption(md(definition.availability))
-st.caption(
-    f"Columns of the values file: metric_id, label, unit, direction, grain, period_label, "
-    "period_start, period_end (exclusive), is_complete, dimension (citywide or "
-    "council_district), dimension_value, value (percent values are fractions: 0.8 = 80%), "
-    f"target, status, count. {format_count(len(definitions))} metrics."
-)
+st.subheader(_("What each column holds"))
+st.table(markdown_table(dictionary), hide_index=True)
+
+st.subheader(_("The measures"))
+for metric in metrics.itertuples():
+    st.markdown(f"**{md(metric.name)}.** {md(metric.about)}")

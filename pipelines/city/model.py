@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
@@ -125,6 +125,10 @@ class DistrictLayer(_Strict):
     equal_population: bool | None = None
 
 
+# ISO 639-1 codes: the languages the public site speaks, the first one the default.
+LANGUAGE_PATTERN = r"^[a-z]{2}$"
+
+
 class CityProfile(_Strict):
     """city.yml: what makes a city itself, everything a run and the dashboard take from it."""
 
@@ -140,6 +144,20 @@ class CityProfile(_Strict):
     departments: list[Department] = Field(min_length=1)
     districts: DistrictLayer | None = None
     population: CityPopulation | None = None
+    # The public site's languages (ISO 639-1), the first its default; metrics.yml's public
+    # texts are written in the first and translated into the others.
+    languages: list[Annotated[StrictStr, Field(pattern=LANGUAGE_PATTERN)]] = Field(
+        default_factory=lambda: ["en"], min_length=1
+    )
+
+    @field_validator("languages")
+    @classmethod
+    def _each_language_once(cls, value: list[str]) -> list[str]:
+        repeated = sorted({code for code in value if value.count(code) > 1})
+        if repeated:
+            listed = ", ".join(repeated)
+            raise ValueError(f"{listed} listed more than once; list each language once")
+        return value
 
     @field_validator("sources", mode="before")
     @classmethod

@@ -38,7 +38,8 @@ CREATE OR REPLACE TABLE city_profile (
     fiscal_year_start_month INTEGER,
     population_total BIGINT,     -- residents, the base of rates per 1,000 residents
     population_source VARCHAR,
-    population_year INTEGER
+    population_year INTEGER,
+    languages VARCHAR[]          -- the public site's languages, the first the default
 );
 CREATE OR REPLACE TABLE departments (
     id VARCHAR PRIMARY KEY,      -- the id metrics.yml, services.yml and meetings use
@@ -103,6 +104,7 @@ def profile_rows(
                 if population is not None
                 else (None, None, None)
             ),
+            list(profile.languages),
         )
     ]
     departments = [(d.id, d.name, index) for index, d in enumerate(profile.departments)]
@@ -116,7 +118,7 @@ def profile_rows(
 
 
 _INSERTS = (
-    "INSERT INTO city_profile VALUES (?, ?, ?, ?, ?, ?)",
+    "INSERT INTO city_profile VALUES (?, ?, ?, ?, ?, ?, ?)",
     "INSERT INTO departments VALUES (?, ?, ?)",
     "INSERT INTO districts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "INSERT INTO city_sources VALUES (?, ?, ?, ?, ?, ?)",

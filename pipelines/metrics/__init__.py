@@ -3,6 +3,8 @@
 Definitions:
 - ``model``: ``MetricsConfig``, ``Metric``, ``Condition``: the typed metrics.yml.
 - ``department_rules``: department ids against city.yml's registry (``check_departments``).
+- ``public_rules``: a public metric's plain-language text and its translation into each of
+  the city's languages (``check_public_texts``).
 - ``loader``: ``load_metrics``, ``check_metrics_file``, ``load_metrics_text`` (three stages).
 - ``rules`` and ``table_rules``: the rules of one metric; ``value_rules``: every comparison
   type-checked; ``cross_rules``: across metrics; ``lenient``: a metric that does not

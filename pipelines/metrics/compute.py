@@ -37,6 +37,7 @@ from pipelines.metrics.incremental import (
     recent_rows_table,
 )
 from pipelines.metrics.model import Metric, MetricsConfig, shifts_as_of
+from pipelines.metrics.public_rules import city_languages
 from pipelines.warehouse.schema import CANONICAL_TABLES, quote
 
 if TYPE_CHECKING:  # pandas costs 0.2 s to import; only preview() returns a frame
@@ -80,6 +81,7 @@ def compute_metrics(
         state.materialise_changes(read, tables)
         state.clear_values()
         con.execute("DELETE FROM metric_definitions")
+        con.execute("DELETE FROM metric_public_texts")
         availability = {m.id: metric_availability(con, config, m) for m in config.metrics}
         for metric in state.order():
             rows = _compute_one(state, metric, compiled[metric.id], availability, tables)
@@ -91,6 +93,9 @@ def compute_metrics(
             if not availability[metric.id].computable:
                 query = compile_unavailable(config, metric.id)
             _record_definition(con, config, metric, query, availability[metric.id])
+        texts = public_text_rows(config)
+        if texts:
+            con.executemany("INSERT INTO metric_public_texts VALUES (?, ?, ?, ?)", texts)
         state.record(compiled, availability)
         # Temporary, never published; dropped before the commit to free their memory.
         drop_version_spans(con, tables)
@@ -187,6 +192,21 @@ def definition_row(
         "explanation": describe_metric(config, metric.id),
         "common_id": metric.common_id,
     }
+
+
+def public_text_rows(config: MetricsConfig) -> list[tuple[str, str, str, str]]:
+    """(metric_id, language, name, about) of every public text: the city's first language
+    as written in ``public_text``, and each translation under its own code."""
+    first = city_languages(config.profile)[0]
+    return [
+        (metric.id, language, text.name, text.about)
+        for metric in config.metrics
+        if metric.public_text is not None
+        for language, text in [
+            (first, metric.public_text),
+            *metric.public_text.translations.items(),
+        ]
+    ]
 
 
 def data_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:

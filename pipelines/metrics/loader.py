@@ -18,6 +18,7 @@ from pipelines.metrics.cross_rules import check_across_metrics
 from pipelines.metrics.department_rules import check_departments
 from pipelines.metrics.lenient import validate_metric_entries
 from pipelines.metrics.model import City, Defaults, Metric, MetricsConfig, MetricsFile
+from pipelines.metrics.public_rules import check_public_texts
 from pipelines.metrics.rules import check_defaults, check_metric
 from pipelines.metrics.within import resolve_within
 from pipelines.warehouse.layout import CITY_FILE
@@ -103,6 +104,7 @@ def _load_text(
     issues += metric_issues
     issues += _city_issues(top, at, has_city)
     issues += check_departments(metrics, at, profile)
+    issues += check_public_texts(metrics, at, profile)
     if issues:
         return None, issues
     city = top.city if top.city is not None else _city_of(profile)

@@ -96,6 +96,21 @@ class Defaults(_Strict):
     dimensions: list[str] = Field(default_factory=lambda: ["council_district", "zip"])
 
 
+class PlainText(_Strict):
+    """A metric for residents: a plain-language name and one paragraph on what it measures
+    and why it matters, in one language."""
+
+    name: str = Field(min_length=1)
+    about: str = Field(min_length=1)
+
+
+class PublicText(PlainText):
+    """``public_text``: the name and paragraph in the city's first language (city.yml
+    ``languages``), with ``translations`` into each of its other languages by code."""
+
+    translations: dict[str, PlainText] = Field(default_factory=dict)
+
+
 class Metric(_Strict):
     """One metric definition as written in metrics.yml."""
 
@@ -135,6 +150,8 @@ class Metric(_Strict):
     baseline: Baseline | None = None
     # Shown on the public site and in the open-data CSV; internal-only unless set.
     public: bool = False
+    # What the public site shows instead of the label and id: required when public is true.
+    public_text: PublicText | None = None
     # The id other cities give the same measure, for the Compare page (matched by id, not label).
     common_id: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
 

@@ -258,6 +258,14 @@ CREATE TABLE IF NOT EXISTS metric_definition_versions (
     fingerprint VARCHAR,         -- SHA-256 of definition
     definition VARCHAR           -- the metric as written in metrics.yml, JSON (sorted keys)
 );
+-- What the public site shows residents instead of a metric's label (metrics.yml public_text):
+-- one row per metric and language, the city's first language and each translation.
+CREATE TABLE IF NOT EXISTS metric_public_texts (
+    metric_id VARCHAR,
+    language VARCHAR,            -- ISO 639-1 code, one of city.yml's languages
+    name VARCHAR,                -- the measure in plain words
+    about VARCHAR                -- what it measures and why it matters, one paragraph
+);
 CREATE TABLE IF NOT EXISTS metric_values (
     metric_id VARCHAR,
     grain VARCHAR,               -- week | month | quarter | fiscal_year
