@@ -18,14 +18,17 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from pipelines.catalog.leadership import score_sql
 from pipelines.metrics.model import Metric
 from pipelines.warehouse.schema import quote
+
+if TYPE_CHECKING:
+    # pandas costs about 0.45 s to import; every CLI command imports this module.
+    import pandas as pd
 
 DRAFT_VALUES = "draft_values"  # temporary: the draft's metric_values rows
 
@@ -136,6 +139,8 @@ def save_draft(
     target = folder / f"{definition['metric_id']}.duckdb"
     building = folder / f".{target.name}.{os.getpid()}.building"
     building.unlink(missing_ok=True)
+    import pandas as pd
+
     values = con.execute(f"SELECT * FROM {quote(DRAFT_VALUES)}").df()  # noqa: S608 (a constant)
     saved = {**definition, "saved_at": datetime.now(UTC).replace(tzinfo=None)}
     try:
@@ -153,6 +158,8 @@ def save_draft(
 
 
 def _moves_frame(moves: list[IndexMove]) -> pd.DataFrame:
+    import pandas as pd
+
     columns = list(IndexMove.__dataclass_fields__)
     frame = pd.DataFrame([asdict(m) for m in moves], columns=columns)
     for column in ("published", "with_draft", "draft_score"):
