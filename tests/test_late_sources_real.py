@@ -13,9 +13,7 @@ import duckdb
 import pytest
 
 from dashboard.queries.freshness import late_sources
-from tests.test_cities import Built, built_city
-
-__all__ = ["built_city"]  # the session's real-city builds, shared with tests/test_cities.py
+from tests.real_cities import Built
 
 pytestmark = pytest.mark.slow
 
