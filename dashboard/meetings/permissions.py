@@ -30,19 +30,23 @@ class PermissionDenied(Exception):
 @dataclass(frozen=True)
 class Actor:
     """The signed-in person: a stable id (e-mail or subject), a display name, a role, and for
-    a department head the department ids they answer for."""
+    a department head the department ids they answer for, with those departments' registry
+    names (a meeting's packet freezes each metric's department by the name pages show)."""
 
     user: str
     name: str
     role: Role
     departments: frozenset[str] = field(default_factory=frozenset)
+    department_names: frozenset[str] = field(default_factory=frozenset)
 
     def may(self, action: Action, department: str | None = None) -> bool:
         """True when this person may do ``action`` (on a meeting of ``department``, if given)."""
         if self.role == "leadership":
             return True
         if self.role == "department_head" and action in ("write_commentary", "write_action"):
-            return department is not None and department in self.departments
+            return department is not None and (
+                department in self.departments or department in self.department_names
+            )
         return self.role == "analyst" and action == "use_analyst_tools"
 
     def require(self, action: Action, department: str | None = None) -> None:
@@ -51,7 +55,7 @@ class Actor:
             return
         what = action.replace("_", " ")
         if self.role == "department_head" and action in ("write_commentary", "write_action"):
-            mine = ", ".join(sorted(self.departments)) or "none"
+            mine = ", ".join(sorted(self.department_names or self.departments)) or "none"
             raise PermissionDenied(
                 f"{self.name} ({self.role}) may {what} only for their own departments ({mine}), "
                 f"not for {department or 'a meeting without a department'}"
