@@ -20,6 +20,7 @@ Action = Literal[
     "write_commentary",  # the four questions, per metric of a meeting
     "write_action",  # add an action item or change its status
     "use_analyst_tools",  # metric preview, data quality drill-down
+    "review_role_changes",  # read who roles.yml gave which role, and when
 ]
 
 

@@ -15,14 +15,14 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-import duckdb
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dashboard.auth import roles
+from dashboard.auth import role_changes, roles
 from dashboard.auth.access import Access, decide
 from dashboard.components import site
 from dashboard.meetings.permissions import Action, Actor
-from dashboard.queries import metric_info, reader
+from dashboard.queries import metric_info
 from dashboard.views import sign_in
 
 ACTOR_KEY = "citystat_actor"
@@ -36,12 +36,15 @@ _LOG = logging.getLogger("citystat.dashboard")
 def visitor_access() -> Access:
     """What this visitor gets: their Actor, or why not (sign-in, no role, refused)."""
     path = roles.roles_path()
-    registry = _department_registry()
+    registry = metric_info.published_department_names()
     try:
         config = roles.load_roles(path, registry)
     except roles.RolesFileError as exc:
         _LOG.error("sign-in refused everyone: %s has problems:\n%s", path, exc)
         return Access("misconfigured", problems=tuple(exc.problems))
+    # Not when a script merely imports the app (a test's collection): only on a page view.
+    if config is not None and get_script_run_ctx() is not None:
+        role_changes.record_once(path, config)
     session_actor = st.session_state.get(ACTOR_KEY)
     return decide(
         config,
@@ -51,19 +54,6 @@ def visitor_access() -> Access:
         local_actor=session_actor if isinstance(session_actor, Actor) else LOCAL_USER,
         departments=registry,
     )
-
-
-def _department_registry() -> dict[str, str]:
-    """city.yml's departments (id -> name) as the last run published them; empty without a
-    readable warehouse (roles.yml's department ids are then not checked)."""
-    warehouse = reader.resolve_warehouse()
-    if warehouse is None:
-        return {}
-    try:
-        return metric_info.department_names(warehouse)
-    except duckdb.Error:
-        _LOG.exception("could not read the department registry from %s", warehouse.path)
-        return {}
 
 
 def current_actor() -> Actor:
