@@ -34,6 +34,7 @@ from dashboard.components.safe_text import (
 )
 from dashboard.meetings import schema as meeting_schema
 from tests.dashboard_fixture import DownloadCapture, build_fixture_warehouse, walk_elements
+from tests.url_parameters import url_parameters
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 
@@ -190,16 +191,11 @@ def _open(page: str, **params: str) -> AppTest:
     return at
 
 
-INTERNAL_PARAMETERS = [
-    ("metric", "metric"),
-    ("metric", "grain"),
-    ("equity", "metric"),
-    ("equity", "grain"),
-    ("department", "department"),
-    ("meetings", "meeting"),
-]
-PUBLIC_PARAMETERS = [("metric", "metric"), ("metric", "grain"), ("equity", "metric")]
-PUBLIC_PARAMETERS += [("equity", "grain")]
+# Every URL parameter each site's pages read, derived from the code (tests/url_parameters.py).
+INTERNAL_PARAMETERS, PUBLIC_PARAMETERS = (
+    [(page.removesuffix(".py"), p) for page, parameters in pages for p in parameters]
+    for pages in (url_parameters()["internal"], url_parameters()["public"])
+)
 
 
 @pytest.mark.parametrize(
