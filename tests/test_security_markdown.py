@@ -223,13 +223,11 @@ def test_a_hostile_url_parameter_is_named_as_text_on_both_sites(
         assert any(f"“{escape_markdown(value)}”" in w for w in warnings), warnings
 
 
-@pytest.fixture(scope="module")
-def hostile_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The fixture warehouse with hostile text where a city's own files put text: metric
-    labels, description, methodology, owner and cohort service (metrics.yml), department and
-    district names (city.yml), and council district values (extracts) in the values, gaps,
-    centroids and district boundaries."""
-    path = tmp_path_factory.mktemp("markdown_hostile") / "citystat.duckdb"
+def make_hostile(path: Path) -> None:
+    """The fixture warehouse at ``path``, with hostile text where a city's own files put text:
+    metric labels, description, methodology, owner and cohort service (metrics.yml),
+    department and district names (city.yml), and council district values (extracts) in the
+    values, gaps, centroids and district boundaries."""
     build_fixture_warehouse(path)
     districts = {"1": FORMULA, "2": LINK, "3": RAW_HTML}
     with duckdb.connect(str(path)) as con:
@@ -256,6 +254,13 @@ def hostile_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 )
             con.execute("UPDATE districts SET id = ?, name = ? WHERE id = ?", [new, IMAGE, old])
         con.execute("UPDATE departments SET name = ? WHERE id = 'streets'", [LINK])
+
+
+@pytest.fixture(scope="module")
+def hostile_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture warehouse made hostile (``make_hostile``)."""
+    path = tmp_path_factory.mktemp("markdown_hostile") / "citystat.duckdb"
+    make_hostile(path)
     return path
 
 
