@@ -220,11 +220,12 @@ def test_text_typed_into_the_meetings_ui_is_text_on_pages_and_in_exports(
 
     page.goto(f"{sites['internal']}/meetings?meeting=2")
     page.get_by_text("Packet frozen").wait_for(timeout=30_000)
-    page.get_by_text("Audit trail (").click()
+    page.get_by_text(re.compile(r"^Audit trail \(\d+ changes")).click()
+    page.get_by_text(re.compile("^why_it_matters: ")).first.wait_for(timeout=30_000)
     watched.nothing_planted("meeting page")
     shown = watched.main_text()
     for text in [ACTION, OWNER, *COMMENTARY.values()]:
-        assert text in shown or text.replace('"', '\\"') in shown, text
+        assert text in shown, text
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / "browser_hostile_meeting.png", full_page=True)
 
@@ -253,10 +254,10 @@ def test_text_typed_into_the_meetings_ui_is_text_on_pages_and_in_exports(
     page.locator("h1").first.wait_for()
     watched.nothing_planted("exported packet")
 
-    # The department page lists the open action item, as text.
+    # The department page lists the open action item (in a table drawn on a canvas: its
+    # cells are painted text, never markup) and creates nothing either.
     page.goto(f"{sites['internal']}/department?department=streets")
     page.get_by_role("heading", name="Department view").wait_for(timeout=30_000)
-    page.get_by_text("Open action items").first.wait_for(timeout=30_000)
+    page.get_by_text("open action items are overdue").first.wait_for(timeout=30_000)
     watched.nothing_planted("department page")
-    assert ACTION in watched.main_text()
     page.close()
