@@ -295,3 +295,20 @@ def test_public_freshness_shows_no_run_ids_hashes_or_step_timings(
     public = rendered_output(_open("freshness"))
     assert [d for d in shown if d in public] == []
     assert "Data as of" in public
+
+
+@pytest.mark.parametrize("page", ["scorecard", "metric", "equity", "freshness", "open_data"])
+def test_no_public_page_names_a_run_id_or_file_hash(
+    page: str, site_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The metric page's "Data freshness" line named the run on the public site (issue 15).
+    warehouse, meetings = site_files
+    monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv(meeting_schema.MEETINGS_ENV, str(meetings))
+    details = _operator_details(warehouse)
+    monkeypatch.setenv(site.PUBLIC_ENV, "1")
+    public = rendered_output(_open(page))
+    assert [d for d in details if d in public] == []
+    monkeypatch.delenv(site.PUBLIC_ENV)
+    if page == "metric":  # the internal page still names the run, for the operators
+        assert any(d in rendered_output(_open(page)) for d in details)
