@@ -226,7 +226,8 @@ def test_a_hostile_url_parameter_is_named_as_text_on_both_sites(
 def make_hostile(path: Path) -> None:
     """The fixture warehouse at ``path``, with hostile text where a city's own files put text:
     metric labels, description, methodology, owner and cohort service (metrics.yml),
-    department and district names (city.yml), and council district values (extracts) in the
+    department and district names (city.yml), each service's description, mechanism, fees
+    and what residents must do (services.yml), and council district values (extracts) in the
     values, gaps, centroids and district boundaries."""
     build_fixture_warehouse(path)
     districts = {"1": FORMULA, "2": LINK, "3": RAW_HTML}
@@ -254,6 +255,11 @@ def make_hostile(path: Path) -> None:
                 )
             con.execute("UPDATE districts SET id = ?, name = ? WHERE id = ?", [new, IMAGE, old])
         con.execute("UPDATE departments SET name = ? WHERE id = 'streets'", [LINK])
+        # services.yml's words about each service (the Services page shows them).
+        con.execute(
+            "UPDATE services SET description = ?, mechanism = ?, fees = ?, resident_must = ?",
+            [LINK, RAW_HTML, FORMULA, IMAGE],
+        )
 
 
 @pytest.fixture(scope="module")
