@@ -6,7 +6,7 @@ DEMO_EXTRACT := data/demo/philadelphia_311/public_cases_fc.csv
 WAREHOUSE := data/citystat.duckdb
 PORT ?= 8501
 
-.PHONY: demo test lint typecheck pytest dashboard demo-dashboard public warehouse clean browser cities
+.PHONY: demo test lint typecheck pytest dashboard demo-dashboard public warehouse clean browser pdf-libs cities
 
 ## demo: create .venv, install, build the demo warehouse, start the dashboard on localhost with
 ## sign-in through a local test identity provider (demo only)
@@ -62,8 +62,15 @@ browser:
 		echo "installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+## pdf-libs: Pango from Debian, which WeasyPrint needs to print the meeting packet as PDF
+pdf-libs:
+	@ldconfig -p | grep -q libpangoft2-1.0 || { \
+		echo "installing Debian's Pango for the packet's PDF export"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
+
 ## test: install what tests need, then ruff, the import contracts, mypy and pytest
-test: $(BIN)/.installed-test browser lint typecheck pytest
+test: $(BIN)/.installed-test browser pdf-libs lint typecheck pytest
 
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check .

@@ -89,15 +89,24 @@ def _internal_pages(actor: Actor) -> list[Any]:
     ]
 
 
+# The public site: public metrics, their districts, freshness and the open data. No
+# meetings, commentary, action items, department internals or row-level data quality.
+PUBLIC_PAGES: list[tuple[str, str, str]] = [
+    ("scorecard.py", "Scorecard", ""),
+    ("metric.py", "Metric", "metric"),
+    ("equity.py", "Equity", "equity"),
+    ("freshness.py", "Data freshness", "freshness"),
+    ("open_data.py", "Open data", "open-data"),
+]
+
+
 def _public_pages() -> list[Any]:
-    """The public site: public metrics, their districts, freshness and the open data. No
-    meetings, commentary, action items, department internals or row-level data quality."""
+    """The pages of the public site (``PUBLIC_PAGES``), the scorecard first."""
     return [
-        st.Page(_PAGES_DIR / "scorecard.py", title="Scorecard", default=True),
-        st.Page(_PAGES_DIR / "metric.py", title="Metric", url_path="metric"),
-        st.Page(_PAGES_DIR / "equity.py", title="Equity", url_path="equity"),
-        st.Page(_PAGES_DIR / "freshness.py", title="Data freshness", url_path="freshness"),
-        st.Page(_PAGES_DIR / "open_data.py", title="Open data", url_path="open-data"),
+        st.Page(_PAGES_DIR / file, title=title, default=True)
+        if not url_path
+        else st.Page(_PAGES_DIR / file, title=title, url_path=url_path)
+        for file, title, url_path in PUBLIC_PAGES
     ]
 
 

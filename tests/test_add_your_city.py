@@ -26,6 +26,7 @@ from streamlit.testing.v1 import AppTest
 
 from pipelines.ingest.columns import DERIVED_COLUMNS
 from pipelines.warehouse.schema import CANONICAL_TABLES
+from tests.tables_support import shown_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -243,7 +244,7 @@ def test_the_scorecard_shows_the_city(followed: Followed, monkeypatch: pytest.Mo
     assert [s.value for s in at.subheader] == ["311 customer service", "Pothole repair"]
     rows = [
         tuple(row)
-        for frame in at.dataframe
+        for frame in shown_tables(at)
         for row in frame.value[["Metric", "Period", "Value", "Target", "Status"]].itertuples(
             index=False
         )

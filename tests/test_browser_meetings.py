@@ -1,6 +1,7 @@
 """The meeting flow and the public site in a real browser (Debian's chromium under Playwright)
 against `streamlit run`: create a meeting, comment, add an action, open the next meeting with
-the item carried over and overdue, export the packet and open the exported HTML offline.
+the item carried over and overdue, read and save the briefing memo, edit the item and see its
+history, export the packet as PDF and read its text, and open the exported HTML offline.
 Screenshots are kept in tests/artifacts for a person to look at."""
 
 from __future__ import annotations
@@ -8,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import pypdf
 import pytest
 
+from dashboard.meetings.memo_draft import MEMO_HEADINGS
 from tests.dashboard_fixture import RECORD_ADDRESS, build_fixture_warehouse
 from tests.test_browser import ARTIFACTS, browser, require_chromium, run_dashboard
 
@@ -106,11 +109,40 @@ def test_the_meeting_flow_in_a_browser(internal: str, browser) -> None:
     page.get_by_text("Commentary on 2025-03 saved.").wait_for(timeout=30_000)
 
     page.get_by_label("Action", exact=True).fill(ACTION)
-    page.get_by_label("Owner", exact=True).fill("Deputy Commissioner, Highways")
+    page.get_by_label("Owner: or type a name", exact=True).fill("Deputy Commissioner, Highways")
     _type_date(page, "Due", "2025/05/01")
     page.get_by_role("button", name="Add action item").click()
     page.get_by_text("Action item 1 added.").wait_for(timeout=30_000)
     _shoot(page, "meeting")
+
+    # The briefing memo, drafted from the packet: read it, add a line, save it.
+    memo = page.get_by_label("Memo", exact=True)
+    assert "## Largest moves against target" in memo.input_value()
+    memo.fill(memo.input_value() + "\nAnalyst note: crews are short in April.")
+    page.get_by_role("button", name="Save the memo").click()
+    page.get_by_text("Briefing memo saved.").wait_for(timeout=30_000)
+
+    # Edit the action's owner; its history beside it shows the edit.
+    page.get_by_label("Owner: or type a name (now Deputy Commissioner, Highways)", exact=True).fill(
+        "Dana Ruiz"
+    )
+    page.get_by_role("button", name="Save the action item").click()
+    page.get_by_text("Action item #1 saved.").wait_for(timeout=30_000)
+    history = page.locator('[data-testid="stTable"]').last
+    history.get_by_text("Edited", exact=True).wait_for()
+    assert "owner: Dana Ruiz" in history.inner_text()
+    history.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.screenshot(path=ARTIFACTS / "browser_action_history.png")
+
+    with page.expect_download() as exported:
+        page.get_by_role("button", name="Download the packet (PDF, US Letter)").click()
+    pdf_path = ARTIFACTS / "browser_packet_meeting_1.pdf"
+    exported.value.save_as(pdf_path)
+    reader = pypdf.PdfReader(pdf_path)
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+    for shown in (*MEMO_HEADINGS, "Analyst note: crews are short in April.", "Dana Ruiz"):
+        assert shown in text, shown
 
     with page.expect_download() as first:
         page.get_by_role("button", name="Download the packet (printable HTML)").click()
@@ -142,7 +174,7 @@ def test_the_meeting_flow_in_a_browser(internal: str, browser) -> None:
 
     for packet, name, expected in [
         (april, "packet", [COMMENT, ACTION, "82.4%"]),
-        (may, "packet_next", [ACTION, "Overdue"]),
+        (may, "packet_next", [ACTION, "Overdue", "Dana Ruiz"]),
     ]:
         html = packet.read_text(encoding="utf-8")
         for text in expected:

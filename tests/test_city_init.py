@@ -61,7 +61,7 @@ def test_init_writes_every_file_and_says_what_next(tmp_path: Path) -> None:
         "America/Chicago",
         7,
     )
-    assert profile.sources == ["example_311"] and profile.mappings == "sources"
+    assert profile.source_names == ["example_311"] and profile.mappings == "sources"
     assert (folder / "data" / ".gitignore").read_text().splitlines()[-2:] == ["*", "!.gitignore"]
 
 

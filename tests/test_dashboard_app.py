@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.dashboard_fixture import build_fixture_warehouse
+from tests.tables_support import shown_tables
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 DEMO_NOTICE = "Demo data: generated Philadelphia-style extract, not real city records."
@@ -48,9 +49,9 @@ def _texts(at: AppTest) -> str:
 
 
 def _rows(at: AppTest) -> list[dict[Any, Any]]:
-    """Rows of every st.dataframe on the page."""
+    """Rows of every shown_tables(st) on the page."""
     rows: list[dict[Any, Any]] = []
-    for frame in at.dataframe:
+    for frame in shown_tables(at):
         rows.extend(frame.value.to_dict("records"))
     return rows
 
@@ -82,8 +83,9 @@ def test_scorecard_shows_each_metric_with_value_status_and_demo_notice(warehouse
     assert (on_time["Period"], on_time["Value"], on_time["Target"]) == ("2025-03", "82.4%", "80.0%")
     assert on_time["Status"] == "● On track"
     assert on_time["Change"] == "↑ +4.4 pts (better)"
-    assert list(on_time["Trend"]) == pytest.approx([0.70, 0.78, 0.824])
-    assert on_time["Details"] == "metric?metric=street_defect_on_time&grain=month"
+    # 0.70, 0.78, 0.824 over the three complete months: the first and the last, in words.
+    assert on_time["Trend"] == "70.0% → 82.4%"
+    assert on_time["Details"] == "[Open metric →](metric?metric=street_defect_on_time&grain=month)"
     median = rows["Median days to close a street defect"]
     assert (median["Value"], median["Status"]) == ("3.2 days", "■ Off track")
     assert median["Change"] == "↑ +0.3 days (worse)"
@@ -181,7 +183,7 @@ def test_metric_page_charts_have_target_line_and_citywide_reference(warehouse_en
     # Complete months only: 2025-04 is in progress and left out.
     assert traces["Value"]["x"] == ["2025-01", "2025-02", "2025-03"]
     assert _numbers(traces["Value"]["y"]) == pytest.approx([0.70, 0.78, 0.824])
-    assert traces["Value"]["marker"]["color"] == ["#c62828", "#b7791f", "#1a7f37"]
+    assert traces["Value"]["marker"]["color"] == ["#c62828", "#8a5a00", "#1a7f37"]
     assert _numbers(traces["Target"]["y"]) == pytest.approx([0.80, 0.80, 0.80])
     assert traces["Target"]["line"]["dash"] == "dash"
     assert traces["Target"]["line"]["shape"] == "hvh"
@@ -243,7 +245,7 @@ def test_data_quality_page_shows_row_accounting(warehouse_env: Path) -> None:
     assert "**✔ Passed**" in text
     (problem,) = [error.value for error in at.error]
     assert "city_311_2025b.csv: 500 rows read but 499 accounted for" in problem
-    files, behind, validation, quarantine, _runs = (frame.value for frame in at.dataframe)
+    files, behind, validation, quarantine, _runs = (frame.value for frame in shown_tables(at))
     # Every file behind the published data: 1,000 + 500 read, 990 + 495 staged, 8 + 3
     # quarantined, 2 + 1 rejected.
     assert behind.to_dict("records") == [
@@ -285,11 +287,11 @@ def test_data_quality_page_shows_row_accounting(warehouse_env: Path) -> None:
     ]
     assert "3 expectations checked; 1 failed, 0 of them critical." in text
     assert quarantine[["Rule", "Column", "Rows"]].to_dict("records") == [
-        {"Rule": "expect_column_values_to_be_unique", "Column": "request_id", "Rows": 6},
+        {"Rule": "expect_column_values_to_be_unique", "Column": "request_id", "Rows": "6"},
         {
             "Rule": "expect_column_pair_values_a_to_be_greater_than_b",
             "Column": "closed_at",
-            "Rows": 5,
+            "Rows": "5",
         },
     ]
 
@@ -308,7 +310,7 @@ def test_missing_warehouse_shows_error_not_traceback(
         assert str(missing) in error
         assert "citystat run" in error
         assert "make demo" in error
-        assert not at.dataframe
+        assert not shown_tables(at)
 
 
 def test_new_published_warehouse_is_read_on_rerun(

@@ -91,4 +91,7 @@ def test_the_metric_page_series_download_is_formula_safe(
     )
     assert [r["period_label"] for r in rows] == ["2025-01", "2025-02", "2025-03"]
     assert rows[0]["status"] == "'" + PAYLOAD
-    assert [r["value"] for r in rows] == ["0.7", "0.78", "0.824"]
+    # A percent metric's shares as percentages, and the column says so (issue 18, "Exports").
+    assert [r["value (%)"] for r in rows] == ["70.0", "78.0", "82.4"]
+    assert [r["target (%)"] for r in rows] == ["80.0", "80.0", "80.0"]
+    assert "value" not in rows[0]

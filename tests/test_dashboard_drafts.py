@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.components import site
 from pipelines.catalog.drafts import DRAFT_VALUES, IndexMove, save_draft
 from tests.dashboard_fixture import build_fixture_warehouse
+from tests.tables_support import shown_tables
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 CARD = "The share of service requests that closed on time.\nFilters: only Street Defect."
@@ -96,7 +97,7 @@ def test_a_saved_draft_is_shown_instead_of_a_published_metric(city: Path) -> Non
     (warning,) = [w.value for w in at.warning]
     assert warning.startswith("Not published. Computed from drafts/street_defects.yml")
     assert "published again since" in warning  # saved against another version
-    (index,) = [frame.value.to_dict("records") for frame in at.dataframe]
+    (index,) = [frame.value.to_dict("records") for frame in shown_tables(at)]
     assert index == [
         {
             "Scope": "department",

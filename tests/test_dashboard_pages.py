@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.dashboard_fixture import build_fixture_warehouse
+from tests.tables_support import shown_tables
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 
@@ -52,7 +53,7 @@ def _texts(at: AppTest) -> str:
 
 
 def _frames(at: AppTest) -> list[list[dict[Any, Any]]]:
-    return [frame.value.to_dict("records") for frame in at.dataframe]
+    return [frame.value.to_dict("records") for frame in shown_tables(at)]
 
 
 def _figures(at: AppTest) -> list[dict[str, Any]]:
@@ -96,9 +97,9 @@ def test_services_ranking_shows_each_factors_contribution(warehouse_env: Path) -
     at = _open("services")
     ranking = _frames(at)[1]
     assert [(r["Rank"], r["Service"], r["Score"]) for r in ranking] == [
-        (1, "Library cards", "0.52"),  # 0.515
-        (2, "Street defects and potholes", "0.46"),  # 0.455
-        (3, "Abandoned vehicles", "0.40"),  # 0.395
+        ("1", "Library cards", "0.52"),  # 0.515
+        ("2", "Street defects and potholes", "0.46"),  # 0.455
+        ("3", "Abandoned vehicles", "0.40"),  # 0.395
     ]
     streets = ranking[1]
     # 0.4*0.25, 0.2*0.8, 0.2*0.5 (District 2's 25% gap), 0.1*0.4, 0.05*0.6, 0.05*0.5
@@ -168,22 +169,22 @@ def test_leadership_index_matches_the_fixture(warehouse_env: Path) -> None:
             "Period": "2025-03",
             "Index": "—",
             "Change": "—",
-            "● On track": 0,
-            "▲ Watch": 0,
-            "■ Off track": 0,
+            "● On track": "0",
+            "▲ Watch": "0",
+            "■ Off track": "0",
             "Metrics scored": "0 of 1",
-            "Open": "department?department=police",
+            "Open": "[Department view →](department?department=police)",
         },
         {
             "Department": "Streets Department",
             "Period": "2025-03",
             "Index": "0.98",
             "Change": "-0.02 vs 2025-02",
-            "● On track": 1,
-            "▲ Watch": 0,
-            "■ Off track": 1,
+            "● On track": "1",
+            "▲ Watch": "0",
+            "■ Off track": "1",
             "Metrics scored": "2 of 2",
-            "Open": "department?department=streets",
+            "Open": "[Department view →](department?department=streets)",
         },
     ]
     assert [r["Service"] for r in services] == ["Abandoned vehicles", "Street defects and potholes"]
@@ -192,11 +193,15 @@ def test_leadership_index_matches_the_fixture(warehouse_env: Path) -> None:
     assert [(r["Metric"], r["Score vs target"], r["Change"]) for r in improved] == [
         ("Street defects closed on time", "0.97 → 1.03", "+0.05")
     ]
-    assert improved[0]["Details"] == "metric?metric=street_defect_on_time&grain=month"
+    assert improved[0]["Details"] == (
+        "[Open metric →](metric?metric=street_defect_on_time&grain=month)"
+    )
     assert [(r["Metric"], r["Value"], r["Change"]) for r in declined] == [
         ("Median days to close a street defect", "2.9 days → 3.2 days", "-0.10")
     ]
-    assert declined[0]["Details"] == "metric?metric=street_defect_median_days&grain=month"
+    assert declined[0]["Details"] == (
+        "[Open metric →](metric?metric=street_defect_median_days&grain=month)"
+    )
     assert "(2025-02 → 2025-03)" in _texts(at)
 
 
@@ -453,4 +458,4 @@ def test_pages_explain_a_warehouse_without_service_tables(
         (warning,) = [w.value for w in at.warning]
         assert "missing: leadership_index" in warning
         assert "citystat run" in warning
-        assert not at.dataframe
+        assert not shown_tables(at)

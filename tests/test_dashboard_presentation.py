@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from dashboard.components.formats import (
+    UNIT_PERCENT,
     default_grain,
     delta_colour,
     describe_change,
@@ -20,15 +21,23 @@ from dashboard.components.formats import (
     order_grains,
 )
 from dashboard.components.links import metric_link
+from dashboard.components.safe_text import markdown_link, markdown_table
 from dashboard.components.status import (
     check_mark,
+    coloured_status,
     status_colour,
     status_counts,
     status_label,
     status_markdown,
     status_word,
 )
-from dashboard.components.tables import accounting_problems, describe_targets, scorecard_table
+from dashboard.components.tables import (
+    accounting_problems,
+    describe_targets,
+    describe_trend,
+    metric_links,
+    scorecard_table,
+)
 
 
 @pytest.mark.parametrize(
@@ -54,18 +63,18 @@ def test_format_value_by_unit(value: float | None, unit: str, expected: str) -> 
     ("status", "label", "word", "colour"),
     [
         ("on_track", "● On track", "On track", "#1a7f37"),
-        ("watch", "▲ Watch", "Watch", "#b7791f"),
+        ("watch", "▲ Watch", "Watch", "#8a5a00"),
         ("off_track", "■ Off track", "Off track", "#c62828"),
-        ("no_target", "○ No target", "No target", "#6b7280"),
-        ("too_little_data", "… Too little data", "Too little data", "#6b7280"),
+        ("no_target", "○ No target", "No target", "#57606a"),
+        ("too_little_data", "… Too little data", "Too little data", "#57606a"),
         (
             "not_available",
             "⊘ Not available for this source",
             "Not available for this source",
-            "#6b7280",
+            "#57606a",
         ),
-        (None, "– No data", "No data", "#9ca3af"),
-        ("bogus", "– No data", "No data", "#9ca3af"),
+        (None, "– No data", "No data", "#57606a"),
+        ("bogus", "– No data", "No data", "#57606a"),
     ],
 )
 def test_status_presentation(status: str | None, label: str, word: str, colour: str) -> None:
@@ -172,8 +181,9 @@ def test_scorecard_table_formats_each_metric_row() -> None:
             "Target": "80.0%",
             "Status": "● On track",
             "Change": "↑ +4.4 pts (better)",
-            "Trend": [0.7, 0.78, 0.824],
-            "Details": "metric?metric=on_time&grain=month",
+            # The first and last of the three periods, in words for the HTML table.
+            "Trend": "70.0% → 82.4%",
+            "Details": "[Open metric →](metric?metric=on_time&grain=month)",
         },
         {
             "Metric": "Requests",
@@ -182,10 +192,37 @@ def test_scorecard_table_formats_each_metric_row() -> None:
             "Target": "—",
             "Status": "– No data",
             "Change": "—",
-            "Trend": [],
-            "Details": "metric?metric=volume&grain=month",
+            "Trend": "—",
+            "Details": "[Open metric →](metric?metric=volume&grain=month)",
         },
     ]
+
+
+def test_a_trend_in_words_shows_its_first_and_last_known_values() -> None:
+    # Four periods, the first without a value: the first known (3.0) and the last (2.5).
+    assert describe_trend([None, 3.0, 4.0, 2.5], "days") == "3.0 days → 2.5 days"
+    assert describe_trend([0.5], UNIT_PERCENT) == "—"
+    assert describe_trend([], UNIT_PERCENT) == "—"
+
+
+def test_table_links_and_statuses_are_composed_markdown_the_rest_is_escaped() -> None:
+    table = pd.DataFrame({"Metric": ["[x](https://evil.example)"], "Status": ["on_track"]})
+    table = coloured_status(table, ["watch"]).assign(Details=metric_links(["on_time"], "month"))
+    assert markdown_table(table).to_dict("records") == [
+        {
+            "Metric": "\\[x\\](https:\u2060//evil.example)",
+            "Status": ":orange[▲ Watch]",
+            "Details": "[Open metric →](metric?metric=on_time&grain=month)",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    "address", ["https://evil.example", "//evil.example", "javascript:alert(1)", "a b", "x)"]
+)
+def test_a_table_link_goes_only_to_a_page_of_this_site(address: str) -> None:
+    with pytest.raises(ValueError, match="relative"):
+        markdown_link("Open", address)
 
 
 def test_accounting_problems_name_the_file_and_the_gap() -> None:

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
 from tests.dashboard_fixture import build_fixture_warehouse
+from tests.tables_support import shown_tables
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 LI_ID, LI_NAME = "licenses_inspections", "Licenses and Inspections"
@@ -77,7 +78,7 @@ def test_the_scorecard_offers_and_shows_the_department_by_name(env: Path) -> Non
     department.select(LI_ID).run()
     assert at.selectbox(key="scorecard_department").value == LI_ID
     assert LI_NAME in _texts(at)  # the cohort's caption
-    assert [row["Metric"] for row in at.dataframe[0].value.to_dict("records")] == [
+    assert [row["Metric"] for row in shown_tables(at)[0].value.to_dict("records")] == [
         "Abandoned vehicle requests"
     ]
 
@@ -97,25 +98,25 @@ def test_the_department_page_is_chosen_by_id_and_titled_by_name(env: Path) -> No
     assert not at.warning
     assert at.header[0].value == LI_NAME
     assert f"No index for {LI_NAME}: none of its metrics has a target" in "\n".join(_texts(at))
-    services = next(f.value for f in at.dataframe if "Service" in f.value.columns)
+    services = next(f.value for f in shown_tables(at) if "Service" in f.value.columns)
     assert services.to_dict("records")[0]["Department"] == LI_NAME
 
 
 def test_leadership_and_services_show_the_name_and_link_by_id(env: Path) -> None:
     at = _open("leadership")
-    departments = next(f.value for f in at.dataframe if "Department" in f.value.columns)
+    departments = next(f.value for f in shown_tables(at) if "Department" in f.value.columns)
     rows = {row["Department"]: row["Open"] for row in departments.to_dict("records")}
     assert rows == {
-        LI_NAME: f"department?department={LI_ID}",
-        "Streets Department": "department?department=streets",
+        LI_NAME: f"[Department view →](department?department={LI_ID})",
+        "Streets Department": "[Department view →](department?department=streets)",
     }
     at = _open("services")
-    catalog = at.dataframe[0].value.to_dict("records")
+    catalog = shown_tables(at)[0].value.to_dict("records")
     assert {row["Service"]: row["Department"] for row in catalog}["Abandoned vehicles"] == LI_NAME
-    ranking = at.dataframe[1].value.to_dict("records")
+    ranking = shown_tables(at)[1].value.to_dict("records")
     assert {row["Service"]: row["Department"] for row in ranking}["Abandoned vehicles"] == LI_NAME
     at.text_input(key="services_search").input("licenses").run()
-    assert [r["Service"] for r in at.dataframe[0].value.to_dict("records")] == [
+    assert [r["Service"] for r in shown_tables(at)[0].value.to_dict("records")] == [
         "Abandoned vehicles"
     ]
 

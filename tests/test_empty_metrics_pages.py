@@ -17,6 +17,7 @@ from dashboard.meetings import store
 from dashboard.meetings.permissions import SYSTEM
 from dashboard.queries import packets, reader, scorecard
 from tests.empty_fixture import VARIANTS, build_empty_warehouse
+from tests.tables_support import shown_tables
 from tests.test_public_view import rendered_output
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
@@ -131,7 +132,7 @@ def test_district_ids_stay_text(one_empty: Path) -> None:
     for page, column in (("metric", "Area"), ("equity", "District")):
         at = _open(page, metric="street_defect_on_time", grain="month")
         # The metric page's table is a dataframe, the equity page's an HTML table.
-        tables = [*at.dataframe, *at.table]
+        tables = [*shown_tables(at), *at.table]
         table = next(f.value for f in tables if column in f.value.columns)
         shown = [str(area) for area in table[column] if "District" in str(area)]
         assert shown == ["District 00", "District 2", "District 3"], page

@@ -227,14 +227,14 @@ def test_the_page_refuses_a_stale_status_change_and_overwrites_on_request(page_e
     at = _open_meeting()
     with meeting_schema.connect() as other:
         meeting_actions.set_action_status(other, STREETS_HEAD, item, "done", read_version=1)
-    at.selectbox(key="status_action").set_value(str(item))
-    at.selectbox(key="status_value").set_value("dropped")
-    at.button(key="status_submit").click().run()
+    assert at.selectbox(key="agenda_item").value == str(item)  # the only item, chosen
+    at.selectbox(key=f"agenda_status_{item}").set_value("dropped")
+    at.button(key=f"agenda_save_{item}").click().run()
     assert not at.exception and not at.error
     assert at.warning[0].value.startswith("Not saved: Carlton Williams")
     yours, theirs = (t.value for t in at.text[-2:])
     assert "Status: dropped" in yours and "Status: done" in theirs
     at.button(key="status_conflict_overwrite").click().run()
-    assert f"Action item #{item} marked dropped." in [s.value for s in at.success]
+    assert f"Action item #{item} saved." in [s.value for s in at.success]
     with meeting_schema.connect() as db:
         assert store.agenda(db, meeting)[["status", "version"]].values.tolist() == [["dropped", 3]]

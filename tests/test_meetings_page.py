@@ -21,6 +21,7 @@ from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
 from dashboard.meetings.permissions import SYSTEM
 from tests.dashboard_fixture import DownloadCapture, build_fixture_warehouse
+from tests.tables_support import shown_tables
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 ON_TIME = "street_defect_on_time"
@@ -79,7 +80,7 @@ def _texts(at: AppTest) -> str:
 
 
 def _summary(at: AppTest) -> dict[str, dict[str, str]]:
-    packet = next(f.value for f in at.dataframe if "Commentary" in f.value.columns)
+    packet = next(f.value for f in shown_tables(at) if "Commentary" in f.value.columns)
     return {row["Metric"]: row for row in packet.to_dict("records")}
 
 
@@ -105,7 +106,7 @@ def test_the_whole_meeting_flow(env: Path, monkeypatch: pytest.MonkeyPatch) -> N
     )
     con.close()
     board = _open("scorecard")
-    assert "11.1%" in board.dataframe[0].value["Value"].tolist()
+    assert "11.1%" in shown_tables(board)[0].value["Value"].tolist()
     at = _open("meetings", meeting="1")
     assert _summary(at)["Street defects closed on time"]["Value"] == "82.4%"
     assert "Dry" not in _texts(at)
@@ -131,7 +132,7 @@ def test_the_whole_meeting_flow(env: Path, monkeypatch: pytest.MonkeyPatch) -> N
         at.date_input(key=f"action_due_1_{ON_TIME}").set_value(due)
         at.button(key=f"action_add_1_{ON_TIME}").click().run()
         _ok(at)
-    agenda = at.table[-1].value
+    agenda = at.table[-2].value  # the last table is the chosen item's history
     assert agenda["Action"].tolist() == [
         "Re-sequence pothole crews by district",
         "Pilot night patching",
@@ -155,11 +156,11 @@ def test_the_whole_meeting_flow(env: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert _summary(at)["Street defects closed on time"]["Value"] == "11.1%"
 
     # Closing one item in May's meeting.
-    at.selectbox(key="status_action").set_value("2")
-    at.selectbox(key="status_value").set_value("done")
-    at.button(key="status_submit").click().run()
+    at.selectbox(key="agenda_item").set_value("2").run()
+    at.selectbox(key="agenda_status_2").set_value("done")
+    at.button(key="agenda_save_2").click().run()
     _ok(at)
-    assert "Action item #2 marked done." in _texts(at)
+    assert "Action item #2 saved." in _texts(at)
 
     # 5. Export April's packet: the frozen values, the commentary and its actions.
     at = _open("meetings", meeting="1")
@@ -209,8 +210,10 @@ def test_the_department_view_lists_its_open_action_items(env: Path) -> None:
     meeting_actions.add_action(
         con, SYSTEM, meeting, ON_TIME, "Patch faster", "Highways", date(2020, 5, 1)
     )
+    # Due after the date the fixture's data runs to (14 April 2025), though before today's
+    # clock: the pages count from the data's date, so it is not overdue.
     meeting_actions.add_action(
-        con, SYSTEM, meeting, ON_TIME, "Plan winter", "Highways", date(2999, 1, 1)
+        con, SYSTEM, meeting, ON_TIME, "Plan winter", "Highways", date(2025, 5, 1)
     )
     done = meeting_actions.add_action(
         con, SYSTEM, meeting, ON_TIME, "Hire crew", "HR", date(2025, 5, 1)
@@ -219,14 +222,21 @@ def test_the_department_view_lists_its_open_action_items(env: Path) -> None:
     con.close()
 
     at = _open("department", department="streets")
-    assert "1 of 2 open action items are overdue." in _texts(at)
-    items = next(f.value for f in at.dataframe if "Overdue" in f.value.columns)
+    assert "1 of 2 open action items are overdue (due before 2025-04-14)." in _texts(at)
+    items = next(f.value for f in shown_tables(at) if "Overdue" in f.value.columns)
     assert items["Action"].tolist() == ["Patch faster", "Plan winter"]
     assert items["Overdue"].tolist() == ["⚠ Overdue", ""]
-    assert items["Meeting"].tolist() == [f"meetings?meeting={meeting}"] * 2
+    assert items["Meeting"].tolist() == [f"[Open meeting →](meetings?meeting={meeting})"] * 2
 
     police = _open("department", department="police")
     assert "No open action item on Police Department's metrics." in _texts(police)
+
+    # Leadership sees every department's overdue items.
+    lead = _open("leadership")
+    assert "Open and due before 2025-04-14, the date the data runs to." in _texts(lead)
+    late = next(f.value for f in shown_tables(lead) if "Overdue" in f.value.columns)
+    assert late["Action"].tolist() == ["Patch faster"]
+    assert late["Department"].tolist() == ["Streets Department"]
 
 
 @pytest.mark.parametrize("requested", ["99", "1 OR 1=1", "'; DROP TABLE meetings; --"])

@@ -35,6 +35,7 @@ from tests.dashboard_fixture import (
     walk_elements,
 )
 from tests.metrics_support import config, metric_yaml, warehouse
+from tests.tables_support import shown_cards
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 COMMENT = "The Fairmount crew lead was off sick for most of March"
@@ -184,8 +185,18 @@ def test_the_scanner_finds_internal_text_where_it_is_shown(
 
 def test_only_public_metrics_and_a_link_to_another_is_ignored(public_env: Path) -> None:
     board = _open("scorecard")
-    metrics = [label for frame in board.dataframe for label in frame.value["Metric"]]
-    assert metrics == ["Street defects closed on time", "Abandoned vehicle requests"]
+    # The public scorecard's cards, one per public metric.
+    cards = shown_cards(board)
+    assert list(cards) == ["Street defects closed on time", "Abandoned vehicle requests"]
+    assert cards["Street defects closed on time"].splitlines() == [
+        "**Status:** ● On track  ",
+        "**Value (2025-03):** 82.4%  ",
+        "**Target:** 80.0%  ",
+        # 0.70, 0.78, 0.824 over the three complete months; +4.4 points against 2025-02.
+        "**Trend:** 70.0% → 82.4% · ↑ +4.4 pts (better)  ",
+        # The fixture city's sources declare no cadence: never late.
+        "**Data:** ✓ Current",
+    ]
 
     at = _open("metric", metric="street_defect_median_days", grain="month")
     assert at.warning[0].value.startswith("Ignored metric “street_defect_median_days”")

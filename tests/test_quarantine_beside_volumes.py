@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.components.set_aside import set_aside_note
 from tests.kind_town import build_kind_town, captions, open_page, use_site
+from tests.tables_support import shown_tables
 from tests.test_public_view import rendered_output
 
 SEE = "behind these counts — see Data quality"
@@ -98,7 +99,7 @@ def test_freshness_says_it_beside_the_rows_loaded(internal: Path) -> None:
         "file inserts and updates nothing. 2 of their rows were quarantined and 0 rejected — "
         "see Data quality."
     ]
-    loads = at.dataframe[0].value
+    loads = shown_tables(at)[0].value
     assert loads[["Latest file", "Read", "Quarantined", "Rejected"]].values.tolist() == [
         ["requests_2.csv", "3", "1", "0"],  # town_311
         ["cases_1.csv", "3", "0", "0"],  # town_inspections
@@ -108,7 +109,7 @@ def test_freshness_says_it_beside_the_rows_loaded(internal: Path) -> None:
 
 def test_data_quality_has_the_same_totals(internal: Path) -> None:
     at = open_page("data_quality")
-    behind = next(f.value for f in at.dataframe if "Records" in f.value.columns)
+    behind = next(f.value for f in shown_tables(at) if "Records" in f.value.columns)
     assert behind.values.tolist() == [
         ["Inspections", "1", "3", "3", "0", "0"],
         ["Permits", "1", "4", "3", "1", "0"],

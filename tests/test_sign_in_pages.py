@@ -26,6 +26,7 @@ from dashboard.meetings.permissions import SYSTEM, Actor
 from dashboard.queries import packets, reader
 from dashboard.views.actor import ACTOR_KEY, NOT_PUBLIC
 from tests.dashboard_fixture import build_fixture_warehouse, walk_elements
+from tests.tables_support import shown_cards
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -308,7 +309,7 @@ def _meeting_controls(at: AppTest) -> set[str]:
         "Close the meeting": "close",
         "Save commentary": "commentary",
         "Add action item": "action",
-        "Update status": "status",
+        "Save the action item": "status",
     }
     return {
         controls[node.proto.label]
@@ -349,7 +350,7 @@ def test_the_public_site_needs_no_sign_in(
     at = _as(APP, None).run()
     assert _titles(at) == ["Scorecard"]
     assert "Sign in" not in _texts(at)
-    assert at.dataframe  # the public metrics
+    assert shown_cards(at)  # the public metrics
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,8 @@
 - ``csv_export``: formula-safe CSV (``csv_bytes``).
 - ``set_aside``: the rows quarantined and rejected behind a volume, said beside it
   (``set_aside_note``).
+- ``late``: the mark of a metric whose source is late, and the late sources (``late_marks``).
+- ``definition_changes``: what changed between two versions of a definition, in words.
 - ``safe_text``: untrusted text shown literally (``escape_markdown``, ``plotly_text``).
 - ``site``: ``is_public``, which site the dashboard runs as, and the public site's options;
   ``city_folder`` and ``compare_cities`` (``--city``, ``--compare``).

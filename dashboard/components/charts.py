@@ -26,6 +26,14 @@ _LEGEND_ABOVE_IN_ORDER = {
 }
 
 
+# Colours that carry meaning keep 3:1 against the white plot (WCAG 1.4.11; checked in
+# tests/test_colour_contrast.py); the status colours come from components/status.py.
+VALUE_LINE_COLOUR = "#1f4e79"
+TARGET_LINE_COLOUR = "#444444"
+# The outline that shows where a district not compared sits (its pale fill alone is 1.5:1).
+NOT_COMPARED_OUTLINE = "#6b7280"
+
+
 def _district_label(district: object) -> str:
     # District values come from the extracts: Plotly must show them, not read them as HTML.
     return plotly_text(f"District {district}")
@@ -60,7 +68,7 @@ def trend_figure(series: pd.DataFrame, unit: str | None, title: str) -> go.Figur
             y=series["value"],
             name=VALUE_TRACE,
             mode="lines+markers",
-            line={"color": "#1f4e79", "width": 2},
+            line={"color": VALUE_LINE_COLOUR, "width": 2},
             marker={
                 "size": 11,
                 "color": [status_colour(status) for status in series["status"]],
@@ -77,7 +85,7 @@ def trend_figure(series: pd.DataFrame, unit: str | None, title: str) -> go.Figur
                 y=series["target"],
                 name=TARGET_TRACE,
                 mode="lines",
-                line={"color": "#444444", "dash": "dash", "shape": "hvh", "width": 2},
+                line={"color": TARGET_LINE_COLOUR, "dash": "dash", "shape": "hvh", "width": 2},
                 hoverinfo="skip",
             )
         )
@@ -133,7 +141,7 @@ def district_figure(
 
 
 # Colours for the six prioritization factors, in Executive Order 2-24's order of priority.
-FACTOR_COLOURS = ("#1f4e79", "#c62828", "#6a3d9a", "#b7791f", "#2e7d32", "#00838f")
+FACTOR_COLOURS = ("#1f4e79", "#c62828", "#6a3d9a", "#8a5a00", "#2e7d32", "#00838f")
 FLAG_TRACE = "Gap above threshold"
 FLAG_COLOUR = "#c62828"
 
@@ -290,7 +298,11 @@ def district_map_figure(
                 text=[plotly_text(f"D{d}") for d in thin["council_district"]],
                 textposition="top center",
                 textfont={"color": "#111111", "size": 13},
-                marker={"size": 34, "color": "#d1d5db", "line": {"color": "#9ca3af", "width": 1}},
+                marker={
+                    "size": 34,
+                    "color": "#d1d5db",
+                    "line": {"color": NOT_COMPARED_OUTLINE, "width": 1},
+                },
                 hovertext=[
                     f"{_district_label(d)}: {format_value(v, unit)} (not compared)"
                     for d, v in zip(thin["council_district"], thin["value"], strict=True)
@@ -317,11 +329,13 @@ def district_map_figure(
     return figure
 
 
+# A step the list above does not name yet (still 3:1 on white).
+OTHER_STEP_COLOUR = "#6b7280"
 STEP_COLOURS = {
     "read": "#1f4e79",
     "stage": "#00838f",
     "validate": "#6a3d9a",
-    "merge": "#b7791f",
+    "merge": "#8a5a00",
     "metrics": "#2e7d32",
     "publish": "#6b7280",
 }
@@ -342,7 +356,7 @@ def step_figure(steps: pd.DataFrame, step_order: tuple[str, ...]) -> go.Figure:
                 x=[float(rows.get(run, 0.0)) for run in runs],
                 name=step,
                 orientation="h",
-                marker={"color": STEP_COLOURS.get(step, "#9ca3af")},
+                marker={"color": STEP_COLOURS.get(step, OTHER_STEP_COLOUR)},
             )
         )
     figure.update_layout(

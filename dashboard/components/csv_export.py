@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dashboard.components.formats import UNIT_PERCENT
+
 # A spreadsheet runs a cell that starts with one of these as a formula (tab and carriage
 # return too: some programs strip them and read the rest), so a download prefixes such text
 # with a quote and the cell is shown as the text it is. OWASP "CSV injection".
@@ -47,6 +49,20 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     # Column names are cells of the first row too.
     safe.columns = [_neutralize(str(name)) for name in safe.columns]
     return safe
+
+
+def percent_columns(
+    frame: pd.DataFrame, unit: str | None, columns: tuple[str, ...] = ("value", "target")
+) -> pd.DataFrame:
+    """A percent metric's shares as percentages, 0–100, under names that say so ("value (%)"),
+    so a spreadsheet never reads 0.824 as 0.824%; a frame of another unit is returned as it is."""
+    if unit != UNIT_PERCENT:
+        return frame
+    shown = frame.copy()
+    for column in columns:
+        # 0.824 * 100 is 82.39999999999999 in binary: rounded back to what was stored.
+        shown[column] = (shown[column].astype(float) * 100).round(10)
+    return shown.rename(columns={column: f"{column} (%)" for column in columns})
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

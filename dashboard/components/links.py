@@ -18,3 +18,8 @@ def department_link(department: str) -> str:
 def equity_link(metric_id: str, grain: str) -> str:
     """Relative link to the equity page for one metric and grain."""
     return f"equity?{urlencode({'metric': metric_id, 'grain': grain})}"
+
+
+def meeting_link(meeting_id: int) -> str:
+    """Relative link to the meetings page opened on one meeting."""
+    return f"meetings?{urlencode({'meeting': meeting_id})}"

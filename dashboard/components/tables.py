@@ -5,6 +5,8 @@ Nothing here imports Streamlit, so every helper is unit-testable on its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 import pandas as pd
 
 from dashboard.components.formats import (
@@ -22,6 +24,7 @@ from dashboard.components.formats import (
     table_words,
 )
 from dashboard.components.links import metric_link
+from dashboard.components.safe_text import markdown_cells, markdown_link
 from dashboard.components.status import check_mark, status_label
 
 
@@ -31,7 +34,25 @@ def department_names(frame: pd.DataFrame) -> list[str]:
     return [as_text(name) for name in frame[column]]
 
 
-SCORECARD_COLUMNS = ("Metric", "Period", "Value", "Target", "Status", "Change", "Trend", "Details")
+# The link beside the name, so a table wider than the screen never hides it.
+SCORECARD_COLUMNS = ("Metric", "Details", "Period", "Value", "Target", "Status", "Change", "Trend")
+OPEN_METRIC = "Open metric →"
+
+
+def metric_links(metric_ids: Iterable[object], grain: str) -> pd.Series:
+    """'Open metric →' links to each metric's page at ``grain``, for an st.table column."""
+    return markdown_cells(
+        markdown_link(OPEN_METRIC, metric_link(str(m), grain)) for m in metric_ids
+    )
+
+
+def describe_trend(values: Sequence[float | None], unit: str | None) -> str:
+    """A trend in words for a table cell: its first and last known values, '70.0% → 82.4%'
+    (the page says how many periods a trend spans); '—' with fewer than two values."""
+    known = [v for v in values if not is_missing(v)]
+    if len(known) < 2:
+        return MISSING
+    return f"{format_value(known[0], unit)} → {format_value(known[-1], unit)}"
 
 
 def scorecard_table(board: pd.DataFrame, grain: str) -> pd.DataFrame:
@@ -54,8 +75,10 @@ def scorecard_table(board: pd.DataFrame, grain: str) -> pd.DataFrame:
             ],
             "Status": [status_label(s) for s in board["status"]],
             "Change": changes,
-            "Trend": list(board["trend"]),
-            "Details": [metric_link(str(m), grain) for m in board["metric_id"]],
+            "Trend": [
+                describe_trend(t, u) for t, u in zip(board["trend"], board["unit"], strict=True)
+            ],
+            "Details": metric_links(board["metric_id"], grain),
         },
         columns=list(SCORECARD_COLUMNS),
     )
@@ -232,7 +255,8 @@ def factor_detail_table(factors: pd.DataFrame, service: str) -> pd.DataFrame:
 def index_table(
     index: pd.DataFrame, name_column: str, links: list[str] | None = None
 ) -> pd.DataFrame:
-    """Display rows for leadership index values from ``leadership_latest``."""
+    """Display rows for leadership index values from ``leadership_latest``; ``links``: each
+    row's department page, shown as 'Department view →'."""
     table = pd.DataFrame(
         {
             name_column: (
@@ -260,7 +284,9 @@ def index_table(
         }
     )
     if links is not None:
-        table["Open"] = links
+        table["Open"] = markdown_cells(
+            (markdown_link("Department view →", link) for link in links), table.index
+        )
     return table
 
 
@@ -270,7 +296,7 @@ def movers_table(movers: pd.DataFrame, grain: str) -> pd.DataFrame:
         {
             "Metric": movers["label"].astype(str).tolist(),
             # The link next to the name, so a wide table never pushes it out of sight.
-            "Details": [metric_link(str(m), grain) for m in movers["metric_id"]],
+            "Details": metric_links(movers["metric_id"], grain),
             "Department": department_names(movers),
             "Value": [
                 f"{format_value(prior, unit)} → {format_value(value, unit)}"

@@ -161,6 +161,7 @@ _KINDS = {
     "commentary": "Commentary",
     "action_item": "Action item",
     "user": "User",
+    "memo": "Briefing memo of meeting",
 }
 _ACTIONS = {
     "created": "Created",
@@ -170,6 +171,8 @@ _ACTIONS = {
     "froze": "Froze",
     "status_changed": "Changed status",
     "role_changed": "Changed role",
+    "carried": "Carried",
+    "deleted": "Deleted",
 }
 AUDIT_CSV_COLUMNS = (
     "audit_id",

@@ -21,6 +21,7 @@ from dashboard.components.formats import (
 )
 from dashboard.components.status import status_colour, status_label
 from dashboard.meetings.audit import AUDIT_CSV_COLUMNS, audit_rows
+from dashboard.meetings.memo_draft import HEADING_PREFIX
 from dashboard.meetings.packet_chart import trend_svg
 from dashboard.meetings.store import COMMENTARY_FIELDS, Packet
 
@@ -111,17 +112,21 @@ def packet_audit_csv(packet: Packet) -> bytes:
 # --------------------------------------------------------------------------- the document
 
 _CSS = """
-@page { size: A4; margin: 16mm 14mm; }
+@page { size: letter; margin: 0.6in 0.55in;
+        @bottom-right { content: "Page " counter(page) " of " counter(pages); font-size: 8pt;
+                        color: #4b5563; } }
 * { box-sizing: border-box; }
 body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #111827;
-       font-size: 10.5pt; line-height: 1.4; margin: 0 auto; max-width: 190mm; padding: 8mm 0; }
+       font-size: 10.5pt; line-height: 1.4; margin: 0 auto; max-width: 7.4in; padding: 8mm 0; }
 h1 { font-size: 19pt; margin: 0 0 2mm; color: #1f4e79; }
 h2 { font-size: 13.5pt; margin: 7mm 0 2mm; color: #1f4e79; border-bottom: 1px solid #cbd5e1;
      padding-bottom: 1mm; }
 h3 { font-size: 11pt; margin: 3mm 0 1mm; }
 .meta, .note { color: #4b5563; font-size: 9pt; margin: 0 0 1mm; }
 table { border-collapse: collapse; width: 100%; margin: 2mm 0 3mm; font-size: 9.5pt; }
-th, td { border: 1px solid #d1d5db; padding: 1.2mm 2mm; text-align: left; vertical-align: top; }
+table.trail { table-layout: fixed; font-size: 8.5pt; }
+th, td { border: 1px solid #d1d5db; padding: 1.2mm 2mm; text-align: left; vertical-align: top;
+         overflow-wrap: anywhere; }
 th { background: #f3f4f6; }
 td.num { text-align: right; white-space: nowrap; }
 .status { font-weight: 600; white-space: nowrap; }
@@ -136,8 +141,18 @@ td.num { text-align: right; white-space: nowrap; }
 svg.trend { max-width: 100%; height: auto; display: block; }
 svg .tick { font-size: 11px; fill: #4b5563; font-family: inherit; }
 .empty { color: #6b7280; font-style: italic; }
+.memo { border: 1px solid #cbd5e1; padding: 2mm 4mm; margin: 2mm 0 4mm; }
+.memo h3 { color: #1f4e79; }
+.memo p, .memo li { white-space: pre-wrap; margin: 0.8mm 0; }
+h2, h3 { break-after: avoid; page-break-after: avoid; }
+tr { break-inside: avoid; page-break-inside: avoid; }
 @media print { body { padding: 0; } a { color: inherit; text-decoration: none; } }
 """
+
+
+def _text(value: object) -> bool:
+    """True for a non-empty text (a missing title reads None or NaN from a frame)."""
+    return isinstance(value, str) and bool(value.strip())
 
 
 def _cell(text: object, css: str = "") -> str:
@@ -281,11 +296,40 @@ def _audit_html(packet: Packet) -> str:
         "<tr>" + "".join(_cell(value) for value in row) + "</tr>"
         for row in rows.itertuples(index=False)
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<table class="trail"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def memo_html(packet: Packet) -> str:
+    """The briefing memo as HTML, every line escaped: its "## " lines as headings, its "- "
+    lines as list items; says whether it is final or still a draft."""
+    if packet.memo is None:
+        return '<p class="empty">No briefing memo was saved for this meeting.</p>'
+    frozen = packet.memo["frozen_at"]
+    state = (
+        f"Final: frozen {frozen} UTC."
+        if frozen
+        else "Draft: it may still change before the meeting."
+    )
+    parts, items = [f'<p class="note">{escape(state)}</p>'], []
+    for line in str(packet.memo["body"]).splitlines():
+        if line.startswith("- "):
+            items.append(f"<li>{escape(line[2:])}</li>")
+            continue
+        if items:
+            parts.append("<ul>" + "".join(items) + "</ul>")
+            items = []
+        if line.startswith(HEADING_PREFIX):
+            parts.append(f"<h3>{escape(line[len(HEADING_PREFIX) :])}</h3>")
+        elif line.strip():
+            parts.append(f"<p>{escape(line)}</p>")
+    if items:
+        parts.append("<ul>" + "".join(items) + "</ul>")
+    return '<section class="memo">' + "".join(parts) + "</section>"
 
 
 def packet_html(packet: Packet) -> str:
-    """The packet as one printable HTML document: summary, carried-over and new action items,
+    """The packet as one printable HTML document (US Letter): the briefing memo, the summary,
+    carried-over and new action items,
     then each metric's frozen values, trend chart, methodology, commentary and actions, and
     the meeting's audit trail."""
     meeting = packet.meeting
@@ -320,9 +364,11 @@ def packet_html(packet: Packet) -> str:
         f"<header><h1>{escape(packet_title(packet))}</h1>",
         f'<p class="meta">{escape(scope)}: <strong>{escape(str(meeting["scope_name"]))}</strong>'
         f" · periods: {escape(grain_label(grain).lower())}"
-        + (f" · {escape(str(meeting['title']))}" if meeting.get("title") else "")
+        + (f" · {escape(str(meeting['title']))}" if _text(meeting.get("title")) else "")
         + "</p>",
         f'<p class="meta">{escape(provenance)}</p></header>',
+        "<h2>Briefing memo</h2>",
+        memo_html(packet),
         "<h2>Summary</h2>",
         _summary(packet, reviewed),
         f"<h2>{escape(previous)}</h2>",

@@ -12,8 +12,11 @@ from dashboard.components.formats import (
 )
 from dashboard.components.status import status_colour, status_label
 
-_WIDTH, _HEIGHT = 640, 210
-_LEFT, _RIGHT, _TOP, _BOTTOM = 78, 40, 14, 46
+_WIDTH, _HEIGHT = 640, 248
+_LEFT, _RIGHT, _TOP, _BOTTOM = 78, 40, 14, 84
+# Period labels sit this far below the plot (clear of the lowest value label) and, when more
+# than a few are shown, turn 35 degrees so neighbours never touch.
+_LABEL_DROP, _TURN_ABOVE = 22, 5
 
 
 def nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
@@ -68,12 +71,23 @@ def trend_svg(series: pd.DataFrame, unit: str | None, title: str) -> str:
         )
     # At most about eight period labels, always the first and the last.
     every = max(1, -(-len(labels) // 8))
-    for index, label in enumerate(labels):
-        if index % every == 0 or index == len(labels) - 1:
-            parts.append(
-                f'<text x="{x(index):.1f}" y="{_HEIGHT - _BOTTOM + 18}" text-anchor="middle" '
-                f'class="tick">{escape(label)}</text>'
-            )
+    shown = list(range(0, len(labels), every))
+    last = len(labels) - 1
+    if shown[-1] != last:
+        # The last period is always labelled; a neighbour closer than a full step gives way.
+        if last - shown[-1] < every and len(shown) > 1:
+            shown.pop()
+        shown.append(last)
+    turned = len(shown) > _TURN_ABOVE
+    base = _HEIGHT - _BOTTOM + _LABEL_DROP
+    for index in shown:
+        where = f'x="{x(index):.1f}" y="{base}"'
+        turn = (
+            f'text-anchor="end" transform="rotate(-35 {x(index):.1f} {base})"'
+            if turned
+            else 'text-anchor="middle"'
+        )
+        parts.append(f'<text {where} {turn} class="tick">{escape(labels[index])}</text>')
     targets = [(i, float(t)) for i, t in enumerate(series["target"]) if pd.notna(t)]
     if targets:
         # A step line: a target holds from one period to the next, like the dashboard's.

@@ -2,7 +2,8 @@
 
 Roles (issue 15): ``leadership`` may do everything; a ``department_head`` writes commentary and
 action items of their own departments' meetings only; an ``analyst`` reads everything and may
-use the analyst tools (metric preview, data quality) but writes nothing here; a ``viewer``
+use the analyst tools (metric preview, data quality) and drafts the briefing memo (leadership
+freezes it) but writes nothing else here; a ``viewer``
 reads only. The store checks these rules on every write (``require``), so hiding a widget is
 never the only guard. Nothing here imports Streamlit.
 """
@@ -20,6 +21,8 @@ Action = Literal[
     "write_commentary",  # the four questions, per metric of a meeting
     "write_action",  # add an action item or change its status
     "use_analyst_tools",  # metric preview, data quality drill-down
+    "write_memo",  # draft and edit a meeting's briefing memo
+    "freeze_memo",  # make the briefing memo final for the printed packet
     "review_role_changes",  # read who roles.yml gave which role, and when
 ]
 
@@ -48,7 +51,7 @@ class Actor:
             return department is not None and (
                 department in self.departments or department in self.department_names
             )
-        return self.role == "analyst" and action == "use_analyst_tools"
+        return self.role == "analyst" and action in ("use_analyst_tools", "write_memo")
 
     def require(self, action: Action, department: str | None = None) -> None:
         """Raise PermissionDenied, saying why, unless this person may do ``action``."""

@@ -214,6 +214,24 @@ MIGRATIONS: tuple[Migration, ...] = (
             f"CHECK (action IN ({_ACTIONS_V4}))",
         ),
     ),
+    Migration(
+        5,
+        "action items name their owner's sign-in id; each meeting's briefing memo",
+        (
+            # The owner's stable id (e-mail) when picked from roles.yml, so "my actions" finds
+            # it; NULL when the owner was typed as a name.
+            "ALTER TABLE action_items ADD COLUMN owner_user TEXT",
+            "CREATE INDEX action_items_open ON action_items (status, due_date)",
+            """CREATE TABLE memos (
+                meeting_id INTEGER PRIMARY KEY REFERENCES meetings (meeting_id),
+                body TEXT NOT NULL,                      -- the memo as edited, plain text
+                updated_at TEXT NOT NULL,                -- UTC
+                version INTEGER NOT NULL,                -- 1 for the first save
+                frozen_at TEXT,                          -- UTC; NULL while it may change
+                frozen_by TEXT                           -- who froze it (stable user id)
+            )""",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

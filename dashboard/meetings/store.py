@@ -42,6 +42,7 @@ from dashboard.meetings.database import (
     reading,
     utc_now,
 )
+from dashboard.meetings.memo import memo
 from dashboard.meetings.permissions import Actor
 
 # The store's API: meetings and packets here, commentary from its own module.
@@ -366,8 +367,8 @@ def agenda(source: MeetingsDB | Connection, meeting_id: int) -> pd.DataFrame:
 @dataclass(frozen=True)
 class Packet:
     """Everything a meeting's packet shows: the meeting, its frozen metrics and values, the
-    commentary, the agenda of action items, the meeting before it (if any) and the audit
-    trail of the meeting's changes."""
+    commentary, the agenda of action items, the meeting before it (if any), the audit trail
+    of the meeting's changes and its briefing memo (None until one is saved)."""
 
     meeting: dict[str, Any]
     metrics: pd.DataFrame
@@ -376,6 +377,7 @@ class Packet:
     actions: pd.DataFrame
     previous: dict[str, Any] | None
     audit: pd.DataFrame
+    memo: dict[str, Any] | None = None
 
 
 def load_packet(db: MeetingsDB, meeting_id: int) -> Packet:
@@ -389,4 +391,5 @@ def load_packet(db: MeetingsDB, meeting_id: int) -> Packet:
             actions=agenda(conn, meeting_id),
             previous=previous_meeting(conn, meeting_id),
             audit=audit.meeting_trail(conn, meeting_id),
+            memo=memo(conn, meeting_id),
         )

@@ -20,7 +20,8 @@ from dashboard.meetings.packet import reviewed_periods
 def meeting_name(meetings: pd.DataFrame, key: str) -> str:
     """How a meeting is named in the picker: date, scope, grain and its title if it has one."""
     row = meetings[meetings["meeting_id"].astype(str) == key].iloc[0]
-    title = f" · {row['title']}" if row["title"] else ""
+    # A meeting without a title reads None or NaN from the frame: no " · nan".
+    title = f" · {row['title']}" if isinstance(row["title"], str) and row["title"].strip() else ""
     return f"{row['meeting_date']} · {row['scope_name']} ({grain_label(str(row['grain']))}){title}"
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from dashboard.queries.metric_info import missing_tables
@@ -164,3 +166,86 @@ def set_aside(wh: Warehouse) -> pd.DataFrame:
     """Per canonical table, over every file behind the published data: files, rows read,
     staged, quarantined and rejected (what a volume on a page leaves out)."""
     return run_query(wh, _SET_ASIDE_SQL)
+
+
+# ------------------------------------------------------------------------------ late sources
+# city.yml says how often each source's data arrives (city_sources.expected_every, NULL for an
+# archive); the run records the UTC instant of each source's newest record. A source is late
+# when that instant plus its period and grace is before now; one that never delivered a
+# record is the latest of all (no days_late, listed first). Instants on both sides, in UTC:
+# a daylight-saving change in the city never moves the verdict.
+_LATE_SOURCES_SQL = """
+WITH due AS (
+    SELECT source, title, last_record_utc, expected_every, position,
+           last_record_utc + CAST(expected_every AS INTERVAL) + CAST(grace AS INTERVAL) AS due_by
+    FROM city_sources
+    WHERE expected_every IS NOT NULL
+)
+SELECT source AS source_id, title AS source_name, last_record_utc AS last_arrived,
+       expected_every, epoch(CAST($now AS TIMESTAMP) - due_by) / 86400.0 AS days_late
+FROM due
+WHERE due_by IS NULL OR due_by < CAST($now AS TIMESTAMP)
+ORDER BY days_late DESC NULLS FIRST, position
+"""
+
+LATE_COLUMNS = ["source_id", "source_name", "last_arrived", "expected_every", "days_late"]
+
+
+def late_sources(con: Warehouse | duckdb.DuckDBPyConnection, now: datetime) -> pd.DataFrame:
+    """The sources whose data is late at ``now``, most late first (``last_arrived``: UTC).
+
+    ``con`` is a published warehouse (through the cached reader) or an open connection;
+    a naive ``now`` is read as UTC. A warehouse published before arrivals were kept has none.
+    """
+    if not _has_table(con, "city_sources"):
+        return pd.DataFrame(columns=LATE_COLUMNS)
+    return _read(con, _LATE_SOURCES_SQL, now=utc_naive(now))
+
+
+# Each metric and the late sources (of late_sources) of the table it is computed from; a
+# metric its sources cannot give (availability set) has no values to be out of date.
+_LATE_METRICS_SQL = """
+WITH feeds AS (SELECT DISTINCT source, canonical_table FROM source_columns)
+SELECT d.metric_id, list(s.title ORDER BY s.position) AS late_sources
+FROM metric_definitions d
+JOIN feeds f ON f.canonical_table = coalesce(d.canonical_table, 'service_requests')
+JOIN city_sources s ON s.source = f.source
+WHERE list_contains($late, f.source) AND d.availability IS NULL
+GROUP BY d.metric_id
+ORDER BY d.metric_id
+"""
+
+
+def late_metrics(wh: Warehouse, now: datetime) -> dict[str, list[str]]:
+    """Metric id -> the names of the late sources it is computed from (late metrics only)."""
+    late = [str(source) for source in late_sources(wh, now)["source_id"]]
+    if not late:
+        return {}
+    frame = run_query(wh, _LATE_METRICS_SQL, late=late)
+    return {
+        str(m): [str(s) for s in sources]
+        for m, sources in zip(frame["metric_id"], frame["late_sources"], strict=True)
+    }
+
+
+def now_to_the_minute() -> datetime:
+    """Now in UTC, to the minute: the pages' "now", so a minute's reruns share their queries."""
+    return datetime.now(UTC).replace(second=0, microsecond=0)
+
+
+def utc_naive(moment: datetime) -> datetime:
+    """An instant as naive UTC, as the warehouse keeps its own times (naive is UTC already)."""
+    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+
+
+_HAS_TABLE_SQL = "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = $table"
+
+
+def _has_table(con: Warehouse | duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(_read(con, _HAS_TABLE_SQL, table=table)["n"].iloc[0])
+
+
+def _read(con: Warehouse | duckdb.DuckDBPyConnection, sql: str, **params: Any) -> pd.DataFrame:
+    if isinstance(con, Warehouse):
+        return run_query(con, sql, **params)
+    return con.execute(sql, params).df()

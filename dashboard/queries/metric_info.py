@@ -216,3 +216,21 @@ def metric_explanation(wh: Warehouse, metric_id: str) -> list[str]:
     if frame.empty or not isinstance(frame["explanation"].iloc[0], str):
         return []
     return [line for line in str(frame["explanation"].iloc[0]).splitlines() if line.strip()]
+
+
+# The metric's two latest definition versions, newest first (one for a metric never changed).
+_DEFINITION_VERSIONS_SQL = """
+SELECT version, effective_from, definition
+FROM metric_definition_versions
+WHERE metric_id = $metric_id
+ORDER BY version DESC
+LIMIT 2
+"""
+
+
+def latest_definition_versions(wh: Warehouse, metric_id: str) -> pd.DataFrame:
+    """The metric's latest definition version and the one before it (none in a warehouse
+    published before definitions had a history): version, effective_from (UTC), definition."""
+    if not has_column(wh, "metric_definition_versions", "definition"):
+        return pd.DataFrame(columns=["version", "effective_from", "definition"])
+    return run_query(wh, _DEFINITION_VERSIONS_SQL, metric_id=metric_id)

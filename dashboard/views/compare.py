@@ -15,9 +15,9 @@ from dashboard.components.compare import (
 )
 from dashboard.components.formats import default_grain, grain_label, order_grains
 from dashboard.components.safe_text import escape_markdown as md
-from dashboard.components.safe_text import markdown_table
 from dashboard.queries import compare
 from dashboard.views.actor import require_page
+from dashboard.views.page_support import show_table
 
 require_page()
 st.title("Cities side by side")
@@ -74,7 +74,7 @@ if len(units) > 1:
         f"The cities give {md(common_id)} in different units ({md(', '.join(units))}): read "
         "each city's methodology before comparing."
     )
-st.table(markdown_table(compare_table(rows, grain)), hide_index=True)
+show_table(compare_table(rows, grain))
 residents = population_note(rows)
 if residents:
     st.caption(md(residents))

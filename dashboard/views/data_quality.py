@@ -15,6 +15,7 @@ from dashboard.components.tables import (
 )
 from dashboard.queries import freshness, reader
 from dashboard.views.actor import require_page
+from dashboard.views.page_support import show_table
 
 require_page("use_analyst_tools")
 st.title("Data quality")
@@ -68,7 +69,7 @@ else:
             f"{format_count(files['rows_quarantined'].sum())} quarantined + "
             f"{format_count(files['rows_rejected'].sum())} rejected."
         )
-    st.dataframe(file_accounting_table(files), hide_index=True, width="stretch")
+    show_table(file_accounting_table(files))
 
 st.subheader("Files skipped unopened")
 skipped = freshness.skipped_files(warehouse, str(run["run_id"]))
@@ -80,12 +81,8 @@ else:
         "folder or broken link is never opened, so it cannot hang or mislead a run. Remove "
         "each one, or restore the file a broken link points to."
     )
-    # Paths and reasons are shown as table cells (plain text); this page is internal only.
-    st.dataframe(
-        skipped.rename(columns={"source": "Source", "file": "File", "reason": "Reason"}),
-        hide_index=True,
-        width="stretch",
-    )
+    # Paths and reasons are escaped table cells; this page is internal only.
+    show_table(skipped.rename(columns={"source": "Source", "file": "File", "reason": "Reason"}))
 
 st.subheader("Rows behind the published data")
 totals = freshness.set_aside(warehouse)
@@ -96,7 +93,7 @@ else:
         "Every file merged into the published warehouse, by table: the counts on every page "
         "are computed from the staged rows; quarantined and rejected rows are left out."
     )
-    st.dataframe(set_aside_table(totals), hide_index=True, width="stretch")
+    show_table(set_aside_table(totals))
 
 st.subheader("Validation results")
 results = freshness.validation_results(warehouse, str(run["run_id"]))
@@ -109,7 +106,7 @@ else:
         f"{len(results)} expectations checked; {len(failed)} failed, "
         f"{len(critical_failed)} of them critical."
     )
-    st.dataframe(validation_table(results), hide_index=True, width="stretch")
+    show_table(validation_table(results))
 
 st.subheader("Quarantined rows by rule")
 quarantine = freshness.quarantine_counts(warehouse, str(run["run_id"]))
@@ -120,7 +117,7 @@ else:
         f"{format_count(quarantine['rows_quarantined'].sum())} rows held back from the "
         "warehouse; counts only, records stay in the quarantine table for analysts."
     )
-    st.dataframe(
+    show_table(
         quarantine.rename(
             columns={
                 "source": "Source",
@@ -128,10 +125,8 @@ else:
                 "column_name": "Column",
                 "rows_quarantined": "Rows",
             }
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
 
 with st.expander("Recent runs"):
-    st.dataframe(runs, hide_index=True, width="stretch")
+    show_table(runs)

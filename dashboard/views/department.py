@@ -3,7 +3,6 @@ freshness."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from dashboard.components.formats import (
@@ -15,17 +14,15 @@ from dashboard.components.formats import (
     grain_label,
     order_grains,
 )
+from dashboard.components.late import late_marks, late_summary, with_late_column
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.set_aside import set_aside_notes, volume_tables
-from dashboard.components.status import status_label, style_status_column
+from dashboard.components.status import status_label
 from dashboard.components.tables import catalog_table, freshness_table, scorecard_table
-from dashboard.meetings import actions as meeting_actions
-from dashboard.meetings import schema as meeting_schema
-from dashboard.meetings.database import StoreUnavailable, store_exists
 from dashboard.queries import freshness, metric_info, reader, scorecard, services
 from dashboard.views import page_support as support
+from dashboard.views.action_lists import data_date, department_items
 from dashboard.views.actor import require_page
-from dashboard.views.meeting_state import store_unavailable
 
 DEPARTMENT_KEY = "department_page_department"
 
@@ -79,55 +76,17 @@ board = scorecard.scorecard(warehouse, grain, department)
 if board.empty:
     st.info(f"{md(name)} owns no metrics at the {grain_label(grain).lower()} grain.")
 else:
-    st.dataframe(
-        style_status_column(scorecard_table(board, grain), board["status"]),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "Trend": st.column_config.LineChartColumn("Trend", width="small"),
-            "Details": st.column_config.LinkColumn("Details", display_text="Open metric →"),
-        },
-    )
+    late = freshness.late_metrics(warehouse, freshness.now_to_the_minute())
+    late_note = late_summary(board["metric_id"], late, public=False)
+    if late_note:
+        st.warning(late_note)
+    marks = late_marks(board["metric_id"], late)
+    support.show_table(with_late_column(scorecard_table(board, grain), marks), board["status"])
     totals = freshness.set_aside(warehouse)
     for note in set_aside_notes(totals, volume_tables(board), public=False):
         st.caption(note)
 
-st.subheader("Open action items")
-actions = None
-if not store_exists():
-    st.caption("No stat review meeting has been held yet.")
-else:
-    try:
-        with meeting_schema.connect() as meetings_store:
-            # A meeting's packet froze each metric's department by name.
-            actions = meeting_actions.open_actions(meetings_store, name)
-    except StoreUnavailable as problem:
-        store_unavailable(problem)
-if actions is not None and actions.empty:
-    st.caption(f"No open action item on {md(name)}'s metrics.")
-elif actions is not None:
-    overdue = int(actions["overdue"].sum())
-    if overdue:
-        st.warning(f"{overdue} of {len(actions)} open action items are overdue.")
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "#": actions["action_id"].astype(int).tolist(),
-                "Action": actions["description"].astype(str).tolist(),
-                "Metric": actions["metric_label"].astype(str).tolist(),
-                "Owner": actions["owner"].astype(str).tolist(),
-                "Due": actions["due_date"].astype(str).tolist(),
-                "Overdue": ["⚠ Overdue" if o else "" for o in actions["overdue"]],
-                "Raised": [f"Meeting of {d}" for d in actions["raised_on"]],
-                "Meeting": [f"meetings?meeting={m}" for m in actions["raised_at_meeting"]],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "Meeting": st.column_config.LinkColumn("Meeting", display_text="Open meeting →")
-        },
-    )
+department_items(name, data_date(warehouse))
 
 st.subheader("Services")
 catalog = services.service_catalog(warehouse)
@@ -135,7 +94,7 @@ own = catalog[catalog["department"] == department]
 if own.empty:
     st.info(f"services.yml lists no service delivered by {md(name)}.")
 else:
-    st.dataframe(catalog_table(own), hide_index=True, width="stretch")
+    support.show_table(catalog_table(own))
 
 st.subheader("Data freshness")
 run = freshness.published_run(warehouse)
@@ -148,4 +107,4 @@ loads = freshness.latest_loads(warehouse, department)
 if loads.empty:
     st.info(f"No loaded file feeds {md(name)}'s metrics.")
 else:
-    st.dataframe(freshness_table(loads), hide_index=True, width="stretch")
+    support.show_table(freshness_table(loads))

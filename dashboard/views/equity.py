@@ -9,11 +9,14 @@ import streamlit as st
 from dashboard.components import charts, maps, site
 from dashboard.components.formats import format_value, grain_label, table_words
 from dashboard.components.safe_text import escape_markdown as md
-from dashboard.components.safe_text import markdown_table
 from dashboard.components.tables import gap_table
 from dashboard.queries import equity, reader
 from dashboard.views.actor import require_page_of_either_site
-from dashboard.views.page_support import pick_metric_and_grain, require_service_tables
+from dashboard.views.page_support import (
+    pick_metric_and_grain,
+    require_service_tables,
+    show_table,
+)
 
 METRIC_KEY = "equity_page_metric"
 GRAIN_KEY = "equity_page_grain"
@@ -85,10 +88,10 @@ st.plotly_chart(
     key="equity_chart",
 )
 st.subheader(f"Districts in {period}")
-table = markdown_table(gap_table(latest, unit, names))
+table = gap_table(latest, unit, names)
 centroids = equity.district_centroids(warehouse)
 if layer["geometry"].notna().any():
-    st.table(table, hide_index=True)
+    show_table(table)
     st.plotly_chart(
         maps.district_choropleth(layer, latest, unit, f"{label}, {period}"), key="district_map"
     )
@@ -99,7 +102,8 @@ if layer["geometry"].notna().any():
     )
 else:
     table_col, map_col = st.columns([3, 2])
-    table_col.table(table, hide_index=True)
+    with table_col:
+        show_table(table)
     with map_col:
         if centroids.empty:
             st.info("The data has no coordinates to place the districts on a map.")
@@ -120,4 +124,4 @@ with st.expander(f"Every flagged district and period ({len(all_flags)})"):
         st.write("None.")
     else:
         rows = gap_table(all_flags, unit, names).assign(Period=list(all_flags["period_label"]))
-        st.table(markdown_table(rows), hide_index=True)
+        show_table(rows)

@@ -11,6 +11,7 @@ from dashboard.components.formats import format_count, format_timestamp
 from dashboard.components.tables import RUN_STEP_ORDER, freshness_table, step_table
 from dashboard.queries import freshness, reader
 from dashboard.views.actor import require_page_of_either_site
+from dashboard.views.page_support import show_table
 
 require_page_of_either_site()
 st.title("Data freshness")
@@ -54,7 +55,7 @@ else:
     table = freshness_table(loads)
     if site.is_public():
         table = table.drop(columns=["Source", "SHA-256"])
-    st.dataframe(table, hide_index=True, width="stretch")
+    show_table(table)
 
 if site.is_public():
     st.stop()
@@ -64,4 +65,4 @@ if steps.empty:
     st.info("No run has recorded its steps yet.")
 else:
     st.plotly_chart(charts.step_figure(steps, RUN_STEP_ORDER), key="steps_chart")
-    st.dataframe(step_table(steps), hide_index=True, width="stretch")
+    show_table(step_table(steps))

@@ -13,12 +13,19 @@ from dashboard.components.formats import (
     grain_label,
     order_grains,
 )
+from dashboard.components.late import (
+    LATE_MARK,
+    late_marks,
+    late_sources_table,
+    with_late_column,
+)
 from dashboard.components.links import department_link
-from dashboard.components.status import status_label, style_status_column
+from dashboard.components.status import status_label
 from dashboard.components.tables import index_table, movers_table
-from dashboard.queries import metric_info, reader, scorecard
+from dashboard.queries import freshness, metric_info, reader, scorecard
+from dashboard.views.action_lists import data_date, overdue_items
 from dashboard.views.actor import require_page
-from dashboard.views.page_support import require_service_tables
+from dashboard.views.page_support import require_service_tables, show_table
 
 MOVERS_SHOWN = 5
 
@@ -65,37 +72,38 @@ st.caption(
     "is better than target. Metrics without a target or with too little data are not scored."
 )
 
-link_column = {"Open": st.column_config.LinkColumn("Open", display_text="Department view →")}
+now = freshness.now_to_the_minute()
+late_sources = freshness.late_sources(warehouse, now)
+if not late_sources.empty:
+    st.subheader("Late data")
+    st.warning(
+        f"{len(late_sources)} source(s) have not delivered new data when city.yml expects it; "
+        f"metrics computed from them are marked {LATE_MARK} on every page."
+    )
+    show_table(late_sources_table(late_sources))
+late = freshness.late_metrics(warehouse, now)
 
 st.subheader("By quarterly cohort")
 cohorts = scorecard.leadership_latest(warehouse, "cohort", grain)
 if cohorts.empty:
     st.info("No cohort service has metrics with targets yet.")
 else:
-    st.dataframe(index_table(cohorts, "Cohort"), hide_index=True, width="stretch")
+    show_table(index_table(cohorts, "Cohort"))
 
 st.subheader("By department")
 by_department = scorecard.leadership_latest(warehouse, "department", grain)
-st.dataframe(
+show_table(
     index_table(
         by_department,
         "Department",
         links=[department_link(str(name)) for name in by_department["scope_name"]],
-    ),
-    hide_index=True,
-    width="stretch",
-    column_config=link_column,
+    )
 )
 
 st.subheader("By service")
-st.dataframe(
-    index_table(scorecard.leadership_latest(warehouse, "cohort_service", grain), "Service"),
-    hide_index=True,
-    width="stretch",
-)
+show_table(index_table(scorecard.leadership_latest(warehouse, "cohort_service", grain), "Service"))
 
 movers = scorecard.metric_movers(warehouse, grain)
-details = {"Details": st.column_config.LinkColumn("Details", display_text="Open metric →")}
 st.subheader("Biggest improvements since the prior period")
 periods = (
     f" ({movers['prior_period_label'].iloc[0]} → {movers['period_label'].iloc[0]})"
@@ -110,20 +118,22 @@ improved = movers[movers["score_change"] > 0].head(MOVERS_SHOWN)
 if improved.empty:
     st.info("No metric improved against its target since the prior period.")
 else:
-    st.dataframe(
-        style_status_column(movers_table(improved, grain), improved["status"]),
-        hide_index=True,
-        width="stretch",
-        column_config=details,
+    show_table(
+        with_late_column(
+            movers_table(improved, grain), late_marks(improved["metric_id"], late), "Metric"
+        ),
+        improved["status"],
     )
 st.subheader("Biggest declines since the prior period")
 declined = movers[movers["score_change"] < 0].sort_values("score_change").head(MOVERS_SHOWN)
 if declined.empty:
     st.info("No metric declined against its target since the prior period.")
 else:
-    st.dataframe(
-        style_status_column(movers_table(declined, grain), declined["status"]),
-        hide_index=True,
-        width="stretch",
-        column_config=details,
+    show_table(
+        with_late_column(
+            movers_table(declined, grain), late_marks(declined["metric_id"], late), "Metric"
+        ),
+        declined["status"],
     )
+
+overdue_items(data_date(warehouse))

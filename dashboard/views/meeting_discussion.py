@@ -18,6 +18,7 @@ from dashboard.meetings import actions as meeting_actions
 from dashboard.meetings import store
 from dashboard.meetings.database import MeetingError, MeetingsDB
 from dashboard.meetings.permissions import Actor, PermissionDenied
+from dashboard.views.meeting_agenda import TYPED, known_people, owner_change
 from dashboard.views.meeting_commentary import commentary_form
 from dashboard.views.meeting_state import (
     METRIC_KEY,
@@ -31,17 +32,31 @@ def action_form(db: MeetingsDB, actor: Actor, packet: store.Packet, metric_id: s
     suffix = f"{packet.meeting['meeting_id']}_{metric_id}"
     department = packet.metrics.set_index("metric_id").at[metric_id, "department"]
     refusal = write_refusal(actor, "write_action", department, packet.meeting)
-    with st.form(f"meetings_action_{suffix}", clear_on_submit=True):
+    keys = [f"action_{part}_{suffix}" for part in ("text", "owner", "pick", "due")]
+    # Cleared only after a save: a refused one keeps what was typed.
+    # Set (not deleted) before the widgets exist, so the browser's copies are replaced too.
+    if st.session_state.pop(f"action_saved_{suffix}", False):
+        st.session_state[keys[0]] = st.session_state[keys[1]] = ""
+        st.session_state[keys[2]] = TYPED
+    people = known_people()
+    with st.form(f"meetings_action_{suffix}", clear_on_submit=False):
         st.markdown("**Add an action item**")
-        what = st.text_input("Action", key=f"action_text_{suffix}")
-        left, right = st.columns(2)
-        owner = left.text_input("Owner", key=f"action_owner_{suffix}")
-        due = right.date_input("Due", key=f"action_due_{suffix}")
+        what = st.text_input("Action", key=keys[0])
+        left, middle, right = st.columns(3)
+        picked = left.selectbox(
+            "Owner: a person who signs in",
+            [TYPED, *people],
+            format_func=lambda p: p or "(nobody picked: type a name)",
+            key=keys[2],
+        )
+        typed = middle.text_input("Owner: or type a name", key=keys[1])
+        due = right.date_input("Due", key=keys[3])
         if refusal:
             st.caption(f"Read only: {md(refusal)}.")
         if st.form_submit_button(
             "Add action item", key=f"action_add_{suffix}", disabled=bool(refusal)
         ):
+            owner = owner_change(picked, typed, people)
             try:
                 action_id = meeting_actions.add_action(
                     db,
@@ -49,12 +64,14 @@ def action_form(db: MeetingsDB, actor: Actor, packet: store.Packet, metric_id: s
                     int(packet.meeting["meeting_id"]),
                     metric_id,
                     what,
-                    owner,
+                    str(owner.get("owner", "")),
                     due if isinstance(due, date) else date.today(),
+                    owner_user=owner.get("owner_user"),
                 )
             except (MeetingError, PermissionDenied) as exc:
                 st.error(f"Not added: {md(exc)}.")
             else:
+                st.session_state[f"action_saved_{suffix}"] = True
                 flash(f"Action item {action_id} added.")
 
 

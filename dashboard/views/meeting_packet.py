@@ -6,12 +6,12 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.components.safe_text import escape_markdown as md
-from dashboard.components.safe_text import markdown_table
-from dashboard.components.status import style_status_column
 from dashboard.meetings import store
 from dashboard.meetings.audit import audit_rows
 from dashboard.meetings.packet import packet_audit_csv, packet_csv, packet_file_stem, packet_html
+from dashboard.meetings.packet_pdf import packet_pdf
 from dashboard.meetings.tables import action_rows, packet_summary
+from dashboard.views.page_support import show_table
 
 
 def carried_over(packet: store.Packet) -> None:
@@ -34,15 +34,15 @@ def carried_over(packet: store.Packet) -> None:
             f"(due before {packet.meeting['meeting_date']})."
         )
     # A static table: action texts wrap instead of being cut off.
-    st.table(markdown_table(action_rows(carried)), hide_index=True)
+    show_table(action_rows(carried))
 
 
 def packet_section(packet: store.Packet) -> None:
     rows, statuses = packet_summary(packet)
     st.subheader("Packet")
-    st.dataframe(style_status_column(rows, statuses), hide_index=True, width="stretch")
+    show_table(rows, statuses)
     stem = packet_file_stem(packet)
-    left, middle, right = st.columns(3)
+    left, middle, right, last = st.columns(4)
     left.download_button(
         "Download the packet (printable HTML)",
         data=packet_html(packet).encode("utf-8"),
@@ -67,6 +67,15 @@ def packet_section(packet: store.Packet) -> None:
         on_click="ignore",
         key="meetings_export_audit",
     )
+    last.download_button(
+        "Download the packet (PDF, US Letter)",
+        # Printed only when clicked: WeasyPrint takes a second or two.
+        data=lambda: packet_pdf(packet),
+        file_name=f"{stem}.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+        key="meetings_export_pdf",
+    )
 
 
 def audit_section(packet: store.Packet) -> None:
@@ -75,4 +84,4 @@ def audit_section(packet: store.Packet) -> None:
         if packet.audit.empty:
             st.caption("No change recorded for this meeting.")
             return
-        st.table(markdown_table(audit_rows(packet.audit)), hide_index=True)
+        show_table(audit_rows(packet.audit))

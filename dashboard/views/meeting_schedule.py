@@ -40,8 +40,9 @@ def schedule_form(db: MeetingsDB, actor: Actor, warehouse: reader.Warehouse | No
         key="meetings_new_kind",
     )
     # A department is chosen by id (its metrics are found by id) and named by its name.
+    # Only departments that own a metric: a meeting of one without metrics is refused.
     names = (
-        metric_info.all_departments(warehouse)
+        metric_info.departments(warehouse)
         if kind == "department"
         else metric_info.cohort_labels(warehouse)
     )

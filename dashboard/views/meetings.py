@@ -19,9 +19,11 @@ from dashboard.meetings.database import MeetingError, MeetingsDB, StoreUnavailab
 from dashboard.meetings.permissions import Actor, PermissionDenied
 from dashboard.meetings.tables import meeting_name
 from dashboard.queries import reader
+from dashboard.views.action_lists import data_date, my_items
 from dashboard.views.actor import require_page
 from dashboard.views.meeting_agenda import agenda_section
 from dashboard.views.meeting_discussion import discuss_metric
+from dashboard.views.meeting_memo import memo_section
 from dashboard.views.meeting_packet import audit_section, carried_over, packet_section
 from dashboard.views.meeting_schedule import schedule_form
 from dashboard.views.meeting_state import (
@@ -53,6 +55,8 @@ def _open_or_close(db: MeetingsDB, actor: Actor, meeting: dict[str, object]) -> 
 
 def _page(db: MeetingsDB, actor: Actor) -> None:
     warehouse = reader.current_warehouse()
+    with st.expander("My action items"):
+        my_items(db, actor, data_date(warehouse))
     meetings = store.list_meetings(db)
     with st.expander("Schedule a meeting", expanded=meetings.empty):
         schedule_form(db, actor, warehouse)
@@ -82,6 +86,7 @@ def _page(db: MeetingsDB, actor: Actor) -> None:
         f"{meeting['data_as_of'] or MISSING}); later data loads do not change it."
     )
     _open_or_close(db, actor, meeting)
+    memo_section(db, actor, packet)
     carried_over(packet)
     packet_section(packet)
     audit_section(packet)

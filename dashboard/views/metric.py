@@ -5,15 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.components import charts, site
-from dashboard.components.csv_export import csv_bytes
+from dashboard.components.csv_export import csv_bytes, percent_columns
 from dashboard.components.formats import (
     as_text,
     describe_baseline,
     format_value,
     grain_label,
 )
+from dashboard.components.late import late_metric_note
 from dashboard.components.safe_text import escape_markdown as md
-from dashboard.queries import metric_info, reader, trends
+from dashboard.queries import freshness, metric_info, reader, trends
 from dashboard.views import metric_draft
 from dashboard.views.actor import require_page_of_either_site
 from dashboard.views.metric_sections import (
@@ -59,6 +60,9 @@ st.title(md(definition["label"]))
 cohort, owner = md(as_text(definition["cohort_service"])), md(as_text(definition["owner"]))
 st.caption(f"{md(as_text(definition['department_name']))} · {cohort} · owner: {owner}")
 
+late = freshness.late_metrics(warehouse, freshness.now_to_the_minute())
+if metric_id in late:
+    st.warning(late_metric_note(late[metric_id], public))
 if definition.get("availability"):
     # Say plainly why there is no number, rather than show a wrong one.
     st.warning(md(definition["availability"]))
@@ -101,7 +105,7 @@ definition_section(warehouse, definition, metric_id, grain)
 freshness_section(warehouse)
 st.download_button(
     "Download this series (CSV)",
-    data=csv_bytes(complete),
+    data=csv_bytes(percent_columns(complete, unit)),
     file_name=f"{metric_id}_{grain}.csv",
     mime="text/csv",
     on_click="ignore",

@@ -19,6 +19,7 @@ from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.status import status_word
 from dashboard.queries import drafts
 from dashboard.views.metric_sections import explain_in_words, headline
+from dashboard.views.page_support import show_table
 
 DRAFT_KEY = "metric_page_draft"
 PUBLISHED = "(the published metrics)"
@@ -106,4 +107,4 @@ def _index_section(draft: drafts.SavedDraft, grain: str) -> None:
             "draft_status": "The draft's status",
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    show_table(table)

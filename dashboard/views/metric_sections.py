@@ -8,6 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import charts, site
+from dashboard.components.definition_changes import (
+    definition_history_markdown,
+    history_rule,
+    history_target_text,
+)
 from dashboard.components.formats import (
     MISSING,
     as_text,
@@ -22,9 +27,10 @@ from dashboard.components.formats import (
 )
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.set_aside import is_volume, set_aside_note
-from dashboard.components.status import status_markdown, style_status_column
+from dashboard.components.status import status_markdown
 from dashboard.components.tables import describe_targets, district_table
 from dashboard.queries import freshness, metric_info, reader, trends
+from dashboard.views.page_support import show_table
 
 
 def headline(complete: pd.DataFrame, unit: str | None, direction: str | None) -> None:
@@ -34,7 +40,9 @@ def headline(complete: pd.DataFrame, unit: str | None, direction: str | None) ->
     change = describe_change(
         latest["value"], None if prior is None else prior["value"], unit, direction
     )
-    tiles = st.columns(4)
+    # A row that wraps, not four columns that stack: on a phone the tiles take two lines.
+    row = st.container(horizontal=True, gap="medium")
+    tiles = [row.container(width="content") for _ in range(4)]
     tiles[0].metric(
         f"Latest complete ({latest['period_label']})",
         format_value(latest["value"], unit),
@@ -91,11 +99,8 @@ def districts_section(
             ),
             key="district_chart",
         )
-    table_col.dataframe(
-        style_status_column(district_table(comparison, unit), comparison["status"]),
-        hide_index=True,
-        width="stretch",
-    )
+    with table_col:
+        show_table(district_table(comparison, unit), comparison["status"])
 
 
 def definition_section(
@@ -107,7 +112,17 @@ def definition_section(
     st.markdown(md(definition["description"] or ""))
     st.markdown(f"**How it is computed.** {md(definition['methodology'] or MISSING)}")
     explain_in_words(metric_info.metric_explanation(warehouse, metric_id))
-    targets = describe_targets(trends.target_history(warehouse, metric_id, grain), unit)
+    versions = metric_info.latest_definition_versions(warehouse, metric_id)
+    history = definition_history_markdown(versions)
+    if history:
+        st.markdown(history)
+    in_force = trends.target_history(warehouse, metric_id, grain)
+    rule = history_rule(None if versions.empty else str(versions.iloc[0]["definition"]))
+    targets = (
+        describe_targets(in_force, unit)
+        if rule is None
+        else history_target_text(rule, in_force, unit)
+    )
     st.markdown(
         "\n".join(
             [

@@ -6,12 +6,15 @@ import streamlit as st
 
 from dashboard.components import site
 from dashboard.components.formats import default_grain, format_timestamp, grain_label, order_grains
+from dashboard.components.late import late_marks, late_summary, with_late_column
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.components.set_aside import set_aside_notes, volume_tables
-from dashboard.components.status import status_counts, status_label, style_status_column
+from dashboard.components.status import status_counts, status_label
 from dashboard.components.tables import scorecard_table
 from dashboard.queries import freshness, metric_info, reader, scorecard
 from dashboard.views.actor import require_page_of_either_site
+from dashboard.views.page_support import show_table
+from dashboard.views.scorecard_cards import metric_cards
 
 ALL_DEPARTMENTS = "All departments"
 
@@ -58,13 +61,15 @@ if board.empty:
     st.stop()
 
 counts = status_counts(board["status"])
-summary = st.columns(4)
-summary[0].metric(status_label("on_track"), counts["on_track"])
-summary[1].metric(status_label("watch"), counts["watch"])
-summary[2].metric(status_label("off_track"), counts["off_track"])
-summary[3].metric(
+# One row that wraps (not four columns that stack): on a phone the counts stay a few lines.
+summary = st.container(horizontal=True, gap="medium")
+summary.metric(status_label("on_track"), counts["on_track"], width="content")
+summary.metric(status_label("watch"), counts["watch"], width="content")
+summary.metric(status_label("off_track"), counts["off_track"], width="content")
+summary.metric(
     "○ No target / … too little data / ⊘ not available",
     counts["no_target"] + counts["too_little_data"] + counts["not_available"],
+    width="content",
 )
 run = freshness.published_run(warehouse)
 if run is not None:
@@ -82,23 +87,21 @@ st.caption(
     "Open a metric for its districts, methodology and data freshness."
 )
 
-table = scorecard_table(board, grain)
-column_config = {
-    "Trend": st.column_config.LineChartColumn("Trend", width="small"),
-    "Details": st.column_config.LinkColumn("Details", display_text="Open metric →"),
-}
+late = freshness.late_metrics(warehouse, freshness.now_to_the_minute())
+late_note = late_summary(board["metric_id"], late, public)
+if late_note:
+    st.warning(late_note)
+table = with_late_column(scorecard_table(board, grain), late_marks(board["metric_id"], late))
 for cohort, rows in table.groupby(board["cohort_service"].fillna("Other"), sort=False):
     departments_in_cohort = ", ".join(
         sorted(board.loc[rows.index, "department_name"].dropna().astype(str).unique())
     )
     st.subheader(md(cohort))
     st.caption(md(departments_in_cohort))
-    st.dataframe(
-        style_status_column(rows, board.loc[rows.index, "status"]),
-        hide_index=True,
-        column_config=column_config,
-        width="stretch",
-    )
+    if public:
+        metric_cards(rows, board.loc[rows.index], grain)
+    else:
+        show_table(rows, board.loc[rows.index, "status"])
     if public:
         # The public site explains every number where it is shown.
         st.markdown(

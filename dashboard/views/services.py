@@ -15,7 +15,7 @@ from dashboard.components.tables import (
 )
 from dashboard.queries import reader, services
 from dashboard.views.actor import require_page
-from dashboard.views.page_support import require_service_tables
+from dashboard.views.page_support import require_service_tables, show_table
 
 require_page()
 st.title("Services")
@@ -39,7 +39,7 @@ st.caption(f"{len(shown)} of {len(catalog)} services" + (f" match “{md(query)}
 if shown.empty:
     st.info(f"No service matches “{md(query)}”. Try a department or a channel such as “Website”.")
 else:
-    st.dataframe(catalog_table(shown), hide_index=True, width="stretch")
+    show_table(catalog_table(shown))
 
 st.subheader("Priority ranking (Executive Order 2-24)")
 weights = factors.drop_duplicates("factor_order").sort_values("factor_order")
@@ -54,15 +54,10 @@ st.caption(
     "the other inputs are services.yml's."
 )
 st.plotly_chart(charts.priority_figure(ranking, factors), key="priority_chart")
-st.dataframe(
-    ranking_table(ranking, factors),
-    hide_index=True,
-    width="stretch",
-    column_config={"Reason": st.column_config.TextColumn("Reason", width="large")},
-)
+show_table(ranking_table(ranking, factors))
 with st.expander("How each factor was scored"):
     service = st.selectbox("Service", ranking["service"].astype(str).tolist(), key="factor_service")
-    st.dataframe(factor_detail_table(factors, service), hide_index=True, width="stretch")
+    show_table(factor_detail_table(factors, service))
 
 st.subheader("Quarterly cohorts")
 st.caption("Services join cohorts in rank order, up to each cohort's capacity.")
@@ -72,7 +67,7 @@ for cohort in services.service_cohorts(warehouse).itertuples():
         f"**{md(cohort.cohort_label)}** · starts {format_date(cohort.cohort_start)} · "
         f"{cohort.services} of {cohort.capacity} places"
     )
-    st.dataframe(
+    show_table(
         members[["rank", "service", "department_name", "score"]]
         .assign(score=[format_score(s) for s in members["score"]])
         .rename(
@@ -82,7 +77,5 @@ for cohort in services.service_cohorts(warehouse).itertuples():
                 "department_name": "Department",
                 "score": "Score",
             }
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )

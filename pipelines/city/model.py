@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
@@ -11,6 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 from pipelines.warehouse.words import department_hint
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# "1 day", "7 days", "12 hours", "1 month": how often a source arrives, and its grace.
+PERIOD_PATTERN = re.compile(r"^\s*([1-9][0-9]{0,3})\s+(hour|day|week|month)s?\s*$")
+PERIOD_UNITS = ("hour", "day", "week", "month")
+# Slack after the expected arrival before a source counts as late (a nightly export that
+# lands at 03:00 instead of 01:00 is not late).
+DEFAULT_GRACE = "1 day"
 
 
 def zone_problem(zone: str) -> str | None:
@@ -30,6 +37,42 @@ def zone_problem(zone: str) -> str | None:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def period_problem(text: str) -> str | None:
+    """Why ``text`` is not a period such as "1 day" or "7 days", with the fix (None if it is)."""
+    if PERIOD_PATTERN.match(text):
+        return None
+    return (
+        f"{text!r} is not a period; write a whole number and a unit, such as '1 day', "
+        "'7 days', '12 hours' or '1 month'"
+    )
+
+
+def period_interval(text: str) -> str:
+    """A checked period as DuckDB interval text ("7 days" -> "7 day")."""
+    match = PERIOD_PATTERN.match(text)
+    if match is None:
+        raise ValueError(period_problem(text))
+    return f"{match.group(1)} {match.group(2)}"
+
+
+class Source(_Strict):
+    """One source `citystat run` loads: its mapping's name and how often its data arrives."""
+
+    name: StrictStr = Field(min_length=1)
+    # How often new data should arrive ("1 day", "7 days", "1 month"); leave it out for an
+    # archive no new file is expected for (it is never late).
+    expected_every: StrictStr | None = None
+    grace: StrictStr = DEFAULT_GRACE
+
+    @field_validator("expected_every", "grace")
+    @classmethod
+    def _period(cls, value: str | None) -> str | None:
+        problem = None if value is None else period_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 class Department(_Strict):
@@ -86,14 +129,23 @@ class CityProfile(_Strict):
     name: StrictStr = Field(min_length=1)
     timezone: StrictStr
     fiscal_year_start_month: int = Field(default=7, ge=1, le=12)
-    # Source mappings `citystat run` loads, by name, from the `mappings` folder.
-    sources: list[StrictStr] = Field(default_factory=list)
+    # Source mappings `citystat run` loads, by name, from the `mappings` folder: a name alone
+    # (an archive, never late), or {name, expected_every, grace}.
+    sources: list[Source] = Field(default_factory=list)
     mappings: StrictStr = "sources"
     # Named folders a mapping's `files.root` may use (besides `data`, the city's data folder).
     folders: dict[str, StrictStr] = Field(default_factory=dict)
     departments: list[Department] = Field(min_length=1)
     districts: DistrictLayer | None = None
     population: CityPopulation | None = None
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _names_are_entries(cls, value: Any) -> Any:
+        # A name alone is the short form of {name: ...}: an archive, no arrival expected.
+        if isinstance(value, list):
+            return [{"name": item} if isinstance(item, str) else item for item in value]
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -102,6 +154,11 @@ class CityProfile(_Strict):
         if problem is not None:
             raise ValueError(problem)
         return value
+
+    @property
+    def source_names(self) -> list[str]:
+        """The names of the source mappings `citystat run` loads, in city.yml's order."""
+        return [s.name for s in self.sources]
 
     def department_hint(self, written: str) -> str:
         """How to fix a department that is not a registry id: its id, a close id, or the list."""

@@ -1,4 +1,5 @@
-"""The city profile as warehouse tables: ``city_profile``, ``departments`` and ``districts``.
+"""The city profile as warehouse tables: ``city_profile``, ``departments``, ``districts`` and
+``city_sources`` (each source's expected arrival).
 
 Every run publishes the profile it ran with, so the dashboard (which never reads city.yml)
 shows department names, district names, populations and boundaries from the warehouse it
@@ -26,7 +27,7 @@ from pipelines.config.issues import CityFileError, Issue
 from pipelines.config.yaml_lines import Loc, YamlSyntaxError, line_of, parse_yaml
 from pipelines.warehouse.layout import CITY_FILE, city_dir
 
-PROFILE_TABLES = ("city_profile", "departments", "districts")
+PROFILE_TABLES = ("city_profile", "departments", "districts", "city_sources")
 # The boundaries' root that names the city's own folder (the model's default).
 CITY_ROOT = "city"
 
@@ -55,6 +56,15 @@ CREATE OR REPLACE TABLE districts (
     label VARCHAR,               -- the layer's name, e.g. 'Council district'
     position INTEGER             -- order in city.yml
 );
+CREATE OR REPLACE TABLE city_sources (
+    source VARCHAR PRIMARY KEY,  -- the mapping's name, as load_files and the records say it
+    title VARCHAR,               -- the mapping's title, what pages call the source
+    expected_every VARCHAR,      -- how often data should arrive ('1 day'); NULL: an archive
+    grace VARCHAR,               -- slack before it counts as late ('1 day')
+    position INTEGER,            -- order in city.yml
+    last_record_utc TIMESTAMP    -- UTC instant of the newest record time the source holds
+                                 -- (pipelines.run.arrivals.record_arrivals)
+);
 """
 
 
@@ -65,13 +75,18 @@ class ProfileRows:
     city: list[tuple[Any, ...]] = field(default_factory=list)
     departments: list[tuple[Any, ...]] = field(default_factory=list)
     districts: list[tuple[Any, ...]] = field(default_factory=list)
+    sources: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-def profile_rows(profile: CityProfile | None, folder: Path | None = None) -> ProfileRows:
+def profile_rows(
+    profile: CityProfile | None,
+    folder: Path | None = None,
+    titles: dict[str, str] | None = None,
+) -> ProfileRows:
     """The profile tables' rows, boundaries read from their GeoJSON; CityFileError if bad.
 
     ``folder`` is the city's folder (default: the current city), where city.yml's lines are
-    looked up for an error.
+    looked up for an error; ``titles``: each source mapping's title, by source name.
     """
     if profile is None:
         return ProfileRows()
@@ -92,20 +107,26 @@ def profile_rows(profile: CityProfile | None, folder: Path | None = None) -> Pro
     departments = [(d.id, d.name, index) for index, d in enumerate(profile.departments)]
     layer = profile.districts
     districts = [] if layer is None else _district_rows(layer, city_file)
-    return ProfileRows(city, departments, districts)
+    sources = [
+        (s.name, (titles or {}).get(s.name, s.name), s.expected_every, s.grace, index, None)
+        for index, s in enumerate(profile.sources)
+    ]
+    return ProfileRows(city, departments, districts, sources)
 
 
 _INSERTS = (
     "INSERT INTO city_profile VALUES (?, ?, ?, ?, ?, ?)",
     "INSERT INTO departments VALUES (?, ?, ?)",
     "INSERT INTO districts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO city_sources VALUES (?, ?, ?, ?, ?, ?)",
 )
 
 
 def write_profile_tables(con: duckdb.DuckDBPyConnection, rows: ProfileRows) -> None:
     """Replace the profile tables with ``rows`` (one executemany per table)."""
     con.execute(PROFILE_DDL)
-    for sql, values in zip(_INSERTS, (rows.city, rows.departments, rows.districts), strict=True):
+    tables = (rows.city, rows.departments, rows.districts, rows.sources)
+    for sql, values in zip(_INSERTS, tables, strict=True):
         if values:
             con.executemany(sql, values)
 

@@ -24,7 +24,7 @@ import click
 from pydantic import BaseModel
 
 from pipelines.catalog.model import Service, ServicesFile
-from pipelines.city.model import CityProfile
+from pipelines.city.model import PERIOD_PATTERN, CityProfile
 from pipelines.ingest.mapping import SourceMapping
 from pipelines.metrics.model import GRAINS, KINDS, OPS, Metric, MetricsFile
 from pipelines.metrics.tables import ALL_DIMENSIONS, METRIC_TABLES
@@ -46,7 +46,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     return {
         "metrics.schema.json": _metrics_schema(),
         "services.schema.json": _with_list(ServicesFile, "services", Service),
-        "city.schema.json": _schema(CityProfile),
+        "city.schema.json": _city_schema(),
         "mapping.schema.json": _mapping_schema(),
     }
 
@@ -98,6 +98,20 @@ def _with_list(
         "title": schema["properties"][field].get("title", field.title()),
         "items": {"$ref": f"#/$defs/{item.__name__}"},
     }
+    return schema
+
+
+def _city_schema() -> dict[str, Any]:
+    """city.yml's schema: a source is a name alone or an entry with its arrival period."""
+    schema = _schema(CityProfile)
+    entry = schema["$defs"]["Source"]["properties"]
+    for field in ("expected_every", "grace"):
+        options = entry[field].get("anyOf", [entry[field]])
+        for option in options:
+            if option.get("type") == "string":
+                option["pattern"] = PERIOD_PATTERN.pattern
+    sources = schema["properties"]["sources"]
+    sources["items"] = {"anyOf": [{"type": "string"}, {"$ref": "#/$defs/Source"}]}
     return schema
 
 

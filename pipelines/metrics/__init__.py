@@ -27,6 +27,7 @@ Computing:
 - ``compute``: ``compute_metrics`` (full or incremental), ``preview``, ``data_as_of``,
   ``materialise_values`` (one metric into a temporary table, for previews and drafts).
 - ``compute_state``: what each metric was last computed from, and the value writes.
+- ``definition_history``: ``record_definition_versions``, every version of a definition.
 """
 
 from pipelines.config.issues import Issue, MetricsFileError

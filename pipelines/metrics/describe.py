@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from pipelines.metrics.availability import resolved_columns
-from pipelines.metrics.model import AS_OF, Condition, Metric, MetricsConfig
+from pipelines.metrics.model import AS_OF, Condition, Metric, MetricsConfig, has_target
 from pipelines.metrics.tables import metric_table
 from pipelines.metrics.within import within_ends
 
@@ -178,15 +178,30 @@ def _percentile(fraction: float) -> str:
     return f"{number}{suffix} percentile"
 
 
+def history_rule_words(rule: str, direction: str | None) -> str:
+    """A target-from-history rule in words ("the median of its values in the year before")."""
+    if rule == "last_year_median":
+        return "the median of its values in the year before each period"
+    sign = "plus" if direction == "higher_is_better" else "minus"
+    return f"the mean of its values in the year before each period, {sign} one standard deviation"
+
+
 def _target(config: MetricsConfig, metric: Metric) -> str:
-    if not metric.targets or metric.direction is None:
+    if not has_target(metric) or metric.direction is None:
         return "Target: none, so every period's status is 'no target'."
     higher = metric.direction == "higher_is_better"
-    steps = ", then ".join(
-        f"{_amount(t.value, metric.unit)} from {t.from_.isoformat()}"
-        + (f" ({_GRAINS[t.grain]}s only)" if t.grain else "")
-        for t in metric.targets
-    )
+    if metric.target is not None:
+        steps = (
+            f"{history_rule_words(metric.target.from_history, metric.direction)} (rule "
+            f"{metric.target.from_history}; a period with no value in the year before has no "
+            "target)"
+        )
+    else:
+        steps = ", then ".join(
+            f"{_amount(t.value, metric.unit)} from {t.from_.isoformat()}"
+            + (f" ({_GRAINS[t.grain]}s only)" if t.grain else "")
+            for t in metric.targets
+        )
     band = f"{metric.watch_band:.0%}"
     rule = (
         f"Target: {'at least' if higher else 'at most'} {steps}. On track when the value is "

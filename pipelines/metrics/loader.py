@@ -156,7 +156,7 @@ def _city_of(profile: CityProfile | None) -> City:
     return City(
         name=profile.name,
         fiscal_year_start_month=profile.fiscal_year_start_month,
-        sources=list(profile.sources),
+        sources=profile.source_names,
     )
 
 

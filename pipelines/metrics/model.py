@@ -60,6 +60,20 @@ class Target(_Strict):
     grain: str | None = None
 
 
+HISTORY_RULES = ("last_year_median", "last_year_mean_sd")
+
+
+class HistoryTarget(_Strict):
+    """A target set from the metric's own history, as Boston's CityScore set its first ones.
+
+    ``last_year_median``: the median of the metric's values in the year before each period;
+    ``last_year_mean_sd``: their mean, one standard deviation better (minus when lower is
+    better, plus when higher is better).
+    """
+
+    from_history: Literal["last_year_median", "last_year_mean_sd"]
+
+
 class Baseline(_Strict):
     """The period a stat program measures change against, e.g. ``{period: FY2024}``."""
 
@@ -112,6 +126,8 @@ class Metric(_Strict):
     numerator_metric: str | None = None
     denominator_metric: str | None = None
     targets: list[Target] = Field(default_factory=list)
+    # A target from history instead of ``targets`` (pipelines/metrics/status_sql.py).
+    target: HistoryTarget | None = None
     watch_band: float = Field(default=0.0, ge=0)
     min_count: int | None = Field(default=None, ge=0)
     grains: list[str] | None = None
@@ -171,6 +187,11 @@ class MetricsConfig(BaseModel):
     def min_count(self, metric: Metric) -> int:
         """The metric's minimum observation count, or the default."""
         return metric.min_count if metric.min_count is not None else self.defaults.min_count
+
+
+def has_target(metric: Metric) -> bool:
+    """Whether the metric has a target: dated values (``targets``) or a rule from history."""
+    return bool(metric.targets) or metric.target is not None
 
 
 def all_conditions(metric: Metric) -> list[Condition]:

@@ -16,6 +16,7 @@ from pipelines.metrics.model import (
     Condition,
     Defaults,
     Metric,
+    has_target,
 )
 from pipelines.metrics.table_rules import check_table_fields
 from pipelines.metrics.tables import ALL_DIMENSIONS, METRIC_TABLES, MetricTable
@@ -194,11 +195,20 @@ def _check_targets(
     unsure: frozenset[str],
 ) -> list[Issue]:
     issues: list[Issue] = []
-    if metric.targets and metric.direction is None and "direction" not in unsure:
+    if metric.targets and metric.target is not None:
         issues.append(
             at.issue(
-                (*where, "targets"),
-                f"{name}: has targets but no direction",
+                (*where, "target"),
+                f"{name}: has both 'targets' (values by date) and 'target' (from history)",
+                "keep one: the dated values under 'targets', or the rule under 'target'",
+            )
+        )
+    field = "targets" if metric.targets else "target"
+    if has_target(metric) and metric.direction is None and "direction" not in unsure:
+        issues.append(
+            at.issue(
+                (*where, field),
+                f"{name}: has {'targets' if metric.targets else 'a target'} but no direction",
                 "add 'direction: higher_is_better' or 'direction: lower_is_better'",
             )
         )

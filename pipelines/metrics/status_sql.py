@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textwrap import indent
 
-from pipelines.metrics.model import Metric, MetricsConfig
+from pipelines.metrics.model import Metric, MetricsConfig, has_target
 from pipelines.metrics.periods import (
     period_end_sql,
     period_label_sql,
@@ -32,11 +32,13 @@ def finish_sql(
     ctes = [("metric_core", core)]
     if metric.targets:
         ctes += _target_ctes(metric, params)
+    elif metric.target is not None:
+        ctes += _history_target_ctes(metric)
     labelled = (
         "SELECT *,\n"
         f"    CASE grain\n{indent(end_case, '        ')}\n    END AS period_end,\n"
         f"    CASE grain\n{indent(label_case, '        ')}\n    END AS period_label\n"
-        f"FROM {'with_target' if metric.targets else 'metric_core'}"
+        f"FROM {'with_target' if has_target(metric) else 'metric_core'}"
     )
     ctes.append(("labelled", labelled))
     metric_id = params.named("metric_id", metric.id)
@@ -54,7 +56,7 @@ def finish_sql(
         "numerator",
         "denominator",
         "CAST(count AS BIGINT) AS count",
-        "target" if metric.targets else "CAST(NULL AS DOUBLE) AS target",
+        "target" if has_target(metric) else "CAST(NULL AS DOUBLE) AS target",
         f"{status} AS status",
     ]
     final = (
@@ -77,16 +79,13 @@ def _target_ctes(metric: Metric, params: Params) -> list[tuple[str, str]]:
     # The target in force is the latest one that started on or before the period start;
     # a target restricted to a grain wins a tie with a general one. A count or backlog target
     # is a citywide total, so it says nothing about one district's share of the work.
-    citywide_only = (
-        "    AND c.dimension = 'citywide'\n" if metric.kind in ("count", "backlog") else ""
-    )
     with_target = (
         "SELECT c.*, t.target_value AS target\n"
         "FROM metric_core AS c\n"
         "LEFT JOIN targets AS t\n"
         "    ON t.target_from <= c.period_start\n"
         "    AND (t.target_grain IS NULL OR t.target_grain = c.grain)\n"
-        f"{citywide_only}"
+        f"{_citywide_only(metric)}"
         "QUALIFY row_number() OVER (\n"
         "    PARTITION BY c.grain, c.period_start, c.dimension, c.dimension_value\n"
         "    ORDER BY t.target_from DESC NULLS LAST, t.target_grain NULLS LAST\n"
@@ -95,9 +94,50 @@ def _target_ctes(metric: Metric, params: Params) -> list[tuple[str, str]]:
     return [("targets", targets), ("with_target", with_target)]
 
 
+def _citywide_only(metric: Metric) -> str:
+    # A count or backlog target is a citywide total: it says nothing of one district's share.
+    return "    AND c.dimension = 'citywide'\n" if metric.kind in ("count", "backlog") else ""
+
+
+# How each rule sums up the values of the year before a period. One standard deviation
+# "better" is below the mean when lower is better and above it when higher is better.
+_HISTORY_AGGREGATES = {
+    ("last_year_median", "lower_is_better"): "median(h.value)",
+    ("last_year_median", "higher_is_better"): "median(h.value)",
+    ("last_year_mean_sd", "lower_is_better"): "avg(h.value) - stddev_samp(h.value)",
+    ("last_year_mean_sd", "higher_is_better"): "avg(h.value) + stddev_samp(h.value)",
+}
+
+
+def _history_target_ctes(metric: Metric) -> list[tuple[str, str]]:
+    """Each row's target from the same grain and breakdown's values of the year before its
+    period (periods that started within the 12 months before it; every one is complete).
+    A period with no such value has no target; the standard deviation needs two values."""
+    assert metric.target is not None
+    direction = metric.direction or "lower_is_better"  # the rules require one
+    aggregate = _HISTORY_AGGREGATES[(metric.target.from_history, direction)]
+    history = (
+        f"SELECT c.grain, c.period_start, c.dimension, c.dimension_value, {aggregate} AS target\n"
+        "FROM metric_core AS c\n"
+        "JOIN metric_core AS h\n"
+        "    ON h.grain = c.grain AND h.dimension = c.dimension\n"
+        "    AND h.dimension_value = c.dimension_value\n"
+        "    AND h.period_start >= c.period_start - INTERVAL 1 YEAR\n"
+        "    AND h.period_start < c.period_start\n"
+        f"{_citywide_only(metric)}"
+        "GROUP BY ALL"
+    )
+    with_target = (
+        "SELECT c.*, t.target\n"
+        "FROM metric_core AS c\n"
+        "LEFT JOIN history_target AS t USING (grain, period_start, dimension, dimension_value)"
+    )
+    return [("history_target", history), ("with_target", with_target)]
+
+
 def _status_sql(config: MetricsConfig, metric: Metric, params: Params) -> str:
     """on_track / watch / off_track against the target, or a grey state."""
-    if not metric.targets or metric.direction is None:
+    if not has_target(metric) or metric.direction is None:
         return "'no_target'"
     whens = ["WHEN target IS NULL THEN 'no_target'"]
     observations = {"share": "denominator", "duration_percentile": "count"}.get(metric.kind)

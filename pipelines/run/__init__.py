@@ -5,5 +5,6 @@
   merge, each file's rows accounted for.
 - ``record``: ``compute_and_record``, metric values and service tables, the ``runs`` row.
 - ``build``: ``begin_build``, ``building``, ``check_published``, ``publish_version``.
+- ``arrivals``: ``record_arrivals``, the instant of each source's newest record (late data).
 - ``outcome``: ``RunResult``, ``SourceResult`` and ``RunError``.
 """

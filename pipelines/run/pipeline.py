@@ -37,6 +37,7 @@ from pipelines.ingest.provenance import (
     known_hashes,
 )
 from pipelines.metrics import load_metrics
+from pipelines.metrics.definition_history import carry_definition_history
 from pipelines.publish.versions import (
     failed_path,
     keep_versions,
@@ -96,11 +97,11 @@ def _run(
 ) -> RunResult:
     config = load_metrics(metrics_file)
     services = services_beside(metrics_file, config)
+    mappings = _mappings_of(config.city.sources, metrics_file)
     # Boundaries are read now: a bad boundary file stops the run before anything is built.
-    profile = profile_rows(config.profile, metrics_file.parent)
+    profile = profile_rows(config.profile, metrics_file.parent, _titles(mappings))
     published = warehouse or warehouse_path()
     keep = keep_versions(keep)
-    mappings = _mappings_of(config.city.sources, metrics_file)
     # Fail before building anything if an extract is missing.
     found = {m.source: extract.find_files(m) for m in mappings}
     files = {source: matched.files for source, matched in found.items()}
@@ -109,7 +110,8 @@ def _run(
         remove_leftovers(published, progress)
         run_id, started = new_run_id(), utc_now()
         clock = StepClock()
-        rebuild = rebuild or published_file(published) is None
+        previous = published_file(published)
+        rebuild = rebuild or previous is None
         if rebuild or _has_new_files(published, files):
             # GE's import (seconds of Python) overlaps the copy and the first read.
             warm_up_great_expectations()
@@ -120,6 +122,9 @@ def _run(
                 if not rebuild:
                     check_published(con, published, [m.source for m in mappings])
                 create_schema(con)
+                if rebuild and previous is not None:
+                    # A rebuild starts empty; the definitions' history is not in the extracts.
+                    carry_definition_history(con, previous)
                 ctx = FileContext(run_id, clock, progress)
                 results = [load_source_files(con, m, found[m.source], ctx) for m in mappings]
                 run = run_record(con, (run_id, started), any(m.demo for m in mappings), results)
@@ -187,7 +192,8 @@ def _recompute(
 ) -> RunResult:
     config = load_metrics(metrics_file)
     services = services_beside(metrics_file, config)
-    profile = profile_rows(config.profile, metrics_file.parent)
+    titles = _titles(_mappings_of(config.city.sources, metrics_file))
+    profile = profile_rows(config.profile, metrics_file.parent, titles)
     published = warehouse or warehouse_path()
     keep = keep_versions(keep)
     if published_file(published) is None:
@@ -218,6 +224,11 @@ def _recompute(
                 con.close()
             publish_version(target, published, keep, progress)
     return RunResult(run_id, True, published, message, [], metric_rows, clock.steps)
+
+
+def _titles(mappings: list[SourceMapping]) -> dict[str, str]:
+    """Each source's title, what pages call it (a late source is named by it)."""
+    return {m.source: m.title for m in mappings}
 
 
 def _mappings_of(sources: list[str], metrics_file: Path) -> list[SourceMapping]:

@@ -23,6 +23,8 @@ from pipelines.ingest.provenance import (
     StepClock,
 )
 from pipelines.metrics import MetricsConfig, compute_metrics
+from pipelines.metrics.definition_history import record_definition_versions
+from pipelines.run.arrivals import record_arrivals
 from pipelines.run.outcome import Progress, RunError, SourceResult
 from pipelines.warehouse.pause import pause_point
 from pipelines.warehouse.schema import CANONICAL_TABLES, quote
@@ -135,10 +137,14 @@ def compute_and_record(
         progress(message)
 
     with clock.step(None, "metrics"):
-        write_profile_tables(con, profile or ProfileRows())
+        profile = profile or ProfileRows()
+        write_profile_tables(con, profile)
+        if profile.city:
+            record_arrivals(con, str(profile.city[0][1]), run.started.replace(tzinfo=UTC))
         rows = compute_metrics(
             con, config, run.as_of, progress=each_metric, changed_run_id=changed_run_id
         )
+        record_definition_versions(con, config, run.run_id, run.started)
     if services is not None:
         progress("ranking services, leadership index and district gaps")
         with clock.step(None, "services"):

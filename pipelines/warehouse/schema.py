@@ -249,6 +249,15 @@ CREATE TABLE IF NOT EXISTS metric_definitions (
     explanation VARCHAR,         -- the metric in plain words (pipelines/metrics/describe.py)
     common_id VARCHAR            -- the id other cities give the same measure (Compare page)
 );
+CREATE TABLE IF NOT EXISTS metric_definition_versions (
+    metric_id VARCHAR,
+    version INTEGER,             -- 1, 2, ... per metric; a new one only when the definition
+                                 -- as written changes (pipelines/metrics/definition_history.py)
+    effective_from TIMESTAMP,    -- UTC: the start of the run that first published it
+    run_id VARCHAR,
+    fingerprint VARCHAR,         -- SHA-256 of definition
+    definition VARCHAR           -- the metric as written in metrics.yml, JSON (sorted keys)
+);
 CREATE TABLE IF NOT EXISTS metric_values (
     metric_id VARCHAR,
     grain VARCHAR,               -- week | month | quarter | fiscal_year

@@ -151,6 +151,22 @@ WITH metric_core AS (
         LEFT JOIN grouped AS g USING (grain, period_start, dimension, dimension_value)
     ) AS backlog
 ),
+history_target AS (
+    SELECT c.grain, c.period_start, c.dimension, c.dimension_value, median(h.value) AS target
+    FROM metric_core AS c
+    JOIN metric_core AS h
+        ON h.grain = c.grain AND h.dimension = c.dimension
+        AND h.dimension_value = c.dimension_value
+        AND h.period_start >= c.period_start - INTERVAL 1 YEAR
+        AND h.period_start < c.period_start
+        AND c.dimension = 'citywide'
+    GROUP BY ALL
+),
+with_target AS (
+    SELECT c.*, t.target
+    FROM metric_core AS c
+    LEFT JOIN history_target AS t USING (grain, period_start, dimension, dimension_value)
+),
 labelled AS (
     SELECT *,
         CASE grain
@@ -165,7 +181,7 @@ labelled AS (
             WHEN 'quarter' THEN (strftime(period_start, '%Y') || '-Q' || CAST(quarter(period_start) AS VARCHAR))
             WHEN 'fiscal_year' THEN ('FY' || CAST(year(period_start) + 1 AS VARCHAR))
         END AS period_label
-    FROM metric_core
+    FROM with_target
 )
 SELECT
     $metric_id AS metric_id,
@@ -180,8 +196,14 @@ SELECT
     numerator,
     denominator,
     CAST(count AS BIGINT) AS count,
-    CAST(NULL AS DOUBLE) AS target,
-    'no_target' AS status
+    target,
+    CASE
+            WHEN target IS NULL THEN 'no_target'
+            WHEN value IS NULL THEN 'too_little_data'
+            WHEN value <= target THEN 'on_track'
+            WHEN value <= target + abs(target) * $watch_band THEN 'watch'
+            ELSE 'off_track'
+        END AS status
 FROM labelled
 ORDER BY grain, period_start, dimension, dimension_value
 
@@ -197,3 +219,4 @@ ORDER BY grain, period_start, dimension, dimension_value
 --   $dimension_council_district = 'council_district'
 --   $dimension_zip = 'zip'
 --   $metric_id = 'street_light_backlog'
+--   $watch_band = 0.0

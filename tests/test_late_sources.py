@@ -1,0 +1,179 @@
+"""Stale-data alerts: each source's expected arrival (city.yml), the newest record's instant a
+run records, and which sources are late at a given "now", on a hand-worked fixture."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pandas as pd
+import pytest
+
+from dashboard.components.late import late_by, late_summary
+from dashboard.queries.freshness import LATE_COLUMNS, late_sources
+from pipelines.city.loader import load_city_text
+from pipelines.city.tables import ProfileRows, write_profile_tables
+from pipelines.config.issues import CityFileError
+from pipelines.run.arrivals import record_arrivals
+from pipelines.warehouse.schema import create_schema
+from tests.metrics_support import insert
+
+NEW_YORK = ZoneInfo("America/New_York")
+T = datetime.fromisoformat
+
+PROFILE = ProfileRows(
+    city=[("Testville", "America/New_York", 7, None, None, None)],
+    sources=[
+        # source, title, expected_every, grace, position, last_record_utc (the run fills it)
+        ("nightly", "Nightly 311 export", "1 day", "4 hours", 0, None),
+        ("monthly", "Monthly permits file", "1 month", "1 day", 1, None),
+        ("archive", "Old 311 archive", None, "1 day", 2, None),
+        ("silent", "Inspections feed", "7 days", "1 day", 3, None),
+    ],
+)
+# The run that recorded the arrivals started at 2026-03-09 10:00 UTC.
+RUN_STARTED = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    create_schema(con)
+    write_profile_tables(con, PROFILE)
+    # Record times are New York wall-clock time. Clocks sprang forward on 2026-03-08 at 02:00
+    # EST (07:00 UTC) to 03:00 EDT.
+    insert(
+        con,
+        "service_requests",
+        [
+            # nightly: newest record time 2026-03-08 01:30 EST = 06:30 UTC (its updated_at)
+            {
+                "source": "nightly",
+                "opened_at": T("2026-03-07 09:00"),
+                "updated_at": T("2026-03-08 01:30"),
+            },
+            # a time after the run started is a typo in the extract, not an arrival
+            {
+                "source": "nightly",
+                "opened_at": T("2026-03-07 10:00"),
+                "updated_at": T("2026-03-20 08:00"),
+            },
+            # the archive's newest record is years old: it is never late
+            {"source": "archive", "opened_at": T("2019-05-01 12:00")},
+        ],
+    )
+    # monthly: newest record 2026-01-15 12:00 EST = 17:00 UTC; "silent" never delivered.
+    insert(con, "permits", [{"source": "monthly", "applied_at": T("2026-01-15 12:00")}])
+    record_arrivals(con, "America/New_York", RUN_STARTED)
+    return con
+
+
+def test_the_run_records_each_sources_newest_instant(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(
+        "SELECT source, last_record_utc FROM city_sources ORDER BY position"
+    ).fetchall()
+    assert rows == [
+        ("nightly", datetime(2026, 3, 8, 6, 30)),
+        ("monthly", datetime(2026, 1, 15, 17, 0)),
+        ("archive", datetime(2019, 5, 1, 16, 0)),  # 12:00 EDT
+        ("silent", None),
+    ]
+
+
+def test_instants_decide_across_the_spring_forward(con: duckdb.DuckDBPyConnection) -> None:
+    # now = 2026-03-09 06:15 EDT = 10:15 UTC (given in New York time).
+    # nightly is due by 06:30 UTC + 1 day + 4 hours = 2026-03-09 10:30 UTC: not late, 27 h 45
+    # min after its newest record (the wall clock, which lost an hour, would say 28 h 45 min,
+    # past the 28 hours allowed).
+    # monthly is due by 2026-01-15 17:00 + 1 month + 1 day = 2026-02-16 17:00 UTC, so it is
+    # 20 days 17 h 15 min late = 20 + 17.25 / 24 = 20.71875 days.
+    # silent never delivered: listed first, with no days_late. The archive is never late.
+    late = late_sources(con, datetime(2026, 3, 9, 6, 15, tzinfo=NEW_YORK))
+    assert list(late.columns) == LATE_COLUMNS
+    assert late["source_id"].tolist() == ["silent", "monthly"]
+    assert late["source_name"].tolist() == ["Inspections feed", "Monthly permits file"]
+    assert pd.isna(late["days_late"].iloc[0])
+    assert late["days_late"].iloc[1] == pytest.approx(20.71875)
+    assert late["last_arrived"].iloc[1] == datetime(2026, 1, 15, 17, 0)
+    assert late["expected_every"].tolist() == ["7 days", "1 month"]
+
+
+def test_most_late_first_once_the_nightly_export_is_overdue(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # now = 11:00 UTC (a naive now is UTC): nightly is 30 minutes past 10:30 UTC,
+    # 0.5 / 24 = 0.0208333 days late; monthly 20 days 18 h = 20.75 days.
+    late = late_sources(con, datetime(2026, 3, 9, 11, 0))
+    assert late["source_id"].tolist() == ["silent", "monthly", "nightly"]
+    assert late["days_late"].iloc[1:].tolist() == pytest.approx([20.75, 0.5 / 24])
+
+
+def test_a_warehouse_from_before_arrivals_has_no_late_source() -> None:
+    con = duckdb.connect()
+    late = late_sources(con, datetime(2026, 3, 9, 11, 0, tzinfo=UTC))
+    assert late.empty and list(late.columns) == LATE_COLUMNS
+
+
+def test_late_words() -> None:
+    assert [late_by(d) for d in (None, 0.0208, 0.5, 1.0, 20.75)] == [
+        "no record yet",
+        "1 hour",
+        "12 hours",
+        "1 day",
+        "20 days",
+    ]
+    late = {"a": ["Nightly *311* export"]}
+    assert late_summary(["a", "b"], late, public=False) == (
+        "◷ Late data: 1 of these 2 metrics are computed from a late source (Nightly \\*311\\* "
+        "export); their latest values may be out of date."
+    )
+    # Residents get plain words, no source names.
+    assert "Nightly" not in (late_summary(["a", "b"], late, public=True) or "")
+    assert late_summary(["b"], late, public=False) is None
+
+
+CITY = """\
+name: Testville
+timezone: America/Chicago
+sources:
+  - archive_311
+  - {name: daily_311, expected_every: 1 day}
+  - {name: permits, expected_every: 2 weeks, grace: 12 hours}
+departments: [{id: streets, name: Streets}]
+"""
+
+
+def test_city_yml_declares_each_sources_arrival() -> None:
+    profile = load_city_text(CITY)
+    assert [(s.name, s.expected_every, s.grace) for s in profile.sources] == [
+        ("archive_311", None, "1 day"),
+        ("daily_311", "1 day", "1 day"),
+        ("permits", "2 weeks", "12 hours"),
+    ]
+    assert profile.source_names == ["archive_311", "daily_311", "permits"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (
+            "{name: daily_311, expected_every: daily}",
+            "city.yml:5: city.yml: 'sources[1].expected_every' 'daily' is not a period; write a "
+            "whole number and a unit, such as '1 day', '7 days', '12 hours' or '1 month'",
+        ),
+        (
+            "{name: daily_311, expected_every: 1 day, grase: 2 days}",
+            "city.yml:5: unknown key 'grase' in city.yml (sources[1]); did you mean 'grace'?",
+        ),
+        (
+            "{name: daily_311, expected_every: 0 days}",
+            "city.yml:5: city.yml: 'sources[1].expected_every' '0 days' is not a period",
+        ),
+    ],
+)
+def test_a_bad_arrival_is_reported_at_its_line(entry: str, expected: str) -> None:
+    text = CITY.replace("{name: daily_311, expected_every: 1 day}", entry)
+    with pytest.raises(CityFileError) as raised:
+        load_city_text(text)
+    assert any(line.startswith(expected) for line in str(raised.value).splitlines())
