@@ -97,7 +97,9 @@ def rendered_output(at: AppTest, downloads: DownloadCapture | None = None) -> st
             parts.append(node.value.to_csv())
     if downloads is not None:
         for button in at.get("download_button"):
-            parts.append(downloads.content(at, button.proto.label).decode("utf-8"))
+            # A PDF packet is binary (its text compressed): read what text it shows as is.
+            content = downloads.content(at, button.proto.label)
+            parts.append(content.decode("utf-8", errors="replace"))
     return "\n".join(parts)
 
 

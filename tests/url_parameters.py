@@ -140,18 +140,29 @@ def unresolved_reads(views: Path = VIEWS) -> list[str]:
 
 
 def site_pages() -> dict[str, list[str]]:
-    """The page files each site serves, read from dashboard/app.py: the internal site's
-    INTERNAL_PAGES (and the Compare page) and the files _public_pages lists."""
+    """The page files each site serves, read from dashboard/app.py: the files the functions
+    that build each site's navigation (_internal_pages, _public_pages) name, directly or
+    through the module-level lists they read (INTERNAL_PAGES, COMPARE_PAGE, PUBLIC_PAGES)."""
     tree = ast.parse(APP.read_text(encoding="utf-8"))
-    pages: dict[str, list[str]] = {"internal": [], "public": []}
+    lists: dict[str, ast.expr] = {}
     for node in tree.body:
-        target = None
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            target = node.target.id
-        if target in ("INTERNAL_PAGES", "COMPARE_PAGE") and node.value is not None:
-            pages["internal"] += _py_files(node.value)
-        if isinstance(node, ast.FunctionDef) and node.name == "_public_pages":
-            pages["public"] += _py_files(node)
+        if isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name):
+            lists[target.id] = value
+    pages: dict[str, list[str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name in ("_internal_pages", "_public_pages"):
+            where = "internal" if node.name == "_internal_pages" else "public"
+            names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in lists}
+            files = _py_files(node)
+            for name in sorted(names, key=list(lists).index):
+                files += _py_files(lists[name])
+            pages[where] = list(dict.fromkeys(files))
     return pages
 
 

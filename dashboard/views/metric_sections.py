@@ -153,8 +153,7 @@ def freshness_section(warehouse: reader.Warehouse) -> None:
         st.warning("No published run: these values have not been validated.")
         return
     passed = "✔ passed validation" if run["validation_passed"] else "✖ did not pass validation"
-    # The run id is the operators' (internal); residents get the dates.
-    run_id = "" if site.is_public() else f" (run `{run['run_id']}`)"
+    run_id = "" if site.is_public() else f" (run `{run['run_id']}`)"  # operators' only
     st.markdown(
         f"Last loaded **{format_timestamp(run['finished_at'])}** · data as of "
         f"**{format_timestamp(run['data_as_of'])}** · {passed}{run_id}"
