@@ -39,7 +39,7 @@ WRITE_CONTROLS = {
     "Close the meeting": "close",
     "Save commentary": "commentary",
     "Add action item": "action",
-    "Update status": "status",
+    "Save the action item": "status",
 }
 DATA_ELEMENTS = ("dataframe", "table", "plotly_chart", "metric", "download_button")
 
