@@ -402,3 +402,30 @@ def test_the_city_publishes_its_outcome_metrics_and_keeps_diagnostics_internal()
     assert not {m.id for m in metrics if m.id.endswith("_p90_days")} & public
     assert not {m.id for m in metrics if m.id.startswith("cohort_")} & public
     assert len(public) == 32 and len(metrics) == 50
+
+
+def _operator_details(warehouse: Path) -> list[str]:
+    """Run ids, file hashes and step timings: what operators need and residents do not."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        run_ids = [str(r) for (r,) in con.execute("SELECT run_id FROM runs").fetchall()]
+        hashes = [
+            str(h)[:12] for (h,) in con.execute("SELECT file_sha256 FROM load_files").fetchall()
+        ]
+    return [*run_ids, *hashes, "SHA-256", "Where the time of the last runs went"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_public_page_names_a_run_id_or_file_hash(
+    page: str, site_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The metric page's "Data freshness" line named the run on the public site (issue 15).
+    warehouse, meetings = site_files
+    monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv(meeting_schema.MEETINGS_ENV, str(meetings))
+    details = _operator_details(warehouse)
+    assert details  # the scan has something to find
+    monkeypatch.setenv(site.PUBLIC_ENV, "1")
+    public = rendered_output(_open(page))
+    assert [d for d in details if d in public] == []

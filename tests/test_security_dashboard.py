@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.components.safe_text import escape_markdown
 from dashboard.queries import reader
 from tests.dashboard_fixture import build_fixture_warehouse
+from tests.url_parameters import url_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -26,14 +27,11 @@ INJECTIONS = [
     "1; ATTACH '/tmp/x.duckdb' AS x",
 ]
 
-# Every query parameter a page reads from the URL, and the page that reads it.
+# Every query parameter a page of the internal site reads from the URL (derived from the code).
 URL_PARAMETERS = [
-    ("views/metric.py", "metric"),
-    ("views/metric.py", "grain"),
-    ("views/equity.py", "metric"),
-    ("views/equity.py", "grain"),
-    ("views/department.py", "department"),
-    ("views/meetings.py", "meeting"),
+    (f"views/{page}", parameter)
+    for page, parameters in url_parameters()["internal"]
+    for parameter in parameters
 ]
 
 

@@ -34,6 +34,7 @@ from dashboard.components.safe_text import (
 )
 from dashboard.meetings import schema as meeting_schema
 from tests.dashboard_fixture import DownloadCapture, build_fixture_warehouse, walk_elements
+from tests.url_parameters import url_parameters
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 
@@ -190,17 +191,11 @@ def _open(page: str, **params: str) -> AppTest:
     return at
 
 
-INTERNAL_PARAMETERS = [
-    ("metric", "metric"),
-    ("metric", "grain"),
-    ("equity", "metric"),
-    ("equity", "grain"),
-    ("department", "department"),
-    ("meetings", "meeting"),
-]
-PUBLIC_PARAMETERS = [("public_metric", "metric"), ("public_metric", "grain")]
-PUBLIC_PARAMETERS += [("public_metric", "lang"), ("public_scorecard", "grain")]
-PUBLIC_PARAMETERS += [("public_scorecard", "lang")]
+# Every URL parameter each site's pages read, derived from the code (tests/url_parameters.py).
+INTERNAL_PARAMETERS, PUBLIC_PARAMETERS = (
+    [(page.removesuffix(".py"), p) for page, parameters in pages for p in parameters]
+    for pages in (url_parameters()["internal"], url_parameters()["public"])
+)
 
 
 @pytest.mark.parametrize(
@@ -231,13 +226,12 @@ def test_a_hostile_url_parameter_is_named_as_text_on_both_sites(
         assert any(f"“{escape_markdown(value)}”" in w for w in warnings), warnings
 
 
-@pytest.fixture(scope="module")
-def hostile_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The fixture warehouse with hostile text where a city's own files put text: metric
-    labels, description, methodology, owner and cohort service (metrics.yml), department and
-    district names (city.yml), and council district values (extracts) in the values, gaps,
-    centroids and district boundaries."""
-    path = tmp_path_factory.mktemp("markdown_hostile") / "citystat.duckdb"
+def make_hostile(path: Path) -> None:
+    """The fixture warehouse at ``path``, with hostile text where a city's own files put text:
+    metric labels, description, methodology, owner and cohort service (metrics.yml),
+    department and district names (city.yml), each service's description, mechanism, fees
+    and what residents must do (services.yml), and council district values (extracts) in the
+    values, gaps, centroids and district boundaries."""
     build_fixture_warehouse(path)
     districts = {"1": FORMULA, "2": LINK, "3": RAW_HTML}
     with duckdb.connect(str(path)) as con:
@@ -270,6 +264,18 @@ def hostile_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "WHERE metric_id = 'street_defect_on_time'",
             [LINK, RAW_HTML],
         )
+        # services.yml's words about each service (the Services page shows them).
+        con.execute(
+            "UPDATE services SET description = ?, mechanism = ?, fees = ?, resident_must = ?",
+            [LINK, RAW_HTML, FORMULA, IMAGE],
+        )
+
+
+@pytest.fixture(scope="module")
+def hostile_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture warehouse made hostile (``make_hostile``)."""
+    path = tmp_path_factory.mktemp("markdown_hostile") / "citystat.duckdb"
+    make_hostile(path)
     return path
 
 

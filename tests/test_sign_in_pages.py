@@ -38,8 +38,8 @@ contact: {CONTACT}
 users:
   lee@city.example: {{role: leadership}}
 groups:
-  streets-managers: {{role: department_head, departments: [Streets Department]}}
-  police-managers: {{role: department_head, departments: [Police Department]}}
+  streets-managers: {{role: department_head, departments: [streets]}}
+  police-managers: {{role: department_head, departments: [police]}}
   analysts: {{role: analyst}}
   staff: {{role: viewer}}
 """

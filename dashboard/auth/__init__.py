@@ -5,6 +5,8 @@
   and groups have which role. Parsed with line numbers; every problem names its line.
 - ``identity``: the one function that turns a signed-in identity, from ``st.user``'s claims or
   from the proxy's headers, into an ``Actor`` (dashboard/meetings/permissions.py) or None.
+- ``role_changes``: every change of who roles.yml gives which role, appended to the meetings
+  store's audit trail (found by comparing the file in force with the trail's last record).
 - ``access``: what a visitor gets: their Actor, the sign-in page, the no-role page, or a
   refusal when sign-in is misconfigured.
 

@@ -42,9 +42,11 @@ def decide(
     *,
     local_visitor: bool,
     local_actor: Actor,
+    departments: Mapping[str, str] | None = None,
 ) -> Access:
     """The access of a visitor: ``claims`` is ``st.user`` as a dict, ``headers`` the request's
-    headers, ``local_visitor`` whether they connect from the server's own machine."""
+    headers, ``local_visitor`` whether they connect from the server's own machine,
+    ``departments`` the city's department registry (id -> name) as published."""
     if config is None:
         if local_visitor:
             return Access("local", actor=local_actor)
@@ -52,7 +54,7 @@ def decide(
     identity = identify(config, claims, headers)
     if identity is None:
         return Access("anonymous", config=config)
-    actor = actor_for(config, identity)
+    actor = actor_for(config, identity, departments)
     if actor is None:
         return Access("no_role", identity=identity, config=config)
     return Access("signed_in", actor=actor, identity=identity, config=config)

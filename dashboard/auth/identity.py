@@ -69,21 +69,32 @@ def identify(
     return from_claims(config, claims)
 
 
-def actor_for(config: RolesConfig, identity: Identity) -> Actor | None:
-    """The Actor roles.yml makes of ``identity``, or None when it gives them no role."""
+def actor_for(
+    config: RolesConfig, identity: Identity, names: Mapping[str, str] | None = None
+) -> Actor | None:
+    """The Actor roles.yml makes of ``identity``, or None when it gives them no role;
+    ``names`` (department id -> registry name) names a department head's departments."""
     grant = config.users.get(identity.user.strip().casefold())
     if grant is not None:
-        return _actor(identity, grant.role, grant.departments)
+        return _actor(identity, grant.role, grant.departments, names or {})
     grants = [config.groups[group] for group in sorted(identity.groups) if group in config.groups]
     if not grants:
         return None
     role = min((g.role for g in grants), key=ROLES.index)
-    return _actor(identity, role, _departments(grants) if role == "department_head" else ())
+    departments = _departments(grants) if role == "department_head" else []
+    return _actor(identity, role, departments, names or {})
 
 
-def _actor(identity: Identity, role: Any, departments: Iterable[str]) -> Actor:
+def _actor(
+    identity: Identity, role: Any, departments: Iterable[str], names: Mapping[str, str]
+) -> Actor:
+    ids = frozenset(departments)
     return Actor(
-        user=identity.user, name=identity.name, role=role, departments=frozenset(departments)
+        user=identity.user,
+        name=identity.name,
+        role=role,
+        departments=ids,
+        department_names=frozenset(names[d] for d in ids if d in names),
     )
 
 

@@ -37,6 +37,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from dashboard.meetings.permissions import ROLES, Role
 from pipelines.warehouse.files import LimitError, check_yaml_limits, read_limited_text, to_plain
 from pipelines.warehouse.layout import city_dir
+from pipelines.warehouse.words import department_hint
 
 ROLES_FILE = "roles.yml"
 ROLES_ENV = "CITYSTAT_ROLES_FILE"
@@ -153,8 +154,11 @@ class RolesFileError(Exception):
         super().__init__("\n".join(self.problems))
 
 
-def parse_roles(text: str, path: Path) -> RolesConfig:
-    """roles.yml's text as a RolesConfig, or RolesFileError naming the line of every problem."""
+def parse_roles(text: str, path: Path, departments: Mapping[str, str] | None = None) -> RolesConfig:
+    """roles.yml's text as a RolesConfig, or RolesFileError naming the line of every problem.
+
+    With ``departments`` (city.yml's registry, id -> name, as the last run published it) every
+    department a grant names must be one of its ids; without it they are not checked."""
     label = path.name
     try:
         # Size, nesting and aliases are held to limits before a tree is built (a "billion
@@ -179,25 +183,70 @@ def parse_roles(text: str, path: Path) -> RolesConfig:
         raise RolesFileError(
             path, [f"{label}:1: roles.yml must be a mapping (sign_in:, users:, groups:)"]
         )
+    unknown = _unknown_departments(document, departments or {}, label)
     try:
-        return RolesConfig.model_validate(to_plain(document))
+        config = RolesConfig.model_validate(to_plain(document))
     except ValidationError as exc:
         problems = [_describe(error, document, label) for error in exc.errors()]
-        raise RolesFileError(path, problems) from exc
+        raise RolesFileError(path, _by_line([*problems, *unknown])) from exc
+    if unknown:
+        raise RolesFileError(path, unknown)
+    return config
 
 
-def load_roles(path: Path) -> RolesConfig | None:
-    """The roles.yml at ``path``; None when there is none (sign-in is not configured)."""
+def _unknown_departments(
+    document: CommentedMap, departments: Mapping[str, str], label: str
+) -> list[str]:
+    """A problem for each department a grant names that is not an id of the registry."""
+    if not departments:
+        return []
+    problems = []
+    for section in ("users", "groups"):
+        grants = document.get(section)
+        if not isinstance(grants, CommentedMap):
+            continue
+        for key, grant in grants.items():
+            written = grant.get("departments") if isinstance(grant, CommentedMap) else None
+            if not isinstance(written, CommentedSeq):
+                continue
+            for index, item in enumerate(written):
+                if not isinstance(item, str) or not item.strip() or item.strip() in departments:
+                    continue
+                line = _line_of(document, [section, str(key), "departments", index])
+                problems.append(
+                    f"{label}:{line}: {section}.{key}.departments: “{item.strip()}” is not a "
+                    f"department id of city.yml; {department_hint(item.strip(), departments)}"
+                )
+    return problems
+
+
+def _by_line(problems: list[str]) -> list[str]:
+    """Problems in the order of their lines (``roles.yml:LINE: ...``)."""
+
+    def line(problem: str) -> int:
+        found = re.match(r"[^:]*:(\d+):", problem)
+        return int(found.group(1)) if found else 0
+
+    return sorted(problems, key=line)
+
+
+def load_roles(path: Path, departments: Mapping[str, str] | None = None) -> RolesConfig | None:
+    """The roles.yml at ``path``; None when there is none (sign-in is not configured). With
+    ``departments`` (the registry, id -> name) its department ids are checked against it."""
     try:
         stat = path.stat()
     except FileNotFoundError:
         return None
-    return _load_cached(path, stat.st_mtime_ns, stat.st_size)
+    registry = tuple(sorted((departments or {}).items()))
+    return _load_cached(path, stat.st_mtime_ns, stat.st_size, registry)
 
 
 @functools.lru_cache(maxsize=8)
-def _load_cached(path: Path, mtime_ns: int, size: int) -> RolesConfig:
-    """Parsed once per version of the file: an edit applies at the visitor's next click."""
+def _load_cached(
+    path: Path, mtime_ns: int, size: int, registry: tuple[tuple[str, str], ...]
+) -> RolesConfig:
+    """Parsed once per version of the file (and of the registry): an edit applies at the
+    visitor's next click."""
     del mtime_ns, size  # part of the cache key only
     try:
         # A regular file of at most 1 MiB only: a FIFO would block the page forever.
@@ -206,7 +255,7 @@ def _load_cached(path: Path, mtime_ns: int, size: int) -> RolesConfig:
         raise RolesFileError(path, [f"{path.name}:{exc.line}: {exc.message}; {exc.hint}"]) from None
     except OSError as exc:
         raise RolesFileError(path, [f"{path.name}: cannot be read: {exc}"]) from exc
-    return parse_roles(text, path)
+    return parse_roles(text, path, dict(registry))
 
 
 def _line_of(root: Any, loc: Sequence[str | int]) -> int:

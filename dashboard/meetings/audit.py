@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 import pandas as pd
 from sqlalchemy import Connection, text
@@ -25,7 +26,6 @@ from dashboard.meetings.database import (
     reading,
     utc_now,
 )
-from dashboard.meetings.permissions import Actor
 
 # The database checks the same words (dashboard/meetings/schema.py, migration 4).
 AuditAction = Literal[
@@ -44,6 +44,30 @@ EntityKind = Literal[
     "meeting", "packet", "commentary", "action_item", "user", "cohort", "milestone", "memo"
 ]
 
+
+class Who(Protocol):
+    """Whoever a change is recorded under: a signed-in ``Actor``, or a ``Recorder``."""
+
+    @property
+    def user(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Recorder:
+    """A change no signed-in person made (roles.yml edited by the city's IT): the trail
+    names its source, with the role ``system``."""
+
+    user: str
+    name: str
+    role: str = "system"
+
+
 _INSERT = """
 INSERT INTO audit_log (at, actor_user, actor_name, actor_role, meeting_id, entity_kind,
                        entity_id, action, before_json, after_json)
@@ -59,7 +83,7 @@ def _json(state: Mapping[str, Any] | None) -> str | None:
 
 def record(
     conn: Connection,
-    actor: Actor,
+    actor: Who,
     action: AuditAction,
     kind: EntityKind,
     entity_id: object,
@@ -173,7 +197,15 @@ def describe(state_json: object) -> str:
     if state_json is None or (isinstance(state_json, float) and pd.isna(state_json)):
         return ""
     state = json.loads(str(state_json))
-    return "; ".join(f"{key}: {'—' if value is None else value}" for key, value in state.items())
+    return "; ".join(f"{key}: {_value(value)}" for key, value in state.items())
+
+
+def _value(value: object) -> str:
+    if value is None or value == []:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
 
 
 def _entity(kind: str, entity_id: str) -> str:
@@ -181,6 +213,9 @@ def _entity(kind: str, entity_id: str) -> str:
         return "Commentary on " + ", ".join(entity_id.split("/", 2)[1:])
     if kind in ("action_item", "milestone"):
         return f"{_KINDS[kind]} #{entity_id}"
+    if kind == "user":  # user:<e-mail> or group:<name>, as roles.yml grants them
+        holder, _, name = entity_id.partition(":")
+        return f"Role of {holder} {name}" if name else f"Role of {entity_id}"
     return f"{_KINDS.get(kind, kind)} {entity_id}"
 
 

@@ -26,6 +26,7 @@ Action = Literal[
     "write_milestone",  # add or change a milestone of a cohort service's improvement plan
     "write_memo",  # draft and edit a meeting's briefing memo
     "freeze_memo",  # make the briefing memo final for the printed packet
+    "review_role_changes",  # read who roles.yml gave which role, and when
 ]
 # What a department head may do, for their own departments only.
 _DEPARTMENT_WRITES = ("write_commentary", "write_action", "write_milestone")
@@ -38,19 +39,23 @@ class PermissionDenied(Exception):
 @dataclass(frozen=True)
 class Actor:
     """The signed-in person: a stable id (e-mail or subject), a display name, a role, and for
-    a department head the department ids they answer for."""
+    a department head the department ids they answer for, with those departments' registry
+    names (a meeting's packet freezes each metric's department by the name pages show)."""
 
     user: str
     name: str
     role: Role
     departments: frozenset[str] = field(default_factory=frozenset)
+    department_names: frozenset[str] = field(default_factory=frozenset)
 
     def may(self, action: Action, department: str | None = None) -> bool:
         """True when this person may do ``action`` (on a meeting of ``department``, if given)."""
         if self.role == "leadership":
             return True
         if self.role == "department_head" and action in _DEPARTMENT_WRITES:
-            return department is not None and department in self.departments
+            return department is not None and (
+                department in self.departments or department in self.department_names
+            )
         return self.role == "analyst" and action in ("use_analyst_tools", "write_memo")
 
     def require(self, action: Action, department: str | None = None) -> None:
@@ -59,7 +64,7 @@ class Actor:
             return
         what = action.replace("_", " ")
         if self.role == "department_head" and action in _DEPARTMENT_WRITES:
-            mine = ", ".join(sorted(self.departments)) or "none"
+            mine = ", ".join(sorted(self.department_names or self.departments)) or "none"
             raise PermissionDenied(
                 f"{self.name} ({self.role}) may {what} only for their own departments ({mine}), "
                 f"not for {department or 'a meeting without a department'}"

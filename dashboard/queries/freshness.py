@@ -8,6 +8,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from dashboard.queries.metric_info import missing_tables
 from dashboard.queries.reader import Warehouse, run_query
 
 _PUBLISHED_RUN_SQL = """
@@ -54,6 +55,19 @@ ORDER BY source, file
 def file_accounting(wh: Warehouse, run_id: str) -> pd.DataFrame:
     """Per loaded file: rows read, staged, quarantined, rejected, and whether they add up."""
     return run_query(wh, _FILES_SQL, run_id=run_id)
+
+
+_SKIPPED_SQL = """
+SELECT source, file, reason FROM skipped_files WHERE run_id = $run_id ORDER BY source, file
+"""
+
+
+def skipped_files(wh: Warehouse, run_id: str) -> pd.DataFrame:
+    """The files a run's patterns matched but it never opened (a FIFO, socket, device, folder
+    or broken link), with why; empty for a warehouse written before runs recorded them."""
+    if missing_tables(wh, ["skipped_files"]):
+        return pd.DataFrame(columns=["source", "file", "reason"])
+    return run_query(wh, _SKIPPED_SQL, run_id=run_id)
 
 
 _VALIDATION_SQL = """

@@ -8,11 +8,15 @@ such table (one published before the city profile) or does not know the id.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import duckdb
 import pandas as pd
 
-from dashboard.queries.reader import Warehouse, run_query
+from dashboard.queries.reader import Warehouse, resolve_warehouse, run_query
+
+_LOG = logging.getLogger("citystat.dashboard")
 
 _CATALOG_SQL = """
 SELECT metric_id, label, description, methodology, department, owner, cohort_service,
@@ -87,6 +91,19 @@ def department_names(wh: Warehouse) -> dict[str, str]:
         return {}
     frame = run_query(wh, _DEPARTMENT_NAMES_SQL)
     return dict(zip(frame["id"].astype(str), frame["name"].astype(str), strict=True))
+
+
+def published_department_names() -> dict[str, str]:
+    """The registry of the warehouse published now (sign-in checks roles.yml against it, before
+    a page pins a version); empty when there is none or it cannot be read."""
+    warehouse = resolve_warehouse()
+    if warehouse is None:
+        return {}
+    try:
+        return department_names(warehouse)
+    except duckdb.Error:
+        _LOG.exception("could not read the department registry of %s", warehouse.path)
+        return {}
 
 
 def department_name(wh: Warehouse, department: str) -> str:

@@ -16,11 +16,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dashboard.auth import roles
+from dashboard.auth import role_changes, roles
 from dashboard.auth.access import Access, decide
 from dashboard.components import site
 from dashboard.meetings.permissions import Action, Actor
+from dashboard.queries import metric_info
 from dashboard.views import sign_in
 
 ACTOR_KEY = "citystat_actor"
@@ -34,11 +36,15 @@ _LOG = logging.getLogger("citystat.dashboard")
 def visitor_access() -> Access:
     """What this visitor gets: their Actor, or why not (sign-in, no role, refused)."""
     path = roles.roles_path()
+    registry = metric_info.published_department_names()
     try:
-        config = roles.load_roles(path)
+        config = roles.load_roles(path, registry)
     except roles.RolesFileError as exc:
         _LOG.error("sign-in refused everyone: %s has problems:\n%s", path, exc)
         return Access("misconfigured", problems=tuple(exc.problems))
+    # Not when a script merely imports the app (a test's collection): only on a page view.
+    if config is not None and get_script_run_ctx() is not None:
+        role_changes.record_once(path, config)
     session_actor = st.session_state.get(ACTOR_KEY)
     return decide(
         config,
@@ -46,6 +52,7 @@ def visitor_access() -> Access:
         _headers() if config is not None and config.sign_in == "proxy" else {},
         local_visitor=_from_this_machine(),
         local_actor=session_actor if isinstance(session_actor, Actor) else LOCAL_USER,
+        departments=registry,
     )
 
 

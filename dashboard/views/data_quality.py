@@ -71,6 +71,19 @@ else:
         )
     show_table(file_accounting_table(files))
 
+st.subheader("Files skipped unopened")
+skipped = freshness.skipped_files(warehouse, str(run["run_id"]))
+if skipped.empty:
+    st.caption("Every file the sources' patterns matched was a regular file and was read.")
+else:
+    st.warning(
+        f"{format_count(len(skipped))} matched file(s) were not read: a pipe, socket, device, "
+        "folder or broken link is never opened, so it cannot hang or mislead a run. Remove "
+        "each one, or restore the file a broken link points to."
+    )
+    # Paths and reasons are escaped table cells; this page is internal only.
+    show_table(skipped.rename(columns={"source": "Source", "file": "File", "reason": "Reason"}))
+
 st.subheader("Rows behind the published data")
 totals = freshness.set_aside(warehouse)
 if totals.empty:

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.auth import role_changes
 from dashboard.components.formats import (
     MISSING,
     grain_label,
 )
 from dashboard.components.safe_text import escape_markdown as md
+from dashboard.components.safe_text import markdown_table
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
+from dashboard.meetings.audit import audit_rows
 from dashboard.meetings.database import MeetingError, MeetingsDB, StoreUnavailable
 from dashboard.meetings.permissions import Actor, PermissionDenied
 from dashboard.meetings.tables import meeting_name
@@ -91,6 +94,21 @@ def _page(db: MeetingsDB, actor: Actor) -> None:
     agenda_section(db, actor, packet)
 
 
+def _role_changes(db: MeetingsDB, actor: Actor) -> None:
+    """For leadership: who roles.yml gave which role and departments, and when it changed
+    (the city's IT edits the file; the dashboard records each change it finds)."""
+    if not actor.may("review_role_changes"):
+        return
+    trail = role_changes.role_trail(db)
+    st.subheader("Role changes")
+    with st.expander(f"Who was given which role ({len(trail)} changes recorded from roles.yml)"):
+        if trail.empty:
+            st.caption("No change recorded: sign-in is not configured (no roles.yml).")
+            return
+        st.caption("Newest first. Recorded when the dashboard first runs after roles.yml changes.")
+        st.table(markdown_table(audit_rows(trail)), hide_index=True)
+
+
 # Not in the public site's navigation; this guards a stale link all the same, and refuses a
 # visitor who is not signed in with a role.
 signed_in = require_page()
@@ -98,5 +116,6 @@ st.title("Stat review meetings")
 try:
     with meeting_schema.connect() as connection:
         _page(connection, signed_in)
+        _role_changes(connection, signed_in)
 except StoreUnavailable as problem:
     store_unavailable(problem)

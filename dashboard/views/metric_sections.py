@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import charts
+from dashboard.components import charts, site
 from dashboard.components.definition_changes import (
     definition_history_markdown,
     history_rule,
@@ -153,7 +153,8 @@ def freshness_section(warehouse: reader.Warehouse) -> None:
         st.warning("No published run: these values have not been validated.")
         return
     passed = "✔ passed validation" if run["validation_passed"] else "✖ did not pass validation"
+    run_id = "" if site.is_public() else f" (run `{run['run_id']}`)"  # operators' only
     st.markdown(
         f"Last loaded **{format_timestamp(run['finished_at'])}** · data as of "
-        f"**{format_timestamp(run['data_as_of'])}** · {passed} (run `{run['run_id']}`)"
+        f"**{format_timestamp(run['data_as_of'])}** · {passed}{run_id}"
     )

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
+from pipelines.warehouse.words import department_hint
+
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 # "1 day", "7 days", "12 hours", "1 month": how often a source arrives, and its grace.
 PERIOD_PATTERN = re.compile(r"^\s*([1-9][0-9]{0,3})\s+(hour|day|week|month)s?\s*$")
@@ -182,19 +184,7 @@ class CityProfile(_Strict):
 
     def department_hint(self, written: str) -> str:
         """How to fix a department that is not a registry id: its id, a close id, or the list."""
-        by_name = {d.name.casefold(): d.id for d in self.departments}
-        if written.casefold() in by_name:
-            return f"write its id '{by_name[written.casefold()]}'"
-        close = difflib.get_close_matches(written.casefold(), list(by_name), n=1, cutoff=0.8)
-        if close:
-            return (
-                f"did you mean '{by_name[close[0]]}' ({self.department_name(by_name[close[0]])})?"
-            )
-        ids = [d.id for d in self.departments]
-        near = difflib.get_close_matches(written, ids, n=1, cutoff=0.6)
-        if near:
-            return f"did you mean '{near[0]}'?"
-        return f"use one of: {', '.join(ids)} (or add it under 'departments:' in city.yml)"
+        return department_hint(written, {d.id: d.name for d in self.departments})
 
     def department_name(self, department_id: str) -> str:
         """The display name of a department id (the id itself when it is not registered)."""

@@ -8,6 +8,8 @@ vocabulary, no I/O: part of the read API the dashboard may import (with ``publis
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -47,3 +49,21 @@ def record_words(table: str | None) -> RecordWords:
     """The words for a canonical table's records (service_requests when NULL: warehouses
     from before permits and inspections recorded no table)."""
     return RECORD_WORDS.get(table or DEFAULT_TABLE, _ANY)
+
+
+def department_hint(written: str, names: Mapping[str, str]) -> str:
+    """How to fix a department that is not an id of city.yml's registry (``names``: id ->
+    name): its id when a name was written, a close id, or the list. city.yml's checks
+    (metrics.yml, services.yml) and the dashboard's roles.yml check word it the same way."""
+    by_name = {name.casefold(): department for department, name in names.items()}
+    if written.casefold() in by_name:
+        return f"write its id '{by_name[written.casefold()]}'"
+    close = difflib.get_close_matches(written.casefold(), list(by_name), n=1, cutoff=0.8)
+    if close:
+        department = by_name[close[0]]
+        return f"did you mean '{department}' ({names[department]})?"
+    ids = list(names)
+    near = difflib.get_close_matches(written, ids, n=1, cutoff=0.6)
+    if near:
+        return f"did you mean '{near[0]}'?"
+    return f"use one of: {', '.join(ids)} (or add it under 'departments:' in city.yml)"
