@@ -20,7 +20,7 @@ def test_the_derivation_finds_the_pages_reads() -> None:
     # The metric page reads its metric and grain through pick_metric_and_grain ->
     # choose_from_url(param, ...); the department page through pick_by_name(_, "department").
     assert ("metric.py", ["grain", "metric"]) in derived["internal"]
-    assert ("metric.py", ["grain", "metric"]) in derived["public"]
+    assert ("public_metric.py", ["grain", "metric"]) in derived["public"]
     assert ("department.py", ["department"]) in derived["internal"]
     assert all(page != "department.py" for page, _ in derived["public"])
 

@@ -20,6 +20,35 @@ VIEWS = ROOT / "dashboard" / "views"
 APP = ROOT / "dashboard" / "app.py"
 
 
+@cache
+def _constants() -> dict[str, str]:
+    """Module-level string constants of the dashboard (``LANG_PARAM = "lang"``), by name; a
+    name two modules give different values is left out (it cannot be followed)."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "dashboard").rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            target = node.target if isinstance(node, ast.AnnAssign) else None
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+            value = getattr(node, "value", None)
+            if (
+                isinstance(target, ast.Name)
+                and isinstance(value, ast.Constant)
+                and isinstance(value.value, str)
+            ):
+                found.setdefault(target.id, set()).add(value.value)
+    return {name: next(iter(values)) for name, values in found.items() if len(values) == 1}
+
+
+def _literal(key: ast.expr) -> str | None:
+    """The key a read names: a string literal, or a module-level string constant."""
+    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+        return key.value
+    if isinstance(key, ast.Name):
+        return _constants().get(key.id)
+    return None
+
+
 def _is_query_params(node: ast.AST) -> bool:
     return (
         isinstance(node, ast.Attribute)
@@ -97,11 +126,7 @@ def _forwarded(function: ast.FunctionDef, views: Path) -> int | None:
 
 def _keys(node: ast.AST, views: Path, seen: frozenset[str] = frozenset()) -> set[str]:
     """The literal keys read under ``node``, following calls into dashboard/views."""
-    keys = {
-        key.value
-        for key in _read_keys(node)
-        if isinstance(key, ast.Constant) and isinstance(key.value, str)
-    }
+    keys = {literal for key in _read_keys(node) if (literal := _literal(key)) is not None}
     for call in _called(node):
         name = _name(call)
         callee = _functions(views).get(name or "")
@@ -109,9 +134,9 @@ def _keys(node: ast.AST, views: Path, seen: frozenset[str] = frozenset()) -> set
             continue
         position = _forwarded(callee, views)
         if position is not None and position < len(call.args):
-            passed = call.args[position]
-            if isinstance(passed, ast.Constant) and isinstance(passed.value, str):
-                keys.add(passed.value)
+            literal = _literal(call.args[position])
+            if literal is not None:
+                keys.add(literal)
         keys |= _keys(callee, views, seen | {str(name)})
     return keys
 
@@ -128,7 +153,7 @@ def unresolved_reads(views: Path = VIEWS) -> list[str]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
         for key in _read_keys(tree):
-            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            if _literal(key) is not None:
                 continue
             owner = next(
                 (f for f in functions if f.lineno <= key.lineno <= (f.end_lineno or 0)), None

@@ -12,7 +12,7 @@ from dashboard.components import equity as words
 from dashboard.components.formats import UNIT_RESIDENTS, grain_label, table_words
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.queries import equity, reader
-from dashboard.views.actor import require_page_of_either_site
+from dashboard.views.actor import require_page
 from dashboard.views.page_support import pick_metric_and_grain, show_table
 
 METRIC_KEY = "equity_page_metric"
@@ -23,7 +23,7 @@ MAP_CAPTION = (
     "says the same in words. No map tiles are downloaded."
 )
 
-require_page_of_either_site()
+require_page()
 st.title("Equity")
 warehouse = reader.current_warehouse()
 if warehouse is None:

@@ -10,10 +10,10 @@ from dashboard.components import charts, site
 from dashboard.components.formats import format_count, format_timestamp
 from dashboard.components.tables import RUN_STEP_ORDER, freshness_table, step_table
 from dashboard.queries import freshness, reader
-from dashboard.views.actor import require_page_of_either_site
+from dashboard.views.actor import require_page
 from dashboard.views.page_support import show_table
 
-require_page_of_either_site()
+require_page()
 st.title("Data freshness")
 warehouse = reader.current_warehouse()
 if warehouse is None:

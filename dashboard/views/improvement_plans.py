@@ -95,6 +95,8 @@ def plans_section(actor: Actor) -> None:
     if FLASH_KEY in st.session_state:
         st.success(st.session_state.pop(FLASH_KEY))
     if not store_exists():
+        # A link naming a service is still answered: there is none to show yet.
+        choose_from_url("service", "plan_service", [], "", "cohort service")
         st.caption("No cohort has been confirmed yet: plans are written for confirmed services.")
         return
     try:
@@ -106,6 +108,7 @@ def plans_section(actor: Actor) -> None:
         return
     members = members[members["in_cohort"]].drop_duplicates("service", keep="last")
     if members.empty:
+        choose_from_url("service", "plan_service", [], "", "cohort service")
         st.caption("No cohort has been confirmed yet: plans are written for confirmed services.")
         return
     by_service = {str(m["service"]): m for m in members.to_dict("records")}

@@ -16,7 +16,7 @@ from dashboard.components.late import late_metric_note
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.queries import freshness, metric_info, reader, trends
 from dashboard.views import metric_draft
-from dashboard.views.actor import require_page_of_either_site
+from dashboard.views.actor import require_page
 from dashboard.views.metric_sections import (
     definition_section,
     districts_section,
@@ -30,7 +30,7 @@ METRIC_KEY = "metric_page_metric"
 GRAIN_KEY = "metric_page_grain"
 
 
-require_page_of_either_site()
+require_page()
 warehouse = reader.current_warehouse()
 if warehouse is None:
     st.stop()

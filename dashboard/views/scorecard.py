@@ -12,13 +12,13 @@ from dashboard.components.set_aside import set_aside_notes, volume_tables
 from dashboard.components.status import status_counts, status_label
 from dashboard.components.tables import scorecard_table
 from dashboard.queries import freshness, metric_info, reader, scorecard
-from dashboard.views.actor import require_page_of_either_site
+from dashboard.views.actor import require_page
 from dashboard.views.page_support import show_table
 from dashboard.views.scorecard_cards import metric_cards
 
 ALL_DEPARTMENTS = "All departments"
 
-require_page_of_either_site()
+require_page()
 st.title("Scorecard")
 warehouse = reader.current_warehouse()
 if warehouse is None:
