@@ -14,8 +14,16 @@ from tests.metrics_support import column, config, config_text, metric_yaml, valu
 T = datetime.fromisoformat
 COUNT = metric_yaml("opened", "unit: requests\nkind: count\n")
 # One request on each side of every boundary that matters below.
-DATES = ["2025-12-31 23:59:59", "2026-01-01", "2026-01-31 23:59:59", "2026-02-01",
-         "2026-06-30 23:59:59", "2026-07-01", "2026-09-30 23:59:59", "2026-10-01"]
+DATES = [
+    "2025-12-31 23:59:59",
+    "2026-01-01",
+    "2026-01-31 23:59:59",
+    "2026-02-01",
+    "2026-06-30 23:59:59",
+    "2026-07-01",
+    "2026-09-30 23:59:59",
+    "2026-10-01",
+]
 
 
 def _quarters(fy: int) -> list[tuple[object, ...]]:
@@ -75,9 +83,7 @@ def test_fiscal_year_of_a_february_city_matches_its_quarters() -> None:
     ]
 
 
-BASELINE = metric_yaml(
-    "opened", "unit: requests\nkind: count\nbaseline: {{period: '{period}'}}\n"
-)
+BASELINE = metric_yaml("opened", "unit: requests\nkind: count\nbaseline: {{period: '{period}'}}\n")
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from dashboard.components.status import status_label, style_status_column
 from dashboard.components.tables import index_table, movers_table
 from dashboard.queries import metric_info, reader, scorecard
 from dashboard.views.actor import require_page
+from dashboard.views.index_history import index_history_section
 from dashboard.views.page_support import require_service_tables
 
 MOVERS_SHOWN = 5
@@ -93,6 +94,8 @@ st.dataframe(
     hide_index=True,
     width="stretch",
 )
+
+index_history_section(warehouse, grain)
 
 movers = scorecard.metric_movers(warehouse, grain)
 details = {"Details": st.column_config.LinkColumn("Details", display_text="Open metric →")}

@@ -7,11 +7,13 @@ import streamlit as st
 from dashboard.components import site
 from dashboard.components.formats import default_grain, format_timestamp, grain_label, order_grains
 from dashboard.components.safe_text import escape_markdown as md
+from dashboard.components.seasonal import comparison_caption
 from dashboard.components.set_aside import set_aside_notes, volume_tables
 from dashboard.components.status import status_counts, status_label, style_status_column
 from dashboard.components.tables import scorecard_table
 from dashboard.queries import freshness, metric_info, reader, scorecard
 from dashboard.views.actor import require_page_of_either_site
+from dashboard.views.seasonal import pick_comparison
 
 ALL_DEPARTMENTS = "All departments"
 
@@ -43,11 +45,13 @@ grain = grain_col.radio(
     horizontal=True,
     key="scorecard_grain",
 )
+compare = pick_comparison()
 board = scorecard.scorecard(
     warehouse,
     grain,
     None if department == ALL_DEPARTMENTS else department,
     public_only=public,
+    compare=compare,
 )
 if board.empty:
     if public and not metric_info.public_metric_ids(warehouse):
@@ -77,8 +81,7 @@ if run is not None:
 for note in set_aside_notes(freshness.set_aside(warehouse), volume_tables(board), public=public):
     st.caption(note)
 st.caption(
-    f"Citywide value for each metric's latest complete {grain_label(grain).lower()}; "
-    "change compares it with the period before. Trend shows up to the last 12 complete periods. "
+    f"{comparison_caption(compare, grain)} Trend shows up to the last 12 complete periods. "
     "Open a metric for its districts, methodology and data freshness."
 )
 
