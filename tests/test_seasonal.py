@@ -221,9 +221,9 @@ def test_metric_page_shows_five_years_and_fiscal_year_to_date(warehouse_env: Pat
     assert (ytd.value, ytd.delta) == ("634", "+40")
     assert tiles["Last year, same months (2025-07 to 2025-10)"].value == "594"
     rows = [row for frame in at.dataframe for row in frame.value.to_dict("records")]
-    five = [row for row in rows if "Change from the year before" in row]
+    five = [row for row in rows if "vs year before" in row]
     assert [row["Period"] for row in five] == ["2022-10", "2023-10", "2024-10", "2025-10", "2026-10"]
-    assert five[-1]["Change from the year before"] == "↑ +10"
+    assert five[-1]["vs year before"] == "↑ +10"
 
 
 def test_metric_page_says_a_median_is_not_made_from_months(warehouse_env: Path) -> None:

@@ -54,7 +54,7 @@ def same_period_table(years: pd.DataFrame, unit: str | None, direction: str | No
             "Value": [format_value(v, unit) for v in values],
             "Target": [format_value(t, unit) for t in years["target"]],
             "Status": [status_label(s) for s in years["status"]],
-            "Change from the year before": changes,
+            "vs year before": changes,
         }
     )
 
