@@ -6,14 +6,15 @@ the leadership index history (tests/artifacts/seasonal_*.png)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from tests.seasonal_fixture import build_seasonal_warehouse
-from tests.test_browser import ARTIFACTS, require_chromium, run_dashboard
-from tests.test_browser import browser as browser  # noqa: F401 (the shared fixture)
+from tests.test_browser import ARTIFACTS, browser, require_chromium, run_dashboard
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+__all__ = ["browser"]  # the shared Playwright fixture
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-def test_scorecard_switches_to_same_period_last_year(server: str, browser) -> None:  # noqa: F811
+def test_scorecard_switches_to_same_period_last_year(server: str, browser: Any) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     page.goto(server + "/")
@@ -50,7 +51,7 @@ def test_scorecard_switches_to_same_period_last_year(server: str, browser) -> No
     page.close()
 
 
-def test_metric_page_and_index_history_screenshots(server: str, browser) -> None:  # noqa: F811
+def test_metric_page_and_index_history_screenshots(server: str, browser: Any) -> None:
     # Tall: Streamlit scrolls inside the page, so a full-page screenshot is the viewport.
     page = browser.new_page(viewport={"width": 1400, "height": 3000})
     page.goto(server + "/metric?metric=pothole_on_time&grain=month")
