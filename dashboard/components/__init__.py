@@ -14,4 +14,8 @@
 - ``safe_text``: untrusted text shown literally (``escape_markdown``, ``plotly_text``).
 - ``site``: ``is_public``, which site the dashboard runs as, and the public site's options;
   ``city_folder`` and ``compare_cities`` (``--city``, ``--compare``).
+- ``seasonal``: the scorecard's comparison choices, the five-year table and fiscal year to
+  date wording (``same_period_table``).
+- ``index_history``: the index over time and the metrics that moved it
+  (``index_history_figure``, ``moves_table``).
 """

@@ -60,17 +60,19 @@ def index_history_figure(history: pd.DataFrame, title: str) -> go.Figure:
 
 
 def moves_table(moves: pd.DataFrame, grain: str) -> pd.DataFrame:
-    """Display rows for ``index_moves``: each metric's value, status and score in the two
-    periods and how much its contribution moved the index."""
+    """Display rows for ``index_moves``: how much each metric's contribution moved the index
+    (beside its name, so a wide table never hides it), its status, score and value in the
+    two periods."""
     return pd.DataFrame(
         {
             "Metric": moves["label"].astype(str).tolist(),
             "Details": [metric_link(str(m), grain) for m in moves["metric_id"]],
-            "Department": department_names(moves),
-            "Value": [
-                f"{format_value(before, unit)} → {format_value(after, unit)}"
-                for before, after, unit in zip(
-                    moves["value_before"], moves["value_after"], moves["unit"], strict=True
+            "Moved the index by": [
+                format_signed(change) if scored else MISSING
+                for change, scored in zip(
+                    moves["contribution_change"],
+                    moves["score_before"].notna() | moves["score_after"].notna(),
+                    strict=True,
                 )
             ],
             "Status": [
@@ -84,18 +86,17 @@ def moves_table(moves: pd.DataFrame, grain: str) -> pd.DataFrame:
                     strict=True,
                 )
             ],
+            "Value": [
+                f"{format_value(before, unit)} → {format_value(after, unit)}"
+                for before, after, unit in zip(
+                    moves["value_before"], moves["value_after"], moves["unit"], strict=True
+                )
+            ],
             "Score vs target": [
                 f"{format_score(before)} → {format_score(after)}"
                 for before, after in zip(moves["score_before"], moves["score_after"], strict=True)
             ],
-            "Moved the index by": [
-                format_signed(change) if scored else MISSING
-                for change, scored in zip(
-                    moves["contribution_change"],
-                    moves["score_before"].notna() | moves["score_after"].notna(),
-                    strict=True,
-                )
-            ],
+            "Department": department_names(moves),
         }
     )
 

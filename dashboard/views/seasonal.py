@@ -26,7 +26,6 @@ from dashboard.components.seasonal import (
 from dashboard.components.status import style_status_column
 from dashboard.queries import seasonal
 from dashboard.queries.reader import Warehouse
-from dashboard.views.page_support import remember_in_url
 
 COMPARE_PARAM = "compare"
 COMPARE_KEY = "scorecard_compare"
@@ -34,9 +33,9 @@ SAME_PERIOD_YEARS = 5
 
 
 def pick_comparison() -> str:
-    """The scorecard's comparison, seeded from the URL's ``compare`` and written back to it.
-    A value the page does not offer falls back to the default with a fixed message: what
-    the link held is never shown."""
+    """The scorecard's comparison, seeded from the URL's ``compare`` and written back to it
+    (the default, the period before, as no parameter). A value the page does not offer falls
+    back to the default with a fixed message: what the link held is never shown."""
     requested = st.query_params.get(COMPARE_PARAM)
     if requested is not None and requested not in COMPARISON_LABELS:
         st.warning(
@@ -54,11 +53,18 @@ def pick_comparison() -> str:
         format_func=COMPARISON_LABELS.__getitem__,
         horizontal=True,
         key=COMPARE_KEY,
-        on_change=remember_in_url,
-        args=(COMPARE_KEY, COMPARE_PARAM),
+        on_change=_remember_comparison,
     )
-    st.query_params[COMPARE_PARAM] = choice
+    _remember_comparison()
     return str(choice)
+
+
+def _remember_comparison() -> None:
+    # The default leaves the address alone, so other pages' links stay as they were.
+    if st.session_state[COMPARE_KEY] == DEFAULT_COMPARISON:
+        st.query_params.pop(COMPARE_PARAM, None)
+    else:
+        st.query_params[COMPARE_PARAM] = st.session_state[COMPARE_KEY]
 
 
 def same_period_section(
@@ -67,13 +73,13 @@ def same_period_section(
     """The latest complete period beside the same period in each of the last years with data."""
     unit, direction = definition.get("unit"), str(definition.get("direction") or "") or None
     years = seasonal.same_period_years(warehouse, metric_id, grain, SAME_PERIOD_YEARS)
-    st.subheader(f"Same {grain_label(grain).lower()}, last {SAME_PERIOD_YEARS} years")
+    st.subheader(f"Same {grain_label(grain).lower()}, year by year")
     if len(years) < 2:
-        st.info("No earlier year has a value for the same period yet.")
+        st.caption("No earlier year has a value for the same period yet.")
         return
     st.caption(
         "Seasonal work compares like with like: the latest complete period and the same "
-        "period in each earlier year that has data"
+        f"period in each earlier year that has data, up to {SAME_PERIOD_YEARS} years"
         + (" (52 weeks apart)." if grain == "week" else ".")
     )
     chart_col, table_col = st.columns([3, 2])
