@@ -164,10 +164,19 @@ def test_leadership_index_matches_the_fixture(warehouse_env: Path) -> None:
         "0",
         "1",
     )
-    following, current, cohorts, departments, services, improved, declined = _frames(at)
+    following, current, cohorts, departments, services, moves, improved, declined = _frames(at)
     # The proposals of the quarter in progress and the next (tests/test_cohorts_pages.py).
     assert [row["Service"] for row in current] == ["Library cards", "Street defects and potholes"]
     assert [row["Service"] for row in following] == ["Abandoned vehicles"]
+    # What moved the city index from 2025-02 to 2025-03 (tests/test_seasonal.py tests it in
+    # depth): each scored metric's score / 2. Median days 1.0345/2 = 0.517 → 0.9375/2 =
+    # 0.469 (-0.05); on time 0.975/2 = 0.4875 → 1.03/2 = 0.515 (+0.03); abandoned vehicles
+    # has no target and moves nothing.
+    assert [(r["Metric"], r["Moved the index by"]) for r in moves] == [
+        ("Median days to close a street defect", "-0.05"),
+        ("Street defects closed on time", "+0.03"),
+        ("Abandoned vehicle requests", "—"),
+    ]
     assert [(r["Cohort"], r["Index"], r["Metrics scored"]) for r in cohorts] == [
         ("FY2025 Q4", "0.98", "2 of 2"),
         ("FY2026 Q1", "—", "0 of 1"),
@@ -259,7 +268,9 @@ def test_department_switch_updates_the_link_and_shows_the_index(warehouse_env: P
     assert at.query_params == {"department": "streets"}
     tiles = {metric.label: metric.value for metric in at.metric}
     assert tiles["Department index (2025-03)"] == "0.98"
-    metrics = _frames(at)[0]
+    # First what moved the department's index from 2025-02 to 2025-03, then its metrics.
+    moves, metrics = _frames(at)[:2]
+    assert [row["Moved the index by"] for row in moves] == ["-0.05", "+0.03"]
     assert [row["Metric"] for row in metrics] == [
         "Street defects closed on time",
         "Median days to close a street defect",

@@ -65,8 +65,8 @@ def test_no_source_with_the_column_gives_not_available_rows() -> None:
         ("fiscal_year", "FY2024", False, "citywide", None, "not_available"),
         ("month", "2024-02", True, "citywide", None, "not_available"),
         ("month", "2024-03", False, "citywide", None, "not_available"),
-        ("quarter", "2023-Q4", True, "citywide", None, "not_available"),
-        ("quarter", "2024-Q1", False, "citywide", None, "not_available"),
+        ("quarter", "FY2024 Q2", True, "citywide", None, "not_available"),
+        ("quarter", "FY2024 Q3", False, "citywide", None, "not_available"),
         ("week", "2024-W11", True, "citywide", None, "not_available"),
         ("week", "2024-W12", False, "citywide", None, "not_available"),
     ]

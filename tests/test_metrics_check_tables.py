@@ -97,7 +97,8 @@ CASES = {
     "baseline that is not a period label": (
         "unit: requests\nkind: count\nbaseline: {period: 2024-13}\n",
         "metrics.yml:12: metric 'm': baseline period '2024-13' is not a period label; write a "
-        "label as the dashboard shows it: FY2024, 2024-Q3, 2024-07 or 2024-W27",
+        "label as the dashboard shows it: FY2024, 2024-Q3 (FY2025 Q1 where the fiscal year "
+        "does not start in January), 2024-07 or 2024-W27",
     ),
     "baseline of a grain the metric lacks": (
         "unit: requests\nkind: count\ngrains: [month]\nbaseline: {period: FY2024}\n",

@@ -58,8 +58,10 @@ def test_iso_week_label_uses_iso_year() -> None:
 
 
 def test_quarter_boundary() -> None:
+    # A calendar-year city (fiscal year from January): calendar quarters, calendar labels.
+    # Fiscal quarters are tested in tests/test_fiscal_quarters.py.
     con = warehouse([{"opened_at": T("2024-03-31 23:59:59")}, {"opened_at": T("2024-04-01")}])
-    rows = values(con, config(COUNT), "opened", T("2024-07-01"), "quarter")
+    rows = values(con, config(COUNT, fy=1), "opened", T("2024-07-01"), "quarter")
     # Q2 ends 1 Jul and as_of is 1 Jul, so Q2 is complete; Q3 has started with no requests.
     assert column(rows, "period_start", "period_end", "period_label", "is_complete", "value") == [
         ("2024-01-01", "2024-04-01", "2024-Q1", True, 1.0),
@@ -234,8 +236,9 @@ def test_backlog_quarter_and_week_grains() -> None:
     cfg = config(metric_yaml("backlog", "unit: requests\nkind: backlog\n"))
     con = warehouse(BACKLOG_ROWS)
     quarters = values(con, cfg, "backlog", T("2024-04-15"), "quarter")
-    # At 1 Apr: r2 only (r5 closed 10 Mar). Q2 is measured at as_of: r2.
-    assert column(quarters, "period_label", "value") == [("2024-Q1", 1.0), ("2024-Q2", 1.0)]
+    # At 1 Apr: r2 only (r5 closed 10 Mar). Q2 is measured at as_of: r2. With the fiscal
+    # year from July, Jan-Mar 2024 is FY2024 Q3 and Apr-Jun FY2024 Q4.
+    assert column(quarters, "period_label", "value") == [("FY2024 Q3", 1.0), ("FY2024 Q4", 1.0)]
     weeks = values(con, cfg, "backlog", T("2024-02-06"), "week")
     # Week of Mon 8 Jan ends Mon 15 Jan: r1. Weeks ending 22 and 29 Jan: r1.
     # Week ending Mon 5 Feb: r1 closed 1 Feb; r2 and r3 open. Current week (5-11 Feb): r2, r3.
@@ -380,7 +383,11 @@ def test_dated_and_grain_targets() -> None:
         ("2024-03", 20.0, "off_track"),
     ]
     quarters = values(con, cfg, "opened", T("2024-03-31"), "quarter")
-    assert column(quarters, "period_label", "target") == [("2023-Q4", None), ("2024-Q1", 10.0)]
+    # Oct-Dec 2023 and Jan-Mar 2024 are FY2024's second and third quarters.
+    assert column(quarters, "period_label", "target") == [
+        ("FY2024 Q2", None),
+        ("FY2024 Q3", 10.0),
+    ]
 
 
 def test_compute_metrics_replaces_tables_and_reports_progress() -> None:

@@ -253,7 +253,7 @@ def test_metrics_only_recomputes_without_reading_the_extracts(
             "SELECT period_label, value FROM metric_values WHERE grain = 'quarter'"
         ).fetchall()
         runs = con.execute("SELECT status, message FROM runs ORDER BY finished_at").fetchall()
-    assert quarters == [("2024-Q1", 20.0)]
+    assert quarters == [("FY2024 Q3", 20.0)]  # Jan-Mar 2024 in a July fiscal year
     assert [r[0] for r in runs] == ["published", "published"]
     assert "not reloaded" in runs[1][1]
     with duckdb.connect(str(warehouse), read_only=True) as con:

@@ -24,4 +24,8 @@
   ``public_charts``: its trend chart and the sentences that say what a chart shows.
 - ``site``: ``is_public``, which site the dashboard runs as, and the public site's options;
   ``city_folder`` and ``compare_cities`` (``--city``, ``--compare``).
+- ``seasonal``: the scorecard's comparison choices, the five-year table and fiscal year to
+  date wording (``same_period_table``).
+- ``index_history``: the index over time and the metrics that moved it
+  (``index_history_figure``, ``moves_table``).
 """

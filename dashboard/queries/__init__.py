@@ -20,4 +20,8 @@
   from their own small files (never the warehouse).
 - ``compare``: other cities' published warehouses side by side (``load_city``,
   ``comparison``), matched by ``common_id``.
+- ``seasonal``: ``same_period_years`` (the same period year by year), ``year_to_date``
+  (fiscal year to date against last year's same months), ``fiscal_year_start_month``.
+- ``index_history``: the leadership index over time and ``index_moves``, the metrics that
+  moved it between two periods.
 """

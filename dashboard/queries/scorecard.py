@@ -13,9 +13,23 @@ from dashboard.queries.metric_info import (
 )
 from dashboard.queries.reader import Warehouse, run_query
 
-# Latest two complete citywide periods per metric give the value and its change; the last
-# twelve give the sparkline. Metrics that lack the grain are left out; metrics that have it
-# but no complete period yet still appear, with empty values.
+
+# A period's same period a year earlier: the week 52 weeks before (the same weekday, mostly
+# the same ISO week number), otherwise the period starting a calendar year before. Shared by
+# the scorecard's "same period last year" and the metric page's five-year view.
+def year_before_sql(start: str, grain: str) -> str:
+    """SQL for the start (DATE) of the same period one year before ``start``; ``grain`` is an
+    SQL expression of the grain (a column or a bound parameter)."""
+    return (
+        f"CAST({start} - CASE WHEN {grain} = 'week' THEN INTERVAL 364 DAY "
+        "ELSE INTERVAL 1 YEAR END AS DATE)"
+    )
+
+
+# Latest two complete citywide periods per metric give the value and its change (with
+# $compare = 'last_year', the latest and the same period a year before it); the last twelve
+# give the sparkline. Metrics that lack the grain are left out; metrics that have it but no
+# complete period yet still appear, with empty values.
 _SCORECARD_SQL = """
 WITH complete AS (
     SELECT metric_id, period_start, period_label, value, target, status, count,
@@ -40,14 +54,20 @@ SELECT d.metric_id, d.label, d.department, d.cohort_service, d.unit, d.direction
        t.trend
 FROM defs d
 LEFT JOIN complete cur ON cur.metric_id = d.metric_id AND cur.recency = 1
-LEFT JOIN complete prev ON prev.metric_id = d.metric_id AND prev.recency = 2
+LEFT JOIN complete prev ON prev.metric_id = d.metric_id
+    AND CASE WHEN $compare = 'last_year'
+             THEN prev.period_start = {year_before}
+             ELSE prev.recency = 2 END
 LEFT JOIN trend t ON t.metric_id = d.metric_id
 WHERE ($department IS NULL OR d.department = $department)
   AND (NOT $public_only OR list_contains($public_ids, d.metric_id))
   AND (d.grains IS NULL OR list_contains(d.grains, $grain)
        OR d.metric_id IN (SELECT metric_id FROM complete))
 ORDER BY d.cohort_position, d.position
-"""
+""".replace("{year_before}", year_before_sql("cur.period_start", "$grain"))
+
+# What the scorecard's change column compares the latest complete period with.
+COMPARISONS = ("prior", "last_year")
 
 
 def scorecard(
@@ -56,13 +76,18 @@ def scorecard(
     department: str | None = None,
     trend_periods: int = 12,
     public_only: bool = False,
+    compare: str = "prior",
 ) -> pd.DataFrame:
     """One row per metric: latest complete citywide value, target, status, prior value, trend
-    (``public_only``: the public metrics only)."""
+    (``public_only``: the public metrics only). The prior value is the period before's, or
+    with ``compare="last_year"`` the same period's a year earlier."""
+    if compare not in COMPARISONS:
+        raise ValueError(f"compare must be one of {COMPARISONS}, not {compare!r}")
     frame = run_query(
         wh,
         _SCORECARD_SQL,
         grain=grain,
+        compare=compare,
         department=department,
         trend_periods=trend_periods,
         public_only=public_only,

@@ -23,6 +23,7 @@ from dashboard.queries import freshness, metric_info, reader, scorecard, service
 from dashboard.views import page_support as support
 from dashboard.views.action_lists import data_date, department_items
 from dashboard.views.actor import require_page
+from dashboard.views.index_history import index_history_section
 
 DEPARTMENT_KEY = "department_page_department"
 
@@ -70,6 +71,7 @@ else:
     tiles[1].metric(status_label("on_track"), int(row["on_track"]))
     tiles[2].metric(status_label("watch"), int(row["watch"]))
     tiles[3].metric(status_label("off_track"), int(row["off_track"]))
+    index_history_section(warehouse, grain, "department", department)
 
 st.subheader("Metrics")
 board = scorecard.scorecard(warehouse, grain, department)

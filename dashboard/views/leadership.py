@@ -26,6 +26,7 @@ from dashboard.queries import freshness, metric_info, reader, scorecard
 from dashboard.views.action_lists import data_date, overdue_items
 from dashboard.views.actor import require_page
 from dashboard.views.cohort_board import cohorts_section
+from dashboard.views.index_history import index_history_section
 from dashboard.views.page_support import require_service_tables, show_table
 
 MOVERS_SHOWN = 5
@@ -107,6 +108,8 @@ show_table(
 
 st.subheader("By service")
 show_table(index_table(scorecard.leadership_latest(warehouse, "cohort_service", grain), "Service"))
+
+index_history_section(warehouse, grain)
 
 movers = scorecard.metric_movers(warehouse, grain)
 st.subheader("Biggest improvements since the prior period")

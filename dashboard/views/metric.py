@@ -25,6 +25,7 @@ from dashboard.views.metric_sections import (
     volume_note,
 )
 from dashboard.views.page_support import pick_metric_and_grain
+from dashboard.views.seasonal import same_period_section, year_to_date_section
 
 METRIC_KEY = "metric_page_metric"
 GRAIN_KEY = "metric_page_grain"
@@ -99,6 +100,8 @@ else:
         ),
         key="trend_chart",
     )
+    same_period_section(warehouse, metric_id, grain, definition)
+    year_to_date_section(warehouse, metric_id, definition)
     districts_section(warehouse, metric_id, grain, unit, str(complete.iloc[-1]["period_label"]))
 
 definition_section(warehouse, definition, metric_id, grain)

@@ -8,6 +8,7 @@ from dashboard.components import site
 from dashboard.components.formats import default_grain, format_timestamp, grain_label, order_grains
 from dashboard.components.late import late_marks, late_summary, with_late_column
 from dashboard.components.safe_text import escape_markdown as md
+from dashboard.components.seasonal import comparison_caption
 from dashboard.components.set_aside import set_aside_notes, volume_tables
 from dashboard.components.status import status_counts, status_label
 from dashboard.components.tables import scorecard_table
@@ -15,6 +16,7 @@ from dashboard.queries import freshness, metric_info, reader, scorecard
 from dashboard.views.actor import require_page
 from dashboard.views.page_support import show_table
 from dashboard.views.scorecard_cards import metric_cards
+from dashboard.views.seasonal import pick_comparison
 
 ALL_DEPARTMENTS = "All departments"
 
@@ -46,11 +48,13 @@ grain = grain_col.radio(
     horizontal=True,
     key="scorecard_grain",
 )
+compare = pick_comparison()
 board = scorecard.scorecard(
     warehouse,
     grain,
     None if department == ALL_DEPARTMENTS else department,
     public_only=public,
+    compare=compare,
 )
 if board.empty:
     if public and not metric_info.public_metric_ids(warehouse):
@@ -82,8 +86,7 @@ if run is not None:
 for note in set_aside_notes(freshness.set_aside(warehouse), volume_tables(board), public=public):
     st.caption(note)
 st.caption(
-    f"Citywide value for each metric's latest complete {grain_label(grain).lower()}; "
-    "change compares it with the period before. Trend shows up to the last 12 complete periods. "
+    f"{comparison_caption(compare, grain)} Trend shows up to the last 12 complete periods. "
     "Open a metric for its districts, methodology and data freshness."
 )
 

@@ -51,11 +51,9 @@ FROM scored
 WINDOW w AS (PARTITION BY metric_id, grain, is_complete ORDER BY period_start)
 """.replace("{score}", score_sql("v.value", "v.target", "v.status", "d.direction"))
 
-# The index of a scope is the mean score of its scored metrics in a period; the quarterly
-# cohort scope gathers the metrics of the services assigned to each cohort.
-_INDEX_SQL = """
-INSERT INTO leadership_index BY NAME
-WITH scoped AS (
+# The metrics of each scope: every metric for the city, a department's, a cohort service's,
+# and for a quarterly cohort the metrics of the services assigned to it.
+_SCOPED_SQL = """
     SELECT 'city' AS scope, 'Citywide' AS scope_name, s.* FROM metric_index_scores s
     UNION ALL
     SELECT 'department', s.department, s.* FROM metric_index_scores s
@@ -68,7 +66,23 @@ WITH scoped AS (
     FROM metric_index_scores s
     JOIN services sv ON sv.cohort_service = s.cohort_service
     JOIN service_priorities p ON p.service = sv.service
-),
+"""
+
+# Each member's contribution is its score over the number of scored members, so a scope's
+# contributions add up to its index and their differences between two periods to its change.
+_MEMBERS_SQL = """
+INSERT INTO leadership_index_members BY NAME
+WITH scoped AS ({scoped})
+SELECT scope, scope_name, grain, period_start, period_label, is_complete, metric_id, status,
+       score, score / count(score) OVER (PARTITION BY scope, scope_name, grain, period_start)
+           AS contribution
+FROM scoped
+""".replace("{scoped}", _SCOPED_SQL)
+
+# The index of a scope is the mean score of its scored metrics in a period.
+_INDEX_SQL = """
+INSERT INTO leadership_index BY NAME
+WITH scoped AS ({scoped}),
 grouped AS (
     SELECT scope, scope_name, grain, period_start, any_value(period_end) AS period_end,
            any_value(period_label) AS period_label, bool_and(is_complete) AS is_complete,
@@ -86,7 +100,7 @@ SELECT *,
        CASE WHEN is_complete THEN index_value - lag(index_value) OVER w END AS index_change
 FROM grouped
 WINDOW w AS (PARTITION BY scope, scope_name, grain, is_complete ORDER BY period_start)
-"""
+""".replace("{scoped}", _SCOPED_SQL)
 
 # Each council district against citywide, the gap signed so that positive means worse.
 # Counts and backlogs are citywide totals, so a district is compared with the citywide
@@ -159,8 +173,10 @@ def compute_metric_scores(con: duckdb.DuckDBPyConnection, config: ServicesConfig
 
 
 def compute_leadership_index(con: duckdb.DuckDBPyConnection) -> None:
-    """Fill leadership_index per city, department, cohort service and quarterly cohort."""
+    """Fill leadership_index per city, department, cohort service and quarterly cohort, and
+    leadership_index_members with the metrics each index averages."""
     con.execute(_INDEX_SQL)
+    con.execute(_MEMBERS_SQL)
 
 
 def compute_district_gaps(con: duckdb.DuckDBPyConnection, config: ServicesConfig) -> None:

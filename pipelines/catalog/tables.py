@@ -15,6 +15,7 @@ SERVICE_TABLES = (
     "service_cohorts",
     "metric_index_scores",
     "leadership_index",
+    "leadership_index_members",
     "district_gaps",
     "district_centroids",
 )
@@ -116,6 +117,20 @@ CREATE TABLE IF NOT EXISTS leadership_index (
     prior_index_value DOUBLE,
     index_change DOUBLE
 );
+-- Which metrics each scope's index averages in each period, and each one's share of it: the
+-- drill-down from an index's move to the metrics that moved it.
+CREATE TABLE IF NOT EXISTS leadership_index_members (
+    scope VARCHAR,
+    scope_name VARCHAR,
+    grain VARCHAR,
+    period_start DATE,
+    period_label VARCHAR,
+    is_complete BOOLEAN,
+    metric_id VARCHAR,
+    status VARCHAR,
+    score DOUBLE,                -- NULL when the metric is not scored in the period
+    contribution DOUBLE          -- score / metrics scored in scope: the index is their sum
+);
 CREATE TABLE IF NOT EXISTS district_gaps (
     metric_id VARCHAR,
     grain VARCHAR,
@@ -149,6 +164,7 @@ DELETE FROM service_priorities;
 DELETE FROM service_cohorts;
 DELETE FROM metric_index_scores;
 DELETE FROM leadership_index;
+DELETE FROM leadership_index_members;
 DELETE FROM district_gaps;
 DELETE FROM district_centroids;
 """

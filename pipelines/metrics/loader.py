@@ -20,6 +20,7 @@ from pipelines.metrics.lenient import validate_metric_entries
 from pipelines.metrics.model import City, Defaults, Metric, MetricsConfig, MetricsFile
 from pipelines.metrics.public_rules import check_public_texts
 from pipelines.metrics.rules import check_defaults, check_metric
+from pipelines.metrics.table_rules import check_quarter_labels
 from pipelines.metrics.within import resolve_within
 from pipelines.warehouse.layout import CITY_FILE
 
@@ -105,9 +106,11 @@ def _load_text(
     issues += _city_issues(top, at, has_city)
     issues += check_departments(metrics, at, profile)
     issues += check_public_texts(metrics, at, profile)
+    city = top.city if top.city is not None else _city_of(profile)
+    if top.city is not None or profile is not None:  # a broken city.yml has no known year
+        issues += check_quarter_labels(metrics, at, city.fiscal_year_start_month)
     if issues:
         return None, issues
-    city = top.city if top.city is not None else _city_of(profile)
     resolved = [resolve_metric(m, top.defaults) for _, m in metrics]
     config = MetricsConfig(
         city=city, defaults=top.defaults, metrics=resolved, file_label=file_label, profile=profile

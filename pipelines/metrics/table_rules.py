@@ -13,11 +13,15 @@ from pipelines.metrics.model import Defaults, Metric
 from pipelines.metrics.tables import AGE_DIMENSION, ALL_DIMENSIONS, METRIC_TABLES, MetricTable
 from pipelines.warehouse.words import COUNT_UNITS, record_words
 
-# A period label of each grain, as metric_values.period_label writes it.
+# A period label of each grain, as metric_values.period_label writes it. Quarters are
+# calendar quarters (2024-Q3) in a city whose fiscal year starts in January and fiscal
+# quarters (FY2025 Q1) in any other.
+CALENDAR_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+FISCAL_QUARTER = re.compile(r"^FY(\d{4}) Q([1-4])$")
 PERIOD_LABELS: dict[str, re.Pattern[str]] = {
     "week": re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"),
     "month": re.compile(r"^\d{4}-(0[1-9]|1[0-2])$"),
-    "quarter": re.compile(r"^\d{4}-Q[1-4]$"),
+    "quarter": re.compile(f"{CALENDAR_QUARTER.pattern}|{FISCAL_QUARTER.pattern}"),
     "fiscal_year": re.compile(r"^FY\d{4}$"),
 }
 
@@ -181,7 +185,8 @@ def _check_baseline(
             at.issue(
                 loc,
                 f"{name}: baseline period '{period}' is not a period label",
-                "write a label as the dashboard shows it: FY2024, 2024-Q3, 2024-07 or 2024-W27",
+                "write a label as the dashboard shows it: FY2024, 2024-Q3 (FY2025 Q1 where the "
+                "fiscal year does not start in January), 2024-07 or 2024-W27",
             )
         ]
     grains: Sequence[str] = metric.grains if metric.grains is not None else defaults.grains
@@ -195,3 +200,41 @@ def _check_baseline(
             )
         ]
     return []
+
+
+def check_quarter_labels(
+    metrics: Sequence[tuple[Loc, Metric]], at: Locator, fiscal_year_start_month: int
+) -> list[Issue]:
+    """A baseline quarter is written the way the city's quarters are labelled: calendar
+    quarters (2024-Q3) when the fiscal year starts in January, fiscal ones (FY2025 Q1) else."""
+    issues: list[Issue] = []
+    for loc, metric in metrics:
+        period = metric.baseline.period if metric.baseline is not None else ""
+        fiscal = fiscal_year_start_month != 1
+        wrong = CALENDAR_QUARTER.match(period) if fiscal else FISCAL_QUARTER.match(period)
+        if wrong is None:
+            continue
+        kind = "fiscal" if fiscal else "calendar"
+        hint = _quarter_hint(int(wrong[1]), int(wrong[2]), fiscal_year_start_month, fiscal)
+        issues.append(
+            at.issue(
+                (*loc, "baseline", "period"),
+                f"metric '{metric.id}': baseline period '{period}' is not a quarter of this "
+                f"city, whose quarters are {kind} quarters (fiscal_year_start_month: "
+                f"{fiscal_year_start_month} in city.yml)",
+                hint,
+            )
+        )
+    return issues
+
+
+def _quarter_hint(year: int, quarter: int, start_month: int, fiscal: bool) -> str:
+    """The same three months in the city's own quarter labels, when they are one quarter."""
+    if (start_month - 1) % 3:
+        example = "FY2025 Q1" if fiscal else "2024-Q3"
+        return f"write a quarter as the dashboard labels it, e.g. {example}"
+    if fiscal:  # a calendar quarter, year and first month, as a fiscal quarter
+        month = (quarter - 1) * 3 + 1
+        fiscal_year = year + 1 if month >= start_month else year
+        return f"write {{period: FY{fiscal_year} Q{(month - start_month) % 12 // 3 + 1}}}"
+    return f"write {{period: {year}-Q{quarter}}}"  # start month 1: fiscal quarters are calendar

@@ -178,8 +178,8 @@ labelled AS (
         CASE grain
             WHEN 'week' THEN strftime(period_start, '%G-W%V')
             WHEN 'month' THEN strftime(period_start, '%Y-%m')
-            WHEN 'quarter' THEN (strftime(period_start, '%Y') || '-Q' || CAST(quarter(period_start) AS VARCHAR))
-            WHEN 'fiscal_year' THEN ('FY' || CAST(year(period_start) + 1 AS VARCHAR))
+            WHEN 'quarter' THEN ('FY' || CAST(year((period_start - INTERVAL 6 MONTH)) + 1 AS VARCHAR) || ' Q' || CAST(quarter((period_start - INTERVAL 6 MONTH)) AS VARCHAR))
+            WHEN 'fiscal_year' THEN ('FY' || CAST(year((period_start - INTERVAL 6 MONTH)) + 1 AS VARCHAR))
         END AS period_label
     FROM with_target
 )

@@ -1,0 +1,89 @@
+"""The leadership index over time, for the city, a cohort or a department, with the metrics
+that moved it between two periods (a section the Leadership and Department pages share)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.components.formats import grain_label
+from dashboard.components.index_history import (
+    index_history_figure,
+    moves_summary,
+    moves_table,
+)
+from dashboard.components.safe_text import escape_markdown as md
+from dashboard.queries import index_history, metric_info
+from dashboard.queries.reader import Warehouse
+from dashboard.views.page_support import show_table
+
+SCOPES = {"city": "City", "cohort": "Cohort", "department": "Department"}
+
+
+def index_history_section(
+    warehouse: Warehouse, grain: str, scope: str | None = None, name: str | None = None
+) -> None:
+    """The index by period and its drill-down; without ``scope`` the reader picks the city,
+    a cohort or a department (``name`` fixes the member, e.g. on a department's page)."""
+    st.subheader("Index over time")
+    key = f"index_history_{scope or 'any'}"
+    if scope is None:
+        scope = str(
+            st.radio(
+                "Index of",
+                list(SCOPES),
+                format_func=SCOPES.__getitem__,
+                horizontal=True,
+                key=f"{key}_scope",
+            )
+        )
+    if name is None:
+        name = _pick_member(warehouse, scope, grain, key)
+        if name is None:
+            return
+    history = index_history.index_history(warehouse, scope, name, grain)
+    if history.empty:
+        st.info(f"No complete {grain_label(grain).lower()} has an index here yet.")
+        return
+    shown = metric_info.department_names(warehouse).get(name, name)
+    st.plotly_chart(
+        index_history_figure(history, f"{shown}: index by {grain_label(grain).lower()}"),
+        key=f"{key}_chart",
+    )
+    _drill_down(warehouse, scope, name, grain, list(history["period_label"]), key)
+
+
+def _pick_member(warehouse: Warehouse, scope: str, grain: str, key: str) -> str | None:
+    names = index_history.scope_names(warehouse, scope, grain)
+    if not names:
+        st.info(f"No {SCOPES[scope].lower()} has an index at this grain yet.")
+        return None
+    if len(names) == 1:
+        return names[0]
+    departments = metric_info.department_names(warehouse)
+    return str(
+        st.selectbox(
+            SCOPES[scope], names, format_func=lambda n: departments.get(n, n), key=f"{key}_name"
+        )
+    )
+
+
+def _drill_down(
+    warehouse: Warehouse, scope: str, name: str, grain: str, periods: list[str], key: str
+) -> None:
+    st.markdown("**What moved it.** Each metric's share of the index in two periods.")
+    if len(periods) < 2:
+        st.info("One complete period only: nothing to compare it with yet.")
+        return
+    before_col, after_col = st.columns(2)
+    before = str(before_col.selectbox("From", periods, index=len(periods) - 2, key=f"{key}_before"))
+    after = str(after_col.selectbox("To", periods, index=len(periods) - 1, key=f"{key}_after"))
+    moves = index_history.index_moves(warehouse, scope, name, grain, before, after)
+    if moves.empty:
+        st.info("This warehouse predates the drill-down: run `citystat run` to add it.")
+        return
+    st.caption(md(moves_summary(moves, before, after)))
+    show_table(moves_table(moves, grain), moves["status_after"])
+    st.caption(
+        "A metric's contribution is its score against target divided by the number of metrics "
+        "scored, so the contributions add up to the index and their changes to its change."
+    )
