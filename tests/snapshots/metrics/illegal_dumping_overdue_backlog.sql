@@ -12,16 +12,16 @@ WITH metric_core AS (
         WITH revised AS (
             SELECT source, "request_id" FROM "service_requests_versions" GROUP BY ALL HAVING count(*) > 1
         )
-        SELECT *,
+        SELECT "request_id", "source", "opened_at", "closed_at", "due_at", "service_name", "status", "council_district", "zip", version_at, run_id,
             CASE WHEN row_number() OVER w = 1 THEN NULL ELSE version_at END AS valid_from,
             lead(version_at) OVER w AS valid_to
         FROM "service_requests_versions" AS v SEMI JOIN revised AS r ON v.source IS NOT DISTINCT FROM r.source AND v."request_id" = r."request_id"
         WINDOW w AS (PARTITION BY source, "request_id" ORDER BY version_at NULLS FIRST, run_id)
         UNION ALL BY NAME
-        SELECT *, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to
+        SELECT "request_id", "source", "opened_at", "closed_at", "due_at", "service_name", "status", "council_district", "zip", version_at, run_id, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to
         FROM "service_requests_versions" AS v ANTI JOIN revised AS r ON v.source IS NOT DISTINCT FROM r.source AND v."request_id" = r."request_id"
         UNION ALL BY NAME
-        SELECT *, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to
+        SELECT "request_id", "source", "opened_at", "closed_at", "due_at", "service_name", "status", "council_district", "zip", CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to
         FROM "service_requests" AS c
         WHERE NOT EXISTS (SELECT 1 FROM "service_requests_versions" AS v
             WHERE v.source IS NOT DISTINCT FROM c.source AND v."request_id" = c."request_id")

@@ -12,16 +12,16 @@ WITH metric_core AS (
         WITH revised AS (
             SELECT source, "permit_id" FROM "permits_versions" GROUP BY ALL HAVING count(*) > 1
         )
-        SELECT *,
+        SELECT "permit_id", "source", "applied_at", "issued_at", "review_due_at", "completed_at", "status", "permit_type", "council_district", "zip", version_at, run_id,
             CASE WHEN row_number() OVER w = 1 THEN NULL ELSE version_at END AS valid_from,
             lead(version_at) OVER w AS valid_to
         FROM "permits_versions" AS v SEMI JOIN revised AS r ON v.source IS NOT DISTINCT FROM r.source AND v."permit_id" = r."permit_id"
         WINDOW w AS (PARTITION BY source, "permit_id" ORDER BY version_at NULLS FIRST, run_id)
         UNION ALL BY NAME
-        SELECT *, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to
+        SELECT "permit_id", "source", "applied_at", "issued_at", "review_due_at", "completed_at", "status", "permit_type", "council_district", "zip", version_at, run_id, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to
         FROM "permits_versions" AS v ANTI JOIN revised AS r ON v.source IS NOT DISTINCT FROM r.source AND v."permit_id" = r."permit_id"
         UNION ALL BY NAME
-        SELECT *, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to
+        SELECT "permit_id", "source", "applied_at", "issued_at", "review_due_at", "completed_at", "status", "permit_type", "council_district", "zip", CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to
         FROM "permits" AS c
         WHERE NOT EXISTS (SELECT 1 FROM "permits_versions" AS v
             WHERE v.source IS NOT DISTINCT FROM c.source AND v."permit_id" = c."permit_id")

@@ -338,11 +338,17 @@ WITH metric_core__missing_columns AS (
       THEN DATE_FORMAT(period_start, 'yyyy-MM')
       WHEN 'quarter'
       THEN (
-        DATE_FORMAT(period_start, 'yyyy') || '-Q' || CAST(QUARTER(period_start) AS STRING)
+        'FY' || CAST(YEAR((
+          period_start - INTERVAL '6' MONTH
+        )) + 1 AS STRING) || ' Q' || CAST(QUARTER((
+          period_start - INTERVAL '6' MONTH
+        )) AS STRING)
       )
       WHEN 'fiscal_year'
       THEN (
-        'FY' || CAST(YEAR(period_start) + 1 AS STRING)
+        'FY' || CAST(YEAR((
+          period_start - INTERVAL '6' MONTH
+        )) + 1 AS STRING)
       )
     END AS period_label
   FROM with_target
