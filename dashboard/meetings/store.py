@@ -317,6 +317,11 @@ def frozen_metrics(source: MeetingsDB | Connection, meeting_id: int) -> pd.DataF
             {"id": meeting_id},
         )
     metrics["public"] = metrics["public"].astype(bool)
+    if "definition_version" in metrics:  # from migration 7 on
+        # Whole numbers, None where not recorded (not floats with NaN, as pandas reads a mix).
+        metrics["definition_version"] = pd.Series(
+            metrics["definition_version"].astype("Int64"), dtype=object
+        ).where(metrics["definition_version"].notna(), None)
     return metrics
 
 
