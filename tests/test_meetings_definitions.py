@@ -61,4 +61,3 @@ def test_the_meeting_page_and_packet_show_the_frozen_definition(env: Path) -> No
         page.extract_text() for page in pypdf.PdfReader(io.BytesIO(packet_pdf(packet))).pages
     )
     assert VERSION_1 in " ".join(pdf_text.split())
-
