@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pypdf
+import pypdfium2
 
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
@@ -19,6 +20,7 @@ from tests.test_meetings_page import ON_TIME, _create, _ok, _open, _texts, env
 
 __all__ = ["env"]  # the page tests' fixture: a writable warehouse and an empty store
 
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 VERSION_1 = "definition version 1, in effect since 2025-04-01"
 
 
@@ -57,7 +59,12 @@ def test_the_meeting_page_and_packet_show_the_frozen_definition(env: Path) -> No
     assert f"Computed with {VERSION_1}." in html
     # The other metric had no history in the warehouse when the packet froze.
     assert "Computed with definition not recorded" in html
-    pdf_text = " ".join(
-        page.extract_text() for page in pypdf.PdfReader(io.BytesIO(packet_pdf(packet))).pages
-    )
+    pdf = packet_pdf(packet)
+    pdf_text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
     assert VERSION_1 in " ".join(pdf_text.split())
+    # Pages as images, to look at (tests/artifacts is not committed).
+    ARTIFACTS.mkdir(exist_ok=True)
+    document = pypdfium2.PdfDocument(pdf)
+    for number in range(len(document)):
+        image = document[number].render(scale=1.4).to_pil()
+        image.save(ARTIFACTS / f"packet_definition_p{number + 1}.png")
