@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, text
 
+from dashboard.components.definition_changes import frozen_version_text
 from dashboard.meetings import actions as meeting_actions
 from dashboard.meetings import audit, cohorts, database, milestones, store
 from dashboard.meetings import schema as meeting_schema
@@ -231,6 +232,23 @@ def _after_cohorts(db: MeetingsDB) -> None:
         assert kinds.scalars().all() == ["commentary", "cohort", "milestone"]
 
 
+def _after_7(db: MeetingsDB) -> None:
+    """Packets frozen before definition versions were kept: their metrics say the definition
+    was not recorded, and the rest of the packet is intact."""
+    _after_3(db)
+    packet = store.load_packet(db, 1)
+    frozen = packet.metrics[
+        ["definition_version", "definition_effective_from", "definition_json"]
+    ].to_dict("records")
+    assert frozen == [
+        {"definition_version": None, "definition_effective_from": None, "definition_json": None}
+    ] * len(packet.metrics)
+    metric = packet.metrics.iloc[0]
+    assert frozen_version_text(
+        metric["definition_version"], metric["definition_effective_from"]
+    ).startswith("definition not recorded")
+
+
 COHORTS_MIGRATION = next(
     m.number for m in meeting_schema.MIGRATIONS if m.name.startswith("confirmed quarterly")
 )
@@ -241,6 +259,7 @@ SEEDS: dict[int, Callable[[Connection], None]] = {
     4: _v2_data,
     5: _v2_data,
     COHORTS_MIGRATION: _v2_data,
+    7: _v2_data,
 }
 CHECKS: dict[int, Callable[[MeetingsDB], None]] = {
     1: _after_1,
@@ -249,6 +268,7 @@ CHECKS: dict[int, Callable[[MeetingsDB], None]] = {
     4: _after_4,
     5: _after_5,
     COHORTS_MIGRATION: _after_cohorts,
+    7: _after_7,
 }
 
 

@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from dashboard.components.definition_changes import changed_since_frozen, frozen_version_text
 from dashboard.meetings import actions as meeting_actions
 from dashboard.meetings import database, store
 from dashboard.meetings import schema as meeting_schema
@@ -279,3 +280,59 @@ def test_open_actions_of_a_department_flag_overdue_against_today(
     assert open_items["description"].tolist() == ["Patch faster", "Survey crews"]
     assert open_items["overdue"].tolist() == [True, False]
     assert meeting_actions.open_actions(con, "Police Department", today=date(2025, 6, 1)).empty
+
+
+def _publish_definition(
+    wh: reader.Warehouse, version: int, day: int, label: str
+) -> reader.Warehouse:
+    # What a run that changed the metric's definition leaves in the warehouse.
+    with duckdb.connect(wh.path) as con:
+        con.execute(
+            "INSERT INTO metric_definition_versions VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                ON_TIME,
+                version,
+                f"2025-04-{day:02d} 06:00",
+                f"run-{day}",
+                "x",
+                f'{{"label": "{label}"}}',
+            ],
+        )
+    # A new warehouse version, as a run publishes: pages' cached reads move on with it.
+    return reader.Warehouse(path=wh.path, version=f"{wh.version}+{version}")
+
+
+def test_a_frozen_packet_keeps_the_definition_it_was_computed_with(
+    con: database.MeetingsDB, warehouse: reader.Warehouse
+) -> None:
+    warehouse = _publish_definition(warehouse, 1, 1, "On time <b>")
+    first = _meeting(con, warehouse, date(2025, 4, 15))
+    warehouse = _publish_definition(warehouse, 2, 20, "On time, *new*")
+    second = _meeting(con, warehouse, date(2025, 4, 22))
+
+    def frozen(meeting_id: int) -> dict[str, object]:
+        metrics = store.load_packet(con, meeting_id).metrics.set_index("metric_id")
+        return metrics.loc[ON_TIME].to_dict()
+
+    old, new = frozen(first), frozen(second)
+    assert (old["definition_version"], old["definition_json"]) == (1, '{"label": "On time <b>"}')
+    assert str(old["definition_effective_from"]).startswith("2025-04-01 06:00")
+    assert new["definition_version"] == 2
+    # A metric the warehouse kept no history for is frozen as not recorded.
+    assert (
+        store.load_packet(con, first)
+        .metrics.set_index("metric_id")
+        .loc[MEDIAN]["definition_version"]
+        is None
+    )
+    current = packets.current_definitions(warehouse, [ON_TIME])
+    note = changed_since_frozen(old["definition_version"], old["definition_json"], current)
+    assert note == (
+        "**The definition has changed since this packet froze:** the warehouse now has "
+        "version 2, in effect since 2025-04-20.\n"
+        "- label: was On time \\<b\\>; now On time, \\*new\\*"
+    )
+    assert changed_since_frozen(new["definition_version"], new["definition_json"], current) is None
+    assert frozen_version_text(1, old["definition_effective_from"]) == (
+        "definition version 1, in effect since 2025-04-01"
+    )

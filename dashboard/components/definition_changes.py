@@ -92,3 +92,40 @@ def history_target_text(rule: str, targets: pd.DataFrame, unit: str | None) -> s
         f": {escape_markdown(format_value(latest['target'], unit))} for "
         f"{escape_markdown(latest['last_period'])}"
     )
+
+
+NOT_RECORDED = "definition not recorded (the warehouse kept no definition history then)"
+
+
+def frozen_version_text(version: object, effective_from: object) -> str:
+    """The definition a packet metric was computed with, in words (plain text, not Markdown):
+    "definition version N, in effect since DATE", or that it was not recorded."""
+    if version is None or pd.isna(version):  # type: ignore[call-overload]
+        return NOT_RECORDED
+    since = format_timestamp(effective_from)[:10]
+    return f"definition version {int(version)}, in effect since {since}"  # type: ignore[call-overload]
+
+
+def changed_since_frozen(
+    frozen_version: object, frozen_json: object, current: pd.DataFrame
+) -> str | None:
+    """Markdown noting that the warehouse's definition moved on since the packet froze and
+    which fields changed (None when it has not, or either side is not recorded). ``current``
+    is one metric's row of ``packets.current_definitions``."""
+    if current.empty or not isinstance(frozen_json, str):
+        return None
+    now = current.iloc[0]
+    if pd.isna(frozen_version) or int(now["definition_version"]) == int(frozen_version):  # type: ignore[call-overload]
+        return None
+    changes = definition_changes(frozen_json, str(now["definition_json"]))
+    lines = [
+        f"**The definition has changed since this packet froze:** the warehouse now has "
+        f"version {int(now['definition_version'])}, in effect since "
+        f"{escape_markdown(format_timestamp(now['definition_effective_from'])[:10])}."
+    ]
+    lines += [
+        f"- {escape_markdown(c.field)}: was {escape_markdown(c.before)}; "
+        f"now {escape_markdown(c.after)}"
+        for c in changes
+    ]
+    return "\n".join(lines)

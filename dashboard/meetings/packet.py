@@ -12,6 +12,7 @@ from html import escape
 import pandas as pd
 
 from dashboard.components.csv_export import csv_bytes
+from dashboard.components.definition_changes import frozen_version_text
 from dashboard.components.formats import (
     MISSING,
     describe_change,
@@ -272,9 +273,14 @@ def _metric_section(packet: Packet, metric: dict[str, object], grain: str) -> st
             + '<p class="note">Solid line: the value, each dot coloured by its status; '
             "dashed line: the target.</p>"
         )
+    # The definition the frozen values were computed with, whatever the warehouse says now.
+    version = frozen_version_text(
+        metric.get("definition_version"), metric.get("definition_effective_from")
+    )
     methodology = (
         f'<p class="note"><strong>How it is computed.</strong> '
-        f"{escape(str(metric['methodology'] or MISSING))}</p>"
+        f"{escape(str(metric['methodology'] or MISSING))} "
+        f"<em>Computed with {escape(version)}.</em></p>"
     )
     actions = packet.actions[packet.actions["metric_id"] == metric_id]
     action_html = (

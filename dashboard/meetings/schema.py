@@ -275,6 +275,17 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX milestones_by_service ON milestones (service, cohort_start)",
         ),
     ),
+    Migration(
+        7,
+        "the definition version each packet metric was computed with",
+        (
+            # NULL for packets frozen before this migration, or from a warehouse that kept no
+            # definition history: the packet then says the definition was not recorded.
+            "ALTER TABLE packet_metrics ADD COLUMN definition_version INTEGER",
+            "ALTER TABLE packet_metrics ADD COLUMN definition_effective_from TEXT",
+            "ALTER TABLE packet_metrics ADD COLUMN definition_json TEXT",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

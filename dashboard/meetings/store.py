@@ -118,9 +118,11 @@ RETURNING meeting_id
 """
 _INSERT_METRIC = """
 INSERT INTO packet_metrics (meeting_id, metric_id, position, label, description, methodology,
-                            department, owner, cohort_service, unit, direction, public)
+                            department, owner, cohort_service, unit, direction, public,
+                            definition_version, definition_effective_from, definition_json)
 VALUES (:meeting_id, :metric_id, :position, :label, :description, :methodology, :department,
-        :owner, :cohort_service, :unit, :direction, :public)
+        :owner, :cohort_service, :unit, :direction, :public, :definition_version,
+        :definition_effective_from, :definition_json)
 """
 _INSERT_VALUE = """
 INSERT INTO packet_values (meeting_id, metric_id, period_label, period_start, period_end, value,
@@ -140,6 +142,10 @@ _METRIC_TEXTS = (
 )
 
 
+def _version(value: Any) -> int | None:
+    return None if _iso(value) is None else int(value)
+
+
 def _metric_rows(meeting_id: int, definitions: pd.DataFrame) -> list[dict[str, Any]]:
     return [
         {
@@ -148,6 +154,10 @@ def _metric_rows(meeting_id: int, definitions: pd.DataFrame) -> list[dict[str, A
             "position": position,
             **{column: _iso(row[column]) for column in _METRIC_TEXTS},
             "public": int(bool(row.get("public", False))),
+            # NULL when the warehouse kept no definition history.
+            "definition_version": _version(row.get("definition_version")),
+            "definition_effective_from": _iso(row.get("definition_effective_from")),
+            "definition_json": _iso(row.get("definition_json")),
         }
         for position, row in enumerate(definitions.to_dict("records"))
     ]
@@ -181,7 +191,9 @@ def create_meeting(
     """Record a meeting and freeze its packet (``packet_source``'s frames); leadership only.
 
     ``definitions`` has metric_id, label, description, methodology, department, owner,
-    cohort_service, unit, direction, public; ``values`` has metric_id, period_label,
+    cohort_service, unit, direction, public and (optional, NULL when absent) the definition
+    version it was computed with: definition_version, definition_effective_from,
+    definition_json; ``values`` has metric_id, period_label,
     period_start, period_end, value, target, status, count. Returns the new meeting id.
     """
     actor.require("schedule_meeting")
@@ -305,6 +317,11 @@ def frozen_metrics(source: MeetingsDB | Connection, meeting_id: int) -> pd.DataF
             {"id": meeting_id},
         )
     metrics["public"] = metrics["public"].astype(bool)
+    if "definition_version" in metrics:  # from migration 7 on
+        # Whole numbers, None where not recorded (not floats with NaN, as pandas reads a mix).
+        metrics["definition_version"] = pd.Series(
+            metrics["definition_version"].astype("Int64"), dtype=object
+        ).where(metrics["definition_version"].notna(), None)
     return metrics
 
 

@@ -7,6 +7,7 @@ from datetime import date
 import streamlit as st
 
 from dashboard.components import charts
+from dashboard.components.definition_changes import changed_since_frozen, frozen_version_text
 from dashboard.components.formats import (
     MISSING,
     format_value,
@@ -18,6 +19,7 @@ from dashboard.meetings import actions as meeting_actions
 from dashboard.meetings import store
 from dashboard.meetings.database import MeetingError, MeetingsDB
 from dashboard.meetings.permissions import Actor, PermissionDenied
+from dashboard.queries import packets, reader
 from dashboard.views.meeting_agenda import TYPED, known_people, owner_change
 from dashboard.views.meeting_commentary import commentary_form
 from dashboard.views.meeting_state import (
@@ -75,8 +77,11 @@ def action_form(db: MeetingsDB, actor: Actor, packet: store.Packet, metric_id: s
                 flash(f"Action item {action_id} added.")
 
 
-def discuss_metric(db: MeetingsDB, actor: Actor, packet: store.Packet) -> None:
-    """One metric of the packet: frozen values and chart, commentary, a new action item."""
+def discuss_metric(
+    db: MeetingsDB, actor: Actor, packet: store.Packet, warehouse: reader.Warehouse | None
+) -> None:
+    """One metric of the packet: frozen values and chart, the definition it was computed with
+    (and whether ``warehouse``'s has changed since), commentary, a new action item."""
     st.subheader("Discuss a metric")
     metrics = packet.metrics.set_index("metric_id", drop=False)
     ids = [str(m) for m in metrics["metric_id"]]
@@ -92,6 +97,17 @@ def discuss_metric(db: MeetingsDB, actor: Actor, packet: store.Packet) -> None:
         f"{md(metric['department'])} · owner: {md(metric['owner'])} · "
         f"How it is computed: {md(metric['methodology'] or MISSING)}"
     )
+    st.caption(
+        md(frozen_version_text(metric["definition_version"], metric["definition_effective_from"]))
+    )
+    if warehouse is not None:
+        changed = changed_since_frozen(
+            metric["definition_version"],
+            metric["definition_json"],
+            packets.current_definitions(warehouse, [metric_id]),
+        )
+        if changed:
+            st.warning(changed, icon="⚠️")
     if series.empty:
         st.info("No complete period was available when this packet was frozen.")
         action_form(db, actor, packet, metric_id)

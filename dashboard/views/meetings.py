@@ -90,7 +90,7 @@ def _page(db: MeetingsDB, actor: Actor) -> None:
     carried_over(packet)
     packet_section(db, packet)
     audit_section(packet)
-    discuss_metric(db, actor, packet)
+    discuss_metric(db, actor, packet, warehouse)
     agenda_section(db, actor, packet)
 
 
