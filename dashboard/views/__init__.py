@@ -1,6 +1,6 @@
 """The dashboard's pages: each reads through ``queries`` and draws with ``components``.
 
-Pages: ``scorecard`` (with ``scorecard_cards``, the public site's cards), ``metric`` (with
+Pages: ``scorecard``, ``metric`` (with
 ``metric_sections``, and ``metric_draft`` for an analyst's saved drafts), ``leadership``,
 ``department``, ``equity``, ``services`` (with ``cohort_board``: the cohorts and leadership's
 confirmation, and ``improvement_plans``), ``meetings`` (with ``meeting_schedule``,

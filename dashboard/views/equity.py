@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.components import charts, maps, site
+from dashboard.components import charts, maps
 from dashboard.components import equity as words
 from dashboard.components.formats import UNIT_RESIDENTS, grain_label, table_words
 from dashboard.components.safe_text import escape_markdown as md
@@ -32,8 +32,7 @@ if warehouse is None:
 layer = equity.district_layer(warehouse)
 names = {str(i): maps.district_name(i, n) for i, n in zip(layer["id"], layer["name"], strict=True)}
 has_boundaries = bool(layer["geometry"].notna().any())
-public = site.is_public()
-metrics = equity.equity_metrics(warehouse, public_only=public).set_index("metric_id", drop=False)
+metrics = equity.equity_metrics(warehouse).set_index("metric_id", drop=False)
 
 
 def show_districts() -> None:

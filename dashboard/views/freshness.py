@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import PurePath
-
 import streamlit as st
 
-from dashboard.components import charts, site
+from dashboard.components import charts
 from dashboard.components.formats import format_count, format_timestamp
 from dashboard.components.tables import RUN_STEP_ORDER, freshness_table, step_table
 from dashboard.queries import freshness, reader
@@ -23,26 +21,18 @@ run = freshness.published_run(warehouse)
 if run is None:
     st.warning("No run has been published yet. Run `citystat run` (or `make demo`).")
     st.stop()
-# Residents get the dates; run ids, hashes and step timings are the operators' (internal).
-published = f"{format_timestamp(run['finished_at'])}"
-if not site.is_public():
-    published += f" (run `{run['run_id']}`)"
+# Run ids, hashes and step timings are the operators' (the public site has its own notes).
+published = f"{format_timestamp(run['finished_at'])} (run `{run['run_id']}`)"
 st.caption(f"Data as of {format_timestamp(run['data_as_of'])} · last published {published}")
 
 st.subheader("Latest file per source")
 loads = freshness.latest_loads(warehouse)
-if site.is_public():
-    # File names, never where they sit on the city's servers.
-    loads = loads.assign(file=[PurePath(str(name)).name for name in loads["file"]])
 if loads.empty:
     st.info("No file has been loaded yet.")
 else:
     quarantined, rejected = loads["rows_quarantined"].sum(), loads["rows_rejected"].sum()
     aside = (
-        f"{format_count(quarantined)} of their rows were set aside for data problems and "
-        f"{format_count(rejected)} could not be read."
-        if site.is_public()
-        else f"{format_count(quarantined)} of their rows were quarantined and "
+        f"{format_count(quarantined)} of their rows were quarantined and "
         f"{format_count(rejected)} rejected — see Data quality."
     )
     st.caption(
@@ -52,13 +42,8 @@ else:
         f"{format_count(loads['rows_unchanged'].sum())} unchanged. A repeated file inserts and "
         f"updates nothing. {aside}"
     )
-    table = freshness_table(loads)
-    if site.is_public():
-        table = table.drop(columns=["Source", "SHA-256"])
-    show_table(table)
+    show_table(freshness_table(loads))
 
-if site.is_public():
-    st.stop()
 st.subheader("Where the time of the last runs went")
 steps = freshness.run_step_times(warehouse)
 if steps.empty:

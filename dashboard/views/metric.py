@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.components import charts, site
+from dashboard.components import charts
 from dashboard.components.csv_export import csv_bytes, percent_columns
 from dashboard.components.formats import (
     as_text,
@@ -35,27 +35,20 @@ require_page()
 warehouse = reader.current_warehouse()
 if warehouse is None:
     st.stop()
-public = site.is_public()
-# An analyst's saved drafts (internal site only): shown instead of a published metric.
-draft = None if public else metric_draft.pick_draft()
+# An analyst's saved drafts: shown instead of a published metric.
+draft = metric_draft.pick_draft()
 if draft is not None:
     metric_draft.show_draft(draft, warehouse.version)
     st.stop()
-# On the public site only public metrics exist: any other id from a link is ignored.
-catalog = metric_info.metric_catalog(warehouse, public_only=public).set_index(
-    "metric_id", drop=False
-)
+catalog = metric_info.metric_catalog(warehouse).set_index("metric_id", drop=False)
 metric_ids = [str(metric_id) for metric_id in catalog["metric_id"]]
 if not metric_ids:
-    if public:
-        st.info("The city has not published any metric yet.")
-        st.stop()
     st.warning("The warehouse holds no metric definitions. Run `citystat run` to compute them.")
     st.stop()
 
 metric_id, grain = pick_metric_and_grain(warehouse, catalog, METRIC_KEY, GRAIN_KEY)
 
-definition = metric_info.metric_definition(warehouse, metric_id, public_only=public) or {}
+definition = metric_info.metric_definition(warehouse, metric_id) or {}
 unit: str | None = definition.get("unit")
 st.title(md(definition["label"]))
 cohort, owner = md(as_text(definition["cohort_service"])), md(as_text(definition["owner"]))
@@ -63,7 +56,7 @@ st.caption(f"{md(as_text(definition['department_name']))} · {cohort} · owner: 
 
 late = freshness.late_metrics(warehouse, freshness.now_to_the_minute())
 if metric_id in late:
-    st.warning(late_metric_note(late[metric_id], public))
+    st.warning(late_metric_note(late[metric_id], public=False))
 if definition.get("availability"):
     # Say plainly why there is no number, rather than show a wrong one.
     st.warning(md(definition["availability"]))
@@ -74,7 +67,7 @@ if complete.empty:
     st.info(f"No complete {grain_label(grain).lower()} yet for this metric.")
 else:
     headline(complete, unit, str(definition["direction"] or "") or None)
-    volume_note(warehouse, definition, complete.iloc[-1], public)
+    volume_note(warehouse, definition, complete.iloc[-1])
     baseline = trends.baseline_comparison(warehouse, metric_id)
     if baseline is not None and baseline["latest_label"] != baseline["baseline_label"]:
         st.markdown(

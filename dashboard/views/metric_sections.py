@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import charts, site
+from dashboard.components import charts
 from dashboard.components.definition_changes import (
     definition_history_markdown,
     history_rule,
@@ -57,9 +57,7 @@ def headline(complete: pd.DataFrame, unit: str | None, direction: str | None) ->
     tiles[3].metric("Observations", format_count(latest["count"]))
 
 
-def volume_note(
-    warehouse: reader.Warehouse, definition: dict[str, Any], latest: pd.Series, public: bool
-) -> None:
+def volume_note(warehouse: reader.Warehouse, definition: dict[str, Any], latest: pd.Series) -> None:
     """Beside a count's value: the rows of its table's files that were set aside."""
     unit = definition.get("unit")
     if not is_volume(unit):
@@ -69,12 +67,12 @@ def volume_note(
         "service_requests"
         if is_missing(definition.get("canonical_table"))
         else str(definition["canonical_table"]),
-        public=public,
+        public=False,
     )
     if note is None:
         return
     value = f"{format_value(latest['value'], unit)} {unit} in {latest['period_label']}"
-    st.caption(note if public else f"{value} · {note}")
+    st.caption(f"{value} · {note}")
 
 
 def districts_section(
@@ -153,7 +151,7 @@ def freshness_section(warehouse: reader.Warehouse) -> None:
         st.warning("No published run: these values have not been validated.")
         return
     passed = "✔ passed validation" if run["validation_passed"] else "✖ did not pass validation"
-    run_id = "" if site.is_public() else f" (run `{run['run_id']}`)"  # operators' only
+    run_id = f" (run `{run['run_id']}`)"  # the operators' (the public site has its own page)
     st.markdown(
         f"Last loaded **{format_timestamp(run['finished_at'])}** · data as of "
         f"**{format_timestamp(run['data_as_of'])}** · {passed}{run_id}"

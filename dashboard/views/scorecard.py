@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.components import site
 from dashboard.components.formats import default_grain, format_timestamp, grain_label, order_grains
 from dashboard.components.late import late_marks, late_summary, with_late_column
 from dashboard.components.safe_text import escape_markdown as md
@@ -15,7 +14,6 @@ from dashboard.components.tables import scorecard_table
 from dashboard.queries import freshness, metric_info, reader, scorecard
 from dashboard.views.actor import require_page
 from dashboard.views.page_support import show_table
-from dashboard.views.scorecard_cards import metric_cards
 from dashboard.views.seasonal import pick_comparison
 
 ALL_DEPARTMENTS = "All departments"
@@ -25,7 +23,6 @@ st.title("Scorecard")
 warehouse = reader.current_warehouse()
 if warehouse is None:
     st.stop()
-public = site.is_public()
 
 grains = order_grains(metric_info.available_grains(warehouse))
 if not grains:
@@ -36,7 +33,7 @@ filter_col, grain_col = st.columns([2, 3])
 names = metric_info.department_names(warehouse)
 department = filter_col.selectbox(
     "Department",
-    [ALL_DEPARTMENTS, *metric_info.departments(warehouse, public_only=public)],
+    [ALL_DEPARTMENTS, *metric_info.departments(warehouse)],
     format_func=lambda department: names.get(department, department),
     key="scorecard_department",
 )
@@ -53,13 +50,9 @@ board = scorecard.scorecard(
     warehouse,
     grain,
     None if department == ALL_DEPARTMENTS else department,
-    public_only=public,
     compare=compare,
 )
 if board.empty:
-    if public and not metric_info.public_metric_ids(warehouse):
-        st.info("The city has not published any metric yet.")
-        st.stop()
     shown = names.get(department, department)
     st.info(f"No metrics for {md(shown)} at the {grain_label(grain).lower()} grain.")
     st.stop()
@@ -83,7 +76,7 @@ if run is not None:
         f"{format_timestamp(run['finished_at'])} · {passed}"
     )
 # Beside the volumes: the rows of their tables' files that were set aside.
-for note in set_aside_notes(freshness.set_aside(warehouse), volume_tables(board), public=public):
+for note in set_aside_notes(freshness.set_aside(warehouse), volume_tables(board), public=False):
     st.caption(note)
 st.caption(
     f"{comparison_caption(compare, grain)} Trend shows up to the last 12 complete periods. "
@@ -91,7 +84,7 @@ st.caption(
 )
 
 late = freshness.late_metrics(warehouse, freshness.now_to_the_minute())
-late_note = late_summary(board["metric_id"], late, public)
+late_note = late_summary(board["metric_id"], late, public=False)
 if late_note:
     st.warning(late_note)
 table = with_late_column(scorecard_table(board, grain), late_marks(board["metric_id"], late))
@@ -101,19 +94,4 @@ for cohort, rows in table.groupby(board["cohort_service"].fillna("Other"), sort=
     )
     st.subheader(md(cohort))
     st.caption(md(departments_in_cohort))
-    if public:
-        metric_cards(rows, board.loc[rows.index], grain)
-    else:
-        show_table(rows, board.loc[rows.index, "status"])
-    if public:
-        # The public site explains every number where it is shown.
-        st.markdown(
-            "\n".join(
-                f"- **{md(label)}:** {md(methodology)}"
-                for label, methodology in zip(
-                    board.loc[rows.index, "label"],
-                    board.loc[rows.index, "methodology"],
-                    strict=True,
-                )
-            )
-        )
+    show_table(rows, board.loc[rows.index, "status"])
