@@ -12,6 +12,8 @@ Lowest first; each imports only those above it in this list (checked by import-l
 - ``publish``: versioned, atomic publishing of a build, rollback, the run lock.
 - ``run``: one run, orchestrating the stages above from extract files to a published version.
 - ``demo``: the generated demo city's extracts (used only by the command line).
+- ``lake``: a city's published warehouse as Parquet (``citystat export --parquet``).
+- ``spark``: every city of a lake computed on Apache Spark (the only package importing pyspark).
 - ``cli``: the ``citystat`` command.
 
 ``sources/`` holds the shipped source mappings (YAML) and their lookup files.

@@ -114,7 +114,9 @@ services:
 """
 
 PROFILE = ProfileRows(
-    city=[("Testburg", "America/New_York", FISCAL_YEAR_START_MONTH, 500_000, "Census", 2020)],
+    city=[
+        ("Testburg", "America/New_York", FISCAL_YEAR_START_MONTH, 500_000, "Census", 2020, ["en"])
+    ],
     departments=[("streets", "Streets Department", 0), ("sanitation", "Sanitation", 1)],
 )
 
@@ -182,6 +184,11 @@ def build_seasonal_warehouse(path: Path) -> None:
             "'published')",
             [AS_OF, AS_OF, AS_OF],
         )
-        compute_service_tables(con, load_services_text(SERVICES_YML), AS_OF)
+        compute_service_tables(
+            con,
+            load_services_text(SERVICES_YML),
+            AS_OF,
+            fiscal_year_start_month=FISCAL_YEAR_START_MONTH,
+        )
     finally:
         con.close()

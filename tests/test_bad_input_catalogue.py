@@ -653,8 +653,8 @@ METRICS_CASES = [
         "metrics.yml:12: unknown key 'colour' in metric 'a'; use one of: id, label, "
         "description, methodology, department, owner, cohort_service, unit, direction, kind, "
         "table, filter, numerator, denominator, date, start, end, percentile, within_days, "
-        "overdue, due, age_buckets, numerator_metric, denominator_metric, targets, watch_band, "
-        "min_count, grains, dimensions, baseline, public, common_id",
+        "overdue, due, age_buckets, numerator_metric, denominator_metric, targets, target, "
+        "watch_band, min_count, grains, dimensions, baseline, public, public_text, common_id",
     ),
     (
         "wrong type",
@@ -727,8 +727,8 @@ METRICS_CASES = [
         "metrics.yml:12: unknown key 'colour' in metric 'a'; use one of: id, label, "
         "description, methodology, department, owner, cohort_service, unit, direction, kind, "
         "table, filter, numerator, denominator, date, start, end, percentile, within_days, "
-        "overdue, due, age_buckets, numerator_metric, denominator_metric, targets, watch_band, "
-        "min_count, grains, dimensions, baseline, public, common_id\n"
+        "overdue, due, age_buckets, numerator_metric, denominator_metric, targets, target, "
+        "watch_band, min_count, grains, dimensions, baseline, public, public_text, common_id\n"
         "metrics.yml:21: metric 'b': 'min_count' should be a valid integer, unable to parse "
         "string as an integer, got 'many'; write a whole number without quotes",
     ),

@@ -32,7 +32,8 @@ def test_light_commands_do_not_import_great_expectations(arguments: list[str]) -
         text=True,
         check=True,
     )
-    last = probe.stderr.strip().splitlines()[-1]
+    # Libraries may warn on stderr after the probe's line (GE names optional modules it lacks).
+    last = [line for line in probe.stderr.splitlines() if line.startswith("loaded:")][-1]
     # The command itself ran (printed its help or its listing), then the probe line.
     assert probe.stdout.strip() or arguments == ["metrics", "check"]
     assert last == "loaded: False False", probe.stderr
@@ -40,7 +41,12 @@ def test_light_commands_do_not_import_great_expectations(arguments: list[str]) -
 
 def test_the_probe_sees_great_expectations_when_a_command_imports_it() -> None:
     # Guards the probe itself: importing GE must show up as loaded.
-    code = PROBE.replace("pass\n", "pass\nimport great_expectations  # noqa: F401\n", 1)
+    code = PROBE.replace(
+        "pass\n",
+        "pass\nfrom pipelines.validate.ge_batches import _import_great_expectations\n"
+        "_import_great_expectations()\n",
+        1,
+    )
     probe = subprocess.run(
         [sys.executable, "-c", code, "--help"],
         cwd=PROJECT_ROOT,
@@ -48,4 +54,5 @@ def test_the_probe_sees_great_expectations_when_a_command_imports_it() -> None:
         text=True,
         check=True,
     )
-    assert probe.stderr.strip().splitlines()[-1].startswith("loaded: True")
+    lines = [line for line in probe.stderr.splitlines() if line.startswith("loaded:")]
+    assert lines and lines[-1].startswith("loaded: True"), probe.stderr

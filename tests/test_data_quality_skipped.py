@@ -11,6 +11,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.app import PUBLIC_PAGES
 from dashboard.components import site
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.meetings import schema as meeting_schema
@@ -91,7 +92,7 @@ def test_a_warehouse_without_the_table_or_with_nothing_skipped_says_so(
     assert not [t for t in at.table if "Reason" in t.value.columns]
 
 
-@pytest.mark.parametrize("page", ["scorecard", "metric", "equity", "freshness", "open_data"])
+@pytest.mark.parametrize("page", [file.removesuffix(".py") for file, *_ in PUBLIC_PAGES])
 def test_no_public_page_names_a_skipped_file(
     page: str, warehouses: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

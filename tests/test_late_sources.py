@@ -23,7 +23,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 T = datetime.fromisoformat
 
 PROFILE = ProfileRows(
-    city=[("Testville", "America/New_York", 7, None, None, None)],
+    city=[("Testville", "America/New_York", 7, None, None, None, ["en"])],
     sources=[
         # source, title, expected_every, grace, position, last_record_utc (the run fills it)
         ("nightly", "Nightly 311 export", "1 day", "4 hours", 0, None),

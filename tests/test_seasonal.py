@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.components.safe_text import escape_markdown
 from dashboard.queries import index_history, scorecard, seasonal
 from dashboard.queries.reader import Warehouse
 from tests.seasonal_fixture import build_seasonal_warehouse
@@ -206,10 +207,10 @@ def test_scorecard_link_with_an_unknown_comparison_falls_back(warehouse_env: Pat
     at = _open("scorecard", compare=hostile)
     assert at.radio(key="scorecard_compare").value == "prior"
     assert _changes(at)["Pothole requests"] == "↑ +1"
+    # Named back as text (escaped: no link, no emphasis), replaced in the URL by the default.
     warnings = [str(w.value) for w in at.warning]
-    assert any("comparison this page does not offer" in w for w in warnings)
-    assert not any("evil" in w or "click" in w for w in warnings)
-    assert "compare" not in at.query_params
+    assert f"Ignored compare “{escape_markdown(hostile)}” from the link" in "\n".join(warnings)
+    assert at.query_params.get("compare") == "prior"
 
 
 def test_metric_page_shows_five_years_and_fiscal_year_to_date(warehouse_env: Path) -> None:

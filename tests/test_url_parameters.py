@@ -46,7 +46,8 @@ def test_a_new_key_read_directly_or_through_a_helper_is_found(tmp_path: Path) ->
         + '\nst.query_params.get("sort")\nif "view" in st.query_params:\n    pass\n'
         + 'choose_from_url("zoom", "k", [], "", "zoom")\n'
     )
-    assert page_parameters("scorecard.py", views) == ["sort", "view", "zoom"]
+    # The page's own "compare" stays; the three planted reads are found.
+    assert page_parameters("scorecard.py", views) == ["compare", "sort", "view", "zoom"]
     helper = views / "page_support.py"
     helper.write_text(
         helper.read_text() + "\n\ndef odd(key):\n    return st.query_params[key + 'x']\n"

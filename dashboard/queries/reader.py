@@ -120,7 +120,8 @@ def configured_cities(folders: list[Path]) -> int:
 
 def _lake_connection(lake: str, city: str) -> duckdb.DuckDBPyConnection:
     """An in-memory connection whose views are one lake city's tables (read-only Parquet)."""
-    con = duckdb.connect()
+    # In memory and written only here: its views and tables read the lake's Parquet files.
+    con = duckdb.connect(":memory:")
     for table in LAKE_TABLES:
         folder = Path(lake) / table / f"city={city}"
         if any(folder.rglob("*.parquet")):

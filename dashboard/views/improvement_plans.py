@@ -90,13 +90,20 @@ def _edit_form(actor: Actor, plan: pd.DataFrame) -> None:
         flash(f"Milestone #{chosen} saved.")
 
 
+def _no_service_to_show() -> None:
+    """A link naming a cohort service is still answered when there is none: named back as
+    text, and taken out of the address."""
+    choose_from_url("service", "plan_service", [], "", "service")
+    if "service" in st.query_params:
+        del st.query_params["service"]
+
+
 def plans_section(actor: Actor) -> None:
     """Choose a confirmed cohort service (``?service=`` in the URL); its plan and forms."""
     if FLASH_KEY in st.session_state:
         st.success(st.session_state.pop(FLASH_KEY))
     if not store_exists():
-        # A link naming a service is still answered: there is none to show yet.
-        choose_from_url("service", "plan_service", [], "", "cohort service")
+        _no_service_to_show()
         st.caption("No cohort has been confirmed yet: plans are written for confirmed services.")
         return
     try:
@@ -108,12 +115,12 @@ def plans_section(actor: Actor) -> None:
         return
     members = members[members["in_cohort"]].drop_duplicates("service", keep="last")
     if members.empty:
-        choose_from_url("service", "plan_service", [], "", "cohort service")
+        _no_service_to_show()
         st.caption("No cohort has been confirmed yet: plans are written for confirmed services.")
         return
     by_service = {str(m["service"]): m for m in members.to_dict("records")}
     names = list(by_service)
-    choose_from_url("service", "plan_service", names, names[0], "cohort service")
+    choose_from_url("service", "plan_service", names, names[0], "service")
     service = str(
         st.selectbox(
             "Cohort service",

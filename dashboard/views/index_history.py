@@ -82,7 +82,8 @@ def _drill_down(
         st.info("This warehouse predates the drill-down: run `citystat run` to add it.")
         return
     st.caption(md(moves_summary(moves, before, after)))
-    show_table(moves_table(moves, grain), moves["status_after"])
+    # Its status column says before → after in icons and words: not one status to colour.
+    show_table(moves_table(moves, grain))
     st.caption(
         "A metric's contribution is its score against target divided by the number of metrics "
         "scored, so the contributions add up to the index and their changes to its change."

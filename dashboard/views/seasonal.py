@@ -25,7 +25,7 @@ from dashboard.components.seasonal import (
 )
 from dashboard.queries import seasonal
 from dashboard.queries.reader import Warehouse
-from dashboard.views.page_support import show_table
+from dashboard.views.page_support import choose_from_url, show_table
 
 COMPARE_PARAM = "compare"
 COMPARE_KEY = "scorecard_compare"
@@ -34,19 +34,12 @@ SAME_PERIOD_YEARS = 5
 
 def pick_comparison() -> str:
     """The scorecard's comparison, seeded from the URL's ``compare`` and written back to it
-    (the default, the period before, as no parameter). A value the page does not offer falls
-    back to the default with a fixed message: what the link held is never shown."""
+    (the default, the period before, as no parameter). A value the page does not offer is
+    named back as text, like every page's, and replaced in the address by the default."""
     requested = st.query_params.get(COMPARE_PARAM)
-    if requested is not None and requested not in COMPARISON_LABELS:
-        st.warning(
-            "The link asked for a comparison this page does not offer, so changes are "
-            "compared with the period before."
-        )
-        requested = DEFAULT_COMPARISON
-    if requested is not None:
-        st.session_state[COMPARE_KEY] = requested
-    elif st.session_state.get(COMPARE_KEY) not in COMPARISON_LABELS:
-        st.session_state[COMPARE_KEY] = DEFAULT_COMPARISON
+    unknown = requested is not None and requested not in COMPARISON_LABELS
+    choices = list(COMPARISON_LABELS)
+    choose_from_url(COMPARE_PARAM, COMPARE_KEY, choices, DEFAULT_COMPARISON, COMPARE_PARAM)
     choice = st.radio(
         "Change compared with",
         list(COMPARISON_LABELS),
@@ -55,7 +48,10 @@ def pick_comparison() -> str:
         key=COMPARE_KEY,
         on_change=_remember_comparison,
     )
-    _remember_comparison()
+    if unknown:  # the link's value is replaced by the choice the page made
+        st.query_params[COMPARE_PARAM] = DEFAULT_COMPARISON
+    else:
+        _remember_comparison()
     return str(choice)
 
 

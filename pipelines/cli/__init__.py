@@ -4,6 +4,7 @@
 - ``init``: ``citystat init DIR``, a new city's folder (pipelines/city/scaffold.py).
 - ``metrics``: ``citystat metrics check | explain | preview``; ``drafts``: what
   ``metrics preview --draft`` prints and saves.
+- ``lake``: ``citystat export --parquet DIR`` and ``citystat metrics compute --engine spark``.
 - ``schema``: ``citystat schema``, JSON Schemas of the city's files from the models.
 - ``services``: ``citystat services check``.
 - ``sources``: ``citystat sources list | check``.

@@ -21,6 +21,7 @@ Importing GE and building its context costs seconds, so one context serves the w
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -53,13 +54,32 @@ class GreatExpectationsError(RuntimeError):
     """GE raised while computing an expectation; the message names it."""
 
 
+def _import_great_expectations() -> Any:
+    """Great Expectations, imported without its optional Spark integration.
+
+    citystat hands GE pandas batches only. Where pyspark is installed (the Spark engine's
+    extra), GE would import it too: 0.2 s more, and pyspark.sql.connect ends an interpreter
+    started with ``python -c`` when grpc is missing. So pyspark is hidden from GE's import
+    (unless something already imported it), and is importable again afterwards.
+    """
+    hide = "pyspark" not in sys.modules
+    if hide:
+        sys.modules["pyspark"] = None  # type: ignore[assignment]  # "import pyspark" fails
+    try:
+        import great_expectations as gx
+    finally:
+        if hide and sys.modules.get("pyspark", False) is None:
+            del sys.modules["pyspark"]
+    return gx
+
+
 class GeRunner:
     """One ephemeral GE context with a pandas data source, reused for every batch it checks."""
 
     def __init__(self) -> None:
         # Telemetry off for this process's GE; progress bars off in the context below.
         os.environ["GX_ANALYTICS_ENABLED"] = "False"
-        import great_expectations as gx
+        gx = _import_great_expectations()
         from great_expectations.data_context.types.base import (
             DataContextConfig,
             InMemoryStoreBackendDefaults,
