@@ -99,7 +99,7 @@ def forkserver() -> Any:
     """A multiprocessing context whose processes fork from a server with everything imported."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(
-        ["great_expectations", "pipelines.cli.main", "pipelines.run", "tests.test_crash_safety"]
+        ["tests.ge_preload", "pipelines.cli.main", "pipelines.run", "tests.test_crash_safety"]
     )
     return context
 
