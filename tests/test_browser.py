@@ -12,6 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,17 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def settle(page: Any, timeout: float = 60_000) -> None:
+    """Wait until Streamlit has finished the page's script, then for its charts to draw.
+
+    A fixed pause alone loses on a loaded machine (a page still drawing its skeletons), so
+    this waits for the app root's own run state first."""
+    done = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+    page.locator(done).wait_for(timeout=timeout)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1000)
 
 
 def _free_port() -> int:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from dashboard.app import INTERNAL_PAGES, PUBLIC_PAGES
-from tests.test_browser import ARTIFACTS, browser, server
+from tests.test_browser import ARTIFACTS, browser, server, settle
 from tests.test_browser_public_hygiene import public_server
 
 __all__ = ["browser", "public_server", "server"]  # fixtures shared with the other browser tests
@@ -30,8 +30,7 @@ BLOCKING = ("serious", "critical")
 def _settle(page: Any) -> None:
     """Wait until the page's script has drawn its title and its charts."""
     page.locator('[data-testid="stMain"] h1').first.wait_for(timeout=30_000)
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(1500)
+    settle(page)
 
 
 def _axe_report(page: Any, where: str) -> list[str]:

@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.run.pipeline import run_pipeline
 from pipelines.warehouse.layout import CITY_ENV, PROJECT_ROOT
-from tests.test_browser import ARTIFACTS, browser, require_chromium, run_dashboard
+from tests.test_browser import ARTIFACTS, browser, require_chromium, run_dashboard, settle
 
 __all__ = ["browser"]  # the fixture shared with tests/test_browser.py
 
@@ -58,9 +58,8 @@ def test_every_page_of_the_city_renders(city_server: tuple[str, str], browser: A
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for path in PAGES:
         page.goto(f"{base}/{path}")
-        page.wait_for_load_state("networkidle")
         page.get_by_role("heading").first.wait_for(timeout=30_000)
-        page.wait_for_timeout(1500)
+        settle(page)
         name = path or "scorecard"
         page.screenshot(path=ARTIFACTS / f"browser_city_{city}_{name}.png")
         assert page.locator("[data-testid='stException']").count() == 0, f"{city} {name}"

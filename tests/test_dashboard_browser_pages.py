@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, browser, server
+from tests.test_browser import ARTIFACTS, browser, server, settle
 
 __all__ = ["browser", "server"]  # fixtures shared with tests/test_browser.py
 
@@ -18,8 +18,7 @@ VIEWPORT = {"width": 1400, "height": 2600}
 
 def _shoot(page, name: str) -> None:
     # Wait for every Plotly chart to draw before the screenshot.
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(1500)
+    settle(page)
     page.screenshot(path=ARTIFACTS / f"browser_{name}.png", full_page=True)
 
 
