@@ -6,19 +6,27 @@ Every number is computed here from bench/output/results.json; the engineers' rea
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from . import browser_figures, goals19
+from .figures import Runs
+from .figures import fmt as _fmt
+from .figures import inner as _inner
+from .figures import ratio as _ratio
+from .figures import rows_label as _rows_label
+from .figures import rss as _rss
+from .figures import s as _s
+from .figures import table as _table
+from .figures import verdict as _verdict
+from .figures import walls as _walls
 from .measure import Summary, exponent, summarize
 
 BENCH_DIR = Path(__file__).resolve().parents[1]
 RESULTS_FILE = BENCH_DIR / "RESULTS.md"
 ANALYSIS_FILE = BENCH_DIR / "analysis.md"
-GIB = 1024**3
 BILLION = 1_000_000_000
 STEP_ORDER = (
     "copy",
@@ -31,51 +39,6 @@ STEP_ORDER = (
     "services",
     "publish",
 )
-
-Runs = list[dict[str, Any]]
-
-
-def _walls(runs: Runs) -> Summary:
-    return summarize([r["wall_seconds"] for r in runs])
-
-
-def _inner(runs: Runs, key: str = "seconds") -> Summary:
-    return summarize([r["reported"][key] for r in runs if key in r.get("reported", {})])
-
-
-def _rss(runs: Runs) -> Summary:
-    return summarize([r["peak_rss_bytes"] / GIB for r in runs])
-
-
-def _s(value: float) -> str:
-    if math.isnan(value):
-        return "–"
-    return f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
-
-
-def _fmt(summary: Summary, unit: str = "s") -> str:
-    return f"{_s(summary.median)} {unit} ({_s(summary.low)}–{_s(summary.high)})"
-
-
-def _rows_label(rows: int) -> str:
-    return f"{rows // 1_000_000}M" if rows % 1_000_000 == 0 else f"{rows:,}"
-
-
-def _verdict(measured: float, limit: float, *, at_most: bool = True) -> str:
-    """'met', or by how many times a figure missed its goal."""
-    if math.isnan(measured):
-        return "not measured"
-    ok = measured <= limit if at_most else measured >= limit
-    if ok:
-        return "**met**"
-    if at_most:
-        return f"**missed**: {measured / limit:.1f}× the limit"
-    return f"**missed**: {limit / measured:.1f}× short of it"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    return lines + ["| " + " | ".join(row) + " |" for row in rows]
 
 
 def _page_times(runs: Runs, key: str) -> dict[str, Summary]:
@@ -106,29 +69,6 @@ def _published_at(rows: int, name: str) -> list[float]:
             if match:
                 found.append(float(match.group(1)))
     return found
-
-
-@dataclass(frozen=True)
-class _Ratio:
-    """A ratio of medians, with the range of the ratios of runs made one after the other."""
-
-    value: float
-    low: float
-    high: float
-
-    def shown(self, unit: str, digits: int) -> str:
-        """'14.3× (paired 12.0–15.1×)', or in percent."""
-        if unit == "%":
-            return f"{self.value:.{digits}%} (paired {self.low:.{digits}%}–{self.high:.{digits}%})"
-        return f"{self.value:.{digits}f}× (paired {self.low:.{digits}f}–{self.high:.{digits}f}×)"
-
-
-def _ratio(figure: Sequence[float], baseline: Sequence[float]) -> _Ratio:
-    """median(figure) / median(baseline), and the range of run-by-run ratios (run i of the
-    figure and of its baseline ran back to back, so they shared the machine's load)."""
-    paired = [f / b for f, b in zip(figure, baseline, strict=False) if b]
-    value = summarize(figure).median / summarize(baseline).median
-    return _Ratio(value, min(paired, default=math.nan), max(paired, default=math.nan))
 
 
 def _kind_times(runs: Runs) -> list[str]:
@@ -180,7 +120,8 @@ class Report:
         for rows in self.sizes:
             self._goals(rows)
         self._scaling_goals()
-        lines += ["", "## Goals", ""]
+        lines += goals19.section(self.results)
+        lines += ["", "## Earlier goals", ""]
         lines += _table(["goal", "size", "measured", "goal", "verdict"], self.goal_rows)
         lines += [
             "",
@@ -350,6 +291,7 @@ class Report:
         )
         lines += self._incremental_files(data)
         lines += self._pages(data)
+        lines += browser_figures.section(data.get("browser", []))
         return lines
 
     def _figures(self, data: dict[str, Any]) -> list[str]:
