@@ -1,15 +1,20 @@
 """bench/RESULTS.md's goals of issue 19 from a hand-made results.json (nothing is timed here):
 every goal 1–7 has a row, verdicts are worked out by hand below, and a goal whose figure a
-run did not measure says so."""
+run did not measure says so. And the browser benchmark's entry script lists the app's own
+pages."""
 
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from bench.citystat_bench import browser_figures, goals19
+from bench.citystat_bench.browser import ENTRY
 from bench.citystat_bench.figures import GIB, NOT_MEASURED
 from bench.citystat_bench.report import Report
 
@@ -264,3 +269,22 @@ def test_worst_page_ignores_pages_without_the_figure(key: str) -> None:
     assert (worst.site, worst.url_path) == (
         ("internal", "") if key == "cold_ratio" else ("public", "")
     )
+
+
+def test_browser_entry_lists_the_apps_own_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bench/browser_app.py times exactly the pages dashboard/app.py's navigation offers a
+    local leadership user (every internal page; no compare page without compare cities)."""
+    from dashboard.app import INTERNAL_PAGES
+
+    listed = tmp_path / "pages.json"
+    monkeypatch.setenv("BENCH_PAGES_FILE", str(listed))
+    monkeypatch.setenv("CITYSTAT_ROLES_FILE", "/nonexistent")
+    monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(tmp_path / "absent.duckdb"))
+    monkeypatch.delenv("CITYSTAT_PUBLIC", raising=False)
+    monkeypatch.delenv("CITYSTAT_COMPARE", raising=False)
+    AppTest.from_file(str(ENTRY), default_timeout=60).run()
+    pages = json.loads(listed.read_text())
+    assert [p["url_path"] for p in pages] == [url for _, _, url, _ in INTERNAL_PAGES]
+    assert [p["title"] for p in pages] == [title for _, title, _, _ in INTERNAL_PAGES]
