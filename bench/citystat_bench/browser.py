@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,7 @@ from .measure import report_result
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ENTRY = PROJECT_ROOT / "bench" / "browser_app.py"
+APP = PROJECT_ROOT / "dashboard" / "app.py"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -108,22 +110,34 @@ _MARK_WIDGET = """() => {
   return null;
 }"""
 
-# What a page shows when it raised (the app's own error boxes are left to the screenshots).
-_ERRORS = """() => Array.from(document.querySelectorAll('[data-testid="stException"]'))
+# What a page shows when it raised, or caught and said so (the public site's error box).
+_ERRORS = """() => Array.from(document.querySelectorAll(
+    '[data-testid="stException"], [data-testid="stAlertContentError"]'))
   .map((e) => e.innerText.slice(0, 300))"""
 
 
 class Server:
-    """`streamlit run bench/browser_app.py` for one site, on one port, until closed."""
+    """`streamlit run bench/browser_app.py` for one site, on one port, until closed.
 
-    def __init__(self, site: str, port: int, pages_file: Path, log: Path) -> None:
-        env = {**os.environ, "BENCH_PAGES_FILE": str(pages_file)}
+    Streamlit resolves a page path given to st.page_link against the entry script's folder
+    (then follows symlinks), and the app's pages name each other as "views/x.py" from
+    dashboard/. So the server runs a copy of the entry script in ``scratch`` beside a
+    ``views`` symlink to dashboard/views: the app's links resolve as under dashboard/app.py,
+    and nothing bench-only is written into dashboard/.
+    """
+
+    def __init__(self, site: str, port: int, scratch: Path, log: Path) -> None:
+        entry = scratch / ENTRY.name
+        shutil.copyfile(ENTRY, entry)
+        (scratch / "views").symlink_to(APP.parent / "views", target_is_directory=True)
+        self.pages_file = scratch / "pages.json"
+        env = {**os.environ, "BENCH_PAGES_FILE": str(self.pages_file), "BENCH_APP": str(APP)}
         env.setdefault("CITYSTAT_ROLES_FILE", "/nonexistent")  # a local leadership user
         if site == "public":
             env["CITYSTAT_PUBLIC"] = "1"
         else:
             env.pop("CITYSTAT_PUBLIC", None)
-        command = [sys.executable, "-m", "streamlit", "run", str(ENTRY)]
+        command = [sys.executable, "-m", "streamlit", "run", str(entry)]
         command += ["--server.headless", "true", "--server.port", str(port)]
         command += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
         self.url = f"http://localhost:{port}"
@@ -224,8 +238,7 @@ def time_site(
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as scratch:
-        pages_file = Path(scratch) / "pages.json"
-        server = Server(site, port, pages_file, log)
+        server = Server(site, port, Path(scratch), log)
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
@@ -235,7 +248,7 @@ def time_site(
                 # Warms the server's own imports and lists the navigation's pages.
                 _, context = timer.load(EMPTY)
                 context.close()
-                listed = json.loads(pages_file.read_text())
+                listed = json.loads(server.pages_file.read_text())
                 result: dict[str, Any] = {"pages": {}}
                 for entry in listed:
                     path = entry["url_path"]
@@ -249,6 +262,7 @@ def time_site(
                     context.close()
                     warm, context = timer.load(path)
                     kind, rerun = timer.rerun(context, shot=f"{name}_rerun")
+                    rerun_errors = timer.errors(context) if kind else []
                     context.close()
                     result["pages"][path] = {
                         "title": entry["title"],
@@ -258,6 +272,7 @@ def time_site(
                         "widget": kind,
                         "rerun": rerun,
                         "errors": errors,
+                        "rerun_errors": rerun_errors,
                     }
                 browser.close()
         finally:

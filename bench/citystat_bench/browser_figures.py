@@ -61,7 +61,16 @@ def page_figures(runs: Runs) -> list[PageFigures]:
                 warm_ratio=ratio(warm, empty),
                 widget=widget,
                 rerun=summarize(reruns),
-                errors=tuple(sorted({e for p in pages for e in p.get("errors", [])})),
+                errors=tuple(
+                    sorted(
+                        {e for p in pages for e in p.get("errors", [])}
+                        | {
+                            f"after the rerun: {e}"
+                            for p in pages
+                            for e in p.get("rerun_errors", [])
+                        }
+                    )
+                ),
             )
         )
     return found
