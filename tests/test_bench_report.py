@@ -246,6 +246,7 @@ def test_goals_not_measured_say_so() -> None:
     # 0.3 s is under 0.5 s, but a run with nothing new must not publish.
     nothing = rows["3. run with nothing new (and it publishes nothing) @10M"]
     assert nothing[2] == "**missed**: published a new version"
+    assert "6. pages shown without errors @10M" not in rows
     numbers = {row[0].split(".")[0] for row in goals19.goal_rows(results)}
     assert numbers == {"1", "2", "3", "4", "5", "6", "7"}
 
@@ -288,3 +289,15 @@ def test_browser_entry_lists_the_apps_own_pages(
     pages = json.loads(listed.read_text())
     assert [p["url_path"] for p in pages] == [url for _, _, url, _ in INTERNAL_PAGES]
     assert [p["title"] for p in pages] == [title for _, title, _, _ in INTERNAL_PAGES]
+
+
+def test_a_page_that_showed_an_error_misses_goal_6() -> None:
+    results = _results()
+    run = results["by_size"]["10000000"]["browser"][1]
+    run["reported"]["sites"]["public"]["pages"][""]["rerun_errors"] = ["Sorry, this page ..."]
+    rows = _verdicts(results)
+    assert rows["6. pages shown without errors @10M"] == (
+        "errors on public: Home (/)",
+        "none",
+        "**missed**",
+    )

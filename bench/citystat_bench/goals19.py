@@ -122,6 +122,11 @@ def _goal6(data: dict[str, Any], label: str) -> list[Row]:
     else:
         shown = f"{s(page.rerun.median)} s, {page.name} ({page.widget})"
         rows.append(_row(rerun_name, label, shown, rerun_limit, page.rerun.median, 0.5))
+    failed = [p.name for p in measured if p.errors]
+    if failed:
+        # A page that stopped on an error may look fast: its times prove nothing.
+        shown = "errors on " + ", ".join(failed)
+        rows.append(["6. pages shown without errors", label, shown, "none", "**missed**"])
     return rows
 
 
