@@ -16,7 +16,9 @@ and the DOM has then been still for QUIET_MS: widgets are drawn by components Re
 lazily, about 0.15 s after the run ends, so the script state alone settles too early. The
 time taken is the page's last change (the quiet wait itself is not counted). A first load is
 timed from navigation start (the page's performance.now() clock); a rerun from the pointer
-press on the widget to the settling after a run was seen to start.
+press on the widget (the Enter key, for a text box) to the settling after a run was seen to
+start. The widget is the first selectbox, radio or checkbox of the main area outside a form,
+else its first text box.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ CHROMIUM_ARGS = [
 SITES = ("internal", "public")
 EMPTY, CLEAR = "bench-empty", "bench-clear"
 SERVER_START_SECONDS = 120.0
+TYPED = "street"  # typed into a page whose only widget is a text box
 
 # Installed in every page before Streamlit's own scripts: the page clock at the latest change
 # to the DOM. Widgets are drawn by components React loads lazily, so a page is still changing
@@ -86,9 +89,11 @@ _ARM_RERUN = """() => {
   window.__benchSawRun = false;
   window.__benchHoldsSince = null;
   window.__benchPressedAt = null;
-  document.addEventListener('pointerdown', () => {
+  const pressed = () => {
     if (window.__benchPressedAt === null) window.__benchPressedAt = performance.now();
-  }, {capture: true, once: true});
+  };
+  document.addEventListener('pointerdown', pressed, {capture: true, once: true});
+  document.addEventListener('keydown', pressed, {capture: true, once: true});
   const app = document.querySelector('[data-testid="stApp"]');
   new MutationObserver(() => {
     if (app.getAttribute('data-test-script-state') !== 'notRunning') window.__benchSawRun = true;
@@ -96,16 +101,23 @@ _ARM_RERUN = """() => {
 }"""
 
 # The first widget of the page's main area whose change reruns the script (not in a form),
-# marked data-bench-widget; returns its kind or null.
+# marked data-bench-widget; returns its kind or null. A text box only when there is no choice
+# to make: what is typed into it is the benchmark's own word.
 _MARK_WIDGET = """() => {
-  const kinds = {stSelectbox: 'selectbox', stRadio: 'radio', stCheckbox: 'checkbox'};
-  const selector = Object.keys(kinds).map((k) => `[data-testid="${k}"]`).join(',');
+  const passes = [
+    {stSelectbox: 'selectbox', stRadio: 'radio', stCheckbox: 'checkbox'},
+    {stTextInput: 'text'},
+  ];
   const main = document.querySelector('[data-testid="stMain"]');
-  for (const widget of main ? main.querySelectorAll(selector) : []) {
-    if (widget.closest('[data-testid="stForm"]')) continue;
-    if (widget.querySelector('input:disabled')) continue;
-    widget.setAttribute('data-bench-widget', '1');
-    return kinds[widget.getAttribute('data-testid')];
+  for (const kinds of passes) {
+    const selector = Object.keys(kinds).map((k) => `[data-testid="${k}"]`).join(',');
+    for (const widget of main ? main.querySelectorAll(selector) : []) {
+      if (widget.closest('[data-testid="stForm"]')) continue;
+      if (widget.querySelector('input:disabled')) continue;
+      if (!widget.checkVisibility()) continue;
+      widget.setAttribute('data-bench-widget', '1');
+      return kinds[widget.getAttribute('data-testid')];
+    }
   }
   return null;
 }"""
@@ -203,6 +215,11 @@ class Timer:
             page.evaluate(_ARM_RERUN)  # again: opening the list pressed the pointer too
             options = "[role='listbox'] [role='option']:not([aria-selected='true'])"
             page.locator(options).first.click()
+        elif kind == "text":
+            box = widget.locator("input")
+            box.fill(TYPED)  # Streamlit sends a text box's value on Enter
+            page.evaluate(_ARM_RERUN)
+            box.press("Enter")
         elif kind == "radio":
             widget.locator("label:has(input:not(:checked))").first.click()
         else:
