@@ -94,8 +94,8 @@ pytest: $(BIN)/.installed-test
 ## bench: benchmarks at 1 and 10 million requests against raw DuckDB (not part of make test;
 ## about an hour on 2 cores); writes bench/RESULTS.md, data under bench/output/
 .PHONY: bench
-bench: $(BIN)/.installed-test
-	$(BIN)/python bench/run.py --sizes 1000000 10000000 --repeats 3
+bench: $(BIN)/.installed-test browser
+	$(BIN)/python bench/run.py --sizes 1000000 10000000 --repeats 3 --once-sizes 30000000
 
 clean:
 	rm -rf $(VENV) data/demo data/versions data/*.duckdb data/*.tmp data/*.wal data/*.building \

@@ -1,10 +1,12 @@
 """citystat benchmarks at city scale: `make bench`, or
 
-    .venv/bin/python bench/run.py --sizes 1000000 10000000 --repeats 3
+    .venv/bin/python bench/run.py --sizes 1000000 10000000 --repeats 3 --once-sizes 30000000
 
 generates the demo city at each size under bench/output/, measures the full pipeline, metric
 computation, an incremental daily load and every dashboard page against their baselines (raw
-DuckDB, hand-written SQL, a naive pandas dashboard), and writes bench/RESULTS.md.
+DuckDB, hand-written SQL, a naive pandas dashboard, an empty Streamlit page in chromium), and
+writes bench/RESULTS.md. ``--once-sizes`` measures only the rebuild, the daily run and the
+pages, once, at larger sizes, for the growth exponents.
 ``--report-only`` rewrites RESULTS.md from bench/output/results.json without measuring.
 ``op NAME ...`` runs one measured operation (the harness starts these as child processes).
 """
@@ -39,6 +41,11 @@ def _op(args: list[str]) -> None:
         ops.handwritten(Path(rest[0]), Path(rest[1]))
     elif name == "pages":
         ops.pages(float(rest[0]))
+    elif name == "browser":
+        from citystat_bench.browser import browser_pages
+
+        shots = Path(rest[3]) if len(rest) > 3 else None  # PORT TIMEOUT LOGS [SCREENSHOTS]
+        browser_pages(int(rest[0]), float(rest[1]), Path(rest[2]), shots)
     elif name == "naive":
         ops.naive(float(rest[0]))
     elif name == "facts":
@@ -61,14 +68,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--once-sizes",
+        type=int,
+        nargs="*",
+        default=[],
+        help="sizes measured once, for growth only: rebuild, daily run, pages (e.g. 30000000)",
+    )
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
     if args.report_only:
         results = json.loads((OUTPUT / "results.json").read_text())
     else:
-        if args.repeats < 1 or any(size < 1000 for size in args.sizes):
+        if args.repeats < 1 or any(size < 1000 for size in [*args.sizes, *args.once_sizes]):
             parser.error("--repeats must be at least 1 and every size at least 1000")
-        results = run_all(sorted(args.sizes), args.repeats)
+        results = run_all(sorted(args.sizes), args.repeats, sorted(args.once_sizes))
     write_report(results)
     print(f"wrote {RESULTS_FILE}")
 

@@ -9,6 +9,7 @@ measured within one harness run are compared.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -30,6 +31,8 @@ BIN = Path(sys.executable).parent
 SMALL_ROWS = 10_000  # the dashboard's reference warehouse
 DAILY_ROWS = 10_000
 PAGE_TIMEOUT = 900.0
+# The browser benchmark's Streamlit server (BENCH_BROWSER_PORT overrides, for a shared machine).
+BROWSER_PORT = int(os.environ.get("BENCH_BROWSER_PORT", "8599"))
 
 Log = Callable[[str], None]
 
@@ -123,16 +126,27 @@ class SizeBench:
         self.dashboard()
         return self.result
 
-    def full_pipeline(self) -> None:
+    def run_once(self) -> dict[str, Any]:
+        """The growth figures alone, each once (a size too large to repeat): the rebuild, the
+        daily run and the pages in the browser."""
+        ensure_demo(self.rows, self.say)
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.full_pipeline(raw_load=False)
+        self.incremental()
+        for r in range(self.repeats):
+            self.browser(r)
+        return self.result
+
+    def full_pipeline(self, *, raw_load: bool = True) -> None:
         """Raw DuckDB load and `citystat run --rebuild`, alternately."""
         demo = data_dir(self.rows) / "demo"
         for r in range(self.repeats):
-            self.say(f"{self.rows:,}: raw load {r + 1}/{self.repeats}")
-            raw_db = self.work / "raw.duckdb"
-            self._record(
-                "raw_load", _op("raw_load", str(demo), str(raw_db), log=self._log("raw", r))
-            )
-            raw_db.unlink(missing_ok=True)
+            if raw_load:
+                self.say(f"{self.rows:,}: raw load {r + 1}/{self.repeats}")
+                raw_db = self.work / "raw.duckdb"
+                log = self._log("raw", r)
+                self._record("raw_load", _op("raw_load", str(demo), str(raw_db), log=log))
+                raw_db.unlink(missing_ok=True)
             self.say(f"{self.rows:,}: full pipeline {r + 1}/{self.repeats}")
             run = _citystat_run(self.rows, self.warehouse, self._log("pipeline", r), rebuild=True)
             self._record("pipeline", run)
@@ -206,13 +220,27 @@ class SizeBench:
             self.say(f"{self.rows:,}: naive dashboard {r + 1}/{self.repeats}")
             env = {"BENCH_NAIVE_CSV": str(csv)}
             self._record("naive", _op("naive", timeout, log=self._log("naive", r), env=env))
+            self.browser(r)
+
+    def browser(self, repeat: int) -> None:
+        """Every page of both sites in chromium against the N-row warehouse, beside the
+        empty page of the same server (citystat_bench.browser); screenshots of the last."""
+        self.say(f"{self.rows:,}: pages in the browser {repeat + 1}/{self.repeats}")
+        args = [str(BROWSER_PORT), str(PAGE_TIMEOUT), str(self.logs / f"browser_{repeat + 1}")]
+        args.append(str(OUTPUT / "screenshots" / str(self.rows)))
+        env = {"CITYSTAT_WAREHOUSE": str(self.warehouse)}
+        log = self._log("browser", repeat)
+        self._record("browser", _op("browser", *args, log=log, env=env))
 
     def _log(self, name: str, repeat: int) -> Path:
         return self.logs / f"{name}_{repeat + 1}.log"
 
 
-def run_all(sizes: list[int], repeats: int, say: Log = _say) -> dict[str, Any]:
-    """The whole benchmark; the results are also saved to bench/output/results.json."""
+def run_all(
+    sizes: list[int], repeats: int, once_sizes: list[int] | None = None, say: Log = _say
+) -> dict[str, Any]:
+    """The whole benchmark; the results are also saved to bench/output/results.json.
+    ``once_sizes`` get the growth figures alone, once each (``once_by_size``)."""
     OUTPUT.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {
         "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -221,11 +249,15 @@ def run_all(sizes: list[int], repeats: int, say: Log = _say) -> dict[str, Any]:
         "repeats": repeats,
         "sizes": sizes,
         "by_size": {},
+        "once_by_size": {},
     }
     small = build_small_warehouse(say)
     for rows in sizes:
         results["by_size"][str(rows)] = SizeBench(rows, repeats, small, say).run()
         save(results)  # a long run keeps what it measured so far
+    for rows in once_sizes or []:
+        results["once_by_size"][str(rows)] = SizeBench(rows, 1, small, say).run_once()
+        save(results)
     results["finished"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     results["harness_peak_rss_bytes"] = own_peak_rss_bytes()
     save(results)

@@ -1,0 +1,62 @@
+"""Bench-only entry script: dashboard/app.py as it is, plus two pages the browser benchmark needs.
+
+    streamlit run bench/browser_app.py [-- --public]
+
+The app's own navigation gets two extra pages: ``bench-empty``, Streamlit's floor on the same
+server (set_page_config, the navigation and nothing else: the app's shell is skipped), and
+``bench-clear``, which empties st.cache_data so the next load meets cold caches. When
+BENCH_PAGES_FILE is set, the app's own pages (address and title) are written there, so the
+benchmark times exactly the pages the navigation offers. Never part of the dashboard.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+# The benchmark runs a copy of this script elsewhere (citystat_bench.browser.Server) and says
+# where the app is.
+APP = Path(os.environ.get("BENCH_APP") or Path(__file__).resolve().parents[1] / "dashboard/app.py")
+EMPTY, CLEAR = "bench-empty", "bench-clear"
+
+
+def _empty() -> None:
+    """Nothing: the least a page of this server costs."""
+
+
+def _clear() -> None:
+    """Empty the data caches, so the next page load computes every query again."""
+    st.cache_data.clear()
+    st.text("caches cleared")
+
+
+def _record(pages: list[Any]) -> None:
+    target = os.environ.get("BENCH_PAGES_FILE")
+    if target:
+        listed = [{"url_path": p.url_path, "title": p.title} for p in pages]
+        Path(target).write_text(json.dumps(listed))
+
+
+def _navigation(pages: list[Any], **options: Any) -> Any:
+    """The app's navigation with the bench pages added; the bench pages stop the app there."""
+    _record(pages)
+    extra = [st.Page(_empty, title="bench empty", url_path=EMPTY)]
+    extra.append(st.Page(_clear, title="bench clear", url_path=CLEAR))
+    page = _real_navigation([*pages, *extra], **options)
+    if page.url_path in (EMPTY, CLEAR):
+        page.run()  # a run that never runs its page shows "page not found"
+        st.stop()
+    return page
+
+
+_real_navigation = st.navigation
+st.navigation = _navigation  # type: ignore[assignment]
+try:
+    runpy.run_path(str(APP), run_name="__main__")
+finally:
+    st.navigation = _real_navigation  # type: ignore[assignment]

@@ -1,0 +1,139 @@
+"""The browser page benchmark's figures (results' ``browser`` runs, see citystat_bench.browser):
+each page against the empty page of the same server, its rerun, and its growth with size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .figures import Ratio, Runs, fmt, ratio, s, table
+from .measure import Summary, exponent, summarize
+
+RERUN_LIMIT = 0.5  # seconds, issue 19 goal 6
+EMPTY_RATIO_LIMIT = 1.5
+
+
+@dataclass(frozen=True)
+class PageFigures:
+    """One page of one site over a size's runs."""
+
+    site: str
+    url_path: str
+    title: str
+    cold: Summary
+    warm: Summary
+    empty: Summary
+    cold_ratio: Ratio  # first load with cold server caches / the empty page loaded beside it
+    warm_ratio: Ratio
+    widget: str | None
+    rerun: Summary
+    errors: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        """'internal: Leadership (/leadership)'."""
+        return f"{self.site}: {self.title} (/{self.url_path})"
+
+
+def page_figures(runs: Runs) -> list[PageFigures]:
+    """Every page measured in ``runs``, in navigation order; ratios pair each run's page load
+    with the empty page loaded right after it."""
+    loads: dict[tuple[str, str], list[dict]] = {}
+    for run in runs:
+        for site, measured in run.get("reported", {}).get("sites", {}).items():
+            for url_path, page in measured.get("pages", {}).items():
+                loads.setdefault((site, url_path), []).append(page)
+    found = []
+    for (site, url_path), pages in loads.items():
+        cold = [p["cold"] for p in pages]
+        warm = [p["warm"] for p in pages]
+        empty = [p["empty"] for p in pages]
+        reruns = [p["rerun"] for p in pages if p.get("rerun") is not None]
+        widget = next((p["widget"] for p in pages if p.get("widget")), None)
+        found.append(
+            PageFigures(
+                site=site,
+                url_path=url_path,
+                title=pages[0].get("title", url_path),
+                cold=summarize(cold),
+                warm=summarize(warm),
+                empty=summarize(empty),
+                cold_ratio=ratio(cold, empty),
+                warm_ratio=ratio(warm, empty),
+                widget=widget,
+                rerun=summarize(reruns),
+                errors=tuple(
+                    sorted(
+                        {e for p in pages for e in p.get("errors", [])}
+                        | {
+                            f"after the rerun: {e}"
+                            for p in pages
+                            for e in p.get("rerun_errors", [])
+                        }
+                    )
+                ),
+            )
+        )
+    return found
+
+
+def worst(pages: list[PageFigures], key: str) -> PageFigures | None:
+    """The page with the largest ``key`` ('cold_ratio', 'warm_ratio' or 'rerun'), ignoring
+    pages without that figure."""
+    measured = [p for p in pages if _value(p, key) == _value(p, key)]  # not NaN
+    return max(measured, key=lambda p: _value(p, key), default=None)
+
+
+def _value(page: PageFigures, key: str) -> float:
+    figure = getattr(page, key)
+    return figure.value if isinstance(figure, Ratio) else figure.median
+
+
+def worst_growth(
+    small: list[PageFigures], large: list[PageFigures], factor: float
+) -> tuple[float, str]:
+    """The largest growth exponent of a page's first load (cold caches) between two sizes,
+    and the page's name; NaN when no page was measured at both."""
+    before = {(p.site, p.url_path): p for p in small}
+    grown = [
+        (exponent(before[(p.site, p.url_path)].cold.median, p.cold.median, factor), p.name)
+        for p in large
+        if (p.site, p.url_path) in before
+    ]
+    return max(grown, default=(float("nan"), ""))
+
+
+def section(runs: Runs) -> list[str]:
+    """RESULTS.md's table of every page in the browser at one size."""
+    pages = page_figures(runs)
+    if not pages:
+        return []
+    rows = [
+        [
+            p.name,
+            fmt(p.cold),
+            fmt(p.warm),
+            fmt(p.empty),
+            p.cold_ratio.shown("×", 2),
+            p.warm_ratio.shown("×", 2),
+            f"{p.widget}: {s(p.rerun.median)} s" if p.widget else "no widget",
+        ]
+        for p in pages
+    ]
+    lines = ["", "### Pages in chromium (Playwright), against an empty page of the same server", ""]
+    lines.append(
+        "Each load is a fresh browser context (empty browser caches), timed from navigation "
+        "start until the script run has finished, every chart has drawn and the page has "
+        "stopped changing. *Cold* loads follow a clear of st.cache_data; *warm* loads follow "
+        "the cold one; the empty page (navigation only, same server) is loaded between them "
+        "and is the baseline of both ratios. The rerun changes the page's first widget in the "
+        "warm context and is timed from the pointer press to the settled page. Screenshots of "
+        "each settled page are under bench/output/screenshots/."
+    )
+    lines.append("")
+    header = ["page", "first load, cold", "first load, warm", "empty page"]
+    header += ["cold / empty", "warm / empty", "rerun"]
+    lines += table(header, rows)
+    errors = [f"{p.name}: {e}" for p in pages for e in p.errors]
+    if errors:
+        lines += ["", "Pages that raised: " + "; ".join(errors)]
+    return lines
