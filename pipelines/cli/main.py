@@ -3,6 +3,7 @@ are added from their own modules."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import time
@@ -32,7 +33,41 @@ def _progress_printer() -> Callable[[str], None]:
     return show
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _metrics_group() -> click.Command:
+    from pipelines.cli.lake import compute
+    from pipelines.cli.metrics import metrics
+
+    metrics.add_command(compute)
+    return metrics
+
+
+# Each group's module is imported only when that command runs (or --help lists it): `run`,
+# `--help` and the light commands stay clear of the profile, metrics and lake modules.
+LAZY_COMMANDS: dict[str, Callable[[], click.Command]] = {
+    "init": lambda: importlib.import_module("pipelines.cli.init").init,
+    "export": lambda: importlib.import_module("pipelines.cli.lake").export,
+    "metrics": _metrics_group,
+    "schema": lambda: importlib.import_module("pipelines.cli.schema").schema,
+    "services": lambda: importlib.import_module("pipelines.cli.services").services,
+    "sources": lambda: importlib.import_module("pipelines.cli.sources").sources,
+}
+
+
+class _LazyGroup(click.Group):
+    """A group whose subcommands in LAZY_COMMANDS are imported when first asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command name, the lazy ones included, sorted."""
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, importing its module the first time."""
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            self.add_command(LAZY_COMMANDS[cmd_name](), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
 @click.option(
     "--city",
@@ -134,14 +169,24 @@ def run(
     keep: int | None,
 ) -> None:
     """Merge new extract files, validate, compute metrics and publish (all or nothing)."""
-    from pipelines.run.pipeline import recompute_metrics, run_pipeline
-
     if metrics_only and rebuild:
         raise click.UsageError(
             "--metrics-only reloads nothing; it cannot be combined with --rebuild"
         )
-    show = _progress_printer()
     metrics_file = metrics_file or layout.metrics_file()
+    if not (metrics_only or rebuild):
+        # Before any heavy import: a run with nothing new takes a fraction of a second.
+        from pipelines.cli.nothing_new import nothing_new_since
+
+        with layout.in_city(metrics_file.parent):
+            unchanged = nothing_new_since(warehouse or layout.warehouse_path(), metrics_file)
+        if unchanged is not None:
+            console.print(unchanged)
+            return
+    from pipelines.run.pipeline import recompute_metrics, run_pipeline
+
+    started_ns = time.time_ns()
+    show = _progress_printer()
     with _clean_errors(ctx):
         if metrics_only:
             result = recompute_metrics(metrics_file, warehouse, progress=show, keep=keep)
@@ -156,6 +201,23 @@ def run(
         console.print("The last good warehouse is unchanged; the failed build is kept beside it.")
         sys.exit(1)
     console.print(f"{result.message}; {result.metric_rows:,} metric values -> {result.warehouse}")
+    if not metrics_only:
+        _pin_inputs(result.warehouse, metrics_file, result.run_id, started_ns)
+
+
+def _pin_inputs(published: Path, metrics_file: Path, run_id: str, started_ns: int) -> None:
+    """Leave the fingerprint of a published run's inputs; a failure only costs a full run."""
+    from pipelines.cli.run_inputs import record_inputs
+
+    try:
+        pinned = record_inputs(published, metrics_file, run_id, started_ns)
+    except Exception as exc:  # noqa: BLE001 — the run is published; the next one runs in full
+        console.print(f"[dim]inputs not fingerprinted ({type(exc).__name__}: {exc})[/dim]")
+        return
+    if not pinned:
+        console.print(
+            "[dim]an input changed during the run; the next run reads everything again[/dim]"
+        )
 
 
 @main.command("rollback")
@@ -206,23 +268,6 @@ def run_summary_lines(result: RunResult) -> list[str]:
     return lines
 
 
-def _register_groups() -> None:
-    from pipelines.cli.init import init
-    from pipelines.cli.lake import compute, export
-    from pipelines.cli.metrics import metrics
-    from pipelines.cli.schema import schema
-    from pipelines.cli.services import services
-    from pipelines.cli.sources import sources
-
-    main.add_command(init)
-    main.add_command(export)
-    metrics.add_command(compute)
-    main.add_command(metrics)
-    main.add_command(schema)
-    main.add_command(services)
-    main.add_command(sources)
-
-
 @contextmanager
 def _clean_errors(ctx: click.Context) -> Iterator[None]:
     """Turn the pipeline's own errors into one clean line (tracebacks only with --debug)."""
@@ -250,5 +295,3 @@ def _clean_errors(ctx: click.Context) -> Iterator[None]:
             raise
         raise click.ClickException(str(exc)) from exc
 
-
-_register_groups()
