@@ -17,7 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _commands(group: click.Group, prefix: str = "") -> list[str]:
     names = []
-    for name, command in group.commands.items():
+    # list_commands/get_command, not .commands: the groups' modules are imported lazily.
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         full = f"{prefix}{name}"
         if isinstance(command, click.Group):
             names.extend(_commands(command, full + " "))

@@ -211,7 +211,7 @@ def _pin_inputs(published: Path, metrics_file: Path, run_id: str, started_ns: in
 
     try:
         pinned = record_inputs(published, metrics_file, run_id, started_ns)
-    except Exception as exc:  # noqa: BLE001 — the run is published; the next one runs in full
+    except Exception as exc:  # the run is published; the next one simply runs in full
         console.print(f"[dim]inputs not fingerprinted ({type(exc).__name__}: {exc})[/dim]")
         return
     if not pinned:
@@ -294,4 +294,3 @@ def _clean_errors(ctx: click.Context) -> Iterator[None]:
         if ctx.obj and ctx.obj.get("debug"):
             raise
         raise click.ClickException(str(exc)) from exc
-

@@ -129,21 +129,19 @@ def _unchanged(recorded: dict[str, Any], published: Path, metrics_file: Path) ->
     valid_until = recorded["valid_until"]
     if valid_until is not None and time.time() >= valid_until:
         return None  # a record time that was in the future is not any more
-    if environment(metrics_file) != recorded["environment"]:
+    if environment(metrics_file) != recorded["environment"] or not _same_inputs(recorded):
         return None
-    for path, digest in recorded["config"].items():
-        if file_digest(Path(path)) != digest:
-            return None
-    for folder, listing in recorded["config_folders"].items():
-        if folder_listing(Path(folder)) != listing:
-            return None
-    for base, pattern, matched in recorded["globs"]:
-        if glob_matches(base, pattern) != matched:
-            return None
-    for path, state in recorded["files"].items():
-        if file_state(Path(path)) != state:
-            return None
     return _said(recorded)
+
+
+def _same_inputs(recorded: dict[str, Any]) -> bool:
+    """True when every configuration file, folder, pattern match and extract is as recorded."""
+    return (
+        all(file_digest(Path(p)) == digest for p, digest in recorded["config"].items())
+        and all(folder_listing(Path(f)) == seen for f, seen in recorded["config_folders"].items())
+        and all(glob_matches(base, pattern) == seen for base, pattern, seen in recorded["globs"])
+        and all(file_state(Path(p)) == state for p, state in recorded["files"].items())
+    )
 
 
 def _said(recorded: dict[str, Any]) -> str:

@@ -9,14 +9,16 @@ it, leaves no fingerprint, so the next run does the full work (and pins the inpu
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import duckdb
+from ruamel.yaml import YAML
 
-from pipelines.city.paths import file_root, sources_dir
+from pipelines.city.model import CityProfile
+from pipelines.city.paths import current_profile, file_root, sources_dir
 from pipelines.cli.nothing_new import (
+    FileState,
     environment,
     failed_build,
     file_digest,
@@ -26,8 +28,9 @@ from pipelines.cli.nothing_new import (
     glob_matches,
     write_fingerprint,
 )
-from pipelines.ingest.mapping_files import load_source
-from pipelines.metrics import MetricsConfig, load_metrics
+from pipelines.config.yaml_lines import read_config_text
+from pipelines.ingest.mapping import SourceMapping
+from pipelines.metrics import load_metrics
 from pipelines.warehouse.layout import CITY_FILE, EXPECTATIONS_DIR, city_dir, in_city
 from pipelines.warehouse.published import published_file
 from pipelines.warehouse.schema import CANONICAL_TABLES, quote
@@ -40,25 +43,23 @@ def record_inputs(published: Path, metrics_file: Path, run_id: str, started_ns: 
     """Write the fingerprint of the run's inputs beside ``published``; False when it cannot."""
     forget_fingerprint(published)
     with in_city(metrics_file.parent):
-        config = load_metrics(metrics_file)
+        profile = current_profile()
         folders = [sources_dir(), EXPECTATIONS_DIR]
-        config_files = [metrics_file, *_named_files(config, metrics_file)]
+        config_files = [metrics_file, *_named_files(profile, metrics_file)]
         config_files += [folder / name for folder in folders for name in folder_listing(folder)]
+        config_states = [file_state(path) for path in config_files]
+        if not _settled(config_states, started_ns):
+            return False
+        sources = _sources(profile, metrics_file)
         globs = [
             (str(spec.base().absolute()), spec.pattern)
-            for mapping in (load_source(source) for source in config.city.sources)
+            for mapping in (_mapping(folders[0] / f"{source}.yml") for source in sources)
             for spec in [mapping.files, *(join.files for join in mapping.joins)]
         ]
     matched = [(base, pattern, glob_matches(base, pattern)) for base, pattern in globs]
     files = {path: file_state(Path(path)) for _, _, paths in matched for path in paths}
-    config_states = [file_state(path) for path in config_files]
-    if any(
-        state is not None and state[2] > started_ns - SETTLED_NS
-        for state in [*files.values(), *config_states]
-    ):
-        return False
     version = published_file(published)
-    if version is None:
+    if version is None or not _settled(list(files.values()), started_ns):
         return False
     zone, valid_until = _clock_limits(version)
     write_fingerprint(
@@ -68,7 +69,7 @@ def record_inputs(published: Path, metrics_file: Path, run_id: str, started_ns: 
             "run_id": run_id,
             "published_at": datetime.now(UTC).replace(tzinfo=None).isoformat(),
             "zone": zone,
-            "sources": len(config.city.sources),
+            "sources": len(sources),
             "environment": environment(metrics_file),
             "config": {str(path): file_digest(path) for path in config_files},
             "config_folders": {str(folder): folder_listing(folder) for folder in folders},
@@ -81,11 +82,32 @@ def record_inputs(published: Path, metrics_file: Path, run_id: str, started_ns: 
     return True
 
 
-def _named_files(config: MetricsConfig, metrics_file: Path) -> list[Path]:
+def _settled(states: list[FileState], started_ns: int) -> bool:
+    """True when no file changed (ctime) since a second before the run began."""
+    return all(state is None or state[2] <= started_ns - SETTLED_NS for state in states)
+
+
+def _sources(profile: CityProfile | None, metrics_file: Path) -> list[str]:
+    """The sources the run loaded: city.yml's, else the one-file metrics.yml's city section."""
+    if profile is not None:
+        return profile.source_names
+    return load_metrics(metrics_file).city.sources
+
+
+def _mapping(path: Path) -> SourceMapping:
+    """A mapping the run has just loaded and checked, parsed again by the fast C loader.
+
+    The run's own line-aware parse costs most of a second for three mappings; the files are
+    the same bytes (their ctime is older than the run), so the model is the same.
+    """
+    return SourceMapping.model_validate(YAML(typ="safe", pure=False).load(read_config_text(path)))
+
+
+def _named_files(profile: CityProfile | None, metrics_file: Path) -> list[Path]:
     """city.yml, services.yml and the district boundaries, whether they exist or not."""
     services = os.environ.get("CITYSTAT_SERVICES_FILE", metrics_file.with_name("services.yml"))
     named = [city_dir() / CITY_FILE, Path(services)]
-    layer = config.profile.districts if config.profile is not None else None
+    layer = profile.districts if profile is not None else None
     if layer is not None and layer.boundaries is not None:
         root = layer.boundaries.root
         folder = city_dir() if root == "city" else file_root(root)
@@ -101,26 +123,23 @@ def _clock_limits(version: Path) -> tuple[str | None, float | None]:
     instant, in the city's zone, at or before the run's start (pipelines.run.arrivals). So the
     earliest record time still ahead of the clock is when a run would publish other values.
     """
+    # No zone is a day from UTC: only record times after this naive moment can be ahead of
+    # either clock, and a WHERE on it lets DuckDB skip whole row groups by their min/max.
+    recent = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=1)
     with duckdb.connect(str(version), read_only=True) as con:
         row = con.execute("SELECT any_value(timezone) FROM city_profile").fetchone()
         zone = None if row is None else row[0]
-        parts = []
-        for table in CANONICAL_TABLES.values():
-            for column in table.version_columns:
-                c = quote(column)
-                parts.append(
-                    f"SELECT min(epoch(timezone(current_setting('TimeZone'), {c}))) "
-                    f"FILTER ({c} > localtimestamp) AS ahead FROM {quote(table.name)}"
-                )
-                if zone is not None:
-                    # A day's margin on the naive time first: no zone is a day from UTC.
-                    parts.append(
-                        f"SELECT min(epoch(timezone($zone, {c}))) FILTER ("
-                        f"{c} > CAST(now() AT TIME ZONE 'UTC' AS TIMESTAMP) - INTERVAL 1 DAY "
-                        f"AND timezone($zone, {c}) > now()) FROM {quote(table.name)}"
-                    )
-        parameters: dict[str, Any] = {"zone": zone} if zone is not None else {}
+        local = "timezone(current_setting('TimeZone'), t)"
+        city = "timezone($zone, t)" if zone is not None else "NULL"
+        recent_times = " UNION ALL ".join(
+            # Identifiers of the canonical tables only (constants); the values are bound.
+            f"SELECT {quote(c)} AS t FROM {quote(table.name)} WHERE {quote(c)} > $recent"  # noqa: S608
+            for table in CANONICAL_TABLES.values()
+            for c in table.version_columns
+        )
         (ahead,) = con.execute(
-            f"SELECT min(ahead) FROM ({' UNION ALL '.join(parts)})", parameters
+            f"SELECT least(min(epoch({local})) FILTER (t > localtimestamp), "  # noqa: S608
+            f"min(epoch({city})) FILTER ({city} > now())) FROM ({recent_times})",
+            {"recent": recent, "zone": zone} if zone is not None else {"recent": recent},
         ).fetchone() or (None,)
     return zone, None if ahead is None else float(ahead)
