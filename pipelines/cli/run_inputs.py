@@ -1,7 +1,7 @@
 """After a run publishes: pin down the inputs it ran on, for the next run's nothing-new check.
 
 The fingerprint is taken after the run, from the same configuration the run loaded, and kept
-only when every file it names was last changed (ctime) at least a second before the run
+only when every file it names was last changed (ctime) at least 0.1 s before the run
 began: then the run read exactly these bytes. A file changed during the run, or just before
 it, leaves no fingerprint, so the next run does the full work (and pins the inputs then).
 """
@@ -35,8 +35,8 @@ from pipelines.warehouse.layout import CITY_FILE, EXPECTATIONS_DIR, city_dir, in
 from pipelines.warehouse.published import published_file
 from pipelines.warehouse.schema import CANONICAL_TABLES, quote
 
-# The kernel stamps ctime from a coarse clock; a second covers its lag behind time.time_ns().
-SETTLED_NS = 1_000_000_000
+# The kernel stamps ctime from a coarse clock, one tick (10 ms at most) behind time.time_ns().
+SETTLED_NS = 100_000_000
 
 
 def record_inputs(published: Path, metrics_file: Path, run_id: str, started_ns: int) -> bool:
@@ -83,7 +83,7 @@ def record_inputs(published: Path, metrics_file: Path, run_id: str, started_ns: 
 
 
 def _settled(states: list[FileState], started_ns: int) -> bool:
-    """True when no file changed (ctime) since a second before the run began."""
+    """True when no file changed (ctime) since 0.1 s before the run began."""
     return all(state is None or state[2] <= started_ns - SETTLED_NS for state in states)
 
 
