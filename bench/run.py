@@ -54,6 +54,8 @@ def _op(args: list[str]) -> None:
         ops.compare(Path(rest[0]))
     elif name == "floor":
         ops.floor()
+    elif name == "nothing_new":
+        ops.nothing_new(Path(rest[0]))
     elif name == "daily":
         ops.daily(Path(rest[0]), Path(rest[1]), int(rest[2]))
     else:

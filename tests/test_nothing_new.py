@@ -203,9 +203,7 @@ def test_an_unreadable_fingerprint_means_a_full_run(city: City) -> None:
     assert city.unchanged() is not None
 
 
-def test_the_clock_limit_is_the_first_record_time_still_ahead(
-    city: City, tmp_path: Path
-) -> None:
+def test_the_clock_limit_is_the_first_record_time_still_ahead(city: City, tmp_path: Path) -> None:
     copy = tmp_path / "copy.duckdb"
     shutil.copyfile(published_file(city.published) or city.published, copy)
     assert _clock_limits(copy) == ("America/New_York", None)  # no demo record is ahead

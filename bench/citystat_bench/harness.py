@@ -72,8 +72,12 @@ def _citystat_run(rows: int, warehouse: Path, log: Path, *, rebuild: bool) -> Me
     command = [str(BIN / "citystat"), "run", "--keep", "1", "--warehouse", str(warehouse)]
     if rebuild:
         command.append("--rebuild")
-    env = {"CITYSTAT_DATA_DIR": str(data_dir(rows)), "CITYSTAT_METRICS_FILE": str(METRICS_FILE)}
-    return run_measured(command, log, env)
+    return run_measured(command, log, _run_env(rows))
+
+
+def _run_env(rows: int) -> dict[str, str]:
+    """The variables every `citystat run` of the benchmark at N rows gets."""
+    return {"CITYSTAT_DATA_DIR": str(data_dir(rows)), "CITYSTAT_METRICS_FILE": str(METRICS_FILE)}
 
 
 def _op(name: str, *args: str, log: Path, env: dict[str, str] | None = None) -> Measurement:
@@ -199,12 +203,19 @@ class SizeBench:
                     published(folder / "citystat.duckdb"), self._log("incremental_facts", r)
                 )
                 self.result.setdefault("incremental_runs", []).append(facts)
+                self.say(f"{self.rows:,}: a run with nothing new {r + 1}/{self.repeats}")
+                self._record("nothing_new", self._nothing_new(folder / "citystat.duckdb", r))
                 self.say(f"{self.rows:,}: floor of a validating run {r + 1}/{self.repeats}")
                 self._record("floor", _op("floor", log=self._log("floor", r)))
             shutil.rmtree(self.work / "incremental", ignore_errors=True)
         finally:
             # The full pipeline of a later harness run must read the full extract alone.
             daily.unlink(missing_ok=True)
+
+    def _nothing_new(self, warehouse: Path, repeat: int) -> Measurement:
+        """`citystat run` again right after the incremental run, with the same inputs."""
+        log = self._log("nothing_new", repeat)
+        return _op("nothing_new", str(warehouse), log=log, env=_run_env(self.rows))
 
     def dashboard(self) -> None:
         """Every page against the N-row and the small warehouse, and the naive page."""

@@ -7,6 +7,7 @@ itself and need nothing here.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -234,6 +235,28 @@ def compare(database: Path) -> None:
     report_result(
         {"rows": rows, "metrics": metrics, "differences": [asdict(d) for d in differences]}
     )
+
+
+def nothing_new(warehouse: Path) -> None:
+    """`citystat run` again with nothing new (same files, same configuration, same variables
+    as the run that published ``warehouse``): its whole process, and whether it published."""
+    import os
+    import subprocess
+
+    from pipelines.warehouse.published import published_file
+
+    before = published_file(warehouse)
+    versions = sorted(os.listdir(warehouse.parent / "versions"))
+    command = [str(Path(sys.executable).parent / "citystat"), "run", "--keep", "1"]
+    started = time.perf_counter()
+    done = subprocess.run(
+        [*command, "--warehouse", str(warehouse)], capture_output=True, text=True, check=True
+    )
+    seconds = time.perf_counter() - started
+    said = done.stderr.strip().splitlines()
+    unchanged = published_file(warehouse) == before
+    unchanged = unchanged and sorted(os.listdir(warehouse.parent / "versions")) == versions
+    report_result({"seconds": seconds, "said": said, "published_nothing": unchanged})
 
 
 def daily(full_extract: Path, target: Path, rows: int) -> None:
