@@ -27,12 +27,11 @@ from pipelines.warehouse.layout import PROJECT_ROOT
 from pipelines.warehouse.published import published_file
 
 FORMAT = 1
-# Variables that change where or how a run reads and computes; the others (keep, memory, debug,
-# the dashboard's) change nothing the warehouse holds.
+# Variables that change nothing a run reads, computes or checks (memory, debug, the
+# dashboard's); any other CITYSTAT_* variable that differs means a full run.
 IGNORED_VARIABLES = frozenset(
     {
         "CITYSTAT_DEBUG",
-        "CITYSTAT_KEEP_VERSIONS",
         "CITYSTAT_MEMORY_LIMIT",
         "CITYSTAT_ROLES_FILE",
         "CITYSTAT_MEETINGS_URL",
