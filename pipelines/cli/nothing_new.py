@@ -115,8 +115,8 @@ def nothing_new_since(published: Path, metrics_file: Path) -> str | None:
     try:
         recorded = json.loads(fingerprint_path(published).read_text(encoding="utf-8"))
         return _unchanged(recorded, published, metrics_file)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None  # no fingerprint, or one this citystat cannot read: run
+    except Exception:
+        return None  # no fingerprint, one this citystat cannot read, or anything doubtful: run
 
 
 def _unchanged(recorded: dict[str, Any], published: Path, metrics_file: Path) -> str | None:

@@ -31,6 +31,7 @@ from pipelines.cli.nothing_new import (
 from pipelines.config.yaml_lines import read_config_text
 from pipelines.ingest.mapping import SourceMapping
 from pipelines.metrics import load_metrics
+from pipelines.publish.versions import version_path
 from pipelines.warehouse.layout import CITY_FILE, EXPECTATIONS_DIR, city_dir, in_city
 from pipelines.warehouse.published import published_file
 from pipelines.warehouse.schema import CANONICAL_TABLES, quote
@@ -58,8 +59,10 @@ def record_inputs(published: Path, metrics_file: Path, run_id: str, started_ns: 
         ]
     matched = [(base, pattern, glob_matches(base, pattern)) for base, pattern in globs]
     files = {path: file_state(Path(path)) for _, _, paths in matched for path in paths}
-    version = published_file(published)
-    if version is None or not _settled(list(files.values()), started_ns):
+    # The version this run published, if it still is the published one (a later run's is
+    # not this run's to vouch for).
+    version = version_path(published, run_id)
+    if published_file(published) != version or not _settled(list(files.values()), started_ns):
         return False
     zone, valid_until = _clock_limits(version)
     write_fingerprint(
