@@ -25,7 +25,7 @@ from click.testing import CliRunner
 
 from pipelines.cli.main import main
 from pipelines.cli.nothing_new import failed_build, fingerprint_path, nothing_new_since
-from pipelines.cli.run_inputs import _clock_limits
+from pipelines.cli.run_inputs import _clock_limits, record_inputs
 from pipelines.warehouse.layout import PROJECT_ROOT, in_city
 from pipelines.warehouse.published import published_file
 
@@ -245,4 +245,28 @@ def test_touched_changed_and_rebuild_run_in_full_then_nothing_is_new_again(city:
     said = city.run("--rebuild")
     assert "nothing new" not in said
     assert published_file(city.published) not in (before, after)
+    assert city.unchanged() is not None
+
+
+def test_inputs_changed_during_the_run_or_another_version_leave_no_fingerprint(
+    city: City,
+) -> None:
+    path = fingerprint_path(city.published)
+    text = path.read_text()
+    run_id = json.loads(text)["run_id"]
+    try:
+        with in_city(city.folder):
+            # Every input settled before "now": the run that began now read these files.
+            assert record_inputs(city.published, city.metrics, run_id, time.time_ns())
+            # metrics.yml changed (touched) just as a run began: it may have read either.
+            city.metrics.touch()
+            assert not record_inputs(city.published, city.metrics, run_id, time.time_ns())
+            assert not path.exists()
+            # A run id whose version is not the published one vouches for nothing.
+            began = time.time_ns() + 10_000_000_000  # every file settled by then
+            assert not record_inputs(city.published, city.metrics, "20990101T000000Z-x", began)
+            assert not path.exists()
+    finally:
+        path.write_text(text)
+    # The bytes are the same, so the check still finds nothing new.
     assert city.unchanged() is not None
