@@ -8,4 +8,6 @@
 - ``schema``: ``citystat schema``, JSON Schemas of the city's files from the models.
 - ``services``: ``citystat services check``.
 - ``sources``: ``citystat sources list | check``.
+- ``nothing_new``: whether ``citystat run`` has anything new to do, from plain files, before
+  the heavy imports; ``run_inputs``: the fingerprint a publishing run leaves for it.
 """
