@@ -31,6 +31,8 @@ def _op(args: list[str]) -> None:
     from citystat_bench import ops
 
     name, rest = args[0], args[1:]
+    # The operations whose one argument is a path (a warehouse).
+    one_path = {"facts": ops.run_facts, "compare": ops.compare, "nothing_new": ops.nothing_new}
     if name == "raw_load":
         ops.raw_load(Path(rest[0]), Path(rest[1]))
     elif name == "compute":
@@ -48,14 +50,10 @@ def _op(args: list[str]) -> None:
         browser_pages(int(rest[0]), float(rest[1]), Path(rest[2]), shots)
     elif name == "naive":
         ops.naive(float(rest[0]))
-    elif name == "facts":
-        ops.run_facts(Path(rest[0]))
-    elif name == "compare":
-        ops.compare(Path(rest[0]))
+    elif name in one_path:
+        one_path[name](Path(rest[0]))
     elif name == "floor":
         ops.floor()
-    elif name == "nothing_new":
-        ops.nothing_new(Path(rest[0]))
     elif name == "daily":
         ops.daily(Path(rest[0]), Path(rest[1]), int(rest[2]))
     else:

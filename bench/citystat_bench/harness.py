@@ -13,7 +13,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -213,9 +213,11 @@ class SizeBench:
             daily.unlink(missing_ok=True)
 
     def _nothing_new(self, warehouse: Path, repeat: int) -> Measurement:
-        """`citystat run` again right after the incremental run, with the same inputs."""
+        """`citystat run` again right after the incremental run, with the same inputs: the
+        op times the command's whole process (goal 3 reads it as the wall time)."""
         log = self._log("nothing_new", repeat)
-        return _op("nothing_new", str(warehouse), log=log, env=_run_env(self.rows))
+        op = _op("nothing_new", str(warehouse), log=log, env=_run_env(self.rows))
+        return replace(op, wall_seconds=op.reported["seconds"])
 
     def dashboard(self) -> None:
         """Every page against the N-row and the small warehouse, and the naive page."""

@@ -238,15 +238,17 @@ def compare(database: Path) -> None:
 
 
 def nothing_new(warehouse: Path) -> None:
-    """`citystat run` again with nothing new (same files, same configuration, same variables
-    as the run that published ``warehouse``): its whole process, and whether it published."""
+    """`citystat run` again with nothing new (the same files, configuration and variables as
+    the run that published ``warehouse``): its whole process, and whether it published."""
     import os
     import subprocess
 
     from pipelines.warehouse.published import published_file
 
-    before = published_file(warehouse)
-    versions = sorted(os.listdir(warehouse.parent / "versions"))
+    def state() -> tuple[Path | None, list[str]]:
+        return published_file(warehouse), sorted(os.listdir(warehouse.parent / "versions"))
+
+    before = state()
     command = [str(Path(sys.executable).parent / "citystat"), "run", "--keep", "1"]
     started = time.perf_counter()
     done = subprocess.run(
@@ -254,9 +256,7 @@ def nothing_new(warehouse: Path) -> None:
     )
     seconds = time.perf_counter() - started
     said = done.stderr.strip().splitlines()
-    unchanged = published_file(warehouse) == before
-    unchanged = unchanged and sorted(os.listdir(warehouse.parent / "versions")) == versions
-    report_result({"seconds": seconds, "said": said, "published_nothing": unchanged})
+    report_result({"seconds": seconds, "said": said, "published_new_version": state() != before})
 
 
 def daily(full_extract: Path, target: Path, rows: int) -> None:

@@ -231,7 +231,6 @@ class Report:
             ratio.value,
             0.05,
         )
-        self._nothing_new_goal(data, label)
         big, small = _page_times(data["pages"], "cold"), _page_times(data["pages_small"], "cold")
         naive = _inner(data["naive"]).median
         worst = max(big, key=lambda p: big[p].median / small[p].median if p in small else 0)
@@ -254,19 +253,6 @@ class Report:
             20,
             at_most=False,
         )
-
-    def _nothing_new_goal(self, data: dict[str, Any], label: str) -> None:
-        """A run with nothing new: its whole process (the op's own timing of `citystat run`),
-        and it must publish nothing."""
-        runs = data.get("nothing_new")
-        if not runs:
-            return  # results from before the figure existed
-        seconds = _inner(runs).median
-        quiet = all(r["reported"]["published_nothing"] for r in runs)
-        shown = f"{seconds:.2f} s" + ("" if quiet else ", but it published")
-        self._goal("run with nothing new (whole process)", label, shown, "≤ 0.5 s", seconds, 0.5)
-        if not quiet:
-            self.goal_rows[-1][-1] = "missed: it published a new version"
 
     def _scaling_goals(self) -> None:
         """Time and memory grow no faster than linearly: exponents at most 1."""
