@@ -95,7 +95,7 @@ pytest: $(BIN)/.installed-test
 ## about an hour on 2 cores); writes bench/RESULTS.md, data under bench/output/
 .PHONY: bench
 bench: $(BIN)/.installed-test
-	$(BIN)/python bench/run.py --sizes 1000000 10000000 --repeats 3
+	$(BIN)/python bench/run.py --sizes 1000000 10000000 --repeats 3 --days 365
 
 clean:
 	rm -rf $(VENV) data/demo data/versions data/*.duckdb data/*.tmp data/*.wal data/*.building \

@@ -49,6 +49,22 @@ def _op(args: list[str]) -> None:
         ops.floor()
     elif name == "daily":
         ops.daily(Path(rest[0]), Path(rest[1]), int(rest[2]))
+    elif name.startswith("year_"):
+        _year_op(name, rest)
+    else:
+        raise SystemExit(f"unknown operation {name!r}")
+
+
+def _year_op(name: str, rest: list[str]) -> None:
+    """One step of the simulated year of daily runs."""
+    from citystat_bench import ops
+
+    if name == "year_start":
+        ops.year_start(Path(rest[0]), Path(rest[1]), int(rest[2]), int(rest[3]), int(rest[4]))
+    elif name == "year_day":
+        ops.year_day(Path(rest[0]), Path(rest[1]), int(rest[2]), int(rest[3]), int(rest[4]))
+    elif name == "year_compare":
+        ops.year_compare(Path(rest[0]), Path(rest[1]))
     else:
         raise SystemExit(f"unknown operation {name!r}")
 
@@ -62,13 +78,16 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument(
+        "--days", type=int, default=365, help="simulated daily runs at the largest size (0: none)"
+    )
     args = parser.parse_args()
     if args.report_only:
         results = json.loads((OUTPUT / "results.json").read_text())
     else:
-        if args.repeats < 1 or any(size < 1000 for size in args.sizes):
-            parser.error("--repeats must be at least 1 and every size at least 1000")
-        results = run_all(sorted(args.sizes), args.repeats)
+        if args.repeats < 1 or any(size < 1000 for size in args.sizes) or args.days < 0:
+            parser.error("--repeats must be at least 1, every size at least 1000, --days >= 0")
+        results = run_all(sorted(args.sizes), args.repeats, days=args.days)
     write_report(results)
     print(f"wrote {RESULTS_FILE}")
 

@@ -179,6 +179,7 @@ class Report:
         lines = self._head()
         for rows in self.sizes:
             self._goals(rows)
+            self._year_goals(rows)
         self._scaling_goals()
         lines += ["", "## Goals", ""]
         lines += _table(["goal", "size", "measured", "goal", "verdict"], self.goal_rows)
@@ -193,6 +194,7 @@ class Report:
         for rows in self.sizes:
             lines += self._size_section(rows)
         lines += self._scaling()
+        lines += self._year()
         if ANALYSIS_FILE.exists():
             lines += ["", ANALYSIS_FILE.read_text().strip()]
         return "\n".join(lines) + "\n"
@@ -330,6 +332,67 @@ class Report:
         at_most: bool = True,
     ) -> None:
         self.goal_rows.append([name, label, shown, goal, _verdict(value, limit, at_most=at_most)])
+
+    def _year_goals(self, rows: int) -> None:
+        """Goal 5: the warehouse after the simulated year of daily runs (when it was run)."""
+        year = self.by_size[rows].get("year")
+        if not year:
+            return
+        label, facts = _rows_label(rows), _year_facts(year)
+        size, growth = facts["size_ratio"], facts["growth"]
+        self._goal(
+            f"warehouse after {year['days']} daily runs / fresh rebuild",
+            label,
+            f"{size:.2f}×",
+            "≤ 1.25×",
+            size,
+            1.25,
+        )
+        self._goal(
+            f"daily run, last {facts['window']} days / first {facts['window']} days",
+            label,
+            f"{growth:+.0%}",
+            "≤ +20%",
+            growth,
+            0.20,
+        )
+        differing = facts["differing"]
+        self._goal(
+            f"metric_values after {year['days']} daily runs ≠ a fresh rebuild's",
+            label,
+            f"{differing:,} rows",
+            "0 rows",
+            differing,
+            0,
+        )
+
+    def _year(self) -> list[str]:
+        """The simulated year's section: size and run time, day by day in tenths."""
+        lines: list[str] = []
+        for rows in self.sizes:
+            year = self.by_size[rows].get("year")
+            if not year:
+                continue
+            facts, runs = _year_facts(year), year["runs"]
+            lines += ["", f"## A year of daily runs at {_rows_label(rows)} requests", ""]
+            lines.append(
+                f"{year['days']} simulated days (bench/citystat_bench/year.py), each a file of "
+                "10,000 requests: a fifth close requests open in the extract, the rest are new. "
+                f"A fresh rebuild of the same files is {year['rebuilt_bytes'] / 2**20:,.0f} MiB; "
+                f"the warehouse after the daily runs {runs[-1]['bytes'] / 2**20:,.0f} MiB "
+                f"({facts['size_ratio']:.2f}×). metric_values: {year['values']['rows']:,} rows, "
+                f"{year['values']['only_incremental']:,} only after the daily runs, "
+                f"{year['values']['only_rebuild']:,} only in the rebuild. Run time is the median "
+                f"of {facts['window']} days."
+            )
+            lines.append("")
+            step = max(len(runs) // 10, 1)
+            picked = runs[::step] + ([runs[-1]] if (len(runs) - 1) % step else [])
+            table = [
+                [str(r["day"]), _s(r["seconds"]), f"{r['bytes'] / 2**20:,.0f}"] for r in picked
+            ]
+            lines += _table(["day", "run (s)", "warehouse (MiB)"], table)
+        return lines
 
     def _size_section(self, rows: int) -> list[str]:
         data = self.by_size[rows]
@@ -572,6 +635,22 @@ class Report:
         )
         lines.append("")
         return lines + _table(["figure", "time exponent", "peak memory exponent"], rows)
+
+
+def _year_facts(year: dict[str, Any]) -> dict[str, Any]:
+    """Size ratio, run-time growth (median of the first days against the last) and the
+    metric_values rows that differ, from the simulated year's results."""
+    runs = year["runs"]
+    window = max(min(5, len(runs) // 4), 1)  # single days are noisy on a shared machine
+    first = summarize([r["seconds"] for r in runs[:window]]).median
+    last = summarize([r["seconds"] for r in runs[-window:]]).median
+    values = year["values"]
+    return {
+        "window": window,
+        "size_ratio": runs[-1]["bytes"] / year["rebuilt_bytes"],
+        "growth": last / first - 1,
+        "differing": values["only_incremental"] + values["only_rebuild"],
+    }
 
 
 def write_report(results: dict[str, Any]) -> Path:
