@@ -38,7 +38,10 @@ def copy_for_build(published: Path, target: Path) -> bool:
     if free_share(published) <= COMPACT_FREE_SHARE:
         shutil.copyfile(published, target)
         return False
-    config = {"memory_limit": memory_limit(), "temp_directory": str(spill_dir(target))}
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "memory_limit": memory_limit(),
+        "temp_directory": str(spill_dir(target)),
+    }
     with duckdb.connect(":memory:", config=config) as con:
         con.execute("SET enable_progress_bar = false")
         con.execute("ATTACH $p AS published (READ_ONLY)", {"p": str(published)})
