@@ -173,14 +173,14 @@ def compare_published(incremental: Path, rebuilt: Path) -> dict[str, int]:
 
     with duckdb.connect() as con:
         con.execute("ATTACH $p AS inc (READ_ONLY)", {"p": str(incremental)})
-        con.execute("ATTACH $p AS full (READ_ONLY)", {"p": str(rebuilt)})
+        con.execute("ATTACH $p AS rebuilt (READ_ONLY)", {"p": str(rebuilt)})
         only_inc = con.execute(
-            "SELECT count(*) FROM (FROM inc.metric_values EXCEPT ALL FROM full.metric_values)"
+            "SELECT count(*) FROM (FROM inc.metric_values EXCEPT ALL FROM rebuilt.metric_values)"
         ).fetchone()
         only_full = con.execute(
-            "SELECT count(*) FROM (FROM full.metric_values EXCEPT ALL FROM inc.metric_values)"
+            "SELECT count(*) FROM (FROM rebuilt.metric_values EXCEPT ALL FROM inc.metric_values)"
         ).fetchone()
-        total = con.execute("SELECT count(*) FROM full.metric_values").fetchone()
+        total = con.execute("SELECT count(*) FROM rebuilt.metric_values").fetchone()
     return {
         "only_incremental": int(only_inc[0]) if only_inc else -1,
         "only_rebuild": int(only_full[0]) if only_full else -1,
