@@ -4,7 +4,8 @@
 
 generates the demo city at each size under bench/output/, measures the full pipeline, metric
 computation, an incremental daily load and every dashboard page against their baselines (raw
-DuckDB, hand-written SQL, a naive pandas dashboard), and writes bench/RESULTS.md.
+DuckDB, hand-written SQL, a naive pandas dashboard), then ``--days`` simulated daily runs at
+the largest size (citystat_bench.year), and writes bench/RESULTS.md.
 ``--report-only`` rewrites RESULTS.md from bench/output/results.json without measuring.
 ``op NAME ...`` runs one measured operation (the harness starts these as child processes).
 """
