@@ -1,12 +1,14 @@
 """citystat benchmarks at city scale: `make bench`, or
 
-    .venv/bin/python bench/run.py --sizes 1000000 10000000 --repeats 3 --once-sizes 30000000
+    .venv/bin/python bench/run.py --sizes 1000000 10000000 --repeats 3 --once-sizes 30000000 \
+        --days 365
 
 generates the demo city at each size under bench/output/, measures the full pipeline, metric
 computation, an incremental daily load and every dashboard page against their baselines (raw
-DuckDB, hand-written SQL, a naive pandas dashboard, an empty Streamlit page in chromium), and
-writes bench/RESULTS.md. ``--once-sizes`` measures only the rebuild, the daily run and the
-pages, once, at larger sizes, for the growth exponents.
+DuckDB, hand-written SQL, a naive pandas dashboard, an empty Streamlit page in chromium), then
+``--days`` simulated daily runs at the largest size (citystat_bench.year), and writes
+bench/RESULTS.md. ``--once-sizes`` measures only the rebuild, the daily run and the pages, once,
+at larger sizes, for the growth exponents.
 ``--report-only`` rewrites RESULTS.md from bench/output/results.json without measuring.
 ``op NAME ...`` runs one measured operation (the harness starts these as child processes).
 """
@@ -56,6 +58,22 @@ def _op(args: list[str]) -> None:
         ops.floor()
     elif name == "daily":
         ops.daily(Path(rest[0]), Path(rest[1]), int(rest[2]))
+    elif name.startswith("year_"):
+        _year_op(name, rest)
+    else:
+        raise SystemExit(f"unknown operation {name!r}")
+
+
+def _year_op(name: str, rest: list[str]) -> None:
+    """One step of the simulated year of daily runs."""
+    from citystat_bench import ops
+
+    if name == "year_start":
+        ops.year_start(Path(rest[0]), Path(rest[1]), int(rest[2]), int(rest[3]), int(rest[4]))
+    elif name == "year_day":
+        ops.year_day(Path(rest[0]), Path(rest[1]), int(rest[2]), int(rest[3]), int(rest[4]))
+    elif name == "year_compare":
+        ops.year_compare(Path(rest[0]), Path(rest[1]))
     else:
         raise SystemExit(f"unknown operation {name!r}")
 
@@ -76,13 +94,18 @@ def main() -> None:
         help="sizes measured once, for growth only: rebuild, daily run, pages (e.g. 30000000)",
     )
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument(
+        "--days", type=int, default=365, help="simulated daily runs at the largest size (0: none)"
+    )
     args = parser.parse_args()
     if args.report_only:
         results = json.loads((OUTPUT / "results.json").read_text())
     else:
-        if args.repeats < 1 or any(size < 1000 for size in [*args.sizes, *args.once_sizes]):
-            parser.error("--repeats must be at least 1 and every size at least 1000")
-        results = run_all(sorted(args.sizes), args.repeats, sorted(args.once_sizes))
+        sizes = [*args.sizes, *args.once_sizes]
+        if args.repeats < 1 or any(size < 1000 for size in sizes) or args.days < 0:
+            parser.error("--repeats must be at least 1, every size at least 1000, --days >= 0")
+        once = sorted(args.once_sizes)
+        results = run_all(sorted(args.sizes), args.repeats, once, days=args.days)
     write_report(results)
     print(f"wrote {RESULTS_FILE}")
 

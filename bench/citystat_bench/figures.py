@@ -79,3 +79,19 @@ def ratio(figure: Sequence[float], baseline: Sequence[float]) -> Ratio:
     paired = [f / b for f, b in zip(figure, baseline, strict=False) if b]
     value = summarize(figure).median / summarize(baseline).median
     return Ratio(value, min(paired, default=math.nan), max(paired, default=math.nan))
+
+
+def year_facts(year: dict[str, Any]) -> dict[str, Any]:
+    """Size ratio, run-time growth (median of the first days against the last) and the
+    metric_values rows that differ, from the simulated year's results."""
+    runs = year["runs"]
+    window = max(min(5, len(runs) // 4), 1)  # single days are noisy on a shared machine
+    first = summarize([r["seconds"] for r in runs[:window]]).median
+    last = summarize([r["seconds"] for r in runs[-window:]]).median
+    values = year["values"]
+    return {
+        "window": window,
+        "size_ratio": runs[-1]["bytes"] / year["rebuilt_bytes"],
+        "growth": last / first - 1,
+        "differing": values["only_incremental"] + values["only_rebuild"],
+    }

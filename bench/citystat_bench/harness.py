@@ -21,6 +21,7 @@ from typing import Any
 from .daily import DAILY_NAME
 from .machine import machine, versions
 from .measure import Measurement, own_peak_rss_bytes, run_measured
+from .year import day_name
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BENCH_DIR = PROJECT_ROOT / "bench"
@@ -33,6 +34,7 @@ DAILY_ROWS = 10_000
 PAGE_TIMEOUT = 900.0
 # The browser benchmark's Streamlit server (BENCH_BROWSER_PORT overrides, for a shared machine).
 BROWSER_PORT = int(os.environ.get("BENCH_BROWSER_PORT", "8599"))
+YEAR_SEED = 19  # the simulated year's daily files, the same in every benchmark run
 
 Log = Callable[[str], None]
 
@@ -68,16 +70,20 @@ def ensure_demo(rows: int, say: Log = _say) -> None:
     run_measured(command, OUTPUT / "logs" / f"demo_data_{rows}.log")
 
 
-def _citystat_run(rows: int, warehouse: Path, log: Path, *, rebuild: bool) -> Measurement:
+def _citystat_run(
+    rows: int, warehouse: Path, log: Path, *, rebuild: bool, data: Path | None = None
+) -> Measurement:
     command = [str(BIN / "citystat"), "run", "--keep", "1", "--warehouse", str(warehouse)]
     if rebuild:
         command.append("--rebuild")
-    return run_measured(command, log, _run_env(rows))
+    data = data or data_dir(rows)
+    return run_measured(command, log, _run_env(rows, data))
 
 
-def _run_env(rows: int) -> dict[str, str]:
+def _run_env(rows: int, data: Path | None = None) -> dict[str, str]:
     """The variables every `citystat run` of the benchmark at N rows gets."""
-    return {"CITYSTAT_DATA_DIR": str(data_dir(rows)), "CITYSTAT_METRICS_FILE": str(METRICS_FILE)}
+    folder = data or data_dir(rows)
+    return {"CITYSTAT_DATA_DIR": str(folder), "CITYSTAT_METRICS_FILE": str(METRICS_FILE)}
 
 
 def _op(name: str, *args: str, log: Path, env: dict[str, str] | None = None) -> Measurement:
@@ -108,8 +114,11 @@ def build_small_warehouse(say: Log = _say) -> Path:
 class SizeBench:
     """Every figure at one size, ``repeats`` times each."""
 
-    def __init__(self, rows: int, repeats: int, small: Path, say: Log = _say) -> None:
+    def __init__(
+        self, rows: int, repeats: int, small: Path, say: Log = _say, *, days: int = 0
+    ) -> None:
         self.rows, self.repeats, self.small, self.say = rows, repeats, small, say
+        self.days = days  # simulated daily runs after the other figures (0: none)
         self.work = OUTPUT / f"wh_{rows}"
         self.logs = OUTPUT / "logs" / str(rows)
         self.warehouse = self.work / "citystat.duckdb"
@@ -128,6 +137,8 @@ class SizeBench:
         self.spark()
         self.incremental()
         self.dashboard()
+        if self.days:
+            self.year()
         return self.result
 
     def run_once(self) -> dict[str, Any]:
@@ -245,15 +256,66 @@ class SizeBench:
         log = self._log("browser", repeat)
         self._record("browser", _op("browser", *args, log=log, env=env))
 
+    def year(self) -> None:
+        """``days`` daily runs on a warehouse rebuilt from the extract moved into the past,
+        then a fresh rebuild of the same files: sizes, run times and published values."""
+        folder = self.work / "year"
+        shutil.rmtree(folder, ignore_errors=True)
+        demo = folder / "data" / "demo"
+        requests = demo / demo_311(self.rows).name
+        requests.mkdir(parents=True)
+        for other in ("philadelphia_permits", "philadelphia_inspections"):
+            (demo / other).mkdir()
+            for file in (data_dir(self.rows) / "demo" / other).glob("*.csv"):
+                os.link(file, demo / other / file.name)  # read-only here: no copy needed
+        self.say(f"{self.rows:,}: a year of daily runs, {self.days} days: the moved extract")
+        full = demo_311(self.rows) / "public_cases_fc.csv"
+        args = (str(full), str(requests), str(self.days), str(YEAR_SEED), str(DAILY_ROWS))
+        pool = _op("year_start", *args, log=self._log("year_start", 0)).reported["pool"]
+        warehouse = folder / "wh" / "citystat.duckdb"
+        warehouse.parent.mkdir()
+        data = folder / "data"
+        first = _citystat_run(
+            self.rows, warehouse, self._log("year_first_rebuild", 0), rebuild=True, data=data
+        )
+        result: dict[str, Any] = {"days": self.days, "first_rebuild": asdict(first), "runs": []}
+        for day in range(1, self.days + 1):
+            target = requests / day_name(day)
+            day_args = (pool, str(target), str(day), str(DAILY_ROWS), str(YEAR_SEED))
+            _op("year_day", *day_args, log=self.logs / "year" / f"day_{day:04d}_file.log")
+            log = self.logs / "year" / f"day_{day:04d}.log"
+            run = _citystat_run(self.rows, warehouse, log, rebuild=False, data=data)
+            size = published(warehouse).stat().st_size
+            result["runs"].append({"day": day, "seconds": run.wall_seconds, "bytes": size})
+            if day % 10 == 0 or day == self.days:
+                self.say(f"{self.rows:,}: day {day}: {run.wall_seconds:.1f} s, {size:,} bytes")
+        self.say(f"{self.rows:,}: a year of daily runs: a fresh rebuild of the same files")
+        rebuilt = folder / "rebuilt" / "citystat.duckdb"
+        rebuilt.parent.mkdir()
+        last = _citystat_run(
+            self.rows, rebuilt, self._log("year_last_rebuild", 0), rebuild=True, data=data
+        )
+        result["last_rebuild"] = asdict(last)
+        result["rebuilt_bytes"] = published(rebuilt).stat().st_size
+        compare = (str(published(warehouse)), str(published(rebuilt)))
+        result["values"] = _op("year_compare", *compare, log=self._log("year_compare", 0)).reported
+        self.result["year"] = result
+        shutil.rmtree(folder, ignore_errors=True)
+
     def _log(self, name: str, repeat: int) -> Path:
         return self.logs / f"{name}_{repeat + 1}.log"
 
 
 def run_all(
-    sizes: list[int], repeats: int, once_sizes: list[int] | None = None, say: Log = _say
+    sizes: list[int],
+    repeats: int,
+    once_sizes: list[int] | None = None,
+    say: Log = _say,
+    days: int = 0,
 ) -> dict[str, Any]:
-    """The whole benchmark; the results are also saved to bench/output/results.json.
-    ``once_sizes`` get the growth figures alone, once each (``once_by_size``)."""
+    """The whole benchmark (the year of ``days`` daily runs at the largest size); the results
+    are also saved to bench/output/results.json. ``once_sizes`` get the growth figures alone,
+    once each (``once_by_size``)."""
     OUTPUT.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {
         "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -261,12 +323,14 @@ def run_all(
         "versions": versions(),
         "repeats": repeats,
         "sizes": sizes,
+        "days": days,
         "by_size": {},
         "once_by_size": {},
     }
     small = build_small_warehouse(say)
     for rows in sizes:
-        results["by_size"][str(rows)] = SizeBench(rows, repeats, small, say).run()
+        year = days if rows == sizes[-1] else 0
+        results["by_size"][str(rows)] = SizeBench(rows, repeats, small, say, days=year).run()
         save(results)  # a long run keeps what it measured so far
     for rows in once_sizes or []:
         results["once_by_size"][str(rows)] = SizeBench(rows, 1, small, say).run_once()

@@ -317,3 +317,24 @@ def naive(timeout: float) -> None:
     errors = [str(e.value) for e in at.exception]
     shown = [frame.value.shape[0] for frame in at.dataframe]
     report_result({"seconds": seconds, "errors": errors, "rows_shown": shown})
+
+
+def year_start(full_extract: Path, folder: Path, days: int, seed: int, rows: int) -> None:
+    """The full extract moved back by the simulated days, and the pool the days draw from."""
+    from .year import write_start
+
+    report_result({"pool": str(write_start(full_extract, folder, days, seed, rows))})
+
+
+def year_day(pool: Path, target: Path, day: int, rows: int, seed: int) -> None:
+    """One simulated day's file."""
+    from .year import write_day_extract
+
+    report_result({"rows": write_day_extract(pool, target, day, rows, seed)})
+
+
+def year_compare(incremental: Path, rebuilt: Path) -> None:
+    """metric_values after the daily runs against a fresh rebuild's, row for row."""
+    from .year import compare_published
+
+    report_result(compare_published(incremental, rebuilt))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import browser_figures, goals19
-from .figures import Runs
+from .figures import Runs, year_facts
 from .figures import fmt as _fmt
 from .figures import inner as _inner
 from .figures import ratio as _ratio
@@ -134,6 +134,7 @@ class Report:
         for rows in self.sizes:
             lines += self._size_section(rows)
         lines += self._scaling()
+        lines += self._year()
         if ANALYSIS_FILE.exists():
             lines += ["", ANALYSIS_FILE.read_text().strip()]
         return "\n".join(lines) + "\n"
@@ -282,6 +283,34 @@ class Report:
         at_most: bool = True,
     ) -> None:
         self.goal_rows.append([name, label, shown, goal, _verdict(value, limit, at_most=at_most)])
+
+    def _year(self) -> list[str]:
+        """The simulated year's section: size and run time, day by day in tenths."""
+        lines: list[str] = []
+        for rows in self.sizes:
+            year = self.by_size[rows].get("year")
+            if not year:
+                continue
+            facts, runs = year_facts(year), year["runs"]
+            lines += ["", f"## A year of daily runs at {_rows_label(rows)} requests", ""]
+            lines.append(
+                f"{year['days']} simulated days (bench/citystat_bench/year.py), each a file of "
+                "10,000 requests: a fifth close requests open in the extract, the rest are new. "
+                f"A fresh rebuild of the same files is {year['rebuilt_bytes'] / 2**20:,.0f} MiB; "
+                f"the warehouse after the daily runs {runs[-1]['bytes'] / 2**20:,.0f} MiB "
+                f"({facts['size_ratio']:.2f}×). metric_values: {year['values']['rows']:,} rows, "
+                f"{year['values']['only_incremental']:,} only after the daily runs, "
+                f"{year['values']['only_rebuild']:,} only in the rebuild. Run time is the median "
+                f"of {facts['window']} days."
+            )
+            lines.append("")
+            step = max(len(runs) // 10, 1)
+            picked = runs[::step] + ([runs[-1]] if (len(runs) - 1) % step else [])
+            table = [
+                [str(r["day"]), _s(r["seconds"]), f"{r['bytes'] / 2**20:,.0f}"] for r in picked
+            ]
+            lines += _table(["day", "run (s)", "warehouse (MiB)"], table)
+        return lines
 
     def _size_section(self, rows: int) -> list[str]:
         data = self.by_size[rows]

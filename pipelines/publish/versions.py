@@ -47,6 +47,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.publish.compaction import copy_for_build
 from pipelines.warehouse.connection import spill_dir
 from pipelines.warehouse.layout import versions_dir
 from pipelines.warehouse.pause import pause_point
@@ -236,8 +237,8 @@ def start_build(published: Path, run_id: str, *, empty: bool) -> Path:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         if current is not None:
-            shutil.copyfile(current, target)
-    except OSError as exc:
+            copy_for_build(current, target)
+    except (OSError, duckdb.Error) as exc:  # a compacting rewrite fails as a DuckDB error
         discard_build(target)
         raise PublishError(storage_message(exc, target.parent, published)) from exc
     return target

@@ -1,0 +1,188 @@
+"""A year of daily runs, simulated: the extract moved into the past, then one file a day.
+
+Every run rejects versions dated after its start (a future update would win every later
+merge), so the simulation first writes the full extract with every timestamp moved back by
+the simulated days plus a margin; day ``d`` of the simulation is then ``d`` days after the
+moved extract's last update, and still in the past. Each day's file holds ``rows`` requests:
+a fifth are requests open in the full extract, closed that day (picked by a seeded hash, a
+different slice each day, so a record is closed again only once the open ones run out); the
+rest are new requests, copies of seeded template rows under new ids past the extract's
+largest, opened that day, some closed the same day. Everything is SQL, deterministic by seed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+FULL_NAME = "public_cases_fc.csv"
+MARGIN_DAYS = 3  # the last simulated day stays this far behind the run's clock
+TEMPLATES_PER_ROW = 10  # new requests copy rows of a sample this many times a day's rows
+
+
+def day_name(day: int) -> str:
+    """File of simulated day ``day``; sorts after the full extract, in day order."""
+    return f"public_cases_fc_day{day:04d}.csv"
+
+
+_SHIFT_SQL = """
+COPY (
+    SELECT * REPLACE (
+        strftime(CAST(requested_datetime AS TIMESTAMP) - to_days($shift), '%Y-%m-%d %H:%M:%S')
+            AS requested_datetime,
+        strftime(CAST(updated_datetime AS TIMESTAMP) - to_days($shift), '%Y-%m-%d %H:%M:%S')
+            AS updated_datetime,
+        strftime(CAST(expected_datetime AS TIMESTAMP) - to_days($shift), '%Y-%m-%d %H:%M:%S')
+            AS expected_datetime,
+        strftime(CAST(closed_datetime AS TIMESTAMP) - to_days($shift), '%Y-%m-%d %H:%M:%S')
+            AS closed_datetime
+    )
+    FROM read_csv($source, header = true, all_varchar = true)
+) TO $target (FORMAT CSV, HEADER, DELIMITER ',')
+"""
+
+# The pool a day is drawn from, written once: the extract's open requests and a seeded sample
+# of template rows, only rows without its injected defects (they would be quarantined, not
+# merged), with the extract's last update and largest id; a day then reads this small file.
+_POOL_SQL = """
+COPY (
+    WITH extract AS (
+        SELECT * FROM read_csv($source, header = true, all_varchar = true)
+    ),
+    single AS (
+        SELECT service_request_id FROM extract GROUP BY ALL HAVING count(*) = 1
+    ),
+    clean AS (
+        SELECT e.* FROM extract AS e SEMI JOIN single USING (service_request_id)
+        WHERE (e.closed_datetime IS NULL OR e.closed_datetime >= e.requested_datetime)
+          AND e.zipcode IS NOT NULL AND CAST(e.lat AS DOUBLE) <> 0
+    ),
+    facts AS (
+        SELECT date_trunc('day', max(CAST(updated_datetime AS TIMESTAMP))) AS last_day,
+               max(CAST(service_request_id AS BIGINT)) AS top_id
+        FROM extract
+    ),
+    chosen AS (
+        SELECT *, status = 'Open' AS is_open FROM clean WHERE status = 'Open'
+        UNION ALL
+        (SELECT *, false FROM clean ORDER BY hash($seed, service_request_id) LIMIT $templates)
+    )
+    SELECT c.*, f.last_day, f.top_id FROM chosen AS c CROSS JOIN facts AS f
+) TO $target (FORMAT PARQUET)
+"""
+
+# ``hash`` of seed, day and id orders each choice: stable, and seeded.
+_DAY_SQL = """
+COPY (
+    WITH facts AS (
+        SELECT any_value(last_day) + to_days($day) AS today, any_value(top_id) AS top_id
+        FROM read_parquet($pool)
+    ),
+    open_ranked AS (  -- the open requests in a seeded order; day d closes slice d
+        SELECT * EXCLUDE (is_open, last_day, top_id),
+               row_number() OVER (ORDER BY hash($seed, service_request_id)) - 1 AS k,
+               count(*) OVER () AS pool
+        FROM read_parquet($pool) WHERE is_open
+    ),
+    updates AS (
+        SELECT o.* EXCLUDE (k, pool) REPLACE (
+            'Closed' AS status,
+            'Closed by the simulated day' AS status_notes,
+            strftime(f.today + to_seconds(o.k % 80000), '%Y-%m-%d %H:%M:%S')
+                AS updated_datetime,
+            strftime(f.today + to_seconds(o.k % 80000), '%Y-%m-%d %H:%M:%S')
+                AS closed_datetime
+        )
+        FROM open_ranked AS o CROSS JOIN facts AS f
+        -- whole slices of the pool, in turn: after the last one, day d starts again at 0
+        WHERE o.k - ($day - 1) * $updates % (greatest(o.pool // $updates, 1) * $updates)
+            BETWEEN 0 AND $updates - 1
+    ),
+    templates AS (
+        SELECT * EXCLUDE (is_open, last_day, top_id),
+               row_number() OVER (ORDER BY hash($seed, $day, service_request_id)) AS n
+        FROM read_parquet($pool) WHERE NOT is_open
+        QUALIFY n <= $rows - (SELECT count(*) FROM updates)
+    ),
+    inserts AS (
+        SELECT t.* EXCLUDE (n) REPLACE (
+            CAST(f.top_id + ($day - 1) * $rows + t.n AS VARCHAR) AS service_request_id,
+            CASE WHEN t.n % 3 = 0 THEN 'Closed' ELSE 'Open' END AS status,
+            strftime(f.today + to_seconds(t.n * 8 % 80000), '%Y-%m-%d %H:%M:%S')
+                AS requested_datetime,
+            strftime(f.today + to_seconds(t.n * 8 % 80000 + 60), '%Y-%m-%d %H:%M:%S')
+                AS updated_datetime,
+            strftime(f.today + to_seconds(t.n * 8 % 80000) + INTERVAL 7 DAY,
+                '%Y-%m-%d %H:%M:%S') AS expected_datetime,
+            CASE WHEN t.n % 3 = 0
+                THEN strftime(f.today + to_seconds(t.n * 8 % 80000 + 60), '%Y-%m-%d %H:%M:%S')
+                END AS closed_datetime
+        )
+        FROM templates AS t CROSS JOIN facts AS f
+    )
+    SELECT * FROM updates
+    UNION ALL
+    SELECT * FROM inserts
+    ORDER BY CAST(service_request_id AS BIGINT)
+) TO $target (FORMAT CSV, HEADER, DELIMITER ',')
+"""
+
+
+def write_start(source: Path, folder: Path, days: int, seed: int, rows: int) -> Path:
+    """Write the moved full extract into ``folder`` and the pool the days are drawn from
+    (returned, beside ``folder``: the pipeline must not see it)."""
+    import duckdb  # here, so the harness can import this module without loading DuckDB
+
+    target, pool = folder / FULL_NAME, folder.parent / f"{folder.name}_pool.parquet"
+    with duckdb.connect() as con:
+        con.execute(
+            _SHIFT_SQL,
+            {"source": str(source), "target": str(target), "shift": days + MARGIN_DAYS},
+        )
+        params = {"source": str(target), "target": str(pool), "seed": seed}
+        con.execute(_POOL_SQL, {**params, "templates": TEMPLATES_PER_ROW * rows})
+    return pool
+
+
+def write_day_extract(pool: Path, target: Path, day: int, rows: int, seed: int) -> int:
+    """Write simulated day ``day`` (from 1): a fifth of ``rows`` closes open requests, the
+    rest are new requests; returns the rows written."""
+    import duckdb
+
+    partial = target.with_name(target.name + ".part")
+    params = {
+        "pool": str(pool),
+        "target": str(partial),
+        "day": day,
+        "rows": rows,
+        "updates": rows // 5,
+        "seed": seed,
+    }
+    with duckdb.connect() as con:
+        con.execute(_DAY_SQL, params)
+        written = con.execute(
+            "SELECT count(*) FROM read_csv($p, header = true, all_varchar = true)",
+            {"p": str(partial)},
+        ).fetchone()
+    partial.rename(target)  # the pipeline must never see half a file
+    return int(written[0]) if written else 0
+
+
+def compare_published(incremental: Path, rebuilt: Path) -> dict[str, int]:
+    """Rows of metric_values in one warehouse and not the other (each way), and the total."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        con.execute("ATTACH $p AS inc (READ_ONLY)", {"p": str(incremental)})
+        con.execute("ATTACH $p AS rebuilt (READ_ONLY)", {"p": str(rebuilt)})
+        only_inc = con.execute(
+            "SELECT count(*) FROM (FROM inc.metric_values EXCEPT ALL FROM rebuilt.metric_values)"
+        ).fetchone()
+        only_full = con.execute(
+            "SELECT count(*) FROM (FROM rebuilt.metric_values EXCEPT ALL FROM inc.metric_values)"
+        ).fetchone()
+        total = con.execute("SELECT count(*) FROM rebuilt.metric_values").fetchone()
+    return {
+        "only_incremental": int(only_inc[0]) if only_inc else -1,
+        "only_rebuild": int(only_full[0]) if only_full else -1,
+        "rows": int(total[0]) if total else 0,
+    }
