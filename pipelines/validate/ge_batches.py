@@ -25,6 +25,7 @@ import sys
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -155,27 +156,31 @@ def _key(result: Any) -> RuleKey:
     return (config.type, kwargs.get("column") or kwargs.get("column_A"), kwargs.get("column_B"))
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, table_sql: str) -> list[str]:
+    """The staged table's canonical columns, as GE's column-set expectation sees them."""
+    names = [str(row[0]) for row in con.execute(f"DESCRIBE {table_sql}").fetchall()]
+    # The staged UTC twins of the timestamps are working columns, not canonical ones.
+    return [name for name in names if not is_instant_column(name)]
+
+
 def validate_table_level(
     runner: GeRunner,
-    con: duckdb.DuckDBPyConnection,
-    table_sql: str,
+    columns: Sequence[str],
+    row_count: int,
     suite: Suite,
     parameters: Mapping[str, ParameterValue],
 ) -> list[ExpectationOutcome]:
-    """Evaluate the table-level expectations once for the whole staged table."""
+    """Evaluate the table-level expectations once for the whole staged table.
+
+    GE sees a zero-row frame with the table's columns and a column-less frame whose index is
+    as long as the table: no row data is needed for either.
+    """
     import pandas as pd
 
-    rules = [r for r in suite.rules if r.is_table_level]
-    if not rules:
-        return []
-    schema_frame = con.execute(f"SELECT * FROM {table_sql} LIMIT 0").df()
-    # The staged UTC twins of the timestamps are working columns, not canonical ones.
-    schema_frame = schema_frame[[c for c in schema_frame.columns if not is_instant_column(c)]]
-    (row_count,) = one_row(con, f"SELECT count(*) FROM {table_sql}")
     outcomes = []
-    for rule in rules:
+    for rule in (r for r in suite.rules if r.is_table_level):
         frame = (
-            schema_frame
+            pd.DataFrame(columns=list(columns))
             if rule.expectation_type == TABLE_COLUMNS
             else pd.DataFrame(index=pd.RangeIndex(row_count))
         )
@@ -276,23 +281,56 @@ class GeSample:
         return True
 
 
-def validate_sample(
-    runner: GeRunner,
+@dataclass(frozen=True)
+class GeJob:
+    """Everything GE needs to check one staged load, without the warehouse: picklable.
+
+    ``sample_files`` hold the sample's rows as Parquet, one file per group of rules (GE judges
+    pairs of instants on the UTC twins under the canonical names), in batch order.
+    """
+
+    label: str  # "source (file)": how a failure names the load
+    suite: Suite
+    parameters: Mapping[str, ParameterValue]
+    columns: tuple[str, ...]
+    table_rows: int
+    rules: tuple[Rule, ...]
+    sample_files: tuple[tuple[tuple[int, ...], str], ...]  # (positions of rules, parquet path)
+    sample_rows: int
+    batch_rows: int
+    sql: Mapping[int, Mapping[RuleKey, RuleCounts]]
+
+
+@dataclass(frozen=True)
+class GeVerdict:
+    """What GE found for one load: its table-level outcomes and its results on the sample."""
+
+    table_outcomes: list[ExpectationOutcome]
+    sample: GeSample
+
+
+def prepare_sample(
     con: duckdb.DuckDBPyConnection,
     table_sql: str,
     suite: Suite,
     rules: Sequence[Rule],
     parameters: Mapping[str, ParameterValue],
+    folder: Path,
     *,
     table_rows: int,
     sample_rows: int,
     batch_rows: int,
-) -> GeSample:
-    """Run GE on the sample of the staged table, batch by batch, and count it in SQL too."""
+) -> tuple[int, list[tuple[tuple[int, ...], str]], dict[int, dict[RuleKey, RuleCounts]]]:
+    """Write GE's sample of the staged table as Parquet and count it in SQL, batch by batch.
+
+    Returns the sample's row count, the Parquet file of each group of rules, and the SQL
+    counts per batch GE's results must equal.
+    """
     id_column = suite.table.id_column
     columns = sorted({c for r in rules for c in _read_columns(r)} | {id_column})
     selected = ", ".join(quote(c) for c in columns)
     order = f"{quote(id_column)}, source_file, source_row"
+    files: list[tuple[tuple[int, ...], str]] = []
     try:
         rows = _create_sample(
             con,
@@ -302,34 +340,53 @@ def validate_sample(
             sample_rows=sample_rows,
             batch_rows=batch_rows,
         )
-        # GE judges pairs of instants on a frame whose timestamps are the UTC twins, under the
-        # canonical names its suite uses; every other rule on the staged wall-clock values.
         groups = [
-            (group, _frame_select(group))
+            group
             for group in (
                 [r for r in rules if not r.compares_instants],
                 [r for r in rules if r.compares_instants],
             )
             if group
         ]
-        batches: list[dict[RuleKey, GeBatchResult]] = [
-            {} for _ in range(max(1, -(-rows // batch_rows)))
-        ]
-        for group, frame_select in groups:
-            sample = con.sql(
-                f"SELECT {frame_select} FROM {SAMPLE_TABLE} ORDER BY {_ROW}"
-            ).to_arrow_table()
-            ge_suite = runner.suite(suite, group)
-            # An empty table still gets one (empty) batch, so GE validates every load.
-            for number, batch in enumerate(batches):
-                rows_of_batch = sample.slice(number * batch_rows, batch_rows)
-                frame = _nanosecond_timestamps(rows_of_batch.to_pandas())
-                results = runner.validate(frame, ge_suite, parameters)
-                batch.update({_key(result): _batch_result(result) for result in results})
+        for number, group in enumerate(groups):
+            path = folder / f"sample-{number}.parquet"
+            con.execute(
+                f"COPY (SELECT {_frame_select(group)} FROM {SAMPLE_TABLE} ORDER BY {_ROW}) "
+                f"TO '{path}' (FORMAT parquet)"
+            )
+            files.append((tuple(r.position for r in group), str(path)))
         sql = rule_counts(con, SAMPLE_TABLE, rules, parameters, group_by=_BATCH)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {SAMPLE_TABLE}")
-    return GeSample(rows=rows, table_rows=table_rows, batches=batches, sql=sql)
+    return rows, files, sql
+
+
+def check_load(runner: GeRunner, job: GeJob) -> GeVerdict:
+    """Run GE on one load's table-level expectations and on its sample's batches."""
+    import pyarrow.parquet as pq
+
+    table = validate_table_level(runner, job.columns, job.table_rows, job.suite, job.parameters)
+    by_position = {r.position: r for r in job.rules}
+    batches: list[dict[RuleKey, GeBatchResult]] = [
+        {} for _ in range(max(1, -(-job.sample_rows // job.batch_rows)))
+    ]
+    for positions, path in job.sample_files:
+        group = [by_position[p] for p in positions]
+        sample = pq.read_table(path)
+        ge_suite = runner.suite(job.suite, group)
+        # An empty table still gets one (empty) batch, so GE validates every load.
+        for number, batch in enumerate(batches):
+            rows_of_batch = sample.slice(number * job.batch_rows, job.batch_rows)
+            frame = _nanosecond_timestamps(rows_of_batch.to_pandas())
+            results = runner.validate(frame, ge_suite, job.parameters)
+            batch.update({_key(result): _batch_result(result) for result in results})
+    sample_of = GeSample(
+        rows=job.sample_rows,
+        table_rows=job.table_rows,
+        batches=batches,
+        sql={n: dict(c) for n, c in job.sql.items()},
+    )
+    return GeVerdict(table, sample_of)
 
 
 def _read_columns(rule: Rule) -> list[str]:
