@@ -11,8 +11,9 @@ the build from being published.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import duckdb
@@ -32,6 +33,7 @@ from pipelines.validate.worker import GeWorker, WorkerFailure
 class GeGate:
     """The loads of one run waiting for GE's verdict, and the worker that gives it."""
 
+    serve: Callable[[Connection], None] | None = None  # the worker's loop (tests replace it)
     worker: GeWorker | None = None
     pending: list[tuple[str, str, PendingValidation]] = field(default_factory=list)
     _folder: tempfile.TemporaryDirectory[str] | None = None
@@ -39,7 +41,7 @@ class GeGate:
     def start(self) -> None:
         """Start the worker now, so GE's import overlaps the run's own work."""
         if self.worker is None:
-            self.worker = GeWorker()
+            self.worker = GeWorker(serve=self.serve)
 
     def validate(
         self,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -31,7 +31,7 @@ class WorkerFailure:
     reason: str
 
 
-def _serve(jobs: Connection) -> None:
+def serve_jobs(jobs: Connection) -> None:
     """The worker's loop: build GE's runner, then answer each job with a verdict or an error."""
     from pipelines.validate.ge_batches import check_load, shared_runner
 
@@ -52,18 +52,20 @@ def _serve(jobs: Connection) -> None:
         try:
             jobs.send(check_load(runner, job))
         except Exception as exc:  # sent to the run, which names the load
-            last = traceback.format_exception_only(exc)[-1].strip()
-            jobs.send(WorkerFailure(f"Great Expectations raised {last}"))
+            jobs.send(WorkerFailure(f"Great Expectations raised {type(exc).__name__}: {exc}"))
 
 
 class GeWorker:
     """A process running GE on the jobs it is sent, answering in order."""
 
-    def __init__(self, timeout: float | None = None) -> None:
+    def __init__(
+        self, timeout: float | None = None, serve: Callable[[Connection], None] | None = None
+    ) -> None:
+        """Start the worker; ``serve`` replaces its loop (tests use a worker that misbehaves)."""
         context = multiprocessing.get_context("spawn")
         self._pipe, child = context.Pipe()
         self._process: BaseProcess = context.Process(
-            target=_serve, args=(child,), name="citystat-ge-worker", daemon=True
+            target=serve or serve_jobs, args=(child,), name="citystat-ge-worker", daemon=True
         )
         self._process.start()
         child.close()
