@@ -11,18 +11,18 @@ import os
 import signal
 from multiprocessing.connection import Connection
 
-from pipelines.validate import ge_batches, worker
+from pipelines.validate import ge_batches, ge_jobs, worker
 
 
 def _with_check(jobs: Connection, check: object) -> None:
-    ge_batches.check_load = check  # type: ignore[assignment]  # the worker looks it up per call
+    ge_jobs.check_load = check  # type: ignore[assignment]  # the worker looks it up per call
     worker.serve_jobs(jobs)
 
 
 def serve_raising(jobs: Connection) -> None:
     """GE raises while checking a load."""
 
-    def check(runner: ge_batches.GeRunner, job: ge_batches.GeJob) -> ge_batches.GeVerdict:
+    def check(runner: ge_batches.GeRunner, job: ge_jobs.GeJob) -> ge_jobs.GeVerdict:
         raise ge_batches.GreatExpectationsError("expectation blew up on purpose")
 
     _with_check(jobs, check)
@@ -36,9 +36,9 @@ def serve_killed(jobs: Connection) -> None:
 
 def serve_failing_row_count(jobs: Connection) -> None:
     """GE fails the row-count expectation on purpose, where citystat's SQL passes it."""
-    real = ge_batches.check_load
+    real = ge_jobs.check_load
 
-    def check(runner: ge_batches.GeRunner, job: ge_batches.GeJob) -> ge_batches.GeVerdict:
+    def check(runner: ge_batches.GeRunner, job: ge_jobs.GeJob) -> ge_jobs.GeVerdict:
         verdict = real(runner, job)
         failed = [
             dataclasses.replace(o, success=False)
@@ -53,9 +53,9 @@ def serve_failing_row_count(jobs: Connection) -> None:
 
 def serve_disagreeing(jobs: Connection) -> None:
     """GE counts one more failing value than SQL for the first row rule of the first batch."""
-    real = ge_batches.check_load
+    real = ge_jobs.check_load
 
-    def check(runner: ge_batches.GeRunner, job: ge_batches.GeJob) -> ge_batches.GeVerdict:
+    def check(runner: ge_batches.GeRunner, job: ge_jobs.GeJob) -> ge_jobs.GeVerdict:
         verdict = real(runner, job)
         first = verdict.sample.batches[0]
         key = next(iter(first))

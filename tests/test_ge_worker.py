@@ -23,7 +23,8 @@ import pytest
 from pipelines.publish.versions import failed_path
 from pipelines.run import ge_gate, pipeline
 from pipelines.run.pipeline import run_pipeline
-from pipelines.validate.ge_batches import GeJob, GeVerdict, check_load, shared_runner
+from pipelines.validate.ge_batches import shared_runner
+from pipelines.validate.ge_jobs import GeJob, GeVerdict, check_load
 from pipelines.validate.worker import WorkerFailure
 from pipelines.warehouse.schema import CANONICAL_TABLES
 from tests import ge_worker_fakes

@@ -8,6 +8,7 @@ Expectations 1.x on a bounded sample as the independent check, then SQL quaranti
 - ``ge_batches``: Great Expectations on a reproducible sample, one context per process.
 - ``report``: ``ValidationReport`` and ``ExpectationOutcome``.
 
+- ``ge_jobs``: a load's GE check as a picklable job (sample as Parquet) and its verdict.
 - ``worker``: GE in a worker process, so a run's own process never imports it.
 
 Importing this package does not import Great Expectations; that happens when a validation runs

@@ -15,22 +15,22 @@ frame with the table's columns, the row count on a column-less frame whose index
 the table (no row data is materialised for either).
 
 Importing GE and building its context costs seconds, so one context serves the whole process
-(``shared_runner``), and it is created only when a file is actually validated.
+(``shared_runner``), and it is created only when a file is actually validated: in a run, that
+process is the run's GE worker (``pipelines.validate.worker``), which gets each load as a
+``GeJob`` (``pipelines.validate.ge_jobs``: its sample as Parquet) and answers with a verdict.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from pipelines.validate.counts import RuleCounts, RuleKey, rule_counts
+from pipelines.validate.counts import RuleCounts, RuleKey
 from pipelines.validate.report import ExpectationOutcome
 from pipelines.validate.sql_rules import one_row
 from pipelines.validate.suite import (
@@ -122,32 +122,14 @@ class GeRunner:
 
 
 _shared: GeRunner | None = None
-_warming: threading.Thread | None = None
 
 
 def shared_runner() -> GeRunner:
     """The process's GE runner, created (and GE imported) on first use only."""
     global _shared
-    warming = _warming
-    if warming is not None and warming is not threading.current_thread():
-        # A warm-up started earlier finishes first; if it failed, the runner is built here,
-        # where the error reaches the caller.
-        warming.join()
     if _shared is None:
         _shared = GeRunner()
     return _shared
-
-
-def warm_up() -> None:
-    """Import GE and build its context in a background thread, once per process.
-
-    For a run that knows it will validate: the import (seconds of Python) overlaps the work
-    before the first validation, such as reading the extract, where DuckDB releases the GIL.
-    """
-    global _warming
-    if _shared is None and _warming is None:
-        _warming = threading.Thread(target=shared_runner, name="citystat-ge-warm-up", daemon=True)
-        _warming.start()
 
 
 def _key(result: Any) -> RuleKey:
@@ -279,114 +261,6 @@ class GeSample:
             if not same_counts or ge.success != sql.success(rule.mostly):
                 return False
         return True
-
-
-@dataclass(frozen=True)
-class GeJob:
-    """Everything GE needs to check one staged load, without the warehouse: picklable.
-
-    ``sample_files`` hold the sample's rows as Parquet, one file per group of rules (GE judges
-    pairs of instants on the UTC twins under the canonical names), in batch order.
-    """
-
-    label: str  # "source (file)": how a failure names the load
-    suite: Suite
-    parameters: Mapping[str, ParameterValue]
-    columns: tuple[str, ...]
-    table_rows: int
-    rules: tuple[Rule, ...]
-    sample_files: tuple[tuple[tuple[int, ...], str], ...]  # (positions of rules, parquet path)
-    sample_rows: int
-    batch_rows: int
-    sql: Mapping[int, Mapping[RuleKey, RuleCounts]]
-
-
-@dataclass(frozen=True)
-class GeVerdict:
-    """What GE found for one load: its table-level outcomes and its results on the sample."""
-
-    table_outcomes: list[ExpectationOutcome]
-    sample: GeSample
-
-
-def prepare_sample(
-    con: duckdb.DuckDBPyConnection,
-    table_sql: str,
-    suite: Suite,
-    rules: Sequence[Rule],
-    parameters: Mapping[str, ParameterValue],
-    folder: Path,
-    *,
-    table_rows: int,
-    sample_rows: int,
-    batch_rows: int,
-) -> tuple[int, list[tuple[tuple[int, ...], str]], dict[int, dict[RuleKey, RuleCounts]]]:
-    """Write GE's sample of the staged table as Parquet and count it in SQL, batch by batch.
-
-    Returns the sample's row count, the Parquet file of each group of rules, and the SQL
-    counts per batch GE's results must equal.
-    """
-    id_column = suite.table.id_column
-    columns = sorted({c for r in rules for c in _read_columns(r)} | {id_column})
-    selected = ", ".join(quote(c) for c in columns)
-    order = f"{quote(id_column)}, source_file, source_row"
-    files: list[tuple[tuple[int, ...], str]] = []
-    try:
-        rows = _create_sample(
-            con,
-            f"SELECT {selected}, source_file, source_row FROM {table_sql}",
-            order,
-            table_rows=table_rows,
-            sample_rows=sample_rows,
-            batch_rows=batch_rows,
-        )
-        groups = [
-            group
-            for group in (
-                [r for r in rules if not r.compares_instants],
-                [r for r in rules if r.compares_instants],
-            )
-            if group
-        ]
-        for number, group in enumerate(groups):
-            path = folder / f"sample-{number}.parquet"
-            con.execute(
-                f"COPY (SELECT {_frame_select(group)} FROM {SAMPLE_TABLE} ORDER BY {_ROW}) "
-                f"TO '{path}' (FORMAT parquet)"
-            )
-            files.append((tuple(r.position for r in group), str(path)))
-        sql = rule_counts(con, SAMPLE_TABLE, rules, parameters, group_by=_BATCH)
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {SAMPLE_TABLE}")
-    return rows, files, sql
-
-
-def check_load(runner: GeRunner, job: GeJob) -> GeVerdict:
-    """Run GE on one load's table-level expectations and on its sample's batches."""
-    import pyarrow.parquet as pq
-
-    table = validate_table_level(runner, job.columns, job.table_rows, job.suite, job.parameters)
-    by_position = {r.position: r for r in job.rules}
-    batches: list[dict[RuleKey, GeBatchResult]] = [
-        {} for _ in range(max(1, -(-job.sample_rows // job.batch_rows)))
-    ]
-    for positions, path in job.sample_files:
-        group = [by_position[p] for p in positions]
-        sample = pq.read_table(path)
-        ge_suite = runner.suite(job.suite, group)
-        # An empty table still gets one (empty) batch, so GE validates every load.
-        for number, batch in enumerate(batches):
-            rows_of_batch = sample.slice(number * job.batch_rows, job.batch_rows)
-            frame = _nanosecond_timestamps(rows_of_batch.to_pandas())
-            results = runner.validate(frame, ge_suite, job.parameters)
-            batch.update({_key(result): _batch_result(result) for result in results})
-    sample_of = GeSample(
-        rows=job.sample_rows,
-        table_rows=job.table_rows,
-        batches=batches,
-        sql={n: dict(c) for n, c in job.sql.items()},
-    )
-    return GeVerdict(table, sample_of)
 
 
 def _read_columns(rule: Rule) -> list[str]:

@@ -32,15 +32,8 @@ from pipelines.validate.counts import RuleCounts, RuleKey, rule_counts, unexpect
 
 # ge_batches imports GE only when shared_runner() first builds the context: the CLI imports
 # this package and GE takes seconds to import.
-from pipelines.validate.ge_batches import (
-    GeJob,
-    GeSample,
-    GeVerdict,
-    check_load,
-    prepare_sample,
-    shared_runner,
-    table_columns,
-)
+from pipelines.validate.ge_batches import GeSample, shared_runner, table_columns
+from pipelines.validate.ge_jobs import GeJob, GeVerdict, check_load, prepare_sample
 from pipelines.validate.report import (
     ExpectationOutcome,
     ValidationReport,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from pipelines.validate.ge_batches import GeJob, GeVerdict
+from pipelines.validate.ge_jobs import GeJob, GeVerdict
 
 # How long a run waits for one verdict once it needs it; CITYSTAT_GE_TIMEOUT overrides.
 DEFAULT_TIMEOUT_SECONDS = 900.0
@@ -33,7 +33,8 @@ class WorkerFailure:
 
 def serve_jobs(jobs: Connection) -> None:
     """The worker's loop: build GE's runner, then answer each job with a verdict or an error."""
-    from pipelines.validate.ge_batches import check_load, shared_runner
+    from pipelines.validate import ge_jobs
+    from pipelines.validate.ge_batches import shared_runner
 
     try:
         runner = shared_runner()
@@ -50,7 +51,7 @@ def serve_jobs(jobs: Connection) -> None:
             jobs.send(WorkerFailure(broken))
             continue
         try:
-            jobs.send(check_load(runner, job))
+            jobs.send(ge_jobs.check_load(runner, job))
         except Exception as exc:  # sent to the run, which names the load
             jobs.send(WorkerFailure(f"Great Expectations raised {type(exc).__name__}: {exc}"))
 
