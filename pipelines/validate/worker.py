@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -33,8 +34,15 @@ class WorkerFailure:
 
 def serve_jobs(jobs: Connection) -> None:
     """The worker's loop: build GE's runner, then answer each job with a verdict or an error."""
+    from tqdm import tqdm
+
     from pipelines.validate import ge_jobs
     from pipelines.validate.ge_batches import shared_runner
+
+    # GE's progress bars (tqdm, though turned off) would create a multiprocessing lock, a named
+    # semaphore the run's resource tracker warns about when this worker is killed: a thread
+    # lock serves a process that runs one job at a time.
+    tqdm.set_lock(threading.RLock())
 
     try:
         runner = shared_runner()
