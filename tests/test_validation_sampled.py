@@ -406,21 +406,6 @@ def test_one_ge_context_serves_every_validation_of_the_process(
     assert len(built) == 1
 
 
-def test_warm_up_builds_the_shared_context_in_the_background(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(ge_batches, "_shared", None)
-    monkeypatch.setattr(ge_batches, "_warming", None)
-    ge_batches.warm_up()
-    warming = ge_batches._warming
-    assert warming is not None
-    runner = ge_batches.shared_runner()  # waits for the warm-up instead of building another
-    assert not warming.is_alive()
-    assert ge_batches._shared is runner
-    ge_batches.warm_up()  # already built: nothing more starts
-    assert ge_batches._warming is warming
-
-
 def test_an_empty_staged_table_is_validated_without_rows() -> None:
     con = duckdb.connect()
     staged = stage_generated(con, "service_requests", 0)

@@ -3,6 +3,8 @@
 - ``pipeline``: ``run_pipeline`` and ``recompute_metrics``, the orchestration of the stages.
 - ``sources``: ``load_source_files``, one source's files through read, stage, validate and
   merge, each file's rows accounted for.
+- ``ge_gate``: ``GeGate``, each load handed to the Great Expectations worker, and its verdicts
+  awaited before publishing.
 - ``record``: ``compute_and_record``, metric values and service tables, the ``runs`` row.
 - ``build``: ``begin_build``, ``building``, ``check_published``, ``publish_version``.
 - ``arrivals``: ``record_arrivals``, the instant of each source's newest record (late data).

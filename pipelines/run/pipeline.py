@@ -18,6 +18,7 @@ killed run left behind. ``pause_point`` calls mark the step boundaries a crash t
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -50,7 +51,8 @@ from pipelines.run.build import (
     publish_version,
     remove_leftovers,
 )
-from pipelines.run.outcome import Progress, RunError, RunResult, quiet
+from pipelines.run.ge_gate import GeGate
+from pipelines.run.outcome import Progress, RunError, RunResult, SourceResult, quiet
 from pipelines.run.record import (
     RunRecord,
     compute_and_record,
@@ -61,9 +63,6 @@ from pipelines.run.record import (
     utc_now,
 )
 from pipelines.run.sources import FileContext, load_source_files
-from pipelines.validate import (
-    warm_up_great_expectations,
-)
 from pipelines.warehouse.connection import connect_build
 from pipelines.warehouse.layout import in_city, warehouse_path
 from pipelines.warehouse.layout import metrics_file as city_metrics_file
@@ -112,49 +111,96 @@ def _run(
         clock = StepClock()
         previous = published_file(published)
         rebuild = rebuild or previous is None
-        if rebuild or _has_new_files(published, files):
-            # GE's import (seconds of Python) overlaps the copy and the first read.
-            warm_up_great_expectations()
-        target = begin_build(published, run_id, rebuild, clock, progress)
-        with building(published, target):
-            con = connect_build(target)
-            try:
-                if not rebuild:
-                    check_published(con, published, [m.source for m in mappings])
-                create_schema(con)
-                if rebuild and previous is not None:
-                    # A rebuild starts empty; the definitions' history is not in the extracts.
-                    carry_definition_history(con, previous)
-                ctx = FileContext(run_id, clock, progress)
-                results = [load_source_files(con, m, found[m.source], ctx) for m in mappings]
-                run = run_record(con, (run_id, started), any(m.demo for m in mappings), results)
-                if run.validated:
-                    # A merge into the published copy recomputes only what its versions changed.
-                    changed = None if rebuild else run_id
-                    metric_rows = compute_and_record(
-                        con,
-                        config,
-                        services,
-                        run,
-                        clock,
-                        progress,
-                        changed_run_id=changed,
-                        profile=profile,
+        gate = GeGate()
+        try:
+            if rebuild or _has_new_files(published, files):
+                # GE's worker imports it (seconds of Python) while this process copies,
+                # reads, stages, merges and computes metrics.
+                gate.start()
+            target = begin_build(published, run_id, rebuild, clock, progress)
+            with building(published, target):
+                con = connect_build(target)
+                try:
+                    if not rebuild:
+                        check_published(con, published, [m.source for m in mappings])
+                    create_schema(con)
+                    if rebuild and previous is not None:
+                        # A rebuild starts empty; the definitions' history is not in the
+                        # extracts.
+                        carry_definition_history(con, previous)
+                    ctx = FileContext(run_id, clock, progress, gate)
+                    results = [load_source_files(con, m, found[m.source], ctx) for m in mappings]
+                    demo = any(m.demo for m in mappings)
+                    run = run_record(con, (run_id, started), demo, results)
+                    if run.validated:
+                        try:
+                            # A merge into the published copy recomputes only what its
+                            # versions changed.
+                            metric_rows = compute_and_record(
+                                con,
+                                config,
+                                services,
+                                run,
+                                clock,
+                                progress,
+                                changed_run_id=None if rebuild else run_id,
+                                profile=profile,
+                                before_publish=lambda: _await_ge(gate, con, results, clock),
+                            )
+                        except GeRejectedError as exc:
+                            run = dataclasses.replace(run, validated=False, message=str(exc))
+                    else:
+                        problems = _settle(gate, con, results, clock)
+                        run = run_record(con, (run_id, started), demo, results)
+                        if problems:
+                            run = dataclasses.replace(
+                                run, message="\n".join([run.message, *problems])
+                            )
+                    if not run.validated:
+                        clock.write(con, run_id)
+                        record_run(con, run, "failed")
+                finally:
+                    con.close()
+                if not run.validated:
+                    os.replace(target, failed_path(published))
+                    return RunResult(
+                        run_id, False, published, run.message, results, 0, clock.steps, rebuild
                     )
-                else:
-                    clock.write(con, run_id)
-                    record_run(con, run, "failed")
-            finally:
-                con.close()
-            if not run.validated:
-                os.replace(target, failed_path(published))
-                return RunResult(
-                    run_id, False, published, run.message, results, 0, clock.steps, rebuild
-                )
-            publish_version(target, published, keep, progress)
+                publish_version(target, published, keep, progress)
+        finally:
+            gate.close()
     return RunResult(
         run_id, True, published, run.message, results, metric_rows, clock.steps, rebuild
     )
+
+
+class GeRejectedError(RunError):
+    """Great Expectations failed, could not check, or disagreed with SQL on a load."""
+
+
+def _settle(
+    gate: GeGate, con: duckdb.DuckDBPyConnection, results: list[SourceResult], clock: StepClock
+) -> list[str]:
+    """Wait for GE's verdicts, put each load's final report in its source's result."""
+    with clock.step(None, "validate"):
+        reports, problems = gate.settle(con)
+    for result in results:
+        result.reports = [
+            (name, reports.get((result.source, name), report)) for name, report in result.reports
+        ]
+    return problems
+
+
+def _await_ge(
+    gate: GeGate, con: duckdb.DuckDBPyConnection, results: list[SourceResult], clock: StepClock
+) -> None:
+    """Before publishing: every load passed GE as it passed SQL, or the run stops here."""
+    problems = _settle(gate, con, results, clock)
+    failures = [line for result in results for line in result.failures()]
+    if problems or failures:
+        raise GeRejectedError(
+            "validation failed; nothing published:\n" + "\n".join([*failures, *problems])
+        )
 
 
 def _has_new_files(published: Path, files: dict[str, list[Path]]) -> bool:

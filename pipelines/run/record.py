@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,6 +119,7 @@ def compute_and_record(
     *,
     changed_run_id: str | None = None,
     profile: ProfileRows | None = None,
+    before_publish: Callable[[], None] | None = None,
 ) -> int:
     """Compute every metric (and the service tables), record the run and its steps.
 
@@ -126,6 +128,9 @@ def compute_and_record(
 
     ``changed_run_id``: the run merged into a copy of the published warehouse; metrics are
     then updated from its values and that run's new versions (pipelines/metrics/incremental.py).
+
+    ``before_publish``: called before the run is recorded as published (the run waits there
+    for Great Expectations' verdicts); it raises to stop the publication.
     """
     assert run.as_of is not None
     progress("computing metrics")
@@ -154,6 +159,8 @@ def compute_and_record(
                 run.as_of,
                 fiscal_year_start_month=config.city.fiscal_year_start_month,
             )
+    if before_publish is not None:
+        before_publish()
     pause_point("publish")
     with clock.step(None, "publish"):
         record_run(con, run, "published")

@@ -26,11 +26,9 @@ from pipelines.ingest.provenance import (
     record_source_columns,
 )
 from pipelines.ingest.staging import keep_staged
+from pipelines.run.ge_gate import GeGate
 from pipelines.run.outcome import Progress, RunError, SourceResult
-from pipelines.validate import (
-    ValidationReport,
-    validate_and_quarantine,
-)
+from pipelines.validate import ValidationReport
 from pipelines.warehouse.layout import EXPECTATIONS_DIR
 from pipelines.warehouse.pause import pause_point
 from pipelines.warehouse.schema import CANONICAL_TABLES, quote
@@ -48,6 +46,7 @@ class FileContext:
     run_id: str
     clock: StepClock
     progress: Progress
+    gate: GeGate
 
 
 def load_source_files(
@@ -128,11 +127,12 @@ def load_file(
     pause_point(f"{source}/{path.name}/validate")
     with ctx.clock.step(source, "validate"):
         ctx.progress(f"{source}: validating {path.name} with Great Expectations")
-        report = validate_and_quarantine(
+        report = ctx.gate.validate(
             con,
             staged,
             run_id=ctx.run_id,
             source=source,
+            file=path.name,
             parameters=mapping.validation_parameters(),
             suite_path=suite_path(mapping),
             unmapped=mapping.unmapped_columns(),

@@ -8,21 +8,16 @@ Expectations 1.x on a bounded sample as the independent check, then SQL quaranti
 - ``ge_batches``: Great Expectations on a reproducible sample, one context per process.
 - ``report``: ``ValidationReport`` and ``ExpectationOutcome``.
 
+- ``ge_jobs``: a load's GE check as a picklable job (sample as Parquet) and its verdict.
+- ``worker``: GE in a worker process, so a run's own process never imports it.
+
 Importing this package does not import Great Expectations; that happens when a validation runs
-(or in the background after ``warm_up_great_expectations()``), once per process.
+in this process (``validate_and_quarantine``), once per process, or in a run's GE worker.
 """
 
 from pipelines.validate.report import ExpectationOutcome, ValidationReport
 from pipelines.validate.run import DEFAULT_SUITE, validate_and_quarantine
 from pipelines.validate.suite import ValidationConfigError
-
-
-def warm_up_great_expectations() -> None:
-    """Start importing GE in the background, for a run that is about to validate files."""
-    from pipelines.validate.ge_batches import warm_up
-
-    warm_up()
-
 
 __all__ = [
     "DEFAULT_SUITE",
@@ -30,5 +25,4 @@ __all__ = [
     "ValidationConfigError",
     "ValidationReport",
     "validate_and_quarantine",
-    "warm_up_great_expectations",
 ]

@@ -15,21 +15,22 @@ frame with the table's columns, the row count on a column-less frame whose index
 the table (no row data is materialised for either).
 
 Importing GE and building its context costs seconds, so one context serves the whole process
-(``shared_runner``), and it is created only when a file is actually validated.
+(``shared_runner``), and it is created only when a file is actually validated: in a run, that
+process is the run's GE worker (``pipelines.validate.worker``), which gets each load as a
+``GeJob`` (``pipelines.validate.ge_jobs``: its sample as Parquet) and answers with a verdict.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
-from pipelines.validate.counts import RuleCounts, RuleKey, rule_counts
+from pipelines.validate.counts import RuleCounts, RuleKey
 from pipelines.validate.report import ExpectationOutcome
 from pipelines.validate.sql_rules import one_row
 from pipelines.validate.suite import (
@@ -121,32 +122,14 @@ class GeRunner:
 
 
 _shared: GeRunner | None = None
-_warming: threading.Thread | None = None
 
 
 def shared_runner() -> GeRunner:
     """The process's GE runner, created (and GE imported) on first use only."""
     global _shared
-    warming = _warming
-    if warming is not None and warming is not threading.current_thread():
-        # A warm-up started earlier finishes first; if it failed, the runner is built here,
-        # where the error reaches the caller.
-        warming.join()
     if _shared is None:
         _shared = GeRunner()
     return _shared
-
-
-def warm_up() -> None:
-    """Import GE and build its context in a background thread, once per process.
-
-    For a run that knows it will validate: the import (seconds of Python) overlaps the work
-    before the first validation, such as reading the extract, where DuckDB releases the GIL.
-    """
-    global _warming
-    if _shared is None and _warming is None:
-        _warming = threading.Thread(target=shared_runner, name="citystat-ge-warm-up", daemon=True)
-        _warming.start()
 
 
 def _key(result: Any) -> RuleKey:
@@ -155,27 +138,31 @@ def _key(result: Any) -> RuleKey:
     return (config.type, kwargs.get("column") or kwargs.get("column_A"), kwargs.get("column_B"))
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, table_sql: str) -> list[str]:
+    """The staged table's canonical columns, as GE's column-set expectation sees them."""
+    names = [str(row[0]) for row in con.execute(f"DESCRIBE {table_sql}").fetchall()]
+    # The staged UTC twins of the timestamps are working columns, not canonical ones.
+    return [name for name in names if not is_instant_column(name)]
+
+
 def validate_table_level(
     runner: GeRunner,
-    con: duckdb.DuckDBPyConnection,
-    table_sql: str,
+    columns: Sequence[str],
+    row_count: int,
     suite: Suite,
     parameters: Mapping[str, ParameterValue],
 ) -> list[ExpectationOutcome]:
-    """Evaluate the table-level expectations once for the whole staged table."""
+    """Evaluate the table-level expectations once for the whole staged table.
+
+    GE sees a zero-row frame with the table's columns and a column-less frame whose index is
+    as long as the table: no row data is needed for either.
+    """
     import pandas as pd
 
-    rules = [r for r in suite.rules if r.is_table_level]
-    if not rules:
-        return []
-    schema_frame = con.execute(f"SELECT * FROM {table_sql} LIMIT 0").df()
-    # The staged UTC twins of the timestamps are working columns, not canonical ones.
-    schema_frame = schema_frame[[c for c in schema_frame.columns if not is_instant_column(c)]]
-    (row_count,) = one_row(con, f"SELECT count(*) FROM {table_sql}")
     outcomes = []
-    for rule in rules:
+    for rule in (r for r in suite.rules if r.is_table_level):
         frame = (
-            schema_frame
+            pd.DataFrame(columns=list(columns))
             if rule.expectation_type == TABLE_COLUMNS
             else pd.DataFrame(index=pd.RangeIndex(row_count))
         )
@@ -274,62 +261,6 @@ class GeSample:
             if not same_counts or ge.success != sql.success(rule.mostly):
                 return False
         return True
-
-
-def validate_sample(
-    runner: GeRunner,
-    con: duckdb.DuckDBPyConnection,
-    table_sql: str,
-    suite: Suite,
-    rules: Sequence[Rule],
-    parameters: Mapping[str, ParameterValue],
-    *,
-    table_rows: int,
-    sample_rows: int,
-    batch_rows: int,
-) -> GeSample:
-    """Run GE on the sample of the staged table, batch by batch, and count it in SQL too."""
-    id_column = suite.table.id_column
-    columns = sorted({c for r in rules for c in _read_columns(r)} | {id_column})
-    selected = ", ".join(quote(c) for c in columns)
-    order = f"{quote(id_column)}, source_file, source_row"
-    try:
-        rows = _create_sample(
-            con,
-            f"SELECT {selected}, source_file, source_row FROM {table_sql}",
-            order,
-            table_rows=table_rows,
-            sample_rows=sample_rows,
-            batch_rows=batch_rows,
-        )
-        # GE judges pairs of instants on a frame whose timestamps are the UTC twins, under the
-        # canonical names its suite uses; every other rule on the staged wall-clock values.
-        groups = [
-            (group, _frame_select(group))
-            for group in (
-                [r for r in rules if not r.compares_instants],
-                [r for r in rules if r.compares_instants],
-            )
-            if group
-        ]
-        batches: list[dict[RuleKey, GeBatchResult]] = [
-            {} for _ in range(max(1, -(-rows // batch_rows)))
-        ]
-        for group, frame_select in groups:
-            sample = con.sql(
-                f"SELECT {frame_select} FROM {SAMPLE_TABLE} ORDER BY {_ROW}"
-            ).to_arrow_table()
-            ge_suite = runner.suite(suite, group)
-            # An empty table still gets one (empty) batch, so GE validates every load.
-            for number, batch in enumerate(batches):
-                rows_of_batch = sample.slice(number * batch_rows, batch_rows)
-                frame = _nanosecond_timestamps(rows_of_batch.to_pandas())
-                results = runner.validate(frame, ge_suite, parameters)
-                batch.update({_key(result): _batch_result(result) for result in results})
-        sql = rule_counts(con, SAMPLE_TABLE, rules, parameters, group_by=_BATCH)
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {SAMPLE_TABLE}")
-    return GeSample(rows=rows, table_rows=table_rows, batches=batches, sql=sql)
 
 
 def _read_columns(rule: Rule) -> list[str]:

@@ -21,7 +21,9 @@ no longer describe the same rule.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Mapping
+import tempfile
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -30,18 +32,14 @@ from pipelines.validate.counts import RuleCounts, RuleKey, rule_counts, unexpect
 
 # ge_batches imports GE only when shared_runner() first builds the context: the CLI imports
 # this package and GE takes seconds to import.
-from pipelines.validate.ge_batches import (
-    GeSample,
-    shared_runner,
-    validate_sample,
-    validate_table_level,
-)
+from pipelines.validate.ge_batches import GeSample, shared_runner, table_columns
+from pipelines.validate.ge_jobs import GeJob, GeVerdict, check_load, prepare_sample
 from pipelines.validate.report import (
     ExpectationOutcome,
     ValidationReport,
     write_validation_results,
 )
-from pipelines.validate.sql_rules import enforce, table_reference
+from pipelines.validate.sql_rules import enforce, one_row, table_reference
 from pipelines.validate.suite import (
     NOT_NULL,
     PAIR_A_GREATER,
@@ -52,6 +50,7 @@ from pipelines.validate.suite import (
     Suite,
     check_parameters,
     load_suite,
+    resolved,
 )
 from pipelines.warehouse.layout import EXPECTATIONS_DIR
 from pipelines.warehouse.schema import instant_column
@@ -76,8 +75,58 @@ def validate_and_quarantine(
 ) -> ValidationReport:
     """Count every rule exactly in SQL, check them with GE on a sample, then quarantine.
 
+    GE runs in this process; a run hands the same job to its GE worker instead
+    (``validate_in_sql``, then ``finish_validation`` with the worker's verdict).
     ``unmapped``: canonical columns the source never fills; row rules on them are left out.
     """
+    with tempfile.TemporaryDirectory(prefix="citystat-ge-") as folder:
+        pending = validate_in_sql(
+            con,
+            table,
+            run_id=run_id,
+            source=source,
+            parameters=parameters,
+            folder=Path(folder),
+            suite_path=suite_path,
+            batch_rows=batch_rows,
+            sample_rows=sample_rows,
+            unmapped=unmapped,
+        )
+        verdict = check_load(shared_runner(), pending.job)
+    return finish_validation(con, pending, verdict)
+
+
+@dataclass(frozen=True)
+class PendingValidation:
+    """A load judged and quarantined by SQL, whose GE check (``job``) is still to come.
+
+    ``report`` is SQL's verdict, what the loader acts on; the outcomes written to
+    validation_results wait for GE's results on the sample (``finish_validation``).
+    """
+
+    run_id: str
+    source: str
+    job: GeJob
+    report: ValidationReport
+    row_rules: list[tuple[Rule, RuleCounts, list[str]]]
+    notes: Mapping[tuple[str, str | None, str | None], str]
+
+
+def validate_in_sql(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    *,
+    run_id: str,
+    source: str,
+    parameters: Mapping[str, ParameterValue],
+    folder: Path,
+    suite_path: Path = DEFAULT_SUITE,
+    batch_rows: int = 250_000,
+    sample_rows: int = DEFAULT_SAMPLE_ROWS,
+    unmapped: Collection[str] = (),
+    label: str = "",
+) -> PendingValidation:
+    """Judge every rule by exact SQL counts, quarantine, and write GE's sample into ``folder``."""
     if batch_rows < 1:
         raise ValueError(f"batch_rows must be at least 1, got {batch_rows}")
     if sample_rows < 1:
@@ -85,45 +134,147 @@ def validate_and_quarantine(
     table_sql = table_reference(table)
     suite = _judging_instants(con, table_sql, _mapped_rules(load_suite(suite_path), unmapped))
     values = check_parameters(suite, parameters)
-    runner = shared_runner()
-    outcomes = validate_table_level(runner, con, table_sql, suite, values)
+    columns = table_columns(con, table_sql)
+    (row_count,) = one_row(con, f"SELECT count(*) FROM {table_sql}")
+    outcomes = sql_table_outcomes(suite, columns, int(row_count), values)
+    job = GeJob(
+        label=label or source,
+        suite=suite,
+        parameters=values,
+        columns=tuple(columns),
+        table_rows=int(row_count),
+        rules=(),
+        sample_files=(),
+        sample_rows=0,
+        batch_rows=batch_rows,
+        sql={},
+    )
     if any(o.expectation_type == TABLE_COLUMNS and not o.success for o in outcomes):
-        write_validation_results(
-            con, run_id=run_id, source=source, suite_name=suite.name, outcomes=outcomes
-        )
-        return ValidationReport(outcomes=outcomes, rows_quarantined=0, values_cleared=0)
+        report = ValidationReport(outcomes=outcomes, rows_quarantined=0, values_cleared=0)
+        return PendingValidation(run_id, source, job, report, [], {})
     rules = [r for r in suite.rules if not r.is_table_level]
     failing: dict[RuleKey, int] = {}
+    row_rules: list[tuple[Rule, RuleCounts, list[str]]] = []
     if rules:
         exact = rule_counts(con, table_sql, rules, values)[0]
         table_rows = exact[rules[0].key].element_count
-        sample = validate_sample(
-            runner,
+        rows, files, sql = prepare_sample(
             con,
             table_sql,
             suite,
             rules,
             values,
+            folder,
             table_rows=table_rows,
             sample_rows=sample_rows,
             batch_rows=batch_rows,
+        )
+        job = dataclasses.replace(
+            job, rules=tuple(rules), sample_files=tuple(files), sample_rows=rows, sql=sql
         )
         for rule in rules:
             counts = exact[rule.key]
             examples = unexpected_examples(
                 con, table_sql, rule, counts, values, suite.table.id_column
             )
-            outcomes.append(_row_outcome(rule, counts, examples, sample))
+            row_rules.append((rule, counts, examples))
+            outcomes.append(_sql_row_outcome(rule, counts))
             failing[rule.key] = counts.unexpected_count
     enforced = enforce(con, table_sql, suite, values, run_id=run_id, source=source, failing=failing)
-    outcomes = [_with_note(o, enforced.notes) for o in outcomes]
-    write_validation_results(
-        con, run_id=run_id, source=source, suite_name=suite.name, outcomes=outcomes
-    )
-    return ValidationReport(
+    report = ValidationReport(
         outcomes=outcomes,
         rows_quarantined=enforced.rows_quarantined,
         values_cleared=enforced.values_cleared,
+    )
+    return PendingValidation(run_id, source, job, report, row_rules, enforced.notes)
+
+
+def finish_validation(
+    con: duckdb.DuckDBPyConnection, pending: PendingValidation, verdict: GeVerdict
+) -> ValidationReport:
+    """The load's report with what GE saw, written to validation_results.
+
+    Table-level outcomes are GE's; row outcomes SQL's exact counts with GE's sample beside them.
+    """
+    outcomes = list(verdict.table_outcomes)
+    outcomes += [_row_outcome(r, c, e, verdict.sample) for r, c, e in pending.row_rules]
+    outcomes = [_with_note(o, pending.notes) for o in outcomes]
+    write_validation_results(
+        con,
+        run_id=pending.run_id,
+        source=pending.source,
+        suite_name=pending.job.suite.name,
+        outcomes=outcomes,
+    )
+    return dataclasses.replace(pending.report, outcomes=outcomes)
+
+
+def ge_disagreements(pending: PendingValidation, verdict: GeVerdict) -> list[str]:
+    """Where GE's verdict differs from SQL's: table-level verdicts, or counts on the sample."""
+    sql = {(o.expectation_type, o.column): o.success for o in pending.report.outcomes}
+    problems = [
+        f"{o.expectation_type}: Great Expectations says {'passed' if o.success else 'failed'}, "
+        f"citystat's SQL {'passed' if sql.get((o.expectation_type, o.column)) else 'failed'}"
+        for o in verdict.table_outcomes
+        if sql.get((o.expectation_type, o.column)) != o.success
+    ]
+    for rule, _, _ in pending.row_rules:
+        if not verdict.sample.agrees(rule):
+            ge = verdict.sample.ge_total(rule.key)
+            counted = verdict.sample.sql_total(rule.key)
+            problems.append(
+                f"{rule.label}: on the same sample rows Great Expectations counted "
+                f"{ge.unexpected_count} of {ge.considered} failing, SQL "
+                f"{counted.unexpected_count} of {counted.considered}; the SQL translation in "
+                "pipelines/validate/sql_rules.py no longer matches GE's rule"
+            )
+    return problems
+
+
+def sql_table_outcomes(
+    suite: Suite, columns: Sequence[str], row_count: int, parameters: Mapping[str, ParameterValue]
+) -> list[ExpectationOutcome]:
+    """SQL's verdict on the table-level expectations; GE must reach the same one."""
+    outcomes = []
+    for rule in (r for r in suite.rules if r.is_table_level):
+        if rule.expectation_type == TABLE_COLUMNS:
+            wanted = set(resolved(rule.kwargs.get("column_set"), parameters) or [])
+            exact = rule.kwargs.get("exact_match", True) is not False
+            success = set(columns) == wanted if exact else wanted <= set(columns)
+            details = f"columns {sorted(columns)}; the suite expects {sorted(wanted)}"
+            elements = len(columns)
+        else:
+            low = resolved(rule.kwargs.get("min_value"), parameters)
+            high = resolved(rule.kwargs.get("max_value"), parameters)
+            success = (low is None or row_count >= low) and (high is None or row_count <= high)
+            details = f"{row_count} rows staged; the source mapping expects {low} to {high}"
+            elements = row_count
+        outcomes.append(
+            ExpectationOutcome(
+                expectation_type=rule.expectation_type,
+                column=rule.column,
+                critical=rule.critical,
+                success=success,
+                element_count=elements,
+                unexpected_count=0 if success else 1,
+                on_failure=rule.on_failure,
+                details=details,
+            )
+        )
+    return outcomes
+
+
+def _sql_row_outcome(rule: Rule, counts: RuleCounts) -> ExpectationOutcome:
+    """SQL's verdict on a row rule, before GE's sample is checked."""
+    return ExpectationOutcome(
+        expectation_type=rule.expectation_type,
+        column=rule.column,
+        critical=rule.critical,
+        success=counts.success(rule.mostly),
+        element_count=counts.element_count,
+        unexpected_count=counts.unexpected_count,
+        on_failure=rule.on_failure,
+        details=f"{counts.unexpected_count} of {counts.considered} checked value(s) failed",
     )
 
 

@@ -1,0 +1,125 @@
+"""Great Expectations in a worker process, so its import never sits on a run's critical path.
+
+A run starts the worker as soon as it knows it will validate a file; the worker imports GE
+(seconds) while the run copies, reads and stages. Each load's ``GeJob`` (its sample as Parquet
+files DuckDB wrote, never the build being written) goes down a pipe; the verdicts come back in
+the same order. The run waits only before publishing. The worker is started with ``spawn``: a
+forked child would inherit the run's open DuckDB connection. After the last verdict the worker
+is killed rather than left to exit, because an interpreter holding GE takes most of a second
+to exit and the run has no use for that.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+
+from pipelines.validate.ge_jobs import GeJob, GeVerdict
+
+# How long a run waits for one verdict once it needs it; CITYSTAT_GE_TIMEOUT overrides.
+DEFAULT_TIMEOUT_SECONDS = 900.0
+
+
+@dataclass(frozen=True)
+class WorkerFailure:
+    """Why no verdict came: GE raised, the worker died or it did not answer in time."""
+
+    reason: str
+
+
+def serve_jobs(jobs: Connection) -> None:
+    """The worker's loop: build GE's runner, then answer each job with a verdict or an error."""
+    from tqdm import tqdm
+
+    from pipelines.validate import ge_jobs
+    from pipelines.validate.ge_batches import shared_runner
+
+    # GE's progress bars (tqdm, though turned off) would create a multiprocessing lock, a named
+    # semaphore the run's resource tracker warns about when this worker is killed: a thread
+    # lock serves a process that runs one job at a time.
+    tqdm.set_lock(threading.RLock())
+
+    try:
+        runner = shared_runner()
+    except Exception as exc:  # every job gets the reason instead
+        runner, broken = None, f"Great Expectations could not start: {exc!r}"
+    while True:
+        try:
+            job = jobs.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        if runner is None:
+            jobs.send(WorkerFailure(broken))
+            continue
+        try:
+            jobs.send(ge_jobs.check_load(runner, job))
+        except Exception as exc:  # sent to the run, which names the load
+            jobs.send(WorkerFailure(f"Great Expectations raised {type(exc).__name__}: {exc}"))
+
+
+class GeWorker:
+    """A process running GE on the jobs it is sent, answering in order."""
+
+    def __init__(
+        self, timeout: float | None = None, serve: Callable[[Connection], None] | None = None
+    ) -> None:
+        """Start the worker; ``serve`` replaces its loop (tests use a worker that misbehaves)."""
+        context = multiprocessing.get_context("spawn")
+        self._pipe, child = context.Pipe()
+        self._process: BaseProcess = context.Process(
+            target=serve or serve_jobs, args=(child,), name="citystat-ge-worker", daemon=True
+        )
+        self._process.start()
+        child.close()
+        self._sent = 0
+        self._timeout = timeout or float(
+            os.environ.get("CITYSTAT_GE_TIMEOUT", DEFAULT_TIMEOUT_SECONDS)
+        )
+        self._dead: str | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id (for tests that kill it)."""
+        return self._process.pid
+
+    def submit(self, job: GeJob) -> None:
+        """Send one load's job; its verdict comes back from ``verdict`` in submission order."""
+        if self._dead is None:
+            try:
+                self._pipe.send(job)
+            except OSError as exc:  # the worker died: the verdict says so
+                self._dead = f"the Great Expectations worker stopped ({exc})"
+        self._sent += 1
+
+    def verdict(self) -> GeVerdict | WorkerFailure:
+        """The next job's verdict, or why there is none."""
+        if self._dead is not None:
+            return WorkerFailure(self._dead)
+        try:
+            ready = self._pipe.poll(self._timeout)
+            if not ready:
+                self._dead = f"the Great Expectations worker gave no verdict in {self._timeout:g} s"
+                self.close()
+                return WorkerFailure(self._dead)
+            answer = self._pipe.recv()
+        except (EOFError, OSError):
+            code = self._process.exitcode
+            self._process.join(5)
+            code = self._process.exitcode if code is None else code
+            self._dead = f"the Great Expectations worker died (exit code {code})"
+            return WorkerFailure(self._dead)
+        assert isinstance(answer, GeVerdict | WorkerFailure)
+        return answer
+
+    def close(self) -> None:
+        """Stop the worker now, without waiting for its interpreter to exit."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._pipe.close()
