@@ -23,6 +23,11 @@ JOB_CONF = {
 }
 # On one machine: few shuffle partitions (the default 200 is for clusters) and no web UI.
 LOCAL_CONF = {"spark.sql.shuffle.partitions": "8", "spark.ui.enabled": "false"}
+# Local mode runs the executors inside the driver's JVM, whose heap Spark sizes at 1 GB by
+# default: the demo at 10M requests ran out of it in a backlog metric's window. A machine's
+# own setting wins (it must be given before the JVM starts, as this session does).
+LOCAL_MEMORY_ENV = "CITYSTAT_SPARK_MEMORY"
+LOCAL_MEMORY = "4g"
 
 
 class SparkUnavailable(RuntimeError):
@@ -55,7 +60,10 @@ def spark_session(master: str | None = LOCAL_MASTER) -> SparkSession:
     local = master is not None and master.startswith("local")
     if master is not None:
         builder = builder.master(master)
-    settings = {**SPARK_SESSION_CONF, **JOB_CONF, **(LOCAL_CONF if local else {})}
+    settings = {**SPARK_SESSION_CONF, **JOB_CONF}
+    if local:
+        memory = os.environ.get(LOCAL_MEMORY_ENV, LOCAL_MEMORY)
+        settings |= {**LOCAL_CONF, "spark.driver.memory": memory}
     for key, value in settings.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
