@@ -197,6 +197,7 @@ def test_three_daily_extracts_merge_by_id_keep_history_and_skip_a_repeated_file(
         ("town", "validate", 1),
         (None, "metrics", 1),
         (None, "publish", 1),
+        (None, "validate", 1),  # waiting for Great Expectations' worker before publishing
     ]
 
     # Day 2: day 1's file is skipped by its hash; day 2's merges (see DAY2 for the counts).
