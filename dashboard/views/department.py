@@ -43,13 +43,15 @@ pick_col, grain_col = st.columns([2, 3])
 department = support.pick_by_name(pick_col, "department", DEPARTMENT_KEY, ids, names)
 name = names.get(department, department)
 grains = order_grains(metric_info.available_grains(warehouse))
-grain = grain_col.radio(
-    "Period",
+grain = support.url_choice(
+    "grain",
+    "department_grain",
     grains or ["month"],
-    index=(grains or ["month"]).index(default_grain(grains) or "month"),
+    default_grain(grains) or "month",
+    grain_col.radio,
+    "Period",
     format_func=grain_label,
     horizontal=True,
-    key="department_grain",
 )
 
 st.header(md(name))

@@ -89,6 +89,47 @@ def choose_from_url(
         st.session_state[widget_key] = fallback
 
 
+def url_choice(
+    param: str,
+    widget_key: str,
+    options: list[str],
+    default: str,
+    widget: Any,
+    label: str,
+    **kwargs: Any,
+) -> str:
+    """A choice widget (``st.selectbox``, ``column.radio``...) over ``options``, seeded from
+    the URL's ``param`` (an unknown value named back and replaced by ``default``) and written
+    back to it, so a link reproduces the view."""
+    choose_from_url(param, widget_key, options, default, param)
+    chosen = widget(
+        label,
+        options,
+        key=widget_key,
+        on_change=remember_in_url,
+        args=(widget_key, param),
+        **kwargs,
+    )
+    st.query_params[param] = chosen
+    return str(chosen)
+
+
+def url_text(param: str, widget_key: str, widget: Any, label: str, **kwargs: Any) -> str:
+    """A free-text filter seeded from the URL's ``param`` and written back to it; the text is
+    only ever matched and shown escaped, so any value is allowed."""
+    requested = st.query_params.get(param)
+    if requested is not None:
+        st.session_state[widget_key] = requested
+    typed = widget(
+        label, key=widget_key, on_change=remember_in_url, args=(widget_key, param), **kwargs
+    )
+    if typed:
+        st.query_params[param] = typed
+    else:
+        st.query_params.pop(param, None)
+    return str(typed)
+
+
 def pick_metric_and_grain(
     warehouse: reader.Warehouse, catalog: pd.DataFrame, metric_key: str, grain_key: str
 ) -> tuple[str, str]:
