@@ -23,7 +23,7 @@ def test_the_derivation_finds_the_pages_reads() -> None:
     assert ("public_metric.py", ["grain", "metric"]) in derived["public"]
     # Through url_choice(param, ...) -> choose_from_url(param, ...), and url_text(param, ...).
     assert ("scorecard.py", ["compare", "department", "grain"]) in derived["internal"]
-    assert ("services.py", ["search", "service"]) in derived["internal"]
+    assert ("services.py", ["factor", "search", "service"]) in derived["internal"]
     department = dict(derived["internal"])["department.py"]
     assert {"department", "grain", "index_of", "index_from", "index_to"} <= set(department)
     assert all(page != "department.py" for page, _ in derived["public"])

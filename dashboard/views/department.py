@@ -23,7 +23,7 @@ from dashboard.queries import freshness, metric_info, reader, scorecard, service
 from dashboard.views import page_support as support
 from dashboard.views.action_lists import data_date, department_items
 from dashboard.views.actor import require_page
-from dashboard.views.index_history import index_history_section
+from dashboard.views.index_history import INDEX_PERIODS, index_history_section
 
 DEPARTMENT_KEY = "department_page_department"
 
@@ -52,6 +52,7 @@ grain = support.url_choice(
     "Period",
     format_func=grain_label,
     horizontal=True,
+    resets=(*INDEX_PERIODS, "index_member"),
 )
 
 st.header(md(name))

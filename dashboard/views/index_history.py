@@ -19,6 +19,10 @@ from dashboard.views.page_support import show_table, url_choice
 SCOPES = {"city": "City", "cohort": "Cohort", "department": "Department"}
 
 
+# The URL parameters of the index drill-down, which a change of grain or member makes stale.
+INDEX_PERIODS = ("index_from", "index_to")
+
+
 def index_history_section(
     warehouse: Warehouse, grain: str, scope: str | None = None, name: str | None = None
 ) -> None:
@@ -36,6 +40,7 @@ def index_history_section(
             "Index of",
             format_func=SCOPES.__getitem__,
             horizontal=True,
+            resets=(*INDEX_PERIODS, "index_member"),
         )
     if name is None:
         name = _pick_member(warehouse, scope, grain, key)
@@ -69,6 +74,7 @@ def _pick_member(warehouse: Warehouse, scope: str, grain: str, key: str) -> str 
         st.selectbox,
         SCOPES[scope],
         format_func=lambda n: departments.get(n, n),
+        resets=INDEX_PERIODS,
     )
 
 

@@ -26,7 +26,7 @@ from dashboard.queries import freshness, metric_info, reader, scorecard
 from dashboard.views.action_lists import data_date, overdue_items
 from dashboard.views.actor import require_page
 from dashboard.views.cohort_board import cohorts_section
-from dashboard.views.index_history import index_history_section
+from dashboard.views.index_history import INDEX_PERIODS, index_history_section
 from dashboard.views.page_support import require_service_tables, show_table, url_choice
 
 MOVERS_SHOWN = 5
@@ -51,6 +51,7 @@ grain = url_choice(
     "Period",
     format_func=grain_label,
     horizontal=True,
+    resets=(*INDEX_PERIODS, "index_member"),
 )
 
 city = scorecard.leadership_latest(warehouse, "city", grain)

@@ -43,9 +43,13 @@ def show_table(table: pd.DataFrame, statuses: Iterable[str | None] | None = None
     st.table(markdown_table(table), hide_index=True, width=TABLE_WIDTH)
 
 
-def remember_in_url(widget_key: str, param: str) -> None:
-    """Write a widget's new value to the URL so the page can be shared as it is."""
+def remember_in_url(widget_key: str, param: str, *resets: str) -> None:
+    """Write a widget's new value to the URL so the page can be shared as it is; the
+    parameters in ``resets`` depend on it (a grain's periods) and leave the URL, so a stale
+    one is not named back as unknown."""
     st.query_params[param] = st.session_state[widget_key]
+    for reset in resets:
+        st.query_params.pop(reset, None)
 
 
 def pick_by_name(
@@ -96,18 +100,19 @@ def url_choice(
     default: str,
     widget: Any,
     label: str,
+    resets: tuple[str, ...] = (),
     **kwargs: Any,
 ) -> str:
     """A choice widget (``st.selectbox``, ``column.radio``...) over ``options``, seeded from
     the URL's ``param`` (an unknown value named back and replaced by ``default``) and written
-    back to it, so a link reproduces the view."""
+    back to it, so a link reproduces the view; a change drops the parameters in ``resets``."""
     choose_from_url(param, widget_key, options, default, param)
     chosen = widget(
         label,
         options,
         key=widget_key,
         on_change=remember_in_url,
-        args=(widget_key, param),
+        args=(widget_key, param, *resets),
         **kwargs,
     )
     st.query_params[param] = chosen

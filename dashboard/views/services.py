@@ -62,7 +62,7 @@ st.plotly_chart(charts.priority_figure(ranking, factors), key="priority_chart")
 show_table(ranking_table(ranking, factors))
 with st.expander("How each factor was scored"):
     ranked = ranking["service"].astype(str).tolist()
-    service = url_choice("service", "factor_service", ranked, ranked[0], st.selectbox, "Service")
+    service = url_choice("factor", "factor_service", ranked, ranked[0], st.selectbox, "Service")
     show_table(factor_detail_table(factors, service))
 
 st.subheader("Quarterly cohorts")
