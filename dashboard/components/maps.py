@@ -25,8 +25,10 @@ FLAG_OUTLINE = "#c62828"
 UNSHADED = ("too_little_data", "not_available")
 NO_VALUE_FILL = "#e5e7eb"
 # The size the zoom fits the districts into: the map is drawn MAP_HEIGHT high across the
-# page, so at least MAP_WIDTH wide on any screen the dashboard is read on.
-MAP_WIDTH, MAP_HEIGHT = 640, 560
+# page, so at least MAP_WIDTH wide on any screen the dashboard is read on, a 390 px phone
+# included (its page is about 358 px wide; the colour bar lies below the map, not beside it).
+# A wider screen shows the whole city with more room around it.
+MAP_WIDTH, MAP_HEIGHT = 340, 560
 # Light to dark blue: the lowest value still stands out from the white background.
 VALUE_SCALE = [[0.0, "#c6dbef"], [0.5, "#4292c6"], [1.0, "#08306b"]]
 BOUNDARY_LINE = "#374151"
@@ -144,6 +146,10 @@ def district_choropleth(
                 colorbar={
                     "title": {"text": "%" if unit == UNIT_PERCENT else plotly_text(unit or "")},
                     "tickformat": ".0%" if unit == UNIT_PERCENT else ",~r",
+                    "orientation": "h",
+                    "y": -0.02,
+                    "yanchor": "top",
+                    "thickness": 14,
                 },
                 hovertext=list(measured["hover"]),
                 hovertemplate="%{hovertext}<extra></extra>",
@@ -157,8 +163,8 @@ def district_choropleth(
         map={"style": "white-bg", "center": centre, "zoom": zoom},
         title={"text": plotly_text(title)},
         showlegend=False,
-        margin={"l": 0, "r": 0, "t": 50, "b": 0},
-        height=MAP_HEIGHT + 50,
+        margin={"l": 0, "r": 0, "t": 50, "b": 70},
+        height=MAP_HEIGHT + 120,
     )
     return figure
 
