@@ -105,7 +105,7 @@ def url_choice(
 ) -> str:
     """A choice widget (``st.selectbox``, ``column.radio``...) over ``options``, seeded from
     the URL's ``param`` (an unknown value named back and replaced by ``default``) and written
-    back to it, so a link reproduces the view; a change drops the parameters in ``resets``."""
+    back to it (the default as no parameter), so a link reproduces the view; a change drops the parameters in ``resets``."""
     choose_from_url(param, widget_key, options, default, param)
     chosen = widget(
         label,
@@ -115,7 +115,12 @@ def url_choice(
         args=(widget_key, param, *resets),
         **kwargs,
     )
-    st.query_params[param] = chosen
+    # The default leaves the address alone (as the scorecard's comparison does), so a page's
+    # link stays short and other pages' links stay as they were.
+    if chosen == default:
+        st.query_params.pop(param, None)
+    else:
+        st.query_params[param] = chosen
     return str(chosen)
 
 
