@@ -105,7 +105,8 @@ def url_choice(
 ) -> str:
     """A choice widget (``st.selectbox``, ``column.radio``...) over ``options``, seeded from
     the URL's ``param`` (an unknown value named back and replaced by ``default``) and written
-    back to it (the default as no parameter), so a link reproduces the view; a change drops the parameters in ``resets``."""
+    back to it (the default as no parameter), so a link reproduces the view; a change drops
+    the parameters in ``resets``."""
     choose_from_url(param, widget_key, options, default, param)
     chosen = widget(
         label,
