@@ -131,6 +131,9 @@ class Watched:
         return text.replace(WORD_JOINER, "")
 
 
+SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
 def _ignored(param: str, value: str) -> str:
     return f"Ignored {param} “{value}” from the link"
 
@@ -155,8 +158,10 @@ def test_every_url_parameter_shows_hostile_values_as_text(
     for value in VALUES:
         for typed in (p for p in params if p in FREE_TEXT):
             watched.page.goto(f"{sites[where]}/{URL_PATHS[page]}?{urlencode({typed: value})}")
-            watched.page.get_by_text(f"“{value}”").first.wait_for(timeout=30_000)
+            watched.page.locator(SCRIPT_DONE).wait_for(timeout=30_000)
             watched.nothing_planted(f"{where} {page}?{typed}={value}")
+            # Shown as the visitor typed it (word joiners aside), never as Markdown.
+            assert f"“{value}”" in watched.main_text(), (where, page, typed, value)
         for swept, needs in sweeps:
             _sweep(watched, sites[where], where, page, swept, needs, value)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

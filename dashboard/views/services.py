@@ -60,7 +60,8 @@ st.caption(
 )
 st.plotly_chart(charts.priority_figure(ranking, factors), key="priority_chart")
 show_table(ranking_table(ranking, factors))
-with st.expander("How each factor was scored"):
+# A link that names a service opens its scoring, so the link shows what was shared.
+with st.expander("How each factor was scored", expanded="factor" in st.query_params):
     ranked = ranking["service"].astype(str).tolist()
     service = url_choice("factor", "factor_service", ranked, ranked[0], st.selectbox, "Service")
     show_table(factor_detail_table(factors, service))
