@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.components.safe_text import escape_markdown
 from dashboard.queries import reader
 from tests.dashboard_fixture import build_fixture_warehouse
-from tests.url_parameters import url_parameters
+from tests.url_parameters import FREE_TEXT, sweep_setting, url_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -56,16 +56,25 @@ def test_injection_strings_in_the_url_are_refused_as_unknown_values(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    setting = sweep_setting(page.removeprefix("views/"), parameter)
+    if setting is None:
+        pytest.skip(f"the fixture's {page} does not read {parameter} (tests/url_parameters.py)")
     monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(warehouse))
     monkeypatch.setenv("CITYSTAT_MEETINGS_DB", str(tmp_path / "meetings.sqlite"))
     before = _digest(warehouse)
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.switch_page(page)
+    for key, needed in setting.items():
+        at.query_params[key] = needed
     at.query_params[parameter] = value
     at.run()
     assert not at.exception, at.exception
     shown = "\n".join(str(el.value) for kind in ("warning", "info") for el in getattr(at, kind))
-    if parameter == "meeting":
+    if parameter in FREE_TEXT:
+        # Free text is allowed as typed, and shown only escaped.
+        assert at.query_params.get(parameter) == value
+        assert f"“{escape_markdown(value)}”" in "\n".join(str(c.value) for c in at.caption)
+    elif parameter == "meeting":
         # No meeting exists yet: the id is not looked up at all, the page lists none.
         assert "No meeting yet" in shown
     else:

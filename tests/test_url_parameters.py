@@ -21,7 +21,11 @@ def test_the_derivation_finds_the_pages_reads() -> None:
     # choose_from_url(param, ...); the department page through pick_by_name(_, "department").
     assert ("metric.py", ["grain", "metric"]) in derived["internal"]
     assert ("public_metric.py", ["grain", "metric"]) in derived["public"]
-    assert ("department.py", ["department"]) in derived["internal"]
+    # Through url_choice(param, ...) -> choose_from_url(param, ...), and url_text(param, ...).
+    assert ("scorecard.py", ["compare", "department", "grain"]) in derived["internal"]
+    assert ("services.py", ["factor", "search", "service"]) in derived["internal"]
+    department = dict(derived["internal"])["department.py"]
+    assert {"department", "grain", "index_of", "index_from", "index_to"} <= set(department)
     assert all(page != "department.py" for page, _ in derived["public"])
 
 
@@ -46,8 +50,15 @@ def test_a_new_key_read_directly_or_through_a_helper_is_found(tmp_path: Path) ->
         + '\nst.query_params.get("sort")\nif "view" in st.query_params:\n    pass\n'
         + 'choose_from_url("zoom", "k", [], "", "zoom")\n'
     )
-    # The page's own "compare" stays; the three planted reads are found.
-    assert page_parameters("scorecard.py", views) == ["compare", "sort", "view", "zoom"]
+    # The page's own "compare", "department" and "grain" stay; the planted reads are found.
+    assert page_parameters("scorecard.py", views) == [
+        "compare",
+        "department",
+        "grain",
+        "sort",
+        "view",
+        "zoom",
+    ]
     helper = views / "page_support.py"
     helper.write_text(
         helper.read_text() + "\n\ndef odd(key):\n    return st.query_params[key + 'x']\n"

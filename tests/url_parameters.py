@@ -207,3 +207,28 @@ def url_parameters() -> dict[str, list[tuple[str, list[str]]]]:
         where: [(page, page_parameters(page)) for page in pages if page_parameters(page)]
         for where, pages in site_pages().items()
     }
+
+
+# Free text a page only matches and shows escaped (the services search): any value is allowed,
+# so a sweep checks it is shown as text rather than named back as unknown.
+FREE_TEXT = {"search"}
+
+# Parameters a page reads only once another choice is made, with the parameters that make the
+# fixture's page read them; None where the fixture's page cannot read it: the department page
+# fixes the index's scope and member (the shared drill-down reads them on the leadership page),
+# and the compare page is registered only with several cities (CITYSTAT_CITIES).
+NEEDS: dict[tuple[str, str], dict[str, str] | None] = {
+    ("leadership.py", "index_member"): {"index_of": "department"},
+    ("department.py", "index_from"): {"department": "streets"},
+    ("department.py", "index_to"): {"department": "streets"},
+    ("department.py", "index_of"): None,
+    ("department.py", "index_member"): None,
+    ("compare.py", "grain"): None,
+    ("compare.py", "measure"): None,
+}
+
+
+def sweep_setting(page: str, parameter: str) -> dict[str, str] | None:
+    """The other parameters a hostile-value sweep of ``page``'s ``parameter`` sets first so
+    the page reads it; None when the fixture's page cannot read it."""
+    return NEEDS.get((page, parameter), {})

@@ -17,7 +17,7 @@ from dashboard.components.formats import default_grain, grain_label, order_grain
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.queries import compare
 from dashboard.views.actor import require_page
-from dashboard.views.page_support import show_table
+from dashboard.views.page_support import show_table, url_choice
 
 require_page()
 st.title("Cities side by side")
@@ -43,20 +43,25 @@ if not measured:
     )
     st.stop()
 pick_col, grain_col = st.columns([3, 2])
-common_id = pick_col.selectbox(
-    "Measure (matched by common_id)",
+common_id = url_choice(
+    "measure",
+    "compare_measure",
     list(measured),
+    next(iter(measured)),
+    pick_col.selectbox,
+    "Measure (matched by common_id)",
     format_func=lambda c: f"{c} · measured in {measured[c]} of {len(cities)} cities",
-    key="compare_measure",
 )
-grains = order_grains(compare.grains_of(published, common_id))
-grain = grain_col.radio(
+grains = order_grains(compare.grains_of(published, common_id)) or ["month"]
+grain = url_choice(
+    "grain",
+    "compare_grain",
+    grains,
+    default_grain(grains) or grains[0],
+    grain_col.radio,
     "Period",
-    grains or ["month"],
-    index=(grains or ["month"]).index(default_grain(grains) or (grains or ["month"])[0]),
     format_func=grain_label,
     horizontal=True,
-    key="compare_grain",
 )
 
 rows, common_period = compare.comparison(cities, common_id, grain)

@@ -23,7 +23,7 @@ from dashboard.queries import freshness, metric_info, reader, scorecard, service
 from dashboard.views import page_support as support
 from dashboard.views.action_lists import data_date, department_items
 from dashboard.views.actor import require_page
-from dashboard.views.index_history import index_history_section
+from dashboard.views.index_history import INDEX_PERIODS, index_history_section
 
 DEPARTMENT_KEY = "department_page_department"
 
@@ -43,13 +43,16 @@ pick_col, grain_col = st.columns([2, 3])
 department = support.pick_by_name(pick_col, "department", DEPARTMENT_KEY, ids, names)
 name = names.get(department, department)
 grains = order_grains(metric_info.available_grains(warehouse))
-grain = grain_col.radio(
-    "Period",
+grain = support.url_choice(
+    "grain",
+    "department_grain",
     grains or ["month"],
-    index=(grains or ["month"]).index(default_grain(grains) or "month"),
+    default_grain(grains) or "month",
+    grain_col.radio,
+    "Period",
     format_func=grain_label,
     horizontal=True,
-    key="department_grain",
+    resets=(*INDEX_PERIODS, "index_member"),
 )
 
 st.header(md(name))

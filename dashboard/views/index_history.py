@@ -14,9 +14,13 @@ from dashboard.components.index_history import (
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.queries import index_history, metric_info
 from dashboard.queries.reader import Warehouse
-from dashboard.views.page_support import show_table
+from dashboard.views.page_support import show_table, url_choice
 
 SCOPES = {"city": "City", "cohort": "Cohort", "department": "Department"}
+
+
+# The URL parameters of the index drill-down, which a change of grain or member makes stale.
+INDEX_PERIODS = ("index_from", "index_to")
 
 
 def index_history_section(
@@ -27,14 +31,16 @@ def index_history_section(
     st.subheader("Index over time")
     key = f"index_history_{scope or 'any'}"
     if scope is None:
-        scope = str(
-            st.radio(
-                "Index of",
-                list(SCOPES),
-                format_func=SCOPES.__getitem__,
-                horizontal=True,
-                key=f"{key}_scope",
-            )
+        scope = url_choice(
+            "index_of",
+            f"{key}_scope",
+            list(SCOPES),
+            next(iter(SCOPES)),
+            st.radio,
+            "Index of",
+            format_func=SCOPES.__getitem__,
+            horizontal=True,
+            resets=(*INDEX_PERIODS, "index_member"),
         )
     if name is None:
         name = _pick_member(warehouse, scope, grain, key)
@@ -60,10 +66,15 @@ def _pick_member(warehouse: Warehouse, scope: str, grain: str, key: str) -> str 
     if len(names) == 1:
         return names[0]
     departments = metric_info.department_names(warehouse)
-    return str(
-        st.selectbox(
-            SCOPES[scope], names, format_func=lambda n: departments.get(n, n), key=f"{key}_name"
-        )
+    return url_choice(
+        "index_member",
+        f"{key}_name",
+        names,
+        names[0],
+        st.selectbox,
+        SCOPES[scope],
+        format_func=lambda n: departments.get(n, n),
+        resets=INDEX_PERIODS,
     )
 
 
@@ -75,8 +86,10 @@ def _drill_down(
         st.info("One complete period only: nothing to compare it with yet.")
         return
     before_col, after_col = st.columns(2)
-    before = str(before_col.selectbox("From", periods, index=len(periods) - 2, key=f"{key}_before"))
-    after = str(after_col.selectbox("To", periods, index=len(periods) - 1, key=f"{key}_after"))
+    before = url_choice(
+        "index_from", f"{key}_before", periods, periods[-2], before_col.selectbox, "From"
+    )
+    after = url_choice("index_to", f"{key}_after", periods, periods[-1], after_col.selectbox, "To")
     moves = index_history.index_moves(warehouse, scope, name, grain, before, after)
     if moves.empty:
         st.info("This warehouse predates the drill-down: run `citystat run` to add it.")

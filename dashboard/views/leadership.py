@@ -26,8 +26,8 @@ from dashboard.queries import freshness, metric_info, reader, scorecard
 from dashboard.views.action_lists import data_date, overdue_items
 from dashboard.views.actor import require_page
 from dashboard.views.cohort_board import cohorts_section
-from dashboard.views.index_history import index_history_section
-from dashboard.views.page_support import require_service_tables, show_table
+from dashboard.views.index_history import INDEX_PERIODS, index_history_section
+from dashboard.views.page_support import require_service_tables, show_table, url_choice
 
 MOVERS_SHOWN = 5
 
@@ -42,13 +42,16 @@ grains = order_grains(metric_info.available_grains(warehouse))
 if not grains:
     st.warning("The warehouse holds no metric values yet. Run `citystat run` to compute them.")
     st.stop()
-grain = st.radio(
-    "Period",
+grain = url_choice(
+    "grain",
+    "leadership_grain",
     grains,
-    index=grains.index(default_grain(grains) or grains[0]),
+    default_grain(grains) or grains[0],
+    st.radio,
+    "Period",
     format_func=grain_label,
     horizontal=True,
-    key="leadership_grain",
+    resets=(*INDEX_PERIODS, "index_member"),
 )
 
 city = scorecard.leadership_latest(warehouse, "city", grain)

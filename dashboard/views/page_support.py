@@ -43,9 +43,13 @@ def show_table(table: pd.DataFrame, statuses: Iterable[str | None] | None = None
     st.table(markdown_table(table), hide_index=True, width=TABLE_WIDTH)
 
 
-def remember_in_url(widget_key: str, param: str) -> None:
-    """Write a widget's new value to the URL so the page can be shared as it is."""
+def remember_in_url(widget_key: str, param: str, *resets: str) -> None:
+    """Write a widget's new value to the URL so the page can be shared as it is; the
+    parameters in ``resets`` depend on it (a grain's periods) and leave the URL, so a stale
+    one is not named back as unknown."""
     st.query_params[param] = st.session_state[widget_key]
+    for reset in resets:
+        st.query_params.pop(reset, None)
 
 
 def pick_by_name(
@@ -87,6 +91,54 @@ def choose_from_url(
         st.session_state[widget_key] = requested
     elif st.session_state.get(widget_key) not in valid:
         st.session_state[widget_key] = fallback
+
+
+def url_choice(
+    param: str,
+    widget_key: str,
+    options: list[str],
+    default: str,
+    widget: Any,
+    label: str,
+    resets: tuple[str, ...] = (),
+    **kwargs: Any,
+) -> str:
+    """A choice widget (``st.selectbox``, ``column.radio``...) over ``options``, seeded from
+    the URL's ``param`` (an unknown value named back and replaced by ``default``) and written
+    back to it (the default as no parameter), so a link reproduces the view; a change drops
+    the parameters in ``resets``."""
+    choose_from_url(param, widget_key, options, default, param)
+    chosen = widget(
+        label,
+        options,
+        key=widget_key,
+        on_change=remember_in_url,
+        args=(widget_key, param, *resets),
+        **kwargs,
+    )
+    # The default leaves the address alone (as the scorecard's comparison does), so a page's
+    # link stays short and other pages' links stay as they were.
+    if chosen == default:
+        st.query_params.pop(param, None)
+    else:
+        st.query_params[param] = chosen
+    return str(chosen)
+
+
+def url_text(param: str, widget_key: str, widget: Any, label: str, **kwargs: Any) -> str:
+    """A free-text filter seeded from the URL's ``param`` and written back to it; the text is
+    only ever matched and shown escaped, so any value is allowed."""
+    requested = st.query_params.get(param)
+    if requested is not None:
+        st.session_state[widget_key] = requested
+    typed = widget(
+        label, key=widget_key, on_change=remember_in_url, args=(widget_key, param), **kwargs
+    )
+    if typed:
+        st.query_params[param] = typed
+    else:
+        st.query_params.pop(param, None)
+    return str(typed)
 
 
 def pick_metric_and_grain(

@@ -13,7 +13,7 @@ from dashboard.components.status import status_counts, status_label
 from dashboard.components.tables import scorecard_table
 from dashboard.queries import freshness, metric_info, reader, scorecard
 from dashboard.views.actor import require_page
-from dashboard.views.page_support import show_table
+from dashboard.views.page_support import show_table, url_choice
 from dashboard.views.seasonal import pick_comparison
 
 ALL_DEPARTMENTS = "All departments"
@@ -31,19 +31,24 @@ if not grains:
 
 filter_col, grain_col = st.columns([2, 3])
 names = metric_info.department_names(warehouse)
-department = filter_col.selectbox(
-    "Department",
+department = url_choice(
+    "department",
+    "scorecard_department",
     [ALL_DEPARTMENTS, *metric_info.departments(warehouse)],
+    ALL_DEPARTMENTS,
+    filter_col.selectbox,
+    "Department",
     format_func=lambda department: names.get(department, department),
-    key="scorecard_department",
 )
-grain = grain_col.radio(
-    "Period",
+grain = url_choice(
+    "grain",
+    "scorecard_grain",
     grains,
-    index=grains.index(default_grain(grains) or grains[0]),
+    default_grain(grains) or grains[0],
+    grain_col.radio,
+    "Period",
     format_func=grain_label,
     horizontal=True,
-    key="scorecard_grain",
 )
 compare = pick_comparison()
 board = scorecard.scorecard(

@@ -18,7 +18,7 @@ from dashboard.queries import reader, services
 from dashboard.views.actor import require_page
 from dashboard.views.cohort_board import cohorts_section
 from dashboard.views.improvement_plans import plans_section
-from dashboard.views.page_support import require_service_tables, show_table
+from dashboard.views.page_support import require_service_tables, show_table, url_choice, url_text
 
 signed_in = require_page()
 st.title("Services")
@@ -32,9 +32,11 @@ ranking = services.service_ranking(warehouse)
 factors = services.service_factors(warehouse)
 
 st.subheader("Service catalog")
-query = st.text_input(
+query = url_text(
+    "search",
+    "services_search",
+    st.text_input,
     "Search by service, department or channel",
-    key="services_search",
     placeholder="e.g. Streets, library, 311 app",
 )
 shown = filter_catalog(catalog, query)
@@ -58,8 +60,10 @@ st.caption(
 )
 st.plotly_chart(charts.priority_figure(ranking, factors), key="priority_chart")
 show_table(ranking_table(ranking, factors))
-with st.expander("How each factor was scored"):
-    service = st.selectbox("Service", ranking["service"].astype(str).tolist(), key="factor_service")
+# A link that names a service opens its scoring, so the link shows what was shared.
+with st.expander("How each factor was scored", expanded="factor" in st.query_params):
+    ranked = ranking["service"].astype(str).tolist()
+    service = url_choice("factor", "factor_service", ranked, ranked[0], st.selectbox, "Service")
     show_table(factor_detail_table(factors, service))
 
 st.subheader("Quarterly cohorts")
