@@ -10,6 +10,7 @@ keeps its service_request_id, so the merge updates records and inserts none.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 DAILY_NAME = "public_cases_fc_daily.csv"  # sorts after public_cases_fc.csv: loaded after it
 
@@ -56,9 +57,15 @@ def write_daily_extract(full_extract: Path, target: Path, rows: int = 10_000) ->
     partial = target.with_name(target.name + ".part")
     with duckdb.connect() as con:
         con.execute(_DAILY_SQL, {"source": str(full_extract), "target": str(partial), "rows": rows})
-        written = con.execute(
-            "SELECT count(*) FROM read_csv($p, header = true, all_varchar = true)",
-            {"p": str(partial)},
-        ).fetchone()
-    partial.rename(target)  # the pipeline must never see half a file
+        return publish_written(con, partial, target)
+
+
+def publish_written(con: Any, partial: Path, target: Path) -> int:
+    """Count the rows of the CSV just written to ``partial``, then move it to ``target``
+    whole (the pipeline must never see half a file); the row count."""
+    written = con.execute(
+        "SELECT count(*) FROM read_csv($p, header = true, all_varchar = true)",
+        {"p": str(partial)},
+    ).fetchone()
+    partial.rename(target)
     return int(written[0]) if written else 0

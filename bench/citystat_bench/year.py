@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .daily import publish_written
+
 FULL_NAME = "public_cases_fc.csv"
 MARGIN_DAYS = 3  # the last simulated day stays this far behind the run's clock
 TEMPLATES_PER_ROW = 10  # new requests copy rows of a sample this many times a day's rows
@@ -159,12 +161,7 @@ def write_day_extract(pool: Path, target: Path, day: int, rows: int, seed: int) 
     }
     with duckdb.connect() as con:
         con.execute(_DAY_SQL, params)
-        written = con.execute(
-            "SELECT count(*) FROM read_csv($p, header = true, all_varchar = true)",
-            {"p": str(partial)},
-        ).fetchone()
-    partial.rename(target)  # the pipeline must never see half a file
-    return int(written[0]) if written else 0
+        return publish_written(con, partial, target)
 
 
 def compare_published(incremental: Path, rebuilt: Path) -> dict[str, int]:
