@@ -216,7 +216,9 @@ FREE_TEXT = {"search"}
 # Parameters a page reads only once another choice is made, with the parameters that make the
 # fixture's page read them; None where the fixture's page cannot read it: the department page
 # fixes the index's scope and member (the shared drill-down reads them on the leadership page),
-# and the compare page is registered only with several cities (CITYSTAT_CITIES).
+# the compare page is registered only with several cities (CITYSTAT_CITIES), the meetings page
+# discusses a metric only once a meeting is scheduled (tests/test_url_more_choices.py sweeps
+# those with one), and the metric page offers drafts only once one is saved.
 NEEDS: dict[tuple[str, str], dict[str, str] | None] = {
     ("leadership.py", "index_member"): {"index_of": "department"},
     ("department.py", "index_from"): {"department": "streets"},
@@ -225,6 +227,10 @@ NEEDS: dict[tuple[str, str], dict[str, str] | None] = {
     ("department.py", "index_member"): None,
     ("compare.py", "grain"): None,
     ("compare.py", "measure"): None,
+    ("meetings.py", "discuss"): None,
+    ("meetings.py", "discuss_period"): None,
+    ("metric.py", "draft"): None,
+    ("metric.py", "draft_grain"): None,
 }
 
 

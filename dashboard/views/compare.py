@@ -17,7 +17,8 @@ from dashboard.components.formats import default_grain, grain_label, order_grain
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.queries import compare
 from dashboard.views.actor import require_page
-from dashboard.views.page_support import show_table, url_choice
+from dashboard.views.page_support import show_table
+from dashboard.views.url_choices import url_choice
 
 require_page()
 st.title("Cities side by side")

@@ -21,6 +21,7 @@ from dashboard.components.status import status_label
 from dashboard.components.tables import catalog_table, freshness_table, scorecard_table
 from dashboard.queries import freshness, metric_info, reader, scorecard, services
 from dashboard.views import page_support as support
+from dashboard.views import url_choices
 from dashboard.views.action_lists import data_date, department_items
 from dashboard.views.actor import require_page
 from dashboard.views.index_history import INDEX_PERIODS, index_history_section
@@ -40,10 +41,10 @@ if not ids:
     st.stop()
 names = metric_info.department_names(warehouse)
 pick_col, grain_col = st.columns([2, 3])
-department = support.pick_by_name(pick_col, "department", DEPARTMENT_KEY, ids, names)
+department = url_choices.pick_by_name(pick_col, "department", DEPARTMENT_KEY, ids, names)
 name = names.get(department, department)
 grains = order_grains(metric_info.available_grains(warehouse))
-grain = support.url_choice(
+grain = url_choices.url_choice(
     "grain",
     "department_grain",
     grains or ["month"],

@@ -13,7 +13,8 @@ from dashboard.components.formats import UNIT_RESIDENTS, grain_label, table_word
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.queries import equity, reader
 from dashboard.views.actor import require_page
-from dashboard.views.page_support import pick_metric_and_grain, show_table
+from dashboard.views.page_support import show_table
+from dashboard.views.url_choices import pick_metric_and_grain
 
 METRIC_KEY = "equity_page_metric"
 GRAIN_KEY = "equity_page_grain"

@@ -18,7 +18,8 @@ from dashboard.meetings.database import MeetingError, StaleEdit, StoreUnavailabl
 from dashboard.meetings.milestones import MILESTONE_STATUSES, Milestone
 from dashboard.meetings.permissions import Actor, PermissionDenied
 from dashboard.views.meeting_state import FLASH_KEY, flash, store_unavailable
-from dashboard.views.page_support import choose_from_url, remember_in_url, show_table
+from dashboard.views.page_support import show_table
+from dashboard.views.url_choices import choose_from_url, remember_in_url
 
 _VERSION_KEY = "plan_version_{}"
 

@@ -14,7 +14,8 @@ from dashboard.components.index_history import (
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.queries import index_history, metric_info
 from dashboard.queries.reader import Warehouse
-from dashboard.views.page_support import show_table, url_choice
+from dashboard.views.page_support import show_table
+from dashboard.views.url_choices import url_choice
 
 SCOPES = {"city": "City", "cohort": "Cohort", "department": "Department"}
 

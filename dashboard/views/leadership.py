@@ -27,7 +27,8 @@ from dashboard.views.action_lists import data_date, overdue_items
 from dashboard.views.actor import require_page
 from dashboard.views.cohort_board import cohorts_section
 from dashboard.views.index_history import INDEX_PERIODS, index_history_section
-from dashboard.views.page_support import require_service_tables, show_table, url_choice
+from dashboard.views.page_support import require_service_tables, show_table
+from dashboard.views.url_choices import url_choice
 
 MOVERS_SHOWN = 5
 

@@ -28,6 +28,7 @@ from dashboard.views.meeting_state import (
     flash,
     write_refusal,
 )
+from dashboard.views.url_choices import url_choice
 
 
 def action_form(db: MeetingsDB, actor: Actor, packet: store.Packet, metric_id: str) -> None:
@@ -85,10 +86,15 @@ def discuss_metric(
     st.subheader("Discuss a metric")
     metrics = packet.metrics.set_index("metric_id", drop=False)
     ids = [str(m) for m in metrics["metric_id"]]
-    if st.session_state.get(METRIC_KEY) not in ids:
-        st.session_state[METRIC_KEY] = ids[0]
-    metric_id = st.selectbox(
-        "Metric", ids, key=METRIC_KEY, format_func=lambda m: str(metrics.at[m, "label"])
+    metric_id = url_choice(
+        "discuss",
+        METRIC_KEY,
+        ids,
+        ids[0],
+        st.selectbox,
+        "Metric",
+        resets=("discuss_period",),
+        format_func=lambda m: str(metrics.at[m, "label"]),
     )
     metric = metrics.loc[metric_id]
     unit = str(metric["unit"])
@@ -113,9 +119,7 @@ def discuss_metric(
         action_form(db, actor, packet, metric_id)
         return
     periods = series["period_label"].astype(str).tolist()
-    if st.session_state.get(PERIOD_KEY) not in periods:
-        st.session_state[PERIOD_KEY] = periods[-1]
-    period = st.selectbox("Period", periods, key=PERIOD_KEY)
+    period = url_choice("discuss_period", PERIOD_KEY, periods, periods[-1], st.selectbox, "Period")
     row = series[series["period_label"] == period].iloc[0]
     tiles = st.columns(3)
     tiles[0].metric(f"Value, {period}", format_value(row["value"], unit))

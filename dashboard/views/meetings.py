@@ -33,7 +33,7 @@ from dashboard.views.meeting_state import (
     flash,
     store_unavailable,
 )
-from dashboard.views.page_support import choose_from_url, remember_in_url
+from dashboard.views.url_choices import choose_from_url, remember_in_url
 
 
 def _open_or_close(db: MeetingsDB, actor: Actor, meeting: dict[str, object]) -> None:
@@ -73,7 +73,8 @@ def _page(db: MeetingsDB, actor: Actor) -> None:
         key=MEETING_KEY,
         format_func=lambda key: meeting_name(meetings, key),
         on_change=remember_in_url,
-        args=(MEETING_KEY, "meeting"),
+        # Another meeting has another packet: the metric and period discussed go with it.
+        args=(MEETING_KEY, "meeting", "discuss", "discuss_period"),
     )
     st.query_params["meeting"] = meeting_key
     packet = store.load_packet(db, int(meeting_key))

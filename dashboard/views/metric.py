@@ -24,8 +24,8 @@ from dashboard.views.metric_sections import (
     headline,
     volume_note,
 )
-from dashboard.views.page_support import pick_metric_and_grain
 from dashboard.views.seasonal import same_period_section, year_to_date_section
+from dashboard.views.url_choices import pick_metric_and_grain
 
 METRIC_KEY = "metric_page_metric"
 GRAIN_KEY = "metric_page_grain"

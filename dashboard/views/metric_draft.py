@@ -20,6 +20,7 @@ from dashboard.components.status import status_word
 from dashboard.queries import drafts
 from dashboard.views.metric_sections import explain_in_words, headline
 from dashboard.views.page_support import show_table
+from dashboard.views.url_choices import url_choice
 
 DRAFT_KEY = "metric_page_draft"
 PUBLISHED = "(the published metrics)"
@@ -31,10 +32,14 @@ def pick_draft() -> drafts.SavedDraft | None:
     if not saved:
         return None
     with st.expander(f"Drafts not yet published ({len(saved)})"):
-        choice = st.selectbox(
-            "Show a draft instead of a published metric",
+        choice = url_choice(
+            "draft",
+            DRAFT_KEY,
             [PUBLISHED, *saved],
-            key=DRAFT_KEY,
+            PUBLISHED,
+            st.selectbox,
+            "Show a draft instead of a published metric",
+            resets=("draft_grain",),
             help="Saved with `citystat metrics preview --draft FILE METRIC_ID --save`.",
         )
     return saved.get(str(choice))
@@ -60,13 +65,15 @@ def show_draft(draft: drafts.SavedDraft, published_version: str | None) -> None:
     if not grains:
         st.info("The draft has no values.")
         return
-    grain = st.radio(
-        "Period",
+    grain = url_choice(
+        "draft_grain",
+        "metric_page_draft_grain",
         grains,
-        index=grains.index(default_grain(grains) or grains[0]),
+        default_grain(grains) or grains[0],
+        st.radio,
+        "Period",
         format_func=grain_label,
         horizontal=True,
-        key="metric_page_draft_grain",
     )
     series = drafts.draft_series(draft, grain)
     complete = series[series["is_complete"]]

@@ -13,8 +13,9 @@ from dashboard.components.status import status_counts, status_label
 from dashboard.components.tables import scorecard_table
 from dashboard.queries import freshness, metric_info, reader, scorecard
 from dashboard.views.actor import require_page
-from dashboard.views.page_support import show_table, url_choice
+from dashboard.views.page_support import show_table
 from dashboard.views.seasonal import pick_comparison
+from dashboard.views.url_choices import url_choice
 
 ALL_DEPARTMENTS = "All departments"
 

@@ -25,7 +25,8 @@ from dashboard.components.seasonal import (
 )
 from dashboard.queries import seasonal
 from dashboard.queries.reader import Warehouse
-from dashboard.views.page_support import choose_from_url, show_table
+from dashboard.views.page_support import show_table
+from dashboard.views.url_choices import choose_from_url
 
 COMPARE_PARAM = "compare"
 COMPARE_KEY = "scorecard_compare"

@@ -18,7 +18,8 @@ from dashboard.queries import reader, services
 from dashboard.views.actor import require_page
 from dashboard.views.cohort_board import cohorts_section
 from dashboard.views.improvement_plans import plans_section
-from dashboard.views.page_support import require_service_tables, show_table, url_choice, url_text
+from dashboard.views.page_support import require_service_tables, show_table
+from dashboard.views.url_choices import url_choice, url_text
 
 signed_in = require_page()
 st.title("Services")
