@@ -19,7 +19,10 @@ def test_the_derivation_finds_the_pages_reads() -> None:
     derived = url_parameters()
     # The metric page reads its metric and grain through pick_metric_and_grain ->
     # choose_from_url(param, ...); the department page through pick_by_name(_, "department").
-    assert ("metric.py", ["grain", "metric"]) in derived["internal"]
+    # ... and its saved draft through url_choice in metric_draft.py.
+    assert ("metric.py", ["draft", "draft_grain", "grain", "metric"]) in derived["internal"]
+    meetings = dict(derived["internal"])["meetings.py"]
+    assert {"meeting", "discuss", "discuss_period"} <= set(meetings)
     assert ("public_metric.py", ["grain", "metric"]) in derived["public"]
     # Through url_choice(param, ...) -> choose_from_url(param, ...), and url_text(param, ...).
     assert ("scorecard.py", ["compare", "department", "grain"]) in derived["internal"]
