@@ -14,7 +14,8 @@ language: ``public_scorecard``, ``public_metric``, ``open_data``, ``public_gloss
 comparison (``compare`` in the URL) and the metric page's same period year by year and fiscal
 year to date; ``index_history``: the index over time with what moved it (Leadership and
 Department pages). ``page_support``: HTML tables and the service tables' check;
-``url_choices``: the pickers that keep the page's choices in its URL. ``actor``: who is using the dashboard (``current_actor``, for the meetings store's
-permission checks too) and the check each page starts with (``require_page``); ``sign_in``: the
-sign-in, no-role and refusal pages and the sidebar's signed-in line.
+``url_choices``: the pickers that keep the page's choices in its URL. ``actor``: who is using
+the dashboard (``current_actor``, for the meetings store's permission checks too) and the check
+each page starts with (``require_page``); ``sign_in``: the sign-in, no-role and refusal pages
+and the sidebar's signed-in line.
 """
