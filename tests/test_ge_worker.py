@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import types
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -164,3 +165,19 @@ def test_the_worker_publishes_what_the_in_process_path_published_on_real_extract
         ours = _rows(worker.warehouse, table)
         assert ours == _rows(in_process.warehouse, table), table
         assert ours or table in ("quarantine", *tables), f"{table} is empty"
+
+
+def test_the_worker_starts_whatever_script_the_process_runs_as_main(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # AppTest and click's CliRunner leave a script of their own as __main__ in the test
+    # process; spawn would run it again in the worker, which then died before its first job.
+    script = tmp_path / "left_as_main.py"
+    script.write_text("raise SystemExit('the parent main script ran again in the worker')\n")
+    left = types.ModuleType("__main__")
+    left.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", left)
+    metrics = _town(tmp_path, monkeypatch, GOOD_ROWS)
+    result = run_pipeline(metrics, tmp_path / "data" / "citystat.duckdb")
+    assert result.published, result.message
+    assert sys.modules["__main__"] is left  # given back after the start

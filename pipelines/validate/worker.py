@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -64,6 +66,21 @@ def serve_jobs(jobs: Connection) -> None:
             jobs.send(WorkerFailure(f"Great Expectations raised {type(exc).__name__}: {exc}"))
 
 
+def _start_without_main(process: BaseProcess) -> None:
+    """Start ``process`` without handing it the parent's main script.
+
+    ``spawn`` runs the parent's ``__main__`` file again in the child. That may be any script:
+    the ``citystat`` entry point, or a page script a Streamlit AppTest or a CLI test runner left
+    as ``__main__`` in the same process, which fails when re-run alone. The worker's code is
+    imported by module name, so the child needs no main script at all."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        process.start()
+    finally:
+        sys.modules["__main__"] = main
+
+
 class GeWorker:
     """A process running GE on the jobs it is sent, answering in order."""
 
@@ -76,7 +93,7 @@ class GeWorker:
         self._process: BaseProcess = context.Process(
             target=serve or serve_jobs, args=(child,), name="citystat-ge-worker", daemon=True
         )
-        self._process.start()
+        _start_without_main(self._process)
         child.close()
         self._sent = 0
         self._timeout = timeout or float(
