@@ -71,7 +71,8 @@ def volume_note(warehouse: reader.Warehouse, definition: dict[str, Any], latest:
     )
     if note is None:
         return
-    value = f"{format_value(latest['value'], unit)} {unit} in {latest['period_label']}"
+    # The unit is a metrics.yml label and the period a warehouse value: shown only escaped.
+    value = f"{format_value(latest['value'], unit)} {md(unit)} in {md(latest['period_label'])}"
     st.caption(f"{value} · {note}")
 
 
