@@ -177,3 +177,53 @@ def test_a_bad_arrival_is_reported_at_its_line(entry: str, expected: str) -> Non
     with pytest.raises(CityFileError) as raised:
         load_city_text(text)
     assert any(line.startswith(expected) for line in str(raised.value).splitlines())
+
+
+@pytest.mark.parametrize(
+    "started",
+    [
+        # New York falls back at 06:00 UTC: 01:00-02:00 happens twice; the run starts in it.
+        datetime(2026, 11, 1, 6, 20, tzinfo=UTC),
+        # and springs forward at 07:00 UTC: 02:00-03:00 never happens.
+        datetime(2026, 3, 8, 7, 10, tzinfo=UTC),
+        RUN_STARTED,
+    ],
+)
+def test_only_candidate_rows_are_converted_yet_every_newest_instant_is_exact(
+    started: datetime,
+) -> None:
+    # Each source's record times every 7 minutes around the DST changes and the run's start,
+    # and sparse ones for years before (one source stops in 2019, one runs into the future):
+    # the newest instant must be what converting every row gives.
+    con = duckdb.connect()
+    create_schema(con)
+    sources = [("a", "", None, None, 0, None), ("b", "", None, None, 1, None)]
+    sources.append(("old", "", None, None, 2, None))
+    write_profile_tables(con, ProfileRows(city=PROFILE.city, sources=sources))
+    con.execute(
+        """
+        INSERT INTO service_requests (source, request_id, opened_at, updated_at)
+        SELECT s.source, s.source || i::VARCHAR, t, t + INTERVAL 90 MINUTE
+        FROM (VALUES ('a', TIMESTAMP '2025-10-01', TIMESTAMP '2026-12-01'),
+                     ('b', TIMESTAMP '2026-02-01', TIMESTAMP '2027-01-01'),
+                     ('old', TIMESTAMP '2015-01-01', TIMESTAMP '2019-06-01 01:30'))
+            AS s(source, first, last),
+            LATERAL (SELECT row_number() OVER () AS i, t FROM generate_series(
+                first, last, INTERVAL 7 MINUTE) AS g(t)
+                WHERE t < TIMESTAMP '2025-01-01' OR t >= TIMESTAMP '2026-01-01') AS r
+        """
+    )
+    record_arrivals(con, "America/New_York", started)
+    got = con.execute("SELECT source, last_record_utc FROM city_sources ORDER BY source").fetchall()
+    expected = con.execute(
+        """
+        SELECT source, timezone('UTC', max(i) FILTER (i <= $now))
+        FROM (SELECT source, timezone('America/New_York', opened_at) AS i FROM service_requests
+              UNION ALL
+              SELECT source, timezone('America/New_York', updated_at) FROM service_requests)
+        GROUP BY source ORDER BY source
+        """,
+        {"now": started},
+    ).fetchall()
+    assert got == expected
+    assert len(expected) == 3
