@@ -134,6 +134,11 @@ def test_epoch_keeps_fractions_of_a_second() -> None:
     )
 
 
+def test_an_ordered_aggregate_is_the_plain_one() -> None:
+    got = _spark("SELECT avg(v ORDER BY p) - stddev_samp(v ORDER BY p) AS t FROM h")
+    assert got == "SELECT AVG(v) - STDDEV_SAMP(v) AS t FROM h"
+
+
 def test_percentile_interpolates_as_quantile_cont() -> None:
     got = _spark("SELECT quantile_cont(days, $p) AS v FROM t")
     assert got == "SELECT PERCENTILE(days, :p) AS v FROM t"

@@ -128,9 +128,29 @@ def compile_incremental(config: MetricsConfig, metric_id: str) -> CompiledQuery:
     core = core_sql(config, metric, grains, config.dimensions(metric), params, incremental=True)
     if metric.kind == "backlog":
         core = _changed_periods_sql(config, core, grains, params, metric.id)
-    sql = finish_sql(config, metric, core, grains, params)
     partial = metric.kind != "ratio"
+    if partial and metric.target is not None:
+        # A target from history reads the year before each period, so it changes beyond the
+        # replaced periods: the metric's whole core is its kept rows and the replaced ones.
+        core = _with_kept_periods_sql(core, params, metric.id)
+        partial = False
+    sql = finish_sql(config, metric, core, grains, params)
     return CompiledQuery(metric.id, sql, dict(params.values), partial)
+
+
+def _with_kept_periods_sql(core: str, params: Params, metric_id: str) -> str:
+    """A partial core made whole: its new rows, and the previous rows of every period it
+    does not mark as replaced (a metric's rows are few beside the records they count)."""
+    ctes = [("replaced", core), ("previous_rows", previous_sql(params, metric_id))]
+    final = (
+        "SELECT * FROM replaced WHERE dimension IS NOT NULL\n"
+        "UNION ALL BY NAME\n"
+        "SELECT * FROM previous_rows AS p WHERE NOT EXISTS (\n"
+        "    SELECT 1 FROM replaced AS r\n"
+        "    WHERE r.dimension IS NULL AND r.grain = p.grain AND r.period_start = p.period_start\n"
+        ")"
+    )
+    return with_ctes(ctes, final)
 
 
 def _changed_periods_sql(

@@ -125,13 +125,7 @@ def _compute_one(
     if not availability[metric.id].computable:
         query = compile_unavailable(state.config, metric.id)
         bind = query.bind(state.as_of)
-    elif (
-        not shifts_as_of(metric)
-        # A target from history reads the year before each period, which a daily run's
-        # changed periods alone do not hold.
-        and metric.target is None
-        and state.incremental(metric, standalone, availability)
-    ):
+    elif not shifts_as_of(metric) and state.incremental(metric, standalone, availability):
         query = compile_incremental(state.config, metric.id)
         bind = state.bind(query)
     else:

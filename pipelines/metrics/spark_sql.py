@@ -58,6 +58,10 @@ _NOTES = {
         "quantile_cont(x, p) (DuckDB) -> percentile(x, p): the same linear interpolation "
         "between the two nearest values"
     ),
+    "unordered": (
+        "avg(x ORDER BY y) (DuckDB: a sum in a fixed order, so two runs agree to the last "
+        "bit) -> avg(x) (Spark has no ordered aggregate; the values agree within rounding)"
+    ),
     "epoch": (
         "epoch(ts) (DuckDB, seconds with their fraction) -> unix_micros(ts) / 1e6 (Spark's "
         "unix_timestamp drops the fraction)"
@@ -283,7 +287,17 @@ def _epoch(node: exp.Expression) -> exp.Expression | None:
     return exp.Div(this=micros, expression=exp.Literal.number("1000000.0"))
 
 
+def _unordered(node: exp.Expression) -> exp.Expression | None:
+    """An aggregate over ordered input, such as avg(x ORDER BY y), as the plain aggregate."""
+    if not isinstance(node, exp.AggFunc) or not isinstance(node.this, exp.Order):
+        return None
+    plain = node.copy()
+    plain.set("this", node.this.this.copy())
+    return plain
+
+
 _REWRITES: tuple[tuple[str, Rewrite], ...] = (
+    ("unordered", _unordered),
     ("having", _grouping_sets_having),
     ("generator", _cast_generator),
     ("iso_week", _iso_week_label),

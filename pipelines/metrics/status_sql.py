@@ -100,12 +100,15 @@ def _citywide_only(metric: Metric) -> str:
 
 
 # How each rule sums up the values of the year before a period. One standard deviation
-# "better" is below the mean when lower is better and above it when higher is better.
+# "better" is below the mean when lower is better and above it when higher is better. The
+# mean and deviation add in period order: a floating-point sum depends on its order, and a
+# daily run's update must give the last bit a full recompute gives.
+_ORDERED = "h.value ORDER BY h.period_start"
 _HISTORY_AGGREGATES = {
     ("last_year_median", "lower_is_better"): "median(h.value)",
     ("last_year_median", "higher_is_better"): "median(h.value)",
-    ("last_year_mean_sd", "lower_is_better"): "avg(h.value) - stddev_samp(h.value)",
-    ("last_year_mean_sd", "higher_is_better"): "avg(h.value) + stddev_samp(h.value)",
+    ("last_year_mean_sd", "lower_is_better"): f"avg({_ORDERED}) - stddev_samp({_ORDERED})",
+    ("last_year_mean_sd", "higher_is_better"): f"avg({_ORDERED}) + stddev_samp({_ORDERED})",
 }
 
 

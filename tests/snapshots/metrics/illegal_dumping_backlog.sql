@@ -152,7 +152,7 @@ WITH metric_core AS (
     ) AS backlog
 ),
 history_target AS (
-    SELECT c.grain, c.period_start, c.dimension, c.dimension_value, avg(h.value) - stddev_samp(h.value) AS target
+    SELECT c.grain, c.period_start, c.dimension, c.dimension_value, avg(h.value ORDER BY h.period_start) - stddev_samp(h.value ORDER BY h.period_start) AS target
     FROM metric_core AS c
     JOIN metric_core AS h
         ON h.grain = c.grain AND h.dimension = c.dimension
