@@ -215,3 +215,12 @@ def test_a_copied_demo_city_runs_checks_from_its_own_folder(
     result = CliRunner().invoke(main, ["--city", str(city), "metrics", "check"])
     assert result.exit_code == 0, result.output
     assert "services.yml agrees" in result.output
+
+
+def test_an_edited_city_yml_is_read_again(tmp_path: Path) -> None:
+    # The parsed profile is kept for the same text only: an edit between two loads shows.
+    folder = _city(tmp_path)
+    assert load_city(folder).timezone == "America/Chicago"
+    assert load_city(folder) is load_city(folder)
+    _city(tmp_path, CITY.replace("America/Chicago", "America/Denver"))
+    assert load_city(folder).timezone == "America/Denver"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -51,6 +52,19 @@ def _load(path: Path) -> tuple[CityProfile | None, list[Issue]]:
 
 
 def _load_text(text: str, file_label: str) -> tuple[CityProfile | None, list[Issue]]:
+    profile, issues = _parsed(text, file_label)
+    return profile, list(issues)
+
+
+# A run reads city.yml some twenty times (each mapping's folder, each source's zone): the
+# file is read each time, so an edit is seen, but the same text is parsed and checked once.
+@lru_cache(maxsize=16)
+def _parsed(text: str, file_label: str) -> tuple[CityProfile | None, tuple[Issue, ...]]:
+    profile, issues = _checked(text, file_label)
+    return profile, tuple(issues)
+
+
+def _checked(text: str, file_label: str) -> tuple[CityProfile | None, list[Issue]]:
     try:
         root = parse_yaml(text, file_label)
     except YamlSyntaxError as exc:
