@@ -301,3 +301,24 @@ def test_a_page_that_showed_an_error_misses_goal_6() -> None:
         "none",
         "**missed**",
     )
+
+
+@pytest.mark.parametrize(
+    ("cpu", "cores", "measure"),
+    # 3,600,000 records over 1,800 core-seconds of the JVM = 2,000 a core-second, so 10^9
+    # records in an hour need 10^9 / 2,000 / 3,600 = 138.9 cores; without the JVM's figure,
+    # 1,000 s x 2 cores = 2,000 core-seconds: 1,800 a core-second, 154.3 cores.
+    [(1_800.0, "139", "1,800 core-seconds of the JVM"), (None, "154", "wall time x cores")],
+)
+def test_the_spark_estimate_uses_the_jvms_cpu_time_when_measured(
+    cpu: float | None, cores: str, measure: str
+) -> None:
+    results = copy.deepcopy(_results())
+    reported = {"seconds": 1_000.0, "export_seconds": 5.0, "rows": 10, "records": 3_600_000}
+    reported |= {"cores": 2, **({"cpu_seconds": cpu} if cpu else {})}
+    results["by_size"]["10000000"]["spark"] = [
+        {"wall_seconds": 1_010.0, "peak_rss_bytes": GIB, "reported": reported}
+    ]
+    text = Report(results).render()
+    line = next(x for x in text.splitlines() if x.startswith("All metrics of metrics.yml"))
+    assert f"about {cores} executor cores" in line and measure in line
