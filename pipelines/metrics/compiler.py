@@ -25,6 +25,7 @@ from pipelines.metrics.event_sql import SCOPE_MARKERS
 from pipelines.metrics.incremental import (
     as_of_periods_sql,
     previous_sql,
+    replaced_by,
 )
 from pipelines.metrics.model import MetricsConfig
 from pipelines.metrics.periods import (
@@ -146,8 +147,7 @@ def _with_kept_periods_sql(core: str, params: Params, metric_id: str) -> str:
         "SELECT * FROM replaced WHERE dimension IS NOT NULL\n"
         "UNION ALL BY NAME\n"
         "SELECT * FROM previous_rows AS p WHERE NOT EXISTS (\n"
-        "    SELECT 1 FROM replaced AS r\n"
-        "    WHERE r.dimension IS NULL AND r.grain = p.grain AND r.period_start = p.period_start\n"
+        f"    SELECT 1 FROM replaced AS r WHERE {replaced_by('r', 'p')}\n"
         ")"
     )
     return with_ctes(ctes, final)

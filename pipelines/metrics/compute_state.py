@@ -28,6 +28,7 @@ from pipelines.metrics.incremental import (
     hot_spans_statement,
     moved_rows_statement,
     recent_rows_statement,
+    replaced_by,
 )
 from pipelines.metrics.model import Metric, MetricsConfig, as_of_columns
 from pipelines.metrics.sql_parts import Params
@@ -374,9 +375,7 @@ _DELETE_METRIC = "DELETE FROM metric_values WHERE metric_id = $metric_id"
 
 _DELETE_MARKED = (
     "DELETE FROM metric_values AS v WHERE metric_id = $metric_id AND EXISTS (\n"
-    f"    SELECT 1 FROM {FRESH_VALUES} AS f\n"
-    "    WHERE f.dimension IS NULL AND f.grain = v.grain AND f.period_start = v.period_start\n"
-    ")"
+    f"    SELECT 1 FROM {FRESH_VALUES} AS f WHERE {replaced_by('f', 'v')}\n)"
 )
 
 

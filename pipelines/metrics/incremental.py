@@ -278,6 +278,15 @@ def as_of_periods_sql(config: MetricsConfig, grains: Sequence[str]) -> str:
     )
 
 
+def replaced_by(marker: str, row: str) -> str:
+    """The condition that the marker row ``marker`` (a partial query's row with no dimension)
+    names the period of ``row``, which the partial query therefore replaces."""
+    return (
+        f"{marker}.dimension IS NULL AND {marker}.grain = {row}.grain"
+        f" AND {marker}.period_start = {row}.period_start"
+    )
+
+
 def previous_sql(params: Params, metric_id: str) -> str:
     """The metric's rows of the previous run, core columns only (read before the metric's
     own rows are replaced)."""
