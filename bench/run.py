@@ -93,6 +93,11 @@ def main() -> None:
         default=[],
         help="sizes measured once, for growth only: rebuild, daily run, pages (e.g. 30000000)",
     )
+    parser.add_argument(
+        "--no-spark",
+        action="store_true",
+        help="leave out Spark's figures (about an hour at 10M on 2 cores; `op spark` alone)",
+    )
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument(
         "--days", type=int, default=365, help="simulated daily runs at the largest size (0: none)"
@@ -105,7 +110,14 @@ def main() -> None:
         if args.repeats < 1 or any(size < 1000 for size in sizes) or args.days < 0:
             parser.error("--repeats must be at least 1, every size at least 1000, --days >= 0")
         once = sorted(args.once_sizes)
-        results = run_all(sorted(args.sizes), args.repeats, once, days=args.days)
+        results = run_all(
+            sorted(args.sizes),
+            args.repeats,
+            once,
+            days=args.days,
+            spark=not args.no_spark,
+            command=" ".join(["bench/run.py", *sys.argv[1:]]),
+        )
     write_report(results)
     print(f"wrote {RESULTS_FILE}")
 

@@ -115,10 +115,18 @@ class SizeBench:
     """Every figure at one size, ``repeats`` times each."""
 
     def __init__(
-        self, rows: int, repeats: int, small: Path, say: Log = _say, *, days: int = 0
+        self,
+        rows: int,
+        repeats: int,
+        small: Path,
+        say: Log = _say,
+        *,
+        days: int = 0,
+        spark: bool = True,
     ) -> None:
         self.rows, self.repeats, self.small, self.say = rows, repeats, small, say
         self.days = days  # simulated daily runs after the other figures (0: none)
+        self.with_spark = spark  # Spark takes about an hour at 10M on 2 cores
         self.work = OUTPUT / f"wh_{rows}"
         self.logs = OUTPUT / "logs" / str(rows)
         self.warehouse = self.work / "citystat.duckdb"
@@ -134,7 +142,8 @@ class SizeBench:
         self.work.mkdir(parents=True, exist_ok=True)
         self.full_pipeline()
         self.metrics()
-        self.spark()
+        if self.with_spark:
+            self.spark()
         self.incremental()
         self.dashboard()
         if self.days:
@@ -312,25 +321,33 @@ def run_all(
     once_sizes: list[int] | None = None,
     say: Log = _say,
     days: int = 0,
+    *,
+    spark: bool = True,
+    command: str = "make bench",
 ) -> dict[str, Any]:
     """The whole benchmark (the year of ``days`` daily runs at the largest size); the results
     are also saved to bench/output/results.json. ``once_sizes`` get the growth figures alone,
-    once each (``once_by_size``)."""
+    once each (``once_by_size``). ``spark=False`` leaves Spark out (RESULTS.md then says it was
+    not measured)."""
     OUTPUT.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {
         "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": command,
         "machine": machine(),
         "versions": versions(),
         "repeats": repeats,
         "sizes": sizes,
         "days": days,
+        "spark": spark,
         "by_size": {},
         "once_by_size": {},
     }
     small = build_small_warehouse(say)
     for rows in sizes:
         year = days if rows == sizes[-1] else 0
-        results["by_size"][str(rows)] = SizeBench(rows, repeats, small, say, days=year).run()
+        results["by_size"][str(rows)] = SizeBench(
+            rows, repeats, small, say, days=year, spark=spark
+        ).run()
         save(results)  # a long run keeps what it measured so far
     for rows in once_sizes or []:
         results["once_by_size"][str(rows)] = SizeBench(rows, 1, small, say).run_once()
