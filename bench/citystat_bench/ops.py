@@ -7,6 +7,7 @@ itself and need nothing here.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -324,6 +325,9 @@ def pages(timeout: float) -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    # Without a roles file the app serves one local leadership user, who sees every internal
+    # page (as in citystat_bench.browser); a city's roles.yml would ask for a sign-in.
+    os.environ.setdefault("CITYSTAT_ROLES_FILE", "/nonexistent")
     at = AppTest.from_file(str(APP), default_timeout=timeout)
     at.run()  # the default page; loads the modules every page shares
     result: dict[str, Any] = {}
