@@ -2,9 +2,10 @@
 
     streamlit run bench/browser_app.py [-- --public]
 
-The app's own navigation gets two extra pages: ``bench-empty``, Streamlit's floor on the same
-server (set_page_config, the navigation and nothing else: the app's shell is skipped), and
-``bench-clear``, which empties st.cache_data so the next load meets cold caches. When
+The app's own navigation gets three extra pages: ``bench-empty``, Streamlit's floor on the same
+server (set_page_config, the navigation and nothing else: the app's shell is skipped);
+``bench-plotly``, the floor of a page with a chart (one small Plotly chart and nothing else);
+and ``bench-clear``, which empties st.cache_data so the next load meets cold caches. When
 BENCH_PAGES_FILE is set, the app's own pages (address and title) are written there, so the
 benchmark times exactly the pages the navigation offers. Never part of the dashboard.
 """
@@ -22,11 +23,21 @@ import streamlit as st
 # The benchmark runs a copy of this script elsewhere (citystat_bench.browser.Server) and says
 # where the app is.
 APP = Path(os.environ.get("BENCH_APP") or Path(__file__).resolve().parents[1] / "dashboard/app.py")
-EMPTY, CLEAR = "bench-empty", "bench-clear"
+EMPTY, PLOTLY, CLEAR = "bench-empty", "bench-plotly", "bench-clear"
 
 
 def _empty() -> None:
     """Nothing: the least a page of this server costs."""
+
+
+def _plotly() -> None:
+    """One line chart of twelve points: what the browser pays for Plotly itself (its script,
+    loaded on the first chart of a page, and one drawing), without any of citystat's work."""
+    import plotly.graph_objects as go
+
+    months = list(range(1, 13))
+    figure = go.Figure(go.Scatter(x=months, y=[(m * 7) % 12 for m in months], mode="lines"))
+    st.plotly_chart(figure, key="bench_plotly")
 
 
 def _clear() -> None:
@@ -46,9 +57,10 @@ def _navigation(pages: list[Any], **options: Any) -> Any:
     """The app's navigation with the bench pages added; the bench pages stop the app there."""
     _record(pages)
     extra = [st.Page(_empty, title="bench empty", url_path=EMPTY)]
+    extra.append(st.Page(_plotly, title="bench plotly", url_path=PLOTLY))
     extra.append(st.Page(_clear, title="bench clear", url_path=CLEAR))
     page = _real_navigation([*pages, *extra], **options)
-    if page.url_path in (EMPTY, CLEAR):
+    if page.url_path in (EMPTY, PLOTLY, CLEAR):
         page.run()  # a run that never runs its page shows "page not found"
         st.stop()
     return page

@@ -322,3 +322,26 @@ def test_the_spark_estimate_uses_the_jvms_cpu_time_when_measured(
     text = Report(results).render()
     line = next(x for x in text.splitlines() if x.startswith("All metrics of metrics.yml"))
     assert f"about {cores} executor cores" in line and measure in line
+
+
+def test_the_chart_floor_is_the_one_chart_page_beside_the_empty_page() -> None:
+    """The one-chart page is loaded right after each page's empty page; its ratio pools every
+    pair. Worked by hand: internal home's three runs give one-chart 3.0, 3.0, 3.0 s beside
+    empty 2.0 s; leadership's give 3.4 s beside 2.0 s; public home's are not measured (an
+    older run). Pooled: the median of 3.0, 3.0, 3.0, 3.4, 3.4, 3.4 is 3.2 s, / 2.0 = 1.60×, missed
+    at 1.07× the 1.5× limit; paired 1.50-1.70×."""
+    name = "6. (floor) a page with one small Plotly chart alone / empty page, browser @10M"
+    assert _verdicts(_results())[name][2] == NOT_MEASURED  # runs from before the page
+    results = copy.deepcopy(_results())
+    floors = {("internal", ""): 3.0, ("internal", "leadership"): 3.4}
+    for run in results["by_size"]["10000000"]["browser"]:
+        for (site, url_path), seconds in floors.items():
+            page = run["reported"]["sites"][site]["pages"][url_path]
+            page["plotly"], page["charts"] = seconds, 2
+    rows = _verdicts(results)
+    assert rows[name] == ("1.60× (paired 1.50–1.70×)", "≤ 1.5×", "**missed**: 1.1× the limit")
+    # Internal home: cold median 3.3 s / one-chart 3.0 s = 1.10×, two charts.
+    text = Report(copy.deepcopy(results)).render()
+    home = [x for x in text.splitlines() if x.startswith("| internal: Home (/)")][1]
+    assert "| 2 | 1.10× (paired 1.00–1.20×) |" in home
+    assert "The one-chart page itself: 1.60× (paired 1.50–1.70×) the empty page." in text

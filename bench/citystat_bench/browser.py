@@ -4,8 +4,9 @@ least a Streamlit page of the same server costs.
 One `streamlit run bench/browser_app.py` server per site (internal, then public): the app as
 it is plus a bench-only empty page and a cache-clearing page (see that script). For every page
 of the site's navigation, in this order: a cold load (st.cache_data cleared just before, fresh
-browser context), the empty page (fresh context), a warm load (fresh context, the server's
-caches now full) and, in that warm context, one widget changed and its rerun. Every load is a
+browser context), the empty page (fresh context), the one-chart page (a single small Plotly
+chart: the floor of any page with a chart), a warm load (fresh context, the server's caches
+now full) and, in that warm context, one widget changed and its rerun. Every load is a
 fresh browser context, so the browser's own caches are always empty.
 
 Settled means: the app root's ``data-test-script-state`` is ``notRunning`` (the script run
@@ -49,7 +50,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SITES = ("internal", "public")
-EMPTY, CLEAR = "bench-empty", "bench-clear"
+EMPTY, PLOTLY, CLEAR = "bench-empty", "bench-plotly", "bench-clear"
 SERVER_START_SECONDS = 120.0
 TYPED = "street"  # typed into a page whose only widget is a text box
 
@@ -121,6 +122,8 @@ _MARK_WIDGET = """() => {
   }
   return null;
 }"""
+
+_CHARTS = """() => document.querySelectorAll('[data-testid="stPlotlyChart"]').length"""
 
 # What a page shows when it raised, or caught and said so (the public site's error box).
 _ERRORS = """() => Array.from(document.querySelectorAll(
@@ -274,8 +277,11 @@ def time_site(
                     context.close()
                     cold, context = timer.load(path, shot=f"{name}_cold")
                     errors = timer.errors(context)
+                    charts = int(context.pages[0].evaluate(_CHARTS))
                     context.close()
                     empty, context = timer.load(EMPTY, shot=f"{site}_empty")
+                    context.close()
+                    plotly, context = timer.load(PLOTLY, shot=f"{site}_plotly")
                     context.close()
                     warm, context = timer.load(path)
                     kind, rerun = timer.rerun(context, shot=f"{name}_rerun")
@@ -286,6 +292,8 @@ def time_site(
                         "cold": cold,
                         "warm": warm,
                         "empty": empty,
+                        "plotly": plotly,
+                        "charts": charts,
                         "widget": kind,
                         "rerun": rerun,
                         "errors": errors,

@@ -27,6 +27,8 @@ class PageFigures:
     widget: str | None
     rerun: Summary
     errors: tuple[str, ...]
+    charts: int = 0  # Plotly charts on the page
+    chart_ratio: Ratio | None = None  # first load (cold) / the one-chart page loaded beside it
 
     @property
     def name(self) -> str:
@@ -49,6 +51,7 @@ def page_figures(runs: Runs) -> list[PageFigures]:
         empty = [p["empty"] for p in pages]
         reruns = [p["rerun"] for p in pages if p.get("rerun") is not None]
         widget = next((p["widget"] for p in pages if p.get("widget")), None)
+        with_floor = [p for p in pages if p.get("plotly")]
         found.append(
             PageFigures(
                 site=site,
@@ -71,9 +74,31 @@ def page_figures(runs: Runs) -> list[PageFigures]:
                         }
                     )
                 ),
+                charts=max((int(p.get("charts", 0)) for p in pages), default=0),
+                chart_ratio=ratio(
+                    [p["cold"] for p in with_floor], [p["plotly"] for p in with_floor]
+                )
+                if with_floor
+                else None,
             )
         )
     return found
+
+
+def chart_floor(runs: Runs) -> Ratio | None:
+    """The one-chart page (a single small Plotly chart, nothing else) against the empty page
+    loaded right before it, over every page's pair of every run: the least a page with a chart
+    can cost, measured beside the empty page it is compared with. None when not measured."""
+    pairs = [
+        (page["plotly"], page["empty"])
+        for run in runs
+        for measured in run.get("reported", {}).get("sites", {}).values()
+        for page in measured.get("pages", {}).values()
+        if page.get("plotly")
+    ]
+    if not pairs:
+        return None
+    return ratio([p for p, _ in pairs], [e for _, e in pairs])
 
 
 def worst(pages: list[PageFigures], key: str) -> PageFigures | None:
@@ -115,6 +140,8 @@ def section(runs: Runs) -> list[str]:
             fmt(p.empty),
             p.cold_ratio.shown("×", 2),
             p.warm_ratio.shown("×", 2),
+            str(p.charts),
+            p.chart_ratio.shown("×", 2) if p.chart_ratio else "–",
             f"{p.widget}: {s(p.rerun.median)} s" if p.widget else "no widget",
         ]
         for p in pages
@@ -125,14 +152,20 @@ def section(runs: Runs) -> list[str]:
         "start until the script run has finished, every chart has drawn and the page has "
         "stopped changing. *Cold* loads follow a clear of st.cache_data; *warm* loads follow "
         "the cold one; the empty page (navigation only, same server) is loaded between them "
-        "and is the baseline of both ratios. The rerun changes the page's first widget in the "
+        "and is the baseline of both ratios. Right after it comes the one-chart page (a single "
+        "small Plotly chart and nothing else: what the browser pays for Plotly itself), the "
+        "floor of any page with a chart; *cold / one-chart* compares the page with it. The "
+        "rerun changes the page's first widget in the "
         "warm context and is timed from the pointer press to the settled page. Screenshots of "
         "each settled page are under bench/output/screenshots/."
     )
     lines.append("")
     header = ["page", "first load, cold", "first load, warm", "empty page"]
-    header += ["cold / empty", "warm / empty", "rerun"]
+    header += ["cold / empty", "warm / empty", "charts", "cold / one-chart", "rerun"]
     lines += table(header, rows)
+    floor = chart_floor(runs)
+    if floor is not None:
+        lines += ["", f"The one-chart page itself: {floor.shown('×', 2)} the empty page."]
     errors = [f"{p.name}: {e}" for p in pages for e in p.errors]
     if errors:
         lines += ["", "Pages that raised: " + "; ".join(errors)]

@@ -111,6 +111,13 @@ def _goal6(data: dict[str, Any], label: str) -> list[Row]:
         r = getattr(page, key)
         shown = f"{r.shown('×', 2)}, {page.name}"
         rows.append(_row(name, label, shown, limit, r.value, pages.EMPTY_RATIO_LIMIT))
+    floor_name = "6. (floor) a page with one small Plotly chart alone / empty page, browser"
+    floor = pages.chart_floor(data.get("browser", []))
+    if floor is None:
+        rows.append(_absent(floor_name, label, limit))
+    else:
+        shown = floor.shown("×", 2)
+        rows.append(_row(floor_name, label, shown, limit, floor.value, pages.EMPTY_RATIO_LIMIT))
     page = pages.worst(measured, "rerun")
     if page is None:
         rows.append(_absent(rerun_name, label, rerun_limit))
