@@ -108,7 +108,8 @@ def backlog_sql(
             ("events", _events_sql("stints", keep)),
             ("source_rows", "SELECT * FROM events WHERE ts <= $as_of"),
         ]
-    ctes += grouped_ctes(config, grains, dimensions, ["sum(delta) AS change"])
+    # An incremental update groups the changed records' events alone: few rows.
+    ctes += grouped_ctes(config, grains, dimensions, ["sum(delta) AS change"], few_rows=incremental)
     grouped, more_members = "grouped", None
     if metric.age_buckets:
         ctes += _age_ctes(config, metric.age_buckets, grains, params, incremental=incremental)
@@ -370,6 +371,7 @@ def _age_ctes(
             source="age_rows",
             prefix="age_",
             citywide=False,
+            few_rows=incremental,
         ),
         ("all_grouped", "SELECT * FROM grouped\nUNION ALL\nSELECT * FROM age_grouped"),
     ]

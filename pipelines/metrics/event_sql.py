@@ -185,7 +185,15 @@ def event_delta_sql(
     ctes = [
         *coverage,
         *delta_rows_ctes(table, ts, as_of_columns(metric), columns, where),
-        *grouped_ctes(config, grains, dimensions, aggregates, source="delta_rows", prefix="delta_"),
+        *grouped_ctes(
+            config,
+            grains,
+            dimensions,
+            aggregates,
+            source="delta_rows",
+            prefix="delta_",
+            few_rows=True,
+        ),
         ("previous", previous_sql(params, metric.id)),
         ("scope", scope),
         ("combined", _combined_counts_sql(share)),
