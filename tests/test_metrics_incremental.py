@@ -211,14 +211,27 @@ def test_daily_closures_equal_a_full_recompute(
     } <= updated
 
 
-def _sql_change_close(count: int) -> Change:
+def _sql_change_close(count: int, *, oldest: bool = False) -> Change:
+    order = "opened_at" if oldest else "opened_at DESC"
     return _sql_change(
         "service_requests",
         "SELECT * REPLACE ('closed' AS status, 'Closed' AS status_raw,"
         " $at AS closed_at, $at AS updated_at) FROM service_requests"
-        f" WHERE status = 'open' AND opened_at <= $at ORDER BY opened_at DESC, request_id"
+        f" WHERE status = 'open' AND opened_at <= $at ORDER BY {order}, request_id"
         f" LIMIT {count}",
     )
+
+
+def test_closing_the_oldest_open_requests_updates_the_backlogs(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requests open since the data's first periods, closed: their openings stay in those
+    periods, so no period vanishes and the backlogs are updated, not recomputed (a city
+    clearing its oldest requests is daily work), with a full recompute's values."""
+    changes: list[tuple[Change, datetime]] = [(_sql_change_close(60, oldest=True), AFTER)]
+    updated = _check(published, tmp_path, changes, monkeypatch=monkeypatch)
+    backlogs = {m.id for m in CONFIG.metrics if m.kind == "backlog"}
+    assert backlogs <= updated, sorted(backlogs - updated)
 
 
 @pytest.mark.parametrize(

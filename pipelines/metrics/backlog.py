@@ -164,7 +164,8 @@ def backlog_check_sql(
     """Counts the reasons an incremental backlog could differ from a full one (0: none).
 
     A breakdown member or the first period can only vanish when the changed records' old
-    events held them; when their new events do not, the metric is recomputed in full.
+    events held it; when their new events do not also hold it, the metric is recomputed in
+    full.
     """
     table = metric_table(metric.table)
     dims = [quote("d_" + d) for d in dimensions]
@@ -185,9 +186,14 @@ def backlog_check_sql(
         f"    EXCEPT SELECT DISTINCT {d} FROM new_events))"
         for d in dims
     ]
+    # An old event in the first period, unless a new event keeps that period: closing a
+    # request opened in the data's first weeks (daily work) leaves its opening where it was.
     problems += [
-        f"(SELECT count(*) FROM old_events WHERE CAST({period_start_sql(g, 'ts', fy)} AS DATE)\n"
-        f"    <= (SELECT min(period_start) FROM previous WHERE grain = '{g}'))"
+        f"(SELECT count(*) FROM old_events AS o\n"
+        f"    WHERE CAST({period_start_sql(g, 'o.ts', fy)} AS DATE)\n"
+        f"        <= (SELECT min(period_start) FROM previous WHERE grain = '{g}')\n"
+        f"      AND NOT EXISTS (SELECT 1 FROM new_events AS n\n"
+        f"        WHERE {period_start_sql(g, 'n.ts', fy)} = {period_start_sql(g, 'o.ts', fy)}))"
         for g in config.grains(metric)
     ]
     return with_ctes(ctes, "SELECT " + "\n    + ".join(problems) + " AS problems")
