@@ -190,13 +190,13 @@ class ComputeState:
         if not percentiles:
             return
         columns = sorted({c for m in percentiles for c in as_of_columns(m)})
-        sql = affected_from_sql(self.config, metric_table(table_name), columns)
+        ends = [resolved_columns(m)["end"] for m in percentiles]
+        table = metric_table(table_name)
+        sql = affected_from_sql(self.config, table, columns, ends)
         row = self.con.execute(sql, self._run_values(sql)).fetchone()
         bound = row[0] if row else None
         self.affected_from[table_name] = bound
         columns = [c for m in percentiles for c in (*needed_columns(m), *self.config.dimensions(m))]
-        ends = [resolved_columns(m)["end"] for m in percentiles]
-        table = metric_table(table_name)
         # Built from the table registry and checked column names, quoted; the bound is bound.
         self.con.execute(recent_rows_statement(table, columns, ends), {"affected_from": bound})
 

@@ -224,13 +224,20 @@ def affected_ctes(
 
 
 def affected_from_sql(
-    config: MetricsConfig, table: MetricTable, as_of_columns: Sequence[str]
+    config: MetricsConfig,
+    table: MetricTable,
+    as_of_columns: Sequence[str],
+    ends: Sequence[str],
 ) -> str:
     """One value: a lower bound of every period an incremental percentile of ``table`` can
-    regroup (the period starts, at any grain, of the changed records' timestamps old and new,
-    of the previous as-of, and of the rows whose ``as_of_columns`` lie between the two
-    as-ofs). Bound as ``$affected_from``, a constant the scan skips row groups with."""
-    stamps = ", ".join(quote(c) for c in table.timestamp_columns)
+    regroup (the period starts, at any grain, of the changed records' ``ends`` old and new,
+    of the previous as-of, and of the ``ends`` of the rows whose ``as_of_columns`` lie between
+    the two as-ofs). Bound as ``$affected_from``, a constant the scan skips row groups with.
+
+    ``ends`` are the percentiles' period columns (affected_ctes regroups the periods of
+    those alone): a request opened years ago and closed today moves today's period only.
+    least() skips NULLs, so a record without an end (still open) bounds nothing."""
+    stamps = ", ".join(quote(c) for c in dict.fromkeys(ends))
     parts = [
         f"SELECT least({stamps}) AS ts FROM {quote(changed_table(table.name, what))}"
         for what in ("old_rows", "new_rows")
