@@ -3,7 +3,10 @@
 A run starts the worker as soon as it knows it will validate a file; the worker imports GE
 (seconds) while the run copies, reads and stages. Each load's ``GeJob`` (its sample as Parquet
 files DuckDB wrote, never the build being written) goes down a pipe; the verdicts come back in
-the same order. The run waits only before publishing. The worker is started with ``spawn``: a
+the same order, and a thread of the run takes each off the pipe as it arrives: a run that sends
+many jobs before it reads a verdict (a rebuild of a hundred daily files) would otherwise fill
+the pipe both ways, the worker blocked sending a verdict and the run blocked sending a job.
+The run waits only before publishing. The worker is started with ``spawn``: a
 forked child would inherit the run's open DuckDB connection. After the last verdict the worker
 is killed rather than left to exit, because an interpreter holding GE takes most of a second
 to exit and the run has no use for that.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import sys
 import threading
 import types
@@ -81,6 +85,9 @@ def _start_without_main(process: BaseProcess) -> None:
         sys.modules["__main__"] = main
 
 
+_ENDED = object()  # the reader thread's last item: the pipe closed (the worker is gone)
+
+
 class GeWorker:
     """A process running GE on the jobs it is sent, answering in order."""
 
@@ -100,6 +107,18 @@ class GeWorker:
             os.environ.get("CITYSTAT_GE_TIMEOUT", DEFAULT_TIMEOUT_SECONDS)
         )
         self._dead: str | None = None
+        self._answers: queue.Queue[object] = queue.Queue()
+        threading.Thread(target=self._read, name="citystat-ge-verdicts", daemon=True).start()
+
+    def _read(self) -> None:
+        """Take every answer off the pipe as it comes, so the worker never blocks sending."""
+        while True:
+            try:
+                answer = self._pipe.recv()
+            except (EOFError, OSError):
+                self._answers.put(_ENDED)
+                return
+            self._answers.put(answer)
 
     @property
     def pid(self) -> int | None:
@@ -120,13 +139,12 @@ class GeWorker:
         if self._dead is not None:
             return WorkerFailure(self._dead)
         try:
-            ready = self._pipe.poll(self._timeout)
-            if not ready:
-                self._dead = f"the Great Expectations worker gave no verdict in {self._timeout:g} s"
-                self.close()
-                return WorkerFailure(self._dead)
-            answer = self._pipe.recv()
-        except (EOFError, OSError):
+            answer = self._answers.get(timeout=self._timeout)
+        except queue.Empty:
+            self._dead = f"the Great Expectations worker gave no verdict in {self._timeout:g} s"
+            self.close()
+            return WorkerFailure(self._dead)
+        if answer is _ENDED:
             code = self._process.exitcode
             self._process.join(5)
             code = self._process.exitcode if code is None else code
