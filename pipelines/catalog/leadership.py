@@ -79,14 +79,16 @@ SELECT scope, scope_name, grain, period_start, period_label, is_complete, metric
 FROM scoped
 """.replace("{scoped}", _SCOPED_SQL)
 
-# The index of a scope is the mean score of its scored metrics in a period.
+# The index of a scope is the mean score of its scored metrics in a period, added in metric
+# order: a float sum depends on its order, and a daily run leaves the rows in another order
+# than a rebuild (the last bit differed).
 _INDEX_SQL = """
 INSERT INTO leadership_index BY NAME
 WITH scoped AS ({scoped}),
 grouped AS (
     SELECT scope, scope_name, grain, period_start, any_value(period_end) AS period_end,
            any_value(period_label) AS period_label, bool_and(is_complete) AS is_complete,
-           avg(score) AS index_value, count(*) AS metrics_total,
+           avg(score ORDER BY metric_id) AS index_value, count(*) AS metrics_total,
            count(score) AS metrics_scored,
            count_if(status = 'on_track') AS on_track,
            count_if(status = 'watch') AS watch,
