@@ -200,9 +200,9 @@ def _repeated_grouped(
     citywide: bool,
 ) -> str:
     """The grouping of ``grouped_ctes`` as one GROUP BY over every row repeated per grain and
-    per breakdown: GROUPING SETS runs one aggregate per set, each with a fixed cost (about
-    0.5 ms here) that outweighs a daily run's few thousand rows; for millions of rows the
-    repeated rows would cost more."""
+    per breakdown: GROUPING SETS runs one aggregate per set, each with a fixed cost (about a
+    millisecond here) that outweighs a daily run's few thousand rows; for a fiscal year's
+    rows the repeated rows cost more (a percentile's 2.0 s became 5.3 s at 10M)."""
     breakdowns = (["citywide"] if citywide else []) + list(dimensions)
     starts = ", ".join(quote("p_" + g) for g in grains)
     names = ", ".join(f"'{g}'" for g in grains)
