@@ -72,11 +72,4 @@ def serve_disagreeing(jobs: Connection) -> None:
 def serve_large_answers(jobs: Connection) -> None:
     """Answers every job at once with a large reply (200,000 characters), as fast as jobs
     come: replies pile up in the pipe while the run is still sending jobs."""
-    while True:
-        try:
-            job = jobs.recv()
-        except EOFError:
-            return
-        if job is None:
-            return
-        jobs.send(worker.WorkerFailure("x" * 200_000))
+    worker.answer_jobs(jobs, lambda job: worker.WorkerFailure("x" * 200_000))

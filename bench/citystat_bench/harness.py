@@ -338,7 +338,6 @@ def run_all(
         "repeats": repeats,
         "sizes": sizes,
         "days": days,
-        "spark": spark,
         "by_size": {},
         "once_by_size": {},
     }

@@ -38,6 +38,18 @@ class WorkerFailure:
     reason: str
 
 
+def answer_jobs(jobs: Connection, answer: Callable[[GeJob], GeVerdict | WorkerFailure]) -> None:
+    """Send back ``answer(job)`` for each job, in order, until the run sends None or closes."""
+    while True:
+        try:
+            job = jobs.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        jobs.send(answer(job))
+
+
 def serve_jobs(jobs: Connection) -> None:
     """The worker's loop: build GE's runner, then answer each job with a verdict or an error."""
     from tqdm import tqdm
@@ -53,21 +65,18 @@ def serve_jobs(jobs: Connection) -> None:
     try:
         runner = shared_runner()
     except Exception as exc:  # every job gets the reason instead
-        runner, broken = None, f"Great Expectations could not start: {exc!r}"
-    while True:
+        broken = WorkerFailure(f"Great Expectations could not start: {exc!r}")
+        answer_jobs(jobs, lambda job: broken)
+        return
+
+    def check(job: GeJob) -> GeVerdict | WorkerFailure:
         try:
-            job = jobs.recv()
-        except EOFError:
-            return
-        if job is None:
-            return
-        if runner is None:
-            jobs.send(WorkerFailure(broken))
-            continue
-        try:
-            jobs.send(ge_jobs.check_load(runner, job))
+            # Looked up on each call: tests replace ge_jobs.check_load in the worker.
+            return ge_jobs.check_load(runner, job)
         except Exception as exc:  # sent to the run, which names the load
-            jobs.send(WorkerFailure(f"Great Expectations raised {type(exc).__name__}: {exc}"))
+            return WorkerFailure(f"Great Expectations raised {type(exc).__name__}: {exc}")
+
+    answer_jobs(jobs, check)
 
 
 def _start_without_main(process: BaseProcess) -> None:
