@@ -30,12 +30,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from dashboard.meetings.permissions import ROLES, Role
-from pipelines.warehouse.files import LimitError, check_yaml_limits, read_limited_text, to_plain
+from pipelines.warehouse.files import (
+    LimitError,
+    check_yaml_limits,
+    load_tree,
+    read_limited_text,
+    to_plain,
+)
 from pipelines.warehouse.layout import city_dir
 from pipelines.warehouse.words import department_hint
 
@@ -164,7 +169,7 @@ def parse_roles(text: str, path: Path, departments: Mapping[str, str] | None = N
         # Size, nesting and aliases are held to limits before a tree is built (a "billion
         # laughs" roles.yml would take the dashboard down at every click).
         check_yaml_limits(text)
-        document = YAML(typ="rt").load(text)
+        document = load_tree(text)
     except LimitError as exc:
         raise RolesFileError(path, [f"{label}:{exc.line}: {exc.message}; {exc.hint}"]) from None
     except MarkedYAMLError as exc:

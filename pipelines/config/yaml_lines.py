@@ -15,12 +15,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from pipelines.config.issues import Issue
-from pipelines.warehouse.files import LimitError, check_yaml_limits, read_limited_text
+from pipelines.warehouse.files import LimitError, check_yaml_limits, load_tree, read_limited_text
 from pipelines.warehouse.files import to_plain as to_plain  # the config loaders' import
 
 Loc = Sequence[str | int]
@@ -68,7 +67,7 @@ def parse_yaml(text: str, file_label: str) -> Any:
     """
     with _located(file_label):
         check_limits(text, file_label)
-        root = YAML(typ="rt").load(text)
+        root = load_tree(text)
     return root
 
 

@@ -22,7 +22,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
-from ruamel.yaml import YAML
 
 from pipelines.ingest import extract
 from pipelines.ingest.columns import timestamp_columns
@@ -35,6 +34,7 @@ from pipelines.ingest.joins import join_fields, join_files
 from pipelines.ingest.mapping import CsvOptions, SourceMapping
 from pipelines.ingest.mapping_files import MappingError, guarded_text, load_mapping
 from pipelines.ingest.readers import csv_header
+from pipelines.warehouse.files import load_tree
 from pipelines.warehouse.schema import create_schema
 
 SAMPLE_ROWS = 1000
@@ -297,7 +297,7 @@ class _KeyLines:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.data = YAML(typ="rt").load(guarded_text(path))
+        self.data = load_tree(guarded_text(path))
 
     def at(self, *keys: str | int) -> int:
         """Line of the deepest of these nested keys (or list positions) that exists."""

@@ -31,6 +31,7 @@ from pipelines.ingest.common import (
 from pipelines.ingest.mapping import Aggregate, JoinSpec, SourceMapping
 from pipelines.ingest.matching import match_files
 from pipelines.ingest.readers import read_csv_numbered
+from pipelines.warehouse.rows import insert_rows
 from pipelines.warehouse.words import record_words
 
 JOIN_EXPECTATION = "joined_rows_match_main_records"
@@ -242,16 +243,18 @@ def record_join_accounts(
     accounts: list[JoinAccount],
 ) -> None:
     """One validation_results row per join: read, unmatched and rejected rows, and why."""
-    con.executemany(
+    insert_rows(
+        con,
         "INSERT INTO validation_results (run_id, source, suite, expectation_type, column_name, "
-        "critical, success, element_count, unexpected_count, details) "
-        "VALUES (?, ?, ?, ?, NULL, false, ?, ?, ?, ?)",
+        "critical, success, element_count, unexpected_count, details)",
         [
             [
                 run_id,
                 mapping.source,
                 f"join {a.join}",
                 JOIN_EXPECTATION,
+                None,
+                False,
                 a.rows_unmatched == 0 and a.rows_rejected == 0,
                 a.rows_read,
                 a.rows_unmatched + a.rows_rejected,

@@ -8,13 +8,13 @@ from typing import Any
 from pydantic import (
     ValidationError,
 )
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from pipelines.city.loader import city_file
 from pipelines.city.paths import current_profile, sources_dir
 from pipelines.config.yaml_lines import YamlSyntaxError, check_limits, read_config_text
 from pipelines.ingest.mapping import FileSpec, MappingProblems, SourceMapping
+from pipelines.warehouse.files import load_tree
 
 
 class MappingError(Exception):
@@ -32,9 +32,8 @@ def mapping_path(source: str) -> Path:
 
 def load_mapping(path: Path) -> SourceMapping:
     """Read and validate one mapping file; raise MappingError with file and line on problems."""
-    yaml = YAML(typ="rt")
     try:
-        data = yaml.load(guarded_text(path))
+        data = load_tree(guarded_text(path))
     except FileNotFoundError as exc:
         raise MappingError(f"{path}: no such mapping file") from exc
     except YAMLError as exc:

@@ -21,6 +21,7 @@ from pipelines.ingest.common import LoadError
 from pipelines.ingest.mapping import SourceMapping, column_coverage
 from pipelines.ingest.matching import SkippedFile
 from pipelines.warehouse.files import NotAFile, open_regular
+from pipelines.warehouse.rows import insert_rows
 from pipelines.warehouse.schema import CANONICAL_TABLES
 
 
@@ -120,11 +121,11 @@ def record_skipped(
     con: duckdb.DuckDBPyConnection, run_id: str, source: str, skipped: list[SkippedFile]
 ) -> None:
     """Insert the files a source's patterns matched but the run did not read, with why."""
-    if skipped:
-        con.executemany(
-            "INSERT INTO skipped_files (run_id, source, file, reason) VALUES (?, ?, ?, ?)",
-            [[run_id, source, s.file, s.reason] for s in skipped],
-        )
+    insert_rows(
+        con,
+        "INSERT INTO skipped_files (run_id, source, file, reason)",
+        [[run_id, source, s.file, s.reason] for s in skipped],
+    )
 
 
 @dataclass(frozen=True)
@@ -167,22 +168,24 @@ class StepClock:
 
     def write(self, con: duckdb.DuckDBPyConnection, run_id: str) -> None:
         """Insert every timed step into run_steps."""
-        if not self.steps:
-            return
-        con.executemany(
-            "INSERT INTO run_steps (run_id, source, step, started_at, seconds) "
-            "VALUES (?, ?, ?, ?, ?)",
+        insert_rows(
+            con,
+            "INSERT INTO run_steps (run_id, source, step, started_at, seconds)",
             [[run_id, s.source, s.step, s.started_at, s.seconds] for s in self.steps],
         )
 
 
 def record_source_columns(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> None:
-    """Replace a source's rows in source_columns with its current column coverage."""
-    kind = mapping.kind
-    coverage = column_coverage(mapping)
+    """Replace a source's rows in source_columns with its current column coverage (nothing
+    is written when they hold it already, as on most daily runs)."""
+    table = CANONICAL_TABLES[mapping.kind].name
+    rows = [[mapping.source, table, c, m] for c, m in column_coverage(mapping).items()]
+    held = con.execute(
+        "SELECT source, canonical_table, column_name, mapped FROM source_columns WHERE source = ?",
+        [mapping.source],
+    ).fetchall()
+    if len(held) == len(rows) and set(held) == {tuple(row) for row in rows}:
+        return
     con.execute("DELETE FROM source_columns WHERE source = ?", [mapping.source])
-    con.executemany(
-        "INSERT INTO source_columns (source, canonical_table, column_name, mapped) "
-        "VALUES (?, ?, ?, ?)",
-        [[mapping.source, CANONICAL_TABLES[kind].name, c, m] for c, m in coverage.items()],
-    )
+    into = "INSERT INTO source_columns (source, canonical_table, column_name, mapped)"
+    insert_rows(con, into, rows)

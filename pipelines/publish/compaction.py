@@ -13,7 +13,9 @@ that filled it.
 
 from __future__ import annotations
 
+import os
 import shutil
+import threading
 from pathlib import Path
 
 import duckdb
@@ -37,6 +39,7 @@ def copy_for_build(published: Path, target: Path) -> bool:
     free blocks pass the threshold, else copied byte for byte (False)."""
     if free_share(published) <= COMPACT_FREE_SHARE:
         shutil.copyfile(published, target)
+        start_writeback(target)
         return False
     config: dict[str, str | bool | int | float | list[str]] = {
         "memory_limit": memory_limit(),
@@ -49,3 +52,29 @@ def copy_for_build(published: Path, target: Path) -> bool:
         con.execute("COPY FROM DATABASE published TO build")
         con.execute("DETACH build")  # checkpoints the build file
     return True
+
+
+def start_writeback(path: Path) -> threading.Thread:
+    """Write a just-copied file's pages to disk in the background (the thread is returned).
+
+    The copy leaves the whole file in the page cache, unwritten; the run's first checkpoint
+    syncs the file and would wait for all of it (1.5-2 s for a 1.2 GB warehouse on the
+    benchmark's disk). Syncing it here lets the disk write while the run reads, validates
+    and merges. A sync that fails changes nothing: the checkpoint's own sync still runs.
+    """
+
+    def sync() -> None:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return  # the build file is gone already (a failed run removed it)
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+    thread = threading.Thread(target=sync, name="citystat-writeback", daemon=True)
+    thread.start()
+    return thread

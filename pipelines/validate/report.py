@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from pipelines.warehouse.rows import insert_rows
+
 
 @dataclass(frozen=True)
 class ExpectationOutcome:
@@ -67,10 +69,10 @@ def write_validation_results(
     outcomes: list[ExpectationOutcome],
 ) -> None:
     """Append one validation_results row per outcome."""
-    con.executemany(
+    insert_rows(
+        con,
         "INSERT INTO validation_results (run_id, source, suite, expectation_type, column_name, "
-        "critical, success, element_count, unexpected_count, details) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "critical, success, element_count, unexpected_count, details)",
         [
             [
                 run_id,
