@@ -14,4 +14,5 @@
   aliases); the dashboard reads roles.yml through it.
 - ``connection``: read-write connections to a build with a memory cap (``connect_build``).
 - ``pause``: ``pause_point``, named points where a crash test stops a writer.
+- ``rows``: ``insert_rows``, many rows in one INSERT (one commit, not one per row).
 """
