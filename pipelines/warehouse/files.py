@@ -225,10 +225,11 @@ def _events(text: str) -> Iterable[Event]:
     try:
         return list(_c_yaml().parse(text))
     except YAMLError:
-        return _pure_yaml().parse(text)  # raises at the same place, in the words tests know
+        return _pure_yaml().parse(text)  # raises at the same line, worded as it always was
 
 
 def _pure_yaml() -> YAML:
+    """ruamel's round-trip loader, pure Python: its constructor, and its words for errors."""
     return YAML(typ="rt")
 
 
