@@ -7,6 +7,7 @@ from datetime import datetime
 import duckdb
 
 from pipelines.metrics import compute_metrics, preview
+from pipelines.metrics.availability import Availability, all_availability, metric_availability
 from tests.metrics_support import column, config, cover, metric_yaml, values, warehouse
 
 T = datetime.fromisoformat
@@ -154,3 +155,28 @@ def test_without_coverage_every_metric_is_computed() -> None:
     assert _definition(con, "review_days") == ("permits", None)
     months = [row for row in _stored(con, "review_days") if row[0] == "month"]
     assert months == [("month", "2024-03", False, "citywide", 3.0, "on_track")]
+
+
+def test_every_metric_at_once_matches_each_metric_alone() -> None:
+    # The run reads source_columns once for all metrics (all_availability); each answer
+    # must be the one metric_availability gives alone, across tables and a ratio.
+    ratio = metric_yaml(
+        "issued_per_day_of_review",
+        "unit: ratio\nkind: ratio\nnumerator_metric: issued\ndenominator_metric: review_days\n",
+    )
+    requests = metric_yaml("requests", "unit: requests\nkind: count\ntable: service_requests\n")
+    con = warehouse(_permits("a_permits", 10) + _permits("b_permits", 2), "permits")
+    cover(con, "permits", "a_permits", missing=["applied_at"])
+    cover(con, "permits", "b_permits", missing=["council_district"])
+    cfg = config(REVIEW_DAYS, ISSUED, ratio, requests)
+    every = all_availability(con, cfg)
+    assert every == {m.id: metric_availability(con, cfg, m) for m in cfg.metrics}
+    left_out = "left out (not available for this source): a_permits has no applied_at"
+    no_district = "council_district breakdown leaves out b_permits (it has no council_district)"
+    assert every == {
+        "review_days": Availability(True, f"{left_out}; {no_district}"),
+        "issued": Availability(True, no_district),
+        # A ratio joins its parts' notes: the numerator's, then the denominator's.
+        "issued_per_day_of_review": Availability(True, f"{no_district}; {left_out}; {no_district}"),
+        "requests": Availability(False, "not available: no service_requests source is loaded"),
+    }

@@ -58,35 +58,50 @@ def metric_availability(
     con: duckdb.DuckDBPyConnection, config: MetricsConfig, metric: Metric
 ) -> Availability:
     """Availability of one metric given the run's ``source_columns`` (a ratio: of its parts)."""
+    return _availability(config, metric, _coverage(con))
+
+
+def all_availability(
+    con: duckdb.DuckDBPyConnection, config: MetricsConfig
+) -> dict[str, Availability]:
+    """Availability of every metric, from one read of ``source_columns``."""
+    coverage = _coverage(con)
+    return {m.id: _availability(config, m, coverage) for m in config.metrics}
+
+
+def _availability(
+    config: MetricsConfig, metric: Metric, coverage: dict[str, dict[str, set[str]]] | None
+) -> Availability:
+    """Availability of one metric given the coverage of every table (see ``_coverage``)."""
     if metric.kind == "ratio":
         parts = [
-            metric_availability(con, config, config.metric(ref))
+            _availability(config, config.metric(ref), coverage)
             for ref in (metric.numerator_metric or "", metric.denominator_metric or "")
         ]
         combined = "; ".join(dict.fromkeys(p.note for p in parts if p.note))
         return Availability(all(p.computable for p in parts), combined or None)
-    coverage = _coverage(con, metric.table)
     if coverage is None:  # no coverage recorded (a warehouse from before issue 3, tests)
         return Availability(True)
+    sources = coverage.get(metric.table, {})
     table = metric.table
-    if not coverage:
+    if not sources:
         return Availability(False, f"not available: no {table} source is loaded")
     needed = needed_columns(metric)
-    lacking = {source: [c for c in needed if c in missing] for source, missing in coverage.items()}
+    lacking = {source: [c for c in needed if c in missing] for source, missing in sources.items()}
     left_out = {source: cols for source, cols in lacking.items() if cols}
     dims = config.dimensions(metric)
     no_breakdown = {
         source: [d for d in dims if d in missing]
-        for source, missing in coverage.items()
+        for source, missing in sources.items()
         if source not in left_out
     }
-    notes = _left_out_notes(left_out, computable=len(left_out) < len(coverage))
+    notes = _left_out_notes(left_out, computable=len(left_out) < len(sources))
     notes += [
         f"{', '.join(cols)} breakdown leaves out {source} (it has no {', '.join(cols)})"
         for source, cols in sorted(no_breakdown.items())
         if cols
     ]
-    return Availability(len(left_out) < len(coverage), "; ".join(notes) or None)
+    return Availability(len(left_out) < len(sources), "; ".join(notes) or None)
 
 
 def _left_out_notes(left_out: dict[str, list[str]], *, computable: bool) -> list[str]:
@@ -100,15 +115,17 @@ def _left_out_notes(left_out: dict[str, list[str]], *, computable: bool) -> list
     return [f"not available for this source: {reasons}"]
 
 
-def _coverage(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, set[str]] | None:
-    """Loaded sources of ``table`` -> the canonical columns their extracts lack; None when
-    the run recorded no coverage at all."""
-    recorded = con.execute("SELECT count(*) FROM source_columns").fetchone()
-    if not recorded or not recorded[0]:
-        return None
+def _coverage(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, set[str]]] | None:
+    """Canonical table -> its loaded sources -> the canonical columns their extracts lack;
+    None when the run recorded no coverage at all."""
     rows = con.execute(
-        "SELECT source, list(column_name) FILTER (WHERE NOT mapped) FROM source_columns "
-        "WHERE canonical_table = ? AND source IS NOT NULL GROUP BY source",
-        [table],
+        "SELECT canonical_table, source, list(column_name) FILTER (WHERE NOT mapped)\n"
+        "FROM source_columns GROUP BY ALL"
     ).fetchall()
-    return {str(source): set(missing or []) for source, missing in rows}
+    if not rows:
+        return None
+    coverage: dict[str, dict[str, set[str]]] = {}
+    for table, source, missing in rows:
+        if source is not None:
+            coverage.setdefault(str(table), {})[str(source)] = set(missing or [])
+    return coverage

@@ -11,6 +11,7 @@ import duckdb
 from pipelines.config.hints import one_of
 from pipelines.metrics.availability import (
     Availability,
+    all_availability,
     metric_availability,
 )
 from pipelines.metrics.compiler import (
@@ -82,7 +83,7 @@ def compute_metrics(
         state.clear_values()
         con.execute("DELETE FROM metric_definitions")
         con.execute("DELETE FROM metric_public_texts")
-        availability = {m.id: metric_availability(con, config, m) for m in config.metrics}
+        availability = all_availability(con, config)
         for metric in state.order():
             rows = _compute_one(state, metric, compiled[metric.id], availability, tables)
             written += rows

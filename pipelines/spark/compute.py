@@ -28,7 +28,7 @@ from pipelines.lake.layout import (
     read_manifest,
     table_dir,
 )
-from pipelines.metrics.availability import metric_availability
+from pipelines.metrics.availability import all_availability
 from pipelines.metrics.compiler import compile_spark
 from pipelines.metrics.loader import load_metrics_text
 from pipelines.metrics.model import MetricsConfig
@@ -146,4 +146,4 @@ def _availability(lake: Path, city_id: str, config: MetricsConfig) -> dict[str, 
             "SELECT * FROM read_parquet(?, hive_partitioning = false)",
             [str(files)],
         )
-        return {m.id: metric_availability(con, config, m).computable for m in config.metrics}
+        return {m: a.computable for m, a in all_availability(con, config).items()}
