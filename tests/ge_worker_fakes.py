@@ -1,14 +1,16 @@
 """GE workers that misbehave on purpose, for the tests of a run's GE gate.
 
-Each is a worker loop (``GeWorker(serve=...)``) started by ``spawn``, so it must be importable
-by name in the child; each changes one thing about the real loop and then runs it.
+Each is a worker loop (``GeWorker(serve=...)``) forked from the forkserver, so it must be
+importable by name in the child; each changes one thing about the real loop and then runs it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
+import sys
 from multiprocessing.connection import Connection
 
 from pipelines.validate import ge_batches, ge_jobs, worker
@@ -73,3 +75,20 @@ def serve_large_answers(jobs: Connection) -> None:
     """Answers every job at once with a large reply (200,000 characters), as fast as jobs
     come: replies pile up in the pipe while the run is still sending jobs."""
     worker.answer_jobs(jobs, lambda job: worker.WorkerFailure("x" * 200_000))
+
+
+_served = False  # set by serve_describing in its own process only
+
+
+def serve_describing(jobs: Connection) -> None:
+    """Answer each job with what the worker started with: whether GE was imported before its
+    loop ran, CITYSTAT_WORKER_MARK, whether an earlier worker's change is visible, its pid."""
+    global _served
+    state = {
+        "ge_imported": "great_expectations" in sys.modules,
+        "mark": os.environ.get("CITYSTAT_WORKER_MARK"),
+        "earlier_worker_seen": _served,
+        "pid": os.getpid(),
+    }
+    _served = True
+    worker.answer_jobs(jobs, lambda job: worker.WorkerFailure(json.dumps(state)))

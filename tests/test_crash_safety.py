@@ -34,6 +34,7 @@ import duckdb
 import pytest
 
 from pipelines.publish.versions import BUILDING_SUFFIX
+from pipelines.validate.worker import PRELOAD
 from pipelines.warehouse.pause import PAUSE_ENV, PAUSE_MARKER
 from pipelines.warehouse.published import published_version
 from tests.test_publish import HEADER, Town, make_town, sha256, use_town
@@ -74,8 +75,11 @@ AFTER_SWAP = {"publish:swapped", "publish:pruned"}
 RANDOM_KILLS = 4
 
 
-def _citystat_run(root: str, pause_at: str | None, log: str) -> None:
-    """Child process: `citystat run` for the town in ``root``, output to ``log``."""
+def _citystat_run(root: str, pause_at: str | None, log: str, env: dict[str, str]) -> None:
+    """Child process: `citystat run` for the town in ``root``, output to ``log``, in the test's
+    environment (``env``: a forked child would keep the server's, maybe an earlier test's)."""
+    os.environ.clear()
+    os.environ.update(env)
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
@@ -102,8 +106,13 @@ def forkserver() -> Any:
     """A multiprocessing context whose processes fork from a server with everything imported."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(
-        ["tests.ge_preload", "pipelines.cli.main", "pipelines.run", "tests.test_crash_safety"]
+        [PRELOAD, "pipelines.cli.main", "pipelines.run", "tests.test_crash_safety"]
     )
+    # Starts the server (unless an earlier test's GE worker did: then it imports GE alone and
+    # each child imports citystat itself), before a GE worker of this module can start it.
+    warm = context.Process(target=os.getpid)
+    warm.start()
+    warm.join(HANG_SECONDS)
     return context
 
 
@@ -171,9 +180,6 @@ def baseline(tmp_path_factory: pytest.TempPathFactory, forkserver: Any) -> Itera
     # Worked out from the rows: day 1 alone has one open request and one file.
     assert before["counts"] == (1, 1) and before["closed"] == []
     assert before["runs"] == [("published", 1)]
-    warm = forkserver.Process(target=os.getpid)  # starts the server: imports happen once
-    warm.start()
-    warm.join(HANG_SECONDS)
     uninterrupted = _copy(root, root.parent / "uninterrupted")
     started = time.perf_counter()
     process = _start(forkserver, uninterrupted, None)
@@ -196,7 +202,7 @@ def _copy(base: Path, to: Path) -> Path:
 
 def _start(context: Any, root: Path, pause_at: str | None) -> BaseProcess:
     process: BaseProcess = context.Process(
-        target=_citystat_run, args=(str(root), pause_at, str(root / "run.log"))
+        target=_citystat_run, args=(str(root), pause_at, str(root / "run.log"), dict(os.environ))
     )
     process.start()
     return process

@@ -9,7 +9,8 @@ Expectations 1.x on a bounded sample as the independent check, then SQL quaranti
 - ``report``: ``ValidationReport`` and ``ExpectationOutcome``.
 
 - ``ge_jobs``: a load's GE check as a picklable job (sample as Parquet) and its verdict.
-- ``worker``: GE in a worker process, so a run's own process never imports it.
+- ``worker``: GE in a worker process, so a run's own process never imports it;
+  ``ge_preload``: GE imported once in the forkserver the workers are forked from.
 
 Importing this package does not import Great Expectations; that happens when a validation runs
 in this process (``validate_and_quarantine``), once per process, or in a run's GE worker.

@@ -55,7 +55,7 @@ class GreatExpectationsError(RuntimeError):
     """GE raised while computing an expectation; the message names it."""
 
 
-def _import_great_expectations() -> Any:
+def import_great_expectations() -> Any:
     """Great Expectations, imported without its optional Spark integration.
 
     citystat hands GE pandas batches only. Where pyspark is installed (the Spark engine's
@@ -80,7 +80,7 @@ class GeRunner:
     def __init__(self) -> None:
         # Telemetry off for this process's GE; progress bars off in the context below.
         os.environ["GX_ANALYTICS_ENABLED"] = "False"
-        gx = _import_great_expectations()
+        gx = import_great_expectations()
         from great_expectations.data_context.types.base import (
             DataContextConfig,
             InMemoryStoreBackendDefaults,

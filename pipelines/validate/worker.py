@@ -6,17 +6,26 @@ files DuckDB wrote, never the build being written) goes down a pipe; the verdict
 the same order, and a thread of the run takes each off the pipe as it arrives: a run that sends
 many jobs before it reads a verdict (a rebuild of a hundred daily files) would otherwise fill
 the pipe both ways, the worker blocked sending a verdict and the run blocked sending a job.
-The run waits only before publishing. The worker is started with ``spawn``: a
-forked child would inherit the run's open DuckDB connection. After the last verdict the worker
-is killed rather than left to exit, because an interpreter holding GE takes most of a second
-to exit and the run has no use for that.
+The run waits only before publishing. After the last verdict the worker is killed rather than
+left to exit, because an interpreter holding GE takes most of a second to exit and the run has
+no use for that.
+
+The worker is forked from multiprocessing's forkserver, which imports GE once
+(``pipelines.validate.ge_preload``) and then forks each worker with it already imported; a
+child forked from the run itself would inherit its open DuckDB connection. A process makes
+one run, and pays GE's import once, as a spawned worker would; a process that makes many
+(the test suite, a scheduler) pays it once in all instead of once per run. Like a spawned
+worker, a forked one gets the run's working folder and import path (multiprocessing sends
+them); it would keep the server's environment, so it is sent the run's too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import queue
+import socket
 import sys
 import threading
 import types
@@ -29,6 +38,8 @@ from pipelines.validate.ge_jobs import GeJob, GeVerdict
 
 # How long a run waits for one verdict once it needs it; CITYSTAT_GE_TIMEOUT overrides.
 DEFAULT_TIMEOUT_SECONDS = 900.0
+# How long closing waits for the verdict reader to see the pipe's end (it takes microseconds).
+READER_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -79,13 +90,25 @@ def serve_jobs(jobs: Connection) -> None:
     answer_jobs(jobs, check)
 
 
+PRELOAD = "pipelines.validate.ge_preload"
+
+
+def _serve_as_the_run(
+    serve: Callable[[Connection], None], env: dict[str, str], jobs: Connection
+) -> None:
+    """The worker: the run's environment, then its loop."""
+    os.environ.clear()
+    os.environ.update(env)
+    serve(jobs)
+
+
 def _start_without_main(process: BaseProcess) -> None:
     """Start ``process`` without handing it the parent's main script.
 
-    ``spawn`` runs the parent's ``__main__`` file again in the child. That may be any script:
-    the ``citystat`` entry point, or a page script a Streamlit AppTest or a CLI test runner left
-    as ``__main__`` in the same process, which fails when re-run alone. The worker's code is
-    imported by module name, so the child needs no main script at all."""
+    A forked (like a spawned) child runs the parent's ``__main__`` file again. That may be any
+    script: the ``citystat`` entry point, or a page script a Streamlit AppTest or a CLI test
+    runner left as ``__main__`` in the same process, which fails when re-run alone. The
+    worker's code is imported by module name, so the child needs no main script at all."""
     main = sys.modules["__main__"]
     sys.modules["__main__"] = types.ModuleType("__main__")
     try:
@@ -104,10 +127,13 @@ class GeWorker:
         self, timeout: float | None = None, serve: Callable[[Connection], None] | None = None
     ) -> None:
         """Start the worker; ``serve`` replaces its loop (tests use a worker that misbehaves)."""
-        context = multiprocessing.get_context("spawn")
+        context = multiprocessing.get_context("forkserver")
+        # Only read when the server starts: the first worker of the process starts it.
+        context.set_forkserver_preload([PRELOAD])
         self._pipe, child = context.Pipe()
+        arguments = (serve or serve_jobs, dict(os.environ), child)
         self._process: BaseProcess = context.Process(
-            target=serve or serve_jobs, args=(child,), name="citystat-ge-worker", daemon=True
+            target=_serve_as_the_run, args=arguments, name="citystat-ge-worker", daemon=True
         )
         _start_without_main(self._process)
         child.close()
@@ -117,7 +143,8 @@ class GeWorker:
         )
         self._dead: str | None = None
         self._answers: queue.Queue[object] = queue.Queue()
-        threading.Thread(target=self._read, name="citystat-ge-verdicts", daemon=True).start()
+        self._reader = threading.Thread(target=self._read, name="citystat-ge-verdicts", daemon=True)
+        self._reader.start()
 
     def _read(self) -> None:
         """Take every answer off the pipe as it comes, so the worker never blocks sending."""
@@ -166,4 +193,13 @@ class GeWorker:
         """Stop the worker now, without waiting for its interpreter to exit."""
         if self._process.is_alive():
             self._process.kill()
-        self._pipe.close()
+        # The reader ends (end of file) before the pipe's descriptor is closed: a descriptor
+        # closed under a reading thread is reused by the next pipe opened (the next run's
+        # worker, milliseconds later), and that thread would read another worker's verdicts.
+        with contextlib.suppress(OSError):
+            family, kind = socket.AF_UNIX, socket.SOCK_STREAM  # a duplex Pipe is a socketpair
+            with socket.fromfd(self._pipe.fileno(), family, kind) as end:
+                end.shutdown(socket.SHUT_RDWR)
+        self._reader.join(READER_SECONDS)
+        if not self._reader.is_alive():
+            self._pipe.close()
