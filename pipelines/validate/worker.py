@@ -40,6 +40,8 @@ from pipelines.validate.ge_jobs import GeJob, GeVerdict
 DEFAULT_TIMEOUT_SECONDS = 900.0
 # How long closing waits for the verdict reader to see the pipe's end (it takes microseconds).
 READER_SECONDS = 5.0
+# What the forkserver imports before it forks any worker.
+PRELOAD = "pipelines.validate.ge_preload"
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,6 @@ def serve_jobs(jobs: Connection) -> None:
             return WorkerFailure(f"Great Expectations raised {type(exc).__name__}: {exc}")
 
     answer_jobs(jobs, check)
-
-
-PRELOAD = "pipelines.validate.ge_preload"
 
 
 def _serve_as_the_run(
