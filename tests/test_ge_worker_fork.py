@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
 from typing import cast
 
 import pytest
@@ -11,6 +17,8 @@ import pytest
 from pipelines.validate.ge_jobs import GeJob
 from pipelines.validate.worker import GeWorker, WorkerFailure
 from tests import ge_worker_fakes
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _describe() -> dict[str, object]:
@@ -52,3 +60,50 @@ def test_workers_started_one_after_another_each_get_their_own_verdicts() -> None
     # went to the old reader (the new worker "died" or gave none in time).
     for _ in range(20):
         _describe()
+
+
+_BEHIND_A_SLOW_PRELOAD = """
+from pipelines.validate import worker
+from tests import ge_worker_fakes
+
+worker.PRELOAD = "tests.preload_waiting_for_flag"
+started = worker.GeWorker(timeout=300, serve=ge_worker_fakes.serve_describing)
+started.submit(b"job")  # waits in the pipe until the worker exists
+abandoned = worker.GeWorker(timeout=300, serve=ge_worker_fakes.serve_describing)
+abandoned.close()  # a run that failed before its first load: the worker must not outlive it
+print("constructed and submitted", flush=True)
+print(started.verdict().reason, flush=True)
+started.close()
+assert abandoned.pid is not None  # known once the server forked it
+abandoned._process.join(60)
+print(abandoned._process.exitcode, flush=True)
+"""
+
+
+def test_a_run_goes_on_while_the_server_still_imports(tmp_path: Path) -> None:
+    # A new forkserver forks nothing before its preload (GE's import, seconds) is done; when
+    # the run's main thread waited for that fork, every daily run paid GE's import again.
+    flag = tmp_path / "preload may finish"
+    env = {**os.environ, "CITYSTAT_TEST_PRELOAD_FLAG": str(flag)}
+    script = subprocess.Popen(
+        [sys.executable, "-c", _BEHIND_A_SLOW_PRELOAD],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(line) for line in script.stdout or []]).start()
+        # The preload cannot have finished: the flag it waits for does not exist yet.
+        assert lines.get(timeout=300) == "constructed and submitted\n"
+        assert not flag.exists()
+        flag.touch()
+        state = json.loads(lines.get(timeout=300))
+        assert state["pid"] != script.pid
+        assert lines.get(timeout=300) == f"{-signal.SIGKILL}\n"  # killed once it existed
+    finally:
+        flag.touch()
+        _, errors = script.communicate(timeout=300)
+    assert script.returncode == 0, errors

@@ -17,6 +17,10 @@ one run, and pays GE's import once, as a spawned worker would; a process that ma
 (the test suite, a scheduler) pays it once in all instead of once per run. Like a spawned
 worker, a forked one gets the run's working folder and import path (multiprocessing sends
 them); it would keep the server's environment, so it is sent the run's too.
+
+Starting a forkserver worker waits for the server to fork it, and a new server forks nothing
+before its preload has imported GE (seconds): a thread starts the worker, so the run goes on
+at once. Jobs sent before the worker exists wait in the pipe.
 """
 
 from __future__ import annotations
@@ -134,16 +138,39 @@ class GeWorker:
         self._process: BaseProcess = context.Process(
             target=_serve_as_the_run, args=arguments, name="citystat-ge-worker", daemon=True
         )
-        _start_without_main(self._process)
-        child.close()
         self._sent = 0
         self._timeout = timeout or float(
             os.environ.get("CITYSTAT_GE_TIMEOUT", DEFAULT_TIMEOUT_SECONDS)
         )
         self._dead: str | None = None
+        # Whoever comes second of the starter (started) and close (closed) kills the worker.
+        self._lock = threading.Lock()
+        self._started_up = self._closed = False
+        self._starter = threading.Thread(
+            target=self._start, args=(child,), name="citystat-ge-start", daemon=True
+        )
+        self._starter.start()
         self._answers: queue.Queue[object] = queue.Queue()
         self._reader = threading.Thread(target=self._read, name="citystat-ge-verdicts", daemon=True)
         self._reader.start()
+
+    def _start(self, child: Connection) -> None:
+        """Start the process (the starter thread); a run closed meanwhile stops it at once."""
+        try:
+            _start_without_main(self._process)
+        except Exception as exc:  # the verdicts say why
+            self._dead = f"the Great Expectations worker could not start: {exc!r}"
+        finally:
+            child.close()  # the worker holds its own end now, or no one will
+        with self._lock:
+            self._started_up, closed = True, self._closed
+        if closed:
+            self._kill()
+
+    def _started(self) -> bool:
+        """Wait for the starter thread (at most the verdict timeout); False if it still runs."""
+        self._starter.join(self._timeout)
+        return not self._starter.is_alive()
 
     def _read(self) -> None:
         """Take every answer off the pipe as it comes, so the worker never blocks sending."""
@@ -157,7 +184,8 @@ class GeWorker:
 
     @property
     def pid(self) -> int | None:
-        """The worker's process id (for tests that kill it)."""
+        """The worker's process id (for tests that kill it), once it has started."""
+        self._started()
         return self._process.pid
 
     def submit(self, job: GeJob) -> None:
@@ -171,6 +199,8 @@ class GeWorker:
 
     def verdict(self) -> GeVerdict | WorkerFailure:
         """The next job's verdict, or why there is none."""
+        if self._dead is None and not self._started():
+            self._dead = f"the Great Expectations worker did not start in {self._timeout:g} s"
         if self._dead is not None:
             return WorkerFailure(self._dead)
         try:
@@ -189,9 +219,11 @@ class GeWorker:
         return answer
 
     def close(self) -> None:
-        """Stop the worker now, without waiting for its interpreter to exit."""
-        if self._process.is_alive():
-            self._process.kill()
+        """Stop the worker now, without waiting for it to start or for its interpreter to exit."""
+        with self._lock:
+            self._closed, started = True, self._started_up
+        if started:  # else the starter kills it once it exists
+            self._kill()
         # The reader ends (end of file) before the pipe's descriptor is closed: a descriptor
         # closed under a reading thread is reused by the next pipe opened (the next run's
         # worker, milliseconds later), and that thread would read another worker's verdicts.
@@ -202,3 +234,9 @@ class GeWorker:
         self._reader.join(READER_SECONDS)
         if not self._reader.is_alive():
             self._pipe.close()
+
+    def _kill(self) -> None:
+        """Kill the worker process if it runs."""
+        with contextlib.suppress(ValueError):  # never started: nothing to kill
+            if self._process.is_alive():
+                self._process.kill()
