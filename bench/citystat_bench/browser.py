@@ -14,7 +14,9 @@ finished; ``initial`` before the first run, ``running`` during one, as the front
 Streamlit 1.67 sets it), the websocket is connected, the status widget's running icon is gone,
 no element is stale (left over from the previous run), every Plotly chart has drawn its SVG,
 and the DOM has then been still for QUIET_MS: widgets are drawn by components React loads
-lazily, about 0.15 s after the run ends, so the script state alone settles too early. The
+lazily, about 0.15 s after the run ends, so the script state alone settles too early. No
+element may still be React's grey skeleton, its stand-in while that code loads: on a slow
+day a table's code took longer than QUIET_MS to arrive, and a page of skeletons was timed. The
 time taken is the page's last change (the quiet wait itself is not counted). A first load is
 timed from navigation start (the page's performance.now() clock); a rerun from the pointer
 press on the widget (the Enter key, for a text box) to the settling after a run was seen to
@@ -76,6 +78,7 @@ _SETTLED = """([needRun, quietMs]) => {
     && (!needRun || window.__benchSawRun)
     && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
     && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]')
+    && !document.querySelector('[data-testid="stSkeleton"]')
     && Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
       .every((chart) => chart.querySelector('.main-svg'));
   if (!holds) { window.__benchHoldsSince = null; return false; }
