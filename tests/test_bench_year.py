@@ -1,6 +1,6 @@
 """The simulated year's files (bench/citystat_bench/year.py): the extract moved into the past,
-and each day a fifth of its rows closing open requests, the rest new requests under new ids,
-the same bytes for the same seed."""
+and each day a fifth of its rows closing open requests, the rest new requests under new ids (a
+quarter left open, closed a few days later), the same bytes for the same seed."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from bench.citystat_bench.year import (
+    CLOSE_AFTER_DAYS,
     FULL_NAME,
     MARGIN_DAYS,
     compare_published,
@@ -20,7 +21,7 @@ from bench.citystat_bench.year import (
 )
 from pipelines.demo import service_requests
 
-DAYS, ROWS, SEED = 4, 50, 7
+DAYS, ROWS, SEED = 5, 50, 7  # days 4 and 5 close what days 1 and 2 opened
 
 
 @pytest.fixture(scope="module")
@@ -69,29 +70,33 @@ def test_a_day_closes_a_fifth_and_adds_new_requests_in_the_past(
             "FROM read_csv($p, header = true, all_varchar = true)",
             {"p": str(source)},
         ).fetchone() or (0, [])
-        for d, path in enumerate(days, 1):
-            rows = _read(con, path)
-            old = [r for r in rows if int(str(r[0])) <= top]
-            new = [r for r in rows if int(str(r[0])) > top]
-            # 50 rows: 50 // 5 = 10 close open requests, 40 are new
-            assert len(old) == ROWS // 5 and len(new) == ROWS - ROWS // 5
-            assert all(r[0] in open_ids and r[1] == "Closed" and r[3] == r[2] for r in old)
-            # new ids run on from the extract's largest, 50 a day
-            new_ids = sorted(int(str(r[0])) for r in new)
-            assert new_ids[0] > top + (d - 1) * ROWS and new_ids[-1] <= top + d * ROWS
-        every_id = con.execute(
-            "SELECT count(*), count(DISTINCT service_request_id) "
-            "FROM read_csv($p, header = true, all_varchar = true)",
-            {"p": [str(p) for p in days]},
-        ).fetchone()
+        files = [_read(con, path) for path in days]
+        for d, rows in enumerate(files, 1):
+            first, last = top + (d - 1) * ROWS, top + d * ROWS  # day d's new ids: (first, last]
+            new = [r for r in rows if first < int(str(r[0])) <= last]
+            closed = [r for r in rows if r not in new]
+            # 50 rows: 50 // 5 = 10 close open requests, 40 are new, 40 // 4 = 10 left open
+            assert len(closed) == ROWS // 5 and len(new) == ROWS - ROWS // 5
+            assert sum(r[1] == "Open" for r in new) == (ROWS - ROWS // 5) // 4
+            assert all(r[1] == "Closed" and r[3] == r[2] for r in closed)
+            if d <= CLOSE_AFTER_DAYS:  # requests open in the extract
+                assert all(r[0] in open_ids for r in closed)
+            else:  # those day d - CLOSE_AFTER_DAYS opened and left open, and no other
+                opened = files[d - CLOSE_AFTER_DAYS - 1]
+                assert {r[0] for r in closed} == {r[0] for r in opened if r[1] == "Open"}
+                assert all(str(r[2]) > str(o[2]) for r in closed for o in opened)
         latest = con.execute(
             "SELECT max(CAST(updated_datetime AS TIMESTAMP)) "
             "FROM read_csv($p, header = true, all_varchar = true)",
             {"p": [str(p) for p in days]},
         ).fetchone()
-    # 4 days of 10 closings from a pool of more than 40 open requests: no id twice
-    assert every_id == (DAYS * ROWS, DAYS * ROWS)
     assert latest is not None and latest[0] < datetime.now()  # no version from the future
+    # As many open as close each day: the backlog stays where the extract left it.
+    final = {str(r[0]): r[1] for rows in files for r in sorted(rows, key=lambda r: str(r[2]))}
+    closed_in_extract = sum(1 for i in final if i in open_ids)
+    still_open_new = sum(1 for i, status in final.items() if i not in open_ids and status == "Open")
+    assert closed_in_extract == CLOSE_AFTER_DAYS * ROWS // 5
+    assert still_open_new == CLOSE_AFTER_DAYS * (ROWS - ROWS // 5) // 4
 
 
 def test_the_same_seed_writes_the_same_bytes(year: tuple[Path, Path, Path], tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from .figures import table as _table
 from .figures import verdict as _verdict
 from .figures import walls as _walls
 from .measure import Summary, exponent, summarize
+from .year import CLOSE_AFTER_DAYS
 
 BENCH_DIR = Path(__file__).resolve().parents[1]
 RESULTS_FILE = BENCH_DIR / "RESULTS.md"
@@ -299,7 +300,8 @@ class Report:
             lines += ["", f"## A year of daily runs at {_rows_label(rows)} requests", ""]
             lines.append(
                 f"{year['days']} simulated days (bench/citystat_bench/year.py), each a file of "
-                "10,000 requests: a fifth close requests open in the extract, the rest are new. "
+                "10,000 requests: a fifth close open requests, the rest are new, a quarter of "
+                f"them left open and closed {CLOSE_AFTER_DAYS} days later (a steady backlog). "
                 f"A fresh rebuild of the same files is {year['rebuilt_bytes'] / 2**20:,.0f} MiB; "
                 f"the warehouse after the daily runs {runs[-1]['bytes'] / 2**20:,.0f} MiB "
                 f"({facts['size_ratio']:.2f}×). metric_values: {year['values']['rows']:,} rows, "

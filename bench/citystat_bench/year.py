@@ -4,10 +4,16 @@ Every run rejects versions dated after its start (a future update would win ever
 merge), so the simulation first writes the full extract with every timestamp moved back by
 the simulated days plus a margin; day ``d`` of the simulation is then ``d`` days after the
 moved extract's last update, and still in the past. Each day's file holds ``rows`` requests:
-a fifth are requests open in the full extract, closed that day (picked by a seeded hash, a
-different slice each day, so a record is closed again only once the open ones run out); the
-rest are new requests, copies of seeded template rows under new ids past the extract's
-largest, opened that day, some closed the same day. Everything is SQL, deterministic by seed.
+a fifth close open requests, the rest are new requests (copies of seeded template rows under
+new ids past the extract's largest, opened that day), a quarter of which stay open. Day ``d``
+closes those left open on day ``d - CLOSE_AFTER_DAYS``; the first days close requests open in
+the full extract (picked by a seeded hash, a different slice each day). As many requests open
+as close each day, so the open backlog stays as the extract left it, as a city's does in a
+steady year. An earlier version closed only the extract's open requests and left two thirds
+of the new ones open for good, so the backlog every daily run re-derives grew by 3,334 a day
+while the extract's open requests lasted and by 5,334 once they were all closed (at 10M:
+265,388 open, all closed by day 133, about 1.95 million open after 365 days), and the run
+grew with it. Everything is SQL, deterministic by seed.
 """
 
 from __future__ import annotations
@@ -19,6 +25,9 @@ from .daily import publish_written
 FULL_NAME = "public_cases_fc.csv"
 MARGIN_DAYS = 3  # the last simulated day stays this far behind the run's clock
 TEMPLATES_PER_ROW = 10  # new requests copy rows of a sample this many times a day's rows
+# A day closes the requests the simulation opened this many days before (within their 7-day
+# target); the first days close requests open in the extract.
+CLOSE_AFTER_DAYS = 3
 
 
 def day_name(day: int) -> str:
@@ -72,11 +81,15 @@ COPY (
 ) TO $target (FORMAT PARQUET)
 """
 
-# ``hash`` of seed, day and id orders each choice: stable, and seeded.
+# ``hash`` of seed, day and id orders each choice: stable, and seeded. ``created`` is every
+# new request of day $day and of day $day - $lag, exactly as that day's own file wrote them: a
+# quarter of them open, the rest closed within the day; day $day closes the open ones of day
+# $day - $lag. The first $lag days close requests open in the extract instead.
 _DAY_SQL = """
 COPY (
     WITH facts AS (
-        SELECT any_value(last_day) + to_days($day) AS today, any_value(top_id) AS top_id
+        SELECT any_value(last_day) AS last_day, any_value(top_id) AS top_id,
+               any_value(last_day) + to_days($day) AS today
         FROM read_parquet($pool)
     ),
     open_ranked AS (  -- the open requests in a seeded order; day d closes slice d
@@ -85,7 +98,7 @@ COPY (
                count(*) OVER () AS pool
         FROM read_parquet($pool) WHERE is_open
     ),
-    updates AS (
+    extract_closes AS (
         SELECT o.* EXCLUDE (k, pool) REPLACE (
             'Closed' AS status,
             'Closed by the simulated day' AS status_notes,
@@ -96,34 +109,55 @@ COPY (
         )
         FROM open_ranked AS o CROSS JOIN facts AS f
         -- whole slices of the pool, in turn: after the last one, day d starts again at 0
-        WHERE o.k - ($day - 1) * $updates % (greatest(o.pool // $updates, 1) * $updates)
+        WHERE $day <= $lag
+          AND o.k - ($day - 1) * $updates % (greatest(o.pool // $updates, 1) * $updates)
             BETWEEN 0 AND $updates - 1
     ),
     templates AS (
-        SELECT * EXCLUDE (is_open, last_day, top_id),
-               row_number() OVER (ORDER BY hash($seed, $day, service_request_id)) AS n
-        FROM read_parquet($pool) WHERE NOT is_open
-        QUALIFY n <= $rows - (SELECT count(*) FROM updates)
+        SELECT t.* EXCLUDE (is_open, last_day, top_id), d.dd,
+               row_number() OVER (
+                   PARTITION BY d.dd ORDER BY hash($seed, d.dd, t.service_request_id)
+               ) AS n
+        FROM read_parquet($pool) AS t
+        CROSS JOIN (SELECT unnest([$day, $day - $lag]) AS dd) AS d
+        WHERE NOT t.is_open AND d.dd >= 1
+        QUALIFY n <= $rows - $updates
     ),
-    inserts AS (
-        SELECT t.* EXCLUDE (n) REPLACE (
-            CAST(f.top_id + ($day - 1) * $rows + t.n AS VARCHAR) AS service_request_id,
-            CASE WHEN t.n % 3 = 0 THEN 'Closed' ELSE 'Open' END AS status,
-            strftime(f.today + to_seconds(t.n * 8 % 80000), '%Y-%m-%d %H:%M:%S')
-                AS requested_datetime,
-            strftime(f.today + to_seconds(t.n * 8 % 80000 + 60), '%Y-%m-%d %H:%M:%S')
-                AS updated_datetime,
-            strftime(f.today + to_seconds(t.n * 8 % 80000) + INTERVAL 7 DAY,
-                '%Y-%m-%d %H:%M:%S') AS expected_datetime,
-            CASE WHEN t.n % 3 = 0
-                THEN strftime(f.today + to_seconds(t.n * 8 % 80000 + 60), '%Y-%m-%d %H:%M:%S')
-                END AS closed_datetime
-        )
+    opened AS (
+        SELECT t.*, f.top_id + (t.dd - 1) * $rows + t.n AS new_id,
+               f.last_day + to_days(t.dd) + to_seconds(t.n * 8 % 80000) AS opened_at
         FROM templates AS t CROSS JOIN facts AS f
+    ),
+    created AS (
+        SELECT o.* EXCLUDE (dd, n, new_id, opened_at) REPLACE (
+            CAST(o.new_id AS VARCHAR) AS service_request_id,
+            CASE WHEN o.n % 4 = 0 THEN 'Open' ELSE 'Closed' END AS status,
+            strftime(o.opened_at, '%Y-%m-%d %H:%M:%S') AS requested_datetime,
+            strftime(o.opened_at + INTERVAL 60 SECOND, '%Y-%m-%d %H:%M:%S') AS updated_datetime,
+            strftime(o.opened_at + INTERVAL 7 DAY, '%Y-%m-%d %H:%M:%S') AS expected_datetime,
+            CASE WHEN o.n % 4 <> 0
+                THEN strftime(o.opened_at + INTERVAL 60 SECOND, '%Y-%m-%d %H:%M:%S')
+                END AS closed_datetime
+        ), o.dd, o.n
+        FROM opened AS o
+    ),
+    own_closes AS (
+        SELECT c.* EXCLUDE (dd, n) REPLACE (
+            'Closed' AS status,
+            'Closed by the simulated day' AS status_notes,
+            strftime(f.today + to_seconds(c.n * 8 % 80000 + 120), '%Y-%m-%d %H:%M:%S')
+                AS updated_datetime,
+            strftime(f.today + to_seconds(c.n * 8 % 80000 + 120), '%Y-%m-%d %H:%M:%S')
+                AS closed_datetime
+        )
+        FROM created AS c CROSS JOIN facts AS f
+        WHERE c.dd = $day - $lag AND c.status = 'Open'
     )
-    SELECT * FROM updates
+    SELECT * FROM extract_closes
     UNION ALL
-    SELECT * FROM inserts
+    SELECT * FROM own_closes
+    UNION ALL
+    SELECT * EXCLUDE (dd, n) FROM created WHERE dd = $day
     ORDER BY CAST(service_request_id AS BIGINT)
 ) TO $target (FORMAT CSV, HEADER, DELIMITER ',')
 """
@@ -147,7 +181,7 @@ def write_start(source: Path, folder: Path, days: int, seed: int, rows: int) -> 
 
 def write_day_extract(pool: Path, target: Path, day: int, rows: int, seed: int) -> int:
     """Write simulated day ``day`` (from 1): a fifth of ``rows`` closes open requests, the
-    rest are new requests; returns the rows written."""
+    rest are new requests, a quarter of them left open; returns the rows written."""
     import duckdb
 
     partial = target.with_name(target.name + ".part")
@@ -158,6 +192,7 @@ def write_day_extract(pool: Path, target: Path, day: int, rows: int, seed: int) 
         "rows": rows,
         "updates": rows // 5,
         "seed": seed,
+        "lag": CLOSE_AFTER_DAYS,
     }
     with duckdb.connect() as con:
         con.execute(_DAY_SQL, params)
