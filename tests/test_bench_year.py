@@ -8,27 +8,31 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from bench.citystat_bench.year import (
     CLOSE_AFTER_DAYS,
     FULL_NAME,
+    INSTANT_FORMAT,
     MARGIN_DAYS,
+    OTHER_EXTRACTS,
     compare_published,
     day_name,
     write_day_extract,
     write_start,
 )
-from pipelines.demo import service_requests
+from pipelines.demo.city import write_demo_city
 
 DAYS, ROWS, SEED = 5, 50, 7  # days 4 and 5 close what days 1 and 2 opened
 
 
 @pytest.fixture(scope="module")
 def year(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    """A 3,000-request demo extract, moved back for DAYS days, and its pool."""
+    """A 3,000-request demo city, moved back for DAYS days, and the requests' pool."""
     root = tmp_path_factory.mktemp("year")
-    source = service_requests.generate_311(root / "demo", rows=3000)
+    source = write_demo_city(root / "demo", rows=3000)["311 requests"]
+    assert source is not None
     folder = root / "data" / "philadelphia_311"
     folder.mkdir(parents=True)
     return source, folder, write_start(source, folder, DAYS, SEED, ROWS)
@@ -54,6 +58,34 @@ def test_the_extract_moves_back_by_the_days_and_the_margin(year: tuple[Path, Pat
     assert before is not None and after is not None
     assert after[1] == before[1]  # every row kept
     assert after[0] == before[0] - timedelta(days=DAYS + MARGIN_DAYS)
+
+
+def test_permits_and_inspections_move_back_with_the_requests(
+    year: tuple[Path, Path, Path],
+) -> None:
+    """Left where they were, their later times held every simulated day's as-of."""
+    source, folder, _ = year
+    with duckdb.connect() as con:
+        for name, (file, columns) in OTHER_EXTRACTS.items():
+            paths = [source.parent.parent / name / file, folder.parent / name / file]
+            before, after = (
+                con.execute(
+                    "SELECT * FROM read_csv($p, header = true, all_varchar = true) ORDER BY ALL",
+                    {"p": str(path)},
+                ).df()
+                for path in paths
+            )
+            assert len(after) == len(before) > 0
+            for column in before.columns:
+                if column not in columns:  # the rest is as it was
+                    assert after[column].equals(before[column]), (name, column)
+                    continue
+                old, new = (
+                    pd.to_datetime(f[column], format=INSTANT_FORMAT) for f in (before, after)
+                )
+                assert (old.isna() == new.isna()).all() and old.notna().any(), (name, column)
+                moved = (old - new).dropna()
+                assert (moved == timedelta(days=DAYS + MARGIN_DAYS)).all(), (name, column)
 
 
 def test_a_day_closes_a_fifth_and_adds_new_requests_in_the_past(

@@ -273,10 +273,6 @@ class SizeBench:
         demo = folder / "data" / "demo"
         requests = demo / demo_311(self.rows).name
         requests.mkdir(parents=True)
-        for other in ("philadelphia_permits", "philadelphia_inspections"):
-            (demo / other).mkdir()
-            for file in (data_dir(self.rows) / "demo" / other).glob("*.csv"):
-                os.link(file, demo / other / file.name)  # read-only here: no copy needed
         self.say(f"{self.rows:,}: a year of daily runs, {self.days} days: the moved extract")
         full = demo_311(self.rows) / "public_cases_fc.csv"
         args = (str(full), str(requests), str(self.days), str(YEAR_SEED), str(DAILY_ROWS))

@@ -3,7 +3,12 @@
 Every run rejects versions dated after its start (a future update would win every later
 merge), so the simulation first writes the full extract with every timestamp moved back by
 the simulated days plus a margin; day ``d`` of the simulation is then ``d`` days after the
-moved extract's last update, and still in the past. Each day's file holds ``rows`` requests:
+moved extract's last update, and still in the past. The demo's permits and inspections move
+back with it: a run's as-of is the latest record time of any table, and left where they were
+they held it weeks after every simulated day, so no day moved it as a city's daily runs do,
+and every close was judged against an as-of already past the request's due time (a request
+closed before its due time then left the overdue backlogs it had been in, and four of them
+fell back to a full recompute, 3 s of a day, on most days). Each day's file holds ``rows`` requests:
 a fifth close open requests, the rest are new requests (copies of seeded template rows under
 new ids past the extract's largest, opened that day), a quarter of which stay open. Day ``d``
 closes those left open on day ``d - CLOSE_AFTER_DAYS``; the first days close requests open in
@@ -28,6 +33,19 @@ TEMPLATES_PER_ROW = 10  # new requests copy rows of a sample this many times a d
 # A day closes the requests the simulation opened this many days before (within their 7-day
 # target); the first days close requests open in the extract.
 CLOSE_AFTER_DAYS = 3
+# The demo's other extracts and their time columns (instants, ISO 8601 in UTC), moved back
+# with the requests.
+OTHER_EXTRACTS = {
+    "philadelphia_permits": (
+        "permits.csv",
+        ("permitapplicationdate", "permitissuedate", "permitcompleteddate"),
+    ),
+    "philadelphia_inspections": (
+        "case_investigations.csv",
+        ("complaintdate", "casecreateddate", "casecompleteddate", "investigationcompleted"),
+    ),
+}
+INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def day_name(day: int) -> str:
@@ -50,6 +68,21 @@ COPY (
     FROM read_csv($source, header = true, all_varchar = true)
 ) TO $target (FORMAT CSV, HEADER, DELIMITER ',')
 """
+
+
+def _moved_instants_sql(columns: tuple[str, ...]) -> str:
+    """COPY of a CSV with ``columns`` moved back by $shift days; a value not in $fmt (a
+    defect the demo injected) stays as it was, to be quarantined as before."""
+    moved = ",\n        ".join(
+        f'coalesce(strftime(try_strptime("{c}", $fmt) - to_days($shift), $fmt), "{c}") AS "{c}"'
+        for c in columns
+    )
+    return (  # the columns are this module's constants; every value is bound
+        f"COPY (\n    SELECT * REPLACE (\n        {moved}\n    )\n"  # noqa: S608
+        "    FROM read_csv($source, header = true, all_varchar = true)\n"
+        ") TO $target (FORMAT CSV, HEADER, DELIMITER ',')"
+    )
+
 
 # The pool a day is drawn from, written once: the extract's open requests and a seeded sample
 # of template rows, only rows without its injected defects (they would be quarantined, not
@@ -164,16 +197,22 @@ COPY (
 
 
 def write_start(source: Path, folder: Path, days: int, seed: int, rows: int) -> Path:
-    """Write the moved full extract into ``folder`` and the pool the days are drawn from
-    (returned, beside ``folder``: the pipeline must not see it)."""
+    """Write the moved full extract into ``folder``, the demo's other extracts moved with it
+    beside ``folder``, and the pool the days are drawn from (returned, beside ``folder``: the
+    pipeline must not see it)."""
     import duckdb  # here, so the harness can import this module without loading DuckDB
 
     target, pool = folder / FULL_NAME, folder.parent / f"{folder.name}_pool.parquet"
+    shift = days + MARGIN_DAYS
     with duckdb.connect() as con:
-        con.execute(
-            _SHIFT_SQL,
-            {"source": str(source), "target": str(target), "shift": days + MARGIN_DAYS},
-        )
+        con.execute(_SHIFT_SQL, {"source": str(source), "target": str(target), "shift": shift})
+        for name, (file, columns) in OTHER_EXTRACTS.items():
+            (folder.parent / name).mkdir(exist_ok=True)
+            paths = {"source": str(source.parent.parent / name / file)}
+            paths["target"] = str(folder.parent / name / file)
+            con.execute(
+                _moved_instants_sql(columns), {**paths, "shift": shift, "fmt": INSTANT_FORMAT}
+            )
         params = {"source": str(target), "target": str(pool), "seed": seed}
         con.execute(_POOL_SQL, {**params, "templates": TEMPLATES_PER_ROW * rows})
     return pool
