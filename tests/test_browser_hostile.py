@@ -39,6 +39,7 @@ from tests.test_browser import (
     require_chromium,
     run_dashboard,
     serve,
+    settle,
 )
 from tests.test_browser_meetings import _pick, _type_date
 from tests.test_security_markdown import LINK, make_hostile
@@ -243,10 +244,14 @@ def test_text_typed_into_the_meetings_ui_is_text_on_pages_and_in_exports(
     _type_date(page, "Meeting date", "2025/04/21")
     page.get_by_role("button", name="Create the meeting and freeze its packet").click()
     page.get_by_text("frozen into its packet").wait_for(timeout=30_000)
+    # The message shows before the run that draws it ends: text typed into a form still being
+    # drawn was lost (the first field's, once in CI).
+    settle(page)
     for label, text in COMMENTARY.items():
         page.get_by_label(label, exact=True).fill(text)
     page.get_by_role("button", name="Save commentary").click()
     page.get_by_text("saved.").first.wait_for(timeout=30_000)
+    settle(page)
     page.get_by_label("Action", exact=True).fill(ACTION)
     page.get_by_label("Owner: or type a name", exact=True).fill(OWNER)
     _type_date(page, "Due", "2025/05/01")

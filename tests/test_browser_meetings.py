@@ -14,7 +14,7 @@ import pytest
 
 from dashboard.meetings.memo_draft import MEMO_HEADINGS
 from tests.dashboard_fixture import RECORD_ADDRESS, build_fixture_warehouse
-from tests.test_browser import ARTIFACTS, browser, require_chromium, run_dashboard
+from tests.test_browser import ARTIFACTS, browser, require_chromium, run_dashboard, settle
 
 __all__ = ["browser"]  # the fixture shared with tests/test_browser.py
 
@@ -94,6 +94,7 @@ def _create_meeting(page, day: str) -> None:
     _type_date(page, "Meeting date", day)
     page.get_by_role("button", name="Create the meeting and freeze its packet").click()
     page.get_by_text("frozen into its packet").wait_for(timeout=30_000)
+    settle(page)  # the message shows before its run ends; the forms below are still drawn
 
 
 def test_the_meeting_flow_in_a_browser(internal: str, browser) -> None:
