@@ -17,6 +17,8 @@ from bench.citystat_bench.year import (
     INSTANT_FORMAT,
     MARGIN_DAYS,
     OTHER_EXTRACTS,
+    REQUEST_TIMES,
+    WALL_FORMAT,
     compare_published,
     day_name,
     write_day_extract,
@@ -60,32 +62,33 @@ def test_the_extract_moves_back_by_the_days_and_the_margin(year: tuple[Path, Pat
     assert after[0] == before[0] - timedelta(days=DAYS + MARGIN_DAYS)
 
 
-def test_permits_and_inspections_move_back_with_the_requests(
+def test_every_time_of_every_extract_moves_back_and_nothing_else(
     year: tuple[Path, Path, Path],
 ) -> None:
-    """Left where they were, their later times held every simulated day's as-of."""
+    """Permits and inspections left where they were would hold every simulated day's as-of."""
     source, folder, _ = year
+    moves = [(source, folder / FULL_NAME, REQUEST_TIMES, WALL_FORMAT)]
+    for name, (file, columns) in OTHER_EXTRACTS.items():
+        paths = (source.parent.parent / name / file, folder.parent / name / file)
+        moves.append((*paths, columns, INSTANT_FORMAT))
     with duckdb.connect() as con:
-        for name, (file, columns) in OTHER_EXTRACTS.items():
-            paths = [source.parent.parent / name / file, folder.parent / name / file]
+        for old_path, new_path, columns, fmt in moves:
             before, after = (
                 con.execute(
                     "SELECT * FROM read_csv($p, header = true, all_varchar = true) ORDER BY ALL",
                     {"p": str(path)},
                 ).df()
-                for path in paths
+                for path in (old_path, new_path)
             )
             assert len(after) == len(before) > 0
             for column in before.columns:
                 if column not in columns:  # the rest is as it was
-                    assert after[column].equals(before[column]), (name, column)
+                    assert after[column].equals(before[column]), (old_path, column)
                     continue
-                old, new = (
-                    pd.to_datetime(f[column], format=INSTANT_FORMAT) for f in (before, after)
-                )
-                assert (old.isna() == new.isna()).all() and old.notna().any(), (name, column)
+                old, new = (pd.to_datetime(f[column], format=fmt) for f in (before, after))
+                assert (old.isna() == new.isna()).all() and old.notna().any(), (old_path, column)
                 moved = (old - new).dropna()
-                assert (moved == timedelta(days=DAYS + MARGIN_DAYS)).all(), (name, column)
+                assert (moved == timedelta(days=DAYS + MARGIN_DAYS)).all(), (old_path, column)
 
 
 def test_a_day_closes_a_fifth_and_adds_new_requests_in_the_past(

@@ -33,8 +33,11 @@ TEMPLATES_PER_ROW = 10  # new requests copy rows of a sample this many times a d
 # A day closes the requests the simulation opened this many days before (within their 7-day
 # target); the first days close requests open in the extract.
 CLOSE_AFTER_DAYS = 3
-# The demo's other extracts and their time columns (instants, ISO 8601 in UTC), moved back
-# with the requests.
+# The 311 extract's time columns (local wall time) and the demo's other extracts with theirs
+# (instants, ISO 8601 in UTC), all moved back by the same days.
+WALL_FORMAT = "%Y-%m-%d %H:%M:%S"
+REQUEST_TIMES = ("requested_datetime", "updated_datetime", "expected_datetime", "closed_datetime")
+INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 OTHER_EXTRACTS = {
     "philadelphia_permits": (
         "permits.csv",
@@ -45,7 +48,6 @@ OTHER_EXTRACTS = {
         ("complaintdate", "casecreateddate", "casecompleteddate", "investigationcompleted"),
     ),
 }
-INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def day_name(day: int) -> str:
@@ -53,24 +55,7 @@ def day_name(day: int) -> str:
     return f"public_cases_fc_day{day:04d}.csv"
 
 
-_SHIFT_SQL = """
-COPY (
-    SELECT * REPLACE (
-        strftime(CAST(requested_datetime AS TIMESTAMP) - to_days($shift), '%Y-%m-%d %H:%M:%S')
-            AS requested_datetime,
-        strftime(CAST(updated_datetime AS TIMESTAMP) - to_days($shift), '%Y-%m-%d %H:%M:%S')
-            AS updated_datetime,
-        strftime(CAST(expected_datetime AS TIMESTAMP) - to_days($shift), '%Y-%m-%d %H:%M:%S')
-            AS expected_datetime,
-        strftime(CAST(closed_datetime AS TIMESTAMP) - to_days($shift), '%Y-%m-%d %H:%M:%S')
-            AS closed_datetime
-    )
-    FROM read_csv($source, header = true, all_varchar = true)
-) TO $target (FORMAT CSV, HEADER, DELIMITER ',')
-"""
-
-
-def _moved_instants_sql(columns: tuple[str, ...]) -> str:
+def _moved_times_sql(columns: tuple[str, ...]) -> str:
     """COPY of a CSV with ``columns`` moved back by $shift days; a value not in $fmt (a
     defect the demo injected) stays as it was, to be quarantined as before."""
     moved = ",\n        ".join(
@@ -204,15 +189,15 @@ def write_start(source: Path, folder: Path, days: int, seed: int, rows: int) -> 
 
     target, pool = folder / FULL_NAME, folder.parent / f"{folder.name}_pool.parquet"
     shift = days + MARGIN_DAYS
+    moves = [(source, target, REQUEST_TIMES, WALL_FORMAT)]
+    for name, (file, columns) in OTHER_EXTRACTS.items():
+        (folder.parent / name).mkdir(exist_ok=True)
+        moved = (source.parent.parent / name / file, folder.parent / name / file)
+        moves.append((*moved, columns, INSTANT_FORMAT))
     with duckdb.connect() as con:
-        con.execute(_SHIFT_SQL, {"source": str(source), "target": str(target), "shift": shift})
-        for name, (file, columns) in OTHER_EXTRACTS.items():
-            (folder.parent / name).mkdir(exist_ok=True)
-            paths = {"source": str(source.parent.parent / name / file)}
-            paths["target"] = str(folder.parent / name / file)
-            con.execute(
-                _moved_instants_sql(columns), {**paths, "shift": shift, "fmt": INSTANT_FORMAT}
-            )
+        for moved_from, moved_to, columns, fmt in moves:
+            paths = {"source": str(moved_from), "target": str(moved_to)}
+            con.execute(_moved_times_sql(columns), {**paths, "shift": shift, "fmt": fmt})
         params = {"source": str(target), "target": str(pool), "seed": seed}
         con.execute(_POOL_SQL, {**params, "templates": TEMPLATES_PER_ROW * rows})
     return pool
