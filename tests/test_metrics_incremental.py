@@ -87,19 +87,29 @@ def _check(
     config_after: MetricsConfig = CONFIG,
     prepare: str | None = None,
     monkeypatch: pytest.MonkeyPatch,
+    families: list[tuple[str, ...]] | None = None,
 ) -> set[str]:
     """Full at ``before``, then per (change, as_of) a merge and an incremental compute that
-    must equal a full one; returns the metrics that were updated incrementally."""
+    must equal a full one; returns the metrics that were updated incrementally (and adds
+    to ``families`` the percentile families updated by one query)."""
     path = tmp_path / "warehouse.duckdb"
     shutil.copy(published, path)
     incremental: set[str] = set()
     original = compute_module.compile_incremental
+    original_family = compute_module.compile_incremental_family
 
     def spy(config: MetricsConfig, metric_id: str) -> Any:
         incremental.add(metric_id)
         return original(config, metric_id)
 
+    def family_spy(config: MetricsConfig, members: tuple[str, ...]) -> Any:
+        incremental.update(members)
+        if families is not None:
+            families.append(members)
+        return original_family(config, members)
+
     monkeypatch.setattr(compute_module, "compile_incremental", spy)
+    monkeypatch.setattr(compute_module, "compile_incremental_family", family_spy)
     with duckdb.connect(str(path)) as con:
         if prepare is not None:
             con.execute(prepare)
@@ -195,7 +205,11 @@ def test_daily_closures_equal_a_full_recompute(
     published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     changes: list[tuple[Change, datetime]] = [(_sql_change_close(40), AFTER)]
-    updated = _check(published, tmp_path, changes, monkeypatch=monkeypatch)
+    families: list[tuple[str, ...]] = []
+    updated = _check(published, tmp_path, changes, monkeypatch=monkeypatch, families=families)
+    # Each service's median and 90th percentile came from one query.
+    assert ("street_defect_median_days", "street_defect_p90_days") in families
+    assert ("permit_review_median_days", "permit_review_p90_days") in families
     # Every kind really was updated incrementally, including an on-time share whose
     # condition compares with the as-of, a backlog with an age profile and backlogs whose
     # targets come from the year before each period (median; mean and deviation).

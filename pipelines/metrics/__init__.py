@@ -19,7 +19,8 @@ Definitions:
   ``source_rules``: `metrics check`'s warning when no source maps a column a metric reads.
 
 SQL, pure functions that never touch a database:
-- ``compiler``: ``compile_metric``, ``compile_incremental``, ``compile_spark``, ``explain``.
+- ``compiler``: ``compile_metric``, ``compile_incremental`` (and ``compile_incremental_family``
+  for percentiles of the same rows), ``compile_spark``, ``explain``.
 - ``spark_sql``: the compiled DuckDB SQL transpiled for Spark with SQLGlot (``to_spark``).
 - ``core_sql``: any kind's core query; ``event_sql``: counts, shares and percentiles;
   ``backlog``: backlogs over version spans; ``status_sql``: targets and statuses.
@@ -30,7 +31,8 @@ SQL, pure functions that never touch a database:
 Computing:
 - ``compute``: ``compute_metrics`` (full or incremental), ``preview``, ``data_as_of``,
   ``materialise_values`` (one metric into a temporary table, for previews and drafts).
-- ``compute_state``: what each metric was last computed from, and the value writes.
+- ``compute_state``: what each metric was last computed from; ``value_writes``: the
+  metric_values writes (inserted, or replaced from an incremental query's fresh rows).
 - ``definition_history``: ``record_definition_versions``, every version of a definition.
 """
 

@@ -8,6 +8,8 @@ The data's as-of timestamp is the parameter ``$as_of``, supplied when the query 
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from textwrap import indent
@@ -137,6 +139,77 @@ def compile_incremental(config: MetricsConfig, metric_id: str) -> CompiledQuery:
         partial = False
     sql = finish_sql(config, metric, core, grains, params)
     return CompiledQuery(metric.id, sql, dict(params.values), partial)
+
+
+@dataclass(frozen=True)
+class CompiledFamily:
+    """One incremental query for several percentiles that read the same rows: its rows are
+    every member's, told apart by metric_id; ``partial`` holds the members whose rows are
+    replaced only in the periods they mark (the others yield all their rows)."""
+
+    members: tuple[str, ...]
+    sql: str
+    params: dict[str, Any]
+    partial: frozenset[str]
+
+    def query(self) -> CompiledQuery:
+        """The family as one query, bound like its first member's."""
+        return CompiledQuery(self.members[0], self.sql, dict(self.params), partial=False)
+
+
+def percentile_families(config: MetricsConfig) -> list[tuple[str, ...]]:
+    """Groups of two or more percentiles whose incremental cores differ only in the
+    percentile (same table, rows, durations, grains and breakdowns): the median and the
+    90th percentile of a service. One aggregate computes all of a group's quantiles at
+    the cost of one (a second quantile_cont of the same rows sorts nothing again)."""
+    groups: dict[str, list[str]] = {}
+    for metric in config.metrics:
+        if metric.kind != "duration_percentile":
+            continue
+        params = Params()
+        grains, dims = config.grains(metric), config.dimensions(metric)
+        core = core_sql(config, metric, grains, dims, params, incremental=True)
+        rest = sorted((k, v) for k, v in params.values.items() if k != "percentile")
+        key = json.dumps([core, grains, rest], default=str)
+        groups.setdefault(key, []).append(metric.id)
+    return [tuple(ids) for ids in groups.values() if len(ids) > 1]
+
+
+FAMILY_CORE = "family_core"  # the CTE of a family's shared rows, a list of quantiles each
+
+
+def compile_incremental_family(config: MetricsConfig, members: tuple[str, ...]) -> CompiledFamily:
+    """The incremental queries of a percentile family (percentile_families) as one: the
+    shared core computes every member's quantile in one aggregate (``$percentile`` bound
+    to their list), then each member takes its own and is finished as compile_incremental
+    finishes it (targets, labels, status), its parameters renamed apart."""
+    first = config.metric(members[0])
+    params = Params()
+    grains = config.grains(first)
+    core = core_sql(config, first, grains, config.dimensions(first), params, incremental=True)
+    params.named("percentile", [config.metric(m).percentile for m in members])
+    values = dict(params.values)
+    finished, partial = [], set()
+    for position, metric_id in enumerate(members, start=1):
+        metric = config.metric(metric_id)
+        own = Params()
+        member_core = f"SELECT * REPLACE (value[{position}] AS value) FROM {FAMILY_CORE}"
+        if metric.target is not None:
+            member_core = _with_kept_periods_sql(member_core, own, metric.id)
+        else:
+            partial.add(metric.id)
+        sql = finish_sql(config, metric, member_core, grains, own)
+        prefix = f"m{position}_"
+        # Longest names first, so a name that begins another is never renamed inside it.
+        for name in sorted(own.values, key=len, reverse=True):
+            sql = re.sub(rf"\${re.escape(name)}\b", f"${prefix}{name}", sql)
+            values[prefix + name] = own.values[name]
+        finished.append(f"SELECT * FROM (\n{indent(sql, '    ')}\n)")
+    sql = (
+        f"WITH {FAMILY_CORE} AS MATERIALIZED (\n{indent(core, '    ')}\n)\n"
+        + "\nUNION ALL\n".join(finished)
+    )
+    return CompiledFamily(members, sql, values, frozenset(partial))
 
 
 def _with_kept_periods_sql(core: str, params: Params, metric_id: str) -> str:

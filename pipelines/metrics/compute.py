@@ -17,12 +17,13 @@ from pipelines.metrics.availability import (
 from pipelines.metrics.compiler import (
     CompiledQuery,
     compile_incremental,
+    compile_incremental_family,
     compile_metric,
     compile_unavailable,
+    percentile_families,
     span_tables,
 )
 from pipelines.metrics.compute_state import (
-    FRESH_VALUES,
     STATE_DDL,
     ComputeState,
     canonical_table,
@@ -39,6 +40,7 @@ from pipelines.metrics.incremental import (
 )
 from pipelines.metrics.model import Metric, MetricsConfig, shifts_as_of
 from pipelines.metrics.public_rules import city_languages
+from pipelines.metrics.value_writes import FRESH_VALUES, fill_fresh
 from pipelines.warehouse.schema import CANONICAL_TABLES, quote
 
 if TYPE_CHECKING:  # pandas costs 0.2 s to import; only preview() returns a frame
@@ -71,7 +73,6 @@ def compute_metrics(
         for m in config.metrics
     }
     tables = _span_tables_of(config, [metric.id for metric in config.metrics])
-    written = 0
     if own_transaction:
         con.execute("BEGIN TRANSACTION")
     try:
@@ -84,11 +85,7 @@ def compute_metrics(
         con.execute("DELETE FROM metric_definitions")
         con.execute("DELETE FROM metric_public_texts")
         availability = all_availability(con, config)
-        for metric in state.order():
-            rows = _compute_one(state, metric, compiled[metric.id], availability, tables)
-            written += rows
-            if progress is not None:
-                progress(f"{metric.id}: {rows} rows")
+        written = _compute_all(state, compiled, availability, tables, progress)
         for metric in config.metrics:
             query = compiled[metric.id][1]
             if not availability[metric.id].computable:
@@ -111,6 +108,34 @@ def compute_metrics(
             # Rolls back the temporary tables' creation too.
             con.execute("ROLLBACK")
         raise
+    return written
+
+
+def _compute_all(
+    state: ComputeState,
+    compiled: dict[str, tuple[CompiledQuery, CompiledQuery]],
+    availability: dict[str, Availability],
+    tables: list[str],
+    progress: Callable[[str], None] | None,
+) -> int:
+    """Write every metric's values in the state's order; returns the rows written."""
+    # An incremental run updates a family of percentiles with one query (a daily run's
+    # percentiles are its largest part, and a family's second quantile costs nothing).
+    families: dict[str, tuple[str, ...]] = {}
+    if state.previous:
+        families = {m: f for f in percentile_families(state.config) for m in f}
+    settled: dict[str, int] = {}
+    written = 0
+    for metric in state.order():
+        if metric.id in families and metric.id not in settled:
+            settled.update(_compute_family(state, families[metric.id], compiled, availability))
+        if metric.id in settled:
+            rows = settled.pop(metric.id)
+        else:
+            rows = _compute_one(state, metric, compiled[metric.id], availability, tables)
+        written += rows
+        if progress is not None:
+            progress(f"{metric.id}: {rows} rows")
     return written
 
 
@@ -137,6 +162,36 @@ def _compute_one(
         query = compiled[0]
         state.spans_for(query.sql, tables)
         rows = state.write(query, query.bind(state.as_of))
+    return rows
+
+
+def _compute_family(
+    state: ComputeState,
+    members: tuple[str, ...],
+    compiled: dict[str, tuple[CompiledQuery, CompiledQuery]],
+    availability: dict[str, Availability],
+) -> dict[str, int]:
+    """Update a percentile family's members from one query when each of them may be updated
+    incrementally from the same previous as-of; their row counts, or {} when they may not
+    (each then goes its own way, as it would alone)."""
+    metrics = [state.config.metric(m) for m in members]
+    together = all(
+        availability[m.id].computable
+        and not shifts_as_of(m)
+        and state.incremental(m, compiled[m.id][1], availability)
+        for m in metrics
+    )
+    if not together or len({state.previous[m].as_of for m in members}) > 1:
+        return {}
+    family = compile_incremental_family(state.config, members)
+    query = family.query()
+    fill_fresh(state.con, query.sql, state.bind(query))
+    rows = {}
+    for metric in metrics:
+        rows[metric.id] = state.replace_from_fresh(metric.id, partial=metric.id in family.partial)
+        if state.emptied(metric, rows[metric.id]):
+            full = compiled[metric.id][0]
+            rows[metric.id] = state.write(full, full.bind(state.as_of))
     return rows
 
 

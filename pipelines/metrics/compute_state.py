@@ -1,4 +1,4 @@
-"""What each metric was last computed from, what a daily run may update, and the value writes."""
+"""What each metric was last computed from, and what a daily run may update incrementally."""
 
 from __future__ import annotations
 
@@ -28,17 +28,17 @@ from pipelines.metrics.incremental import (
     hot_spans_statement,
     moved_rows_statement,
     recent_rows_statement,
-    replaced_by,
 )
 from pipelines.metrics.model import Metric, MetricsConfig, as_of_columns
 from pipelines.metrics.sql_parts import Params
 from pipelines.metrics.tables import metric_table
-from pipelines.warehouse.schema import CANONICAL_TABLES, quote
-
-VALUE_COLUMNS = (
-    "metric_id, grain, period_start, period_end, period_label, is_complete, dimension, "
-    "dimension_value, value, numerator, denominator, count, target, status"
+from pipelines.metrics.value_writes import (
+    delete_metric,
+    fill_fresh,
+    insert_rows,
+    replace_with_fresh,
 )
+from pipelines.warehouse.schema import CANONICAL_TABLES, quote
 
 # What each metric's values were computed from, so the next run knows what it may keep.
 STATE_DDL = (
@@ -108,20 +108,18 @@ class ComputeState:
     def write(self, query: CompiledQuery, bind: dict[str, object]) -> int:
         """Replace the metric's rows with the query's (a partial query's only in the periods
         it marks); returns how many rows the metric has now."""
-        con, metric_id = self.con, {"metric_id": query.metric_id}
-        # query.sql is compiled from checked configuration; every value in it is bound.
-        if query.metric_id not in self.done:
-            deleted = _count(con.execute(_DELETE_METRIC, metric_id)) if self.previous_rows else 0
-            inserted = _count(
-                con.execute(f"INSERT INTO metric_values ({VALUE_COLUMNS})\n{query.sql}", bind)
-            )
-        else:
-            # Computed before any row is deleted: an incremental query reads the previous rows.
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {FRESH_VALUES} AS\n{query.sql}", bind)
-            delete = _DELETE_MARKED if query.partial else _DELETE_METRIC
-            deleted = _count(con.execute(delete, metric_id))
-            inserted = _count(con.execute(_INSERT_FRESH))
+        if query.metric_id in self.done:
+            fill_fresh(self.con, query.sql, bind)
+            return self.replace_from_fresh(query.metric_id, partial=query.partial)
+        deleted = delete_metric(self.con, query.metric_id) if self.previous_rows else 0
+        inserted = insert_rows(self.con, query.sql, bind)
         return self.previous_rows.get(query.metric_id, 0) - deleted + inserted
+
+    def replace_from_fresh(self, metric_id: str, *, partial: bool) -> int:
+        """Replace one metric's rows with its rows in FRESH_VALUES (replace_with_fresh);
+        returns how many rows the metric has now."""
+        deleted, inserted = replace_with_fresh(self.con, metric_id, partial=partial)
+        return self.previous_rows.get(metric_id, 0) - deleted + inserted
 
     def materialise_spans(self, tables: list[str]) -> None:
         """Spans up front: every version's for a full run, the hot records' for an
@@ -367,33 +365,9 @@ class ComputeState:
 FINGERPRINT_VERSION = 1  # raise when the meaning of stored values changes without the SQL
 
 
-FRESH_VALUES = "metric_fresh"  # temporary: a partial query's rows and replaced periods
-
-
-_DELETE_METRIC = "DELETE FROM metric_values WHERE metric_id = $metric_id"
-
-
-_DELETE_MARKED = (
-    "DELETE FROM metric_values AS v WHERE metric_id = $metric_id AND EXISTS (\n"
-    f"    SELECT 1 FROM {FRESH_VALUES} AS f WHERE {replaced_by('f', 'v')}\n)"
-)
-
-
-_INSERT_FRESH = (
-    f"INSERT INTO metric_values ({VALUE_COLUMNS})\n"
-    f"SELECT {VALUE_COLUMNS} FROM {FRESH_VALUES} WHERE dimension IS NOT NULL"
-)
-
-
 def _used(values: Mapping[str, object], sql: str) -> dict[str, object]:
     """The values a statement names: DuckDB refuses parameters a statement does not use."""
     return {k: v for k, v in values.items() if f"${k}" in sql}
-
-
-def _count(result: duckdb.DuckDBPyConnection) -> int:
-    """The row count a DELETE or INSERT reports."""
-    row = result.fetchone()
-    return int(row[0]) if row else 0
 
 
 def materialise_version_spans(
