@@ -25,6 +25,8 @@ from pipelines.demo.permits import generate_permits
 from pipelines.ingest.merge import merge_staged
 from pipelines.metrics import MetricsConfig, compute_metrics, load_metrics, load_metrics_text
 from pipelines.metrics import compute as compute_module
+from pipelines.metrics.compiler import percentile_families
+from pipelines.metrics.compute import materialise_values
 from pipelines.run.pipeline import run_pipeline
 from pipelines.warehouse.layout import PROJECT_ROOT
 from pipelines.warehouse.schema import CANONICAL_TABLES
@@ -94,22 +96,23 @@ def _check(
     to ``families`` the percentile families updated by one query)."""
     path = tmp_path / "warehouse.duckdb"
     shutil.copy(published, path)
-    incremental: set[str] = set()
+    updated: set[str] = set()
     original = compute_module.compile_incremental
-    original_family = compute_module.compile_incremental_family
+    original_family = compute_module.compile_family
 
     def spy(config: MetricsConfig, metric_id: str) -> Any:
-        incremental.add(metric_id)
+        updated.add(metric_id)
         return original(config, metric_id)
 
-    def family_spy(config: MetricsConfig, members: tuple[str, ...]) -> Any:
-        incremental.update(members)
-        if families is not None:
-            families.append(members)
-        return original_family(config, members)
+    def family_spy(config: MetricsConfig, members: tuple[str, ...], *, incremental: bool) -> Any:
+        if incremental:
+            updated.update(members)
+            if families is not None:
+                families.append(members)
+        return original_family(config, members, incremental=incremental)
 
     monkeypatch.setattr(compute_module, "compile_incremental", spy)
-    monkeypatch.setattr(compute_module, "compile_incremental_family", family_spy)
+    monkeypatch.setattr(compute_module, "compile_family", family_spy)
     with duckdb.connect(str(path)) as con:
         if prepare is not None:
             con.execute(prepare)
@@ -133,7 +136,7 @@ def _check(
             extra = sorted(set(got[0]) - set(expected[0]))[:5]
             same_values = got[0] == expected[0]
             assert same_values, f"step {number}: full-only {missing}, extra {extra}"
-    return incremental
+    return updated
 
 
 def _sql_change(table: str, select: str) -> Change:
@@ -223,6 +226,26 @@ def test_daily_closures_equal_a_full_recompute(
         "cohort_closed_per_opened",
         "uninspected_complaints",
     } <= updated
+
+
+def test_a_full_compute_writes_each_percentile_of_a_family_as_its_own_query(
+    published: Path, tmp_path: Path
+) -> None:
+    """The full path (a rebuild) writes a family from one query too: each member's rows are
+    its own query's, row for row."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(published, path)
+    families = percentile_families(CONFIG)
+    assert len(families) >= 5
+    with duckdb.connect(str(path)) as con:
+        compute_metrics(con, CONFIG, AFTER)
+        for member in (m for family in families for m in family):
+            materialise_values(con, CONFIG, member, AFTER, "alone")
+            alone = con.execute("SELECT * FROM alone ORDER BY ALL").fetchall()
+            written = con.execute(
+                "SELECT * FROM metric_values WHERE metric_id = ? ORDER BY ALL", [member]
+            ).fetchall()
+            assert alone and written == alone, member
 
 
 def _sql_change_close(count: int, *, oldest: bool = False) -> Change:

@@ -5,7 +5,7 @@ keeps each member's parameters apart."""
 
 from __future__ import annotations
 
-from pipelines.metrics.compiler import compile_incremental_family, percentile_families
+from pipelines.metrics.compiler import compile_family, percentile_families
 from tests.metrics_support import config, metric_yaml
 
 
@@ -43,7 +43,7 @@ def test_a_family_binds_every_quantile_and_each_members_own_parameters() -> None
         _percentile("median", 0.5, targets="[{from: 2020-01-01, value: 5}]"),
         _percentile("p90", 0.9, target="{from_history: last_year_median}", min_count=3),
     )
-    family = compile_incremental_family(checked, ("median", "p90"))
+    family = compile_family(checked, ("median", "p90"), incremental=True)
     assert family.params["percentile"] == [0.5, 0.9]
     assert family.params["m1_metric_id"] == "median"
     assert family.params["m2_metric_id"] == "p90"
@@ -56,3 +56,16 @@ def test_a_family_binds_every_quantile_and_each_members_own_parameters() -> None
     # A member whose target comes from history yields all its rows; the other, its periods.
     assert family.partial == {"median"}
     assert family.query().metric_id == "median"
+
+
+def test_a_full_family_yields_every_row_of_every_member() -> None:
+    checked = config(
+        _percentile("median", 0.5, targets="[{from: 2020-01-01, value: 5}]"),
+        _percentile("p90", 0.9, target="{from_history: last_year_median}"),
+    )
+    family = compile_family(checked, ("median", "p90"), incremental=False)
+    assert family.partial == set()
+    assert family.params["percentile"] == [0.5, 0.9]
+    # No previous rows are read and nothing the daily run binds is named.
+    for name in ("$previous_as_of", "$changed_run_id", "$affected_from", "metric_values"):
+        assert name not in family.sql, name

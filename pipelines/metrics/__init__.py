@@ -19,8 +19,8 @@ Definitions:
   ``source_rules``: `metrics check`'s warning when no source maps a column a metric reads.
 
 SQL, pure functions that never touch a database:
-- ``compiler``: ``compile_metric``, ``compile_incremental`` (and ``compile_incremental_family``
-  for percentiles of the same rows), ``compile_spark``, ``explain``.
+- ``compiler``: ``compile_metric``, ``compile_incremental``, ``compile_family`` (percentiles
+  of the same rows in one query), ``compile_spark``, ``explain``.
 - ``spark_sql``: the compiled DuckDB SQL transpiled for Spark with SQLGlot (``to_spark``).
 - ``core_sql``: any kind's core query; ``event_sql``: counts, shares and percentiles;
   ``backlog``: backlogs over version spans; ``status_sql``: targets and statuses.

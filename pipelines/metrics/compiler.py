@@ -143,9 +143,9 @@ def compile_incremental(config: MetricsConfig, metric_id: str) -> CompiledQuery:
 
 @dataclass(frozen=True)
 class CompiledFamily:
-    """One incremental query for several percentiles that read the same rows: its rows are
-    every member's, told apart by metric_id; ``partial`` holds the members whose rows are
-    replaced only in the periods they mark (the others yield all their rows)."""
+    """One query for several percentiles that read the same rows: its rows are every
+    member's, told apart by metric_id; ``partial`` holds the members whose rows are replaced
+    only in the periods they mark (an incremental query's; the others yield all their rows)."""
 
     members: tuple[str, ...]
     sql: str
@@ -158,35 +158,39 @@ class CompiledFamily:
 
 
 def percentile_families(config: MetricsConfig) -> list[tuple[str, ...]]:
-    """Groups of two or more percentiles whose incremental cores differ only in the
-    percentile (same table, rows, durations, grains and breakdowns): the median and the
+    """Groups of two or more percentiles whose cores, full and incremental, differ only in
+    the percentile (same table, rows, durations, grains and breakdowns): the median and the
     90th percentile of a service. One aggregate computes all of a group's quantiles at
     the cost of one (a second quantile_cont of the same rows sorts nothing again)."""
     groups: dict[str, list[str]] = {}
     for metric in config.metrics:
         if metric.kind != "duration_percentile":
             continue
-        params = Params()
         grains, dims = config.grains(metric), config.dimensions(metric)
-        core = core_sql(config, metric, grains, dims, params, incremental=True)
-        rest = sorted((k, v) for k, v in params.values.items() if k != "percentile")
-        key = json.dumps([core, grains, rest], default=str)
-        groups.setdefault(key, []).append(metric.id)
+        key: list[object] = [grains]
+        for incremental in (False, True):
+            params = Params()
+            core = core_sql(config, metric, grains, dims, params, incremental=incremental)
+            key += [core, sorted((k, v) for k, v in params.values.items() if k != "percentile")]
+        groups.setdefault(json.dumps(key, default=str), []).append(metric.id)
     return [tuple(ids) for ids in groups.values() if len(ids) > 1]
 
 
 FAMILY_CORE = "family_core"  # the CTE of a family's shared rows, a list of quantiles each
 
 
-def compile_incremental_family(config: MetricsConfig, members: tuple[str, ...]) -> CompiledFamily:
-    """The incremental queries of a percentile family (percentile_families) as one: the
-    shared core computes every member's quantile in one aggregate (``$percentile`` bound
-    to their list), then each member takes its own and is finished as compile_incremental
-    finishes it (targets, labels, status), its parameters renamed apart."""
+def compile_family(
+    config: MetricsConfig, members: tuple[str, ...], *, incremental: bool
+) -> CompiledFamily:
+    """The queries of a percentile family (percentile_families) as one, in full or
+    incremental: the shared core computes every member's quantile in one aggregate
+    (``$percentile`` bound to their list), then each member takes its own and is finished
+    as compile_metric or compile_incremental finishes it (targets, labels, status), its
+    parameters renamed apart."""
     first = config.metric(members[0])
     params = Params()
-    grains = config.grains(first)
-    core = core_sql(config, first, grains, config.dimensions(first), params, incremental=True)
+    grains, dims = config.grains(first), config.dimensions(first)
+    core = core_sql(config, first, grains, dims, params, incremental=incremental)
     params.named("percentile", [config.metric(m).percentile for m in members])
     values = dict(params.values)
     finished, partial = [], set()
@@ -194,9 +198,9 @@ def compile_incremental_family(config: MetricsConfig, members: tuple[str, ...]) 
         metric = config.metric(metric_id)
         own = Params()
         member_core = f"SELECT * REPLACE (value[{position}] AS value) FROM {FAMILY_CORE}"
-        if metric.target is not None:
+        if incremental and metric.target is not None:
             member_core = _with_kept_periods_sql(member_core, own, metric.id)
-        else:
+        elif incremental:
             partial.add(metric.id)
         sql = finish_sql(config, metric, member_core, grains, own)
         prefix = f"m{position}_"

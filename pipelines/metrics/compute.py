@@ -16,8 +16,8 @@ from pipelines.metrics.availability import (
 )
 from pipelines.metrics.compiler import (
     CompiledQuery,
+    compile_family,
     compile_incremental,
-    compile_incremental_family,
     compile_metric,
     compile_unavailable,
     percentile_families,
@@ -40,7 +40,13 @@ from pipelines.metrics.incremental import (
 )
 from pipelines.metrics.model import Metric, MetricsConfig, shifts_as_of
 from pipelines.metrics.public_rules import city_languages
-from pipelines.metrics.value_writes import FRESH_VALUES, fill_fresh
+from pipelines.metrics.value_writes import (
+    FRESH_VALUES,
+    delete_metric,
+    fill_fresh,
+    insert_rows,
+    rows_of,
+)
 from pipelines.warehouse.schema import CANONICAL_TABLES, quote
 
 if TYPE_CHECKING:  # pandas costs 0.2 s to import; only preview() returns a frame
@@ -119,11 +125,9 @@ def _compute_all(
     progress: Callable[[str], None] | None,
 ) -> int:
     """Write every metric's values in the state's order; returns the rows written."""
-    # An incremental run updates a family of percentiles with one query (a daily run's
-    # percentiles are its largest part, and a family's second quantile costs nothing).
-    families: dict[str, tuple[str, ...]] = {}
-    if state.previous:
-        families = {m: f for f in percentile_families(state.config) for m in f}
+    # A family of percentiles is written by one query: a second quantile of the same
+    # groups costs almost nothing, and percentiles are a daily run's largest part.
+    families = {m: f for f in percentile_families(state.config) for m in f}
     settled: dict[str, int] = {}
     written = 0
     for metric in state.order():
@@ -171,20 +175,28 @@ def _compute_family(
     compiled: dict[str, tuple[CompiledQuery, CompiledQuery]],
     availability: dict[str, Availability],
 ) -> dict[str, int]:
-    """Update a percentile family's members from one query when each of them may be updated
-    incrementally from the same previous as-of; their row counts, or {} when they may not
-    (each then goes its own way, as it would alone)."""
+    """Write a percentile family's members from one query: incrementally when each of them
+    may be updated from the same previous as-of, in full when none may; their row counts,
+    or {} otherwise (each then goes its own way, as it would alone)."""
     metrics = [state.config.metric(m) for m in members]
-    together = all(
-        availability[m.id].computable
-        and not shifts_as_of(m)
-        and state.incremental(m, compiled[m.id][1], availability)
-        for m in metrics
-    )
-    if not together or len({state.previous[m].as_of for m in members}) > 1:
+    if not all(availability[m].computable for m in members):
         return {}
-    family = compile_incremental_family(state.config, members)
+    # Every member is asked (not all() of a generator): asking records it as computed.
+    updatable = [
+        not shifts_as_of(m) and state.incremental(m, compiled[m.id][1], availability)
+        for m in metrics
+    ]
+    if any(updatable) and not all(updatable):
+        return {}
+    family = compile_family(state.config, members, incremental=all(updatable))
     query = family.query()
+    if not all(updatable):
+        for metric_id in members if state.previous_rows else ():
+            delete_metric(state.con, metric_id)
+        insert_rows(state.con, query.sql, query.bind(state.as_of))
+        return rows_of(state.con, members)
+    if len({state.previous[m].as_of for m in members}) > 1:
+        return {}
     fill_fresh(state.con, query.sql, state.bind(query))
     rows = {}
     for metric in metrics:

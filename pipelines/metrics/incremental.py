@@ -24,7 +24,7 @@ and inserts the new ones); every other row stays in place.
   period on) are regrouped, grain by grain, from the rows materialised once per table from
   the earliest affected period on (``recent_rows_statement``). Percentiles of the same
   rows (a service's median and 90th percentile) are regrouped by one query
-  (``compile_incremental_family``): the fiscal year's regroup is most of a daily run's
+  (``compile_family``, as in a full run): the fiscal year's regroup is most of a daily run's
   metric time, and a second quantile of the same groups costs almost nothing.
 - backlog: a period's backlog is a running sum of +1/-1 events, so the new sums are the
   previous ones plus the events that differ: the changed records' events in their new state,

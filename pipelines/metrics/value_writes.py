@@ -63,6 +63,18 @@ def replace_with_fresh(
     return deleted, _count(con.execute(_INSERT_FRESH, bind))
 
 
+def rows_of(con: duckdb.DuckDBPyConnection, metric_ids: tuple[str, ...]) -> dict[str, int]:
+    """How many rows each of ``metric_ids`` has."""
+    counts = dict.fromkeys(metric_ids, 0)
+    rows = con.execute(
+        "SELECT metric_id, count(*) FROM metric_values WHERE list_contains($ids, metric_id) "
+        "GROUP BY metric_id",
+        {"ids": list(metric_ids)},
+    ).fetchall()
+    counts.update({str(m): int(n) for m, n in rows})
+    return counts
+
+
 def _count(result: duckdb.DuckDBPyConnection) -> int:
     """The row count a DELETE or INSERT reports."""
     row = result.fetchone()
