@@ -14,13 +14,10 @@ import pytest
 from bench.citystat_bench.year import (
     CLOSE_AFTER_DAYS,
     FULL_NAME,
-    INSTANT_FORMAT,
     MARGIN_DAYS,
-    OTHER_EXTRACTS,
-    REQUEST_TIMES,
-    WALL_FORMAT,
     compare_published,
     day_name,
+    extract_moves,
     write_day_extract,
     write_start,
 )
@@ -67,12 +64,8 @@ def test_every_time_of_every_extract_moves_back_and_nothing_else(
 ) -> None:
     """Permits and inspections left where they were would hold every simulated day's as-of."""
     source, folder, _ = year
-    moves = [(source, folder / FULL_NAME, REQUEST_TIMES, WALL_FORMAT)]
-    for name, (file, columns) in OTHER_EXTRACTS.items():
-        paths = (source.parent.parent / name / file, folder.parent / name / file)
-        moves.append((*paths, columns, INSTANT_FORMAT))
     with duckdb.connect() as con:
-        for old_path, new_path, columns, fmt in moves:
+        for old_path, new_path, columns, fmt in extract_moves(source, folder):
             before, after = (
                 con.execute(
                     "SELECT * FROM read_csv($p, header = true, all_varchar = true) ORDER BY ALL",

@@ -181,6 +181,16 @@ COPY (
 """
 
 
+def extract_moves(source: Path, folder: Path) -> list[tuple[Path, Path, tuple[str, ...], str]]:
+    """(from, to, time columns, their format) of every extract the simulation moves back: the
+    311 extract ``source`` into ``folder``, the demo's others beside it."""
+    moves = [(source, folder / FULL_NAME, REQUEST_TIMES, WALL_FORMAT)]
+    for name, (file, columns) in OTHER_EXTRACTS.items():
+        moved = (source.parent.parent / name / file, folder.parent / name / file)
+        moves.append((*moved, columns, INSTANT_FORMAT))
+    return moves
+
+
 def write_start(source: Path, folder: Path, days: int, seed: int, rows: int) -> Path:
     """Write the moved full extract into ``folder``, the demo's other extracts moved with it
     beside ``folder``, and the pool the days are drawn from (returned, beside ``folder``: the
@@ -189,13 +199,10 @@ def write_start(source: Path, folder: Path, days: int, seed: int, rows: int) -> 
 
     target, pool = folder / FULL_NAME, folder.parent / f"{folder.name}_pool.parquet"
     shift = days + MARGIN_DAYS
-    moves = [(source, target, REQUEST_TIMES, WALL_FORMAT)]
-    for name, (file, columns) in OTHER_EXTRACTS.items():
+    for name in OTHER_EXTRACTS:
         (folder.parent / name).mkdir(exist_ok=True)
-        moved = (source.parent.parent / name / file, folder.parent / name / file)
-        moves.append((*moved, columns, INSTANT_FORMAT))
     with duckdb.connect() as con:
-        for moved_from, moved_to, columns, fmt in moves:
+        for moved_from, moved_to, columns, fmt in extract_moves(source, folder):
             paths = {"source": str(moved_from), "target": str(moved_to)}
             con.execute(_moved_times_sql(columns), {**paths, "shift": shift, "fmt": fmt})
         params = {"source": str(target), "target": str(pool), "seed": seed}

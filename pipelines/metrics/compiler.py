@@ -29,7 +29,7 @@ from pipelines.metrics.incremental import (
     previous_sql,
     replaced_by,
 )
-from pipelines.metrics.model import MetricsConfig
+from pipelines.metrics.model import Metric, MetricsConfig
 from pipelines.metrics.periods import (
     GRAIN_STEP,
     period_start_sql,
@@ -132,13 +132,19 @@ def compile_incremental(config: MetricsConfig, metric_id: str) -> CompiledQuery:
     if metric.kind == "backlog":
         core = _changed_periods_sql(config, core, grains, params, metric.id)
     partial = metric.kind != "ratio"
-    if partial and metric.target is not None:
-        # A target from history reads the year before each period, so it changes beyond the
-        # replaced periods: the metric's whole core is its kept rows and the replaced ones.
-        core = _with_kept_periods_sql(core, params, metric.id)
-        partial = False
+    if partial:
+        core, partial = _partial_core(core, params, metric)
     sql = finish_sql(config, metric, core, grains, params)
     return CompiledQuery(metric.id, sql, dict(params.values), partial)
+
+
+def _partial_core(core: str, params: Params, metric: Metric) -> tuple[str, bool]:
+    """An incremental core and whether it replaces only the periods it marks: not when the
+    metric has a target from history, which reads the year before each period and so
+    changes beyond them (the whole core is then its kept rows and the replaced ones)."""
+    if metric.target is None:
+        return core, True
+    return _with_kept_periods_sql(core, params, metric.id), False
 
 
 @dataclass(frozen=True)
@@ -198,10 +204,10 @@ def compile_family(
         metric = config.metric(metric_id)
         own = Params()
         member_core = f"SELECT * REPLACE (value[{position}] AS value) FROM {FAMILY_CORE}"
-        if incremental and metric.target is not None:
-            member_core = _with_kept_periods_sql(member_core, own, metric.id)
-        elif incremental:
-            partial.add(metric.id)
+        if incremental:
+            member_core, replaces_marked = _partial_core(member_core, own, metric)
+            if replaces_marked:
+                partial.add(metric.id)
         sql = finish_sql(config, metric, member_core, grains, own)
         prefix = f"m{position}_"
         # Longest names first, so a name that begins another is never renamed inside it.

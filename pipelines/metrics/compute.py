@@ -186,11 +186,12 @@ def _compute_family(
         not shifts_as_of(m) and state.incremental(m, compiled[m.id][1], availability)
         for m in metrics
     ]
-    if any(updatable) and not all(updatable):
+    incremental = all(updatable)
+    if any(updatable) and not incremental:
         return {}
-    family = compile_family(state.config, members, incremental=all(updatable))
+    family = compile_family(state.config, members, incremental=incremental)
     query = family.query()
-    if not all(updatable):
+    if not incremental:
         for metric_id in members if state.previous_rows else ():
             delete_metric(state.con, metric_id)
         insert_rows(state.con, query.sql, query.bind(state.as_of))
