@@ -15,7 +15,7 @@ from dashboard.queries.freshness import LATE_COLUMNS, late_sources
 from pipelines.city.loader import load_city_text
 from pipelines.city.tables import ProfileRows, write_profile_tables
 from pipelines.config.issues import CityFileError
-from pipelines.run.arrivals import record_arrivals
+from pipelines.run.arrivals import newest_record_times, record_arrivals
 from pipelines.warehouse.schema import create_schema
 from tests.metrics_support import insert
 
@@ -65,7 +65,7 @@ def con() -> duckdb.DuckDBPyConnection:
     )
     # monthly: newest record 2026-01-15 12:00 EST = 17:00 UTC; "silent" never delivered.
     insert(con, "permits", [{"source": "monthly", "applied_at": T("2026-01-15 12:00")}])
-    record_arrivals(con, "America/New_York", RUN_STARTED)
+    record_arrivals(con, newest_record_times(con, "America/New_York", RUN_STARTED).arrivals)
     return con
 
 
@@ -189,7 +189,7 @@ def test_a_bad_arrival_is_reported_at_its_line(entry: str, expected: str) -> Non
         RUN_STARTED,
     ],
 )
-def test_only_candidate_rows_are_converted_yet_every_newest_instant_is_exact(
+def test_only_candidate_rows_are_read_yet_every_newest_time_is_exact(
     started: datetime,
 ) -> None:
     # Each source's record times every 7 minutes around the DST changes and the run's start,
@@ -213,7 +213,8 @@ def test_only_candidate_rows_are_converted_yet_every_newest_instant_is_exact(
                 WHERE t < TIMESTAMP '2025-01-01' OR t >= TIMESTAMP '2026-01-01') AS r
         """
     )
-    record_arrivals(con, "America/New_York", started)
+    times = newest_record_times(con, "America/New_York", started)
+    record_arrivals(con, times.arrivals)
     got = con.execute("SELECT source, last_record_utc FROM city_sources ORDER BY source").fetchall()
     expected = con.execute(
         """
@@ -227,3 +228,43 @@ def test_only_candidate_rows_are_converted_yet_every_newest_instant_is_exact(
     ).fetchall()
     assert got == expected
     assert len(expected) == 3
+    # The as-of: the latest wall time at or before New York's clock at the start, of any row.
+    (as_of,) = con.execute(
+        """
+        SELECT max(t) FILTER (t <= CAST(timezone('America/New_York', $now) AS TIMESTAMP))
+        FROM (SELECT opened_at AS t FROM service_requests
+              UNION ALL SELECT updated_at FROM service_requests)
+        """,
+        {"now": started},
+    ).fetchone() or (None,)
+    assert times.as_of == as_of is not None
+
+
+def test_the_as_of_reads_the_citys_clock_not_the_servers() -> None:
+    # A Sydney city on a server whose clock is UTC. The run starts 2026-03-09 00:30 UTC =
+    # 11:30 in Sydney (AEDT, UTC+11). Record times are Sydney wall-clock time.
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    create_schema(con)
+    insert(
+        con,
+        "service_requests",
+        [
+            # 10:00 Sydney, 90 minutes before the start: the as-of (after UTC's 00:30 wall time)
+            {
+                "source": "s",
+                "opened_at": T("2026-03-09 08:00"),
+                "updated_at": T("2026-03-09 10:00"),
+            },
+            # 12:00 Sydney is half an hour ahead of the start: not yet
+            {"source": "s", "opened_at": T("2026-03-09 12:00")},
+            {"source": "p", "opened_at": T("2026-03-08 23:00")},
+        ],
+    )
+    started = datetime(2026, 3, 9, 0, 30, tzinfo=UTC)
+    times = newest_record_times(con, "Australia/Sydney", started)
+    assert times.as_of == T("2026-03-09 10:00")
+    # 10:00 AEDT = 23:00 UTC the day before; 23:00 AEDT on the 8th = 12:00 UTC.
+    assert times.arrivals == {"s": T("2026-03-08 23:00"), "p": T("2026-03-08 12:00")}
+    # Without a city.yml the session's clock decides: UTC's 00:30 wall time on the 9th.
+    assert newest_record_times(con, None, started).as_of == T("2026-03-08 23:00")

@@ -79,6 +79,11 @@ class ProfileRows:
     districts: list[tuple[Any, ...]] = field(default_factory=list)
     sources: list[tuple[Any, ...]] = field(default_factory=list)
 
+    @property
+    def zone(self) -> str | None:
+        """The city's time zone (city.yml ``timezone``); None without a city.yml."""
+        return str(self.city[0][1]) if self.city else None
+
 
 def profile_rows(
     profile: CityProfile | None,

@@ -121,28 +121,26 @@ def _named_files(profile: CityProfile | None, metrics_file: Path) -> list[Path]:
 def _clock_limits(version: Path) -> tuple[str | None, float | None]:
     """The city's zone, and the instant (epoch seconds) the clock alone changes the values.
 
-    A run ignores record times after its start: the data's as-of is the latest time at or
-    before DuckDB's local time (pipelines.run.record), and a source's last arrival the latest
-    instant, in the city's zone, at or before the run's start (pipelines.run.arrivals). So the
-    earliest record time still ahead of the clock is when a run would publish other values.
+    A run ignores record times after its start on the city's clock (on DuckDB's session
+    clock without a city.yml): the data's as-of is the latest record time at or before it,
+    and a source's last arrival the latest instant (pipelines.run.arrivals). So the earliest
+    record time still ahead of that clock is when a run would publish other values.
     """
     # No zone is a day from UTC: only record times after this naive moment can be ahead of
-    # either clock, and a WHERE on it lets DuckDB skip whole row groups by their min/max.
+    # the clock, and a WHERE on it lets DuckDB skip whole row groups by their min/max.
     recent = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=1)
     with duckdb.connect(str(version), read_only=True) as con:
         row = con.execute("SELECT any_value(timezone) FROM city_profile").fetchone()
         zone = None if row is None else row[0]
-        local = "timezone(current_setting('TimeZone'), t)"
-        city = "timezone($zone, t)" if zone is not None else "NULL"
         recent_times = " UNION ALL ".join(
             # Identifiers of the canonical tables only (constants); the values are bound.
             f"SELECT {quote(c)} AS t FROM {quote(table.name)} WHERE {quote(c)} > $recent"  # noqa: S608
             for table in CANONICAL_TABLES.values()
             for c in table.version_columns
         )
+        instant = "timezone(coalesce($zone, current_setting('TimeZone')), t)"
         (ahead,) = con.execute(
-            f"SELECT least(min(epoch({local})) FILTER (t > localtimestamp), "  # noqa: S608
-            f"min(epoch({city})) FILTER ({city} > now())) FROM ({recent_times})",
-            {"recent": recent, "zone": zone} if zone is not None else {"recent": recent},
+            f"SELECT min(epoch({instant})) FILTER ({instant} > now()) FROM ({recent_times})",  # noqa: S608
+            {"recent": recent, "zone": zone},
         ).fetchone() or (None,)
     return zone, None if ahead is None else float(ahead)

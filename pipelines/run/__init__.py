@@ -7,6 +7,7 @@
   awaited before publishing.
 - ``record``: ``compute_and_record``, metric values and service tables, the ``runs`` row.
 - ``build``: ``begin_build``, ``building``, ``check_published``, ``publish_version``.
-- ``arrivals``: ``record_arrivals``, the instant of each source's newest record (late data).
+- ``arrivals``: ``newest_record_times``, the data's as-of and each source's newest record
+  instant (late data), on the city's clock; ``record_arrivals`` writes the instants.
 - ``outcome``: ``RunResult``, ``SourceResult`` and ``RunError``.
 """

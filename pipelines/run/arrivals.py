@@ -1,14 +1,20 @@
-"""When each source's data last arrived: the UTC instant of the newest record time it holds.
+"""The newest record times a run reads from its records: the data's as-of and each source's
+last arrival, found in one pass over every version column.
 
-A source is late when that instant, plus its ``expected_every`` and ``grace`` from city.yml,
-is before now (``dashboard.queries.freshness.late_sources``). The newest record time, not the
-newest load, because a city that keeps loading an extract nobody refreshes is still waiting
-for data. Record times are the city's wall-clock time; they become instants through the
-city's zone here, once, so the comparison with "now" never meets a repeated or skipped hour.
+The as-of is the latest record time at or before the run's start on the city's clock: record
+times are the city's wall-clock time, so they are compared with the city's wall clock, never
+the server's (a server in UTC would otherwise ignore a city east of it's last hours, and count
+a city west of it's future times). A source is late when its last arrival, plus its
+``expected_every`` and ``grace`` from city.yml, is before now
+(``dashboard.queries.freshness.late_sources``): the newest record time, not the newest load,
+because a city that keeps loading an extract nobody refreshes is still waiting for data. The
+arrival is an instant (the wall time through the city's zone), so the comparison with "now"
+never meets a repeated or skipped hour.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
@@ -20,36 +26,70 @@ from pipelines.warehouse.schema import CANONICAL_TABLES, quote
 # has the earlier instant too (DST moves a clock by at most two hours).
 _SURELY_PAST = "INTERVAL 2 DAY"
 _DST_MARGIN = "INTERVAL 3 HOUR"
+# The city's wall clock at the run's start.
+_LOCAL_NOW = "CAST(timezone($zone, $now) AS TIMESTAMP)"
+
+
+@dataclass(frozen=True)
+class RecordTimes:
+    """The data's as-of (a wall time; None when no record has a usable time) and each
+    source's last arrival (a naive UTC instant), at the run's start."""
+
+    as_of: datetime | None
+    arrivals: dict[str, datetime]
 
 
 def _candidates_sql(table: str, column: str) -> str:
-    """The rows of one version column whose instant can be their source's newest: those
-    within a DST margin of the oldest source's newest surely-past value, or later. Found by
-    comparing wall times alone, so only these few rows are converted to instants (converting
-    every row of a 10M-row table took 2.8 s of each daily run)."""
-    floor = f"(CAST(timezone($zone, $now) AS TIMESTAMP) - {_SURELY_PAST})"
+    """The rows of one version column that can hold their source's newest time: those within
+    a DST margin of the oldest source's newest surely-past value, or later. Found by comparing
+    wall times alone, so only these few rows are converted to instants (converting every row
+    of a 10M-row table took 2.8 s of each daily run). Each source's latest wall time at or
+    before the run is among them: it is either surely past, so its source's surely-past
+    maximum, or later than that bound."""
+    floor = f"({_LOCAL_NOW} - {_SURELY_PAST})"
     lows = f"SELECT max({column}) AS low FROM {table} WHERE {column} < {floor} GROUP BY source"
     bound = f"(SELECT least(min(low) - {_DST_MARGIN}, {floor}) FROM ({lows}))"
-    return f"SELECT source, {column} FROM {table} WHERE {column} >= coalesce({bound}, {floor})"
+    return f"SELECT source, {column} AS t FROM {table} WHERE {column} >= coalesce({bound}, {floor})"
 
 
 def _newest_sql() -> str:
-    # One filtered max per column and table, as the run's data_as_of does; a time after the
-    # run started (a typo in an extract, 2062 for 2026) is not an arrival.
-    parts = " UNION ALL ".join(
-        f"SELECT source, max(timezone($zone, {quote(c)})) "
-        f"FILTER (timezone($zone, {quote(c)}) <= $now) AS newest "
-        f"FROM ({_candidates_sql(quote(t.name), quote(c))}) GROUP BY source"
+    # A time after the run started (a typo in an extract, 2062 for 2026) is neither the
+    # as-of nor an arrival.
+    times = " UNION ALL ".join(
+        _candidates_sql(quote(t.name), quote(c))
         for t in CANONICAL_TABLES.values()
         for c in t.version_columns
     )
     return (
-        "UPDATE city_sources SET last_record_utc = n.newest FROM ("
-        f"SELECT source, timezone('UTC', max(newest)) AS newest FROM ({parts}) GROUP BY source"
-        ") AS n WHERE city_sources.source = n.source"
+        "SELECT source, "
+        "timezone('UTC', max(timezone($zone, t)) FILTER (timezone($zone, t) <= $now)), "
+        f"max(t) FILTER (t <= {_LOCAL_NOW})\n"
+        f"FROM ({times}) GROUP BY source"
     )
 
 
-def record_arrivals(con: duckdb.DuckDBPyConnection, zone: str, now: datetime) -> None:
-    """Fill ``city_sources.last_record_utc`` from the records (``now``: tz-aware run start)."""
-    con.execute(_newest_sql(), {"zone": zone, "now": now})
+def newest_record_times(
+    con: duckdb.DuckDBPyConnection, zone: str | None, now: datetime
+) -> RecordTimes:
+    """The as-of and arrivals at ``now`` (tz-aware run start) on ``zone``'s clock (city.yml's
+    timezone; without a city.yml, the clock of DuckDB's session)."""
+    if zone is None:
+        (zone,) = con.execute("SELECT current_setting('TimeZone')").fetchone() or ("UTC",)
+    rows = con.execute(_newest_sql(), {"zone": zone, "now": now}).fetchall()
+    latest = [wall for _, _, wall in rows if wall is not None]
+    return RecordTimes(
+        max(latest) if latest else None,
+        {source: newest for source, newest, _ in rows if newest is not None},
+    )
+
+
+def record_arrivals(con: duckdb.DuckDBPyConnection, arrivals: dict[str, datetime]) -> None:
+    """Fill ``city_sources.last_record_utc`` with each source's last arrival."""
+    if not arrivals:
+        return
+    con.execute(
+        "UPDATE city_sources SET last_record_utc = n.newest FROM "
+        "(SELECT unnest($sources) AS source, unnest($newest) AS newest) AS n "
+        "WHERE city_sources.source = n.source",
+        {"sources": list(arrivals), "newest": list(arrivals.values())},
+    )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from datetime import UTC
 from pathlib import Path
 
 import duckdb
@@ -44,6 +45,7 @@ from pipelines.publish.versions import (
     keep_versions,
     publish_lock,
 )
+from pipelines.run.arrivals import newest_record_times
 from pipelines.run.build import (
     begin_build,
     building,
@@ -131,7 +133,7 @@ def _run(
                     ctx = FileContext(run_id, clock, progress, gate)
                     results = [load_source_files(con, m, found[m.source], ctx) for m in mappings]
                     demo = any(m.demo for m in mappings)
-                    run = run_record(con, (run_id, started), demo, results)
+                    run = run_record(con, (run_id, started), demo, results, profile.zone)
                     if run.validated:
                         try:
                             # A merge into the published copy recomputes only what its
@@ -151,7 +153,7 @@ def _run(
                             run = dataclasses.replace(run, validated=False, message=str(exc))
                     else:
                         problems = _settle(gate, con, results, clock)
-                        run = run_record(con, (run_id, started), demo, results)
+                        run = run_record(con, (run_id, started), demo, results, profile.zone)
                         if problems:
                             run = dataclasses.replace(
                                 run, message="\n".join([run.message, *problems])
@@ -262,7 +264,10 @@ def _recompute(
                     raise RunError(f"{published}: holds no published run; run `citystat run`")
                 is_demo, as_of, validated = last
                 message = "metrics recomputed from metrics.yml; extracts not reloaded"
-                run = RunRecord(run_id, started, is_demo, as_of, validated, message)
+                # The records are the published run's: its as-of stands; the arrivals are
+                # written again with the profile's tables.
+                times = newest_record_times(con, profile.zone, started.replace(tzinfo=UTC))
+                run = RunRecord(run_id, started, is_demo, as_of, validated, message, times.arrivals)
                 metric_rows = compute_and_record(
                     con, config, services, run, clock, progress, profile=profile
                 )

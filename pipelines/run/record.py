@@ -25,10 +25,9 @@ from pipelines.ingest.provenance import (
 )
 from pipelines.metrics import MetricsConfig, compute_metrics
 from pipelines.metrics.definition_history import record_definition_versions
-from pipelines.run.arrivals import record_arrivals
+from pipelines.run.arrivals import newest_record_times, record_arrivals
 from pipelines.run.outcome import Progress, RunError, SourceResult
 from pipelines.warehouse.pause import pause_point
-from pipelines.warehouse.schema import CANONICAL_TABLES, quote
 
 
 def new_run_id() -> str:
@@ -41,18 +40,22 @@ def run_record(
     ids: tuple[str, datetime],
     is_demo: bool,
     results: list[SourceResult],
+    zone: str | None,
 ) -> RunRecord:
-    """What the runs table will say about this run: validated and summarised, or why not."""
+    """What the runs table will say about this run: validated and summarised, or why not.
+
+    ``zone``: the city's time zone (city.yml), whose clock decides which record times are
+    past at the run's start (``started``, naive UTC)."""
     run_id, started = ids
+    times = newest_record_times(con, zone, started.replace(tzinfo=UTC))
     if not all(r.passed for r in results):
         message = "validation failed; nothing published:\n" + "\n".join(
             line for r in results for line in r.failures()
         )
-        return RunRecord(run_id, started, is_demo, _data_as_of(con), False, message)
-    as_of = _data_as_of(con)
-    if as_of is None:
+        return RunRecord(run_id, started, is_demo, times.as_of, False, message, times.arrivals)
+    if times.as_of is None:
         raise RunError("no record with a usable timestamp was loaded; nothing to publish")
-    return RunRecord(run_id, started, is_demo, as_of, True, _summary(results))
+    return RunRecord(run_id, started, is_demo, times.as_of, True, _summary(results), times.arrivals)
 
 
 def _summary(results: list[SourceResult]) -> str:
@@ -73,18 +76,6 @@ def _summary(results: list[SourceResult]) -> str:
     )
 
 
-def _data_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """Latest moment any canonical table speaks of, ignoring timestamps in the future."""
-    # One filtered max per column: no row is copied (an unnest of every column costs ~10x).
-    parts = " UNION ALL ".join(
-        f"SELECT max({quote(c)}) FILTER ({quote(c)} <= localtimestamp) AS ts FROM {quote(t.name)}"
-        for t in CANONICAL_TABLES.values()
-        for c in t.version_columns
-    )
-    row = con.execute(f"SELECT max(ts) FROM ({parts})").fetchone()
-    return None if row is None else row[0]
-
-
 @dataclass(frozen=True)
 class RunRecord:
     """What the runs table records about a run besides its outcome."""
@@ -95,6 +86,8 @@ class RunRecord:
     as_of: datetime | None
     validated: bool
     message: str
+    # Each source's last arrival (pipelines.run.arrivals), written to city_sources.
+    arrivals: dict[str, datetime]
 
 
 def services_beside(metrics_file: Path, config: MetricsConfig) -> ServicesConfig | None:
@@ -145,7 +138,7 @@ def compute_and_record(
         profile = profile or ProfileRows()
         write_profile_tables(con, profile)
         if profile.city:
-            record_arrivals(con, str(profile.city[0][1]), run.started.replace(tzinfo=UTC))
+            record_arrivals(con, run.arrivals)
         rows = compute_metrics(
             con, config, run.as_of, progress=each_metric, changed_run_id=changed_run_id
         )
