@@ -271,6 +271,53 @@ def test_closing_the_oldest_open_requests_updates_the_backlogs(
     assert backlogs <= updated, sorted(backlogs - updated)
 
 
+# Requests overdue at the previous as-of, closed a minute after their last update, before
+# they were due (a late batch of field work): they leave every overdue backlog they were in.
+BACKDATED_CLOSES = _sql_change(
+    "service_requests",
+    "SELECT * REPLACE ('closed' AS status, 'Closed' AS status_raw,"
+    " greatest(opened_at, updated_at) + INTERVAL 1 MINUTE AS closed_at,"
+    " greatest(opened_at, updated_at) + INTERVAL 1 MINUTE AS updated_at)"
+    f" FROM service_requests WHERE status = 'open' AND due_at < TIMESTAMP '{BEFORE}'"
+    " AND greatest(opened_at, updated_at) + INTERVAL 1 MINUTE < due_at"
+    " ORDER BY due_at DESC, request_id LIMIT 10",
+)
+# One overdue request alone in its ZIP code, then closed the same way: the ZIP code leaves
+# the overdue backlogs.
+LONE_OVERDUE = _sql_change(
+    "service_requests",
+    "SELECT * REPLACE ('lone-' || request_id AS request_id, '19998' AS zip,"
+    " $at - INTERVAL 10 DAY AS opened_at, $at - INTERVAL 5 DAY AS due_at, NULL AS closed_at,"
+    " 'open' AS status, 'Open' AS status_raw, $at - INTERVAL 9 DAY AS updated_at)"
+    " FROM service_requests WHERE service_name = 'Street Defect' ORDER BY request_id LIMIT 1",
+)
+LONE_CLOSED = _sql_change(
+    "service_requests",
+    "SELECT * REPLACE ('closed' AS status, 'Closed' AS status_raw,"
+    " updated_at + INTERVAL 1 MINUTE AS closed_at, updated_at + INTERVAL 1 MINUTE AS updated_at)"
+    " FROM service_requests WHERE zip = '19998'",
+)
+
+
+def test_back_dated_closes_update_the_overdue_backlogs_their_zip_codes_keep(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closes dated before the requests were due take them out of every overdue backlog; the
+    other overdue requests of their districts and ZIP codes keep those members, so the
+    backlogs are updated, not recomputed, with a full recompute's values."""
+    changes: list[tuple[Change, datetime]] = [(BACKDATED_CLOSES, AFTER)]
+    updated = _check(published, tmp_path, changes, monkeypatch=monkeypatch)
+    overdue = {m.id for m in CONFIG.metrics if m.kind == "backlog" and m.overdue}
+    assert overdue and overdue <= updated, sorted(overdue - updated)
+
+
+def test_a_zip_code_only_a_back_dated_close_held_equals_a_full_recompute(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    changes: list[tuple[Change, datetime]] = [(LONE_OVERDUE, AFTER), (LONE_CLOSED, NEW_YEAR)]
+    _check(published, tmp_path, changes, monkeypatch=monkeypatch)
+
+
 @pytest.mark.parametrize(
     "change",
     [NEW_RECORDS, REOPENED, CANCELLED, FAR_PAST, OLDER_VERSION, PERMITS, INSPECTIONS],

@@ -35,7 +35,6 @@ from pipelines.metrics.incremental import (
     previous_sql,
 )
 from pipelines.metrics.model import Metric, MetricsConfig
-from pipelines.metrics.periods import period_start_sql
 from pipelines.metrics.sql_parts import (
     CORE_KEYS,
     KEEP_COVERED_SOURCES,
@@ -86,15 +85,15 @@ def backlog_sql(
     if incremental:
         ctes = [
             *coverage,
-            ("record_versions", _parts_sql(table, with_all=True)),
-            ("backlog_rows", _rows_sql(metric, table, dimensions, params, parts=True)),
+            ("record_versions", parts_sql(table, with_all=True)),
+            ("backlog_rows", rows_sql(metric, table, dimensions, params, parts=True)),
             (
                 "stints",
                 "SELECT * FROM backlog_rows\nWHERE (left_at IS NULL OR left_at > entered_at)\n"
                 # Every event of a stint that ended by the previous as-of is before it.
                 "  AND (part <> 'all' OR left_at IS NULL OR left_at > $previous_as_of)",
             ),
-            ("events", _events_sql("stints", keep + ", part")),
+            ("events", events_sql("stints", keep + ", part")),
             ("source_rows", delta_events_sql("events", keep)),
         ]
     else:
@@ -103,9 +102,9 @@ def backlog_sql(
         ctes = [
             *coverage,
             ("record_versions", source),
-            ("backlog_rows", _rows_sql(metric, table, dimensions, params)),
+            ("backlog_rows", rows_sql(metric, table, dimensions, params)),
             ("stints", "SELECT * FROM backlog_rows\nWHERE left_at IS NULL OR left_at > entered_at"),
-            ("events", _events_sql("stints", keep)),
+            ("events", events_sql("stints", keep)),
             ("source_rows", "SELECT * FROM events WHERE ts <= $as_of"),
         ]
     # An incremental update groups the changed records' events alone: few rows.
@@ -154,52 +153,7 @@ def backlog_sql(
     return with_ctes(ctes, final)
 
 
-def backlog_check_sql(
-    config: MetricsConfig,
-    metric: Metric,
-    dimensions: list[str],
-    params: Params,
-    coverage: list[tuple[str, str]],
-) -> str:
-    """Counts the reasons an incremental backlog could differ from a full one (0: none).
-
-    A breakdown member or the first period can only vanish when the changed records' old
-    events held it; when their new events do not also hold it, the metric is recomputed in
-    full.
-    """
-    table = metric_table(metric.table)
-    dims = [quote("d_" + d) for d in dimensions]
-    keep = "".join(f", {d}" for d in dims)
-    ctes = [
-        *coverage,
-        ("record_versions", _parts_sql(table, with_all=False)),
-        ("backlog_rows", _rows_sql(metric, table, dimensions, params, parts=True)),
-        ("stints", "SELECT * FROM backlog_rows\nWHERE left_at IS NULL OR left_at > entered_at"),
-        ("events", _events_sql("stints", keep + ", part") + "\n"),
-        ("old_events", "SELECT * FROM events WHERE part = 'old' AND ts <= $previous_as_of"),
-        ("new_events", "SELECT * FROM events WHERE part = 'new' AND ts <= $previous_as_of"),
-        ("previous", previous_sql(params, metric.id)),
-    ]
-    fy = config.city.fiscal_year_start_month
-    problems = [
-        f"(SELECT count(*) FROM (SELECT DISTINCT {d} FROM old_events\n"
-        f"    EXCEPT SELECT DISTINCT {d} FROM new_events))"
-        for d in dims
-    ]
-    # An old event in the first period, unless a new event keeps that period: closing a
-    # request opened in the data's first weeks (daily work) leaves its opening where it was.
-    problems += [
-        f"(SELECT count(*) FROM old_events AS o\n"
-        f"    WHERE CAST({period_start_sql(g, 'o.ts', fy)} AS DATE)\n"
-        f"        <= (SELECT min(period_start) FROM previous WHERE grain = '{g}')\n"
-        f"      AND NOT EXISTS (SELECT 1 FROM new_events AS n\n"
-        f"        WHERE {period_start_sql(g, 'n.ts', fy)} = {period_start_sql(g, 'o.ts', fy)}))"
-        for g in config.grains(metric)
-    ]
-    return with_ctes(ctes, "SELECT " + "\n    + ".join(problems) + " AS problems")
-
-
-def _parts_sql(table: MetricTable, *, with_all: bool) -> str:
+def parts_sql(table: MetricTable, *, with_all: bool) -> str:
     """Version spans tagged by part: 'new' (changed records now), 'old' (changed records
     without this run's versions) and, ``with_all``, 'all' (every record that can have an
     event after the previous as-of: the hot records' versions whose span reaches past it)."""
@@ -265,7 +219,7 @@ def backlog_columns(metric: Metric, dimensions: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(columns))
 
 
-def _rows_sql(
+def rows_sql(
     metric: Metric,
     table: MetricTable,
     dimensions: list[str],
@@ -319,7 +273,8 @@ def _exit_sql(table: MetricTable, end_column: str, waiting: str) -> str:
     return f"CASE WHEN {end} IS NOT NULL THEN {end} WHEN {waiting} THEN NULL ELSE {closing} END"
 
 
-def _events_sql(stints: str, keep: str) -> str:
+def events_sql(stints: str, keep: str) -> str:
+    """+1 at each stint's entry and -1 at its exit, with the ``keep`` columns."""
     return (
         f"SELECT entered_at AS ts, 1 AS delta{keep} FROM {stints}\n"
         "UNION ALL\n"
@@ -361,10 +316,10 @@ def _age_ctes(
     age_dim = [AGE_DIMENSION]
     keep = f", {quote('d_' + AGE_DIMENSION)}"
     if incremental:
-        age_events = _events_sql("age_stints", keep + ", part")
+        age_events = events_sql("age_stints", keep + ", part")
         age_rows = delta_events_sql(f"(\n{indent(age_events, '    ')}\n)", keep)
     else:
-        age_rows = f"SELECT * FROM ({_events_sql('age_stints', keep)})\nWHERE ts <= $as_of"
+        age_rows = f"SELECT * FROM ({events_sql('age_stints', keep)})\nWHERE ts <= $as_of"
     ctes = [
         ("age_buckets", buckets),
         ("age_stints", age_stints),

@@ -17,11 +17,11 @@ from typing import Any
 
 from pipelines.metrics.availability import needed_columns
 from pipelines.metrics.backlog import (
-    backlog_check_sql,
     backlog_columns,
     version_spans_sql,
     version_spans_table,
 )
+from pipelines.metrics.backlog_check import backlog_check_sql
 from pipelines.metrics.core_sql import core_sql
 from pipelines.metrics.event_sql import SCOPE_MARKERS
 from pipelines.metrics.incremental import (
@@ -263,12 +263,17 @@ def _changed_periods_sql(
     return with_ctes(ctes, final)
 
 
-def compile_backlog_check(config: MetricsConfig, metric_id: str) -> CompiledQuery:
-    """A query counting why a backlog cannot be updated incrementally (0 when it can)."""
+def compile_backlog_check(
+    config: MetricsConfig, metric_id: str, *, closer: bool = False
+) -> CompiledQuery:
+    """A query counting why a backlog cannot be updated incrementally (0 when it can);
+    ``closer``: a lost member counts only when no other record is seen to hold it (slower,
+    for when the quick check found one)."""
     metric = config.metric(metric_id)
     params = Params()
     coverage = coverage_ctes(metric.table, needed_columns(metric), params)
-    sql = backlog_check_sql(config, metric, config.dimensions(metric), params, coverage)
+    dimensions = config.dimensions(metric)
+    sql = backlog_check_sql(config, metric, dimensions, params, coverage, closer=closer)
     return CompiledQuery(metric.id, sql, dict(params.values))
 
 

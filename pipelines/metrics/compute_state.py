@@ -250,9 +250,9 @@ class ComputeState:
         if metric.kind == "ratio":
             ok = self._parts_ready(metric)
         elif metric.kind == "backlog":
-            check = compile_backlog_check(self.config, metric.id)
-            row = self.con.execute(check.sql, self.bind(check)).fetchone()
-            ok = row is not None and row[0] == 0
+            ok = self._backlog_ready(metric.id, closer=False) or self._backlog_ready(
+                metric.id, closer=True
+            )
         else:
             ok = True
         if ok:
@@ -280,6 +280,12 @@ class ComputeState:
         ).fetchall()
         ratios = {m.id for m in self.config.metrics if m.kind == "ratio"}
         return {str(r[0]) for r in rows} - ratios
+
+    def _backlog_ready(self, metric_id: str, *, closer: bool) -> bool:
+        """No breakdown member or first period of the backlog can vanish (its check is 0)."""
+        check = compile_backlog_check(self.config, metric_id, closer=closer)
+        row = self.con.execute(check.sql, self.bind(check)).fetchone()
+        return row is not None and row[0] == 0
 
     def _parts_ready(self, metric: Metric) -> bool:
         """A ratio's parts were computed this run, at every grain and breakdown it needs."""

@@ -362,14 +362,15 @@ def delta_rows_ctes(
     return [("moved", moved), ("delta_rows", "\nUNION ALL\n".join(parts))]
 
 
-def previous_changes_sql() -> str:
-    """A backlog's previous per-period changes, recovered from its running sums."""
+def previous_changes_sql(where: str | None = None) -> str:
+    """A backlog's previous per-period changes, recovered from its running sums (of the
+    members ``where`` keeps, when given: a condition on whole members)."""
     return (
         f"SELECT {CORE_KEYS},\n"
         "    count - COALESCE(lag(count) OVER (\n"
         "        PARTITION BY grain, dimension, dimension_value ORDER BY period_start\n"
         "    ), 0) AS change\n"
-        "FROM previous"
+        "FROM previous" + (f"\nWHERE {where}" if where else "")
     )
 
 
