@@ -3,8 +3,8 @@ last arrival, found in one pass over every version column.
 
 The as-of is the latest record time at or before the run's start on the city's clock: record
 times are the city's wall-clock time, so they are compared with the city's wall clock, never
-the server's (a server in UTC would otherwise ignore a city east of it's last hours, and count
-a city west of it's future times). A source is late when its last arrival, plus its
+the server's (a server in UTC would otherwise ignore the last hours of a city east of it, and
+count the future times of a city west of it). A source is late when its last arrival, plus its
 ``expected_every`` and ``grace`` from city.yml, is before now
 (``dashboard.queries.freshness.late_sources``): the newest record time, not the newest load,
 because a city that keeps loading an extract nobody refreshes is still waiting for data. The
