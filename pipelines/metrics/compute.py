@@ -92,11 +92,7 @@ def compute_metrics(
         con.execute("DELETE FROM metric_public_texts")
         availability = all_availability(con, config)
         written = _compute_all(state, compiled, availability, tables, progress)
-        for metric in config.metrics:
-            query = compiled[metric.id][1]
-            if not availability[metric.id].computable:
-                query = compile_unavailable(config, metric.id)
-            _record_definition(con, config, metric, query, availability[metric.id])
+        _record_definitions(con, config, compiled, availability)
         texts = public_text_rows(config)
         if texts:
             con.executemany("INSERT INTO metric_public_texts VALUES (?, ?, ?, ?)", texts)
@@ -129,18 +125,45 @@ def _compute_all(
     # groups costs almost nothing, and percentiles are a daily run's largest part.
     families = {m: f for f in percentile_families(state.config) for m in f}
     settled: dict[str, int] = {}
-    written = 0
+    counts: dict[str, int] = {}
+    unchecked: list[str] = []  # written since the last check for emptied metrics
     for metric in state.order():
+        if metric.kind == "ratio" and unchecked:
+            # A ratio reads its parts' new values: an emptied part is refilled before.
+            _refill_emptied(state, compiled, tables, counts, unchecked, progress)
         if metric.id in families and metric.id not in settled:
             settled.update(_compute_family(state, families[metric.id], compiled, availability))
         if metric.id in settled:
             rows = settled.pop(metric.id)
         else:
             rows = _compute_one(state, metric, compiled[metric.id], availability, tables)
-        written += rows
+        counts[metric.id] = rows
+        unchecked.append(metric.id)
         if progress is not None:
             progress(f"{metric.id}: {rows} rows")
-    return written
+    _refill_emptied(state, compiled, tables, counts, unchecked, progress)
+    return sum(counts.values())
+
+
+def _refill_emptied(
+    state: ComputeState,
+    compiled: dict[str, tuple[CompiledQuery, CompiledQuery]],
+    tables: list[str],
+    counts: dict[str, int],
+    unchecked: list[str],
+    progress: Callable[[str], None] | None,
+) -> None:
+    """Recompute in full those of ``unchecked`` (emptied after) that an incremental update
+    left without a record (only a full recompute writes the data span's placeholder rows),
+    asked once for all of them."""
+    gone = state.emptied({m: counts[m] for m in unchecked})
+    unchecked.clear()
+    for metric_id in gone:
+        query = compiled[metric_id][0]
+        state.spans_for(query.sql, tables)
+        counts[metric_id] = state.write(query, query.bind(state.as_of))
+        if progress is not None:
+            progress(f"{metric_id}: {counts[metric_id]} rows, recomputed: no record is left")
 
 
 def _compute_one(
@@ -161,12 +184,7 @@ def _compute_one(
     else:
         bind = query.bind(state.as_of)
     state.spans_for(query.sql, tables)
-    rows = state.write(query, bind)
-    if state.emptied(metric, rows):
-        query = compiled[0]
-        state.spans_for(query.sql, tables)
-        rows = state.write(query, query.bind(state.as_of))
-    return rows
+    return state.write(query, bind)
 
 
 def _compute_family(
@@ -199,33 +217,33 @@ def _compute_family(
     if len({state.previous[m].as_of for m in members}) > 1:
         return {}
     fill_fresh(state.con, query.sql, state.bind(query))
-    rows = {}
-    for metric in metrics:
-        rows[metric.id] = state.replace_from_fresh(metric.id, partial=metric.id in family.partial)
-        if state.emptied(metric, rows[metric.id]):
-            full = compiled[metric.id][0]
-            rows[metric.id] = state.write(full, full.bind(state.as_of))
-    return rows
+    return {m.id: state.replace_from_fresh(m.id, partial=m.id in family.partial) for m in metrics}
 
 
 def _span_tables_of(config: MetricsConfig, metric_ids: list[str]) -> list[str]:
     return list(dict.fromkeys(t for m in metric_ids for t in span_tables(config, m)))
 
 
-def _record_definition(
+def _record_definitions(
     con: duckdb.DuckDBPyConnection,
     config: MetricsConfig,
-    metric: Metric,
-    query: CompiledQuery,
-    availability: Availability,
+    compiled: dict[str, tuple[CompiledQuery, CompiledQuery]],
+    availability: dict[str, Availability],
 ) -> None:
-    """One metric_definitions row: the definition as written, its SQL and availability."""
-    values = definition_row(config, metric, query, availability)
-    names = ", ".join(values)
-    placeholders = ", ".join("?" for _ in values)
-    con.execute(
+    """The metric_definitions rows: each definition as written, its SQL and availability."""
+    rows = []
+    for metric in config.metrics:
+        query = compiled[metric.id][1]
+        if not availability[metric.id].computable:
+            query = compile_unavailable(config, metric.id)
+        rows.append(definition_row(config, metric, query, availability[metric.id]))
+    if not rows:
+        return
+    names = ", ".join(rows[0])
+    placeholders = ", ".join("?" for _ in rows[0])
+    con.executemany(
         f"INSERT INTO metric_definitions ({names}) VALUES ({placeholders})",
-        list(values.values()),
+        [list(r.values()) for r in rows],
     )
 
 

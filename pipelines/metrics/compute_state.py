@@ -259,14 +259,19 @@ class ComputeState:
             self.done.add(metric.id)
         return ok
 
-    def emptied(self, metric: Metric, rows: int) -> bool:
-        """Whether an incremental update left the metric (``rows`` rows) without a record: then
-        only a full recompute, next, gives it the data span's placeholder rows (event_sql)."""
-        if metric.id not in self.done or (rows and not self._without_records([metric.id])):
-            return False
-        self.done.discard(metric.id)
-        self.previous_rows[metric.id] = rows
-        return True
+    def emptied(self, rows: Mapping[str, int]) -> list[str]:
+        """The metrics an incremental update left without a record (``rows``: each metric's
+        row count now), no longer counted as updated: only a full recompute, next, gives them
+        the data span's placeholder rows (event_sql). One query asks for all of them."""
+        updated = sorted(m for m in self.done if m in rows)
+        gone = {m for m in updated if not rows[m]}
+        # A ratio's rows carry no record count: one with rows is never emptied.
+        counted = [m for m in updated if rows[m] and self.config.metric(m).kind != "ratio"]
+        gone |= self._without_records(counted) if counted else set()
+        for metric_id in gone:
+            self.done.discard(metric_id)
+            self.previous_rows[metric_id] = rows[metric_id]
+        return sorted(gone)
 
     def _without_records(self, metric_ids: list[str]) -> set[str]:
         """Those of ``metric_ids`` with no row counting a record (ratios' rows carry none)."""
@@ -322,6 +327,7 @@ class ComputeState:
     ) -> None:
         """Replace metric_state with what this run computed."""
         self.con.execute("DELETE FROM metric_state")
+        rows = []
         for metric in self.config.metrics:
             standalone = compiled[metric.id][1]
             table = canonical_table(self.config, metric)
@@ -334,15 +340,10 @@ class ComputeState:
                 unversioned = None
             else:
                 unversioned = self._unversioned_rows(table)
-            self.con.execute(
-                "INSERT INTO metric_state VALUES (?, ?, ?, ?)",
-                [
-                    metric.id,
-                    self.fingerprint(standalone, availability[metric.id]),
-                    self.as_of,
-                    unversioned,
-                ],
-            )
+            fingerprint = self.fingerprint(standalone, availability[metric.id])
+            rows.append([metric.id, fingerprint, self.as_of, unversioned])
+        if rows:
+            self.con.executemany("INSERT INTO metric_state VALUES (?, ?, ?, ?)", rows)
 
     def _unversioned_rows(self, table_name: str) -> int:
         if table_name not in self.unversioned:
