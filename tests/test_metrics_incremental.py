@@ -416,6 +416,37 @@ def test_a_far_past_record_and_a_new_member_equal_a_full_recompute(
     assert "street_defect_requests" in updated
 
 
+EARLY_STINT = _sql_change(
+    "service_requests",
+    # Opened, due and closed before every other request: earlier first periods.
+    "SELECT * REPLACE ('early-stint' AS request_id, TIMESTAMP '2021-01-04 10:00' AS opened_at,"
+    " TIMESTAMP '2021-01-11 10:00' AS due_at, TIMESTAMP '2021-02-15 10:00' AS closed_at,"
+    " $at AS updated_at)"
+    " FROM service_requests WHERE service_name = 'Street Defect' AND status = 'closed'"
+    " ORDER BY request_id LIMIT 1",
+)
+NEW_ZIP = _sql_change(
+    "service_requests",
+    # A request first seen now, in a new ZIP code, open and overdue for a few weeks of 2024
+    # (judged by its first version on every past date): a new member.
+    "SELECT * REPLACE ('new-zip' AS request_id, '19999' AS zip,"
+    " TIMESTAMP '2024-01-02 10:00' AS opened_at, TIMESTAMP '2024-01-05 10:00' AS due_at,"
+    " TIMESTAMP '2024-02-01 10:00' AS closed_at, $at AS updated_at) FROM service_requests"
+    " WHERE service_name = 'Street Defect' AND status = 'closed' ORDER BY request_id LIMIT 1",
+)
+
+
+@pytest.mark.parametrize("change", [EARLY_STINT, NEW_ZIP], ids=["earlier_periods", "new_member"])
+def test_a_backlog_gains_periods_or_a_member_from_its_previous_levels(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Change
+) -> None:
+    # Earlier first periods get every member's row (zero before the early request, and
+    # after it closed); a new member gets a row in every period, zero outside its few
+    # weeks. The backlogs are still updated from their previous levels, not recomputed.
+    updated = _check(published, tmp_path, [(change, AFTER)], monkeypatch=monkeypatch)
+    assert {"street_defect_backlog", "street_defect_overdue_backlog"} <= updated
+
+
 def test_a_warehouse_without_metric_state_is_recomputed_in_full(
     published: Path, tmp_path: Path
 ) -> None:

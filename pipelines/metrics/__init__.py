@@ -24,7 +24,8 @@ SQL, pure functions that never touch a database:
 - ``spark_sql``: the compiled DuckDB SQL transpiled for Spark with SQLGlot (``to_spark``).
 - ``core_sql``: any kind's core query; ``event_sql``: counts, shares and percentiles;
   ``backlog``: backlogs over version spans; ``backlog_check``: whether a backlog may be
-  updated from the changes; ``status_sql``: targets and statuses.
+  updated from the changes; ``backlog_update``: an updated backlog's changed periods, its
+  previous levels plus the changes' running sums; ``status_sql``: targets and statuses.
 - ``incremental``: the daily run's changed rows and periods; ``periods``: grains as SQL;
   ``fiscal_quarters``: the city's fiscal quarters and their names (FY2027 Q2) as SQL;
   ``sql_parts``: parameters, conditions, grouping and the period spine.

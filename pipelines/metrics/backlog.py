@@ -27,16 +27,10 @@ from collections.abc import Sequence
 from textwrap import indent
 
 from pipelines.metrics.availability import needed_columns, resolved_columns
-from pipelines.metrics.incremental import (
-    changed_table,
-    delta_events_sql,
-    hot_spans_table,
-    previous_changes_sql,
-    previous_sql,
-)
+from pipelines.metrics.backlog_update import BACKLOG_UPDATE_ROWS, backlog_update_ctes
+from pipelines.metrics.incremental import changed_table, delta_events_sql, hot_spans_table
 from pipelines.metrics.model import Metric, MetricsConfig
 from pipelines.metrics.sql_parts import (
-    CORE_KEYS,
     KEEP_COVERED_SOURCES,
     Params,
     conditions_sql,
@@ -76,8 +70,9 @@ def backlog_sql(
 ) -> str:
     """Backlog of one metric at every period end of every grain and breakdown; with
     ``shared_spans`` it reads the materialised ``<table>_version_spans`` instead of
-    deriving the spans itself; ``incremental`` adds the events that differ from the previous
-    run to its running sums (pipelines/metrics/incremental.py; needs the shared spans)."""
+    deriving the spans itself; ``incremental``: only the periods whose levels change, from
+    the events that differ from the previous run (backlog_update.py; needs the shared spans),
+    with their markers."""
     table = metric_table(metric.table)
     dims = [quote("d_" + d) for d in dimensions]
     keep = "".join(f", {d}" for d in dims)
@@ -115,26 +110,14 @@ def backlog_sql(
         # Every age bucket gets a row, zero when empty, so the profile always has its shape.
         grouped = "all_grouped"
         more_members = f"SELECT '{AGE_DIMENSION}', label FROM age_buckets"
-    first_from = "grouped"  # not all_grouped: age buckets add no earlier period
     if incremental:
-        ctes += [
-            ("previous", previous_sql(params, metric.id)),
-            ("previous_changes", previous_changes_sql()),
-            (
-                "combined",
-                f"SELECT {CORE_KEYS}, sum(change) AS change FROM (\n"
-                "    SELECT * FROM previous_changes\n"
-                f"    UNION ALL\n    SELECT {CORE_KEYS}, change FROM {grouped}\n"
-                ")\nGROUP BY ALL",
-            ),
-        ]
-        grouped = first_from = "combined"
-    else:
-        # A backlog that matches no record is zero over the data's periods, not absent.
-        ctes.append(data_span_cte(table.name, resolved_columns(metric)["start"]))
-    ctes += dense_ctes(
-        config, grains, grouped, more_members, first_from=first_from, data_span=not incremental
-    )
+        # Only the periods whose levels change, from the previous levels (backlog_update.py).
+        ctes += backlog_update_ctes(config, grains, grouped, params, metric.id)
+        return with_ctes(ctes, BACKLOG_UPDATE_ROWS)
+    # A backlog that matches no record is zero over the data's periods, not absent.
+    ctes.append(data_span_cte(table.name, resolved_columns(metric)["start"]))
+    # first_from is grouped, not all_grouped: age buckets add no earlier period.
+    ctes += dense_ctes(config, grains, grouped, more_members, data_span=True)
     final = (
         "SELECT grain, period_start, dimension, dimension_value,\n"
         "    CAST(running AS DOUBLE) AS value, CAST(NULL AS DOUBLE) AS numerator,\n"

@@ -23,9 +23,7 @@ from pipelines.metrics.backlog import (
 )
 from pipelines.metrics.backlog_check import backlog_check_sql
 from pipelines.metrics.core_sql import core_sql
-from pipelines.metrics.event_sql import SCOPE_MARKERS
 from pipelines.metrics.incremental import (
-    as_of_periods_sql,
     previous_sql,
     replaced_by,
 )
@@ -35,7 +33,6 @@ from pipelines.metrics.periods import (
     period_start_sql,
 )
 from pipelines.metrics.sql_parts import (
-    CORE_KEYS,
     Params,
     coverage_ctes,
     quote,
@@ -128,9 +125,8 @@ def compile_incremental(config: MetricsConfig, metric_id: str) -> CompiledQuery:
     metric = config.metric(metric_id)
     params = Params()
     grains = config.grains(metric)
+    # A backlog's incremental core holds only its changed periods, with their markers.
     core = core_sql(config, metric, grains, config.dimensions(metric), params, incremental=True)
-    if metric.kind == "backlog":
-        core = _changed_periods_sql(config, core, grains, params, metric.id)
     partial = metric.kind != "ratio"
     if partial:
         core, partial = _partial_core(core, params, metric)
@@ -232,33 +228,6 @@ def _with_kept_periods_sql(core: str, params: Params, metric_id: str) -> str:
         "SELECT * FROM previous_rows AS p WHERE NOT EXISTS (\n"
         f"    SELECT 1 FROM replaced AS r WHERE {replaced_by('r', 'p')}\n"
         ")"
-    )
-    return with_ctes(ctes, final)
-
-
-def _changed_periods_sql(
-    config: MetricsConfig, core: str, grains: list[str], params: Params, metric_id: str
-) -> str:
-    """Only the periods of ``core`` whose rows differ from the previous ones, and those the
-    as-of moved through (their completeness changes), each with its SCOPE_MARKERS row: a
-    backlog's running sums are computed whole, but most periods keep their values."""
-    compared = f"{CORE_KEYS}, value, count"
-    differ = (
-        "SELECT DISTINCT grain, period_start FROM (\n"
-        f"    (SELECT {compared} FROM all_rows EXCEPT SELECT {compared} FROM previous_rows)\n"
-        "    UNION ALL\n"
-        f"    (SELECT {compared} FROM previous_rows EXCEPT SELECT {compared} FROM all_rows)\n"
-        ")\nUNION\n"
-        f"SELECT DISTINCT * FROM (\n{indent(as_of_periods_sql(config, grains), '    ')}\n)"
-    )
-    ctes = [
-        ("all_rows", core),
-        ("previous_rows", previous_sql(params, metric_id)),
-        ("changed_periods", differ),
-    ]
-    final = (
-        "SELECT * FROM all_rows SEMI JOIN changed_periods USING (grain, period_start)\n"
-        f"UNION ALL BY NAME\n{SCOPE_MARKERS.format('changed_periods')}"
     )
     return with_ctes(ctes, final)
 
