@@ -15,6 +15,7 @@ from dashboard.queries.freshness import LATE_COLUMNS, late_sources
 from pipelines.city.loader import load_city_text
 from pipelines.city.tables import ProfileRows, write_profile_tables
 from pipelines.config.issues import CityFileError
+from pipelines.run import arrivals
 from pipelines.run.arrivals import newest_record_times, record_arrivals
 from pipelines.warehouse.schema import create_schema
 from tests.metrics_support import insert
@@ -268,3 +269,60 @@ def test_the_as_of_reads_the_citys_clock_not_the_servers() -> None:
     assert times.arrivals == {"s": T("2026-03-08 23:00"), "p": T("2026-03-08 12:00")}
     # Without a city.yml the session's clock decides: UTC's 00:30 wall time on the 9th.
     assert newest_record_times(con, None, started).as_of == T("2026-03-08 23:00")
+
+
+def test_a_run_after_recorded_arrivals_reads_from_them_and_stays_exact(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A daily run reads only the times at or after the last run's arrivals (less two days);
+    # a source whose newest time falls below that, or that is new with older records, sends
+    # it back to every row, so the result is always what every row gives.
+    searched: list[bool] = []
+    newest_sql = arrivals._newest_sql
+
+    def spy(*, guessed: bool = False) -> str:
+        searched.append(guessed)
+        return newest_sql(guessed=guessed)
+
+    monkeypatch.setattr(arrivals, "_newest_sql", spy)
+    con = duckdb.connect()
+    create_schema(con)
+    sources = [("a", "", None, None, 0, None), ("b", "", None, None, 1, None)]
+    write_profile_tables(con, ProfileRows(city=PROFILE.city, sources=sources))
+    insert(
+        con,
+        "service_requests",
+        [
+            {
+                "source": "a",
+                "opened_at": T("2026-03-01 09:00"),
+                "updated_at": T("2026-03-08 12:00"),
+            },
+            {"source": "b", "opened_at": T("2026-03-07 23:00")},
+            {"source": "b", "opened_at": T("2025-06-01 08:00")},
+        ],
+    )
+    first = newest_record_times(con, "America/New_York", RUN_STARTED)
+    assert searched == [False]  # no arrivals recorded yet: every row
+    record_arrivals(con, first.arrivals)
+    assert newest_record_times(con, "America/New_York", RUN_STARTED) == first
+    assert searched == [False, True]  # a's 16:00 and b's 04:00 UTC less two days: enough
+
+    # a's record corrected to 2024; a new source c with a record from 2025 alone.
+    con.execute(
+        "UPDATE service_requests SET updated_at = TIMESTAMP '2024-05-01 10:00' WHERE source = 'a'"
+    )
+    con.execute(
+        "UPDATE service_requests SET opened_at = TIMESTAMP '2024-04-01 10:00' WHERE source = 'a'"
+    )
+    insert(con, "permits", [{"source": "c", "applied_at": T("2025-02-01 12:00")}])
+    searched.clear()
+    times = newest_record_times(con, "America/New_York", RUN_STARTED)
+    assert searched == [True, False]
+    assert times.as_of == T("2026-03-07 23:00")
+    # New York wall times: 2024-05-01 10:00 EDT, 2026-03-07 23:00 EST, 2025-02-01 12:00 EST.
+    assert times.arrivals == {
+        "a": T("2024-05-01 14:00"),
+        "b": T("2026-03-08 04:00"),
+        "c": T("2025-02-01 17:00"),
+    }

@@ -20,10 +20,11 @@ from pipelines.publish.versions import (
     start_build,
     storage_message,
 )
+from pipelines.run.arrivals import record_sources
 from pipelines.run.outcome import Progress, RunError
 from pipelines.warehouse.pause import pause_point
 from pipelines.warehouse.published import published_file
-from pipelines.warehouse.schema import CANONICAL_TABLES, is_instant_column, quote
+from pipelines.warehouse.schema import CANONICAL_TABLES, is_instant_column
 
 
 def remove_leftovers(published: Path, progress: Progress) -> None:
@@ -89,16 +90,7 @@ def check_published(con: duckdb.DuckDBPyConnection, published: Path, sources: li
     ).fetchone() or (0,)
     if not has_hashes:
         raise RunError(f"{published}: was built before incremental loads (no file hashes){rebuild}")
-    unions = " UNION ".join(
-        f"SELECT DISTINCT source FROM {quote(t.name)}" for t in CANONICAL_TABLES.values()
-    )
-    stale = [
-        str(s)
-        for (s,) in con.execute(
-            f"SELECT source FROM ({unions}) WHERE NOT list_contains($listed, source) ORDER BY 1",
-            {"listed": sources},
-        ).fetchall()
-    ]
+    stale = sorted(s for s in record_sources(con) if s not in sources)
     if stale:
         raise RunError(
             f"{published}: holds records of {', '.join(stale)}, which city.sources in "
