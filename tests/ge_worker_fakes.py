@@ -36,6 +36,15 @@ def serve_killed(jobs: Connection) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+def serve_silent(jobs: Connection) -> None:
+    """The worker takes every load and never answers, as a hung GE run would."""
+    try:
+        while jobs.recv() is not None:
+            pass
+    except EOFError:
+        pass
+
+
 def serve_failing_row_count(jobs: Connection) -> None:
     """GE fails the row-count expectation on purpose, where citystat's SQL passes it."""
     real = ge_jobs.check_load
