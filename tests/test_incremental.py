@@ -22,6 +22,7 @@ from pipelines.ingest.merge import MergeCounts, merge_staged, version_expression
 from pipelines.ingest.provenance import file_sha256
 from pipelines.run.outcome import RunError
 from pipelines.run.pipeline import _has_new_files, run_pipeline
+from pipelines.warehouse.published import published_file
 from pipelines.warehouse.schema import CANONICAL_TABLES, create_schema
 
 HEADER = "id,opened,closed,updated,state\n"
@@ -311,6 +312,30 @@ def test_a_source_dropped_from_metrics_yml_needs_a_rebuild(
             "SELECT list(DISTINCT source) FROM service_requests"
         ).fetchone()
     assert sources_left == ["village"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("ALTER TABLE load_files DROP COLUMN file_sha256", r"before incremental loads"),
+        ("ALTER TABLE service_requests ADD COLUMN ward VARCHAR", r"service_requests has an older"),
+    ],
+    ids=["no-file-hashes", "other-layout"],
+)
+def test_a_warehouse_this_run_cannot_continue_needs_a_rebuild(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str, message: str
+) -> None:
+    metrics, folder, warehouse = _town(tmp_path, monkeypatch)
+    _write(folder, 1, DAY1)
+    assert run_pipeline(metrics, warehouse).published
+    built = published_file(warehouse)
+    assert built is not None
+    with duckdb.connect(str(built)) as con:
+        con.execute(change)
+    _write(folder, 2, DAY2)
+    with pytest.raises(RunError, match=message + r".*citystat run --rebuild"):
+        run_pipeline(metrics, warehouse)
+    assert run_pipeline(metrics, warehouse, rebuild=True).published
 
 
 def _stage(

@@ -20,7 +20,7 @@ from datetime import datetime
 
 import duckdb
 
-from pipelines.warehouse.schema import CANONICAL_TABLES, quote
+from pipelines.warehouse.schema import CANONICAL_TABLES, has_column, quote
 
 # Values this far below the run's local wall time are instants before it in any zone (UTC
 # offsets of one zone differ by far less), and a value this far below another of its source
@@ -103,11 +103,7 @@ def newest_record_times(
 def _previous_guess(con: duckdb.DuckDBPyConnection) -> datetime | None:
     """A wall time at or before every source's newest, guessed from the arrivals the last run
     recorded (None without them): the earliest, less the margin of any zone's offset."""
-    (has_arrivals,) = con.execute(
-        "SELECT count(*) FROM information_schema.columns "
-        "WHERE table_name = 'city_sources' AND column_name = 'last_record_utc'"
-    ).fetchone() or (0,)
-    if not has_arrivals:
+    if not has_column(con, "city_sources", "last_record_utc"):
         return None
     row = con.execute(f"SELECT min(last_record_utc) - {_SURELY_PAST} FROM city_sources").fetchone()
     return row[0] if row else None

@@ -24,7 +24,7 @@ from pipelines.run.arrivals import record_sources
 from pipelines.run.outcome import Progress, RunError
 from pipelines.warehouse.pause import pause_point
 from pipelines.warehouse.published import published_file
-from pipelines.warehouse.schema import CANONICAL_TABLES, is_instant_column
+from pipelines.warehouse.schema import CANONICAL_TABLES, has_column, is_instant_column
 
 
 def remove_leftovers(published: Path, progress: Progress) -> None:
@@ -84,11 +84,7 @@ def check_published(con: duckdb.DuckDBPyConnection, published: Path, sources: li
         # _utc_version is not canonical; a warehouse from before it gets it (create_schema).
         if columns and [c for c in columns if not is_instant_column(c)] != list(table.columns):
             raise RunError(f"{published}: table {table.name} has an older layout{rebuild}")
-    (has_hashes,) = con.execute(
-        "SELECT count(*) FROM information_schema.columns "
-        "WHERE table_name = 'load_files' AND column_name = 'file_sha256'"
-    ).fetchone() or (0,)
-    if not has_hashes:
+    if not has_column(con, "load_files", "file_sha256"):
         raise RunError(f"{published}: was built before incremental loads (no file hashes){rebuild}")
     stale = sorted(s for s in record_sources(con) if s not in sources)
     if stale:
