@@ -24,7 +24,12 @@ from pipelines.run.arrivals import record_sources
 from pipelines.run.outcome import Progress, RunError
 from pipelines.warehouse.pause import pause_point
 from pipelines.warehouse.published import published_file
-from pipelines.warehouse.schema import CANONICAL_TABLES, has_column, is_instant_column
+from pipelines.warehouse.schema import (
+    CANONICAL_TABLES,
+    has_column,
+    is_instant_column,
+    table_columns,
+)
 
 
 def remove_leftovers(published: Path, progress: Progress) -> None:
@@ -73,14 +78,7 @@ def check_published(con: duckdb.DuckDBPyConnection, published: Path, sources: li
     """Refuse to merge into a warehouse whose layout or sources this run cannot continue."""
     rebuild = "; run `citystat run --rebuild` once to build it afresh from the extracts"
     for table in CANONICAL_TABLES.values():
-        columns = [
-            r[0]
-            for r in con.execute(
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
-                [table.name],
-            ).fetchall()
-        ]
+        columns = table_columns(con, table.name)
         # _utc_version is not canonical; a warehouse from before it gets it (create_schema).
         if columns and [c for c in columns if not is_instant_column(c)] != list(table.columns):
             raise RunError(f"{published}: table {table.name} has an older layout{rebuild}")

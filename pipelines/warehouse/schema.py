@@ -314,13 +314,18 @@ def _add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
 
 def has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
     """True when the table in main has the column (an older warehouse may lack it)."""
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.columns "
+    return column in table_columns(con, table)
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The columns of the table in main, in order (none when it does not exist)."""
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns "
         "WHERE table_schema = 'main' AND table_catalog = current_database() "
-        "AND table_name = ? AND column_name = ?",
-        [table, column],
-    ).fetchone()
-    return bool(row and row[0])
+        "AND table_name = ? ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 _COLUMNS_SQL = (
