@@ -331,17 +331,23 @@ def test_the_chart_floor_is_the_one_chart_page_beside_the_empty_page() -> None:
     older run). Pooled: the median of 3.0, 3.0, 3.0, 3.4, 3.4, 3.4 is 3.2 s, / 2.0 = 1.60×, missed
     at 1.07× the 1.5× limit; paired 1.50-1.70×."""
     name = "6. (floor) a page with one small Plotly chart alone / empty page, browser @10M"
+    vega = "6. (floor) a page with one small Vega-Lite chart alone / empty page, browser @10M"
     assert _verdicts(_results())[name][2] == NOT_MEASURED  # runs from before the page
+    assert _verdicts(_results())[vega][2] == NOT_MEASURED
     results = copy.deepcopy(_results())
-    floors = {("internal", ""): 3.0, ("internal", "leadership"): 3.4}
+    floors = {("internal", ""): (3.0, 2.4), ("internal", "leadership"): (3.4, 2.8)}
     for run in results["by_size"]["10000000"]["browser"]:
-        for (site, url_path), seconds in floors.items():
+        for (site, url_path), (plotly, vega_lite) in floors.items():
             page = run["reported"]["sites"][site]["pages"][url_path]
-            page["plotly"], page["charts"] = seconds, 2
+            page["plotly"], page["vega"], page["charts"] = plotly, vega_lite, 2
     rows = _verdicts(results)
     assert rows[name] == ("1.60× (paired 1.50–1.70×)", "≤ 1.5×", "**missed**: 1.1× the limit")
+    # The same chart in Vega-Lite: 2.4 s three times and 2.8 s three times beside 2.0 s;
+    # the median 2.6 s / 2.0 = 1.30×, paired 1.20-1.40×.
+    assert rows[vega] == ("1.30× (paired 1.20–1.40×)", "≤ 1.5×", "**met**")
     # Internal home: cold median 3.3 s / one-chart 3.0 s = 1.10×, two charts.
     text = Report(copy.deepcopy(results)).render()
     home = [x for x in text.splitlines() if x.startswith("| internal: Home (/)")][1]
     assert "| 2 | 1.10× (paired 1.00–1.20×) |" in home
     assert "The one-chart page itself: 1.60× (paired 1.50–1.70×) the empty page." in text
+    assert "drawn with Vega-Lite: 1.30× (paired 1.20–1.40×) the empty page." in text

@@ -2,19 +2,21 @@
 least a Streamlit page of the same server costs.
 
 One `streamlit run bench/browser_app.py` server per site (internal, then public): the app as
-it is plus a bench-only empty page and a cache-clearing page (see that script). For every page
-of the site's navigation, in this order: a cold load (st.cache_data cleared just before, fresh
-browser context), the empty page (fresh context), the one-chart page (a single small Plotly
-chart: the floor of any page with a chart), a warm load (fresh context, the server's caches
-now full) and, in that warm context, one widget changed and its rerun. Every load is a
-fresh browser context, so the browser's own caches are always empty.
+it is plus bench-only pages: empty, one chart, and a cache-clearing page (see that script).
+For every page of the site's navigation, in this order: a cold load (st.cache_data cleared
+just before, fresh browser context), the empty page (fresh context), the one-chart page (a
+single small Plotly chart: the floor of any page with a chart), the same chart drawn with
+Vega-Lite (what that floor would be without Plotly), a warm load (fresh context, the server's
+caches now full) and, in that warm context, one widget changed and its rerun. Every load is
+a fresh browser context, so the browser's own caches are always empty.
 
 Settled means: the app root's ``data-test-script-state`` is ``notRunning`` (the script run
 finished; ``initial`` before the first run, ``running`` during one, as the frontend of
 Streamlit 1.67 sets it), the websocket is connected, the status widget's running icon is gone,
-no element is stale (left over from the previous run), every Plotly chart has drawn its SVG,
-and the DOM has then been still for QUIET_MS: widgets are drawn by components React loads
-lazily, about 0.15 s after the run ends, so the script state alone settles too early. No
+no element is stale (left over from the previous run), every Plotly chart has drawn its SVG
+and every Vega-Lite chart its canvas, and the DOM has then been still for QUIET_MS: widgets
+are drawn by components React loads lazily, about 0.15 s after the run ends, so the script
+state alone settles too early. No
 element may still be React's grey skeleton, its stand-in while that code loads: on a slow
 day a table's code took longer than QUIET_MS to arrive, and a page of skeletons was timed. The
 time taken is the page's last change (the quiet wait itself is not counted). A first load is
@@ -52,7 +54,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SITES = ("internal", "public")
-EMPTY, PLOTLY, CLEAR = "bench-empty", "bench-plotly", "bench-clear"
+EMPTY, PLOTLY, VEGA, CLEAR = "bench-empty", "bench-plotly", "bench-vega", "bench-clear"
 SERVER_START_SECONDS = 120.0
 TYPED = "street"  # typed into a page whose only widget is a text box
 
@@ -80,7 +82,9 @@ _SETTLED = """([needRun, quietMs]) => {
     && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]')
     && !document.querySelector('[data-testid="stSkeleton"]')
     && Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
-      .every((chart) => chart.querySelector('.main-svg'));
+      .every((chart) => chart.querySelector('.main-svg'))
+    && Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"]'))
+      .every((chart) => chart.querySelector('canvas, svg.marks'));
   if (!holds) { window.__benchHoldsSince = null; return false; }
   if (window.__benchHoldsSince == null) window.__benchHoldsSince = now;
   if (now - window.__benchLastChange < quietMs) return false;
@@ -286,6 +290,8 @@ def time_site(
                     context.close()
                     plotly, context = timer.load(PLOTLY, shot=f"{site}_plotly")
                     context.close()
+                    vega, context = timer.load(VEGA, shot=f"{site}_vega")
+                    context.close()
                     warm, context = timer.load(path)
                     kind, rerun = timer.rerun(context, shot=f"{name}_rerun")
                     rerun_errors = timer.errors(context) if kind else []
@@ -296,6 +302,7 @@ def time_site(
                         "warm": warm,
                         "empty": empty,
                         "plotly": plotly,
+                        "vega": vega,
                         "charts": charts,
                         "widget": kind,
                         "rerun": rerun,

@@ -85,16 +85,17 @@ def page_figures(runs: Runs) -> list[PageFigures]:
     return found
 
 
-def chart_floor(runs: Runs) -> Ratio | None:
-    """The one-chart page (a single small Plotly chart, nothing else) against the empty page
-    loaded right before it, over every page's pair of every run: the least a page with a chart
-    can cost, measured beside the empty page it is compared with. None when not measured."""
+def chart_floor(runs: Runs, chart: str = "plotly") -> Ratio | None:
+    """The one-chart page (a single small chart, nothing else; ``chart``: "plotly", or "vega"
+    for the same chart drawn with Vega-Lite) against the empty page loaded before it, over
+    every page's pair of every run: the least a page with such a chart can cost, measured
+    beside the empty page it is compared with. None when not measured."""
     pairs = [
-        (page["plotly"], page["empty"])
+        (page[chart], page["empty"])
         for run in runs
         for measured in run.get("reported", {}).get("sites", {}).values()
         for page in measured.get("pages", {}).values()
-        if page.get("plotly")
+        if page.get(chart)
     ]
     if not pairs:
         return None
@@ -154,7 +155,9 @@ def section(runs: Runs) -> list[str]:
         "the cold one; the empty page (navigation only, same server) is loaded between them "
         "and is the baseline of both ratios. Right after it comes the one-chart page (a single "
         "small Plotly chart and nothing else: what the browser pays for Plotly itself), the "
-        "floor of any page with a chart; *cold / one-chart* compares the page with it. The "
+        "floor of any page with a chart; *cold / one-chart* compares the page with it. Then "
+        "the same chart drawn with Vega-Lite (Streamlit's built-in charts, through Altair): "
+        "what that floor would be without Plotly. The "
         "rerun changes the page's first widget in the "
         "warm context and is timed from the pointer press to the settled page. Screenshots of "
         "each settled page are under bench/output/screenshots/."
@@ -166,6 +169,9 @@ def section(runs: Runs) -> list[str]:
     floor = chart_floor(runs)
     if floor is not None:
         lines += ["", f"The one-chart page itself: {floor.shown('×', 2)} the empty page."]
+    vega = chart_floor(runs, "vega")
+    if vega is not None:
+        lines += [f"The same chart drawn with Vega-Lite: {vega.shown('×', 2)} the empty page."]
     errors = [f"{p.name}: {e}" for p in pages for e in p.errors]
     if errors:
         lines += ["", "Pages that raised: " + "; ".join(errors)]

@@ -111,11 +111,14 @@ def _goal6(data: dict[str, Any], label: str) -> list[Row]:
         r = getattr(page, key)
         shown = f"{r.shown('×', 2)}, {page.name}"
         rows.append(_row(name, label, shown, limit, r.value, pages.EMPTY_RATIO_LIMIT))
-    floor_name = "6. (floor) a page with one small Plotly chart alone / empty page, browser"
-    floor = pages.chart_floor(data.get("browser", []))
-    if floor is None:
-        rows.append(_absent(floor_name, label, limit))
-    else:
+    for chart, drawn_with in (("plotly", "Plotly"), ("vega", "Vega-Lite")):
+        floor_name = (
+            f"6. (floor) a page with one small {drawn_with} chart alone / empty page, browser"
+        )
+        floor = pages.chart_floor(data.get("browser", []), chart)
+        if floor is None:
+            rows.append(_absent(floor_name, label, limit))
+            continue
         shown = floor.shown("×", 2)
         rows.append(_row(floor_name, label, shown, limit, floor.value, pages.EMPTY_RATIO_LIMIT))
     page = pages.worst(measured, "rerun")
