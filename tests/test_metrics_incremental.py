@@ -447,6 +447,29 @@ def test_a_backlog_gains_periods_or_a_member_from_its_previous_levels(
     assert {"street_defect_backlog", "street_defect_overdue_backlog"} <= updated
 
 
+EARLY_STINT_OLDER = _sql_change(
+    "service_requests",
+    # A version of the early request older than the warehouse's: first in its history, it
+    # says the request opened in March 2021, and the one after it (valid only from the
+    # day it was merged) is closed by then. Its stint, the backlogs' first weeks and
+    # month, moves to March.
+    "SELECT * REPLACE (TIMESTAMP '2021-03-01 10:00' AS opened_at,"
+    " TIMESTAMP '2021-03-08 10:00' AS due_at, TIMESTAMP '2021-04-01 10:00' AS closed_at,"
+    " TIMESTAMP '2021-01-01 10:00' AS updated_at)"
+    " FROM service_requests WHERE request_id = 'early-stint'",
+)
+
+
+def test_first_periods_only_the_changed_records_held_equal_a_full_recompute(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An incremental backlog keeps every period of its previous levels; the backlog check
+    # must send these backlogs to a full recompute, whose first period is later (without
+    # the check's first-period clause, the January 2021 rows stay, at zero).
+    changes: list[tuple[Change, datetime]] = [(EARLY_STINT, AFTER), (EARLY_STINT_OLDER, NEW_YEAR)]
+    _check(published, tmp_path, changes, monkeypatch=monkeypatch)
+
+
 def test_a_warehouse_without_metric_state_is_recomputed_in_full(
     published: Path, tmp_path: Path
 ) -> None:
