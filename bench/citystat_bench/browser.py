@@ -16,14 +16,13 @@ Streamlit 1.67 sets it), the websocket is connected, the status widget's running
 no element is stale (left over from the previous run), every Plotly chart has drawn its SVG
 and every Vega-Lite chart its canvas, and the DOM has then been still for QUIET_MS: widgets
 are drawn by components React loads lazily, about 0.15 s after the run ends, so the script
-state alone settles too early. No
-element may still be React's grey skeleton, its stand-in while that code loads: on a slow
-day a table's code took longer than QUIET_MS to arrive, and a page of skeletons was timed. The
-time taken is the page's last change (the quiet wait itself is not counted). A first load is
-timed from navigation start (the page's performance.now() clock); a rerun from the pointer
-press on the widget (the Enter key, for a text box) to the settling after a run was seen to
-start. The widget is the first selectbox, radio or checkbox of the main area outside a form,
-else its first text box.
+state alone settles too early. No element may still be React's grey skeleton, its stand-in
+while that code loads: on a slow day a table's code took longer than QUIET_MS to arrive, and
+a page of skeletons was timed. The time taken is the page's last change (the quiet wait
+itself is not counted). A first load is timed from navigation start (the page's
+performance.now() clock); a rerun from the pointer press on the widget (the Enter key, for a
+text box) to the settling after a run was seen to start. The widget is the first selectbox,
+radio or checkbox of the main area outside a form, else its first text box.
 """
 
 from __future__ import annotations
