@@ -1,8 +1,9 @@
-"""The tables a page shows (st.table, real HTML tables) as a visitor reads them, for AppTest."""
+"""The tables a page shows (real HTML tables, st.html) as a visitor reads them, for AppTest."""
 
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from itertools import pairwise
 from typing import Any, NamedTuple
 
@@ -28,13 +29,55 @@ def shown_text(cell: object) -> str:
 
 
 def shown_tables(at: Any) -> list[Shown]:
-    """Every st.table of the page, in order, headers and cells as a visitor reads them."""
+    """Every HTML table of the page (st.html), in order, headers and cells as a visitor reads
+    them: the text the browser shows, a link as "[text](address)" so a test sees where it goes."""
     tables = []
-    for table in at.table:
-        frame = table.value.map(shown_text)
-        frame.columns = [shown_text(name) for name in table.value.columns]
-        tables.append(Shown(frame))
+    for element in at.html:
+        reader = _TableReader()
+        reader.feed(str(element.value))
+        for header, rows in reader.tables:
+            tables.append(Shown(pd.DataFrame(rows, columns=header, dtype=object)))
     return tables
+
+
+class _TableReader(HTMLParser):
+    """The header and rows of each <table> in an HTML text, entities decoded."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[tuple[list[str], list[list[str]]]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._href: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.tables.append(([], []))
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = []
+        elif tag == "a" and self._cell is not None:
+            self._href = dict(attrs).get("href") or ""
+            self._cell.append("[")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._cell is not None:
+            self._cell.append(f"]({self._href})")
+        elif tag in ("td", "th") and self._row is not None and self._cell is not None:
+            self._row.append("".join(self._cell))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            header, rows = self.tables[-1]
+            if not header and not rows:
+                header.extend(self._row)
+            else:
+                rows.append(self._row)
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
 
 
 def shown_cards(at: Any) -> dict[str, str]:

@@ -41,7 +41,7 @@ WRITE_CONTROLS = {
     "Add action item": "action",
     "Save the action item": "status",
 }
-DATA_ELEMENTS = ("dataframe", "table", "plotly_chart", "metric", "download_button")
+DATA_ELEMENTS = ("dataframe", "table", "html", "plotly_chart", "metric", "download_button")
 
 SHOWN = "shown"
 SIGN_IN = "sign-in page"

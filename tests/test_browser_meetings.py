@@ -129,7 +129,7 @@ def test_the_meeting_flow_in_a_browser(internal: str, browser) -> None:
     )
     page.get_by_role("button", name="Save the action item").click()
     page.get_by_text("Action item #1 saved.").wait_for(timeout=30_000)
-    history = page.locator('[data-testid="stTable"]').last
+    history = page.get_by_role("table").last
     history.get_by_text("Edited", exact=True).wait_for()
     assert "owner: Dana Ruiz" in history.inner_text()
     history.scroll_into_view_if_needed()

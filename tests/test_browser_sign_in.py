@@ -86,7 +86,7 @@ def test_a_department_head_signs_in_through_the_provider_and_lands_on_the_scorec
         page.get_by_text("Department head · streets").wait_for()
         page.get_by_role("heading", name="Street defects and potholes").wait_for()
         page.get_by_test_id("stMetric").first.wait_for()
-        page.get_by_test_id("stTable").nth(1).wait_for()
+        page.get_by_role("table").nth(1).wait_for()
         # Until Streamlit's running indicator (the toolbar's Stop) is gone, cells may be blank.
         page.get_by_role("button", name="Stop").wait_for(state="detached", timeout=60_000)
         # Their navigation has no analyst tools, and the address does not open them either.
@@ -117,7 +117,7 @@ def test_someone_without_a_role_sees_no_data(demo: str) -> None:
         page.goto(demo + "/leadership")
         page.get_by_role("heading", name="No role yet").wait_for(timeout=60_000)
         assert page.get_by_text("Leadership overview").count() == 0
-        assert page.get_by_test_id("stTable").count() == 0
+        assert page.get_by_role("table").count() == 0
         browser.close()
 
 
@@ -132,6 +132,6 @@ def test_an_anonymous_visitor_is_sent_to_sign_in_from_any_address(demo: str) -> 
             page.get_by_role("heading", name="Sign in to citystat").wait_for(timeout=60_000)
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=ARTIFACTS / "browser_sign_in_anonymous.png", full_page=True)
-            assert page.get_by_test_id("stTable").count() == 0
+            assert page.get_by_role("table").count() == 0
             assert page.get_by_text("Street defects").count() == 0
         browser.close()

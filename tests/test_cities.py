@@ -35,6 +35,7 @@ from pipelines.city.loader import load_city
 from pipelines.city.paths import file_root
 from pipelines.warehouse.layout import CITY_ENV, PROJECT_ROOT, in_city
 from tests.real_cities import Built
+from tests.tables_support import shown_tables
 from tests.test_public_view import rendered_output
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
@@ -678,7 +679,7 @@ def test_equity_of_a_city_with_district_populations(
     (note,) = [m.value for m in at.markdown if "District populations" in m.value]
     assert note.startswith("District populations (805,235 residents in all): Probably U.S.")
     assert note.endswith(", 2010.")
-    (table,) = at.table
+    (table,) = shown_tables(at)
     rows = table.value.to_dict("records")
     assert len(rows) == 11
     assert re.sub(r"\\(.)", r"\1", str(rows[0]["Residents"])) == "69,548 residents"

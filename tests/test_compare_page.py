@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components import site
-from dashboard.components.safe_text import WORD_JOINER
 from tests.compare_fixture import HOSTILE_LABEL, SHELBYVILLE, SPRINGFIELD, build_city
 from tests.dashboard_fixture import build_fixture_warehouse
-from tests.test_security_markdown import live_markup, markdown_bodies, shown_text
+from tests.tables_support import shown_tables
+from tests.test_security_markdown import assert_nothing_live
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 
@@ -50,15 +49,11 @@ def _open(**params: str) -> AppTest:
     return at
 
 
-def _unescape(cell: object) -> str:
-    return re.sub(r"\\(.)", r"\1", str(cell)).replace(WORD_JOINER, "")
-
-
 def _rows(at: AppTest) -> dict[str, dict[str, str]]:
     """The comparison table by city, each cell as a visitor reads it."""
-    (table,) = at.table
+    (table,) = shown_tables(at)
     records = table.value.to_dict("records")
-    return {_unescape(r["City"]): {str(k): _unescape(v) for k, v in r.items()} for r in records}
+    return {str(r["City"]): {str(k): str(v) for k, v in r.items()} for r in records}
 
 
 def _texts(at: AppTest) -> list[str]:
@@ -141,12 +136,10 @@ def test_cities_without_a_common_period_say_so(env: list[Path]) -> None:
 
 def test_a_hostile_label_is_shown_as_the_text_it_is(env: list[Path]) -> None:
     at = _open()
-    (table,) = at.table
+    (table,) = shown_tables(at)
     cell = table.value.to_dict("records")[0]["Metric in this city"]
-    assert live_markup(cell) == []
-    assert shown_text(cell) == f"{HOSTILE_LABEL} (sf_requests)"
-    live = [(kind, body) for kind, body in markdown_bodies(at) if live_markup(body)]
-    assert live == []
+    assert cell == f"{HOSTILE_LABEL} (sf_requests)"
+    assert_nothing_live(at, "compare")
 
 
 def test_the_page_is_in_the_navigation_only_with_two_cities(
@@ -179,7 +172,7 @@ def test_with_one_published_city_the_page_says_two_are_needed(
     monkeypatch.setenv(site.COMPARE_ENV, os.pathsep.join(str(c) for c in env[1:]))
     at = _open()
     assert "Two published cities are needed to compare them." in _texts(at)
-    assert not at.table
+    assert not shown_tables(at)
 
 
 def test_cities_come_from_the_command_line_before_the_environment() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -297,15 +296,8 @@ def test_a_link_that_names_a_department_reads_as_its_id(warehouse_env: Path) -> 
 
 
 def _html_tables(at: AppTest) -> list[list[dict[Any, Any]]]:
-    """Rows of every HTML table (st.table), cells as a visitor reads them (escapes undone)."""
-    return [
-        [{k: _unescape(v) for k, v in row.items()} for row in table.value.to_dict("records")]
-        for table in at.table
-    ]
-
-
-def _unescape(cell: object) -> str:
-    return re.sub(r"\\(.)", r"\1", str(cell)).replace("\u2060", "")
+    """Rows of every HTML table, cells as a visitor reads them."""
+    return [table.value.to_dict("records") for table in shown_tables(at)]
 
 
 def test_equity_flags_the_gap_district(warehouse_env: Path) -> None:

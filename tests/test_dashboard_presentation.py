@@ -20,11 +20,10 @@ from dashboard.components.formats import (
     grain_label,
     order_grains,
 )
+from dashboard.components.html_table import Link, table_html, table_link
 from dashboard.components.links import metric_link
-from dashboard.components.safe_text import markdown_link, markdown_table
 from dashboard.components.status import (
     check_mark,
-    coloured_status,
     status_colour,
     status_counts,
     status_label,
@@ -183,7 +182,7 @@ def test_scorecard_table_formats_each_metric_row() -> None:
             "Change": "↑ +4.4 pts (better)",
             # The first and last of the three periods, in words for the HTML table.
             "Trend": "70.0% → 82.4%",
-            "Details": "[Open metric →](metric?metric=on_time&grain=month)",
+            "Details": Link("Open metric →", "metric?metric=on_time&grain=month"),
         },
         {
             "Metric": "Requests",
@@ -193,7 +192,7 @@ def test_scorecard_table_formats_each_metric_row() -> None:
             "Status": "– No data",
             "Change": "—",
             "Trend": "—",
-            "Details": "[Open metric →](metric?metric=volume&grain=month)",
+            "Details": Link("Open metric →", "metric?metric=volume&grain=month"),
         },
     ]
 
@@ -205,16 +204,18 @@ def test_a_trend_in_words_shows_its_first_and_last_known_values() -> None:
     assert describe_trend([], UNIT_PERCENT) == "—"
 
 
-def test_table_links_and_statuses_are_composed_markdown_the_rest_is_escaped() -> None:
-    table = pd.DataFrame({"Metric": ["[x](https://evil.example)"], "Status": ["on_track"]})
-    table = coloured_status(table, ["watch"]).assign(Details=metric_links(["on_time"], "month"))
-    assert markdown_table(table).to_dict("records") == [
-        {
-            "Metric": "\\[x\\](https:\u2060//evil.example)",
-            "Status": ":orange[▲ Watch]",
-            "Details": "[Open metric →](metric?metric=on_time&grain=month)",
-        }
-    ]
+def test_table_links_and_statuses_are_composed_html_the_rest_is_escaped() -> None:
+    table = pd.DataFrame({"Metric": ["<b>x</b> & y"], "Status": ["on_track"]})
+    table = table.assign(Details=metric_links(["on_time"], "month"))
+    assert table_html(table, ["watch"]) == (
+        '<table><thead><tr><th scope="col">Metric</th><th scope="col">Status</th>'
+        '<th scope="col">Details</th></tr></thead><tbody><tr>'
+        "<td>&lt;b&gt;x&lt;/b&gt; &amp; y</td>"
+        '<td><span style="color:#8a5a00">▲ Watch</span></td>'
+        '<td><a href="metric?metric=on_time&amp;grain=month" target="_blank" '
+        'rel="noopener noreferrer">Open metric →</a></td>'
+        "</tr></tbody></table>"
+    )
 
 
 @pytest.mark.parametrize(
@@ -222,7 +223,7 @@ def test_table_links_and_statuses_are_composed_markdown_the_rest_is_escaped() ->
 )
 def test_a_table_link_goes_only_to_a_page_of_this_site(address: str) -> None:
     with pytest.raises(ValueError, match="relative"):
-        markdown_link("Open", address)
+        table_link("Open", address)
 
 
 def test_accounting_problems_name_the_file_and_the_gap() -> None:

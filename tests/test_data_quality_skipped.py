@@ -16,6 +16,7 @@ from dashboard.components import site
 from dashboard.components.safe_text import escape_markdown as md
 from dashboard.meetings import schema as meeting_schema
 from tests.dashboard_fixture import RUN_ID, build_fixture_warehouse, walk_elements
+from tests.tables_support import shown_tables
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 SPECIAL = "not a regular file: skipped without opening it; remove it"
@@ -72,7 +73,7 @@ def test_the_data_quality_page_lists_the_published_runs_skipped_files_with_reaso
     at = _page(warehouses[0], "data_quality", monkeypatch, tmp_path, public=False)
     assert "Files skipped unopened" in [s.value for s in at.subheader]
     assert any(w.value.startswith("2 matched file(s) were not read") for w in at.warning)
-    tables = [t.value for t in at.table if "Reason" in t.value.columns]
+    tables = [t.value for t in shown_tables(at) if "Reason" in t.value.columns]
     assert len(tables) == 1
     shown = tables[0]
     # Ordered by source, then file; the older run's socket is not this run's. Cells are
@@ -89,7 +90,7 @@ def test_a_warehouse_without_the_table_or_with_nothing_skipped_says_so(
     at = _page(warehouses[1], "data_quality", monkeypatch, tmp_path, public=False)
     assert "Files skipped unopened" in [s.value for s in at.subheader]
     assert any("Every file the sources' patterns matched" in c.value for c in at.caption)
-    assert not [t for t in at.table if "Reason" in t.value.columns]
+    assert not [t for t in shown_tables(at) if "Reason" in t.value.columns]
 
 
 @pytest.mark.parametrize("page", [file.removesuffix(".py") for file, *_ in PUBLIC_PAGES])

@@ -138,7 +138,7 @@ def test_district_ids_stay_text(one_empty: Path) -> None:
     for page, column in (("metric", "Area"), ("equity", "District")):
         at = _open(page, metric="street_defect_on_time", grain="month")
         # The metric page's table is a dataframe, the equity page's an HTML table.
-        tables = [*shown_tables(at), *at.table]
+        tables = [*shown_tables(at), *at.dataframe]
         table = next(f.value for f in tables if column in f.value.columns)
         shown = [str(area) for area in table[column] if "District" in str(area)]
         assert shown == ["District 00", "District 2", "District 3"], page

@@ -24,6 +24,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.dashboard_fixture import build_fixture_warehouse
+from tests.tables_support import shown_tables
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 DISTRICT_COUNTS = [("1", 400), ("2", 300), ("3", 34)]
@@ -82,7 +83,7 @@ def _tables(at: AppTest) -> list[list[dict[str, str]]]:
     """Rows of every HTML table, cells as a visitor reads them (escapes undone)."""
     return [
         [{k: _unescape(v) for k, v in row.items()} for row in t.value.to_dict("records")]
-        for t in at.table
+        for t in shown_tables(at)
     ]
 
 

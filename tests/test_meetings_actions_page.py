@@ -56,7 +56,7 @@ def test_memo_action_history_and_pdf_export(env: Path, monkeypatch: pytest.Monke
     at.button(key="agenda_save_1").click().run()
     _ok(at)
     assert "Action item #1 saved." in _texts(at)
-    history = at.table[-1].value
+    history = shown_tables(at)[-1].value
     assert history["Change"].tolist() == ["Created", "Edited"]
     assert "owner: Dana Ruiz" in history["After"].iloc[1]
     assert "due_date: 2025-06-01" in history["After"].iloc[1]

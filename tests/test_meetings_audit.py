@@ -25,6 +25,7 @@ from dashboard.meetings.permissions import Actor
 from tests.dashboard_fixture import DownloadCapture, build_fixture_warehouse
 from tests.meetings_support import LEAD, ON_TIME, STREETS_HEAD, department_meeting
 from tests.postgres_cluster import PostgresCluster
+from tests.tables_support import shown_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = Actor("x@city.example", "<b>Eve</b> [link](http://evil.example)", "leadership")
@@ -188,10 +189,10 @@ def test_the_meeting_page_shows_the_trail(tmp_path: Path, monkeypatch: pytest.Mo
     at.switch_page("views/meetings.py").run()
     assert not at.exception and not at.error
     assert "Audit trail (3 changes recorded)" in [e.label for e in at.expander]
-    shown = next(t.value for t in at.table if "Who" in t.value.columns)
+    shown = next(t.value for t in shown_tables(at) if "Who" in t.value.columns)
     assert shown["Change"].tolist() == ["Created", "Froze", "Created"]
-    # Escaped for st.table, which renders Markdown: the name shows as the text it is.
-    assert shown["Who"].iloc[2].startswith(r"\<b\>Eve\</b\> \[link\]")
-    assert r"drivers: \*Rain\*" in shown["After"].iloc[2]
+    # The name shows as the text it is (the table's HTML escapes it).
+    assert shown["Who"].iloc[2].startswith("<b>Eve</b> [link]")
+    assert "drivers: *Rain*" in shown["After"].iloc[2]
     trail_csv = downloads.content(at, "Download the audit trail (CSV)").decode("utf-8")
     assert "status_changed" not in trail_csv and "froze" in trail_csv

@@ -132,7 +132,7 @@ def test_the_whole_meeting_flow(env: Path, monkeypatch: pytest.MonkeyPatch) -> N
         at.date_input(key=f"action_due_1_{ON_TIME}").set_value(due)
         at.button(key=f"action_add_1_{ON_TIME}").click().run()
         _ok(at)
-    agenda = at.table[-2].value  # the last table is the chosen item's history
+    agenda = shown_tables(at)[-2].value  # the last table is the chosen item's history
     assert agenda["Action"].tolist() == [
         "Re-sequence pothole crews by district",
         "Pilot night patching",
@@ -145,7 +145,7 @@ def test_the_whole_meeting_flow(env: Path, monkeypatch: pytest.MonkeyPatch) -> N
     texts = _texts(at)
     assert "Carried over from the meeting of 2025-04-20" in texts
     assert "1 of 2 carried-over action items are overdue (due before 2025-05-20)." in texts
-    carried = at.table[0].value
+    carried = shown_tables(at)[0].value
     assert carried["Action"].tolist() == [
         "Re-sequence pothole crews by district",
         "Pilot night patching",

@@ -45,6 +45,7 @@ from tests.dashboard_fixture import (
     walk_elements,
 )
 from tests.metrics_support import config, metric_yaml, warehouse
+from tests.tables_support import shown_tables
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 COMMENT = "The Fairmount crew lead was off sick for most of March"
@@ -294,10 +295,10 @@ def test_the_chart_has_its_data_as_a_sentence_and_a_table(public_env: Path, lang
     # Fixture: 2025-01 0.700 off track, 2025-02 0.780 watch, 2025-03 0.824 on track, target
     # 0.80; 2025-04 is in progress and left out. Newest first in the table.
     assert sentence in [_plain(m.value) for m in at.markdown]
-    history = at.table[0].value
+    history = shown_tables(at)[0].value
     assert [[_plain(str(c)) for c in row] for row in history.values.tolist()] == rows
     # By district in March: 1: 0.90, 2: 0.75, 3: 0.50 (citywide 0.824).
-    districts = at.table[1].value
+    districts = shown_tables(at)[1].value
     assert [_plain(str(c)) for c in districts.iloc[:, 1]] == (
         ["90.0%", "75.0%", "50.0%"] if lang == "en" else ["90,0 %", "75,0 %", "50,0 %"]
     )
@@ -347,7 +348,7 @@ def test_the_open_data_holds_public_values_with_percentages_as_percentages(
     assert [c["name"] for c in document["columns"]] == list(rows[0])
     assert document["columns"][10]["meaning"].startswith("El valor de la medida.")
     assert len(document["values"]) == 26 and document["values"][0]["value"] == 70.0
-    dictionary = at.table[0].value
+    dictionary = shown_tables(at)[0].value
     assert list(dictionary.iloc[:, 0]) == [_plain(c.name) for c in DATA_DICTIONARY] or list(
         dictionary.iloc[:, 0]
     ) == [c.name.replace("_", "\\_") for c in DATA_DICTIONARY]

@@ -17,12 +17,12 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.auth.role_changes import granted, record_role_changes, role_trail
 from dashboard.auth.roles import ROLES_ENV, parse_roles
-from dashboard.components.safe_text import escape_markdown as md
 from dashboard.meetings import audit, packet, store
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings.database import MeetingsDB
 from tests import meetings_support as support
 from tests.dashboard_fixture import build_fixture_warehouse
+from tests.tables_support import shown_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -226,16 +226,16 @@ def test_leadership_reads_role_changes_on_the_meetings_page_and_others_do_not(
     at = _meetings_page(LEE)  # the first page view records the file in force
     assert "Role changes" in [s.value for s in at.subheader]
     assert at.expander[-1].label == "Who was given which role (3 changes recorded from roles.yml)"
-    shown = at.table[-1].value
+    shown = shown_tables(at)[-1].value
     assert shown["Who"].tolist() == ["roles file (system, roles.yml)"] * 3
-    assert shown["What"].tolist()[0] == md("Role of user old@city.example")
-    assert shown["After"].tolist()[-1] == md("role: department_head; departments: streets")
+    assert shown["What"].tolist()[0] == "Role of user old@city.example"
+    assert shown["After"].tolist()[-1] == "role: department_head; departments: streets"
     # IT edits the file: the next page view records the differences, newest first.
     roles.write_text(SECOND)
     again = _meetings_page(LEE)
     assert again.expander[-1].label.startswith("Who was given which role (6 changes")
-    assert again.table[-1].value["Before"].tolist()[0] == "role: analyst; departments: —"
-    assert again.table[-1].value["After"].tolist()[0] == ""  # old@ removed
+    assert shown_tables(again)[-1].value["Before"].tolist()[0] == "role: analyst; departments: —"
+    assert shown_tables(again)[-1].value["After"].tolist()[0] == ""  # old@ removed
     # A department head sees the meetings, not who has which role.
     head = _meetings_page(DANA)
     assert head.title[-1].value == "Stat review meetings"

@@ -5,6 +5,8 @@ What "renders" means is checked the way the browser would see it: every Markdown
 emits is parsed with a CommonMark parser (markdown-it, with GFM tables and strikethrough) and
 searched for link, image and HTML tokens, then for the bare URLs and e-mail addresses that
 Streamlit turns into links after parsing (its own patterns, copied from its Markdown bundle).
+Every HTML body (the tables, st.html) is parsed with Python's HTML parser: only the table's own
+tags and attributes may appear, and a link only to a relative address of this site.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +29,15 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.components import charts, site
 from dashboard.components.csv_export import FORMULA_TRIGGERS
+from dashboard.components.html_table import TABLE_STYLE, scrollable_table, table_link
 from dashboard.components.safe_text import (
     WORD_JOINER,
     escape_markdown,
-    markdown_table,
     plotly_text,
 )
 from dashboard.meetings import schema as meeting_schema
 from tests.dashboard_fixture import DownloadCapture, build_fixture_warehouse, walk_elements
+from tests.tables_support import shown_tables
 from tests.url_parameters import FREE_TEXT, sweep_setting, url_parameters
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
@@ -116,11 +120,90 @@ def test_escaping_keeps_ordinary_text_readable() -> None:
     assert escape_markdown(RAW_HTML) == r"\<img src\=x onerror\=alert(1)\>"
 
 
-def test_table_cells_and_headers_for_st_table_are_escaped() -> None:
-    frame = pd.DataFrame({LINK: [IMAGE], "No.": [3]})
-    safe = markdown_table(frame)
-    assert list(safe.columns) == [escape_markdown(LINK), "No."]
-    assert safe.iloc[0, 0] == escape_markdown(IMAGE) and safe.iloc[0, 1] == "3"
+# The tags and attributes a table of html_table may hold; anything else is live markup.
+_TABLE_TAGS = {"style", "div", "table", "thead", "tbody", "tr", "th", "td", "a", "span"}
+_TABLE_ATTRIBUTES = {
+    "div": {"class", "role", "aria-label", "tabindex"},
+    "table": {"class"},
+    "th": {"scope"},
+    "a": {"href", "target", "rel"},
+    "span": {"style"},
+}
+_RELATIVE = re.compile(r"[A-Za-z0-9_.~%+=&-]+(\?[A-Za-z0-9_.~%+=&-]*)?")
+_COLOUR = re.compile(r"color:#[0-9a-f]{6}")
+
+
+class _LiveHtml(HTMLParser):
+    """What in an HTML body is more than the table's own markup: other tags, other
+    attributes, links off this site, other styles."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _TABLE_TAGS:
+            self.found.append(f"tag {tag}")
+        for name, value in attrs:
+            if name not in _TABLE_ATTRIBUTES.get(tag, set()):
+                self.found.append(f"{tag} {name}={value}")
+            elif name == "href" and not _RELATIVE.fullmatch(value or ""):
+                self.found.append(f"link {value}")
+            elif name == "style" and not _COLOUR.fullmatch(value or ""):
+                self.found.append(f"style {value}")
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style and f"<style>{data}</style>" != TABLE_STYLE:
+            self.found.append(f"style sheet {data[:60]}")
+
+
+def live_html(body: str) -> list[str]:
+    """What in this HTML body a visitor's browser would show as more than the table's text."""
+    parser = _LiveHtml()
+    parser.feed(body)
+    parser.close()
+    return parser.found
+
+
+def test_table_cells_and_headers_are_escaped() -> None:
+    frame = pd.DataFrame({LINK: [IMAGE], RAW_HTML: [RAW_HTML], "No.": [3]})
+    frame["Open"] = [table_link(RAW_HTML, "metric?metric=x%3Cy&grain=month")]
+    body = scrollable_table(frame)
+    assert live_html(body) == []
+    assert "<img" not in body
+    # A visitor reads the hostile text as it is, and the link's words.
+    (shown,) = shown_tables(_HtmlPage(body))
+    assert list(shown.value.columns) == [LINK, RAW_HTML, "No.", "Open"]
+    assert shown.value.iloc[0].tolist() == [
+        IMAGE,
+        RAW_HTML,
+        "3",
+        f"[{RAW_HTML}](metric?metric=x%3Cy&grain=month)",
+    ]
+
+
+@pytest.mark.parametrize("address", [JAVASCRIPT, "//evil.example/x", "https://evil.example"])
+def test_a_table_link_goes_only_to_this_site(address: str) -> None:
+    with pytest.raises(ValueError, match="not a relative"):
+        table_link("Open", address)
+
+
+def test_the_html_checker_sees_live_markup() -> None:
+    # live_html means something only if it fails on markup a table never holds.
+    for raw in (RAW_HTML, '<a href="https://evil.example">x</a>', "<span style='x'>y</span>"):
+        assert live_html(raw), raw
+
+
+class _HtmlPage:
+    """An AppTest stand-in holding one st.html element, for shown_tables."""
+
+    def __init__(self, body: str) -> None:
+        self.html = [type("Html", (), {"value": body})()]
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -143,7 +226,8 @@ def markdown_bodies(at: AppTest) -> list[tuple[str, str]]:
     for node in walk_elements(at._tree):
         proto = getattr(node, "proto", None)
         kind = type(node).__name__
-        if proto is None or kind in ("Text", "Code") or not hasattr(proto, "DESCRIPTOR"):
+        # st.html bodies are HTML, checked by live_html (html_bodies).
+        if proto is None or kind in ("Text", "Code", "Html") or not hasattr(proto, "DESCRIPTOR"):
             continue
         for field in ("body", "label", "help"):
             if field in proto.DESCRIPTOR.fields_by_name:
@@ -151,6 +235,11 @@ def markdown_bodies(at: AppTest) -> list[tuple[str, str]]:
                 if isinstance(value, str) and value:
                     found.append((f"{kind}.{field}", value))
     return found
+
+
+def html_bodies(at: AppTest) -> list[str]:
+    """The body of every st.html element of the page (the tables)."""
+    return [str(element.value) for element in at.html]
 
 
 def chart_specs(at: AppTest) -> list[str]:
@@ -163,10 +252,12 @@ def chart_specs(at: AppTest) -> list[str]:
 
 
 def assert_nothing_live(at: AppTest, where: str) -> None:
-    """No Markdown body renders a link, image or HTML; no chart label holds an HTML tag."""
+    """No Markdown body renders a link, image or HTML; no HTML body (a table) holds more than
+    the table's own markup; no chart label holds an HTML tag."""
     assert not at.exception, [e.value for e in at.exception]
     live = [(kind, body, live_markup(body)) for kind, body in markdown_bodies(at)]
     assert [item for item in live if item[2]] == [], where
+    assert [(body, live_html(body)) for body in html_bodies(at) if live_html(body)] == [], where
     for spec in chart_specs(at):
         labels = json.dumps(json.loads(spec).get("data", [])) + json.dumps(
             json.loads(spec).get("layout", {}).get("title", {})
@@ -335,9 +426,9 @@ def test_the_flagged_district_in_the_equity_warning_is_text(
     assert any(f"{escape_markdown(IMAGE)} is behind citywide" in w.value for w in at.warning)
     shown = json.dumps([json.loads(spec) for spec in chart_specs(at)], ensure_ascii=False)
     assert "District &lt;img src=x onerror=alert(1)&gt;" in shown
-    # The district map's hover names the district as text, and the table escapes it.
+    # The district map's hover names the district as text, and the table shows it as text.
     assert f"{plotly_text(IMAGE)}<br>4.0 days" in shown
-    assert escape_markdown(IMAGE) in at.table[0].value["District"].tolist()
+    assert IMAGE in shown_tables(at)[0].value["District"].tolist()
 
 
 def _is_number(cell: str) -> bool:

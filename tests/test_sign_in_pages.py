@@ -80,7 +80,7 @@ TITLES = {
 PAGES = [file for file, *_ in INTERNAL_PAGES]
 ANALYST_ONLY = {"data_quality.py"}
 # Data a refused visitor must never see: anything from the warehouse or the meetings.
-DATA_ELEMENTS = ("dataframe", "table", "plotly_chart", "metric", "download_button")
+DATA_ELEMENTS = ("dataframe", "table", "html", "plotly_chart", "metric", "download_button")
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,9 @@
 """Words and tables of the Equity page: how districts are compared, which are behind, each
 district's row, and where the populations come from. Pure: DataFrames in, text out.
 
-Every district name and population source passes through ``escape_markdown`` here or
-``markdown_table`` on the page: they come from city.yml and the extracts.
+Every district name and population source passes through ``escape_markdown`` here or the
+page's HTML table (html_table, which escapes every cell): they come from city.yml and the
+extracts.
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.components.formats import MISSING, format_score, format_signed, format_value
+from dashboard.components.html_table import link_column, table_link
 from dashboard.components.links import metric_link
-from dashboard.components.safe_text import markdown_cells, markdown_link, plotly_text
+from dashboard.components.safe_text import plotly_text
 from dashboard.components.status import status_label
 from dashboard.components.tables import OPEN_METRIC, department_names
 
@@ -66,8 +67,8 @@ def moves_table(moves: pd.DataFrame, grain: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Metric": moves["label"].astype(str).tolist(),
-            "Details": markdown_cells(
-                markdown_link(OPEN_METRIC, metric_link(str(m), grain)) for m in moves["metric_id"]
+            "Details": link_column(
+                table_link(OPEN_METRIC, metric_link(str(m), grain)) for m in moves["metric_id"]
             ),
             "Moved the index by": [
                 format_signed(change) if scored else MISSING

@@ -6,16 +6,14 @@ services.yml, meeting commentary) goes through ``escape_markdown`` before it rea
 that renders Markdown (st.markdown, st.caption, st.info/warning/error/success, st.title and
 headers, st.metric labels, help= tooltips, widget labels), and through ``plotly_text`` before it
 reaches a Plotly label. Plain-text calls (st.text, st.code, st.dataframe cells, selectbox
-options) need neither. Nothing in the dashboard renders with ``unsafe_allow_html``.
+options) need neither. Tables are HTML that dashboard/components/html_table.py escapes cell by
+cell; nothing in the dashboard renders with ``unsafe_allow_html``.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
-
-import pandas as pd
 
 # Characters with a Markdown (CommonMark, GFM or Streamlit) meaning anywhere in a line:
 # backslash, code, emphasis, links and images ([ ]), raw HTML and autolinks (< >), entities
@@ -49,41 +47,3 @@ def plotly_text(text: object) -> str:
     """``text`` for a Plotly title, label or hover text: its HTML subset (links, <br>, <b>)
     shown as characters, since Plotly decodes the entities only after reading the tags."""
     return html.escape(str(text), quote=False)
-
-
-class Markdown(str):
-    """Markdown this code composed from escaped parts and its own constants (a link, a coloured
-    status): ``markdown_table`` passes it through as it is, where it escapes every other cell."""
-
-    __slots__ = ()
-
-
-# A link goes only to another page of this site, by a relative address whose values were
-# percent-encoded (urlencode): no scheme (javascript:), no "//host", no space, bracket or quote.
-_RELATIVE_ADDRESS = re.compile(r"[A-Za-z0-9_.~%+=&-]+(\?[A-Za-z0-9_.~%+=&-]*)?")
-
-
-def markdown_link(text: object, address: str) -> Markdown:
-    """A Markdown link to a page of this site: the text escaped, the address checked to be a
-    relative, percent-encoded one (ValueError otherwise)."""
-    if not _RELATIVE_ADDRESS.fullmatch(address):
-        raise ValueError(f"not a relative, percent-encoded address: {address!r}")
-    return Markdown(f"[{escape_markdown(text)}]({address})")
-
-
-def markdown_cells(cells: Iterable[Markdown], index: pd.Index | None = None) -> pd.Series:
-    """A table column of composed Markdown cells, kept as the objects they are: pandas would
-    turn a plain list of strings into its string type and lose what marks them."""
-    return pd.Series(list(cells), index=index, dtype=object)
-
-
-def _table_cell(value: object) -> str:
-    return value if isinstance(value, Markdown) else escape_markdown(value)
-
-
-def markdown_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy for st.table, which renders every cell and header as Markdown: all escaped, but
-    for the ``Markdown`` cells this code composed (links, coloured statuses)."""
-    safe = frame.map(_table_cell)
-    safe.columns = [escape_markdown(name) for name in frame.columns]
-    return safe

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import pandas as pd
-
 from dashboard.components.formats import MISSING, is_missing
-from dashboard.components.safe_text import Markdown, markdown_cells
 
 STATUS_ORDER = (
     "on_track",
@@ -95,12 +92,3 @@ def check_mark(passed: object) -> str:
     if is_missing(passed):
         return MISSING
     return "✔ Passed" if bool(passed) else "✖ Failed"
-
-
-def coloured_status(table: pd.DataFrame, statuses: Iterable[str | None]) -> pd.DataFrame:
-    """A copy for st.table whose Status cells are coloured Markdown (the icon and word stay)."""
-    coloured = table.copy()
-    coloured["Status"] = markdown_cells(
-        (Markdown(status_markdown(status)) for status in statuses), coloured.index
-    )
-    return coloured

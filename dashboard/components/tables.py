@@ -23,8 +23,8 @@ from dashboard.components.formats import (
     short_hash,
     table_words,
 )
+from dashboard.components.html_table import link_column, table_link
 from dashboard.components.links import metric_link
-from dashboard.components.safe_text import markdown_cells, markdown_link
 from dashboard.components.status import check_mark, status_label
 
 
@@ -40,10 +40,8 @@ OPEN_METRIC = "Open metric →"
 
 
 def metric_links(metric_ids: Iterable[object], grain: str) -> pd.Series:
-    """'Open metric →' links to each metric's page at ``grain``, for an st.table column."""
-    return markdown_cells(
-        markdown_link(OPEN_METRIC, metric_link(str(m), grain)) for m in metric_ids
-    )
+    """'Open metric →' links to each metric's page at ``grain``, for a table column."""
+    return link_column(table_link(OPEN_METRIC, metric_link(str(m), grain)) for m in metric_ids)
 
 
 def describe_trend(values: Sequence[float | None], unit: str | None) -> str:
@@ -285,8 +283,8 @@ def index_table(
         }
     )
     if links is not None:
-        table["Open"] = markdown_cells(
-            (markdown_link("Department view →", link) for link in links), table.index
+        table["Open"] = link_column(
+            (table_link("Department view →", link) for link in links), table.index
         )
     return table
 

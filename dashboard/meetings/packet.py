@@ -20,6 +20,7 @@ from dashboard.components.formats import (
     format_value,
     grain_label,
 )
+from dashboard.components.html_table import table_html
 from dashboard.components.status import status_colour, status_label
 from dashboard.meetings.audit import AUDIT_CSV_COLUMNS, audit_rows
 from dashboard.meetings.memo_draft import HEADING_PREFIX
@@ -296,13 +297,7 @@ def _metric_section(packet: Packet, metric: dict[str, object], grain: str) -> st
 def _audit_html(packet: Packet) -> str:
     if packet.audit.empty:
         return '<p class="empty">No change recorded.</p>'
-    rows = audit_rows(packet.audit)
-    head = "".join(f"<th>{escape(str(column))}</th>" for column in rows.columns)
-    body = "".join(
-        "<tr>" + "".join(_cell(value) for value in row) + "</tr>"
-        for row in rows.itertuples(index=False)
-    )
-    return f'<table class="trail"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return table_html(audit_rows(packet.audit), css_class="trail")
 
 
 def memo_html(packet: Packet) -> str:

@@ -13,9 +13,9 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
+from dashboard.components.html_table import link_column, table_link
 from dashboard.components.links import meeting_link
 from dashboard.components.safe_text import escape_markdown as md
-from dashboard.components.safe_text import markdown_cells, markdown_link
 from dashboard.meetings import actions as meeting_actions
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings.database import MeetingsDB, StoreUnavailable, store_exists
@@ -46,8 +46,8 @@ def _items_table(items: pd.DataFrame) -> None:
                 "Due": items["due_date"].astype(str).tolist(),
                 "Overdue": ["⚠ Overdue" if o else "" for o in items["overdue"]],
                 "Raised": [f"Meeting of {d}" for d in items["raised_on"]],
-                "Meeting": markdown_cells(
-                    markdown_link("Open meeting →", meeting_link(int(m)))
+                "Meeting": link_column(
+                    table_link("Open meeting →", meeting_link(int(m)))
                     for m in items["raised_at_meeting"]
                 ),
             }

@@ -11,7 +11,6 @@ from dashboard.components.formats import (
     grain_label,
 )
 from dashboard.components.safe_text import escape_markdown as md
-from dashboard.components.safe_text import markdown_table
 from dashboard.meetings import schema as meeting_schema
 from dashboard.meetings import store
 from dashboard.meetings.audit import audit_rows
@@ -33,6 +32,7 @@ from dashboard.views.meeting_state import (
     flash,
     store_unavailable,
 )
+from dashboard.views.page_support import show_table
 from dashboard.views.url_choices import choose_from_url, remember_in_url
 
 
@@ -107,7 +107,7 @@ def _role_changes(db: MeetingsDB, actor: Actor) -> None:
             st.caption("No change recorded: sign-in is not configured (no roles.yml).")
             return
         st.caption("Newest first. Recorded when the dashboard first runs after roles.yml changes.")
-        st.table(markdown_table(audit_rows(trail)), hide_index=True)
+        show_table(audit_rows(trail))
 
 
 # Not in the public site's navigation; this guards a stale link all the same, and refuses a

@@ -11,9 +11,9 @@ import streamlit as st
 from dashboard.components.csv_export import csv_bytes
 from dashboard.components.public_words import DATA_DICTIONARY
 from dashboard.components.safe_text import escape_markdown as md
-from dashboard.components.safe_text import markdown_table
 from dashboard.queries import public, reader
 from dashboard.views.actor import require_page_of_either_site
+from dashboard.views.page_support import show_table
 from dashboard.views.public_notes import data_as_of
 from dashboard.views.public_support import current_language
 
@@ -95,7 +95,7 @@ downloads[2].download_button(
 )
 
 st.subheader(_("What each column holds"))
-st.table(markdown_table(dictionary), hide_index=True)
+show_table(dictionary)
 
 st.subheader(_("The measures"))
 for metric in metrics.itertuples():

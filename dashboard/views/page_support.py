@@ -8,8 +8,7 @@ from collections.abc import Iterable
 import pandas as pd
 import streamlit as st
 
-from dashboard.components.safe_text import markdown_table
-from dashboard.components.status import coloured_status
+from dashboard.components.html_table import scrollable_table
 from dashboard.queries import metric_info, reader
 
 SERVICE_TABLES = [
@@ -24,21 +23,11 @@ SERVICE_TABLES = [
 ]
 
 
-# A width in pixels (held to the page's width) makes Streamlit give a table's scrolling box a tab
-# stop and the name "Scrollable table" (its Table component does so only for a pixel width or
-# height): a table wider than a phone can then be scrolled from the keyboard (axe-core's
-# scrollable-region-focusable, WCAG 2.1.1). The price: Streamlit then does not wrap the cells, so
-# a table of long texts scrolls sideways on a laptop too; links sit beside the name they open.
-TABLE_WIDTH = 4000
-
-
 def show_table(table: pd.DataFrame, statuses: Iterable[str | None] | None = None) -> None:
-    """A table that carries meaning as a real HTML table (st.table: header cells, links a
-    keyboard and a screen reader reach), every cell escaped but the links and coloured statuses
-    this code composed; ``statuses`` colour its Status column."""
-    if statuses is not None:
-        table = coloured_status(table, statuses)
-    st.table(markdown_table(table), hide_index=True, width=TABLE_WIDTH)
+    """A table that carries meaning as a real HTML table (header cells, links a keyboard and a
+    screen reader reach), every cell escaped but the links this code composed; ``statuses``
+    colour its Status column (html_table)."""
+    st.html(scrollable_table(table, None if statuses is None else list(statuses)))
 
 
 def require_service_tables(warehouse: reader.Warehouse) -> None:

@@ -13,9 +13,9 @@ from dashboard.components.public_charts import (
     trend_sentence,
 )
 from dashboard.components.safe_text import escape_markdown as md
-from dashboard.components.safe_text import markdown_table
 from dashboard.queries import public, reader
 from dashboard.views.actor import require_page_of_either_site
+from dashboard.views.page_support import show_table
 from dashboard.views.public_notes import data_as_of, late_warning, set_aside_sentences
 from dashboard.views.public_support import (
     current_language,
@@ -108,7 +108,7 @@ table = pd.DataFrame(
         _("Compared with the target"): [status_text(lang, s) for s in history["status"]],
     }
 )
-st.table(markdown_table(table.iloc[::-1]), hide_index=True)
+show_table(table.iloc[::-1])
 
 if bool(metric["by_district"]):
     st.subheader(_("By council district, {period}").format(period=periods[-1]))
@@ -141,6 +141,6 @@ if bool(metric["by_district"]):
                 _("Compared with the target"): [status_text(lang, s) for s in districts["status"]],
             }
         )
-        st.table(markdown_table(by_district), hide_index=True)
+        show_table(by_district)
 
 glossary_links(lang, ["target", "on-time", "median", "percentage-points", "district"])
