@@ -18,6 +18,8 @@
 - ``late``: the mark of a metric whose source is late, and the late sources (``late_marks``).
 - ``definition_changes``: what changed between two versions of a definition, in words.
 - ``safe_text``: untrusted text shown literally (``escape_markdown``, ``plotly_text``).
+- ``html_table``: tables as real HTML, every cell escaped (``scrollable_table``,
+  ``table_link``).
 - ``i18n``: the public site's languages: gettext catalogues read with Babel, ``Language``
   (messages, numbers, dates and periods as the language writes them), ``choose_language``.
 - ``public_words``: the public site's status words, glossary and data dictionary;
