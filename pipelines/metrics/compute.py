@@ -43,7 +43,6 @@ from pipelines.metrics.public_rules import city_languages
 from pipelines.metrics.value_writes import (
     FRESH_VALUES,
     delete_metric,
-    fill_fresh,
     insert_rows,
     rows_of,
 )
@@ -124,12 +123,14 @@ def _compute_all(
     # A family of percentiles is written by one query: a second quantile of the same
     # groups costs almost nothing, and percentiles are a daily run's largest part.
     families = {m: f for f in percentile_families(state.config) for m in f}
-    settled: dict[str, int] = {}
+    settled: dict[str, int | None] = {}
     counts: dict[str, int] = {}
     unchecked: list[str] = []  # written since the last check for emptied metrics
     for metric in state.order():
         if metric.kind == "ratio" and unchecked:
-            # A ratio reads its parts' new values: an emptied part is refilled before.
+            # A ratio reads its parts' new values: every pending write lands first, and an
+            # emptied part is refilled.
+            _flush(state, counts, progress)
             _refill_emptied(state, compiled, tables, counts, unchecked, progress)
         if metric.id in families and metric.id not in settled:
             settled.update(_compute_family(state, families[metric.id], compiled, availability))
@@ -137,12 +138,25 @@ def _compute_all(
             rows = settled.pop(metric.id)
         else:
             rows = _compute_one(state, metric, compiled[metric.id], availability, tables)
-        counts[metric.id] = rows
         unchecked.append(metric.id)
-        if progress is not None:
-            progress(f"{metric.id}: {rows} rows")
+        if rows is not None:
+            counts[metric.id] = rows
+            if progress is not None:
+                progress(f"{metric.id}: {rows} rows")
+    _flush(state, counts, progress)
     _refill_emptied(state, compiled, tables, counts, unchecked, progress)
     return sum(counts.values())
+
+
+def _flush(
+    state: ComputeState, counts: dict[str, int], progress: Callable[[str], None] | None
+) -> None:
+    """Write the pending incremental metrics (ComputeState.flush) and count their rows."""
+    written = state.flush()
+    counts.update(written)
+    for metric_id, rows in written.items():
+        if progress is not None:
+            progress(f"{metric_id}: {rows} rows, updated")
 
 
 def _refill_emptied(
@@ -161,7 +175,9 @@ def _refill_emptied(
     for metric_id in gone:
         query = compiled[metric_id][0]
         state.spans_for(query.sql, tables)
-        counts[metric_id] = state.write(query, query.bind(state.as_of))
+        rows = state.write(query, query.bind(state.as_of))
+        assert rows is not None  # no longer updated (emptied): computed in full, now
+        counts[metric_id] = rows
         if progress is not None:
             progress(f"{metric_id}: {counts[metric_id]} rows, recomputed: no record is left")
 
@@ -172,8 +188,9 @@ def _compute_one(
     compiled: tuple[CompiledQuery, CompiledQuery],
     availability: dict[str, Availability],
     tables: list[str],
-) -> int:
-    """Write one metric's values, incrementally when it may be; returns its row count."""
+) -> int | None:
+    """Write one metric's values, incrementally when it may be; returns its row count (None
+    for an incremental one: written at the next flush)."""
     query, standalone = compiled
     if not availability[metric.id].computable:
         query = compile_unavailable(state.config, metric.id)
@@ -192,10 +209,11 @@ def _compute_family(
     members: tuple[str, ...],
     compiled: dict[str, tuple[CompiledQuery, CompiledQuery]],
     availability: dict[str, Availability],
-) -> dict[str, int]:
+) -> dict[str, int | None]:
     """Write a percentile family's members from one query: incrementally when each of them
-    may be updated from the same previous as-of, in full when none may; their row counts,
-    or {} otherwise (each then goes its own way, as it would alone)."""
+    may be updated from the same previous as-of (at the next flush: each None), in full
+    when none may (their row counts); {} otherwise (each then goes its own way, as it
+    would alone)."""
     metrics = [state.config.metric(m) for m in members]
     if not all(availability[m].computable for m in members):
         return {}
@@ -213,11 +231,11 @@ def _compute_family(
         for metric_id in members if state.previous_rows else ():
             delete_metric(state.con, metric_id)
         insert_rows(state.con, query.sql, query.bind(state.as_of))
-        return rows_of(state.con, members)
+        return dict(rows_of(state.con, members))
     if len({state.previous[m].as_of for m in members}) > 1:
         return {}
-    fill_fresh(state.con, query.sql, state.bind(query))
-    return {m.id: state.replace_from_fresh(m.id, partial=m.id in family.partial) for m in metrics}
+    state.add_fresh(query.sql, state.bind(query), {m: m in family.partial for m in members})
+    return dict.fromkeys(members)
 
 
 def _span_tables_of(config: MetricsConfig, metric_ids: list[str]) -> list[str]:

@@ -33,10 +33,12 @@ from pipelines.metrics.model import Metric, MetricsConfig, as_of_columns
 from pipelines.metrics.sql_parts import Params
 from pipelines.metrics.tables import metric_table
 from pipelines.metrics.value_writes import (
+    add_fresh,
     delete_metric,
-    fill_fresh,
     insert_rows,
     replace_with_fresh,
+    rows_of,
+    start_fresh,
 )
 from pipelines.warehouse.schema import CANONICAL_TABLES, quote
 
@@ -78,6 +80,8 @@ class ComputeState:
         self.full_spans: set[str] = set()  # tables whose every version's spans exist
         self.affected_from: dict[str, datetime | None] = {}
         self.previous_empty: set[str] = set()  # metrics whose previous rows count no record
+        # Incremental rows computed but not yet written (flush): metric id -> partial.
+        self.pending: dict[str, bool] = {}
         if changed_run_id is None:
             return
         rows = con.execute(
@@ -105,21 +109,34 @@ class ComputeState:
         ids = params.in_list([m.id for m in self.config.metrics], "metric")
         self.con.execute(f"DELETE FROM metric_values WHERE metric_id NOT IN {ids}", params.values)
 
-    def write(self, query: CompiledQuery, bind: dict[str, object]) -> int:
-        """Replace the metric's rows with the query's (a partial query's only in the periods
-        it marks); returns how many rows the metric has now."""
+    def write(self, query: CompiledQuery, bind: dict[str, object]) -> int | None:
+        """Replace the metric's rows with the query's: a full query's now (returns how many
+        rows the metric has), an incremental one's at the next flush (returns None)."""
         if query.metric_id in self.done:
-            fill_fresh(self.con, query.sql, bind)
-            return self.replace_from_fresh(query.metric_id, partial=query.partial)
+            self.add_fresh(query.sql, bind, {query.metric_id: query.partial})
+            return None
         deleted = delete_metric(self.con, query.metric_id) if self.previous_rows else 0
         inserted = insert_rows(self.con, query.sql, bind)
         return self.previous_rows.get(query.metric_id, 0) - deleted + inserted
 
-    def replace_from_fresh(self, metric_id: str, *, partial: bool) -> int:
-        """Replace one metric's rows with its rows in FRESH_VALUES (replace_with_fresh);
-        returns how many rows the metric has now."""
-        deleted, inserted = replace_with_fresh(self.con, metric_id, partial=partial)
-        return self.previous_rows.get(metric_id, 0) - deleted + inserted
+    def add_fresh(self, sql: str, bind: dict[str, object], partial: dict[str, bool]) -> None:
+        """Compute an incremental query's rows (one metric's, or a family's: ``partial`` says
+        for each whether it replaces only the periods it marks), written at the next flush."""
+        if not self.pending:
+            start_fresh(self.con)
+        add_fresh(self.con, sql, bind)
+        self.pending.update(partial)
+
+    def flush(self) -> dict[str, int]:
+        """Write every pending incremental metric's rows at once (replace_with_fresh); how
+        many rows each has now. A statement's fixed cost, paid once instead of per metric."""
+        if not self.pending:
+            return {}
+        ids = list(self.pending)
+        whole = [m for m in ids if not self.pending[m]]
+        replace_with_fresh(self.con, whole, [m for m in ids if self.pending[m]])
+        self.pending = {}
+        return rows_of(self.con, tuple(ids))
 
     def materialise_spans(self, tables: list[str]) -> None:
         """Spans up front: every version's for a full run, the hot records' for an

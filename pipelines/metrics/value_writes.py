@@ -1,5 +1,6 @@
 """How a computation writes metric_values: a metric's rows inserted, or replaced by the rows
-an incremental query (one metric's or a family's) left in a temporary table.
+incremental queries (one metric's or a family's each) gathered in a temporary table, all of
+them in one delete and one insert.
 
 Every statement here has fixed text; the metric id and the compiled query's values are bound.
 """
@@ -15,24 +16,32 @@ VALUE_COLUMNS = (
     "dimension_value, value, numerator, denominator, count, target, status"
 )
 
-FRESH_VALUES = "metric_fresh"  # temporary: a partial query's rows and replaced periods
+FRESH_VALUES = "metric_fresh"  # temporary: incremental queries' rows and replaced periods
 
 
 _DELETE_METRIC = "DELETE FROM metric_values WHERE metric_id = $metric_id"
 
 
-# FRESH_VALUES may hold a family's rows: each statement reads the metric's own.
-_DELETE_MARKED = (
-    "DELETE FROM metric_values AS v WHERE metric_id = $metric_id AND EXISTS (\n"
-    f"    SELECT 1 FROM {FRESH_VALUES} AS f\n"
-    f"    WHERE f.metric_id = $metric_id AND {replaced_by('f', 'v')}\n)"
+_START_FRESH = (
+    f"CREATE OR REPLACE TEMP TABLE {FRESH_VALUES} AS SELECT {VALUE_COLUMNS} FROM metric_values "
+    "LIMIT 0"
 )
 
+_DELETE_WHOLE = "DELETE FROM metric_values WHERE list_contains($ids, metric_id)"
 
+# A partial metric's rows go only in the periods its marker rows (no dimension) name.
+_DELETE_MARKED = (
+    "DELETE FROM metric_values AS v WHERE list_contains($ids, v.metric_id) AND EXISTS (\n"
+    f"    SELECT 1 FROM {FRESH_VALUES} AS f\n"
+    f"    WHERE f.metric_id = v.metric_id AND {replaced_by('f', 'v')}\n)"
+)
+
+# In each metric's order, so its rows stay together as when it was written alone.
 _INSERT_FRESH = (
     f"INSERT INTO metric_values ({VALUE_COLUMNS})\n"
     f"SELECT {VALUE_COLUMNS} FROM {FRESH_VALUES}\n"
-    "WHERE metric_id = $metric_id AND dimension IS NOT NULL"
+    "WHERE dimension IS NOT NULL\n"
+    "ORDER BY metric_id, grain, period_start, dimension, dimension_value"
 )
 
 
@@ -47,20 +56,29 @@ def insert_rows(con: duckdb.DuckDBPyConnection, sql: str, bind: dict[str, object
     return _count(con.execute(f"INSERT INTO metric_values ({VALUE_COLUMNS})\n{sql}", bind))
 
 
-def fill_fresh(con: duckdb.DuckDBPyConnection, sql: str, bind: dict[str, object]) -> None:
-    """Run an incremental query (one metric's, or a family's) into FRESH_VALUES; computed
-    before any row is deleted, as an incremental query reads the previous rows."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {FRESH_VALUES} AS\n{sql}", bind)
+def start_fresh(con: duckdb.DuckDBPyConnection) -> None:
+    """An empty FRESH_VALUES, for add_fresh to gather incremental queries' rows in."""
+    con.execute(_START_FRESH)
+
+
+def add_fresh(con: duckdb.DuckDBPyConnection, sql: str, bind: dict[str, object]) -> None:
+    """Run an incremental query (one metric's, or a family's) into FRESH_VALUES, beside the
+    rows of those before it; each reads its own metrics' previous rows, which stay in
+    metric_values until replace_with_fresh."""
+    con.execute(f"INSERT INTO {FRESH_VALUES} BY NAME\n{sql}", bind)
 
 
 def replace_with_fresh(
-    con: duckdb.DuckDBPyConnection, metric_id: str, *, partial: bool
-) -> tuple[int, int]:
-    """Replace one metric's rows (``partial``: only in the periods it marks) with its rows
-    in FRESH_VALUES; returns the rows deleted and inserted."""
-    bind = {"metric_id": metric_id}
-    deleted = _count(con.execute(_DELETE_MARKED if partial else _DELETE_METRIC, bind))
-    return deleted, _count(con.execute(_INSERT_FRESH, bind))
+    con: duckdb.DuckDBPyConnection, whole: list[str], partial: list[str]
+) -> None:
+    """Replace the rows of every metric in FRESH_VALUES with its rows there: all of a
+    ``whole`` metric's, a ``partial`` one's only in the periods its rows mark. One delete of
+    each kind and one insert, whatever the number of metrics (start_fresh empties it)."""
+    if whole:
+        con.execute(_DELETE_WHOLE, {"ids": whole})
+    if partial:
+        con.execute(_DELETE_MARKED, {"ids": partial})
+    con.execute(_INSERT_FRESH)
 
 
 def rows_of(con: duckdb.DuckDBPyConnection, metric_ids: tuple[str, ...]) -> dict[str, int]:
