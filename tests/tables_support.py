@@ -29,15 +29,16 @@ def shown_text(cell: object) -> str:
 
 
 def shown_tables(at: Any) -> list[Shown]:
-    """Every HTML table of the page (st.html), in order, headers and cells as a visitor reads
-    them: the text the browser shows, a link as "[text](address)" so a test sees where it goes."""
-    tables = []
-    for element in at.html:
-        reader = _TableReader()
-        reader.feed(str(element.value))
-        for header, rows in reader.tables:
-            tables.append(Shown(pd.DataFrame(rows, columns=header, dtype=object)))
-    return tables
+    """Every HTML table of the page (st.html), in order, as ``tables_in`` reads them."""
+    return [table for element in at.html for table in tables_in(str(element.value))]
+
+
+def tables_in(body: str) -> list[Shown]:
+    """Every <table> in an HTML text, headers and cells as a visitor reads them: the text the
+    browser shows, a link as "[text](address)" so a test sees where it goes."""
+    reader = _TableReader()
+    reader.feed(body)
+    return [Shown(pd.DataFrame(rows, columns=head, dtype=object)) for head, rows in reader.tables]
 
 
 class _TableReader(HTMLParser):

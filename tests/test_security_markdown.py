@@ -37,7 +37,7 @@ from dashboard.components.safe_text import (
 )
 from dashboard.meetings import schema as meeting_schema
 from tests.dashboard_fixture import DownloadCapture, build_fixture_warehouse, walk_elements
-from tests.tables_support import shown_tables
+from tests.tables_support import shown_tables, tables_in
 from tests.url_parameters import FREE_TEXT, sweep_setting, url_parameters
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
@@ -177,7 +177,7 @@ def test_table_cells_and_headers_are_escaped() -> None:
     assert live_html(body) == []
     assert "<img" not in body
     # A visitor reads the hostile text as it is, and the link's words.
-    (shown,) = shown_tables(_HtmlPage(body))
+    (shown,) = tables_in(body)
     assert list(shown.value.columns) == [LINK, RAW_HTML, "No.", "Open"]
     assert shown.value.iloc[0].tolist() == [
         IMAGE,
@@ -197,13 +197,6 @@ def test_the_html_checker_sees_live_markup() -> None:
     # live_html means something only if it fails on markup a table never holds.
     for raw in (RAW_HTML, '<a href="https://evil.example">x</a>', "<span style='x'>y</span>"):
         assert live_html(raw), raw
-
-
-class _HtmlPage:
-    """An AppTest stand-in holding one st.html element, for shown_tables."""
-
-    def __init__(self, body: str) -> None:
-        self.html = [type("Html", (), {"value": body})()]
 
 
 @pytest.mark.parametrize("text", HOSTILE)

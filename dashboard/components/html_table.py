@@ -76,7 +76,7 @@ def table_html(
     rows = []
     for position, row in enumerate(frame.itertuples(index=False, name=None)):
         cells = [
-            _status_cell(marks[position]) if column == status_at else _cell(value)
+            status_cell(marks[position]) if column == status_at else _cell(value)
             for column, value in enumerate(row)
         ]
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -106,9 +106,10 @@ def _cell(value: object) -> str:
     return f"<td>{escape(str(value))}</td>"
 
 
-def _status_cell(status: str | None) -> str:
-    """Icon and word in the status colour: never told by colour alone."""
+def status_cell(status: str | None, css_class: str | None = None) -> str:
+    """A table cell with the status's icon and word in its colour: never told by colour alone."""
+    opening = f'<td class="{escape(css_class)}">' if css_class else "<td>"
     return (
-        f'<td><span style="color:{status_colour(status)}">'
+        f'{opening}<span style="color:{status_colour(status)}">'
         f"{escape(status_label(status))}</span></td>"
     )

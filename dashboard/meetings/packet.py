@@ -20,7 +20,7 @@ from dashboard.components.formats import (
     format_value,
     grain_label,
 )
-from dashboard.components.html_table import table_html
+from dashboard.components.html_table import status_cell, table_html
 from dashboard.components.status import status_colour, status_label
 from dashboard.meetings.audit import AUDIT_CSV_COLUMNS, audit_rows
 from dashboard.meetings.memo_draft import HEADING_PREFIX
@@ -163,9 +163,7 @@ def _cell(text: object, css: str = "") -> str:
 
 
 def _status_cell(status: object) -> str:
-    colour = status_colour(None if pd.isna(status) else str(status))  # type: ignore[call-overload]
-    label = status_label(None if pd.isna(status) else str(status))  # type: ignore[call-overload]
-    return f'<td class="status" style="color:{colour}">{escape(label)}</td>'
+    return status_cell(None if pd.isna(status) else str(status), "status")  # type: ignore[call-overload]
 
 
 def _summary(packet: Packet, reviewed: dict[str, str]) -> str:
