@@ -30,7 +30,7 @@ from pipelines.metrics.incremental import (
     recent_rows_statement,
 )
 from pipelines.metrics.model import Metric, MetricsConfig, as_of_columns
-from pipelines.metrics.sql_parts import Params
+from pipelines.metrics.sql_parts import Params, conditions_sql
 from pipelines.metrics.tables import metric_table
 from pipelines.metrics.value_writes import (
     add_fresh,
@@ -212,8 +212,11 @@ class ComputeState:
         bound = row[0] if row else None
         self.affected_from[table_name] = bound
         columns = [c for m in percentiles for c in (*needed_columns(m), *self.config.dimensions(m))]
-        # Built from the table registry and checked column names, quoted; the bound is bound.
-        self.con.execute(recent_rows_statement(table, columns, ends), {"affected_from": bound})
+        params = Params()
+        filters = [conditions_sql(m.filter, params) for m in percentiles]
+        sql = recent_rows_statement(table, columns, ends, filters)
+        # Built from the table registry and checked column names, quoted; values are bound.
+        self.con.execute(sql, {**params.values, "affected_from": bound, **self._run_values(sql)})
 
     def spans_for(self, sql: str, tables: list[str]) -> None:
         """Materialise the full version spans a query reads, if not done yet."""

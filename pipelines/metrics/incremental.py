@@ -262,15 +262,20 @@ def recent_rows_table(table_name: str) -> str:
     return f"{table_name}_recent_rows"
 
 
-def recent_rows_statement(table: MetricTable, columns: Sequence[str], ends: Sequence[str]) -> str:
+def recent_rows_statement(
+    table: MetricTable, columns: Sequence[str], ends: Sequence[str], filters: Sequence[str]
+) -> str:
     """Materialise the rows whose ``ends`` (the percentiles' period columns) are on or after
-    ``$affected_from``, with ``columns``: one scan of the table for all its percentiles,
-    which then read a fiscal year's rows instead of the whole history."""
+    ``$affected_from`` and that pass one of the percentiles' ``filters``, with ``columns``:
+    one scan of the table for all its percentiles, which then read a fiscal year's rows of
+    their own services instead of the whole history."""
     names = ", ".join(quote(c) for c in dict.fromkeys(["source", *columns]))
     where = " OR ".join(f"{quote(e)} >= $affected_from" for e in dict.fromkeys(ends))
+    # Each percentile applies its own filter again; rows none of them keeps are never read.
+    kept = " OR ".join(f"({f})" for f in dict.fromkeys(filters))
     return (
         f"CREATE OR REPLACE TEMP TABLE {quote(recent_rows_table(table.name))} AS\n"
-        f"SELECT {names} FROM {quote(table.name)}\nWHERE {where}"
+        f"SELECT {names} FROM {quote(table.name)}\nWHERE ({where})\n  AND ({kept or 'TRUE'})"
     )
 
 
