@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.validate.ge_jobs import sample_folder
 from pipelines.validate.report import ValidationReport
 from pipelines.validate.run import (
     PendingValidation,
@@ -59,7 +60,7 @@ class GeGate:
         self.start()
         assert self.worker is not None
         if self._folder is None:
-            self._folder = tempfile.TemporaryDirectory(prefix="citystat-ge-")
+            self._folder = sample_folder()
         folder = Path(self._folder.name) / str(len(self.pending))
         folder.mkdir()
         pending = validate_in_sql(

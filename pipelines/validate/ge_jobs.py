@@ -7,6 +7,8 @@ SQL; the GE worker runs ``check_load`` on the job without ever opening the wareh
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,32 @@ from pipelines.validate.ge_batches import (
 from pipelines.validate.report import ExpectationOutcome
 from pipelines.validate.suite import ParameterValue, Rule, Suite
 from pipelines.warehouse.schema import quote
+
+# Linux's shared memory: a folder no disk is behind, where the system has one, used when it
+# has room for many loads' samples (a container's is often 64 MiB).
+_MEMORY_FOLDER = "/dev/shm"
+_MEMORY_FREE_BYTES = 1 << 30
+
+
+def sample_folder() -> tempfile.TemporaryDirectory[str]:
+    """A temporary folder for the samples a run hands to GE, in memory where it can be.
+
+    A run's build copy is still being written back to disk while it validates (publish/
+    compaction.py syncs it meanwhile). On ext4 a small file written then can wait for that
+    write-back: the 10M benchmark's Parquet sample took 0.17-0.39 s in about 5 of 13 daily
+    runs on disk, 0.01 s in each of 7 in /dev/shm. Without a roomy one, the system's temporary
+    folder.
+    """
+    return tempfile.TemporaryDirectory(prefix="citystat-ge-", dir=_memory_folder())
+
+
+def _memory_folder() -> str | None:
+    try:
+        room = os.statvfs(_MEMORY_FOLDER)
+    except OSError:
+        return None
+    roomy = room.f_bavail * room.f_frsize >= _MEMORY_FREE_BYTES
+    return _MEMORY_FOLDER if roomy and os.access(_MEMORY_FOLDER, os.W_OK | os.X_OK) else None
 
 
 @dataclass(frozen=True)

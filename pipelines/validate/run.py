@@ -21,7 +21,6 @@ no longer describe the same rule.
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,7 @@ from pipelines.validate.counts import RuleCounts, RuleKey, rule_counts, unexpect
 # ge_batches imports GE only when shared_runner() first builds the context: the CLI imports
 # this package and GE takes seconds to import.
 from pipelines.validate.ge_batches import GeSample, shared_runner, table_columns
-from pipelines.validate.ge_jobs import GeJob, GeVerdict, check_load, prepare_sample
+from pipelines.validate.ge_jobs import GeJob, GeVerdict, check_load, prepare_sample, sample_folder
 from pipelines.validate.report import (
     ExpectationOutcome,
     ValidationReport,
@@ -79,7 +78,7 @@ def validate_and_quarantine(
     (``validate_in_sql``, then ``finish_validation`` with the worker's verdict).
     ``unmapped``: canonical columns the source never fills; row rules on them are left out.
     """
-    with tempfile.TemporaryDirectory(prefix="citystat-ge-") as folder:
+    with sample_folder() as folder:
         pending = validate_in_sql(
             con,
             table,
