@@ -212,8 +212,8 @@ class ComputeState:
         bound = row[0] if row else None
         self.affected_from[table_name] = bound
         columns = [c for m in percentiles for c in (*needed_columns(m), *self.config.dimensions(m))]
-        params = Params()
-        filters = [conditions_sql(m.filter, params) for m in percentiles]
+        params, kept = Params(), {repr(m.filter): m.filter for m in percentiles}  # a family's once
+        filters = [conditions_sql(f, params) for f in kept.values()]
         sql = recent_rows_statement(table, columns, ends, filters)
         # Built from the table registry and checked column names, quoted; values are bound.
         self.con.execute(sql, {**params.values, "affected_from": bound, **self._run_values(sql)})

@@ -272,7 +272,7 @@ def recent_rows_statement(
     names = ", ".join(quote(c) for c in dict.fromkeys(["source", *columns]))
     where = " OR ".join(f"{quote(e)} >= $affected_from" for e in dict.fromkeys(ends))
     # Each percentile applies its own filter again; rows none of them keeps are never read.
-    kept = " OR ".join(f"({f})" for f in dict.fromkeys(filters))
+    kept = " OR ".join(f"({f})" for f in filters)
     return (
         f"CREATE OR REPLACE TEMP TABLE {quote(recent_rows_table(table.name))} AS\n"
         f"SELECT {names} FROM {quote(table.name)}\nWHERE ({where})\n  AND ({kept or 'TRUE'})"
