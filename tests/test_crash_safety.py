@@ -33,6 +33,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from pipelines.cli.nothing_new import fingerprint_path
 from pipelines.publish.versions import BUILDING_SUFFIX
 from pipelines.validate.worker import PRELOAD
 from pipelines.warehouse.pause import PAUSE_ENV, PAUSE_MARKER
@@ -262,15 +263,23 @@ def test_a_run_killed_at_any_moment_leaves_the_published_warehouse_whole(
             # Not a byte of the published version changed.
             assert published == baseline.before, name
             assert sha256(town.warehouse) == baseline.before_hash, name
-        reruns.append((name, root, published == baseline.after, _start(forkserver, root, None)))
+        # A run killed after it had also pinned its inputs (a random kill that came when the
+        # run was already over) leaves nothing for the re-run to do: it says so, adds no run.
+        finished = fingerprint_path(town.warehouse).exists()
+        assert not finished or published == baseline.after, name
+        rerun = _start(forkserver, root, None)
+        reruns.append((name, root, published == baseline.after, finished, rerun))
 
-    for name, root, had_published, process in reruns:
+    for name, root, had_published, finished, process in reruns:
         process.join(HANG_SECONDS)
         town = make_town_paths(root)
-        assert process.exitcode == 0, f"{name}: {(root / 'run.log').read_text()}"
+        log = (root / "run.log").read_text()
+        assert process.exitcode == 0, f"{name}: {log}"
         result = fingerprint(town.warehouse)
-        # A re-run after a published run loads nothing (files skipped) but is a run too.
-        runs = 3 if had_published else 2
+        assert ("nothing new since run" in log) == finished, f"{name}: {log}"
+        # A re-run after a published run loads nothing (files skipped) but is a run too,
+        # unless the killed run had finished and the re-run found nothing new.
+        runs = 2 if finished or not had_published else 3
         assert result == {**baseline.after, "runs": [("published", runs)]}, name
         assert _leftovers(town) == [], name
         assert published_version(town.warehouse) is not None
