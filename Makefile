@@ -88,8 +88,11 @@ lint: $(BIN)/.installed-test
 typecheck: $(BIN)/.installed-test
 	$(BIN)/mypy
 
+## pytest: the tests on every core, up to four workers, each test file whole on one of them
+## (its module fixtures built once); PYTEST_WORKERS=0 runs them all in one process
+PYTEST_WORKERS ?= auto
 pytest: $(BIN)/.installed-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile
 
 ## bench: benchmarks at 1 and 10 million requests against raw DuckDB, then 365 simulated daily
 ## runs at 10M (not part of make test; about an hour on 2 cores, plus the year: 365 runs of

@@ -15,6 +15,22 @@ from pipelines.warehouse.layout import CITY_ENV
 from tests.postgres_cluster import ClusterUnavailable, PostgresCluster
 from tests.real_cities import Built, build_city
 
+# The longest test files, longest first. `make test` runs each file whole on one worker
+# (pytest-xdist, --dist loadfile) in the order collected: started first, they run beside the
+# rest instead of finishing the run alone (the Spark comparison alone takes five minutes).
+LONGEST_FIRST = (
+    "test_spark_engine.py",
+    "test_crash_safety.py",
+    "test_metrics_incremental.py",
+    "test_concurrent_readers.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Collect the longest test files first (LONGEST_FIRST); the rest keep their order."""
+    rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
 
 @pytest.fixture(scope="session")
 def real_data() -> Path:
