@@ -213,6 +213,10 @@ def test_daily_closures_equal_a_full_recompute(
     # Each service's median and 90th percentile came from one query.
     assert ("street_defect_median_days", "street_defect_p90_days") in families
     assert ("permit_review_median_days", "permit_review_p90_days") in families
+    # Every service's request count (and the cohort's) came from one query, and their
+    # on-time shares from another.
+    assert any({"street_defect_requests", "cohort_requests_closed"} <= set(f) for f in families)
+    assert any({"street_defect_on_time", "missed_trash_on_time"} <= set(f) for f in families)
     # Every kind really was updated incrementally, including an on-time share whose
     # condition compares with the as-of, a backlog with an age profile and backlogs whose
     # targets come from the year before each period (median; mean and deviation).

@@ -20,13 +20,15 @@ Definitions:
 
 SQL, pure functions that never touch a database:
 - ``compiler``: ``compile_metric``, ``compile_incremental``, ``compile_family`` (percentiles
-  of the same rows in one query), ``compile_spark``, ``explain``.
+  of the same rows, or a daily run's counts or shares of a table, in one query),
+  ``compile_spark``, ``explain``.
 - ``spark_sql``: the compiled DuckDB SQL transpiled for Spark with SQLGlot (``to_spark``).
 - ``core_sql``: any kind's core query; ``event_sql``: counts, shares and percentiles;
   ``backlog``: backlogs over version spans; ``backlog_check``: whether a backlog may be
   updated from the changes; ``backlog_update``: an updated backlog's changed periods, its
   previous levels plus the changes' running sums; ``status_sql``: targets and statuses.
-- ``incremental``: the daily run's changed rows and periods; ``periods``: grains as SQL;
+- ``incremental``: the daily run's changed rows and periods; ``delta_counts``: counts and
+  shares updated by difference, several of a table in one query; ``periods``: grains as SQL;
   ``fiscal_quarters``: the city's fiscal quarters and their names (FY2027 Q2) as SQL;
   ``sql_parts``: parameters, conditions, grouping and the period spine.
 

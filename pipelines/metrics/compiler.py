@@ -23,6 +23,7 @@ from pipelines.metrics.backlog import (
 )
 from pipelines.metrics.backlog_check import backlog_check_sql
 from pipelines.metrics.core_sql import core_sql
+from pipelines.metrics.delta_counts import DELTA_KINDS, delta_counts_sql
 from pipelines.metrics.incremental import (
     previous_sql,
     replaced_by,
@@ -145,9 +146,9 @@ def _partial_core(core: str, params: Params, metric: Metric) -> tuple[str, bool]
 
 @dataclass(frozen=True)
 class CompiledFamily:
-    """One query for several percentiles that read the same rows: its rows are every
-    member's, told apart by metric_id; ``partial`` holds the members whose rows are replaced
-    only in the periods they mark (an incremental query's; the others yield all their rows)."""
+    """One query for several metrics: its rows are every member's, told apart by metric_id;
+    ``partial`` holds the members whose rows are replaced only in the periods they mark (an
+    incremental query's; the others yield all their rows)."""
 
     members: tuple[str, ...]
     sql: str
@@ -157,6 +158,12 @@ class CompiledFamily:
     def query(self) -> CompiledQuery:
         """The family as one query, bound like its first member's."""
         return CompiledQuery(self.members[0], self.sql, dict(self.params), partial=False)
+
+
+def metric_families(config: MetricsConfig) -> list[tuple[str, ...]]:
+    """Every family of metrics computed by one query: percentile_families, and in a daily
+    run count_families."""
+    return [*percentile_families(config), *count_families(config)]
 
 
 def percentile_families(config: MetricsConfig) -> list[tuple[str, ...]]:
@@ -178,28 +185,53 @@ def percentile_families(config: MetricsConfig) -> list[tuple[str, ...]]:
     return [tuple(ids) for ids in groups.values() if len(ids) > 1]
 
 
-FAMILY_CORE = "family_core"  # the CTE of a family's shared rows, a list of quantiles each
+def count_families(config: MetricsConfig) -> list[tuple[str, ...]]:
+    """Groups of two or more counts (or of shares) of one table with the same grains and
+    breakdowns: a daily run updates them by difference in one query (delta_counts_sql),
+    whatever rows each keeps."""
+    groups: dict[tuple[object, ...], list[str]] = {}
+    for metric in config.metrics:
+        if metric.kind in DELTA_KINDS:
+            grains, dims = config.grains(metric), config.dimensions(metric)
+            key = (metric.kind, metric.table, tuple(grains), tuple(dims))
+            groups.setdefault(key, []).append(metric.id)
+    return [tuple(ids) for ids in groups.values() if len(ids) > 1]
+
+
+FAMILY_CORE = "family_core"  # the CTE of a family's shared rows
 
 
 def compile_family(
     config: MetricsConfig, members: tuple[str, ...], *, incremental: bool
 ) -> CompiledFamily:
-    """The queries of a percentile family (percentile_families) as one, in full or
-    incremental: the shared core computes every member's quantile in one aggregate
-    (``$percentile`` bound to their list), then each member takes its own and is finished
-    as compile_metric or compile_incremental finishes it (targets, labels, status), its
-    parameters renamed apart."""
-    first = config.metric(members[0])
+    """The queries of a family (metric_families) as one, then each member finished as
+    compile_metric or compile_incremental finishes it (targets, labels, status), its
+    parameters renamed apart. A percentile family's core computes every member's quantile
+    in one aggregate (``$percentile`` bound to their list), in full or incremental; a count
+    family's core (incremental only) is delta_counts_sql of every member."""
+    metrics = [config.metric(m) for m in members]
+    first = metrics[0]
     params = Params()
     grains, dims = config.grains(first), config.dimensions(first)
-    core = core_sql(config, first, grains, dims, params, incremental=incremental)
-    params.named("percentile", [config.metric(m).percentile for m in members])
+    counts = first.kind in DELTA_KINDS
+    if counts:
+        if not incremental:
+            raise ValueError("counts and shares are one query each in a full compute")
+        core = delta_counts_sql(config, metrics, params)
+    else:
+        core = core_sql(config, first, grains, dims, params, incremental=incremental)
+        params.named("percentile", [m.percentile for m in metrics])
     values = dict(params.values)
     finished, partial = [], set()
-    for position, metric_id in enumerate(members, start=1):
-        metric = config.metric(metric_id)
+    for position, metric in enumerate(metrics, start=1):
         own = Params()
-        member_core = f"SELECT * REPLACE (value[{position}] AS value) FROM {FAMILY_CORE}"
+        if counts:
+            member = own.named("member", metric.id)
+            member_core = (
+                f"SELECT * EXCLUDE (metric_id) FROM {FAMILY_CORE} WHERE metric_id = {member}"
+            )
+        else:
+            member_core = f"SELECT * REPLACE (value[{position}] AS value) FROM {FAMILY_CORE}"
         if incremental:
             member_core, replaces_marked = _partial_core(member_core, own, metric)
             if replaces_marked:

@@ -20,7 +20,7 @@ from pipelines.metrics.compiler import (
     compile_incremental,
     compile_metric,
     compile_unavailable,
-    percentile_families,
+    metric_families,
     span_tables,
 )
 from pipelines.metrics.compute_state import (
@@ -30,6 +30,7 @@ from pipelines.metrics.compute_state import (
     drop_version_spans,
     materialise_version_spans,
 )
+from pipelines.metrics.delta_counts import DELTA_KINDS
 from pipelines.metrics.describe import describe_metric
 from pipelines.metrics.incremental import (
     CHANGED_PARTS,
@@ -120,9 +121,9 @@ def _compute_all(
     progress: Callable[[str], None] | None,
 ) -> int:
     """Write every metric's values in the state's order; returns the rows written."""
-    # A family of percentiles is written by one query: a second quantile of the same
-    # groups costs almost nothing, and percentiles are a daily run's largest part.
-    families = {m: f for f in percentile_families(state.config) for m in f}
+    # A family is written by one query: a second quantile of the same groups costs almost
+    # nothing, and a daily run's counts and shares of a table are mostly fixed cost each.
+    families = {m: f for f in metric_families(state.config) for m in f}
     settled: dict[str, int | None] = {}
     counts: dict[str, int] = {}
     unchecked: list[str] = []  # written since the last check for emptied metrics
@@ -210,10 +211,10 @@ def _compute_family(
     compiled: dict[str, tuple[CompiledQuery, CompiledQuery]],
     availability: dict[str, Availability],
 ) -> dict[str, int | None]:
-    """Write a percentile family's members from one query: incrementally when each of them
-    may be updated from the same previous as-of (at the next flush: each None), in full
-    when none may (their row counts); {} otherwise (each then goes its own way, as it
-    would alone)."""
+    """Write a family's members from one query: incrementally when each of them may be
+    updated from the same previous as-of (at the next flush: each None), in full when none
+    may and they are percentiles (their row counts); {} otherwise (each then goes its own
+    way, as it would alone)."""
     metrics = [state.config.metric(m) for m in members]
     if not all(availability[m].computable for m in members):
         return {}
@@ -223,7 +224,7 @@ def _compute_family(
         for m in metrics
     ]
     incremental = all(updatable)
-    if any(updatable) and not incremental:
+    if not incremental and (any(updatable) or metrics[0].kind in DELTA_KINDS):
         return {}
     family = compile_family(state.config, members, incremental=incremental)
     query = family.query()

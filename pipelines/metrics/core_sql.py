@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pipelines.metrics.availability import needed_columns
 from pipelines.metrics.backlog import backlog_sql
+from pipelines.metrics.delta_counts import DELTA_KINDS, single_delta_sql
 from pipelines.metrics.event_sql import event_sql
 from pipelines.metrics.model import Metric, MetricsConfig
 from pipelines.metrics.sql_parts import (
@@ -94,6 +95,8 @@ def core_sql(
         if incremental:
             return ratio_from_values_sql(metric, grains, dimensions, params)
         return ratio_sql(config, metric, grains, dimensions, params, shared_spans=shared_spans)
+    if incremental and metric.kind in DELTA_KINDS:
+        return single_delta_sql(config, metric, params)
     coverage = coverage_ctes(metric.table, needed_columns(metric), params)
     if metric.kind == "backlog":
         return backlog_sql(

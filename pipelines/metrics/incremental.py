@@ -17,7 +17,8 @@ and inserts the new ones); every other row stays in place.
   whose as-of condition may have flipped, judged at the as-of minus at the previous as-of.
   The periods replaced are those the differences touch and those from the previous as-of's
   period on (periods become complete, the spine grows); a count whose breakdown members or
-  first period change replaces every period.
+  first period change replaces every period (pipelines/metrics/delta_counts.py, where the
+  counts of a table are updated in one query).
 - duration_percentile: a quantile needs every duration of its period, so the *affected*
   periods (holding the old or the new timestamp of a changed record whose columns the metric
   reads changed, a row whose as-of condition may have flipped, or from the previous as-of's

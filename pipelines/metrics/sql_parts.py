@@ -142,19 +142,24 @@ def grouped_ctes(
     prefix: str = "",
     citywide: bool = True,
     few_rows: bool = False,
+    key: str | None = None,
 ) -> list[tuple[str, str]]:
     """<prefix>periods and <prefix>grouped CTEs: one scan, one GROUPING SETS aggregate for
     every grain x breakdown (citywide, unless ``citywide`` is false, plus each dimension).
 
     ``few_rows`` (the changes of a daily run): each row is repeated once per grain x
-    breakdown and grouped once instead (``_repeated_grouped``), the same rows.
+    breakdown and grouped once instead (``_repeated_grouped``), the same rows, grouped by
+    the column ``key`` too when given (several metrics' rows in one query).
     """
     fy = config.city.fiscal_year_start_month
     period_cols = [f"{period_start_sql(g, 'ts', fy)} AS {quote('p_' + g)}" for g in grains]
     periods = "SELECT *,\n" + indent(",\n".join(period_cols), "    ") + f"\nFROM {source}"
     if few_rows:
-        repeated = _repeated_grouped(grains, dimensions, aggregates, f"{prefix}periods", citywide)
+        repeated = _repeated_grouped(
+            grains, dimensions, aggregates, f"{prefix}periods", citywide, key
+        )
         return [(f"{prefix}periods", periods), (f"{prefix}grouped", repeated)]
+    assert key is None, "only the few rows of a daily run are grouped by a key"
     sets = []
     for grain in grains:
         p = quote("p_" + grain)
@@ -198,6 +203,7 @@ def _repeated_grouped(
     aggregates: Sequence[str],
     periods: str,
     citywide: bool,
+    key: str | None,
 ) -> str:
     """The grouping of ``grouped_ctes`` as one GROUP BY over every row repeated per grain and
     per breakdown: GROUPING SETS runs one aggregate per set, each with a fixed cost (about a
@@ -209,9 +215,10 @@ def _repeated_grouped(
     values = ", ".join("'Citywide'" if d == "citywide" else quote("d_" + d) for d in breakdowns)
     by_grain = f"SELECT *, unnest([{names}]) AS grain, unnest([{starts}]) AS _start\nFROM {periods}"
     labels = ", ".join(f"'{d}'" for d in breakdowns)
+    keyed = f"{key}, " if key else ""
     # A NULL breakdown value means the row's source has no such field: no group for it.
     return (
-        "SELECT grain, CAST(_start AS DATE) AS period_start, dimension, dimension_value,\n"
+        f"SELECT {keyed}grain, CAST(_start AS DATE) AS period_start, dimension, dimension_value,\n"
         + indent(",\n".join(aggregates), "    ")
         + "\nFROM (\n"
         + indent(
@@ -220,7 +227,7 @@ def _repeated_grouped(
             "    ",
         )
         + "\n)\nWHERE dimension_value IS NOT NULL\n"
-        "GROUP BY grain, _start, dimension, dimension_value"
+        f"GROUP BY {keyed}grain, _start, dimension, dimension_value"
     )
 
 
@@ -242,6 +249,7 @@ def dense_ctes(
     *,
     first_from: str = "grouped",
     data_span: bool = False,
+    key: tuple[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     """spine (every period from the first event to as_of, per grain) and members (every
     breakdown value seen, plus citywide and the rows of ``more_members``).
@@ -252,26 +260,36 @@ def dense_ctes(
     grouping instead of materialising them (a third of a count metric's time). With
     ``data_span`` (a ``data_span_cte`` before it), a metric without any event starts at the
     data's first period instead of having no period at all.
+
+    ``key``: (column, relation listing its values): a spine and members per value of the
+    column (several metrics in one query), each from its own rows.
     """
     fy = config.city.fiscal_year_start_month
+    column, listed = key if key else ("", "")
+    keyed = f"{column}, " if key else ""
     parts = []
     for g in grains:
         # A period start truncates to itself, so this is the first period.
         first = "CAST(first_period AS TIMESTAMP)"
-        source = f"(SELECT min(period_start) AS first_period FROM {first_from} WHERE grain = '{g}')"
+        source = (
+            f"(SELECT {keyed}min(period_start) AS first_period FROM {first_from} "
+            f"WHERE grain = '{g}'{f' GROUP BY {column}' if key else ''})"
+        )
         if data_span:
+            assert key is None, "a data span is the whole table's, not one metric's"
             first = f"COALESCE({first}, {period_start_sql(g, 'first_ts', fy)})"
             source += " AS f, data_span"
         parts.append(
-            f"SELECT '{g}' AS grain, CAST(unnest(generate_series(\n"
+            f"SELECT {keyed}'{g}' AS grain, CAST(unnest(generate_series(\n"
             f"    {first},\n"
             f"    {period_start_sql(g, 'CAST($as_of AS TIMESTAMP)', fy)},\n"
             f"    {GRAIN_STEP[g]}\n"
             f")) AS DATE) AS period_start\nFROM {source}"
         )
     members = (
-        f"SELECT DISTINCT dimension, dimension_value FROM {grouped}\n"
-        "UNION\nSELECT 'citywide', 'Citywide'"
+        f"SELECT DISTINCT {keyed}dimension, dimension_value FROM {grouped}\n"
+        f"UNION\nSELECT {keyed}'citywide', 'Citywide'"
+        + (f" FROM {listed}" if key else "")
         + (f"\nUNION\n{more_members}" if more_members else "")
     )
     return [("spine", "\nUNION ALL\n".join(parts)), ("members", members)]
