@@ -92,7 +92,7 @@ typecheck: $(BIN)/.installed-test
 ## (its module fixtures built once); PYTEST_WORKERS=0 runs them all in one process
 PYTEST_WORKERS ?= auto
 pytest: $(BIN)/.installed-test
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile --no-loadscope-reorder
 
 ## bench: benchmarks at 1 and 10 million requests against raw DuckDB, then 365 simulated daily
 ## runs at 10M (not part of make test; about an hour on 2 cores, plus the year: 365 runs of
