@@ -122,7 +122,7 @@ def _compute_all(
 ) -> int:
     """Write every metric's values in the state's order; returns the rows written."""
     # A family is written by one query: a second quantile of the same groups costs almost
-    # nothing, and a daily run's counts and shares of a table are mostly fixed cost each.
+    # nothing, and a daily run's counts (or shares) of a table group their changes once.
     families = {m: f for f in metric_families(state.config) for m in f}
     settled: dict[str, int | None] = {}
     counts: dict[str, int] = {}
