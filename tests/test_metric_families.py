@@ -1,8 +1,8 @@
 """Metric families, computed by one query (pipelines/metrics/compiler.py): percentiles that
 read the same rows, and in a daily run the counts (or shares) of one table with the same
-grains and breakdowns. The values are checked against a full recompute in
-tests/test_metrics_incremental.py; here, which metrics form a family and how its query
-keeps each member's parameters apart."""
+grains and breakdowns, and the backlogs of one table with the same grains. The values are
+checked against a full recompute in tests/test_metrics_incremental.py; here, which metrics
+form a family and how its query keeps each member's parameters apart."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from pipelines.metrics.compiler import compile_family, count_families, percentile_families
+from pipelines.metrics.compiler import compile_family, percentile_families, update_families
 from tests.metrics_support import config, metric_yaml
 
 
@@ -107,7 +107,7 @@ def test_counts_of_a_table_with_the_same_grains_and_breakdowns_are_one_family() 
         _percentile("median", 0.5),
     )
     # Whatever rows each keeps; other grains, another kind or another table is another query.
-    assert count_families(checked) == [
+    assert update_families(checked) == [
         ("potholes", "graffiti"),
         ("pothole_closed", "graffiti_closed"),
     ]
@@ -148,3 +148,49 @@ def test_counts_are_one_query_each_in_a_full_compute() -> None:
     checked = config(_count("potholes", "Pothole"), _count("graffiti", "Graffiti"))
     with pytest.raises(ValueError, match="full compute"):
         compile_family(checked, ("potholes", "graffiti"), incremental=False)
+
+
+def _backlog(metric_id: str, service: str, **more: str) -> str:
+    extra = "".join(f"{k}: {v}\n" for k, v in more.items())
+    return metric_yaml(
+        metric_id,
+        "unit: requests\nkind: backlog\ntable: service_requests\ndirection: lower_is_better\n"
+        f"filter: [{{column: service_name, op: '=', value: {service}}}]\n" + extra,
+    )
+
+
+def test_backlogs_of_a_table_with_the_same_grains_are_one_family() -> None:
+    checked = config(
+        _backlog("potholes_open", "Pothole"),
+        _backlog("potholes_overdue", "Pothole", overdue="true"),
+        # Another breakdown or an age profile changes the rows, not the update.
+        _backlog("graffiti_open", "Graffiti", dimensions="[council_district]"),
+        _backlog("graffiti_aged", "Graffiti", age_buckets="[30, 60]"),
+        _backlog("weekly", "Pothole", grains="[week]"),
+        metric_yaml("permits_open", "unit: permits\nkind: backlog\ntable: permits\n"),
+        _count("potholes", "Pothole"),
+    )
+    assert update_families(checked) == [
+        ("potholes_open", "potholes_overdue", "graffiti_open", "graffiti_aged"),
+    ]
+
+
+def test_a_backlog_family_binds_each_members_id_and_own_parameters() -> None:
+    checked = config(
+        _backlog("potholes_open", "Pothole", targets="[{from: 2020-01-01, value: 5}]"),
+        _backlog("graffiti_aged", "Graffiti", age_buckets="[30, 60]"),
+    )
+    family = compile_family(checked, ("potholes_open", "graffiti_aged"), incremental=True)
+    assert family.params["m1_member"] == "potholes_open"
+    assert family.params["m2_member"] == "graffiti_aged"
+    assert family.params["m1_target_1_value"] == 5
+    # Both members' filters and the age profile's buckets are bound in the shared core.
+    assert {"Pothole", "Graffiti", "0-29 days", "60+ days"} <= set(map(str, family.params.values()))
+    assert not re.search(r"\$(metric_id|member)\b", family.sql)
+    for name in family.params:
+        assert f"${name}" in family.sql, name
+    # The version spans of the changed records are derived once for both.
+    assert family.sql.count("record_versions AS (") == 1
+    assert family.partial == {"potholes_open", "graffiti_aged"}
+    with pytest.raises(ValueError, match="full compute"):
+        compile_family(checked, ("potholes_open", "graffiti_aged"), incremental=False)

@@ -217,6 +217,10 @@ def test_daily_closures_equal_a_full_recompute(
     # on-time shares from another.
     assert any({"street_defect_requests", "cohort_requests_closed"} <= set(f) for f in families)
     assert any({"street_defect_on_time", "missed_trash_on_time"} <= set(f) for f in families)
+    # Every service's open and overdue backlogs came from one query.
+    assert any(
+        {"street_defect_backlog", "illegal_dumping_overdue_backlog"} <= set(f) for f in families
+    )
     # Every kind really was updated incrementally, including an on-time share whose
     # condition compares with the as-of, a backlog with an age profile and backlogs whose
     # targets come from the year before each period (median; mean and deviation).

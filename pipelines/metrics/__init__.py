@@ -20,13 +20,14 @@ Definitions:
 
 SQL, pure functions that never touch a database:
 - ``compiler``: ``compile_metric``, ``compile_incremental``, ``compile_family`` (percentiles
-  of the same rows, or a daily run's counts or shares of a table, in one query),
+  of the same rows, or a daily run's counts, shares or backlogs of a table, in one query),
   ``compile_spark``, ``explain``.
 - ``spark_sql``: the compiled DuckDB SQL transpiled for Spark with SQLGlot (``to_spark``).
 - ``core_sql``: any kind's core query; ``event_sql``: counts, shares and percentiles;
   ``backlog``: backlogs over version spans; ``backlog_check``: whether a backlog may be
-  updated from the changes; ``backlog_update``: an updated backlog's changed periods, its
-  previous levels plus the changes' running sums; ``status_sql``: targets and statuses.
+  updated from the changes; ``backlog_update``: updated backlogs' changed periods, their
+  previous levels plus the changes' running sums, several of a table in one query;
+  ``status_sql``: targets and statuses.
 - ``incremental``: the daily run's changed rows and periods; ``delta_counts``: counts and
   shares updated by difference, several of a table in one query; ``periods``: grains as SQL;
   ``fiscal_quarters``: the city's fiscal quarters and their names (FY2027 Q2) as SQL;
@@ -35,7 +36,8 @@ SQL, pure functions that never touch a database:
 Computing:
 - ``compute``: ``compute_metrics`` (full or incremental), ``preview``, ``data_as_of``,
   ``materialise_values`` (one metric into a temporary table, for previews and drafts).
-- ``compute_state``: what each metric was last computed from; ``value_writes``: the
+- ``compute_state``: what each metric was last computed from; ``version_spans``: the
+  temporary tables of version spans backlogs read; ``value_writes``: the
   metric_values writes (inserted, or replaced from an incremental query's fresh rows).
 - ``definition_history``: ``record_definition_versions``, every version of a definition.
 """

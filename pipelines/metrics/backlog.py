@@ -27,13 +27,14 @@ from collections.abc import Sequence
 from textwrap import indent
 
 from pipelines.metrics.availability import needed_columns, resolved_columns
-from pipelines.metrics.backlog_update import BACKLOG_UPDATE_ROWS, backlog_update_ctes
 from pipelines.metrics.incremental import changed_table, delta_events_sql, hot_spans_table
 from pipelines.metrics.model import Metric, MetricsConfig
 from pipelines.metrics.sql_parts import (
+    CORE_KEYS,
     KEEP_COVERED_SOURCES,
     Params,
     conditions_sql,
+    coverage_ctes,
     data_span_cte,
     dense_ctes,
     dimension_columns,
@@ -66,54 +67,30 @@ def backlog_sql(
     coverage: list[tuple[str, str]],
     *,
     shared_spans: bool = False,
-    incremental: bool = False,
 ) -> str:
     """Backlog of one metric at every period end of every grain and breakdown; with
     ``shared_spans`` it reads the materialised ``<table>_version_spans`` instead of
-    deriving the spans itself; ``incremental``: only the periods whose levels change, from
-    the events that differ from the previous run (backlog_update.py; needs the shared spans),
-    with their markers."""
+    deriving the spans itself (a daily run's update is backlog_update.py's)."""
     table = metric_table(metric.table)
     dims = [quote("d_" + d) for d in dimensions]
     keep = "".join(f", {d}" for d in dims)
     spans = quote(version_spans_table(table.name))
-    if incremental:
-        ctes = [
-            *coverage,
-            ("record_versions", parts_sql(table, with_all=True)),
-            ("backlog_rows", rows_sql(metric, table, dimensions, params, parts=True)),
-            (
-                "stints",
-                "SELECT * FROM backlog_rows\nWHERE (left_at IS NULL OR left_at > entered_at)\n"
-                # Every event of a stint that ended by the previous as-of is before it.
-                "  AND (part <> 'all' OR left_at IS NULL OR left_at > $previous_as_of)",
-            ),
-            ("events", events_sql("stints", keep + ", part")),
-            ("source_rows", delta_events_sql("events", keep)),
-        ]
-    else:
-        named = version_spans_sql(table, backlog_columns(metric, dimensions))
-        source = f"SELECT * FROM {spans}" if shared_spans else named
-        ctes = [
-            *coverage,
-            ("record_versions", source),
-            ("backlog_rows", rows_sql(metric, table, dimensions, params)),
-            ("stints", "SELECT * FROM backlog_rows\nWHERE left_at IS NULL OR left_at > entered_at"),
-            ("events", events_sql("stints", keep)),
-            ("source_rows", "SELECT * FROM events WHERE ts <= $as_of"),
-        ]
-    # An incremental update groups the changed records' events alone: few rows.
-    ctes += grouped_ctes(config, grains, dimensions, ["sum(delta) AS change"], few_rows=incremental)
+    named = version_spans_sql(table, backlog_columns(metric, dimensions))
+    ctes = [
+        *coverage,
+        ("record_versions", f"SELECT * FROM {spans}" if shared_spans else named),
+        ("backlog_rows", rows_sql(metric, table, dimensions, params)),
+        ("stints", "SELECT * FROM backlog_rows\nWHERE left_at IS NULL OR left_at > entered_at"),
+        ("events", events_sql("stints", keep)),
+        ("source_rows", "SELECT * FROM events WHERE ts <= $as_of"),
+        *grouped_ctes(config, grains, dimensions, ["sum(delta) AS change"]),
+    ]
     grouped, more_members = "grouped", None
     if metric.age_buckets:
-        ctes += _age_ctes(config, metric.age_buckets, grains, params, incremental=incremental)
+        ctes += _age_ctes(config, metric.age_buckets, grains, params)
         # Every age bucket gets a row, zero when empty, so the profile always has its shape.
         grouped = "all_grouped"
         more_members = f"SELECT '{AGE_DIMENSION}', label FROM age_buckets"
-    if incremental:
-        # Only the periods whose levels change, from the previous levels (backlog_update.py).
-        ctes += backlog_update_ctes(config, grains, grouped, params, metric.id)
-        return with_ctes(ctes, BACKLOG_UPDATE_ROWS)
     # A backlog that matches no record is zero over the data's periods, not absent.
     ctes.append(data_span_cte(table.name, resolved_columns(metric)["start"]))
     # first_from is grouped, not all_grouped: age buckets add no earlier period.
@@ -134,6 +111,37 @@ def backlog_sql(
         ") AS backlog"
     )
     return with_ctes(ctes, final)
+
+
+def backlog_changes_sql(
+    config: MetricsConfig, metric: Metric, grains: list[str], params: Params
+) -> str:
+    """A daily run's changes to one backlog's levels, by period and breakdown member (each
+    ``change``): its events that differ from the previous run's (the changed records' new
+    events less their old ones, and every event after the previous as-of), grouped. Reads
+    the CTE ``record_versions`` (parts_sql with every part) its caller defines."""
+    table = metric_table(metric.table)
+    dimensions = config.dimensions(metric)
+    keep = "".join(f", {quote('d_' + d)}" for d in dimensions)
+    ctes = [
+        *coverage_ctes(metric.table, needed_columns(metric), params),
+        ("backlog_rows", rows_sql(metric, table, dimensions, params, parts=True)),
+        (
+            "stints",
+            "SELECT * FROM backlog_rows\nWHERE (left_at IS NULL OR left_at > entered_at)\n"
+            # Every event of a stint that ended by the previous as-of is before it.
+            "  AND (part <> 'all' OR left_at IS NULL OR left_at > $previous_as_of)",
+        ),
+        ("events", events_sql("stints", keep + ", part")),
+        ("source_rows", delta_events_sql("events", keep)),
+        # The changed records' events alone: few rows.
+        *grouped_ctes(config, grains, dimensions, ["sum(delta) AS change"], few_rows=True),
+    ]
+    grouped = "grouped"
+    if metric.age_buckets:
+        ctes += _age_ctes(config, metric.age_buckets, grains, params, incremental=True)
+        grouped = "all_grouped"
+    return with_ctes(ctes, f"SELECT {CORE_KEYS}, change FROM {grouped}")
 
 
 def parts_sql(table: MetricTable, *, with_all: bool) -> str:

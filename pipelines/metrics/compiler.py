@@ -22,6 +22,7 @@ from pipelines.metrics.backlog import (
     version_spans_table,
 )
 from pipelines.metrics.backlog_check import backlog_check_sql
+from pipelines.metrics.backlog_update import backlog_update_sql
 from pipelines.metrics.core_sql import core_sql
 from pipelines.metrics.delta_counts import DELTA_KINDS, delta_counts_sql
 from pipelines.metrics.incremental import (
@@ -162,8 +163,8 @@ class CompiledFamily:
 
 def metric_families(config: MetricsConfig) -> list[tuple[str, ...]]:
     """Every family of metrics computed by one query: percentile_families, and in a daily
-    run count_families."""
-    return [*percentile_families(config), *count_families(config)]
+    run update_families."""
+    return [*percentile_families(config), *update_families(config)]
 
 
 def percentile_families(config: MetricsConfig) -> list[tuple[str, ...]]:
@@ -185,14 +186,20 @@ def percentile_families(config: MetricsConfig) -> list[tuple[str, ...]]:
     return [tuple(ids) for ids in groups.values() if len(ids) > 1]
 
 
-def count_families(config: MetricsConfig) -> list[tuple[str, ...]]:
-    """Groups of two or more counts (or of shares) of one table with the same grains and
-    breakdowns: a daily run updates them by difference in one query (delta_counts_sql),
-    whatever rows each keeps."""
+# The kinds a daily run updates several of in one query (update_families).
+UPDATE_KINDS = (*DELTA_KINDS, "backlog")
+
+
+def update_families(config: MetricsConfig) -> list[tuple[str, ...]]:
+    """Groups of two or more metrics a daily run updates in one query, whatever rows each
+    keeps: counts (or shares) of one table with the same grains and breakdowns
+    (delta_counts_sql), and backlogs of one table with the same grains
+    (backlog_update_sql)."""
     groups: dict[tuple[object, ...], list[str]] = {}
     for metric in config.metrics:
-        if metric.kind in DELTA_KINDS:
-            grains, dims = config.grains(metric), config.dimensions(metric)
+        if metric.kind in UPDATE_KINDS:
+            grains = config.grains(metric)
+            dims = config.dimensions(metric) if metric.kind in DELTA_KINDS else []
             key = (metric.kind, metric.table, tuple(grains), tuple(dims))
             groups.setdefault(key, []).append(metric.id)
     return [tuple(ids) for ids in groups.values() if len(ids) > 1]
@@ -207,17 +214,19 @@ def compile_family(
     """The queries of a family (metric_families) as one, then each member finished as
     compile_metric or compile_incremental finishes it (targets, labels, status), its
     parameters renamed apart. A percentile family's core computes every member's quantile
-    in one aggregate (``$percentile`` bound to their list), in full or incremental; a count
-    family's core (incremental only) is delta_counts_sql of every member."""
+    in one aggregate (``$percentile`` bound to their list), in full or incremental; an
+    update family's core (incremental only) is delta_counts_sql or backlog_update_sql of
+    every member, its rows told apart by metric_id."""
     metrics = [config.metric(m) for m in members]
     first = metrics[0]
     params = Params()
     grains, dims = config.grains(first), config.dimensions(first)
-    counts = first.kind in DELTA_KINDS
-    if counts:
+    keyed = first.kind in UPDATE_KINDS
+    if keyed:
         if not incremental:
-            raise ValueError("counts and shares are one query each in a full compute")
-        core = delta_counts_sql(config, metrics, params)
+            raise ValueError(f"{first.kind} metrics are one query each in a full compute")
+        update = delta_counts_sql if first.kind in DELTA_KINDS else backlog_update_sql
+        core = update(config, metrics, params)
     else:
         core = core_sql(config, first, grains, dims, params, incremental=incremental)
         params.named("percentile", [m.percentile for m in metrics])
@@ -225,7 +234,7 @@ def compile_family(
     finished, partial = [], set()
     for position, metric in enumerate(metrics, start=1):
         own = Params()
-        if counts:
+        if keyed:
             member = own.named("member", metric.id)
             member_core = (
                 f"SELECT * EXCLUDE (metric_id) FROM {FAMILY_CORE} WHERE metric_id = {member}"

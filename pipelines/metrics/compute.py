@@ -15,6 +15,7 @@ from pipelines.metrics.availability import (
     metric_availability,
 )
 from pipelines.metrics.compiler import (
+    UPDATE_KINDS,
     CompiledQuery,
     compile_family,
     compile_incremental,
@@ -27,10 +28,7 @@ from pipelines.metrics.compute_state import (
     STATE_DDL,
     ComputeState,
     canonical_table,
-    drop_version_spans,
-    materialise_version_spans,
 )
-from pipelines.metrics.delta_counts import DELTA_KINDS
 from pipelines.metrics.describe import describe_metric
 from pipelines.metrics.incremental import (
     CHANGED_PARTS,
@@ -47,6 +45,7 @@ from pipelines.metrics.value_writes import (
     insert_rows,
     rows_of,
 )
+from pipelines.metrics.version_spans import drop_version_spans, materialise_version_spans
 from pipelines.warehouse.schema import CANONICAL_TABLES, quote
 
 if TYPE_CHECKING:  # pandas costs 0.2 s to import; only preview() returns a frame
@@ -122,7 +121,8 @@ def _compute_all(
 ) -> int:
     """Write every metric's values in the state's order; returns the rows written."""
     # A family is written by one query: a second quantile of the same groups costs almost
-    # nothing, and a daily run's counts (or shares) of a table group their changes once.
+    # nothing, and a daily run's counts (or shares, or backlogs) of a table are updated
+    # together.
     families = {m: f for f in metric_families(state.config) for m in f}
     settled: dict[str, int | None] = {}
     counts: dict[str, int] = {}
@@ -224,7 +224,7 @@ def _compute_family(
         for m in metrics
     ]
     incremental = all(updatable)
-    if not incremental and (any(updatable) or metrics[0].kind in DELTA_KINDS):
+    if not incremental and (any(updatable) or metrics[0].kind in UPDATE_KINDS):
         return {}
     family = compile_family(state.config, members, incremental=incremental)
     query = family.query()

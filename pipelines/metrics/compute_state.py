@@ -20,7 +20,6 @@ from pipelines.metrics.compiler import (
     CompiledQuery,
     compile_backlog_check,
     span_columns,
-    spans_statement,
 )
 from pipelines.metrics.incremental import (
     affected_from_sql,
@@ -40,6 +39,7 @@ from pipelines.metrics.value_writes import (
     rows_of,
     start_fresh,
 )
+from pipelines.metrics.version_spans import materialise_version_spans
 from pipelines.warehouse.schema import CANONICAL_TABLES, quote
 
 # What each metric's values were computed from, so the next run knows what it may keep.
@@ -82,6 +82,7 @@ class ComputeState:
         self.previous_empty: set[str] = set()  # metrics whose previous rows count no record
         # Incremental rows computed but not yet written (flush): metric id -> partial.
         self.pending: dict[str, bool] = {}
+        self.verdicts: dict[str, bool] = {}  # incremental()'s answers
         if changed_run_id is None:
             return
         rows = con.execute(
@@ -251,7 +252,15 @@ class ComputeState:
     def incremental(
         self, metric: Metric, standalone: CompiledQuery, availability: dict[str, Availability]
     ) -> bool:
-        """Whether the metric can be rebuilt from its previous values and the changes."""
+        """Whether the metric can be rebuilt from its previous values and the changes; asked
+        once (a backlog's check is a query), a family that falls back asks again."""
+        if metric.id not in self.verdicts:
+            self.verdicts[metric.id] = self._may_update(metric, standalone, availability)
+        return self.verdicts[metric.id]
+
+    def _may_update(
+        self, metric: Metric, standalone: CompiledQuery, availability: dict[str, Availability]
+    ) -> bool:
         self.computed.add(metric.id)
         previous = self.previous.get(metric.id)
         if (
@@ -395,22 +404,6 @@ FINGERPRINT_VERSION = 1  # raise when the meaning of stored values changes witho
 def _used(values: Mapping[str, object], sql: str) -> dict[str, object]:
     """The values a statement names: DuckDB refuses parameters a statement does not use."""
     return {k: v for k, v in values.items() if f"${k}" in sql}
-
-
-def materialise_version_spans(
-    con: duckdb.DuckDBPyConnection, config: MetricsConfig, tables: list[str]
-) -> None:
-    """Derive each table's version spans once, for every backlog metric to read; only the
-    columns the metrics read are kept, which halves the cost of the copy."""
-    for table_name in tables:
-        # Built from the table registry and checked column names, quoted; no parameters.
-        con.execute(spans_statement(table_name, span_columns(config, table_name)))
-
-
-def drop_version_spans(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
-    """Free the temporary span tables (they are never part of the published warehouse)."""
-    for table_name in tables:
-        con.execute(f"DROP TABLE IF EXISTS temp.{quote(version_spans_table(table_name))}")
 
 
 def canonical_table(config: MetricsConfig, metric: Metric) -> str:

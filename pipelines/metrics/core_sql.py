@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pipelines.metrics.availability import needed_columns
 from pipelines.metrics.backlog import backlog_sql
+from pipelines.metrics.backlog_update import single_backlog_update_sql
 from pipelines.metrics.delta_counts import DELTA_KINDS, single_delta_sql
 from pipelines.metrics.event_sql import event_sql
 from pipelines.metrics.model import Metric, MetricsConfig
@@ -97,16 +98,11 @@ def core_sql(
         return ratio_sql(config, metric, grains, dimensions, params, shared_spans=shared_spans)
     if incremental and metric.kind in DELTA_KINDS:
         return single_delta_sql(config, metric, params)
+    if incremental and metric.kind == "backlog":
+        return single_backlog_update_sql(config, metric, params)
     coverage = coverage_ctes(metric.table, needed_columns(metric), params)
     if metric.kind == "backlog":
         return backlog_sql(
-            config,
-            metric,
-            grains,
-            dimensions,
-            params,
-            coverage,
-            shared_spans=shared_spans or incremental,
-            incremental=incremental,
+            config, metric, grains, dimensions, params, coverage, shared_spans=shared_spans
         )
     return event_sql(config, metric, grains, dimensions, params, coverage, incremental)

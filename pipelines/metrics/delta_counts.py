@@ -22,20 +22,19 @@ from pipelines.metrics.event_sql import event_rows
 from pipelines.metrics.incremental import as_of_periods_sql, delta_rows_ctes
 from pipelines.metrics.model import Metric, MetricsConfig, as_of_columns
 from pipelines.metrics.sql_parts import (
-    CORE_KEYS,
+    MEMBER_KEYS,
+    MEMBER_MARKERS,
+    MEMBERS,
     Params,
     coverage_ctes,
     dense_ctes,
     grouped_ctes,
+    member_ctes,
     with_ctes,
 )
 from pipelines.metrics.tables import metric_table
 
 DELTA_KINDS = ("count", "share")  # the kinds updated by difference
-MEMBERS = "group_members"  # the CTE listing a query's metric ids
-KEYS = f"metric_id, {CORE_KEYS}"  # a row's key among several metrics' rows
-# SCOPE_MARKERS (pipelines/metrics/event_sql.py) of several metrics: one per metric's period.
-MEMBER_MARKERS = "SELECT metric_id, grain, period_start, CAST(NULL AS VARCHAR) AS dimension FROM {}"
 
 
 def single_delta_sql(config: MetricsConfig, metric: Metric, params: Params) -> str:
@@ -69,9 +68,8 @@ def delta_counts_sql(config: MetricsConfig, metrics: Sequence[Metric], params: P
         f"    FROM (\n{as_of_periods}\n    ) AS a\n    CROSS JOIN {MEMBERS} AS m\n"
         "    UNION ALL\n    SELECT metric_id, grain, period_start FROM delta_grouped\n)"
     )
-    rows = ", ".join(f"({name})" for name in names)
     ctes = [
-        (MEMBERS, f"SELECT * FROM (VALUES {rows}) AS m(metric_id)"),
+        *member_ctes(names),
         ("member_rows", "\nUNION ALL\n".join(deltas)),
         *grouped_ctes(
             config,
@@ -82,11 +80,6 @@ def delta_counts_sql(config: MetricsConfig, metrics: Sequence[Metric], params: P
             prefix="delta_",
             few_rows=True,
             key="metric_id",
-        ),
-        (
-            "previous",
-            f"SELECT {KEYS}, value, numerator, denominator, count\n"
-            f"FROM metric_values WHERE metric_id IN ({', '.join(names)})",
         ),
         ("scope", scope),
         ("combined", _combined_counts_sql(share)),
@@ -127,16 +120,16 @@ def _combined_counts_sql(share: bool) -> str:
     # A share's previous numerator is its count of successes, exactly (a whole number).
     successes = ", successes" if share else ""
     return (
-        f"SELECT {KEYS},\n"
+        f"SELECT {MEMBER_KEYS},\n"
         "    CAST(sum(count) AS BIGINT) AS count"
         + (",\n    CAST(sum(successes) AS BIGINT) AS successes" if share else "")
         + "\nFROM (\n"
-        f"    SELECT {KEYS}, count"
+        f"    SELECT {MEMBER_KEYS}, count"
         + (", CAST(numerator AS BIGINT) AS successes" if share else "")
         + "\n    FROM previous WHERE count > 0\n"
-        f"    UNION ALL\n    SELECT {KEYS}, count{successes} FROM delta_grouped\n"
+        f"    UNION ALL\n    SELECT {MEMBER_KEYS}, count{successes} FROM delta_grouped\n"
         ")\n"
-        f"GROUP BY {KEYS}\nHAVING sum(count) > 0"
+        f"GROUP BY {MEMBER_KEYS}\nHAVING sum(count) > 0"
     )
 
 

@@ -303,3 +303,22 @@ def with_ctes(ctes: Sequence[tuple[str, str]], final: str) -> str:
 
 # The key of a metric_values row within one metric.
 CORE_KEYS = "grain, period_start, dimension, dimension_value"
+# A family query's rows are several metrics' (counts, backlogs): their key and metric ids.
+MEMBER_KEYS = f"metric_id, {CORE_KEYS}"
+MEMBERS = "group_members"
+# SCOPE_MARKERS (pipelines/metrics/event_sql.py) of several metrics: one per metric's period.
+MEMBER_MARKERS = "SELECT metric_id, grain, period_start, CAST(NULL AS VARCHAR) AS dimension FROM {}"
+
+
+def member_ctes(names: Sequence[str]) -> list[tuple[str, str]]:
+    """The CTE of a family's metric ids (``names``: their bound parameters), and
+    ``previous``: their rows of the previous run, core columns only."""
+    ids = ", ".join(names)
+    return [
+        (MEMBERS, f"SELECT * FROM (VALUES {', '.join(f'({n})' for n in names)}) AS m(metric_id)"),
+        (
+            "previous",
+            f"SELECT {MEMBER_KEYS}, value, numerator, denominator, count\n"
+            f"FROM metric_values WHERE metric_id IN ({ids})",
+        ),
+    ]
