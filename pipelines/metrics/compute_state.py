@@ -252,8 +252,9 @@ class ComputeState:
     def incremental(
         self, metric: Metric, standalone: CompiledQuery, availability: dict[str, Availability]
     ) -> bool:
-        """Whether the metric can be rebuilt from its previous values and the changes; asked
-        once (a backlog's check is a query), a family that falls back asks again."""
+        """Whether the metric can be rebuilt from its previous values and the changes;
+        decided once per metric (a backlog's check is a query), however often it is asked
+        (a family that falls back asks for each member again)."""
         if metric.id not in self.verdicts:
             self.verdicts[metric.id] = self._may_update(metric, standalone, availability)
         return self.verdicts[metric.id]
