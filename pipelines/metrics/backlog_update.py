@@ -36,6 +36,7 @@ from pipelines.metrics.sql_parts import (
     MEMBERS,
     Params,
     member_ctes,
+    one_member_sql,
     with_ctes,
 )
 from pipelines.metrics.tables import metric_table
@@ -86,8 +87,7 @@ def backlog_update_sql(config: MetricsConfig, metrics: Sequence[Metric], params:
 
 def single_backlog_update_sql(config: MetricsConfig, metric: Metric, params: Params) -> str:
     """One backlog's update: backlog_update_sql of it alone."""
-    alone = indent(backlog_update_sql(config, [metric], params), "    ")
-    return f"SELECT * EXCLUDE (metric_id) FROM (\n{alone}\n)"
+    return one_member_sql(backlog_update_sql(config, [metric], params))
 
 
 def _update_ctes(config: MetricsConfig, grains: Sequence[str]) -> list[tuple[str, str]]:
@@ -122,7 +122,7 @@ def _update_ctes(config: MetricsConfig, grains: Sequence[str]) -> list[tuple[str
             f"SELECT {MEMBER_KEYS},\n"
             "    sum(change) OVER w AS shift, lead(period_start) OVER w AS next_change\n"
             "FROM changes\n"
-            f"WINDOW w AS (PARTITION BY metric_id, grain, dimension, dimension_value\n"
+            "WINDOW w AS (PARTITION BY metric_id, grain, dimension, dimension_value\n"
             "    ORDER BY period_start ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)",
         ),
         (

@@ -30,6 +30,7 @@ from pipelines.metrics.sql_parts import (
     dense_ctes,
     grouped_ctes,
     member_ctes,
+    one_member_sql,
     with_ctes,
 )
 from pipelines.metrics.tables import metric_table
@@ -39,8 +40,7 @@ DELTA_KINDS = ("count", "share")  # the kinds updated by difference
 
 def single_delta_sql(config: MetricsConfig, metric: Metric, params: Params) -> str:
     """One count or share updated by difference: delta_counts_sql of it alone."""
-    alone = indent(delta_counts_sql(config, [metric], params), "    ")
-    return f"SELECT * EXCLUDE (metric_id) FROM (\n{alone}\n)"
+    return one_member_sql(delta_counts_sql(config, [metric], params))
 
 
 def delta_counts_sql(config: MetricsConfig, metrics: Sequence[Metric], params: Params) -> str:

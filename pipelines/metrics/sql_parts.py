@@ -322,3 +322,8 @@ def member_ctes(names: Sequence[str]) -> list[tuple[str, str]]:
             f"FROM metric_values WHERE metric_id IN ({ids})",
         ),
     ]
+
+
+def one_member_sql(family_sql: str) -> str:
+    """A family query of one metric as that metric's own query: its rows without metric_id."""
+    return f"SELECT * EXCLUDE (metric_id) FROM (\n{indent(family_sql, '    ')}\n)"
