@@ -89,6 +89,7 @@ def test_each_rewrite_says_so_at_the_top() -> None:
     assert "epoch(ts)" in said["street_defect_median_days"]
     assert "to_days" in said["permits_in_review"]
     assert "nested WITH" in said["cohort_closed_per_opened"]
+    assert "RAND() >= 0" in said["street_defect_backlog"]
     for text in said.values():
         for words in ("%G-W%V", "GROUPING SETS", "CAST(unnest(list)"):
             assert words in text, words
@@ -179,6 +180,21 @@ def test_nested_ctes_are_prefixed_with_their_scope() -> None:
     )
     assert "a__g AS (SELECT 1 AS x)" in got and "b__g AS (SELECT 2 AS x)" in got
     assert "FROM a__g AS g" in got and "FROM b__g AS other" in got
+
+
+def test_a_cte_read_twice_is_computed_once_and_one_read_once_is_left_alone() -> None:
+    got = _spark(
+        "WITH g AS (SELECT d, count(*) AS n FROM t GROUP BY d), "
+        "once AS (SELECT max(n) AS top FROM g) "
+        "SELECT * FROM g, once WHERE g.n = once.top"
+    )
+    assert got == (
+        "WITH g AS (SELECT * FROM (SELECT d, COUNT(*) AS n FROM t GROUP BY d) AS computed_once "
+        "WHERE RAND() >= 0), once AS (SELECT MAX(n) AS top FROM g) "
+        "SELECT * FROM g, once WHERE g.n = once.top"
+    )
+    # A table of the database read twice is no CTE: nothing to wrap.
+    assert "RAND" not in _spark("SELECT * FROM t AS a JOIN t AS b USING (k)")
 
 
 def test_the_duckdb_path_never_imports_spark_or_sqlglot() -> None:

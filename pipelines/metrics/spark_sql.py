@@ -14,6 +14,7 @@ and subtracts as written; a UTC session makes Spark's conversions of such values
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from functools import partial
 
@@ -62,6 +63,11 @@ _NOTES = {
         "avg(x ORDER BY y) (DuckDB: a sum in a fixed order, so two runs agree to the last "
         "bit) -> avg(x) (Spark has no ordered aggregate; the values agree within rounding)"
     ),
+    "materialized": (
+        "a CTE read more than once -> the same CTE under a filter no row fails, "
+        "RAND() >= 0 (Spark inlines a deterministic CTE into every place that reads it and "
+        "computes it that many times; a non-deterministic one it computes once and reuses)"
+    ),
     "epoch": (
         "epoch(ts) (DuckDB, seconds with their fraction) -> unix_micros(ts) / 1e6 (Spark's "
         "unix_timestamp drops the fraction)"
@@ -83,6 +89,8 @@ def to_spark(duckdb_sql: str) -> str:
     by_name: Rewrite = partial(_union_by_name, ctes=_cte_columns(tree))
     for name, rewrite in (("by_name", by_name), *_REWRITES):
         tree = tree.transform(_noting(rewrite, name, used))
+    if _materialize_repeated(tree):
+        used.append("materialized")
     body = tree.sql(dialect="spark", pretty=True)
     notes = [f"-- Spark equivalent: {_NOTES[name]}" for name in dict.fromkeys(used)]
     header = ["-- Spark SQL transpiled from the DuckDB SQL with SQLGlot", *notes]
@@ -127,6 +135,25 @@ def _scope_nested_ctes(tree: exp.Expression) -> bool:
                 table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
         renamed = True
     return renamed
+
+
+def _materialize_repeated(tree: exp.Expression) -> bool:
+    """Wrap each CTE read more than once in a filter that keeps every row but is not
+    deterministic, so Spark computes it once and reuses it (its optimizer inlines every
+    deterministic CTE into each place that reads it, and a backlog reads its grouped
+    changes six times); True if any was."""
+    ctes = list(tree.find_all(exp.CTE))
+    names = {cte.alias_or_name for cte in ctes}
+    reads = Counter(
+        table.name
+        for table in tree.find_all(exp.Table)
+        if not table.args.get("db") and table.name in names
+    )
+    repeated = [cte for cte in ctes if reads[cte.alias_or_name] > 1]
+    for cte in repeated:
+        body = cte.this.copy().subquery("computed_once")
+        cte.set("this", exp.select("*").from_(body).where("RAND() >= 0"))
+    return bool(repeated)
 
 
 def _cte_columns(tree: exp.Expression) -> dict[str, list[str]]:

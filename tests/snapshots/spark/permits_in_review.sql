@@ -6,13 +6,20 @@
 -- Spark equivalent: CAST(unnest(list) AS t) (DuckDB) -> explode(transform(list, element -> CAST(element AS t))) (Spark allows no generator inside an expression)
 -- Spark equivalent: strftime(d, '%G-W%V') (DuckDB) -> extract(YEAROFWEEK) and weekofyear (Spark's date_format has no week-based patterns)
 -- Spark equivalent: to_days(n) (DuckDB) -> make_dt_interval(n) (an interval of n days)
+-- Spark equivalent: a CTE read more than once -> the same CTE under a filter no row fails, RAND() >= 0 (Spark inlines a deterministic CTE into every place that reads it and computes it that many times; a non-deterministic one it computes once and reuses)
 WITH metric_core__missing_columns AS (
-  SELECT DISTINCT
-    source,
-    column_name
-  FROM source_columns
+  SELECT
+    *
+  FROM (
+    SELECT DISTINCT
+      source,
+      column_name
+    FROM source_columns
+    WHERE
+      canonical_table = :table_1 AND NOT mapped AND NOT source IS NULL
+  ) AS computed_once
   WHERE
-    canonical_table = :table_1 AND NOT mapped AND NOT source IS NULL
+    RAND() >= 0
 ), metric_core__left_out_sources AS (
   SELECT DISTINCT
     source
@@ -21,12 +28,18 @@ WITH metric_core__missing_columns AS (
     column_name IN (:needed_2, :needed_3)
 ), record_versions__revised AS (
   SELECT
-    source,
-    `permit_id`
-  FROM `permits_versions`
-  GROUP BY ALL
-  HAVING
-    COUNT(*) > 1
+    *
+  FROM (
+    SELECT
+      source,
+      `permit_id`
+    FROM `permits_versions`
+    GROUP BY ALL
+    HAVING
+      COUNT(*) > 1
+  ) AS computed_once
+  WHERE
+    RAND() >= 0
 ), metric_core__record_versions AS (
   SELECT
     `permit_id`,
@@ -158,9 +171,15 @@ WITH metric_core__missing_columns AS (
 ), metric_core__stints AS (
   SELECT
     *
-  FROM metric_core__backlog_rows AS backlog_rows
+  FROM (
+    SELECT
+      *
+    FROM metric_core__backlog_rows AS backlog_rows
+    WHERE
+      left_at IS NULL OR left_at > entered_at
+  ) AS computed_once
   WHERE
-    left_at IS NULL OR left_at > entered_at
+    RAND() >= 0
 ), metric_core__events AS (
   SELECT
     entered_at AS ts,
@@ -197,122 +216,140 @@ WITH metric_core__missing_columns AS (
   FROM metric_core__source_rows AS source_rows
 ), metric_core__grouped AS (
   SELECT
-    `grain`,
-    `period_start`,
-    `dimension`,
-    `dimension_value`,
-    `change`
+    *
   FROM (
     SELECT
-      CASE
-        WHEN GROUPING(`p_week`) = 0
-        THEN 'week'
-        WHEN GROUPING(`p_month`) = 0
-        THEN 'month'
-        WHEN GROUPING(`p_quarter`) = 0
-        THEN 'quarter'
-        WHEN GROUPING(`p_fiscal_year`) = 0
-        THEN 'fiscal_year'
-      END AS grain,
-      CAST(COALESCE(`p_week`, `p_month`, `p_quarter`, `p_fiscal_year`) AS DATE) AS period_start,
-      CASE
-        WHEN GROUPING(`d_permit_type`) = 0
-        THEN 'permit_type'
-        WHEN GROUPING(`d_council_district`) = 0
-        THEN 'council_district'
-        WHEN GROUPING(`d_zip`) = 0
-        THEN 'zip'
-        ELSE 'citywide'
-      END AS dimension,
-      CASE
-        WHEN GROUPING(`d_permit_type`) = 0
-        THEN `d_permit_type`
-        WHEN GROUPING(`d_council_district`) = 0
-        THEN `d_council_district`
-        WHEN GROUPING(`d_zip`) = 0
-        THEN `d_zip`
-        ELSE 'Citywide'
-      END AS dimension_value,
-      SUM(delta) AS change,
-      GROUPING(`d_permit_type`) AS `_having_1`,
-      `d_permit_type` AS `_having_2`,
-      GROUPING(`d_council_district`) AS `_having_3`,
-      `d_council_district` AS `_having_4`,
-      GROUPING(`d_zip`) AS `_having_5`,
-      `d_zip` AS `_having_6`
-    FROM metric_core__periods AS periods
-    GROUP BY
-      GROUPING SETS (
+      `grain`,
+      `period_start`,
+      `dimension`,
+      `dimension_value`,
+      `change`
+    FROM (
+      SELECT
+        CASE
+          WHEN GROUPING(`p_week`) = 0
+          THEN 'week'
+          WHEN GROUPING(`p_month`) = 0
+          THEN 'month'
+          WHEN GROUPING(`p_quarter`) = 0
+          THEN 'quarter'
+          WHEN GROUPING(`p_fiscal_year`) = 0
+          THEN 'fiscal_year'
+        END AS grain,
+        CAST(COALESCE(`p_week`, `p_month`, `p_quarter`, `p_fiscal_year`) AS DATE) AS period_start,
+        CASE
+          WHEN GROUPING(`d_permit_type`) = 0
+          THEN 'permit_type'
+          WHEN GROUPING(`d_council_district`) = 0
+          THEN 'council_district'
+          WHEN GROUPING(`d_zip`) = 0
+          THEN 'zip'
+          ELSE 'citywide'
+        END AS dimension,
+        CASE
+          WHEN GROUPING(`d_permit_type`) = 0
+          THEN `d_permit_type`
+          WHEN GROUPING(`d_council_district`) = 0
+          THEN `d_council_district`
+          WHEN GROUPING(`d_zip`) = 0
+          THEN `d_zip`
+          ELSE 'Citywide'
+        END AS dimension_value,
+        SUM(delta) AS change,
+        GROUPING(`d_permit_type`) AS `_having_1`,
+        `d_permit_type` AS `_having_2`,
+        GROUPING(`d_council_district`) AS `_having_3`,
+        `d_council_district` AS `_having_4`,
+        GROUPING(`d_zip`) AS `_having_5`,
+        `d_zip` AS `_having_6`
+      FROM metric_core__periods AS periods
+      GROUP BY
+        GROUPING SETS (
+          (
+            `p_week`
+          ),
+          (`p_week`, `d_permit_type`),
+          (`p_week`, `d_council_district`),
+          (`p_week`, `d_zip`),
+          (
+            `p_month`
+          ),
+          (`p_month`, `d_permit_type`),
+          (`p_month`, `d_council_district`),
+          (`p_month`, `d_zip`),
+          (
+            `p_quarter`
+          ),
+          (`p_quarter`, `d_permit_type`),
+          (`p_quarter`, `d_council_district`),
+          (`p_quarter`, `d_zip`),
+          (
+            `p_fiscal_year`
+          ),
+          (`p_fiscal_year`, `d_permit_type`),
+          (`p_fiscal_year`, `d_council_district`),
+          (`p_fiscal_year`, `d_zip`)
+        )
+    ) AS aggregated
+    WHERE
+      NOT (
         (
-          `p_week`
-        ),
-        (`p_week`, `d_permit_type`),
-        (`p_week`, `d_council_district`),
-        (`p_week`, `d_zip`),
-        (
-          `p_month`
-        ),
-        (`p_month`, `d_permit_type`),
-        (`p_month`, `d_council_district`),
-        (`p_month`, `d_zip`),
-        (
-          `p_quarter`
-        ),
-        (`p_quarter`, `d_permit_type`),
-        (`p_quarter`, `d_council_district`),
-        (`p_quarter`, `d_zip`),
-        (
-          `p_fiscal_year`
-        ),
-        (`p_fiscal_year`, `d_permit_type`),
-        (`p_fiscal_year`, `d_council_district`),
-        (`p_fiscal_year`, `d_zip`)
+          `_having_1` = 0 AND `_having_2` IS NULL
+        )
+        OR (
+          `_having_3` = 0 AND `_having_4` IS NULL
+        )
+        OR (
+          `_having_5` = 0 AND `_having_6` IS NULL
+        )
       )
-  ) AS aggregated
+  ) AS computed_once
   WHERE
-    NOT (
-      (
-        `_having_1` = 0 AND `_having_2` IS NULL
-      )
-      OR (
-        `_having_3` = 0 AND `_having_4` IS NULL
-      )
-      OR (
-        `_having_5` = 0 AND `_having_6` IS NULL
-      )
-    )
+    RAND() >= 0
 ), metric_core__age_buckets AS (
   SELECT
     *
-  FROM VALUES
-    (CAST(:age_label_9 AS STRING), CAST(:age_from_10 AS INT), CAST(:age_to_11 AS INT)),
-    (
-      CAST(:age_label_12 AS STRING),
-      CAST(:age_from_13 AS INT),
-      CAST(:age_to_14 AS INT)
-    ),
-    (
-      CAST(:age_label_15 AS STRING),
-      CAST(:age_from_16 AS INT),
-      CAST(:age_to_17 AS INT)
-    ),
-    (CAST(:age_label_18 AS STRING), CAST(:age_from_19 AS INT), CAST(NULL AS INT)) AS b(label, from_days, to_days)
+  FROM (
+    SELECT
+      *
+    FROM VALUES
+      (CAST(:age_label_9 AS STRING), CAST(:age_from_10 AS INT), CAST(:age_to_11 AS INT)),
+      (
+        CAST(:age_label_12 AS STRING),
+        CAST(:age_from_13 AS INT),
+        CAST(:age_to_14 AS INT)
+      ),
+      (
+        CAST(:age_label_15 AS STRING),
+        CAST(:age_from_16 AS INT),
+        CAST(:age_to_17 AS INT)
+      ),
+      (CAST(:age_label_18 AS STRING), CAST(:age_from_19 AS INT), CAST(NULL AS INT)) AS b(label, from_days, to_days)
+  ) AS computed_once
+  WHERE
+    RAND() >= 0
 ), metric_core__age_stints AS (
   SELECT
     *
   FROM (
     SELECT
-      GREATEST(
-        s.entered_at,
-        s.started_at + MAKE_DT_INTERVAL(b.from_days) - INTERVAL '1' MICROSECOND
-      ) AS entered_at,
-      LEAST(s.left_at, s.started_at + MAKE_DT_INTERVAL(b.to_days) - INTERVAL '1' MICROSECOND) AS left_at,
-      b.label AS `d_age`
-    FROM metric_core__stints AS s
-    CROSS JOIN metric_core__age_buckets AS b
-  )
+      *
+    FROM (
+      SELECT
+        GREATEST(
+          s.entered_at,
+          s.started_at + MAKE_DT_INTERVAL(b.from_days) - INTERVAL '1' MICROSECOND
+        ) AS entered_at,
+        LEAST(s.left_at, s.started_at + MAKE_DT_INTERVAL(b.to_days) - INTERVAL '1' MICROSECOND) AS left_at,
+        b.label AS `d_age`
+      FROM metric_core__stints AS s
+      CROSS JOIN metric_core__age_buckets AS b
+    )
+    WHERE
+      left_at IS NULL OR left_at > entered_at
+  ) AS computed_once
   WHERE
-    left_at IS NULL OR left_at > entered_at
+    RAND() >= 0
 ), metric_core__age_rows AS (
   SELECT
     *
@@ -386,17 +423,29 @@ WITH metric_core__missing_columns AS (
 ), metric_core__all_grouped AS (
   SELECT
     *
-  FROM metric_core__grouped AS grouped
-  UNION ALL
-  SELECT
-    *
-  FROM metric_core__age_grouped AS age_grouped
+  FROM (
+    SELECT
+      *
+    FROM metric_core__grouped AS grouped
+    UNION ALL
+    SELECT
+      *
+    FROM metric_core__age_grouped AS age_grouped
+  ) AS computed_once
+  WHERE
+    RAND() >= 0
 ), metric_core__data_span AS (
   SELECT
-    MIN(`applied_at`) AS first_ts
-  FROM `permits`
+    *
+  FROM (
+    SELECT
+      MIN(`applied_at`) AS first_ts
+    FROM `permits`
+    WHERE
+      `applied_at` <= :as_of
+  ) AS computed_once
   WHERE
-    `applied_at` <= :as_of
+    RAND() >= 0
 ), metric_core__spine AS (
   SELECT
     'week' AS grain,

@@ -7,13 +7,20 @@
 -- Spark equivalent: strftime(d, '%G-W%V') (DuckDB) -> extract(YEAROFWEEK) and weekofyear (Spark's date_format has no week-based patterns)
 -- Spark equivalent: quantile_cont(x, p) (DuckDB) -> percentile(x, p): the same linear interpolation between the two nearest values
 -- Spark equivalent: epoch(ts) (DuckDB, seconds with their fraction) -> unix_micros(ts) / 1e6 (Spark's unix_timestamp drops the fraction)
+-- Spark equivalent: a CTE read more than once -> the same CTE under a filter no row fails, RAND() >= 0 (Spark inlines a deterministic CTE into every place that reads it and computes it that many times; a non-deterministic one it computes once and reuses)
 WITH metric_core__missing_columns AS (
-  SELECT DISTINCT
-    source,
-    column_name
-  FROM source_columns
+  SELECT
+    *
+  FROM (
+    SELECT DISTINCT
+      source,
+      column_name
+    FROM source_columns
+    WHERE
+      canonical_table = :table_1 AND NOT mapped AND NOT source IS NULL
+  ) AS computed_once
   WHERE
-    canonical_table = :table_1 AND NOT mapped AND NOT source IS NULL
+    RAND() >= 0
 ), metric_core__left_out_sources AS (
   SELECT DISTINCT
     source
@@ -83,89 +90,101 @@ WITH metric_core__missing_columns AS (
   FROM metric_core__source_rows AS source_rows
 ), metric_core__grouped AS (
   SELECT
-    `grain`,
-    `period_start`,
-    `dimension`,
-    `dimension_value`,
-    `value`,
-    `numerator`,
-    `denominator`,
-    `count`
+    *
   FROM (
     SELECT
-      CASE
-        WHEN GROUPING(`p_week`) = 0
-        THEN 'week'
-        WHEN GROUPING(`p_month`) = 0
-        THEN 'month'
-        WHEN GROUPING(`p_quarter`) = 0
-        THEN 'quarter'
-        WHEN GROUPING(`p_fiscal_year`) = 0
-        THEN 'fiscal_year'
-      END AS grain,
-      CAST(COALESCE(`p_week`, `p_month`, `p_quarter`, `p_fiscal_year`) AS DATE) AS period_start,
-      CASE
-        WHEN GROUPING(`d_council_district`) = 0
-        THEN 'council_district'
-        WHEN GROUPING(`d_zip`) = 0
-        THEN 'zip'
-        ELSE 'citywide'
-      END AS dimension,
-      CASE
-        WHEN GROUPING(`d_council_district`) = 0
-        THEN `d_council_district`
-        WHEN GROUPING(`d_zip`) = 0
-        THEN `d_zip`
-        ELSE 'Citywide'
-      END AS dimension_value,
-      PERCENTILE(days, :percentile) AS value,
-      CAST(NULL AS DOUBLE) AS numerator,
-      CAST(NULL AS DOUBLE) AS denominator,
-      COUNT(*) AS count,
-      GROUPING(`d_council_district`) AS `_having_1`,
-      `d_council_district` AS `_having_2`,
-      GROUPING(`d_zip`) AS `_having_3`,
-      `d_zip` AS `_having_4`
-    FROM metric_core__periods AS periods
-    GROUP BY
-      GROUPING SETS (
+      `grain`,
+      `period_start`,
+      `dimension`,
+      `dimension_value`,
+      `value`,
+      `numerator`,
+      `denominator`,
+      `count`
+    FROM (
+      SELECT
+        CASE
+          WHEN GROUPING(`p_week`) = 0
+          THEN 'week'
+          WHEN GROUPING(`p_month`) = 0
+          THEN 'month'
+          WHEN GROUPING(`p_quarter`) = 0
+          THEN 'quarter'
+          WHEN GROUPING(`p_fiscal_year`) = 0
+          THEN 'fiscal_year'
+        END AS grain,
+        CAST(COALESCE(`p_week`, `p_month`, `p_quarter`, `p_fiscal_year`) AS DATE) AS period_start,
+        CASE
+          WHEN GROUPING(`d_council_district`) = 0
+          THEN 'council_district'
+          WHEN GROUPING(`d_zip`) = 0
+          THEN 'zip'
+          ELSE 'citywide'
+        END AS dimension,
+        CASE
+          WHEN GROUPING(`d_council_district`) = 0
+          THEN `d_council_district`
+          WHEN GROUPING(`d_zip`) = 0
+          THEN `d_zip`
+          ELSE 'Citywide'
+        END AS dimension_value,
+        PERCENTILE(days, :percentile) AS value,
+        CAST(NULL AS DOUBLE) AS numerator,
+        CAST(NULL AS DOUBLE) AS denominator,
+        COUNT(*) AS count,
+        GROUPING(`d_council_district`) AS `_having_1`,
+        `d_council_district` AS `_having_2`,
+        GROUPING(`d_zip`) AS `_having_3`,
+        `d_zip` AS `_having_4`
+      FROM metric_core__periods AS periods
+      GROUP BY
+        GROUPING SETS (
+          (
+            `p_week`
+          ),
+          (`p_week`, `d_council_district`),
+          (`p_week`, `d_zip`),
+          (
+            `p_month`
+          ),
+          (`p_month`, `d_council_district`),
+          (`p_month`, `d_zip`),
+          (
+            `p_quarter`
+          ),
+          (`p_quarter`, `d_council_district`),
+          (`p_quarter`, `d_zip`),
+          (
+            `p_fiscal_year`
+          ),
+          (`p_fiscal_year`, `d_council_district`),
+          (`p_fiscal_year`, `d_zip`)
+        )
+    ) AS aggregated
+    WHERE
+      NOT (
         (
-          `p_week`
-        ),
-        (`p_week`, `d_council_district`),
-        (`p_week`, `d_zip`),
-        (
-          `p_month`
-        ),
-        (`p_month`, `d_council_district`),
-        (`p_month`, `d_zip`),
-        (
-          `p_quarter`
-        ),
-        (`p_quarter`, `d_council_district`),
-        (`p_quarter`, `d_zip`),
-        (
-          `p_fiscal_year`
-        ),
-        (`p_fiscal_year`, `d_council_district`),
-        (`p_fiscal_year`, `d_zip`)
+          `_having_1` = 0 AND `_having_2` IS NULL
+        )
+        OR (
+          `_having_3` = 0 AND `_having_4` IS NULL
+        )
       )
-  ) AS aggregated
+  ) AS computed_once
   WHERE
-    NOT (
-      (
-        `_having_1` = 0 AND `_having_2` IS NULL
-      )
-      OR (
-        `_having_3` = 0 AND `_having_4` IS NULL
-      )
-    )
+    RAND() >= 0
 ), metric_core__data_span AS (
   SELECT
-    MIN(`closed_at`) AS first_ts
-  FROM `service_requests`
+    *
+  FROM (
+    SELECT
+      MIN(`closed_at`) AS first_ts
+    FROM `service_requests`
+    WHERE
+      `closed_at` <= :as_of
+  ) AS computed_once
   WHERE
-    `closed_at` <= :as_of
+    RAND() >= 0
 ), metric_core__spine AS (
   SELECT
     'week' AS grain,
