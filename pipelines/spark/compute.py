@@ -9,9 +9,11 @@ a few dozen rows, read with DuckDB; every metric value is computed by Spark.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +37,7 @@ from pipelines.metrics.model import MetricsConfig
 from pipelines.spark.session import LOCAL_MASTER, spark_session
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import SparkSession
 
 # Metric jobs submitted at once (threads of the driver; Spark runs their tasks side by side).
 JOBS_AT_ONCE = 4
@@ -88,13 +90,15 @@ def compute_lake(
         if partition.exists():
             shutil.rmtree(partition)
         # One job per metric, a few at once: Spark plans each metric's query alone (a union of
-        # every metric's plan takes the optimizer far longer than computing them), and while
-        # the driver plans one job the executors run another's tasks. Each job writes its own
-        # folder, so no two share a commit.
-        frames = dict(_city_values(spark, lake, manifest, config))
+        # every metric's plan takes the optimizer far longer than computing them), and each
+        # job's thread compiles and plans its own metric, so one is planned while another's
+        # tasks run. Each job writes its own folder, so no two share a commit.
+        available = _city_views(spark, lake, manifest, config)
+        write = partial(_write, spark, config, manifest.as_of, partition)
         with ThreadPoolExecutor(max_workers=JOBS_AT_ONCE) as pool:
-            folders = [partition / f"metric={metric_id}" for metric_id in frames]
-            for done in pool.map(_write, frames.items(), folders):
+            jobs = [pool.submit(write, m.id, available[m.id]) for m in config.metrics]
+            for job in jobs:
+                done = job.result()
                 if progress is not None:
                     progress(f"{city_id}: {done}")
         rows = spark.read.parquet(str(partition)).count()
@@ -104,11 +108,23 @@ def compute_lake(
     return written
 
 
-def _write(metric: tuple[str, DataFrame], folder: Path) -> str:
-    """One metric's values as one Parquet file in ``folder`` (they are small beside its
-    records: periods x breakdowns); the metric's id once written."""
-    metric_id, frame = metric
-    frame.coalesce(1).write.mode("overwrite").parquet(str(folder))
+def _write(
+    spark: SparkSession,
+    config: MetricsConfig,
+    as_of: datetime,
+    partition: Path,
+    metric_id: str,
+    available: bool,
+) -> str:
+    """Compile and plan one metric's query and write its values as one Parquet file in the
+    partition's ``metric=<id>`` folder (they are small beside its records: periods x
+    breakdowns); the metric's id once written."""
+    from pyspark.sql import functions as F
+
+    query = compile_spark(config, metric_id, available=available)
+    values = spark.sql(query.sql, args=query.bind(as_of))
+    frame = values.select(*(F.col(c).cast(t).alias(c) for c, t in VALUE_COLUMNS))
+    frame.coalesce(1).write.mode("overwrite").parquet(str(partition / f"metric={metric_id}"))
     return metric_id
 
 
@@ -118,22 +134,18 @@ def _config(manifest: Manifest) -> MetricsConfig:
     return load_metrics_text(manifest.metrics_yml, f"{manifest.city_id}: metrics.yml", profile)
 
 
-def _city_values(
+def _city_views(
     spark: SparkSession, lake: Path, manifest: Manifest, config: MetricsConfig
-) -> Iterator[tuple[str, DataFrame]]:
-    """Each metric of one city and its values as a DataFrame with the warehouse's columns
-    (planned now, against this city's views; computed when written)."""
+) -> dict[str, bool]:
+    """Register the city's tables as the views its metrics' queries read; which metrics its
+    sources can compute."""
     from pyspark.sql import functions as F
 
     for table in METRIC_INPUTS:
         rows = spark.read.parquet(str(table_dir(lake, table)))
         own = rows.where(F.col("city") == F.lit(manifest.city_id)).drop("city", "month")
         own.createOrReplaceTempView(table)
-    available = _availability(lake, manifest.city_id, config)
-    for metric in config.metrics:
-        query = compile_spark(config, metric.id, available=available[metric.id])
-        values = spark.sql(query.sql, args=query.bind(manifest.as_of))
-        yield metric.id, values.select(*(F.col(c).cast(t).alias(c) for c, t in VALUE_COLUMNS))
+    return _availability(lake, manifest.city_id, config)
 
 
 def _availability(lake: Path, city_id: str, config: MetricsConfig) -> dict[str, bool]:
