@@ -153,7 +153,11 @@ def read_csv_numbered(
     if kept:
         params["kept"] = [a for _, a in kept]
     try:
-        accepted = in_file_order(con, f"{verb} {shape.select(f'({rows})')}", params)
+        # Numbering keeps the file's order and so runs on one thread; materialised apart,
+        # the read and its numbering stay there and the typing over them runs on every core
+        # (the 10M benchmark file's typed read: 28.8 s -> 21.1 s, the same lines).
+        numbered = f"WITH _numbered AS MATERIALIZED ({rows}) {shape.select('_numbered')}"
+        accepted = in_file_order(con, f"{verb} SELECT * FROM ({numbered})", params)
     except duckdb.Error as exc:
         raise _unreadable(path, exc) from exc
     rejected = _collect_rejects(con)
