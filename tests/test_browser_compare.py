@@ -82,8 +82,8 @@ def test_the_district_map_draws_offline(compare_server: str, browser: Any) -> No
     page, refused = _offline_page(browser, compare_server)
     page.goto(compare_server + "/equity?metric=street_defect_median_days&grain=month")
     page.get_by_role("heading", name="Districts in 2025-03").wait_for(timeout=30_000)
-    # The map draws on a canvas of its own (MapLibre), with no tiles to wait for.
-    page.locator(".js-plotly-plot canvas").first.wait_for(state="attached")
+    # The map is SVG (each district a filled path), with no tiles to wait for.
+    page.locator(".js-plotly-plot .scatterlayer .js-fill").first.wait_for(state="attached")
     _shoot(page, "district_map")
     assert refused == []
     page.close()

@@ -39,20 +39,16 @@ def san_francisco(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def _map_drawn_offline(browser: Any, url: str, base: str, heading: str, name: str) -> str:
-    """Open ``url``, wait for the district map's canvas, screenshot it; the page's text. Fails
+    """Open ``url``, wait for the district map to draw, screenshot it; the page's text. Fails
     when any request goes anywhere but the dashboard itself."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport=VIEWPORT)
     elsewhere: list[str] = []
-    # MapLibre starts its worker from a blob: URL of the page's own origin.
-    page.on(
-        "request",
-        lambda r: None if r.url.removeprefix("blob:").startswith(base) else elsewhere.append(r.url),
-    )
+    page.on("request", lambda r: None if r.url.startswith(base) else elsewhere.append(r.url))
     page.goto(url)
     page.get_by_role("heading", name=heading).wait_for(timeout=30_000)
-    # Plotly's map draws on a MapLibre canvas inside the chart.
-    page.locator(".js-plotly-plot .maplibregl-canvas").first.wait_for(timeout=30_000)
+    # The map is SVG: each district a filled path of the chart's own scatter layer.
+    page.locator(".js-plotly-plot .scatterlayer .js-fill").first.wait_for(timeout=30_000)
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(1500)
     page.screenshot(path=ARTIFACTS / f"browser_equity_map_{name}.png", full_page=True)

@@ -684,10 +684,11 @@ def test_equity_of_a_city_with_district_populations(
     assert len(rows) == 11
     assert re.sub(r"\\(.)", r"\1", str(rows[0]["Residents"])) == "69,548 residents"
     (district_map,) = (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
-    (shaded,) = district_map["data"]
-    assert shaded["type"] == "choroplethmap" and len(shaded["geojson"]["features"]) == 11
-    assert sum(shaded["z"]) == 805_235
-    assert district_map["layout"]["map"]["style"] == "white-bg"
+    *districts, colour_bar = district_map["data"]
+    assert len(districts) == 11 and {t["fill"] for t in districts} == {"toself"}
+    # Shaded from the fewest residents (District 1, 69,548) to the most (11, 76,818).
+    assert colour_bar["marker"]["color"] == [69_548, 76_818]
+    assert "69,548 residents" in districts[0]["text"]
 
 
 def test_equity_of_a_city_without_populations_reads_shares_by_their_interval(
@@ -701,8 +702,8 @@ def test_equity_of_a_city_without_populations_reads_shares_by_their_interval(
     texts = "\n".join(str(e.value) for e in [*at.markdown, *at.caption])
     assert "fewer than 30 requests in a period is shown but not compared" in texts
     district_map = json.loads(at.get("plotly_chart")[1].proto.spec)
-    assert {t["type"] for t in district_map["data"]} == {"choroplethmap"}
-    assert len(district_map["data"][0]["geojson"]["features"]) == 9
+    districts = [t for t in district_map["data"] if t.get("fill") == "toself"]
+    assert len(districts) == 9
     wh = reader.Warehouse(str(built.warehouse), f"boston@{built.warehouse.stat().st_mtime_ns}")
     rows = equity.district_comparison(wh, "requests_on_time", "month")
     shares = rows[rows["denominator"] > 0]
@@ -727,8 +728,8 @@ def test_equity_of_a_city_without_populations_reads_shares_by_their_interval(
     assert "community districts are not drawn to equal population" in texts
     # No complete month has district values yet: the districts are still drawn, all 59.
     (district_map,) = (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
-    assert len(district_map["data"][0]["geojson"]["features"]) == 59
-    assert district_map["layout"]["map"]["style"] == "white-bg"
+    districts = [t for t in district_map["data"] if t.get("fill") == "toself"]
+    assert len(districts) == 59
 
 
 def test_san_francisco_district_populations_are_the_boundary_folders(real_data: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -317,24 +318,42 @@ def test_equity_flags_the_gap_district(warehouse_env: Path) -> None:
     flagged = next(t for t in trend["data"] if t["name"] == "Behind citywide")
     assert flagged["x"] == ["2025-03"]
     assert _numbers(flagged["y"]) == pytest.approx([4.0])
-    # Each district's boundary shaded by its value, drawn on no tiles; District 2 outlined.
-    shaded, outlined = district_map["data"]
-    assert shaded["type"] == "choroplethmap"
-    # Features are keyed by position in the district list (ids are extract text).
-    assert shaded["locations"] == ["0", "1", "2"]
-    assert _numbers(shaded["z"]) == pytest.approx([2.5, 4.0, 3.3])
-    assert shaded["hovertext"][1] == (
+    # Each district's boundary a filled outline on plain axes (SVG: no tiles, no WebGL),
+    # District 2 last so no neighbour covers its red outline.
+    *districts, colour_bar = district_map["data"]
+    assert [(t["name"], t["fill"]) for t in districts] == [
+        ("District 1", "toself"),
+        ("District 3", "toself"),
+        ("District 2", "toself"),
+    ]
+    # Shaded on VALUE_SCALE from the lowest value (2.5 days, #c6dbef) to the highest (4.0,
+    # #08306b); 3.3 is (3.3 - 2.5) / 1.5 = 53.3% along, 6.7% from #4292c6 to #08306b:
+    # red 66 - 58 x 0.0667 = 62.1, green 146 - 98 x 0.0667 = 139.47, blue 198 - 91 x 0.0667
+    # = 191.9, rounded.
+    assert [t["fillcolor"] for t in districts] == [
+        "rgb(198, 219, 239)",
+        "rgb(62, 139, 192)",
+        "rgb(8, 48, 107)",
+    ]
+    assert [(t["line"]["color"], t["line"]["width"]) for t in districts] == [
+        ("#374151", 1),
+        ("#374151", 1),
+        ("#c62828", 4),
+    ]
+    assert districts[2]["text"] == (
         "District 2<br>4.0 days · ■ Off track<br>+25.0% against citywide<br>⚑ behind citywide"
     )
-    assert (outlined["locations"], outlined["marker"]["line"]["color"]) == (["1"], "#c62828")
-    boxes = {f["id"]: f["geometry"] for f in shaded["geojson"]["features"]}
-    assert boxes["1"]["coordinates"][0][0] == pytest.approx([-75.23, 39.89])
-    view = district_map["layout"]["map"]
-    assert view["style"] == "white-bg"
-    # The boxes span -75.23..-75.02 and 39.89..40.08: the view is centred on them.
-    assert (view["center"]["lon"], view["center"]["lat"]) == pytest.approx(
-        (-75.125, 39.985), abs=1e-3
-    )
+    assert (districts[2]["hoveron"], districts[2]["hoverinfo"]) == ("fills", "text")
+    # District 2's box, -75.23..-75.17 by 39.89..39.95, anticlockwise from its south-west
+    # corner; latitudes become Web Mercator ordinates in degrees.
+    x, y = _numbers(districts[2]["x"]), _numbers(districts[2]["y"])
+    assert x == pytest.approx([-75.23, -75.17, -75.17, -75.23, -75.23])
+    south, north = (math.degrees(math.asinh(math.tan(math.radians(a)))) for a in (39.89, 39.95))
+    assert y == pytest.approx([south, south, north, north, south])
+    assert _numbers(colour_bar["marker"]["color"]) == pytest.approx([2.5, 4.0])
+    assert colour_bar["marker"]["showscale"] is True and colour_bar["hoverinfo"] == "skip"
+    # One scale across and up, so the districts keep their shape.
+    assert district_map["layout"]["yaxis"]["scaleanchor"] == "x"
 
 
 def test_equity_shares_are_flagged_by_their_wilson_interval(warehouse_env: Path) -> None:
@@ -374,10 +393,11 @@ def test_equity_shares_are_flagged_by_their_wilson_interval(warehouse_env: Path)
         ("District 2", "2025-03", "⚑ Behind citywide"),
     ]
     # On the map District 3 is grey: too little data to shade it by its value.
-    shaded, grey, _outlined = _figures(at)[1]["data"]
-    assert shaded["locations"] == ["0", "1"]
-    assert (grey["locations"], grey["colorscale"][0][1]) == (["2"], "#e5e7eb")
-    assert grey["hovertext"] == ["District 3<br>50.0% · … Too little data"]
+    *districts, _colour_bar = _figures(at)[1]["data"]
+    grey = next(t for t in districts if t["name"] == "District 3")
+    assert grey["fillcolor"] == "#e5e7eb"
+    assert grey["text"] == "District 3<br>50.0% · … Too little data"
+    assert all(t["fillcolor"].startswith("rgb(") for t in districts if t is not grey)
 
 
 def test_equity_names_districts_as_the_layer_does(
@@ -391,7 +411,8 @@ def test_equity_names_districts_as_the_layer_does(
     at = _open("equity", metric="street_defect_median_days", grain="month")
     assert at.warning[0].value.startswith("2025-03: Southwest is behind citywide: 4.0 days")
     assert [r["District"] for r in _html_tables(at)[0]] == ["District 1", "Southwest", "District 3"]
-    assert _figures(at)[1]["data"][0]["hovertext"][1].startswith("Southwest<br>4.0 days")
+    southwest = [t for t in _figures(at)[1]["data"] if t.get("name") == "Southwest"]
+    assert southwest[0]["text"].startswith("Southwest<br>4.0 days")
 
 
 def test_equity_without_boundaries_places_districts_at_their_centroids(

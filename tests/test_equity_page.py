@@ -122,9 +122,14 @@ def test_counts_per_1000_residents_with_source_and_year(
         "Citywide per 1,000 residents",
         "Behind citywide",
     ]
-    shaded = district_map["data"][0]
-    assert shaded["z"] == pytest.approx([8.0, 15.0, 34 / 30])
-    assert district_map["layout"]["map"]["style"] == "white-bg"
+    *districts, colour_bar = district_map["data"]
+    # Shaded by the rates: the scale runs from District 3's 34 / 30 to District 2's 15.
+    assert colour_bar["marker"]["color"] == pytest.approx([34 / 30, 15.0])
+    assert [t["text"].split("<br>")[1] for t in districts] == [
+        "8.00 per 1,000 residents · ○ No target",
+        "1.13 per 1,000 residents · ○ No target",
+        "15.00 per 1,000 residents · ○ No target",
+    ]
 
 
 def test_counts_without_populations_say_how_the_districts_are_drawn(

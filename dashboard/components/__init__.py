@@ -5,7 +5,7 @@
   ``describe_change``).
 - ``tables``: display tables of each page (``scorecard_table``, ``district_table``, ...).
 - ``charts``: Plotly figures (``trend_figure``, ``district_figure``, ...).
-- ``maps``: the district map drawn offline (``district_choropleth``, ``fit_view``).
+- ``maps``: the district map drawn offline (``district_choropleth``, ``outline``).
 - ``cohorts``: quarterly cohorts and improvement plans in icon and word (``members_table``,
   ``plan_table``).
 - ``equity``: the Equity page's words and district table (``district_table``,

@@ -1,21 +1,22 @@
 """The district map: each district's boundary shaded by a metric's value, drawn offline.
 
-A ``Choroplethmap`` trace (what Plotly's ``choropleth_map`` draws) on the ``white-bg`` style
-loads no tiles, fonts or sprites: the boundaries come from the warehouse's ``districts`` table
-(city.yml's boundary GeoJSON), so the map draws with no network at all. The map has no
-``fitbounds``: the centre and zoom are worked out from the boundaries' bounds (``fit_view``).
-Pure: DataFrames in, figures out.
+Each district is a filled outline on plain axes (Web Mercator: longitude across, the
+Mercator ordinate of latitude up, at one scale), so the map is SVG like the other charts:
+no tiles, fonts, sprites or topojson are fetched, and no WebGL context is started, which
+made the map the dearest thing to draw again when a page's metric changed (0.4 s of the
+equity page's 0.9 s rerun in chromium at 10M). The boundaries come from the warehouse's
+``districts`` table (city.yml's boundary GeoJSON). Pure: DataFrames in, figures out.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Iterable, Iterator
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 
 from dashboard.components.formats import UNIT_PERCENT, format_value, is_missing
 from dashboard.components.safe_text import plotly_text
@@ -24,15 +25,11 @@ from dashboard.components.status import status_label
 FLAG_OUTLINE = "#c62828"
 UNSHADED = ("too_little_data", "not_available")
 NO_VALUE_FILL = "#e5e7eb"
-# The size the zoom fits the districts into: the map is drawn MAP_HEIGHT high across the
-# page, so at least MAP_WIDTH wide on any screen the dashboard is read on, a phone's 390 px
-# included (the colour bar sits below the map, so it takes none of that width).
-MAP_WIDTH, MAP_HEIGHT = 340, 440
+MAP_HEIGHT = 440
 _COLOUR_BAR_HEIGHT = 70
 # Light to dark blue: the lowest value still stands out from the white background.
 VALUE_SCALE = [[0.0, "#c6dbef"], [0.5, "#4292c6"], [1.0, "#08306b"]]
 BOUNDARY_LINE = "#374151"
-_TILE = 512  # pixels of the world's width at zoom 0 (MapLibre's tile size)
 
 
 def district_name(district_id: object, name: object) -> str:
@@ -40,49 +37,44 @@ def district_name(district_id: object, name: object) -> str:
     return f"District {district_id}" if is_missing(name) or name == "" else str(name)
 
 
-def _positions(coordinates: Any) -> Iterator[tuple[float, float]]:
-    """Every (longitude, latitude) in a GeoJSON coordinates array, however deep."""
-    if (
-        isinstance(coordinates, list)
-        and len(coordinates) >= 2
-        and all(isinstance(c, int | float) for c in coordinates[:2])
-    ):
-        yield float(coordinates[0]), float(coordinates[1])
-    elif isinstance(coordinates, list):
-        for part in coordinates:
-            yield from _positions(part)
+def mercator_y(latitude: np.ndarray) -> np.ndarray:
+    """Web Mercator's ordinate of latitudes, in degrees so it shares longitude's scale."""
+    clipped = np.radians(np.clip(latitude, -85.0, 85.0))
+    return np.degrees(np.log(np.tan(np.pi / 4 + clipped / 2)))
 
 
-def bounds(geometries: Iterable[dict[str, Any]]) -> tuple[float, float, float, float]:
-    """(west, south, east, north) of GeoJSON geometries."""
-    points = [p for geometry in geometries for p in _positions(geometry.get("coordinates"))]
-    if not points:
-        raise ValueError("the district boundaries hold no coordinates")
-    longitudes, latitudes = zip(*points, strict=True)
-    return min(longitudes), min(latitudes), max(longitudes), max(latitudes)
+def outline(geometry: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """A Polygon's or MultiPolygon's rings as one projected path (x, y), rings apart by NaN
+    (a gap in the line; NumPy arrays reach the browser as compact typed arrays).
+
+    The rings make one SVG path filled by the non-zero rule, so a hole is left unfilled
+    only when it runs against its outer ring: outer rings are turned anticlockwise and
+    holes clockwise, whatever order the boundary file gives (RFC 7946 asks for it; older
+    files do not keep to it)."""
+    kind, coordinates = geometry.get("type"), geometry.get("coordinates") or []
+    polygons = [coordinates] if kind == "Polygon" else coordinates if kind == "MultiPolygon" else []
+    parts: list[np.ndarray] = []
+    gap = np.array([[np.nan, np.nan]])
+    for polygon in polygons:
+        for number, ring in enumerate(polygon):
+            points = np.array([p[:2] for p in ring], dtype=float).reshape(-1, 2)
+            if len(points) < 3:
+                continue
+            points[:, 1] = mercator_y(points[:, 1])
+            x, y = points[:, 0], points[:, 1]
+            # Twice the shoelace area: positive when the ring runs anticlockwise.
+            anticlockwise = float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y)) > 0
+            parts += [points if anticlockwise == (number == 0) else points[::-1], gap]
+    if not parts:
+        raise ValueError("a district boundary holds no polygon")
+    path = np.concatenate(parts[:-1])
+    return path[:, 0], path[:, 1]
 
 
-def _mercator(latitude: float) -> float:
-    clipped = max(-85.0, min(85.0, latitude))
-    return math.log(math.tan(math.pi / 4 + math.radians(clipped) / 2))
-
-
-def fit_view(
-    box: tuple[float, float, float, float],
-    width: int = MAP_WIDTH,
-    height: int = MAP_HEIGHT,
-    margin: float = 0.08,
-) -> tuple[dict[str, float], float]:
-    """The centre and zoom that show ``box`` whole in a ``width`` x ``height`` map (Web
-    Mercator, as the map draws), with ``margin`` of the size left free on each side."""
-    west, south, east, north = box
-    x_span = max(east - west, 1e-6) / 360.0  # share of the world's width
-    y_span = max(_mercator(north) - _mercator(south), 1e-6) / (2 * math.pi)
-    usable = 1 - 2 * margin
-    zoom = math.log2(min(width * usable / (_TILE * x_span), height * usable / (_TILE * y_span)))
-    middle = (_mercator(north) + _mercator(south)) / 2
-    latitude = math.degrees(2 * math.atan(math.exp(middle)) - math.pi / 2)
-    return {"lon": (west + east) / 2, "lat": latitude}, max(0.0, min(zoom, 18.0))
+def shade(value: float, low: float, high: float) -> str:
+    """The colour of ``value`` on VALUE_SCALE between ``low`` and ``high``."""
+    share = 0.5 if high <= low else (value - low) / (high - low)
+    return str(sample_colorscale(VALUE_SCALE, [min(1.0, max(0.0, share))])[0])
 
 
 def _hover(row: Any, unit: str | None) -> str:
@@ -106,23 +98,13 @@ def district_choropleth(
     outlined in red. ``layer`` has id, name and geometry (GeoJSON text) per district;
     ``latest`` has council_district, value, status, gap, comparable and flagged."""
     shapes = layer[layer["geometry"].notna()]
-    # Features are keyed by position ("0", "1", ...), never by the district id: an id is
-    # text from the extracts, and nothing of it reaches the figure but the escaped hover.
     rows = pd.DataFrame(
         {
-            "key": [str(n) for n in range(len(shapes))],
             "id": shapes["id"].astype(str).tolist(),
             "name": shapes["name"].tolist(),
             "geometry": [json.loads(str(g)) for g in shapes["geometry"]],
         }
     )
-    collection = {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "id": key, "properties": {}, "geometry": geometry}
-            for key, geometry in zip(rows["key"], rows["geometry"], strict=True)
-        ],
-    }
     values = latest.assign(id=latest["council_district"].astype(str))
     rows = rows.merge(values, on="id", how="left")
     rows["district_name"] = [
@@ -131,64 +113,67 @@ def district_choropleth(
     rows["hover"] = [_hover(row, unit) for row in rows.itertuples()]
     # Too little data is no value to shade by: such a district is grey, like one without any.
     too_few = rows["not_compared"] == "too_few" if "not_compared" in rows else False
-    shaded = rows["value"].notna() & ~rows["status"].isin(UNSHADED) & ~too_few
-    measured, grey = rows[shaded], rows[~shaded]
-    centre, zoom = fit_view(bounds(rows["geometry"]))
+    rows["shaded"] = rows["value"].notna() & ~rows["status"].isin(UNSHADED) & ~too_few
+    rows["flagged"] = rows["flagged"].fillna(False).astype(bool)
+    measured = rows.loc[rows["shaded"], "value"].astype(float)
+    low, high = (measured.min(), measured.max()) if not measured.empty else (0.0, 0.0)
     figure = go.Figure()
-    if not measured.empty:
+    # Flagged districts last, so no neighbour is drawn over their red outline.
+    in_order: list[Any] = list(rows.sort_values("flagged", kind="stable").itertuples())
+    for row in in_order:
+        x, y = outline(row.geometry)
         figure.add_trace(
-            go.Choroplethmap(
-                geojson=collection,
-                locations=list(measured["key"]),
-                z=measured["value"].astype(float).tolist(),
-                colorscale=VALUE_SCALE,
-                marker={"opacity": 0.9, "line": {"color": BOUNDARY_LINE, "width": 1}},
-                colorbar={
-                    "title": {"text": "%" if unit == UNIT_PERCENT else plotly_text(unit or "")},
-                    "tickformat": ".0%" if unit == UNIT_PERCENT else ",~r",
-                    "orientation": "h",
-                    "y": 0,
-                    "yanchor": "top",
-                    "thickness": 14,
+            go.Scatter(
+                x=x,
+                y=y,
+                mode="lines",
+                fill="toself",
+                fillcolor=shade(float(row.value), low, high) if row.shaded else NO_VALUE_FILL,
+                line={
+                    "color": FLAG_OUTLINE if row.flagged else BOUNDARY_LINE,
+                    "width": 4 if row.flagged else 1,
                 },
-                hovertext=list(measured["hover"]),
-                hovertemplate="%{hovertext}<extra></extra>",
+                name=plotly_text(row.district_name),
+                text=row.hover,
+                hoveron="fills",
+                hoverinfo="text",
             )
         )
-    _add_outlines(figure, collection, grey, NO_VALUE_FILL, BOUNDARY_LINE, 1)
-    flagged = rows[rows["flagged"].fillna(False).astype(bool)]
-    _add_outlines(figure, collection, flagged, "rgba(0,0,0,0)", FLAG_OUTLINE, 4)
+    if not measured.empty:
+        first = outline(in_order[0].geometry)
+        figure.add_trace(_colour_bar(low, high, unit, first[0][0], first[1][0]))
     figure.update_layout(
-        # white-bg: no tiles, fonts or sprites are fetched (plotly's px.choropleth_map style).
-        map={"style": "white-bg", "center": centre, "zoom": zoom},
         title={"text": plotly_text(title)},
         showlegend=False,
+        plot_bgcolor="white",
+        xaxis={"visible": False},
+        # One scale across and up: the ordinate is Mercator's, so shapes keep their form.
+        yaxis={"visible": False, "scaleanchor": "x", "scaleratio": 1},
         margin={"l": 0, "r": 0, "t": 50, "b": _COLOUR_BAR_HEIGHT},
         height=MAP_HEIGHT + 50 + _COLOUR_BAR_HEIGHT,
     )
     return figure
 
 
-def _add_outlines(
-    figure: go.Figure,
-    collection: dict[str, Any],
-    rows: pd.DataFrame,
-    fill: str,
-    line: str,
-    width: float,
-) -> None:
-    """A layer of districts drawn in one flat fill with an outline (no value, or flagged)."""
-    if rows.empty:
-        return
-    figure.add_trace(
-        go.Choroplethmap(
-            geojson=collection,
-            locations=list(rows["key"]),
-            z=[0] * len(rows),
-            colorscale=[[0, fill], [1, fill]],
-            showscale=False,
-            marker={"line": {"color": line, "width": width}},
-            hovertext=list(rows["hover"]),
-            hovertemplate="%{hovertext}<extra></extra>",
-        )
+def _colour_bar(low: float, high: float, unit: str | None, x: Any, y: Any) -> go.Scatter:
+    """An unseen two-point trace whose only part shown is the colour bar below the map."""
+    return go.Scatter(
+        x=[x, x],
+        y=[y, y],
+        mode="markers",
+        marker={
+            "color": [low, high],
+            "colorscale": VALUE_SCALE,
+            "opacity": 0,
+            "showscale": True,
+            "colorbar": {
+                "title": {"text": "%" if unit == UNIT_PERCENT else plotly_text(unit or "")},
+                "tickformat": ".0%" if unit == UNIT_PERCENT else ",~r",
+                "orientation": "h",
+                "y": 0,
+                "yanchor": "top",
+                "thickness": 14,
+            },
+        },
+        hoverinfo="skip",
     )
