@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from dashboard.components.maps import district_name, mercator_y, outline, shade
+from dashboard.components.maps import (
+    district_choropleth,
+    district_name,
+    mercator_y,
+    outline,
+    shade,
+)
 
 
 def _square(west: float, south: float, size: float, clockwise: bool) -> list[list[float]]:
@@ -50,10 +58,27 @@ def test_a_multipolygons_parts_are_one_path_apart_by_gaps() -> None:
     x, _ = outline(multi)
     assert x[:5].tolist() == [0, 1, 1, 0, 0] and x[6:].tolist() == [5, 6, 6, 5, 5]
     assert np.isnan(x).sum() == 1
-    with pytest.raises(ValueError, match="no polygon"):
-        outline({"type": "Polygon", "coordinates": []})
-    with pytest.raises(ValueError, match="no polygon"):
-        outline({"type": "Point", "coordinates": [0, 0]})
+
+
+def test_a_boundary_with_nothing_to_fill_draws_nothing() -> None:
+    """A point, a line, an empty or malformed ring: the district is left off the map (it is
+    still in the page's table), and the rings that can be drawn still are."""
+    for geometry in (
+        {"type": "Polygon", "coordinates": []},
+        {"type": "Point", "coordinates": [0, 0]},
+        {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
+        {"type": "Polygon", "coordinates": [[[0, 0], [1, 1]]]},
+        {"type": "Polygon", "coordinates": [["x", "y", "z"]]},
+        {"type": "Polygon", "coordinates": [[[0, 0], [1, "north"], [1, 1], [0, 0]]]},
+        {},
+    ):
+        x, y = outline(geometry)
+        assert len(x) == len(y) == 0, geometry
+    multi = {
+        "type": "MultiPolygon",
+        "coordinates": [[[[0, 0], [1, 1]]], [_square(5, 5, 1, clockwise=False)]],
+    }
+    assert outline(multi)[0].tolist() == [5, 6, 6, 5, 5]
 
 
 def test_values_are_shaded_light_to_dark_between_the_lowest_and_highest() -> None:
@@ -68,3 +93,29 @@ def test_a_district_without_a_name_is_district_and_its_id() -> None:
     assert district_name("7", None) == "District 7"
     assert district_name("7", "") == "District 7"
     assert district_name("7", "Northwest") == "Northwest"
+
+
+def test_the_map_leaves_off_a_district_it_cannot_draw() -> None:
+    box = json.dumps({"type": "Polygon", "coordinates": [_square(0, 0, 1, clockwise=False)]})
+    layer = pd.DataFrame(
+        {
+            "id": ["1", "2", "3"],
+            "name": ["North", None, "South"],
+            "geometry": [box, json.dumps({"type": "Point", "coordinates": [0, 0]}), None],
+        }
+    )
+    latest = pd.DataFrame(
+        {
+            "council_district": ["1", "2", "3"],
+            "value": [2.0, 4.0, 3.0],
+            "status": ["on_track"] * 3,
+            "gap": [None] * 3,
+            "comparable": [False] * 3,
+            "flagged": [False] * 3,
+        }
+    )
+    figure = district_choropleth(layer, latest, None, "Requests").to_dict()
+    *districts, colour_bar = figure["data"]
+    assert [t["name"] for t in districts] == ["North"]
+    # The scale spans the values of the districts with a boundary, drawn or not.
+    assert list(colour_bar["marker"]["color"]) == [2.0, 4.0]

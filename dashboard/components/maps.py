@@ -45,7 +45,9 @@ def mercator_y(latitude: np.ndarray) -> np.ndarray:
 
 def outline(geometry: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """A Polygon's or MultiPolygon's rings as one projected path (x, y), rings apart by NaN
-    (a gap in the line; NumPy arrays reach the browser as compact typed arrays).
+    (a gap in the line; NumPy arrays reach the browser as compact typed arrays); empty for
+    a geometry with no ring to draw (a point, a line, a malformed ring: the boundary file
+    is the city's, and its district is still in the page's table).
 
     The rings make one SVG path filled by the non-zero rule, so a hole is left unfilled
     only when it runs against its outer ring: outer rings are turned anticlockwise and
@@ -57,8 +59,11 @@ def outline(geometry: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     gap = np.array([[np.nan, np.nan]])
     for polygon in polygons:
         for number, ring in enumerate(polygon):
-            points = np.array([p[:2] for p in ring], dtype=float).reshape(-1, 2)
-            if len(points) < 3:
+            try:
+                points = np.array([p[:2] for p in ring], dtype=float).reshape(-1, 2)
+            except (TypeError, ValueError, IndexError):
+                continue
+            if len(points) < 3 or not np.isfinite(points).all():
                 continue
             points[:, 1] = mercator_y(points[:, 1])
             x, y = points[:, 0], points[:, 1]
@@ -66,7 +71,7 @@ def outline(geometry: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
             anticlockwise = float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y)) > 0
             parts += [points if anticlockwise == (number == 0) else points[::-1], gap]
     if not parts:
-        raise ValueError("a district boundary holds no polygon")
+        return np.array([]), np.array([])
     path = np.concatenate(parts[:-1])
     return path[:, 0], path[:, 1]
 
@@ -118,10 +123,14 @@ def district_choropleth(
     measured = rows.loc[rows["shaded"], "value"].astype(float)
     low, high = (measured.min(), measured.max()) if not measured.empty else (0.0, 0.0)
     figure = go.Figure()
+    drawn: list[tuple[float, float]] = []
     # Flagged districts last, so no neighbour is drawn over their red outline.
     in_order: list[Any] = list(rows.sort_values("flagged", kind="stable").itertuples())
     for row in in_order:
-        x, y = outline(row.geometry)
+        x, y = outline(row.geometry if isinstance(row.geometry, dict) else {})
+        if not len(x):
+            continue
+        drawn.append((float(x[0]), float(y[0])))
         figure.add_trace(
             go.Scatter(
                 x=x,
@@ -139,9 +148,8 @@ def district_choropleth(
                 hoverinfo="text",
             )
         )
-    if not measured.empty:
-        first = outline(in_order[0].geometry)
-        figure.add_trace(_colour_bar(low, high, unit, first[0][0], first[1][0]))
+    if drawn and not measured.empty:
+        figure.add_trace(_colour_bar(low, high, unit, *drawn[0]))
     figure.update_layout(
         title={"text": plotly_text(title)},
         showlegend=False,
@@ -155,7 +163,7 @@ def district_choropleth(
     return figure
 
 
-def _colour_bar(low: float, high: float, unit: str | None, x: Any, y: Any) -> go.Scatter:
+def _colour_bar(low: float, high: float, unit: str | None, x: float, y: float) -> go.Scatter:
     """An unseen two-point trace whose only part shown is the colour bar below the map."""
     return go.Scatter(
         x=[x, x],
