@@ -689,6 +689,9 @@ def test_equity_of_a_city_with_district_populations(
     # Shaded from the fewest residents (District 1, 69,548) to the most (11, 76,818).
     assert colour_bar["marker"]["color"] == [69_548, 76_818]
     assert "69,548 residents" in districts[0]["text"]
+    # Every district is on the map with its residents: together the city's 805,235.
+    shown = [re.search(r"<br>([\d,]+) residents", t["text"]) for t in districts]
+    assert sum(int(m.group(1).replace(",", "")) for m in shown if m) == 805_235
 
 
 def test_equity_of_a_city_without_populations_reads_shares_by_their_interval(
