@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pipelines.catalog.leadership import compute_district_centroids
 from tests.dashboard_fixture import build_fixture_warehouse
 from tests.tables_support import shown_tables
 
@@ -419,11 +420,14 @@ def test_equity_without_boundaries_places_districts_at_their_centroids(
     fixture_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A warehouse published before the city profile (no districts table) keeps the map of
-    district centroids."""
+    district centroids, which its run computed without boundaries."""
     older = tmp_path / "citystat.duckdb"
     older.write_bytes(fixture_warehouse.read_bytes())
     with duckdb.connect(str(older)) as con:
+        # The fixture's districts have boundaries, so its run left the centroids out.
+        assert con.execute("SELECT count(*) FROM district_centroids").fetchone() == (0,)
         con.execute("DROP TABLE districts")
+        compute_district_centroids(con)
     monkeypatch.setenv("CITYSTAT_WAREHOUSE", str(older))
     at = _open("equity", metric="street_defect_median_days", grain="month")
     (points,) = _figures(at)[1]["data"]

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from pipelines.catalog import compute_service_tables, load_services_text
+from pipelines.city.tables import ProfileRows, write_profile_tables
 from pipelines.warehouse.schema import create_schema
 from tests.dashboard_fixture import AS_OF, SERVICES_YML, build_fixture_warehouse
 
@@ -299,6 +300,48 @@ def test_centroids_average_located_requests_per_district(con) -> None:
         ("2", pytest.approx(39.9), pytest.approx(-75.1), 2),
         ("3", pytest.approx(40.1), pytest.approx(-75.3), 1),
     ]
+
+
+_SQUARE = '{"type": "Polygon", "coordinates": [[[-75, 40], [-74, 40], [-74, 41], [-75, 40]]]}'
+
+
+@pytest.mark.parametrize(
+    ("geometry", "expected"),
+    [
+        # Districts listed in city.yml without boundaries: the map places them at centroids.
+        (None, 3),
+        # One district with a boundary: the page draws the boundaries, never the centroids,
+        # so the run spares the scan of every request.
+        (_SQUARE, 0),
+    ],
+)
+def test_centroids_only_for_districts_without_boundaries(
+    con, geometry: str | None, expected: int
+) -> None:
+    write_profile_tables(
+        con,
+        ProfileRows(
+            districts=[
+                (
+                    d,
+                    f"District {d}",
+                    None,
+                    None,
+                    None,
+                    geometry if d == "2" else None,
+                    "council_district",
+                    "Council district",
+                    int(d),
+                    None,
+                )
+                for d in ("1", "2", "3")
+            ]
+        ),
+    )
+    compute_service_tables(
+        con, load_services_text(SERVICES), datetime(2025, 4, 1), fiscal_year_start_month=1
+    )
+    assert con.execute("SELECT count(*) FROM district_centroids").fetchone() == (expected,)
 
 
 def test_recomputing_replaces_every_table(con) -> None:

@@ -199,7 +199,7 @@ _CENTROID_COLUMNS = ["council_district", "latitude", "longitude", "records"]
 
 def district_centroids(wh: Warehouse) -> pd.DataFrame:
     """Where each council district lies: the average position of its located requests
-    (empty when the warehouse has no service tables)."""
+    (empty when the warehouse has no service tables, or its districts have boundaries)."""
     if missing_tables(wh, ["district_centroids"]):
         return pd.DataFrame(columns=_CENTROID_COLUMNS)
     return run_query(wh, _CENTROIDS_SQL)

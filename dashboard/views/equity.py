@@ -98,7 +98,6 @@ st.plotly_chart(
 )
 st.subheader(f"Districts in {period}")
 table = words.district_table(latest, unit, names, records)
-centroids = equity.district_centroids(warehouse)
 if has_boundaries:
     show_table(table)
     st.plotly_chart(
@@ -111,6 +110,7 @@ else:
     with table_col:
         show_table(table)
     with map_col:
+        centroids = equity.district_centroids(warehouse)
         if centroids.empty:
             st.info("The data has no coordinates to place the districts on a map.")
         else:

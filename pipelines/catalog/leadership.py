@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from pipelines.catalog.model import ServicesConfig
+from pipelines.warehouse.schema import has_column
 from pipelines.warehouse.words import COUNT_UNITS
 
 SCORED_STATUSES = ("on_track", "watch", "off_track")
@@ -156,7 +157,8 @@ FROM gaps
 """
 
 # Where each district lies, for a map drawn without boundaries or tiles: the average
-# position of its located 311 requests (0/0 and out-of-range coordinates left out).
+# position of its located 311 requests (0/0 and out-of-range coordinates left out). A scan
+# of every request, so it is left out when the city's districts have boundaries.
 _CENTROIDS_SQL = """
 INSERT INTO district_centroids BY NAME
 SELECT council_district, avg(latitude) AS latitude, avg(longitude) AS longitude,
@@ -191,5 +193,19 @@ def compute_district_gaps(con: duckdb.DuckDBPyConnection, config: ServicesConfig
 
 
 def compute_district_centroids(con: duckdb.DuckDBPyConnection) -> None:
-    """Fill district_centroids from the located service requests."""
-    con.execute(_CENTROIDS_SQL)
+    """Fill district_centroids from the located service requests, unless the city's
+    districts have boundaries (the equity page then draws those, never the centroids)."""
+    if not has_boundaries(con):
+        con.execute(_CENTROIDS_SQL)
+
+
+def has_boundaries(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any council district of the city profile's layer has a boundary (the
+    ``districts`` table written from city.yml; a warehouse without it has none)."""
+    if not has_column(con, "districts", "geometry"):
+        return False
+    row = con.execute(
+        "SELECT count(*) FROM districts "
+        "WHERE dimension = 'council_district' AND geometry IS NOT NULL"
+    ).fetchone()
+    return bool(row and row[0])
