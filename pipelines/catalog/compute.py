@@ -17,6 +17,7 @@ from pipelines.catalog.leadership import (
 from pipelines.catalog.model import FACTOR_LABELS, FACTORS, ServicesConfig
 from pipelines.catalog.prioritize import RankedService, rank_services, score_service
 from pipelines.catalog.tables import CLEAR_SERVICE_TABLES_SQL, create_service_tables
+from pipelines.warehouse.rows import insert_rows
 
 
 def compute_service_tables(
@@ -60,8 +61,9 @@ def compute_service_tables(
 
 
 def _write_catalog(con: duckdb.DuckDBPyConnection, config: ServicesConfig) -> None:
-    con.executemany(
-        "INSERT INTO services VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    insert_rows(
+        con,
+        "INSERT INTO services",
         [
             [
                 s.name,
@@ -85,8 +87,9 @@ def _write_catalog(con: duckdb.DuckDBPyConnection, config: ServicesConfig) -> No
 
 
 def _write_priorities(con: duckdb.DuckDBPyConnection, ranked: list[RankedService]) -> None:
-    con.executemany(
-        "INSERT INTO service_priority_factors VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    insert_rows(
+        con,
+        "INSERT INTO service_priority_factors",
         [
             [
                 r.service.name,
@@ -104,9 +107,10 @@ def _write_priorities(con: duckdb.DuckDBPyConnection, ranked: list[RankedService
         ],
     )
     # The cohort columns are filled by the calendar (pipelines/catalog/calendar.py).
-    con.executemany(
+    insert_rows(
+        con,
         "INSERT INTO service_priorities (service, department, rank, score, people_served, "
-        "people_served_basis, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "people_served_basis, reason)",
         [
             [
                 r.service.name,

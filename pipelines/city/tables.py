@@ -26,6 +26,7 @@ from pipelines.city.paths import SHARED_ROOT, confined, file_root, real_data_dir
 from pipelines.config.issues import CityFileError, Issue
 from pipelines.config.yaml_lines import Loc, YamlSyntaxError, line_of, parse_yaml
 from pipelines.warehouse.layout import CITY_FILE, city_dir
+from pipelines.warehouse.rows import insert_rows
 
 PROFILE_TABLES = ("city_profile", "departments", "districts", "city_sources")
 # The boundaries' root that names the city's own folder (the model's default).
@@ -123,20 +124,19 @@ def profile_rows(
 
 
 _INSERTS = (
-    "INSERT INTO city_profile VALUES (?, ?, ?, ?, ?, ?, ?)",
-    "INSERT INTO departments VALUES (?, ?, ?)",
-    "INSERT INTO districts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "INSERT INTO city_sources VALUES (?, ?, ?, ?, ?, ?)",
+    "INSERT INTO city_profile",
+    "INSERT INTO departments",
+    "INSERT INTO districts",
+    "INSERT INTO city_sources",
 )
 
 
 def write_profile_tables(con: duckdb.DuckDBPyConnection, rows: ProfileRows) -> None:
-    """Replace the profile tables with ``rows`` (one executemany per table)."""
+    """Replace the profile tables with ``rows`` (one statement per table)."""
     con.execute(PROFILE_DDL)
     tables = (rows.city, rows.departments, rows.districts, rows.sources)
     for sql, values in zip(_INSERTS, tables, strict=True):
-        if values:
-            con.executemany(sql, values)
+        insert_rows(con, sql, values)
 
 
 def _district_rows(layer: DistrictLayer, city_file: Path) -> list[tuple[Any, ...]]:

@@ -46,6 +46,7 @@ from pipelines.metrics.value_writes import (
     rows_of,
 )
 from pipelines.metrics.version_spans import drop_version_spans, materialise_version_spans
+from pipelines.warehouse.rows import insert_rows as insert_values
 from pipelines.warehouse.schema import CANONICAL_TABLES, quote
 
 if TYPE_CHECKING:  # pandas costs 0.2 s to import; only preview() returns a frame
@@ -93,8 +94,7 @@ def compute_metrics(
         written = _compute_all(state, compiled, availability, tables, progress)
         _record_definitions(con, config, compiled, availability)
         texts = public_text_rows(config)
-        if texts:
-            con.executemany("INSERT INTO metric_public_texts VALUES (?, ?, ?, ?)", texts)
+        insert_values(con, "INSERT INTO metric_public_texts", texts)
         state.record(compiled, availability)
         # Temporary, never published; dropped before the commit to free their memory.
         drop_version_spans(con, tables)
@@ -259,11 +259,8 @@ def _record_definitions(
     if not rows:
         return
     names = ", ".join(rows[0])
-    placeholders = ", ".join("?" for _ in rows[0])
-    con.executemany(
-        f"INSERT INTO metric_definitions ({names}) VALUES ({placeholders})",
-        [list(r.values()) for r in rows],
-    )
+    values = [list(r.values()) for r in rows]
+    insert_values(con, f"INSERT INTO metric_definitions ({names})", values)
 
 
 def definition_row(

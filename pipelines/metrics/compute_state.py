@@ -40,6 +40,7 @@ from pipelines.metrics.value_writes import (
     start_fresh,
 )
 from pipelines.metrics.version_spans import materialise_version_spans
+from pipelines.warehouse.rows import insert_rows as insert_values
 from pipelines.warehouse.schema import CANONICAL_TABLES, quote
 
 # What each metric's values were computed from, so the next run knows what it may keep.
@@ -372,8 +373,7 @@ class ComputeState:
                 unversioned = self._unversioned_rows(table)
             fingerprint = self.fingerprint(standalone, availability[metric.id])
             rows.append([metric.id, fingerprint, self.as_of, unversioned])
-        if rows:
-            self.con.executemany("INSERT INTO metric_state VALUES (?, ?, ?, ?)", rows)
+        insert_values(self.con, "INSERT INTO metric_state", rows)
 
     def _unversioned_rows(self, table_name: str) -> int:
         if table_name not in self.unversioned:

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.metrics.model import Metric, MetricsConfig
+from pipelines.warehouse.rows import insert_rows
 
 
 def definition_json(metric: Metric) -> str:
@@ -56,8 +57,7 @@ def record_definition_versions(
     for metric in config.metrics:
         text = definition_json(metric)
         rows.append((metric.id, hashlib.sha256(text.encode()).hexdigest(), text))
-    if rows:
-        con.executemany("INSERT INTO temp.current_definitions VALUES (?, ?, ?)", rows)
+    insert_rows(con, "INSERT INTO temp.current_definitions", rows)
     (before,) = con.execute("SELECT count(*) FROM metric_definition_versions").fetchone() or (0,)
     con.execute(_NEW_VERSIONS_SQL, {"effective_from": effective_from, "run_id": run_id})
     (after,) = con.execute("SELECT count(*) FROM metric_definition_versions").fetchone() or (0,)
