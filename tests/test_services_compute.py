@@ -357,6 +357,33 @@ def test_recomputing_replaces_every_table(con) -> None:
     assert before["services"] == (2,)
 
 
+DERIVED = ("metric_index_scores", "leadership_index", "leadership_index_members", "district_gaps")
+
+
+def _derived(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in DERIVED}
+
+
+def test_a_recompute_over_changed_values_equals_one_from_nothing(con) -> None:
+    """The derived tables are rewritten only where they differ (replace_rows): after the
+    values move, they hold what a computation into empty tables gives."""
+    services = load_services_text(SERVICES)
+    moved = con.execute(
+        "UPDATE metric_values SET value = value * 3 + 1 WHERE dimension = 'council_district'"
+        " OR (dimension = 'citywide' AND period_start = (SELECT max(period_start) FROM"
+        " metric_values))"
+    ).fetchone()
+    assert moved is not None and moved[0] > 0
+    before = _derived(con)
+    compute_service_tables(con, services, datetime(2025, 4, 1), fiscal_year_start_month=1)
+    updated = _derived(con)
+    assert updated != before  # the values moved, so scores and gaps did
+    for table in DERIVED:
+        con.execute(f"DELETE FROM {table}")
+    compute_service_tables(con, services, datetime(2025, 4, 1), fiscal_year_start_month=1)
+    assert _derived(con) == updated
+
+
 def test_catalog_row_holds_channels_and_documents(tmp_path: Path) -> None:
     path = tmp_path / "fixture.duckdb"
     build_fixture_warehouse(path)

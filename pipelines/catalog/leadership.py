@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from pipelines.catalog.model import ServicesConfig
+from pipelines.warehouse.replace import replace_rows
 from pipelines.warehouse.schema import has_column
 from pipelines.warehouse.words import COUNT_UNITS
 
@@ -33,7 +34,6 @@ END"""
 
 
 _METRIC_SCORES_SQL = """
-INSERT INTO metric_index_scores BY NAME
 WITH scored AS (
     SELECT v.metric_id, d.label, d.department, d.cohort_service, d.unit, d.direction, v.grain,
            v.period_start, v.period_end, v.period_label, v.is_complete, v.value, v.target,
@@ -72,7 +72,6 @@ _SCOPED_SQL = """
 # Each member's contribution is its score over the number of scored members, so a scope's
 # contributions add up to its index and their differences between two periods to its change.
 _MEMBERS_SQL = """
-INSERT INTO leadership_index_members BY NAME
 WITH scoped AS ({scoped})
 SELECT scope, scope_name, grain, period_start, period_label, is_complete, metric_id, status,
        score, score / count(score) OVER (PARTITION BY scope, scope_name, grain, period_start)
@@ -84,7 +83,6 @@ FROM scoped
 # order: a float sum depends on its order, and a daily run leaves the rows in another order
 # than a rebuild (the last bit differed).
 _INDEX_SQL = """
-INSERT INTO leadership_index BY NAME
 WITH scoped AS ({scoped}),
 grouped AS (
     SELECT scope, scope_name, grain, period_start, any_value(period_end) AS period_end,
@@ -109,7 +107,6 @@ WINDOW w AS (PARTITION BY scope, scope_name, grain, is_complete ORDER BY period_
 # Counts and backlogs are citywide totals, so a district is compared with the citywide
 # average per district and never flagged (a district's size, not its service, drives them).
 _GAPS_SQL = """
-INSERT INTO district_gaps BY NAME
 WITH districts AS (
     SELECT v.metric_id, v.grain, v.period_start, v.period_label, v.is_complete,
            v.dimension_value AS council_district, v.value, v.count, v.denominator, v.status,
@@ -173,20 +170,23 @@ GROUP BY council_district
 
 def compute_metric_scores(con: duckdb.DuckDBPyConnection, config: ServicesConfig) -> None:
     """Fill metric_index_scores: every citywide value scored against its target."""
-    con.execute(_METRIC_SCORES_SQL, {"cap": config.leadership_index.cap})
+    cap = config.leadership_index.cap
+    replace_rows(con, "metric_index_scores", _METRIC_SCORES_SQL, {"cap": cap})
 
 
 def compute_leadership_index(con: duckdb.DuckDBPyConnection) -> None:
     """Fill leadership_index per city, department, cohort service and quarterly cohort, and
     leadership_index_members with the metrics each index averages."""
-    con.execute(_INDEX_SQL)
-    con.execute(_MEMBERS_SQL)
+    replace_rows(con, "leadership_index", _INDEX_SQL, {})
+    replace_rows(con, "leadership_index_members", _MEMBERS_SQL, {})
 
 
 def compute_district_gaps(con: duckdb.DuckDBPyConnection, config: ServicesConfig) -> None:
     """Fill district_gaps: each district against citywide, flagged above the threshold."""
     # Counts of any table (requests, permits, cases) are citywide totals.
-    con.execute(
+    replace_rows(
+        con,
+        "district_gaps",
         _GAPS_SQL,
         {"threshold": config.equity.gap_threshold, "count_units": sorted(COUNT_UNITS)},
     )

@@ -1,7 +1,9 @@
 """DDL of the tables the service catalog, prioritization and leadership index write.
 
 Kept here, not in pipelines/warehouse.py, so the service layer owns its own tables; every
-table is small (services, periods, districts) and rebuilt whole on each run.
+table is small (services, periods, districts) and recomputed on each run. The catalog's are
+written whole; those derived from metric_values (scores, index, gaps) only where they
+differ (pipelines/warehouse/replace.py), since a daily run changes few of their rows.
 """
 
 from __future__ import annotations
@@ -162,10 +164,6 @@ DELETE FROM services;
 DELETE FROM service_priority_factors;
 DELETE FROM service_priorities;
 DELETE FROM service_cohorts;
-DELETE FROM metric_index_scores;
-DELETE FROM leadership_index;
-DELETE FROM leadership_index_members;
-DELETE FROM district_gaps;
 DELETE FROM district_centroids;
 """
 

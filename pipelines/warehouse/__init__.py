@@ -15,4 +15,6 @@
 - ``connection``: read-write connections to a build with a memory cap (``connect_build``).
 - ``pause``: ``pause_point``, named points where a crash test stops a writer.
 - ``rows``: ``insert_rows``, many rows in one INSERT (one commit, not one per row).
+- ``replace``: ``replace_rows``, a table made to hold a query's rows by writing only those
+  that differ (a daily run changes few rows of the service step's derived tables).
 """
