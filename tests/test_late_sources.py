@@ -326,3 +326,42 @@ def test_a_run_after_recorded_arrivals_reads_from_them_and_stays_exact(
         "b": T("2026-03-08 04:00"),
         "c": T("2025-02-01 17:00"),
     }
+
+
+def test_the_sources_a_run_knows_it_holds_spare_a_scan_and_a_superset_stays_exact(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A daily run passes the sources it found while checking the published copy, plus those
+    # it loaded files of: no table is scanned for them again. A superset (a source that
+    # loaded a file but holds no record yet) only sends the search over every row.
+    searched: list[bool] = []
+    newest_sql = arrivals._newest_sql
+
+    def spy(*, guessed: bool = False) -> str:
+        searched.append(guessed)
+        return newest_sql(guessed=guessed)
+
+    def no_scan(con: duckdb.DuckDBPyConnection) -> set[str]:
+        raise AssertionError("record_sources scanned the tables although held was given")
+
+    con = duckdb.connect()
+    create_schema(con)
+    sources = [("a", "", None, None, 0, None), ("b", "", None, None, 1, None)]
+    write_profile_tables(con, ProfileRows(city=PROFILE.city, sources=sources))
+    insert(
+        con,
+        "service_requests",
+        [
+            {"source": "a", "opened_at": T("2026-03-08 09:00")},
+            {"source": "b", "opened_at": T("2026-03-07 23:00")},
+        ],
+    )
+    every_row = newest_record_times(con, "America/New_York", RUN_STARTED)
+    record_arrivals(con, every_row.arrivals)
+    monkeypatch.setattr(arrivals, "_newest_sql", spy)
+    monkeypatch.setattr(arrivals, "record_sources", no_scan)
+    assert newest_record_times(con, "America/New_York", RUN_STARTED, {"a", "b"}) == every_row
+    assert searched == [True]
+    searched.clear()
+    assert newest_record_times(con, "America/New_York", RUN_STARTED, {"a", "b", "c"}) == every_row
+    assert searched == [True, False]

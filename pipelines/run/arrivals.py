@@ -73,10 +73,16 @@ def _newest_sql(*, guessed: bool = False) -> str:
 
 
 def newest_record_times(
-    con: duckdb.DuckDBPyConnection, zone: str | None, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    zone: str | None,
+    now: datetime,
+    held: set[str] | None = None,
 ) -> RecordTimes:
     """The as-of and arrivals at ``now`` (tz-aware run start) on ``zone``'s clock (city.yml's
-    timezone; without a city.yml, the clock of DuckDB's session)."""
+    timezone; without a city.yml, the clock of DuckDB's session).
+
+    ``held``: every source with a record, or more (a superset only sends the search over
+    every row); None: found here by a scan of every table (``record_sources``)."""
     if zone is None:
         (zone,) = con.execute("SELECT current_setting('TimeZone')").fetchone() or ("UTC",)
     values: dict[str, object] = {"zone": zone, "now": now}
@@ -89,7 +95,7 @@ def newest_record_times(
         # without (its newest record corrected to an earlier time, a source new to this run
         # with older records) may have earlier ones: then every row is searched as before.
         found = {source for source, newest, wall in rows if newest is not None and wall is not None}
-        if not record_sources(con) <= found:
+        if not (record_sources(con) if held is None else held) <= found:
             rows = None
     if rows is None:
         rows = con.execute(_newest_sql(), values).fetchall()

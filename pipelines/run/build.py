@@ -74,8 +74,11 @@ def publish_version(target: Path, published: Path, keep: int, progress: Progress
     progress(f"published {published} -> {version.name}")
 
 
-def check_published(con: duckdb.DuckDBPyConnection, published: Path, sources: list[str]) -> None:
-    """Refuse to merge into a warehouse whose layout or sources this run cannot continue."""
+def check_published(
+    con: duckdb.DuckDBPyConnection, published: Path, sources: list[str]
+) -> set[str]:
+    """Refuse to merge into a warehouse whose layout or sources this run cannot continue;
+    returns the sources it holds records of."""
     rebuild = "; run `citystat run --rebuild` once to build it afresh from the extracts"
     for table in CANONICAL_TABLES.values():
         columns = table_columns(con, table.name)
@@ -84,9 +87,11 @@ def check_published(con: duckdb.DuckDBPyConnection, published: Path, sources: li
             raise RunError(f"{published}: table {table.name} has an older layout{rebuild}")
     if not has_column(con, "load_files", "file_sha256"):
         raise RunError(f"{published}: was built before incremental loads (no file hashes){rebuild}")
-    stale = sorted(s for s in record_sources(con) if s not in sources)
+    held = record_sources(con)
+    stale = sorted(s for s in held if s not in sources)
     if stale:
         raise RunError(
             f"{published}: holds records of {', '.join(stale)}, which city.sources in "
             f"metrics.yml no longer lists{rebuild} without them"
         )
+    return held

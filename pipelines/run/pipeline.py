@@ -123,8 +123,9 @@ def _run(
             with building(published, target):
                 con = connect_build(target)
                 try:
+                    held: set[str] = set()
                     if not rebuild:
-                        check_published(con, published, [m.source for m in mappings])
+                        held = check_published(con, published, [m.source for m in mappings])
                     create_schema(con)
                     if rebuild and previous is not None:
                         # A rebuild starts empty; the definitions' history is not in the
@@ -133,7 +134,10 @@ def _run(
                     ctx = FileContext(run_id, clock, progress, gate)
                     results = [load_source_files(con, m, found[m.source], ctx) for m in mappings]
                     demo = any(m.demo for m in mappings)
-                    run = run_record(con, (run_id, started), demo, results, profile.zone)
+                    # A source that loaded a file may hold records now: a superset, as
+                    # newest_record_times allows, found without scanning every table again.
+                    held |= {r.source for r in results if r.files}
+                    run = run_record(con, (run_id, started), demo, results, profile.zone, held)
                     if run.validated:
                         try:
                             # A merge into the published copy recomputes only what its

@@ -41,13 +41,15 @@ def run_record(
     is_demo: bool,
     results: list[SourceResult],
     zone: str | None,
+    held: set[str] | None = None,
 ) -> RunRecord:
     """What the runs table will say about this run: validated and summarised, or why not.
 
     ``zone``: the city's time zone (city.yml), whose clock decides which record times are
-    past at the run's start (``started``, naive UTC)."""
+    past at the run's start (``started``, naive UTC). ``held``: the sources with a record
+    now, or more (newest_record_times)."""
     run_id, started = ids
-    times = newest_record_times(con, zone, started.replace(tzinfo=UTC))
+    times = newest_record_times(con, zone, started.replace(tzinfo=UTC), held)
     if not all(r.passed for r in results):
         message = "validation failed; nothing published:\n" + "\n".join(
             line for r in results for line in r.failures()
