@@ -271,24 +271,37 @@ def test_the_as_of_reads_the_citys_clock_not_the_servers() -> None:
     assert newest_record_times(con, None, started).as_of == T("2026-03-08 23:00")
 
 
-def test_a_run_after_recorded_arrivals_reads_from_them_and_stays_exact(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # A daily run reads only the times at or after the last run's arrivals (less two days);
-    # a source whose newest time falls below that, or that is new with older records, sends
-    # it back to every row, so the result is always what every row gives.
-    searched: list[bool] = []
+@pytest.fixture
+def searched(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Each search newest_record_times makes: True over the rows after its guess, False over
+    every row."""
+    calls: list[bool] = []
     newest_sql = arrivals._newest_sql
 
     def spy(*, guessed: bool = False) -> str:
-        searched.append(guessed)
+        calls.append(guessed)
         return newest_sql(guessed=guessed)
 
     monkeypatch.setattr(arrivals, "_newest_sql", spy)
+    return calls
+
+
+def _two_sources() -> duckdb.DuckDBPyConnection:
+    """A warehouse whose city profile lists the sources a and b."""
     con = duckdb.connect()
     create_schema(con)
     sources = [("a", "", None, None, 0, None), ("b", "", None, None, 1, None)]
     write_profile_tables(con, ProfileRows(city=PROFILE.city, sources=sources))
+    return con
+
+
+def test_a_run_after_recorded_arrivals_reads_from_them_and_stays_exact(
+    searched: list[bool],
+) -> None:
+    # A daily run reads only the times at or after the last run's arrivals (less two days);
+    # a source whose newest time falls below that, or that is new with older records, sends
+    # it back to every row, so the result is always what every row gives.
+    con = _two_sources()
     insert(
         con,
         "service_requests",
@@ -329,25 +342,15 @@ def test_a_run_after_recorded_arrivals_reads_from_them_and_stays_exact(
 
 
 def test_the_sources_a_run_knows_it_holds_spare_a_scan_and_a_superset_stays_exact(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, searched: list[bool]
 ) -> None:
     # A daily run passes the sources it found while checking the published copy, plus those
     # it loaded files of: no table is scanned for them again. A superset (a source that
     # loaded a file but holds no record yet) only sends the search over every row.
-    searched: list[bool] = []
-    newest_sql = arrivals._newest_sql
-
-    def spy(*, guessed: bool = False) -> str:
-        searched.append(guessed)
-        return newest_sql(guessed=guessed)
-
     def no_scan(con: duckdb.DuckDBPyConnection) -> set[str]:
         raise AssertionError("record_sources scanned the tables although held was given")
 
-    con = duckdb.connect()
-    create_schema(con)
-    sources = [("a", "", None, None, 0, None), ("b", "", None, None, 1, None)]
-    write_profile_tables(con, ProfileRows(city=PROFILE.city, sources=sources))
+    con = _two_sources()
     insert(
         con,
         "service_requests",
@@ -358,7 +361,7 @@ def test_the_sources_a_run_knows_it_holds_spare_a_scan_and_a_superset_stays_exac
     )
     every_row = newest_record_times(con, "America/New_York", RUN_STARTED)
     record_arrivals(con, every_row.arrivals)
-    monkeypatch.setattr(arrivals, "_newest_sql", spy)
+    searched.clear()
     monkeypatch.setattr(arrivals, "record_sources", no_scan)
     assert newest_record_times(con, "America/New_York", RUN_STARTED, {"a", "b"}) == every_row
     assert searched == [True]
