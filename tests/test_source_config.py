@@ -195,6 +195,21 @@ def test_join_and_due_rule_mistakes_are_named(tmp_path: Path) -> None:
     assert f"{path}:27: due_rules.0.days: days for BUILDING must be 0 or more" in message
 
 
+def test_two_due_rule_keys_that_differ_only_in_case_are_rejected(tmp_path: Path) -> None:
+    # Staging looks the key up ignoring case: both keys would claim every "building" row.
+    text = PERMITS + (
+        "due_rules:\n  - target: review_due_at\n    start: applied_at\n    key: permit_type\n"
+        "    days:\n      Building: 10\n      ' BUILDING': 20\n"
+    )
+    path = _write(tmp_path, text)
+    with pytest.raises(MappingError) as err:
+        load_mapping(path)
+    assert err.value.problems == [
+        f"{path}:22: ' BUILDING' is the same key as 'Building' (case and surrounding spaces "
+        "are ignored); keep one of them"
+    ]
+
+
 def test_due_rule_and_status_from_columns_must_be_timestamps_of_the_kind(tmp_path: Path) -> None:
     text = PERMITS.replace("  status: STATUS\n", "").replace(
         "statuses:\n  ACTIVE: issued\n  DONE: completed\n",

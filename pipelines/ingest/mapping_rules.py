@@ -91,18 +91,18 @@ def _bounds_problems(m: SourceMapping) -> Problems:
     return []
 
 
-def _repeated_status_words(m: SourceMapping) -> Problems:
-    """Status keys that are one word: staging matches them ignoring case and surrounding
-    spaces, so both would match every row with that word."""
+def _repeated_words(words: list[str], where: tuple[str | int, ...], what: str) -> Problems:
+    """Keys that are one word: staging matches them ignoring case and surrounding spaces, so
+    both would match every row with that word (a map of them would hold it twice)."""
     problems: Problems = []
     seen: dict[str, str] = {}
-    for raw in m.statuses:
+    for raw in words:
         first = seen.setdefault(raw.strip().lower(), raw)
         if first != raw:
             problems.append(
                 (
-                    ("statuses", raw),
-                    f"'{raw}' is the same status word as '{first}' (case and surrounding "
+                    (*where, raw),
+                    f"'{raw}' is the same {what} as '{first}' (case and surrounding "
                     "spaces are ignored); keep one of them",
                 )
             )
@@ -136,7 +136,7 @@ def _id_and_status_problems(
     if "status" in m.columns and not m.statuses and "statuses" not in unknown:
         problems.append((("statuses",), "list every raw status word under statuses"))
     vocabulary = ", ".join(table.statuses)
-    problems += _repeated_status_words(m)
+    problems += _repeated_words(list(m.statuses), ("statuses",), "status word")
     for raw, canonical in m.statuses.items():
         if canonical not in table.statuses:
             problems.append(
@@ -194,6 +194,7 @@ def _due_rule_problems(m: SourceMapping) -> Problems:
     stamps = timestamp_columns(m.kind)
     allowed = mappable_columns(m.kind)
     for i, rule in enumerate(m.due_rules):
+        problems += _repeated_words(list(rule.days), ("due_rules", i, "days"), "key")
         for key in ("target", "start"):
             value = getattr(rule, key)
             if value not in stamps:
