@@ -164,7 +164,7 @@ def _build_keyed(
     if join.aggregate is None:
         con.execute(
             f"CREATE OR REPLACE TABLE {target} AS SELECT * "
-            "EXCLUDE (_rank, _has_break, _nul_column) FROM ("
+            "EXCLUDE (_rank, _nul_column) FROM ("
             f"SELECT j.*, {key_cols}, row_number() OVER (PARTITION BY {', '.join(keys)} "
             f"ORDER BY j._file, j._line) AS _rank FROM {rows} j WHERE {_all_not_null(keys)}) "
             "WHERE _rank = 1"

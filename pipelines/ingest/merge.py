@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import duckdb
 
 from pipelines.warehouse.pause import pause_point
-from pipelines.warehouse.schema import CanonicalTable, instant_column, quote
+from pipelines.warehouse.schema import CanonicalTable, instant_column, quote, utc_instant
 
 _BATCH = "_merge_batch"
 
@@ -77,7 +77,7 @@ def instant_version_expression(
         first, *others = (f"{alias}.{quote(instant_column(c))}" for c in table.version_columns)
         computed = f"coalesce({first}, greatest({', '.join(others)}))" if others else first
     else:
-        computed = f"timezone('UTC', timezone($tz, {version_expression(table, alias)}))"
+        computed = utc_instant(version_expression(table, alias))
     return f"coalesce({alias}._utc_version, {computed})" if stored else computed
 
 

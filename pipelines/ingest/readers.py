@@ -66,13 +66,16 @@ def _raw_rows(rows: str) -> str:
 class RowShape:
     """What a CSV read writes: ``select`` turns the raw rows (a subquery) into the SELECT written.
 
-    The default writes the raw rows as they are. Whatever it writes keeps ``_has_break`` and
-    ``_nul_column``, and the physical line number in the column ``line``.
+    The default writes the raw rows as they are. Whatever it writes keeps ``_nul_column``, and
+    the physical line number in the column ``line``. ``keeps_order``: the SELECT writes its
+    rows in the order it reads them (a projection; a join need not), so the table's rowids
+    number the lines after a read on every core; otherwise the read numbers them on one.
     """
 
     select: Callable[[str], str] = _raw_rows
     params: Mapping[str, object] = field(default_factory=dict)
     line: str = "_line"
+    keeps_order: bool = True
 
 
 def read_csv_numbered(
@@ -91,11 +94,10 @@ def read_csv_numbered(
     is an error, since the mapping could not say which of the two it means. ``check`` sees
     the file's (trimmed) column names before any row is read and may raise LoadError.
     ``keep`` limits the columns written to these (trimmed) names; all when None. Besides
-    ``_file`` and ``_line``, ``target`` gets ``_has_break`` (a field of the record holds a line
-    break) and ``_nul_column`` (the first kept column holding a NUL byte, else NULL). ``shape``
-    writes other columns computed from those in the same statement (and names the column
-    holding the line). Rejected lines are left in the temp table ``_rejects`` (line,
-    error_message), each at its physical line.
+    ``_file`` and ``_line``, ``target`` gets ``_nul_column`` (the first kept column holding a
+    NUL byte, else NULL). ``shape`` writes other columns computed from those in the same
+    statement (and names the column holding the line). Rejected lines are left in the temp
+    table ``_rejects`` (line, error_message), each at its physical line.
     """
     _check_not_empty(path)
     gzipped = _is_gzip(path)
@@ -129,43 +131,50 @@ def read_csv_numbered(
         (quote(n), a) for n, a in zip(csv.names, aliases, strict=True) if keep is None or a in keep
     ]
     columns = "".join(f"{n} AS {quote(a)}, " for n, a in kept)
-    has_break = " OR ".join(f"contains({n}, chr(10))" for n in map(quote, csv.names))
     # Which kept column holds a NUL byte: staging quarantines the row (see pipelines/ingest/
     # staging.py); the name is looked up in a bound list, never written into the SQL.
     nul = " ".join(f"WHEN contains({n}, chr(0)) THEN {i + 1}" for i, (n, _) in enumerate(kept))
     nul_column = f"$kept[CASE {nul} END]" if kept else "CAST(NULL AS VARCHAR)"
+    shape = shape or RowShape()
     # Provisional _line: the record's position after the header, right for every file
     # without rejected lines, line breaks inside quoted fields or blank lines; see renumber.
+    # A read keeps the file's order on every core, and so does a shape that keeps it: the
+    # rowids the rows get number them afterwards. row_number() OVER () numbers them in the
+    # read, on one thread (the 10M benchmark file's typed read: 22.4-26.1 s -> 12.8-15.0 s).
+    line = "NULL" if shape.keeps_order else "(row_number() OVER () + $header)"
     verb = f"INSERT INTO {target} BY NAME" if exists else f"{create_table(target)} AS"
     rows = (
-        f"SELECT {columns}$file AS _file, (row_number() OVER () + $header)::BIGINT AS _line, "
-        f"({has_break or 'false'}) AS _has_break, {nul_column} AS _nul_column "
+        f"SELECT {columns}$file AS _file, {line}::BIGINT AS _line, {nul_column} AS _nul_column "
         f"FROM {csv.read(', nullstr = $nulls, store_rejects = true')}"
     )
-    shape = shape or RowShape()
     params = {
         **csv.read_params,
         **shape.params,
         "nulls": opts.null_strings or [""],
         "file": path.name,
-        "header": header.lines,
     }
     if kept:
         params["kept"] = [a for _, a in kept]
     try:
-        # Numbering keeps the file's order and so runs on one thread; materialised apart,
-        # the read and its numbering stay there and the typing over them runs on every core
-        # (the 10M benchmark file's typed read: 28.8 s -> 21.1 s, the same lines).
-        numbered = f"WITH _numbered AS MATERIALIZED ({rows}) {shape.select('_numbered')}"
-        accepted = in_file_order(con, f"{verb} SELECT * FROM ({numbered})", params)
+        if shape.keeps_order:
+            accepted = in_file_order(con, f"{verb} {shape.select(f'({rows})')}", params)
+            con.execute(
+                f"UPDATE {target} SET {quote(shape.line)} = rowid - $start + $first "
+                "WHERE rowid >= $start",
+                {"start": start, "first": header.lines + 1},
+            )
+        else:
+            # Materialised apart, only the read and its numbering stay on one thread.
+            numbered = f"WITH _numbered AS MATERIALIZED ({rows}) {shape.select('_numbered')}"
+            params["header"] = header.lines
+            accepted = in_file_order(con, f"{verb} SELECT * FROM ({numbered})", params)
     except duckdb.Error as exc:
         raise _unreadable(path, exc) from exc
     rejected = _collect_rejects(con)
-    broken = con.execute(
-        f"SELECT 1 FROM {target} WHERE rowid >= $start AND _has_break LIMIT 1", {"start": start}
-    ).fetchone()
     try:
-        if rejected or broken or lines.count != header.lines + accepted:
+        # A line break inside a quoted field, or a blank line, makes the file longer than its
+        # header and records; so does a rejected line, which is also counted apart.
+        if rejected or lines.count != header.lines + accepted:
             renumber(con, csv, Written(target, shape.line, start), lines.count)
     except duckdb.Error as exc:
         raise _unreadable(path, exc) from exc
@@ -331,8 +340,7 @@ def read_json_numbered(
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _numbered AS SELECT *, "
         f"{f'CASE {nul} END' if fields else 'CAST(NULL AS VARCHAR)'} AS _nul_column FROM "
-        f"(SELECT {', '.join([*selects, ''])}$file AS _file, _line, false AS _has_break "
-        "FROM _records)",
+        f"(SELECT {', '.join([*selects, ''])}$file AS _file, _line FROM _records)",
         {**field_params, **{f"n{i}": f for i, f in enumerate(fields)}, "file": path.name},
     )
     missing = _fields_absent(con, fields, field_params)

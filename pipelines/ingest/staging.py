@@ -7,8 +7,9 @@ Each timestamp column is staged as local wall-clock time and, in ``_utc_<column>
 UTC instant, which the row checks and the merge compare (see pipelines/warehouse/schema.py).
 
 Values that do not parse and status words the mapping does not know are quarantined with a
-reason here, before validation sees the batch. Due times derived by ``due_rules`` are
-computed in the same statement, from temp tables of (key, days) built from bound values.
+reason here, before validation sees the batch. Status words and the days of ``due_rules`` are
+looked up in maps of bound values, not joined: without a join (or with only a mapping's
+``joins``) the typing is a projection, which keeps the file's order (see ``RowShape``).
 """
 
 from __future__ import annotations
@@ -30,13 +31,15 @@ from pipelines.ingest.expressions import (
     raw_reference,
     raw_text,
     status_from_parameters,
+    status_lookup,
+    status_parameters,
     timestamp_parameters,
     typed_expressions,
 )
 from pipelines.ingest.joins import key_expression
 from pipelines.ingest.mapping import DueRule, SourceMapping
 from pipelines.ingest.readers import RowShape
-from pipelines.warehouse.schema import instant_column
+from pipelines.warehouse.schema import instant_column, utc_instant
 
 DEFAULT_DAYS_KEY = "default"
 
@@ -60,36 +63,28 @@ def typed_shape(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> RowSh
     """The SELECT typing raw rows (a table, or a CSV read: see read_raw) into stg_<source>.
 
     Besides the canonical columns its rows have ``_failure`` ('rule|column|reason' of the
-    first value that does not parse, else NULL) and the raw ``_has_break``, both removed by
-    ``stage`` (a row with a NUL byte in a column the mapping reads, ``_nul_column``, fails
-    first). Creates the temp tables the SELECT joins (status map, due days).
+    first value that does not parse, else NULL), removed by ``stage`` (a row with a NUL byte
+    in a column the mapping reads, ``_nul_column``, fails first). ``con`` is not used: the
+    lookups are bound values.
     """
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _status_map AS "
-        "SELECT unnest($raws)::VARCHAR AS raw, unnest($canon)::VARCHAR AS canonical",
-        {
-            "raws": [k.strip().lower() for k in mapping.statuses],
-            "canon": list(mapping.statuses.values()),
-        },
-    )
+    del con
     exprs = typed_expressions(mapping)
     typed = ", ".join(
         [*(f"{exprs[c]} AS {quote(c)}" for c in mapping.table.columns), *failure_inputs(mapping)]
     )
     columns = ", ".join(_with_instants(mapping))
-    due_select, due_joins = _due_sql(con, mapping)
-    status_join = f"LEFT JOIN _status_map ON _status_map.raw = lower({raw_text(mapping, 'status')})"
+    due_select, due_params = _due_sql(mapping)
 
     # The failure CASE reads the typed columns computed once below it, not copies of their
-    # expressions: its WHENs run on nearly every row, and a UTC timestamp is two conversions.
+    # expressions: its WHENs run on nearly every row, and a UTC timestamp is a conversion.
     def select(rows: str) -> str:
         return (
-            f"SELECT {due_select} FROM (SELECT {columns}, {parse_failures(mapping)} AS _failure, "
-            f"_has_break FROM (SELECT {typed}, r._has_break, r._nul_column FROM {rows} r "
-            f"{_join_clauses(mapping)} {status_join})) t {due_joins}"
+            f"SELECT {due_select} FROM (SELECT {columns}, {parse_failures(mapping)} AS _failure "
+            f"FROM (SELECT {typed}, r._nul_column FROM {rows} r {_join_clauses(mapping)})) t"
         )
 
-    return RowShape(select, _parameters(mapping, select("")), line="source_row")
+    params = {**_parameters(mapping, select("")), **due_params}
+    return RowShape(select, params, line="source_row", keeps_order=not mapping.joins)
 
 
 def _with_instants(mapping: SourceMapping) -> list[str]:
@@ -127,7 +122,6 @@ def _set_aside_failures(
     )
     con.execute(f"DELETE FROM {staged} WHERE _failure IS NOT NULL")
     con.execute(f"ALTER TABLE {staged} DROP COLUMN _failure")
-    con.execute(f"ALTER TABLE {staged} DROP COLUMN _has_break")
 
 
 def keep_staged(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> None:
@@ -144,6 +138,8 @@ def _parameters(mapping: SourceMapping, sql: str) -> dict[str, object]:
         **{f"c_{k}": v for k, v in mapping.constants.items()},
         **status_from_parameters(mapping),
     }
+    if "$status_words" in sql:
+        params.update(status_parameters(mapping))
     return {**params, **timestamp_parameters(mapping, sql)}
 
 
@@ -179,7 +175,7 @@ def failure_inputs(mapping: SourceMapping) -> list[str]:
     items = [f"{raw_text(mapping, c)} AS {_raw_alias(c)}" for c in _checked(mapping)]
     if "status" in mapping.columns:
         items.append(f"{raw_text(mapping, 'status')} AS {_raw_alias('status')}")
-        items.append("_status_map.canonical AS _mapped")
+        items.append(f"{status_lookup(mapping)} AS _mapped")
     return items
 
 
@@ -220,40 +216,33 @@ def parse_failures(mapping: SourceMapping) -> str:
     return "CASE " + " ".join(checks) + " END"
 
 
-def _due_sql(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> tuple[str, str]:
-    """Outer select list (t.* with derived due columns) and the joins to the days tables."""
+def _due_sql(mapping: SourceMapping) -> tuple[str, dict[str, object]]:
+    """Outer select list (t.* with derived due columns) and the days maps' bound values."""
     if not mapping.due_rules:
-        return "t.*", ""
+        return "t.*", {}
     replaced = []
-    joins = []
+    params: dict[str, object] = {}
     for i, rule in enumerate(mapping.due_rules):
-        days_table = f"_due_days_{i}"
-        _create_days_table(con, days_table, rule)
-        alias = f"d{i}"
-        joins.append(
-            f"LEFT JOIN {days_table} {alias} ON {alias}.key = lower(trim(t.{quote(rule.key)}))"
+        keyed = _due_days(rule)
+        params[f"due_keys_{i}"] = [k for k in keyed if k is not None]
+        params[f"due_days_{i}"] = [v for k, v in keyed.items() if k is not None]
+        params[f"due_default_{i}"] = keyed.get(None)
+        days = (
+            f"coalesce(map_extract_value(MAP(CAST($due_keys_{i} AS VARCHAR[]), "
+            f"CAST($due_days_{i} AS INTEGER[])), lower(trim(t.{quote(rule.key)}))), "
+            f"CAST($due_default_{i} AS INTEGER))"
         )
-        fallback = f"(SELECT days FROM {days_table} WHERE key IS NULL)"
-        days = f"coalesce({alias}.days, {fallback})"
         start = f"t.{quote(rule.start)}"
         added = add_business_days(start, days) if rule.business_days else add_days(start, days)
         replaced.append(f"CAST({added} AS TIMESTAMP) AS {quote(rule.target)}")
         # A due time is reckoned on the city's calendar, so its instant follows from it.
-        instant = f"timezone('UTC', timezone($tz, {added}))"
-        replaced.append(f"CAST({instant} AS TIMESTAMP) AS {quote(instant_column(rule.target))}")
-    return f"t.* REPLACE ({', '.join(replaced)})", " ".join(joins)
+        replaced.append(f"{utc_instant(added)} AS {quote(instant_column(rule.target))}")
+    return f"t.* REPLACE ({', '.join(replaced)})", params
 
 
-def _create_days_table(con: duckdb.DuckDBPyConnection, name: str, rule: DueRule) -> None:
-    """Temp table (key, days): lower-cased keys; the default row has a NULL key."""
-    keyed: dict[str | None, int] = {
-        (None if k == DEFAULT_DAYS_KEY else k.strip().lower()): v for k, v in rule.days.items()
-    }
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT unnest($keys)::VARCHAR AS key, "
-        "unnest($days)::INTEGER AS days",
-        {"keys": list(keyed), "days": list(keyed.values())},
-    )
+def _due_days(rule: DueRule) -> dict[str | None, int]:
+    """A due rule's days by lower-cased key; the default's key is None."""
+    return {(None if k == DEFAULT_DAYS_KEY else k.strip().lower()): v for k, v in rule.days.items()}
 
 
 def add_days(start: str, days: str) -> str:

@@ -138,6 +138,16 @@ def instant_column(column: str) -> str:
     return INSTANT_PREFIX + column
 
 
+def utc_instant(local: str, zone: str = "$tz") -> str:
+    """SQL of a naive wall-clock time in ``zone`` as its naive UTC instant (DuckDB's DST rule).
+
+    The instant is read off the TIMESTAMPTZ's microseconds: converting it back through the UTC
+    calendar (``timezone('UTC', ...)``) gives the same value at twice the cost (10M staged rows'
+    four timestamps: 5.0 s -> 3.2 s).
+    """
+    return f"make_timestamp(epoch_us(timezone({zone}, {local})))"
+
+
 def is_instant_column(name: str) -> bool:
     """True for a UTC column (a staged twin, or ``_utc_version``): never a canonical column."""
     return name.startswith(INSTANT_PREFIX)
