@@ -67,15 +67,14 @@ class RowShape:
     """What a CSV read writes: ``select`` turns the raw rows (a subquery) into the SELECT written.
 
     The default writes the raw rows as they are. Whatever it writes keeps ``_nul_column``, and
-    the physical line number in the column ``line``. ``keeps_order``: the SELECT writes its
-    rows in the order it reads them (a projection; a join need not), so the table's rowids
-    number the lines after a read on every core; otherwise the read numbers them on one.
+    the physical line number in the column ``line``. The SELECT must write its rows in the
+    order it reads them (a projection: a join need not), since the rowids they get in the
+    table number the lines.
     """
 
     select: Callable[[str], str] = _raw_rows
     params: Mapping[str, object] = field(default_factory=dict)
     line: str = "_line"
-    keeps_order: bool = True
 
 
 def read_csv_numbered(
@@ -138,13 +137,12 @@ def read_csv_numbered(
     shape = shape or RowShape()
     # Provisional _line: the record's position after the header, right for every file
     # without rejected lines, line breaks inside quoted fields or blank lines; see renumber.
-    # A read keeps the file's order on every core, and so does a shape that keeps it: the
-    # rowids the rows get number them afterwards. row_number() OVER () numbers them in the
-    # read, on one thread (the 10M benchmark file's typed read: 22.4-26.1 s -> 12.8-15.0 s).
-    line = "NULL" if shape.keeps_order else "(row_number() OVER () + $header)"
+    # The read and the shape keep the file's order on every core, so the rowids the rows get
+    # number them afterwards (row_number() OVER () in the read kept it on one thread: the 10M
+    # benchmark file's typed read 22.4-26.1 s -> 12.8-15.0 s).
     verb = f"INSERT INTO {target} BY NAME" if exists else f"{create_table(target)} AS"
     rows = (
-        f"SELECT {columns}$file AS _file, {line}::BIGINT AS _line, {nul_column} AS _nul_column "
+        f"SELECT {columns}$file AS _file, NULL::BIGINT AS _line, {nul_column} AS _nul_column "
         f"FROM {csv.read(', nullstr = $nulls, store_rejects = true')}"
     )
     params = {
@@ -156,18 +154,12 @@ def read_csv_numbered(
     if kept:
         params["kept"] = [a for _, a in kept]
     try:
-        if shape.keeps_order:
-            accepted = in_file_order(con, f"{verb} {shape.select(f'({rows})')}", params)
-            con.execute(
-                f"UPDATE {target} SET {quote(shape.line)} = rowid - $start + $first "
-                "WHERE rowid >= $start",
-                {"start": start, "first": header.lines + 1},
-            )
-        else:
-            # Materialised apart, only the read and its numbering stay on one thread.
-            numbered = f"WITH _numbered AS MATERIALIZED ({rows}) {shape.select('_numbered')}"
-            params["header"] = header.lines
-            accepted = in_file_order(con, f"{verb} SELECT * FROM ({numbered})", params)
+        accepted = in_file_order(con, f"{verb} {shape.select(f'({rows})')}", params)
+        con.execute(
+            f"UPDATE {target} SET {quote(shape.line)} = rowid - $start + $first "
+            "WHERE rowid >= $start",
+            {"start": start, "first": header.lines + 1},
+        )
     except duckdb.Error as exc:
         raise _unreadable(path, exc) from exc
     rejected = _collect_rejects(con)

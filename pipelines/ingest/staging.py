@@ -8,8 +8,8 @@ UTC instant, which the row checks and the merge compare (see pipelines/warehouse
 
 Values that do not parse and status words the mapping does not know are quarantined with a
 reason here, before validation sees the batch. Status words and the days of ``due_rules`` are
-looked up in maps of bound values, not joined: without a join (or with only a mapping's
-``joins``) the typing is a projection, which keeps the file's order (see ``RowShape``).
+looked up in maps of bound values, not joined: without the mapping's ``joins`` the typing is
+a projection, which keeps the file's order, and so can type each file as it is read.
 """
 
 from __future__ import annotations
@@ -84,7 +84,9 @@ def typed_shape(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> RowSh
         )
 
     params = {**_parameters(mapping, select("")), **due_params}
-    return RowShape(select, params, line="source_row", keeps_order=not mapping.joins)
+    # With joins the SELECT does not keep its rows' order: it types the raw table (``stage``),
+    # never a file as it is read (see read_raw).
+    return RowShape(select, params, line="source_row")
 
 
 def _with_instants(mapping: SourceMapping) -> list[str]:
