@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest import extract
-from pipelines.ingest.columns import timestamp_columns
+from pipelines.ingest.columns import match_key, timestamp_columns
 from pipelines.ingest.expressions import (
     raw_reference,
     timestamp_expression,
@@ -274,7 +274,7 @@ def _status_problems(
     if ref is None or mapping.split_reference(ref)[0] is not None:
         return []
     raw = raw_reference(mapping, ref)
-    known = [word.strip().lower() for word in mapping.statuses]
+    known = [match_key(word) for word in mapping.statuses]
     unmapped = con.execute(
         f"SELECT coalesce({raw}, '(blank)') AS word, count(*) AS n "
         f"FROM {extract.raw_table(mapping)} r "

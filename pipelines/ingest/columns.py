@@ -38,3 +38,9 @@ def mappable_columns(kind: str) -> tuple[str, ...]:
 def timestamp_columns(kind: str) -> tuple[str, ...]:
     """Canonical TIMESTAMP columns of a kind."""
     return tuple(c for c, t in canonical_table(kind).columns.items() if t == "TIMESTAMP")
+
+
+def match_key(word: str) -> str:
+    """A mapping's key (status word, due-rule key) as staging matches it: case and surrounding
+    spaces ignored."""
+    return word.strip().lower()

@@ -130,7 +130,7 @@ def read_raw(
     if typed and mapping.format == "csv" and not mapping.joins:
         # stage() sees no raw table and finishes these rows instead of typing them again.
         con.execute(f"DROP TABLE IF EXISTS {_typed_target(mapping)}")
-        shape = typed_shape(con, mapping)
+        shape = typed_shape(mapping)
     counts = [_read_one_file(con, mapping, path, run_id, shape) for path in files]
     if mapping.joins:
         record_join_accounts(con, mapping, run_id, read_joins(con, mapping))
@@ -205,7 +205,7 @@ def _fail_as_untyped(con: duckdb.DuckDBPyConnection, mapping: SourceMapping, pat
     """
     con.execute(f"DROP TABLE IF EXISTS {raw_table(mapping)}")
     _read_csv(con, mapping, path, raw_table(mapping), None)
-    shape = typed_shape(con, mapping)
+    shape = typed_shape(mapping)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _untyped_check AS {shape.select(raw_table(mapping))}",
         dict(shape.params),

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipelines.ingest.columns import TIMESTAMP_TOKENS, mappable_columns, timestamp_columns
+from pipelines.ingest.columns import (
+    TIMESTAMP_TOKENS,
+    mappable_columns,
+    match_key,
+    timestamp_columns,
+)
 from pipelines.warehouse.schema import CanonicalTable
 
 if TYPE_CHECKING:  # the model calls these rules from its validator
@@ -97,7 +102,7 @@ def _repeated_words(words: list[str], where: tuple[str | int, ...], what: str) -
     problems: Problems = []
     seen: dict[str, str] = {}
     for raw in words:
-        first = seen.setdefault(raw.strip().lower(), raw)
+        first = seen.setdefault(match_key(raw), raw)
         if first != raw:
             problems.append(
                 (

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import duckdb
 
+from pipelines.ingest.columns import match_key
 from pipelines.ingest.common import (
     join_table,
     mapping_file,
@@ -26,6 +27,7 @@ from pipelines.ingest.common import (
     staged_table,
 )
 from pipelines.ingest.expressions import (
+    bound_lookup,
     is_aggregate_timestamp,
     local_and_instant,
     raw_reference,
@@ -48,7 +50,7 @@ def stage(con: duckdb.DuckDBPyConnection, mapping: SourceMapping, run_id: str) -
     """Finish stg_<source>: type the raw table (unless the read did), quarantine bad rows; count."""
     raw = raw_table(mapping)
     if relation_exists(con, raw):
-        shape = typed_shape(con, mapping)
+        shape = typed_shape(mapping)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {staged_table(mapping)} AS {shape.select(raw)}",
             dict(shape.params),
@@ -59,15 +61,13 @@ def stage(con: duckdb.DuckDBPyConnection, mapping: SourceMapping, run_id: str) -
     return scalar(con, f"SELECT count(*) FROM {staged_table(mapping)}")
 
 
-def typed_shape(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> RowShape:
+def typed_shape(mapping: SourceMapping) -> RowShape:
     """The SELECT typing raw rows (a table, or a CSV read: see read_raw) into stg_<source>.
 
     Besides the canonical columns its rows have ``_failure`` ('rule|column|reason' of the
     first value that does not parse, else NULL), removed by ``stage`` (a row with a NUL byte
-    in a column the mapping reads, ``_nul_column``, fails first). ``con`` is not used: the
-    lookups are bound values.
+    in a column the mapping reads, ``_nul_column``, fails first).
     """
-    del con
     exprs = typed_expressions(mapping)
     typed = ", ".join(
         [*(f"{exprs[c]} AS {quote(c)}" for c in mapping.table.columns), *failure_inputs(mapping)]
@@ -229,11 +229,10 @@ def _due_sql(mapping: SourceMapping) -> tuple[str, dict[str, object]]:
         params[f"due_keys_{i}"] = [k for k in keyed if k is not None]
         params[f"due_days_{i}"] = [v for k, v in keyed.items() if k is not None]
         params[f"due_default_{i}"] = keyed.get(None)
-        days = (
-            f"coalesce(map_extract_value(MAP(CAST($due_keys_{i} AS VARCHAR[]), "
-            f"CAST($due_days_{i} AS INTEGER[])), lower(trim(t.{quote(rule.key)}))), "
-            f"CAST($due_default_{i} AS INTEGER))"
+        found = bound_lookup(
+            f"due_keys_{i}", f"due_days_{i}", "INTEGER", f"lower(trim(t.{quote(rule.key)}))"
         )
+        days = f"coalesce({found}, CAST($due_default_{i} AS INTEGER))"
         start = f"t.{quote(rule.start)}"
         added = add_business_days(start, days) if rule.business_days else add_days(start, days)
         replaced.append(f"CAST({added} AS TIMESTAMP) AS {quote(rule.target)}")
@@ -244,7 +243,7 @@ def _due_sql(mapping: SourceMapping) -> tuple[str, dict[str, object]]:
 
 def _due_days(rule: DueRule) -> dict[str | None, int]:
     """A due rule's days by lower-cased key; the default's key is None."""
-    return {(None if k == DEFAULT_DAYS_KEY else k.strip().lower()): v for k, v in rule.days.items()}
+    return {(None if k == DEFAULT_DAYS_KEY else match_key(k)): v for k, v in rule.days.items()}
 
 
 def add_days(start: str, days: str) -> str:
