@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from pipelines.ingest import readers
+from pipelines.ingest.common import scalar
 from pipelines.ingest.mapping import CsvOptions
 from pipelines.ingest.readers import RowShape, read_csv_numbered
 
@@ -51,11 +52,7 @@ def _connect() -> duckdb.DuckDBPyConnection:
 
 
 def _misnumbered(con: duckdb.DuckDBPyConnection, table: str, line: str) -> int:
-    return int(
-        con.execute(
-            f"SELECT count(*) FROM {table} WHERE {line} IS DISTINCT FROM line::BIGINT"
-        ).fetchone()[0]  # type: ignore[index]
-    )
+    return scalar(con, f"SELECT count(*) FROM {table} WHERE {line} IS DISTINCT FROM line::BIGINT")
 
 
 @pytest.mark.usefixtures("small_buffers")

@@ -155,7 +155,8 @@ class CsvFile:
 
 def in_file_order(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> int:
     """Run a statement reading a file with insertion order kept; the rows it wrote (or 0)."""
-    # row_number() OVER () counts records in file order only while insertion order is kept.
+    # Rows reach the table (their rowids) and row_number() OVER () in file order only while
+    # insertion order is kept.
     preserve = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
     con.execute("SET preserve_insertion_order = true")
     try:
